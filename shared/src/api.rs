@@ -1,0 +1,175 @@
+//! The JSON contract between the app and the server: request and response bodies, and the one
+//! error shape every failure uses.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::attachment::AttachmentKind;
+use crate::reference::Reference;
+use crate::report::{ReportStatus, ReporterKind};
+use crate::validation::FieldError;
+
+/// The public report form as typed: plain strings, so that a wrong value becomes a field error
+/// rather than a malformed-request error. Sent as JSON, or as the `report` part of a multipart body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportForm {
+    pub reporter_kind: String,
+    pub name: String,
+    pub email: String,
+    pub description: String,
+    pub steps_to_reproduce: String,
+    /// RFC 3339 with an offset; empty when the reporter does not know.
+    pub observed_at: String,
+    pub affected_system: String,
+}
+
+/// More information from the reporter, sent as the `follow_up` part of a multipart body or as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FollowUpForm {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportReceipt {
+    pub reference: Reference,
+    /// The private follow-up link, shown only when no email was given: it is then the reporter's
+    /// only way back. Otherwise it travels only by email.
+    pub follow_up_url: Option<String>,
+    pub receipt_emailed: bool,
+    pub attachments: Vec<AttachmentSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentSummary {
+    pub id: String,
+    pub file_name: String,
+    pub kind: AttachmentKind,
+    pub size_bytes: u64,
+    /// Lower-case hex SHA-256 of the content, recorded on receipt for evidence integrity.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub reference: Reference,
+    pub status: ReportStatus,
+    pub reporter_kind: ReporterKind,
+    pub reporter_name: Option<String>,
+    /// The first line of the description, shortened for lists.
+    pub headline: String,
+    pub received_at: DateTime<Utc>,
+    pub attachment_count: u32,
+    pub incident: Option<Reference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDetail {
+    pub reference: Reference,
+    pub status: ReportStatus,
+    pub reporter_kind: ReporterKind,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    pub description: String,
+    pub steps_to_reproduce: Option<String>,
+    pub observed_at: Option<DateTime<Utc>>,
+    pub affected_system: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub attachments: Vec<AttachmentSummary>,
+    pub follow_ups: Vec<FollowUp>,
+    pub incident: Option<Reference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub message: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub attachments: Vec<AttachmentSummary>,
+}
+
+/// What a reporter sees through the private follow-up link: their own report, never the team's notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpView {
+    pub reference: Reference,
+    pub status: ReportStatus,
+    pub status_label: String,
+    pub received_at: DateTime<Utc>,
+    pub description: String,
+    pub attachments: Vec<AttachmentSummary>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentSummary {
+    pub reference: Reference,
+    pub title: String,
+    pub opened_at: DateTime<Utc>,
+    pub report_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentDetail {
+    pub reference: Reference,
+    pub title: String,
+    pub opened_at: DateTime<Utc>,
+    /// When the first linked report was received, or when the incident was opened.
+    pub detected_at: DateTime<Utc>,
+    pub reports: Vec<ReportSummary>,
+}
+
+/// Opens an incident from a report (the simplest triage); the title defaults to the report's headline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpenIncidentForm {
+    pub title: String,
+}
+
+/// One email in the local outbox, as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub written_at: DateTime<Utc>,
+    /// The `.eml` file name inside the outbox directory.
+    pub file: String,
+}
+
+/// A page of a newest-first list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// The one error shape of the API. `fields` is filled for validation failures, in form order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 422: one or more fields broke a rule; see `fields`.
+    ValidationFailed,
+    /// 400: the body could not be read (bad JSON, bad multipart, not UTF-8).
+    MalformedRequest,
+    /// 413: the body or a file is over its limit.
+    PayloadTooLarge,
+    /// 415: a file or body of a type that is not accepted.
+    UnsupportedMediaType,
+    /// 404: nothing here, or nothing this caller may see.
+    NotFound,
+    /// 409: the change conflicts with the current state.
+    Conflict,
+    /// 500: our fault; the cause is in the server log, never in the body.
+    Internal,
+}

@@ -1,0 +1,11 @@
+//! Tocsin's domain crate, shared by the browser app and the server.
+//!
+//! Everything here is pure: no I/O, no clock, no randomness. Callers pass `now` in, and the
+//! server generates ids. That keeps the rules identical on both sides and easy to test.
+
+pub mod api;
+pub mod attachment;
+pub mod incident;
+pub mod reference;
+pub mod report;
+pub mod validation;
