@@ -18,6 +18,23 @@ pub enum AttachmentKind {
 }
 
 impl AttachmentKind {
+    pub const ALL: [AttachmentKind; 5] =
+        [AttachmentKind::Png, AttachmentKind::Jpeg, AttachmentKind::Webp, AttachmentKind::Pdf, AttachmentKind::PlainText];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentKind::Png => "png",
+            AttachmentKind::Jpeg => "jpeg",
+            AttachmentKind::Webp => "webp",
+            AttachmentKind::Pdf => "pdf",
+            AttachmentKind::PlainText => "plain_text",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             AttachmentKind::Png => "image/png",
@@ -67,13 +84,6 @@ pub enum AttachmentRefusal {
     ExtensionMismatch { file_name: String, actual: AttachmentKind },
     #[error("attach at most {MAX_ATTACHMENTS} files")]
     TooMany,
-}
-
-impl AttachmentRefusal {
-    /// Too large and too many are limits on size; the rest are about type.
-    pub fn is_size_limit(&self) -> bool {
-        matches!(self, AttachmentRefusal::TooLarge { .. } | AttachmentRefusal::TooMany)
-    }
 }
 
 /// Decides a file's type from its bytes, then checks the name agrees.

@@ -229,6 +229,19 @@ pub fn parse_follow_up_message(raw: &str, has_files: bool) -> Result<Option<Stri
     multi_line(raw, "Your message", 1, FOLLOW_UP_MAX).map(Some)
 }
 
+pub const HEADLINE_MAX: usize = 120;
+
+/// The description's first non-empty line, shortened for lists and email subjects.
+pub fn headline(description: &str) -> String {
+    let line = description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    if line.chars().count() <= HEADLINE_MAX {
+        return line.to_owned();
+    }
+    let mut short: String = line.chars().take(HEADLINE_MAX - 1).collect();
+    short.push('…');
+    short
+}
+
 impl fmt::Display for ReporterKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -329,6 +342,14 @@ mod tests {
         assert!(parse_follow_up_message("  ", false).is_err());
         assert_eq!(parse_follow_up_message("  ", true), Ok(None));
         assert_eq!(parse_follow_up_message(" more ", false), Ok(Some("more".into())));
+    }
+
+    #[test]
+    fn headline_is_the_first_line_shortened() {
+        assert_eq!(headline("\n  First line \nsecond"), "First line");
+        let long = headline(&"y".repeat(500));
+        assert_eq!(long.chars().count(), HEADLINE_MAX);
+        assert!(long.ends_with('…'));
     }
 
     proptest! {

@@ -1,1 +1,163 @@
+//! The test harness: a real Tocsin server on port 0 with a fresh data directory, a client for its
+//! API, and readers for what it wrote (the outbox, the attachment files). Zero-to-production style.
 
+pub mod browser;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use functions::config::Settings;
+use functions::startup::Application;
+use serde_json::{Value, json};
+use shared::api::{OutboxEntry, Page, ReportSummary};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    pub client: reqwest::Client,
+    data_dir: TempDir,
+}
+
+/// One email as the outbox holds it, with its parts decoded.
+#[derive(Debug)]
+pub struct SentEmail {
+    pub entry: OutboxEntry,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn init_test_logging() {
+    static ONCE: Once = Once::new();
+    // Quiet by default; `TEST_LOG=1 cargo test` shows the server's log.
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt().with_env_filter("info").with_test_writer().init();
+        }
+    });
+}
+
+/// A server with the API only.
+pub async fn spawn_app() -> TestApp {
+    spawn(None).await
+}
+
+/// A server that also serves the built app from `static_dir`.
+pub async fn spawn_app_serving(static_dir: &Path) -> TestApp {
+    spawn(Some(static_dir.to_path_buf())).await
+}
+
+async fn spawn(static_dir: Option<PathBuf>) -> TestApp {
+    init_test_logging();
+    let data_dir = tempfile::tempdir().expect("a temporary data directory");
+    let mut settings = Settings::default();
+    settings.data_dir = data_dir.path().to_path_buf();
+    settings.server.port = 0;
+    settings.server.static_dir = static_dir;
+    let app = Application::build(settings).await.expect("the app builds");
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), data_dir }
+}
+
+/// A form that passes every rule; tests change one field at a time.
+pub fn valid_report() -> Value {
+    json!({
+        "reporter_kind": "customer",
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "description": "Someone logged into my account from an address I do not know.",
+        "steps_to_reproduce": "1. Open the account page\n2. Look at recent sign-ins",
+        "observed_at": "2026-01-02T03:04:05Z",
+        "affected_system": "customer portal, account ada@example.com"
+    })
+}
+
+/// A valid one-pixel PNG.
+pub const PNG_BYTES: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41,
+    0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn submit_json(&self, form: &Value) -> reqwest::Response {
+        self.client.post(self.url("/api/reports")).json(form).send().await.expect("request sent")
+    }
+
+    /// The form as the browser sends it: a `report` JSON part and `attachment` file parts.
+    pub async fn submit_multipart(&self, form: &Value, files: &[(&str, &[u8])]) -> reqwest::Response {
+        let mut body = reqwest::multipart::Form::new().text("report", form.to_string());
+        for (name, bytes) in files {
+            body = body.part("attachment", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        }
+        self.client.post(self.url("/api/reports")).multipart(body).send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Every stored report, following pagination to the end.
+    pub async fn all_reports(&self) -> Vec<ReportSummary> {
+        let mut reports = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/reports?limit=100&cursor={c}"),
+                None => "/api/reports?limit=100".to_owned(),
+            };
+            let page: Page<ReportSummary> = self.get_json(&path).await;
+            reports.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return reports,
+            }
+        }
+    }
+
+    /// How many attachment files are on disk.
+    pub fn stored_attachment_files(&self) -> usize {
+        std::fs::read_dir(self.data_dir.path().join("attachments")).map(|dir| dir.count()).unwrap_or(0)
+    }
+
+    /// The emails in the outbox, oldest first, parsed from their `.eml` files.
+    pub fn outbox(&self) -> Vec<SentEmail> {
+        let dir = self.data_dir.path().join("outbox");
+        let Ok(index) = std::fs::read_to_string(dir.join("index.jsonl")) else { return Vec::new() };
+        index
+            .lines()
+            .map(|line| {
+                let entry: OutboxEntry = serde_json::from_str(line).expect("an outbox index line");
+                let eml = std::fs::read(dir.join(&entry.file)).expect("the .eml file");
+                let message = mail_parser::MessageParser::default().parse(&eml).expect("a parseable message");
+                SentEmail {
+                    subject: message.subject().unwrap_or_default().to_owned(),
+                    text: message.body_text(0).expect("a text part").into_owned(),
+                    html: message.body_html(0).expect("an HTML part").into_owned(),
+                    entry,
+                }
+            })
+            .collect()
+    }
+}
+
+impl SentEmail {
+    /// The private follow-up token from the link in the text part.
+    pub fn follow_up_token(&self) -> String {
+        let start = self.text.find("/follow-up#").expect("a follow-up link") + "/follow-up#".len();
+        self.text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
+    }
+}

@@ -1,0 +1,31 @@
+//! The browser's clock and time zone, through `js_sys::Date`: chrono has no clock in wasm.
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use js_sys::Date;
+use wasm_bindgen::JsValue;
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()
+}
+
+/// Turns a `<input type="datetime-local">` value (local wall time, no offset) into RFC 3339 with
+/// the browser's offset at that moment. Empty stays empty; anything unreadable is passed on
+/// unchanged so that validation names the problem.
+pub fn local_input_to_rfc3339(value: &str) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        return String::new();
+    }
+    // ECMAScript reads a date-time without an offset as local time.
+    let date = Date::new(&JsValue::from_str(value));
+    let millis = date.get_time();
+    if millis.is_nan() {
+        return value.to_owned();
+    }
+    // getTimezoneOffset is UTC minus local, in minutes, so east of UTC is negative.
+    let offset = FixedOffset::east_opt(-(date.get_timezone_offset() as i32) * 60);
+    match (DateTime::from_timestamp_millis(millis as i64), offset) {
+        (Some(utc), Some(offset)) => utc.with_timezone(&offset).to_rfc3339_opts(SecondsFormat::Secs, false),
+        _ => value.to_owned(),
+    }
+}

@@ -1,0 +1,124 @@
+//! Form fields with a real label, an optional hint and an inline error wired up for assistive
+//! technology (`aria-invalid`, `aria-describedby`). The inline error of field `X` has id `X-error`.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+
+/// The ids that describe a control: its hint, then its error when it has one.
+pub fn described_by(id: &str, has_hint: bool, has_error: bool) -> Option<String> {
+    let ids: Vec<String> = [has_hint.then(|| format!("{id}-hint")), has_error.then(|| format!("{id}-error"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+fn aria_invalid(error: Signal<Option<String>>) -> impl Fn() -> Option<&'static str> + Send + Sync + 'static {
+    move || error.read().is_some().then_some("true")
+}
+
+#[component]
+pub fn InlineError(id: String, error: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|message| {
+            view! {
+                <p class="field-error" id=id.clone()>
+                    <span class="visually-hidden">"Error: "</span>
+                    {message}
+                </p>
+            }
+        })
+    }
+}
+
+#[component]
+fn Hint(id: &'static str, hint: Option<String>) -> impl IntoView {
+    hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })
+}
+
+fn field_class(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Send + Sync + 'static {
+    move || if error.read().is_some() { "field field--error" } else { "field" }
+}
+
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    let has_hint = hint.is_some();
+    view! {
+        <div class=field_class(error)>
+            <label for=id>{label}</label>
+            <Hint id hint />
+            <InlineError id=format!("{id}-error") error />
+            <input
+                type=input_type
+                id=id
+                name=id
+                autocomplete=autocomplete
+                bind:value=value
+                aria-invalid=aria_invalid(error)
+                aria-describedby=move || described_by(id, has_hint, error.read().is_some())
+            />
+        </div>
+    }
+}
+
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = 6)] rows: u32,
+) -> impl IntoView {
+    let has_hint = hint.is_some();
+    view! {
+        <div class=field_class(error)>
+            <label for=id>{label}</label>
+            <Hint id hint />
+            <InlineError id=format!("{id}-error") error />
+            <textarea
+                id=id
+                name=id
+                rows=rows
+                bind:value=value
+                aria-invalid=aria_invalid(error)
+                aria-describedby=move || described_by(id, has_hint, error.read().is_some())
+            ></textarea>
+        </div>
+    }
+}
+
+/// A multiple-file picker limited to the accepted types; the files are read through `input`.
+#[component]
+pub fn FileField(
+    id: &'static str,
+    label: &'static str,
+    input: NodeRef<Input>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class=field_class(error)>
+            <label for=id>{label}</label>
+            <Hint id hint=Some(crate::files::limits_hint()) />
+            <InlineError id=format!("{id}-error") error />
+            <input
+                type="file"
+                id=id
+                name=id
+                multiple
+                accept=shared::attachment::ACCEPT_ATTRIBUTE
+                node_ref=input
+                aria-invalid=aria_invalid(error)
+                aria-describedby=move || described_by(id, true, error.read().is_some())
+            />
+        </div>
+    }
+}

@@ -1,0 +1,10 @@
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::format::local_date_time;
+
+/// A moment in the reader's local time, with the exact UTC instant in the markup.
+#[component]
+pub fn LocalTime(at: DateTime<Utc>) -> impl IntoView {
+    view! { <time datetime=at.to_rfc3339()>{local_date_time(at)}</time> }
+}

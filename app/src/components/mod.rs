@@ -1,0 +1,21 @@
+//! Small reusable pieces of the views.
+
+mod attachment_list;
+mod error_summary;
+mod fields;
+mod follow_up_list;
+mod local_time;
+mod notices;
+mod pagination;
+mod reports_table;
+mod status_badge;
+
+pub use attachment_list::AttachmentList;
+pub use error_summary::{ErrorSummary, FormErrors};
+pub use fields::{FileField, InlineError, TextArea, TextField, described_by};
+pub use follow_up_list::FollowUpList;
+pub use local_time::LocalTime;
+pub use notices::{LoadError, Loading};
+pub use pagination::{CursorTrail, Pagination};
+pub use reports_table::ReportsTable;
+pub use status_badge::{StatusBadge, status_name};

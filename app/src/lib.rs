@@ -1,0 +1,42 @@
+//! Tocsin's browser app: the public report form, the reporter's follow-up page and the response
+//! team's dashboard, rendered client-side with Leptos against the JSON API under `/api`.
+
+mod api;
+mod clock;
+mod components;
+mod dom;
+mod files;
+mod format;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use pages::{
+    DashboardLayout, FollowUpPage, IncidentDetailPage, IncidentsPage, NotFoundPage, OutboxPage, PublicLayout,
+    ReportDetailPage, ReportPage, ReportsPage,
+};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <ParentRoute path=path!("") view=PublicLayout>
+                    <Route path=path!("") view=ReportPage />
+                    <Route path=path!("report") view=ReportPage />
+                    <Route path=path!("follow-up") view=FollowUpPage />
+                </ParentRoute>
+                <ParentRoute path=path!("dashboard") view=DashboardLayout>
+                    <Route path=path!("") view=ReportsPage />
+                    <Route path=path!("reports") view=ReportsPage />
+                    <Route path=path!("reports/:reference") view=ReportDetailPage />
+                    <Route path=path!("incidents") view=IncidentsPage />
+                    <Route path=path!("incidents/:reference") view=IncidentDetailPage />
+                    <Route path=path!("outbox") view=OutboxPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,160 @@
+//! The reporter's view of their own report, reached through the private link they were given.
+//! The token travels in the URL fragment, so it never reaches a server log; it goes to the API
+//! as a bearer token.
+
+use leptos::ev::SubmitEvent;
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{FollowUpForm, FollowUpView};
+use shared::report::parse_follow_up_message;
+use shared::validation::FieldError;
+
+use crate::components::{
+    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, LoadError, Loading, LocalTime, TextArea,
+};
+use crate::{api, dom, files};
+
+const FIELD_TARGETS: &[(&str, &str)] = &[("message", "follow_up_message"), ("attachments", "follow_up_attachments")];
+const ADDED_NOTICE_ID: &str = "follow-up-added";
+
+#[component]
+fn InvalidLink() -> impl IntoView {
+    view! {
+        <h1>"This link is not valid or has expired"</h1>
+        <p>
+            "Check that you copied the whole link from your receipt. If you still cannot get in, "
+            "send a new report and mention your earlier reference."
+        </p>
+        <p><a href="/report">"Report a security problem"</a></p>
+    }
+}
+
+#[component]
+fn ReportOverview(report: FollowUpView) -> impl IntoView {
+    view! {
+        <h1>"Your report " <span class="nowrap">{report.reference.to_string()}</span></h1>
+        <dl class="details">
+            <dt>"Status"</dt>
+            <dd id="follow-up-status">{report.status_label}</dd>
+            <dt>"Received"</dt>
+            <dd><LocalTime at=report.received_at /></dd>
+        </dl>
+        <h2>"What you told us"</h2>
+        <p class="text-block">{report.description}</p>
+        <h2>"Files you attached"</h2>
+        <AttachmentList attachments=report.attachments />
+        <h2>"Information you added"</h2>
+        <FollowUpList follow_ups=report.follow_ups />
+    }
+}
+
+#[component]
+fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> impl IntoView {
+    let message = RwSignal::new(String::new());
+    let attachments = NodeRef::<Input>::new();
+    let errors = FormErrors::default();
+    let sending = RwSignal::new(false);
+    let added = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        added.set(false);
+        let chosen = files::selected(attachments);
+        let mut problems = Vec::new();
+        if let Err(message) = parse_follow_up_message(&message.get_untracked(), !chosen.is_empty()) {
+            problems.push(FieldError { field: "message".to_owned(), message });
+        }
+        if let Some(message) = files::problem(&chosen) {
+            problems.push(FieldError { field: "attachments".to_owned(), message });
+        }
+        if !problems.is_empty() {
+            errors.show_fields(problems);
+            return;
+        }
+        errors.clear();
+        sending.set(true);
+        let token = token.clone();
+        let form = FollowUpForm { message: message.get_untracked() };
+        spawn_local(async move {
+            let result = api::submit_follow_up(&token, &form, &chosen).await;
+            sending.set(false);
+            match result {
+                Ok(_) => {
+                    message.set(String::new());
+                    files::clear(attachments);
+                    added.set(true);
+                    dom::focus_after_render(ADDED_NOTICE_ID);
+                    on_added.run(());
+                }
+                Err(error) => errors.show_api_error(&error, "attachments"),
+            }
+        });
+    };
+
+    view! {
+        <section class="add-information" aria-labelledby="add-information-heading">
+            <h2 id="add-information-heading">"Add information"</h2>
+            <Show when=move || added.get()>
+                <p id=ADDED_NOTICE_ID class="notice notice--success" role="status" tabindex="-1">
+                    "Thank you: your information was added to the report."
+                </p>
+            </Show>
+            <ErrorSummary errors targets=FIELD_TARGETS />
+            <form novalidate on:submit=on_submit>
+                <TextArea
+                    id="follow_up_message"
+                    label="What else should we know?"
+                    hint="Add a message, files, or both."
+                    value=message
+                    error=errors.for_field("message")
+                />
+                <FileField
+                    id="follow_up_attachments"
+                    label="Attach files (optional)"
+                    input=attachments
+                    error=errors.for_field("attachments")
+                />
+                <button type="submit" id="submit-follow-up" class="button" disabled=move || sending.get()>
+                    {move || if sending.get() { "Sending…" } else { "Send information" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn FollowUpPage() -> impl IntoView {
+    dom::set_title("Your report");
+    let token = location_hash().unwrap_or_default();
+    if token.is_empty() {
+        return view! { <InvalidLink /> }.into_any();
+    }
+    let report = LocalResource::new({
+        let token = token.clone();
+        move || {
+            let token = token.clone();
+            async move { api::follow_up_view(&token).await }
+        }
+    });
+    let loaded = move || matches!(*report.read(), Some(Ok(_)));
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Ok(view) => view! { <ReportOverview report=view /> }.into_any(),
+                    Err(error) if error.is_not_found() => view! { <InvalidLink /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        // Outside the transition, so a reload after sending keeps the form and its thank-you note.
+        <Show when=loaded>
+            <AddInformationForm token=token.clone() on_added=move || report.refetch() />
+        </Show>
+    }
+    .into_any()
+}

@@ -1,0 +1,25 @@
+//! One module per page, plus the two layouts that frame them.
+
+mod dashboard_layout;
+mod follow_up;
+mod incident_detail;
+mod incidents;
+mod not_found;
+mod outbox;
+mod public_layout;
+mod report;
+mod report_detail;
+mod report_form;
+mod report_received;
+mod reports;
+
+pub use dashboard_layout::DashboardLayout;
+pub use follow_up::FollowUpPage;
+pub use incident_detail::IncidentDetailPage;
+pub use incidents::IncidentsPage;
+pub use not_found::NotFoundPage;
+pub use outbox::OutboxPage;
+pub use public_layout::PublicLayout;
+pub use report::ReportPage;
+pub use report_detail::ReportDetailPage;
+pub use reports::ReportsPage;

@@ -1,0 +1,68 @@
+use leptos::prelude::*;
+use shared::api::OutboxEntry;
+
+use crate::api::{self, outbox_email_url};
+use crate::components::{CursorTrail, LoadError, Loading, LocalTime, Pagination};
+use crate::dom;
+
+#[component]
+fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
+    let rows = emails
+        .into_iter()
+        .map(|email| {
+            view! {
+                <tr>
+                    <td>{email.to.join(", ")}</td>
+                    <td>{email.subject}</td>
+                    <td><LocalTime at=email.written_at /></td>
+                    <td>
+                        <a href=outbox_email_url(&email.id) download=email.file>"Download .eml"</a>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"To"</th>
+                        <th scope="col">"Subject"</th>
+                        <th scope="col">"Written"</th>
+                        <th scope="col">"Email file"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// In local mode emails are written to files instead of being sent; this lists them.
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    dom::set_title("Outbox");
+    let trail = CursorTrail::default();
+    let page = LocalResource::new(move || {
+        let cursor = trail.current();
+        async move { api::list_outbox(cursor.as_deref()).await }
+    });
+    view! {
+        <h1>"Outbox"</h1>
+        <p class="lead">"Local mode writes emails to files instead of sending them. Newest first."</p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"No emails yet."</p> }.into_any(),
+                    Ok(page) => view! {
+                        <OutboxTable emails=page.items />
+                        <Pagination trail next_cursor=page.next_cursor />
+                    }
+                    .into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

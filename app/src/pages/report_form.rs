@@ -1,0 +1,177 @@
+//! The public report form. The rules of `shared::report` run here first, so mistakes show
+//! without a round trip; the server runs the same rules again.
+
+use leptos::ev::SubmitEvent;
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{ReportForm, ReportReceipt};
+use shared::report::{NewReport, ReporterKind};
+use shared::validation::FieldError;
+
+use crate::components::{ErrorSummary, FileField, FormErrors, InlineError, TextArea, TextField, described_by};
+use crate::{api, clock, files};
+
+/// Where the error summary sends focus for each field; a radio group's first option stands for it.
+const FIELD_TARGETS: &[(&str, &str)] = &[
+    ("reporter_kind", "reporter_kind-customer"),
+    ("name", "name"),
+    ("email", "email"),
+    ("description", "description"),
+    ("steps_to_reproduce", "steps_to_reproduce"),
+    ("observed_at", "observed_at"),
+    ("affected_system", "affected_system"),
+    ("attachments", "attachments"),
+];
+
+#[component]
+fn ReporterKindChoice(value: RwSignal<String>, error: Signal<Option<String>>) -> impl IntoView {
+    let options = ReporterKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let id = format!("reporter_kind-{}", kind.as_str());
+            view! {
+                <div class="radio">
+                    <input
+                        type="radio"
+                        id=id.clone()
+                        name="reporter_kind"
+                        value=kind.as_str()
+                        bind:group=value
+                        aria-invalid=move || error.read().is_some().then_some("true")
+                        aria-describedby=move || described_by("reporter_kind", false, error.read().is_some())
+                    />
+                    <label for=id>{kind.label()}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class=move || if error.read().is_some() { "field field--error" } else { "field" }>
+            <legend>"Who are you?"</legend>
+            <InlineError id="reporter_kind-error".to_owned() error />
+            <div class="radios">{options}</div>
+        </fieldset>
+    }
+}
+
+#[component]
+pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl IntoView {
+    let reporter_kind = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let steps_to_reproduce = RwSignal::new(String::new());
+    let observed_at = RwSignal::new(String::new());
+    let affected_system = RwSignal::new(String::new());
+    let attachments = NodeRef::<Input>::new();
+    let errors = FormErrors::default();
+    let sending = RwSignal::new(false);
+
+    let typed_form = move || ReportForm {
+        reporter_kind: reporter_kind.get_untracked(),
+        name: name.get_untracked(),
+        email: email.get_untracked(),
+        description: description.get_untracked(),
+        steps_to_reproduce: steps_to_reproduce.get_untracked(),
+        observed_at: clock::local_input_to_rfc3339(&observed_at.get_untracked()),
+        affected_system: affected_system.get_untracked(),
+    };
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let form = typed_form();
+        let chosen = files::selected(attachments);
+        let mut problems = NewReport::parse(&form, clock::now()).err().unwrap_or_default().0;
+        if let Some(message) = files::problem(&chosen) {
+            problems.push(FieldError { field: "attachments".to_owned(), message });
+        }
+        if !problems.is_empty() {
+            errors.show_fields(problems);
+            return;
+        }
+        errors.clear();
+        sending.set(true);
+        spawn_local(async move {
+            let result = api::submit_report(&form, &chosen).await;
+            sending.set(false);
+            match result {
+                Ok(receipt) => on_received.run(receipt),
+                // Nothing typed is cleared, so the reporter only fixes what is named.
+                Err(error) => errors.show_api_error(&error, "attachments"),
+            }
+        });
+    };
+
+    view! {
+        <h1 id="report-form-heading" tabindex="-1">"Report a security problem"</h1>
+        <p class="lead">
+            "Tell us about anything that might put people's data or our systems at risk: a suspicious "
+            "email, a leaked password, a bug that exposes other people's information. You do not need an "
+            "account, and you can stay anonymous."
+        </p>
+        <ErrorSummary errors targets=FIELD_TARGETS />
+        <form class="report-form" novalidate on:submit=on_submit>
+            <ReporterKindChoice value=reporter_kind error=errors.for_field("reporter_kind") />
+            <TextField
+                id="name"
+                label="Your name"
+                hint="Optional only if you report anonymously."
+                value=name
+                error=errors.for_field("name")
+                autocomplete="name"
+            />
+            <TextField
+                id="email"
+                label="Your email address"
+                hint="Optional only if you report anonymously. We send your receipt and private follow-up link here."
+                value=email
+                error=errors.for_field("email")
+                input_type="email"
+                autocomplete="email"
+            />
+            <TextArea
+                id="description"
+                label="What happened"
+                hint="Describe what you saw and why it worries you. Do not include passwords."
+                value=description
+                error=errors.for_field("description")
+                rows=8
+            />
+            <TextArea
+                id="steps_to_reproduce"
+                label="Steps to reproduce (optional)"
+                hint="If it can happen again, how?"
+                value=steps_to_reproduce
+                error=errors.for_field("steps_to_reproduce")
+            />
+            <TextField
+                id="observed_at"
+                label="When did you notice it? (optional)"
+                hint="In your local time."
+                value=observed_at
+                error=errors.for_field("observed_at")
+                input_type="datetime-local"
+            />
+            <TextField
+                id="affected_system"
+                label="Affected system or account (optional)"
+                hint="For example a web address, an app or your account name."
+                value=affected_system
+                error=errors.for_field("affected_system")
+            />
+            <FileField
+                id="attachments"
+                label="Attach files (optional)"
+                input=attachments
+                error=errors.for_field("attachments")
+            />
+            <button type="submit" id="submit-report" class="button" disabled=move || sending.get()>
+                {move || if sending.get() { "Sending…" } else { "Send report" }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,153 @@
+//! The local mailer: each email becomes an RFC 5322 `.eml` file (text and HTML parts) in the
+//! outbox directory, and a line in `index.jsonl` that the dashboard lists.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+use serde::{Deserialize, Serialize};
+use shared::api::{OutboxEntry, Page};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+use crate::ports::{Clock, Email, Mailer, PageRequest, StoreError};
+
+const INDEX_FILE: &str = "index.jsonl";
+
+pub struct OutboxMailer {
+    dir: PathBuf,
+    sender: Mailbox,
+    clock: std::sync::Arc<dyn Clock>,
+    /// Serialises appends to the index so concurrent sends never interleave lines.
+    index_lock: tokio::sync::Mutex<()>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexLine {
+    #[serde(flatten)]
+    entry: OutboxEntry,
+    tags: Vec<(String, String)>,
+}
+
+impl OutboxMailer {
+    pub fn new(dir: PathBuf, sender: &str, clock: std::sync::Arc<dyn Clock>) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating outbox {}", dir.display()))?;
+        let sender = sender.parse().with_context(|| format!("the email sender {sender:?} is not a valid mailbox"))?;
+        Ok(Self { dir, sender, clock, index_lock: tokio::sync::Mutex::new(()) })
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Emails newest first; the cursor is how many were already served.
+    pub async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError> {
+        let skip = match page.cursor.as_deref() {
+            None => 0,
+            Some(c) => c.parse::<usize>().map_err(|_| StoreError::InvalidCursor)?,
+        };
+        let mut entries = self.read_index().await?;
+        entries.reverse();
+        let total = entries.len();
+        let items: Vec<_> = entries.into_iter().skip(skip).take(page.limit as usize).collect();
+        let served = skip + items.len();
+        Ok(Page { items, next_cursor: (served < total).then(|| served.to_string()) })
+    }
+
+    /// The `.eml` bytes of one email, by id.
+    pub async fn message(&self, id: &str) -> Result<Option<(OutboxEntry, Vec<u8>)>, StoreError> {
+        let Some(entry) = self.read_index().await?.into_iter().find(|e| e.id == id) else { return Ok(None) };
+        let bytes = tokio::fs::read(self.dir.join(&entry.file)).await.context("reading outbox message")?;
+        Ok(Some((entry, bytes)))
+    }
+
+    async fn read_index(&self) -> anyhow::Result<Vec<OutboxEntry>> {
+        let text = match tokio::fs::read_to_string(self.dir.join(INDEX_FILE)).await {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).context("reading the outbox index"),
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str::<IndexLine>(l).map(|line| line.entry).context("parsing the outbox index"))
+            .collect()
+    }
+
+    fn build(&self, email: &Email, id: &str, written_at: DateTime<Utc>) -> anyhow::Result<Message> {
+        let mut builder = Message::builder()
+            .from(self.sender.clone())
+            .subject(&email.subject)
+            .date(written_at.into())
+            .message_id(Some(format!("<{id}@outbox.tocsin>")));
+        for to in &email.to {
+            builder = builder.to(to.parse().with_context(|| format!("invalid recipient {to:?}"))?);
+        }
+        Ok(builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))?)
+    }
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, email: &Email) -> anyhow::Result<String> {
+        let id = Uuid::now_v7().to_string();
+        let written_at = self.clock.now();
+        let message = self.build(email, &id, written_at)?;
+        let file = format!("{}-{id}.eml", written_at.format("%Y%m%dT%H%M%S"));
+        let partial = self.dir.join(format!("{file}.partial"));
+        tokio::fs::write(&partial, message.formatted()).await.context("writing outbox message")?;
+        tokio::fs::rename(&partial, self.dir.join(&file)).await.context("renaming outbox message")?;
+
+        let line = IndexLine {
+            entry: OutboxEntry { id: id.clone(), to: email.to.clone(), subject: email.subject.clone(), written_at, file },
+            tags: email.tags.clone(),
+        };
+        let mut json = serde_json::to_string(&line)?;
+        json.push('\n');
+        let _guard = self.index_lock.lock().await;
+        let mut index = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(INDEX_FILE))
+            .await
+            .context("opening the outbox index")?;
+        index.write_all(json.as_bytes()).await.context("appending to the outbox index")?;
+        index.flush().await?;
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::SystemClock;
+
+    #[tokio::test]
+    async fn writes_a_two_part_eml_and_lists_it_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = OutboxMailer::new(dir.path().to_path_buf(), "Tocsin <security@example.com>", std::sync::Arc::new(SystemClock)).unwrap();
+        for n in 1..=3 {
+            let email = Email {
+                to: vec!["ada@example.com".into()],
+                subject: format!("Receipt {n}"),
+                text: "plain part".into(),
+                html: "<p>html part</p>".into(),
+                tags: vec![("kind".into(), "receipt".into())],
+            };
+            outbox.send(&email).await.unwrap();
+        }
+        let first = outbox.list(PageRequest { cursor: None, limit: 2 }).await.unwrap();
+        assert_eq!(first.items.iter().map(|e| e.subject.as_str()).collect::<Vec<_>>(), ["Receipt 3", "Receipt 2"]);
+        let second = outbox.list(PageRequest { cursor: first.next_cursor, limit: 2 }).await.unwrap();
+        assert_eq!(second.items[0].subject, "Receipt 1");
+        assert_eq!(second.next_cursor, None);
+
+        let (_, eml) = outbox.message(&second.items[0].id).await.unwrap().unwrap();
+        let eml = String::from_utf8(eml).unwrap();
+        assert!(eml.contains("To: ada@example.com"));
+        assert!(eml.contains("Content-Type: multipart/alternative"));
+        assert!(eml.contains("Content-Type: text/plain") && eml.contains("Content-Type: text/html"));
+    }
+}

@@ -1,0 +1,87 @@
+//! The API's one error type, mapped to status codes and the shared JSON `ErrorBody`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use shared::api::{ErrorBody, ErrorCode};
+use shared::attachment::AttachmentRefusal;
+use shared::validation::FieldError;
+
+use crate::service::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+}
+
+impl From<crate::ports::StoreError> for ApiError {
+    fn from(error: crate::ports::StoreError) -> Self {
+        ApiError::Service(error.into())
+    }
+}
+
+fn body(status: StatusCode, code: ErrorCode, message: impl Into<String>, fields: Vec<FieldError>) -> Response {
+    (status, Json(ErrorBody { code, message: message.into(), fields })).into_response()
+}
+
+fn attachments_field(message: String) -> Vec<FieldError> {
+    vec![FieldError { field: "attachments".to_owned(), message }]
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        use StatusCode as S;
+        match self {
+            ApiError::Malformed(message) => body(S::BAD_REQUEST, ErrorCode::MalformedRequest, message, vec![]),
+            ApiError::TooLarge(message) => body(S::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, message, vec![]),
+            ApiError::UnsupportedMediaType(message) => {
+                body(S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, message, vec![])
+            }
+            ApiError::Service(error) => match error {
+                ServiceError::Validation(errors) => body(
+                    S::UNPROCESSABLE_ENTITY,
+                    ErrorCode::ValidationFailed,
+                    "Some fields need attention",
+                    errors.0,
+                ),
+                ServiceError::Attachment(refusal) => {
+                    let message = refusal.to_string();
+                    let (status, code) = match refusal {
+                        AttachmentRefusal::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+                        AttachmentRefusal::TooMany | AttachmentRefusal::Empty { .. } => {
+                            (S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed)
+                        }
+                        AttachmentRefusal::Html { .. }
+                        | AttachmentRefusal::Unsupported { .. }
+                        | AttachmentRefusal::ExtensionMismatch { .. } => {
+                            (S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType)
+                        }
+                    };
+                    body(status, code, message.clone(), attachments_field(message))
+                }
+                ServiceError::NotFound => body(S::NOT_FOUND, ErrorCode::NotFound, "Nothing was found here", vec![]),
+                ServiceError::Conflict(message) => body(S::CONFLICT, ErrorCode::Conflict, message, vec![]),
+                ServiceError::InvalidCursor => {
+                    body(S::BAD_REQUEST, ErrorCode::MalformedRequest, ServiceError::InvalidCursor.to_string(), vec![])
+                }
+                ServiceError::Unexpected(cause) => {
+                    // The cause chain goes to the log; the caller learns only that it was our fault.
+                    tracing::error!(error = format!("{cause:#}"), "request failed");
+                    body(
+                        S::INTERNAL_SERVER_ERROR,
+                        ErrorCode::Internal,
+                        "Something went wrong on our side. Nothing you sent was lost; please try again",
+                        vec![],
+                    )
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The HTTP API under `/api`: one axum `Router`, served by `lambda_http` on Lambda and by a local
+//! listener otherwise. Handlers only extract, call a use case and shape the response.
+
+mod error;
+mod extract;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::api::{ErrorBody, ErrorCode};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+use extract::{JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT};
+
+use crate::adapters::outbox::OutboxMailer;
+use crate::service::Services;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Arc<Services>,
+    /// Present in local mode, where sent email is kept in a directory the dashboard can list.
+    pub outbox: Option<Arc<OutboxMailer>>,
+}
+
+/// The `/api` routes with their limits, error shape and response headers.
+pub fn api_router(state: AppState) -> Router {
+    let uploads = DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
+    let api = Router::new()
+        .route("/health", get(routes::health))
+        .route("/reports", post(routes::submit_report).layer(uploads).get(routes::list_reports))
+        .route("/reports/{reference}", get(routes::report))
+        .route("/reports/{reference}/incident", post(routes::open_incident))
+        .route("/follow-up", get(routes::follow_up).post(routes::add_follow_up).layer(uploads))
+        .route("/incidents", get(routes::list_incidents))
+        .route("/incidents/{reference}", get(routes::incident))
+        .route("/attachments/{id}", get(routes::download_attachment))
+        .route("/outbox", get(routes::list_outbox))
+        .route("/outbox/{id}", get(routes::download_outbox_message))
+        .fallback(|| async { ApiError::Service(crate::service::ServiceError::NotFound) })
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // API answers hold report data: never cache them.
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .with_state(state);
+    Router::new()
+        .nest("/api", api)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(panic_response))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let body = ErrorBody {
+        code: ErrorCode::Internal,
+        message: "Something went wrong on our side. Please try again".to_owned(),
+        fields: vec![],
+    };
+    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}

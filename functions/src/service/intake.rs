@@ -1,0 +1,183 @@
+//! Intake: a public report with its files, the receipt email, and follow-ups through the private link.
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use shared::api::{FollowUp, FollowUpForm, FollowUpView, ReportForm, ReportReceipt};
+use shared::attachment::{AttachmentRefusal, MAX_ATTACHMENTS, classify, display_file_name};
+use shared::report::{NewReport, headline, parse_follow_up_message};
+use shared::validation::ValidationErrors;
+use uuid::Uuid;
+
+use super::email::ReceiptContext;
+use super::{ServiceError, Services, Upload};
+use crate::ports::{FollowUpDraft, ReportDraft, StoredAttachment};
+
+/// 256 bits from the OS generator: far beyond guessing, and hashed at rest like a password reset token.
+const TOKEN_BYTES: usize = 32;
+
+pub struct FollowUpToken(String);
+
+impl FollowUpToken {
+    fn generate() -> Self {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The stored form. A plain SHA-256 suffices: the token has full entropy, unlike a password.
+    fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.0.as_bytes()).into()
+    }
+
+    /// Anything that is not a well-formed token is simply not found.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let decoded = URL_SAFE_NO_PAD.decode(raw.trim()).ok()?;
+        (decoded.len() == TOKEN_BYTES).then(|| Self(raw.trim().to_owned()))
+    }
+}
+
+impl Services {
+    pub async fn submit_report(&self, form: ReportForm, uploads: Vec<Upload>) -> Result<ReportReceipt, ServiceError> {
+        let received_at = self.clock.now();
+        let report = NewReport::parse(&form, received_at)?;
+        let attachments = self.store_uploads(uploads).await?;
+        let token = FollowUpToken::generate();
+        let draft = ReportDraft {
+            report: report.clone(),
+            received_at,
+            follow_up_token_hash: token.hash(),
+            attachments: attachments.clone(),
+        };
+        let reference = match self.store.insert_report(draft).await {
+            Ok(reference) => reference,
+            Err(error) => {
+                self.discard(&attachments).await;
+                return Err(error.into());
+            }
+        };
+        tracing::info!(%reference, attachments = attachments.len(), "report received");
+
+        let follow_up_url = format!("{}/follow-up#{}", self.public_url, token.0);
+        let receipt_emailed = match &report.email {
+            Some(email) => {
+                let context = ReceiptContext {
+                    name: report.name.clone(),
+                    reference: reference.to_string(),
+                    received_at: received_at.format("%Y-%m-%d %H:%M").to_string(),
+                    follow_up_url: follow_up_url.clone(),
+                    headline: headline(&report.description),
+                    sender_name: self.sender_name.clone(),
+                };
+                // The report is already safe; a mail failure must not turn into a lost report.
+                match self.send_receipt(email.clone(), &context).await {
+                    Ok(()) => true,
+                    Err(error) => {
+                        tracing::error!(%reference, error = format!("{error:#}"), "receipt email failed");
+                        false
+                    }
+                }
+            }
+            None => false,
+        };
+        Ok(ReportReceipt {
+            reference,
+            follow_up_url: (!receipt_emailed).then_some(follow_up_url),
+            receipt_emailed,
+            attachments: attachments.into_iter().map(super::dashboard::attachment_summary).collect(),
+        })
+    }
+
+    async fn send_receipt(&self, to: String, context: &ReceiptContext) -> anyhow::Result<()> {
+        let email = self.templates.receipt(to, context)?;
+        self.mailer.send(&email).await.map(drop)
+    }
+
+    pub async fn follow_up_view(&self, token: Option<&str>) -> Result<FollowUpView, ServiceError> {
+        let reference = self.reference_for_token(token).await?;
+        let report = self.store.report(reference).await?.ok_or(ServiceError::NotFound)?;
+        Ok(FollowUpView {
+            reference: report.reference,
+            status: report.status,
+            status_label: report.status.label().to_owned(),
+            received_at: report.received_at,
+            description: report.description,
+            attachments: report.attachments,
+            follow_ups: report.follow_ups,
+        })
+    }
+
+    pub async fn add_follow_up(
+        &self,
+        token: Option<&str>,
+        form: FollowUpForm,
+        uploads: Vec<Upload>,
+    ) -> Result<FollowUp, ServiceError> {
+        let reference = self.reference_for_token(token).await?;
+        let message = parse_follow_up_message(&form.message, !uploads.is_empty()).map_err(|message| {
+            let mut errors = ValidationErrors::default();
+            errors.push("message", message);
+            errors
+        })?;
+        let attachments = self.store_uploads(uploads).await?;
+        let draft = FollowUpDraft { message: message.clone(), received_at: self.clock.now(), attachments: attachments.clone() };
+        let received_at = draft.received_at;
+        if let Err(error) = self.store.add_follow_up(reference, draft).await {
+            self.discard(&attachments).await;
+            return Err(error.into());
+        }
+        tracing::info!(%reference, attachments = attachments.len(), "follow-up received");
+        Ok(FollowUp {
+            message,
+            received_at,
+            attachments: attachments.into_iter().map(super::dashboard::attachment_summary).collect(),
+        })
+    }
+
+    async fn reference_for_token(&self, token: Option<&str>) -> Result<shared::reference::Reference, ServiceError> {
+        let token = token.and_then(FollowUpToken::parse).ok_or(ServiceError::NotFound)?;
+        self.store.report_reference_by_token(token.hash()).await?.ok_or(ServiceError::NotFound)
+    }
+
+    /// Checks every file before storing any, so a refused file leaves nothing behind.
+    async fn store_uploads(&self, uploads: Vec<Upload>) -> Result<Vec<StoredAttachment>, ServiceError> {
+        if uploads.len() > MAX_ATTACHMENTS {
+            return Err(AttachmentRefusal::TooMany.into());
+        }
+        let mut checked = Vec::with_capacity(uploads.len());
+        for upload in uploads {
+            let file_name = display_file_name(&upload.file_name);
+            let kind = classify(&file_name, &upload.bytes)?;
+            checked.push((file_name, kind, upload.bytes));
+        }
+        let mut stored = Vec::with_capacity(checked.len());
+        for (file_name, kind, bytes) in checked {
+            let id = Uuid::now_v7().to_string();
+            let attachment = StoredAttachment {
+                storage_key: id.clone(),
+                id,
+                file_name,
+                kind,
+                size_bytes: bytes.len() as u64,
+                sha256: format!("{:x}", Sha256::digest(&bytes)),
+            };
+            if let Err(error) = self.attachments.put(&attachment.storage_key, kind.content_type(), bytes).await {
+                self.discard(&stored).await;
+                return Err(ServiceError::Unexpected(error.context("storing an attachment")));
+            }
+            stored.push(attachment);
+        }
+        Ok(stored)
+    }
+
+    /// Best-effort clean-up of files whose report was not stored.
+    async fn discard(&self, attachments: &[StoredAttachment]) {
+        for a in attachments {
+            if let Err(error) = self.attachments.delete(&a.storage_key).await.context("discarding an attachment") {
+                tracing::warn!(key = %a.storage_key, error = format!("{error:#}"), "orphaned attachment left behind");
+            }
+        }
+    }
+}

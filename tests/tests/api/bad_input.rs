@@ -1,0 +1,137 @@
+//! Bad input of every kind gets a clear 4xx in the error shape, never a 5xx, and changes nothing.
+
+use serde_json::json;
+use shared::api::{ErrorBody, ErrorCode, ReportDetail, ReportReceipt};
+use tocsin_tests::{TestApp, spawn_app, valid_report};
+
+async fn expect_error(response: reqwest::Response, status: u16, code: ErrorCode) -> ErrorBody {
+    assert_eq!(response.status(), status);
+    let body: ErrorBody = response.json().await.expect("the JSON error shape");
+    assert_eq!(body.code, code);
+    assert!(!body.message.is_empty());
+    body
+}
+
+async fn post_raw(app: &TestApp, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    app.client.post(app.url("/api/reports")).header("Content-Type", content_type).body(body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400_and_store_nothing() {
+    let app = spawn_app().await;
+    let json = "application/json";
+    for (content_type, body) in [
+        (json, b"{\"reporter_kind\": ".to_vec()),
+        (json, b"[1, 2, 3]".to_vec()),
+        (json, b"{\"description\": \"\xff\xfe invalid utf-8 \"}".to_vec()),
+        (json, br#"{"reporter_kind": "customer", "is_admin": true}"#.to_vec()),
+        (json, br#"{"reporter_kind": 42}"#.to_vec()),
+        ("multipart/form-data; boundary=XYZ", b"--XYZ\r\nthis is not a part".to_vec()),
+        ("multipart/form-data", b"no boundary at all".to_vec()),
+    ] {
+        expect_error(post_raw(&app, content_type, body).await, 400, ErrorCode::MalformedRequest).await;
+    }
+    assert!(app.all_reports().await.is_empty());
+}
+
+#[tokio::test]
+async fn multipart_parts_are_checked() {
+    let app = spawn_app().await;
+    let no_report = reqwest::multipart::Form::new().text("note", "hello");
+    let response = app.client.post(app.url("/api/reports")).multipart(no_report).send().await.unwrap();
+    let body = expect_error(response, 400, ErrorCode::MalformedRequest).await;
+    assert!(body.message.contains("note"), "{}", body.message);
+
+    let missing = reqwest::multipart::Form::new().part("attachment", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.txt"));
+    let response = app.client.post(app.url("/api/reports")).multipart(missing).send().await.unwrap();
+    let body = expect_error(response, 400, ErrorCode::MalformedRequest).await;
+    assert!(body.message.contains("`report` part is missing"));
+
+    let bad_json = reqwest::multipart::Form::new().text("report", "{not json");
+    let response = app.client.post(app.url("/api/reports")).multipart(bad_json).send().await.unwrap();
+    expect_error(response, 400, ErrorCode::MalformedRequest).await;
+    let invalid_utf8 = reqwest::multipart::Form::new().part("report", reqwest::multipart::Part::bytes(b"{\"name\":\"\xc3\x28\"}".to_vec()));
+    let response = app.client.post(app.url("/api/reports")).multipart(invalid_utf8).send().await.unwrap();
+    expect_error(response, 400, ErrorCode::MalformedRequest).await;
+    assert!(app.all_reports().await.is_empty());
+}
+
+#[tokio::test]
+async fn other_content_types_are_415() {
+    let app = spawn_app().await;
+    expect_error(post_raw(&app, "text/plain", "hello").await, 415, ErrorCode::UnsupportedMediaType).await;
+    expect_error(post_raw(&app, "application/x-www-form-urlencoded", "a=b").await, 415, ErrorCode::UnsupportedMediaType).await;
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let app = spawn_app().await;
+    let mut form = valid_report();
+    form["description"] = json!("x".repeat(300 * 1024));
+    expect_error(app.submit_json(&form).await, 413, ErrorCode::PayloadTooLarge).await;
+
+    let huge = vec![b'a'; 52 * 1024 * 1024];
+    let response = app
+        .client
+        .post(app.url("/api/reports"))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("report", valid_report().to_string())
+                .part("attachment", reqwest::multipart::Part::bytes(huge).file_name("a.log")),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 413, ErrorCode::PayloadTooLarge).await;
+
+    let response = app
+        .client
+        .post(app.url(&format!("/api/reports/{}/incident", "TOC-2026-000001")))
+        .header("Content-Type", "application/json")
+        .body(vec![b' '; 300 * 1024])
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 413, ErrorCode::PayloadTooLarge).await;
+    assert!(app.all_reports().await.is_empty());
+}
+
+#[tokio::test]
+async fn query_parameters_are_checked() {
+    let app = spawn_app().await;
+    for path in ["/api/reports?status=closed", "/api/reports?cursor=abc", "/api/reports?limit=-1", "/api/reports?page=2"] {
+        expect_error(app.get(path).await, 400, ErrorCode::MalformedRequest).await;
+    }
+}
+
+/// Markup is a legitimate part of a vulnerability report, so free text keeps it verbatim; it is
+/// escaped wherever it is shown (the app renders text nodes; the email's HTML part is checked here).
+#[tokio::test]
+async fn markup_in_free_text_is_kept_verbatim_and_escaped_in_email() {
+    let app = spawn_app().await;
+    let script = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    let mut form = valid_report();
+    for field in ["description", "steps_to_reproduce", "affected_system"] {
+        form[field] = json!(format!("{field}: {script}"));
+    }
+    let response = app.submit_json(&form).await;
+    assert_eq!(response.status(), 201);
+    let receipt: ReportReceipt = response.json().await.unwrap();
+    let detail: ReportDetail = app.get_json(&format!("/api/reports/{}", receipt.reference)).await;
+    assert_eq!(detail.description, format!("description: {script}"));
+    assert_eq!(detail.affected_system, Some(format!("affected_system: {script}")));
+
+    let email = &app.outbox()[0];
+    assert!(!email.html.contains("<script>") && !email.html.contains("<img"));
+    assert!(email.html.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn responses_carry_protective_headers() {
+    let app = spawn_app().await;
+    let response = app.get("/api/reports").await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+}

@@ -1,0 +1,6 @@
+//! API tests against a real server on port 0. One binary, so it links once.
+
+mod bad_input;
+mod dashboard;
+mod follow_up;
+mod intake;
