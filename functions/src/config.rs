@@ -59,7 +59,9 @@ impl Settings {
             .set_default("server.static_dir", "dist")?
             .set_default("email.sender", defaults.email.sender)?
             .add_source(config::File::with_name(&file).required(std::env::var("TOCSIN_CONFIG").is_ok()))
-            .add_source(config::Environment::with_prefix("TOCSIN").prefix_separator("_").separator("__").try_parsing(true))
+            .add_source(
+                config::Environment::with_prefix("TOCSIN").prefix_separator("_").separator("__").try_parsing(true),
+            )
             .build()?
             .try_deserialize()
             .context("reading settings (defaults, tocsin.toml, TOCSIN_* variables)")?;

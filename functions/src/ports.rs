@@ -64,7 +64,11 @@ pub trait IncidentStore: Send + Sync {
     async fn report(&self, reference: Reference) -> Result<Option<ReportDetail>, StoreError>;
     async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Reference>, StoreError>;
     async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError>;
-    async fn list_reports(&self, status: Option<ReportStatus>, page: PageRequest) -> Result<Page<ReportSummary>, StoreError>;
+    async fn list_reports(
+        &self,
+        status: Option<ReportStatus>,
+        page: PageRequest,
+    ) -> Result<Page<ReportSummary>, StoreError>;
     /// Opens an incident and links the report to it; a report already linked is a conflict.
     async fn open_incident_from_report(
         &self,

@@ -18,8 +18,13 @@ pub enum AttachmentKind {
 }
 
 impl AttachmentKind {
-    pub const ALL: [AttachmentKind; 5] =
-        [AttachmentKind::Png, AttachmentKind::Jpeg, AttachmentKind::Webp, AttachmentKind::Pdf, AttachmentKind::PlainText];
+    pub const ALL: [AttachmentKind; 5] = [
+        AttachmentKind::Png,
+        AttachmentKind::Jpeg,
+        AttachmentKind::Webp,
+        AttachmentKind::Pdf,
+        AttachmentKind::PlainText,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -118,16 +123,34 @@ pub fn classify(file_name: &str, bytes: &[u8]) -> Result<AttachmentKind, Attachm
 /// UTF-8 text without binary control bytes (tab, newlines, form feed and ESC are fine in logs).
 fn is_plain_text(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes)
-        .is_ok_and(|text| !text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}' | '\u{1b}')))
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        !text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}' | '\u{1b}'))
+    })
 }
 
 /// The WHATWG MIME Sniffing standard's "HTML" patterns (section 7.1), plus XML and SVG, which
 /// browsers also run scripts in.
 fn looks_like_html(bytes: &[u8]) -> bool {
     const TAGS: [&[u8]; 19] = [
-        b"<!DOCTYPE HTML", b"<HTML", b"<HEAD", b"<SCRIPT", b"<IFRAME", b"<H1", b"<DIV", b"<FONT", b"<TABLE", b"<A",
-        b"<STYLE", b"<TITLE", b"<B", b"<BODY", b"<BR", b"<P", b"<!--", b"<?XML", b"<SVG",
+        b"<!DOCTYPE HTML",
+        b"<HTML",
+        b"<HEAD",
+        b"<SCRIPT",
+        b"<IFRAME",
+        b"<H1",
+        b"<DIV",
+        b"<FONT",
+        b"<TABLE",
+        b"<A",
+        b"<STYLE",
+        b"<TITLE",
+        b"<B",
+        b"<BODY",
+        b"<BR",
+        b"<P",
+        b"<!--",
+        b"<?XML",
+        b"<SVG",
     ];
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());

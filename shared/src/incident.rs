@@ -31,7 +31,10 @@ mod tests {
 
     #[test]
     fn titles_are_single_lines_of_bounded_length() {
-        assert_eq!(IncidentTitle::parse("  Credential stuffing on login ").unwrap().as_ref(), "Credential stuffing on login");
+        assert_eq!(
+            IncidentTitle::parse("  Credential stuffing on login ").unwrap().as_ref(),
+            "Credential stuffing on login"
+        );
         assert!(IncidentTitle::parse("ab").is_err());
         assert!(IncidentTitle::parse("a\nb c d").is_err());
         assert!(IncidentTitle::parse(&"x".repeat(TITLE_MAX + 1)).is_err());

@@ -97,10 +97,7 @@ impl ReportStatus {
 impl FromStr for ReportStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ReportStatus::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown report status {s:?}"))
+        ReportStatus::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown report status {s:?}"))
     }
 }
 
@@ -180,7 +177,11 @@ impl NewReport {
         let identified = kind != Some(ReporterKind::Anonymous);
         let name = errors.collect(
             "name",
-            if identified { ReporterName::parse(&form.name).map(Some) } else { optional(&form.name, ReporterName::parse) },
+            if identified {
+                ReporterName::parse(&form.name).map(Some)
+            } else {
+                optional(&form.name, ReporterName::parse)
+            },
         );
         let email = errors.collect(
             "email",
@@ -203,19 +204,23 @@ impl NewReport {
             }),
         );
         match (kind, name, email, description, steps, observed_at, affected_system) {
-            (Some(reporter_kind), Some(name), Some(email), Some(description), Some(steps), Some(observed_at), Some(affected_system))
-                if errors.is_empty() =>
-            {
-                Ok(NewReport {
-                    reporter_kind,
-                    name: name.map(|n| n.0),
-                    email: email.map(|e| e.0),
-                    description: description.0,
-                    steps_to_reproduce: steps,
-                    observed_at,
-                    affected_system,
-                })
-            }
+            (
+                Some(reporter_kind),
+                Some(name),
+                Some(email),
+                Some(description),
+                Some(steps),
+                Some(observed_at),
+                Some(affected_system),
+            ) if errors.is_empty() => Ok(NewReport {
+                reporter_kind,
+                name: name.map(|n| n.0),
+                email: email.map(|e| e.0),
+                description: description.0,
+                steps_to_reproduce: steps,
+                observed_at,
+                affected_system,
+            }),
             _ => Err(errors),
         }
     }
@@ -289,7 +294,8 @@ mod tests {
 
     #[test]
     fn anonymous_reporters_may_leave_name_and_email_empty_but_not_invalid() {
-        let form = ReportForm { reporter_kind: "anonymous".into(), name: String::new(), email: String::new(), ..valid_form() };
+        let form =
+            ReportForm { reporter_kind: "anonymous".into(), name: String::new(), email: String::new(), ..valid_form() };
         let report = NewReport::parse(&form, now()).unwrap();
         assert_eq!((report.name, report.email), (None, None));
         let form = ReportForm { reporter_kind: "anonymous".into(), email: "not-an-address".into(), ..valid_form() };
@@ -298,7 +304,15 @@ mod tests {
 
     #[test]
     fn email_syntax_is_checked() {
-        for bad in ["ada", "ada@", "@example.com", "ada@example", "Ada <ada@example.com>", "ada@[127.0.0.1]", "a b@example.com"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "Ada <ada@example.com>",
+            "ada@[127.0.0.1]",
+            "a b@example.com",
+        ] {
             let form = ReportForm { email: bad.into(), ..valid_form() };
             assert_eq!(field_errors(&form), ["email"], "{bad} should be refused");
         }

@@ -1,1 +1,177 @@
-fn main() {}
+//! `cargo xtask run` runs Tocsin in local mode; `cargo xtask test` runs every test. Both install
+//! what is missing first (the wasm32 target, Trunk, the matching wasm-bindgen CLI, and for tests
+//! Chromium with chromedriver), so they work on a fresh machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail, ensure};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root, args[1..].iter().any(|a| a == "--release")),
+        Some("test") => test(&root, &args[1..]),
+        Some("build-app") => build_app(&root),
+        _ => {
+            eprintln!(
+                "usage:\n  cargo xtask run [--release]   build the app and run Tocsin locally\n  \
+                 cargo xtask test [ARGS]        run every test (ARGS go to cargo test)\n  \
+                 cargo xtask build-app          build the browser app into dist/"
+            );
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn run(root: &Path, release: bool) -> anyhow::Result<()> {
+    build_app(root)?;
+    let mut cargo = Command::new(cargo_bin());
+    cargo.args(["run", "--package", "tocsin-functions", "--bin", "tocsin"]);
+    if release {
+        cargo.arg("--release");
+    }
+    cargo.env("TOCSIN_SERVER__STATIC_DIR", root.join("dist"));
+    status(&mut cargo, "the Tocsin server")
+}
+
+fn test(root: &Path, extra: &[String]) -> anyhow::Result<()> {
+    ensure_browser()?;
+    build_app(root)?;
+    let mut cargo = Command::new(cargo_bin());
+    cargo.args(["test", "--workspace", "--exclude", "tocsin-app"]).args(extra);
+    cargo.env("TOCSIN_DIST", root.join("dist"));
+    status(&mut cargo, "cargo test")
+}
+
+/// Builds `app/` with Trunk into `dist/` (release profile `wasm-release`, see Trunk.toml).
+fn build_app(root: &Path) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
+    let trunk = ensure_trunk()?;
+    let wasm_bindgen_dir = ensure_wasm_bindgen(root)?;
+    let path = std::env::join_paths(
+        std::iter::once(wasm_bindgen_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )?;
+    status(
+        Command::new(trunk)
+            .arg("build")
+            .env("PATH", path)
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .env("NO_COLOR", "true"),
+        "trunk build",
+    )
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn cargo_home_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+fn status(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    let status = command.status().with_context(|| format!("starting {what}"))?;
+    ensure!(status.success(), "{what} failed ({status})");
+    Ok(())
+}
+
+/// The first line a tool prints for `--version`, or None when it is not installed.
+fn version_of(program: &Path) -> Option<String> {
+    let output = Command::new(program).arg("--version").output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_owned())
+}
+
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let output = Command::new("rustup").args(["target", "list", "--installed"]).output().context("running rustup")?;
+    if String::from_utf8_lossy(&output.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    status(Command::new("rustup").args(["target", "add", WASM_TARGET]), "rustup target add")
+}
+
+fn ensure_trunk() -> anyhow::Result<PathBuf> {
+    let trunk = cargo_home_bin().join("trunk");
+    if version_of(&trunk).is_some_and(|v| v == format!("trunk {TRUNK_VERSION}")) {
+        return Ok(trunk);
+    }
+    eprintln!("Installing trunk {TRUNK_VERSION} (a long compile, done once)…");
+    status(
+        Command::new(cargo_bin()).args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]),
+        "cargo install trunk",
+    )?;
+    Ok(trunk)
+}
+
+/// The wasm-bindgen CLI must equal the `wasm-bindgen` crate in Cargo.lock exactly, or Trunk tries
+/// to download one. Installs it when missing and returns the directory holding it.
+fn ensure_wasm_bindgen(root: &Path) -> anyhow::Result<PathBuf> {
+    let version = locked_version(root, "wasm-bindgen")?;
+    let bin = cargo_home_bin();
+    if version_of(&bin.join("wasm-bindgen")).is_some_and(|v| v == format!("wasm-bindgen {version}")) {
+        return Ok(bin);
+    }
+    eprintln!("Installing wasm-bindgen-cli {version}…");
+    let install = |locked: bool| {
+        let mut command = Command::new(cargo_bin());
+        command.args(["install", "wasm-bindgen-cli", "--version", &version, "--force"]);
+        if locked {
+            command.arg("--locked");
+        }
+        status(&mut command, "cargo install wasm-bindgen-cli")
+    };
+    // Its lock file can name a yanked crate; the unlocked resolve is the documented fallback.
+    install(true).or_else(|_| install(false))?;
+    Ok(bin)
+}
+
+fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    Ok(lock[start..].split('"').next().unwrap_or_default().to_owned())
+}
+
+/// Debian's Chromium and chromedriver, for the browser tests.
+fn ensure_browser() -> anyhow::Result<()> {
+    let present = |p: &str| Command::new("which").arg(p).output().is_ok_and(|o| o.status.success());
+    if present("chromium") && present("chromedriver") {
+        return Ok(());
+    }
+    eprintln!("Installing Chromium and chromedriver from Debian…");
+    let sudo = if Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0")) {
+        None
+    } else {
+        Some("sudo")
+    };
+    let apt = |args: &[&str]| {
+        let mut command = match sudo {
+            Some(s) => {
+                let mut c = Command::new(s);
+                c.arg("apt-get");
+                c
+            }
+            None => Command::new("apt-get"),
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        status(&mut command, "apt-get")
+    };
+    apt(&["update"])?;
+    apt(&["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+}

@@ -101,7 +101,13 @@ impl Mailer for OutboxMailer {
         tokio::fs::rename(&partial, self.dir.join(&file)).await.context("renaming outbox message")?;
 
         let line = IndexLine {
-            entry: OutboxEntry { id: id.clone(), to: email.to.clone(), subject: email.subject.clone(), written_at, file },
+            entry: OutboxEntry {
+                id: id.clone(),
+                to: email.to.clone(),
+                subject: email.subject.clone(),
+                written_at,
+                file,
+            },
             tags: email.tags.clone(),
         };
         let mut json = serde_json::to_string(&line)?;
@@ -127,7 +133,12 @@ mod tests {
     #[tokio::test]
     async fn writes_a_two_part_eml_and_lists_it_newest_first() {
         let dir = tempfile::tempdir().unwrap();
-        let outbox = OutboxMailer::new(dir.path().to_path_buf(), "Tocsin <security@example.com>", std::sync::Arc::new(SystemClock)).unwrap();
+        let outbox = OutboxMailer::new(
+            dir.path().to_path_buf(),
+            "Tocsin <security@example.com>",
+            std::sync::Arc::new(SystemClock),
+        )
+        .unwrap();
         for n in 1..=3 {
             let email = Email {
                 to: vec!["ada@example.com".into()],

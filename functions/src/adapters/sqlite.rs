@@ -33,11 +33,13 @@ struct Connections {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let mut writer = Connection::open(path).with_context(|| format!("opening SQLite database {}", path.display()))?;
+        let mut writer =
+            Connection::open(path).with_context(|| format!("opening SQLite database {}", path.display()))?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut writer).context("migrating the SQLite schema")?;
-        let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let reader =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         configure(&reader)?;
         Ok(Self { inner: Arc::new(Connections { writer: Mutex::new(writer), reader: Mutex::new(reader) }) })
     }
@@ -139,7 +141,8 @@ fn attachment_from_row(row: &Row<'_>) -> rusqlite::Result<StoredAttachment> {
     Ok(StoredAttachment {
         id: row.get("id")?,
         file_name: row.get("file_name")?,
-        kind: AttachmentKind::from_name(&kind).ok_or_else(|| conversion_error(format!("unknown attachment kind {kind}")))?,
+        kind: AttachmentKind::from_name(&kind)
+            .ok_or_else(|| conversion_error(format!("unknown attachment kind {kind}")))?,
         size_bytes: row.get::<_, i64>("size_bytes")?.unsigned_abs(),
         sha256: row.get("sha256")?,
         storage_key: row.get("storage_key")?,
@@ -150,14 +153,18 @@ fn summary(a: StoredAttachment) -> AttachmentSummary {
     AttachmentSummary { id: a.id, file_name: a.file_name, kind: a.kind, size_bytes: a.size_bytes, sha256: a.sha256 }
 }
 
-fn attachments_of(conn: &Connection, report_seq: i64, follow_up_seq: Option<i64>) -> rusqlite::Result<Vec<AttachmentSummary>> {
-    let mut query = conn.prepare_cached(
-        "SELECT * FROM attachments WHERE report_seq = ?1 AND follow_up_seq IS ?2 ORDER BY rowid",
-    )?;
+fn attachments_of(
+    conn: &Connection,
+    report_seq: i64,
+    follow_up_seq: Option<i64>,
+) -> rusqlite::Result<Vec<AttachmentSummary>> {
+    let mut query =
+        conn.prepare_cached("SELECT * FROM attachments WHERE report_seq = ?1 AND follow_up_seq IS ?2 ORDER BY rowid")?;
     query.query_map(params![report_seq, follow_up_seq], |row| attachment_from_row(row).map(summary))?.collect()
 }
 
-const SUMMARY_COLUMNS: &str = "r.seq, r.reference, r.status, r.reporter_kind, r.reporter_name, r.description, r.received_at,
+const SUMMARY_COLUMNS: &str =
+    "r.seq, r.reference, r.status, r.reporter_kind, r.reporter_name, r.description, r.received_at,
      (SELECT COUNT(*) FROM attachments a WHERE a.report_seq = r.seq) AS attachment_count,
      i.reference AS incident_reference";
 
@@ -240,7 +247,11 @@ impl IncidentStore for SqliteStore {
                                 reporter_email: row.get("reporter_email")?,
                                 description: row.get("description")?,
                                 steps_to_reproduce: row.get("steps_to_reproduce")?,
-                                observed_at: row.get::<_, Option<String>>("observed_at")?.as_deref().map(parse_time).transpose()?,
+                                observed_at: row
+                                    .get::<_, Option<String>>("observed_at")?
+                                    .as_deref()
+                                    .map(parse_time)
+                                    .transpose()?,
                                 affected_system: row.get("affected_system")?,
                                 received_at: parse_time(&row.get::<_, String>("received_at")?)?,
                                 attachments: Vec::new(),
@@ -262,7 +273,11 @@ impl IncidentStore for SqliteStore {
             )?;
             let rows = follow_ups
                 .query_map([seq], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?, parse_time(&row.get::<_, String>(2)?)?))
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        parse_time(&row.get::<_, String>(2)?)?,
+                    ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for (follow_up_seq, message, received_at) in rows {
@@ -277,9 +292,11 @@ impl IncidentStore for SqliteStore {
     async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Reference>, StoreError> {
         self.read(move |conn| {
             let found: Option<String> = conn
-                .query_row("SELECT reference FROM reports WHERE follow_up_token_hash = ?1", [token_hash.as_slice()], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    "SELECT reference FROM reports WHERE follow_up_token_hash = ?1",
+                    [token_hash.as_slice()],
+                    |row| row.get(0),
+                )
                 .optional()?;
             Ok(found.as_deref().map(parse_reference).transpose()?)
         })
@@ -304,7 +321,11 @@ impl IncidentStore for SqliteStore {
         .await
     }
 
-    async fn list_reports(&self, status: Option<ReportStatus>, page: PageRequest) -> Result<Page<ReportSummary>, StoreError> {
+    async fn list_reports(
+        &self,
+        status: Option<ReportStatus>,
+        page: PageRequest,
+    ) -> Result<Page<ReportSummary>, StoreError> {
         let before = parse_cursor(page.cursor.as_deref())?;
         self.read(move |conn| {
             let status_filter = if status.is_some() { "r.status = ?3 AND" } else { "?3 IS NULL AND" };

@@ -45,12 +45,9 @@ impl IntoResponse for ApiError {
                 body(S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, message, vec![])
             }
             ApiError::Service(error) => match error {
-                ServiceError::Validation(errors) => body(
-                    S::UNPROCESSABLE_ENTITY,
-                    ErrorCode::ValidationFailed,
-                    "Some fields need attention",
-                    errors.0,
-                ),
+                ServiceError::Validation(errors) => {
+                    body(S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, "Some fields need attention", errors.0)
+                }
                 ServiceError::Attachment(refusal) => {
                     let message = refusal.to_string();
                     let (status, code) = match refusal {

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use shared::api::{
-    FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm, OutboxEntry, Page, ReportDetail,
-    ReportForm, ReportReceipt, ReportSummary,
+    FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm, OutboxEntry, Page,
+    ReportDetail, ReportForm, ReportReceipt, ReportSummary,
 };
 use shared::reference::Reference;
 use shared::report::ReportStatus;
@@ -104,15 +104,18 @@ pub async fn incident(State(state): State<AppState>, Path(raw): Path<String>) ->
 
 /// Evidence is always downloaded, never rendered: a sandboxing CSP and `nosniff` back that up.
 fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
-    let ascii_fallback: String =
-        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let ascii_fallback: String = file_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
     let disposition = format!(
         "attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{}",
         utf8_percent_encode(file_name, NON_ALPHANUMERIC)
     );
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    let value = |v: &str| HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let value =
+        |v: &str| HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, value(content_type));
     headers.insert(
         header::CONTENT_DISPOSITION,

@@ -22,7 +22,11 @@ pub fn page_request(cursor: Option<String>, limit: Option<u32>) -> PageRequest {
 }
 
 impl Services {
-    pub async fn list_reports(&self, status: Option<ReportStatus>, page: PageRequest) -> Result<Page<ReportSummary>, ServiceError> {
+    pub async fn list_reports(
+        &self,
+        status: Option<ReportStatus>,
+        page: PageRequest,
+    ) -> Result<Page<ReportSummary>, ServiceError> {
         Ok(self.store.list_reports(status, page).await?)
     }
 
@@ -30,7 +34,11 @@ impl Services {
         self.store.report(reference).await?.ok_or(ServiceError::NotFound)
     }
 
-    pub async fn open_incident(&self, report: Reference, form: OpenIncidentForm) -> Result<IncidentDetail, ServiceError> {
+    pub async fn open_incident(
+        &self,
+        report: Reference,
+        form: OpenIncidentForm,
+    ) -> Result<IncidentDetail, ServiceError> {
         let detail = self.report(report).await?;
         let raw_title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
         let title = IncidentTitle::parse(&raw_title).map_err(|message| {

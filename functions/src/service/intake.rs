@@ -122,7 +122,8 @@ impl Services {
             errors
         })?;
         let attachments = self.store_uploads(uploads).await?;
-        let draft = FollowUpDraft { message: message.clone(), received_at: self.clock.now(), attachments: attachments.clone() };
+        let draft =
+            FollowUpDraft { message: message.clone(), received_at: self.clock.now(), attachments: attachments.clone() };
         let received_at = draft.received_at;
         if let Err(error) = self.store.add_follow_up(reference, draft).await {
             self.discard(&attachments).await;

@@ -42,7 +42,8 @@ async fn multipart_parts_are_checked() {
     let body = expect_error(response, 400, ErrorCode::MalformedRequest).await;
     assert!(body.message.contains("note"), "{}", body.message);
 
-    let missing = reqwest::multipart::Form::new().part("attachment", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.txt"));
+    let missing = reqwest::multipart::Form::new()
+        .part("attachment", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.txt"));
     let response = app.client.post(app.url("/api/reports")).multipart(missing).send().await.unwrap();
     let body = expect_error(response, 400, ErrorCode::MalformedRequest).await;
     assert!(body.message.contains("`report` part is missing"));
@@ -50,7 +51,8 @@ async fn multipart_parts_are_checked() {
     let bad_json = reqwest::multipart::Form::new().text("report", "{not json");
     let response = app.client.post(app.url("/api/reports")).multipart(bad_json).send().await.unwrap();
     expect_error(response, 400, ErrorCode::MalformedRequest).await;
-    let invalid_utf8 = reqwest::multipart::Form::new().part("report", reqwest::multipart::Part::bytes(b"{\"name\":\"\xc3\x28\"}".to_vec()));
+    let invalid_utf8 = reqwest::multipart::Form::new()
+        .part("report", reqwest::multipart::Part::bytes(b"{\"name\":\"\xc3\x28\"}".to_vec()));
     let response = app.client.post(app.url("/api/reports")).multipart(invalid_utf8).send().await.unwrap();
     expect_error(response, 400, ErrorCode::MalformedRequest).await;
     assert!(app.all_reports().await.is_empty());
@@ -60,7 +62,12 @@ async fn multipart_parts_are_checked() {
 async fn other_content_types_are_415() {
     let app = spawn_app().await;
     expect_error(post_raw(&app, "text/plain", "hello").await, 415, ErrorCode::UnsupportedMediaType).await;
-    expect_error(post_raw(&app, "application/x-www-form-urlencoded", "a=b").await, 415, ErrorCode::UnsupportedMediaType).await;
+    expect_error(
+        post_raw(&app, "application/x-www-form-urlencoded", "a=b").await,
+        415,
+        ErrorCode::UnsupportedMediaType,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -99,7 +106,9 @@ async fn bodies_over_the_limit_are_413() {
 #[tokio::test]
 async fn query_parameters_are_checked() {
     let app = spawn_app().await;
-    for path in ["/api/reports?status=closed", "/api/reports?cursor=abc", "/api/reports?limit=-1", "/api/reports?page=2"] {
+    for path in
+        ["/api/reports?status=closed", "/api/reports?cursor=abc", "/api/reports?limit=-1", "/api/reports?page=2"]
+    {
         expect_error(app.get(path).await, 400, ErrorCode::MalformedRequest).await;
     }
 }

@@ -51,7 +51,10 @@ async fn opening_an_incident_triages_the_report_and_the_filter_follows() {
     assert_eq!(received.items.len(), 2);
     assert!(received.items.iter().all(|r| r.status == ReportStatus::Received));
     let only_triaged: Page<ReportSummary> = app.get_json("/api/reports?status=triaged").await;
-    assert_eq!(only_triaged.items.iter().map(|r| (r.reference, r.incident)).collect::<Vec<_>>(), [(triaged, Some(incident.reference))]);
+    assert_eq!(
+        only_triaged.items.iter().map(|r| (r.reference, r.incident)).collect::<Vec<_>>(),
+        [(triaged, Some(incident.reference))]
+    );
 
     let incidents: Page<IncidentSummary> = app.get_json("/api/incidents").await;
     assert_eq!(incidents.items.len(), 1);
@@ -60,7 +63,8 @@ async fn opening_an_incident_triages_the_report_and_the_filter_follows() {
     assert_eq!(detail.incident, Some(incident.reference));
 
     // A report joins one incident only.
-    let again = app.client.post(app.url(&format!("/api/reports/{triaged}/incident"))).json(&json!({})).send().await.unwrap();
+    let again =
+        app.client.post(app.url(&format!("/api/reports/{triaged}/incident"))).json(&json!({})).send().await.unwrap();
     assert_eq!(again.status(), 409);
 }
 
@@ -68,8 +72,13 @@ async fn opening_an_incident_triages_the_report_and_the_filter_follows() {
 async fn an_empty_title_takes_the_report_headline() {
     let app = spawn_app().await;
     let receipt = &submit_numbered(&app, 1).await[0];
-    let response =
-        app.client.post(app.url(&format!("/api/reports/{}/incident", receipt.reference))).json(&json!({ "title": "" })).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/reports/{}/incident", receipt.reference)))
+        .json(&json!({ "title": "" }))
+        .send()
+        .await
+        .unwrap();
     let incident: IncidentDetail = response.json().await.unwrap();
     assert_eq!(incident.title, "Report number 0: unexpected password reset");
 }
@@ -111,7 +120,9 @@ async fn the_outbox_lists_sent_email_and_serves_the_eml() {
 #[tokio::test]
 async fn unknown_references_are_404() {
     let app = spawn_app().await;
-    for path in ["/api/reports/TOC-2026-999999", "/api/reports/not-a-reference", "/api/incidents/INC-2026-000001", "/api/nope"] {
+    for path in
+        ["/api/reports/TOC-2026-999999", "/api/reports/not-a-reference", "/api/incidents/INC-2026-000001", "/api/nope"]
+    {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "application/json");

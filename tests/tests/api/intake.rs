@@ -13,7 +13,9 @@ fn with(field: &str, value: &str) -> Value {
 #[tokio::test]
 async fn a_valid_report_is_stored_with_a_reference_and_a_receipt_is_emailed() {
     let app = spawn_app().await;
-    let response = app.submit_multipart(&valid_report(), &[("screenshot.png", PNG_BYTES), ("auth.log", b"sshd: failed login\n")]).await;
+    let response = app
+        .submit_multipart(&valid_report(), &[("screenshot.png", PNG_BYTES), ("auth.log", b"sshd: failed login\n")])
+        .await;
     assert_eq!(response.status(), 201);
     let receipt: ReportReceipt = response.json().await.unwrap();
     assert!(receipt.reference.to_string().starts_with("TOC-"));
@@ -26,7 +28,10 @@ async fn a_valid_report_is_stored_with_a_reference_and_a_receipt_is_emailed() {
     let detail: ReportDetail = app.get_json(&format!("/api/reports/{}", receipt.reference)).await;
     assert_eq!(detail.reporter_email.as_deref(), Some("ada@example.com"));
     assert_eq!(detail.steps_to_reproduce.as_deref(), Some("1. Open the account page\n2. Look at recent sign-ins"));
-    assert_eq!(detail.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>(), ["screenshot.png", "auth.log"]);
+    assert_eq!(
+        detail.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>(),
+        ["screenshot.png", "auth.log"]
+    );
     assert_eq!(app.stored_attachment_files(), 2);
 
     let outbox = app.outbox();

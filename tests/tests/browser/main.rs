@@ -1,0 +1,120 @@
+//! The real app in headless Chromium, used as a person would: the public form, then the dashboard.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use shared::api::{Page, ReportSummary};
+use tocsin_tests::browser::{Browser, dist_dir};
+use tocsin_tests::{PNG_BYTES, TestApp, spawn_app_serving};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn app_with_ui() -> TestApp {
+    let dist = dist_dir();
+    assert!(
+        dist.join("index.html").is_file(),
+        "the app is not built at {}: `cargo xtask test` builds it before running the tests",
+        dist.display()
+    );
+    spawn_app_serving(&dist).await
+}
+
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.wait().at_most(WAIT).for_element(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
+    field.send_keys(text).await.unwrap();
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Saves a screenshot when `TOCSIN_SCREENSHOTS` names a directory (the README's pictures come from here).
+async fn screenshot(client: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("TOCSIN_SCREENSHOTS") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/")).await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("reporter_kind-customer")).await.unwrap().click().await.unwrap();
+    fill(c, "name", "Grace Hopper").await;
+    fill(c, "email", "grace@example.com").await;
+    fill(c, "description", "I got an email asking me to confirm my password on a look-alike domain.").await;
+    fill(c, "steps_to_reproduce", "Open the email\nClick the link").await;
+    fill(c, "affected_system", "grace@example.com").await;
+    let shot = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::fs::write(shot.path(), PNG_BYTES).unwrap();
+    fill(c, "attachments", &shot.path().display().to_string()).await;
+    screenshot(c, "report-form").await;
+    c.find(Locator::Id("submit-report")).await.unwrap().click().await.unwrap();
+
+    let reference = text_of(c, "#report-reference").await;
+    assert!(reference.starts_with("TOC-"), "{reference}");
+    screenshot(c, "report-received").await;
+    let stored: Page<ReportSummary> = app.get_json("/api/reports").await;
+    assert_eq!(stored.items.len(), 1);
+    assert_eq!(stored.items[0].reference.to_string(), reference);
+    assert_eq!(app.outbox().len(), 1, "the receipt went to the outbox");
+
+    c.goto(&app.url("/dashboard")).await.unwrap();
+    let row_link = c.wait().at_most(WAIT).for_element(Locator::LinkText(&reference)).await.unwrap();
+    screenshot(c, "dashboard").await;
+    row_link.click().await.unwrap();
+    let attachment = c.wait().at_most(WAIT).for_element(Locator::Css("a.attachment-link")).await.unwrap();
+    let file_name = shot.path().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(attachment.text().await.unwrap().contains(&file_name));
+    let href = attachment.attr("href").await.unwrap().expect("a download link");
+    assert!(href.starts_with("/api/attachments/"), "{href}");
+    let description = text_of(c, "body").await;
+    assert!(description.contains("look-alike domain"));
+    screenshot(c, "report-detail").await;
+
+    let download = app.get(&href).await;
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(download.bytes().await.unwrap().as_ref(), PNG_BYTES);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_incomplete_form_shows_every_error_and_sends_nothing() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/report")).await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("reporter_kind-employee")).await.unwrap().click().await.unwrap();
+    fill(c, "email", "not-an-address").await;
+    fill(c, "description", "short").await;
+    c.find(Locator::Id("submit-report")).await.unwrap().click().await.unwrap();
+
+    let summary = text_of(c, "#error-summary").await;
+    assert!(summary.contains("There is a problem"), "{summary}");
+    for field in ["name", "email", "description"] {
+        let inline = text_of(c, &format!("#{field}-error")).await;
+        assert!(!inline.is_empty(), "{field} shows its error inline");
+        assert!(summary.contains(&inline), "the summary lists {field}: {inline}");
+    }
+    screenshot(c, "report-form-errors").await;
+    // What was typed stays.
+    let email = c.find(Locator::Id("email")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(email.as_deref(), Some("not-an-address"));
+    let stored: Page<ReportSummary> = app.get_json("/api/reports").await;
+    assert!(stored.items.is_empty());
+    browser.close().await;
+}
