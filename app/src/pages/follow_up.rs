@@ -126,13 +126,9 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
     }
 }
 
+/// The report behind one token; created afresh when the token changes.
 #[component]
-pub fn FollowUpPage() -> impl IntoView {
-    dom::set_title("Your report");
-    let token = location_hash().unwrap_or_default();
-    if token.is_empty() {
-        return view! { <InvalidLink /> }.into_any();
-    }
+fn FollowUpReport(token: String) -> impl IntoView {
     let report = LocalResource::new({
         let token = token.clone();
         move || {
@@ -156,5 +152,18 @@ pub fn FollowUpPage() -> impl IntoView {
             <AddInformationForm token=token.clone() on_added=move || report.refetch() />
         </Show>
     }
-    .into_any()
+}
+
+#[component]
+pub fn FollowUpPage() -> impl IntoView {
+    dom::set_title("Your report");
+    let token = RwSignal::new(location_hash().unwrap_or_default());
+    // Pasting another follow-up link into this tab changes only the fragment, which reloads nothing.
+    let listener =
+        window_event_listener(leptos::ev::hashchange, move |_| token.set(location_hash().unwrap_or_default()));
+    on_cleanup(move || listener.remove());
+    move || match token.get() {
+        token if token.is_empty() => view! { <InvalidLink /> }.into_any(),
+        token => view! { <FollowUpReport token /> }.into_any(),
+    }
 }
