@@ -39,6 +39,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 /// Saves a screenshot when `TOCSIN_SCREENSHOTS` names a directory (the README's pictures come from here).
 async fn screenshot(client: &Client, name: &str) {
     if let Some(dir) = std::env::var_os("TOCSIN_SCREENSHOTS") {
+        client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
         let png = client.screenshot().await.unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
@@ -58,9 +59,10 @@ async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() 
     fill(c, "description", "I got an email asking me to confirm my password on a look-alike domain.").await;
     fill(c, "steps_to_reproduce", "Open the email\nClick the link").await;
     fill(c, "affected_system", "grace@example.com").await;
-    let shot = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
-    std::fs::write(shot.path(), PNG_BYTES).unwrap();
-    fill(c, "attachments", &shot.path().display().to_string()).await;
+    let files = tempfile::tempdir().unwrap();
+    let shot = files.path().join("phishing-email.png");
+    std::fs::write(&shot, PNG_BYTES).unwrap();
+    fill(c, "attachments", &shot.display().to_string()).await;
     screenshot(c, "report-form").await;
     c.find(Locator::Id("submit-report")).await.unwrap().click().await.unwrap();
 
@@ -77,8 +79,7 @@ async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() 
     screenshot(c, "dashboard").await;
     row_link.click().await.unwrap();
     let attachment = c.wait().at_most(WAIT).for_element(Locator::Css("a.attachment-link")).await.unwrap();
-    let file_name = shot.path().file_name().unwrap().to_string_lossy().into_owned();
-    assert!(attachment.text().await.unwrap().contains(&file_name));
+    assert!(attachment.text().await.unwrap().contains("phishing-email.png"));
     let href = attachment.attr("href").await.unwrap().expect("a download link");
     assert!(href.starts_with("/api/attachments/"), "{href}");
     let description = text_of(c, "body").await;
@@ -107,6 +108,8 @@ async fn an_incomplete_form_shows_every_error_and_sends_nothing() {
     assert!(summary.contains("There is a problem"), "{summary}");
     for field in ["name", "email", "description"] {
         let inline = text_of(c, &format!("#{field}-error")).await;
+        // Screen readers hear an "Error:" prefix that the summary does not repeat.
+        let inline = inline.trim_start_matches("Error:").trim().to_owned();
         assert!(!inline.is_empty(), "{field} shows its error inline");
         assert!(summary.contains(&inline), "the summary lists {field}: {inline}");
     }
@@ -117,4 +120,27 @@ async fn an_incomplete_form_shows_every_error_and_sends_nothing() {
     let stored: Page<ReportSummary> = app.get_json("/api/reports").await;
     assert!(stored.items.is_empty());
     browser.close().await;
+}
+
+#[tokio::test]
+async fn the_app_is_served_compressed_with_its_routes_falling_back_to_index_html() {
+    let app = app_with_ui().await;
+    let index = app.get("/").await.text().await.unwrap();
+    assert!(index.contains("<title>"), "{index}");
+    for client_route in ["/dashboard", "/dashboard/reports/TOC-2026-000001", "/follow-up"] {
+        let response = app.get(client_route).await;
+        assert_eq!(response.status(), 200, "{client_route}");
+        assert_eq!(response.text().await.unwrap(), index, "{client_route} loads the app");
+    }
+    let wasm = std::fs::read_dir(dist_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| name.ends_with(".wasm"))
+        .expect("a wasm file in dist/");
+    let response = app.client.get(app.url(&format!("/{wasm}"))).header("Accept-Encoding", "br").send().await.unwrap();
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    let api = app.get("/api/nothing-here").await;
+    assert_eq!(api.status(), 404, "unknown API paths are not the app");
 }
