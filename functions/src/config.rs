@@ -9,10 +9,32 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
+    /// `local` (SQLite, files, outbox) or `aws` (DynamoDB, S3, SES v2).
+    pub mode: Mode,
     /// Where the embedded store, attachments and the outbox live.
     pub data_dir: PathBuf,
     pub server: ServerSettings,
     pub email: EmailSettings,
+    pub aws: AwsSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Local,
+    Aws,
+}
+
+/// Used in `aws` mode. Credentials come from the usual AWS chain (the Lambda role in AWS).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AwsSettings {
+    pub table: String,
+    pub bucket: String,
+    /// The SES configuration set that publishes delivery events.
+    pub ses_configuration_set: Option<String>,
+    pub region: Option<String>,
+    /// Another endpoint for every AWS service, such as a `moto_server` on loopback.
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +57,7 @@ pub struct EmailSettings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            mode: Mode::Local,
             data_dir: PathBuf::from(".data"),
             server: ServerSettings {
                 host: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -43,6 +66,7 @@ impl Default for Settings {
                 static_dir: Some(PathBuf::from("dist")),
             },
             email: EmailSettings { sender: "Tocsin security team <security@tocsin.localhost>".to_owned() },
+            aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
         }
     }
 }
@@ -53,6 +77,9 @@ impl Settings {
         let defaults = Settings::default();
         let file = std::env::var("TOCSIN_CONFIG").unwrap_or_else(|_| "tocsin.toml".to_owned());
         let settings: Settings = config::Config::builder()
+            .set_default("mode", "local")?
+            .set_default("aws.table", defaults.aws.table)?
+            .set_default("aws.bucket", "")?
             .set_default("data_dir", defaults.data_dir.to_string_lossy().into_owned())?
             .set_default("server.host", defaults.server.host.to_string())?
             .set_default("server.port", defaults.server.port)?
@@ -71,6 +98,10 @@ impl Settings {
 
     /// Until team sign-in exists, the dashboard must not be reachable from other machines.
     pub fn validate(&self) -> anyhow::Result<()> {
+        if self.mode == Mode::Aws {
+            ensure!(!self.aws.table.is_empty(), "aws.table (TOCSIN_AWS__TABLE) is required in aws mode");
+            ensure!(!self.aws.bucket.is_empty(), "aws.bucket (TOCSIN_AWS__BUCKET) is required in aws mode");
+        }
         ensure!(
             self.server.host.is_loopback(),
             "server.host is {}, but Tocsin has no sign-in yet, so it only listens on a loopback address (127.0.0.1 or ::1)",
@@ -94,5 +125,13 @@ mod tests {
         assert!(settings.validate().is_ok());
         settings.server.host = "0.0.0.0".parse().unwrap();
         assert!(settings.validate().unwrap_err().to_string().contains("loopback"));
+    }
+
+    #[test]
+    fn aws_mode_needs_a_table_and_a_bucket() {
+        let mut settings = Settings { mode: Mode::Aws, ..Settings::default() };
+        assert!(settings.validate().unwrap_err().to_string().contains("aws.bucket"));
+        settings.aws.bucket = "tocsin-attachments".into();
+        assert!(settings.validate().is_ok());
     }
 }

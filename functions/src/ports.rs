@@ -52,6 +52,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("the page cursor is not valid")]
     InvalidCursor,
+    /// Throttled or briefly down: the same request may succeed shortly.
+    #[error("the store is busy ({0})")]
+    Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

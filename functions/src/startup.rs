@@ -14,9 +14,9 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::adapters::local_files::LocalAttachmentStore;
 use crate::adapters::outbox::OutboxMailer;
 use crate::adapters::sqlite::SqliteStore;
-use crate::config::Settings;
+use crate::config::{Mode, Settings};
 use crate::http::{AppState, api_router};
-use crate::ports::{Clock, SystemClock};
+use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
 use crate::service::Services;
 use crate::service::email::EmailTemplates;
 
@@ -35,7 +35,7 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.address()))?;
         let address = listener.local_addr()?;
         let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-        let state = local_state(&settings, public_url, Arc::new(SystemClock))?;
+        let state = build_state(&settings, public_url, Arc::new(SystemClock)).await?;
         let router = app_router(state, settings.server.static_dir.as_deref());
         Ok(Self { listener, router, address })
     }
@@ -56,6 +56,37 @@ async fn shutdown_signal() {
     }
 }
 
+/// The adapters the settings ask for.
+pub async fn build_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    match settings.mode {
+        Mode::Local => local_state(settings, public_url, clock),
+        #[cfg(feature = "aws")]
+        Mode::Aws => aws_state(settings, &aws::sdk_config(&settings.aws).await, public_url, clock),
+        #[cfg(not(feature = "aws"))]
+        Mode::Aws => anyhow::bail!("this build of Tocsin has no AWS support: build it with `--features aws`"),
+    }
+}
+
+fn services(
+    settings: &Settings,
+    public_url: String,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn IncidentStore>,
+    attachments: Arc<dyn AttachmentStore>,
+    mailer: Arc<dyn Mailer>,
+) -> anyhow::Result<Services> {
+    let sender_name = settings.email.sender.split('<').next().unwrap_or_default().trim().trim_matches('"').to_owned();
+    Ok(Services {
+        store,
+        attachments,
+        mailer,
+        clock,
+        templates: EmailTemplates::new()?,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
+    })
+}
+
 /// The embedded adapter set: SQLite, attachment files and the outbox, all under the data directory.
 pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let data_dir = &settings.data_dir;
@@ -63,17 +94,69 @@ pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock
     let store = SqliteStore::open(&data_dir.join("tocsin.sqlite3"))?;
     let attachments = LocalAttachmentStore::new(data_dir.join("attachments"))?;
     let outbox = Arc::new(OutboxMailer::new(data_dir.join("outbox"), &settings.email.sender, clock.clone())?);
-    let sender_name = settings.email.sender.split('<').next().unwrap_or_default().trim().trim_matches('"').to_owned();
-    let services = Services {
-        store: Arc::new(store),
-        attachments: Arc::new(attachments),
-        mailer: outbox.clone(),
-        clock,
-        templates: EmailTemplates::new()?,
-        public_url: public_url.trim_end_matches('/').to_owned(),
-        sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
-    };
+    let services = services(settings, public_url, clock, Arc::new(store), Arc::new(attachments), outbox.clone())?;
     Ok(AppState { services: Arc::new(services), outbox: Some(outbox) })
+}
+
+/// The AWS adapter set: DynamoDB, S3 and SES v2 from one SDK configuration.
+#[cfg(feature = "aws")]
+pub fn aws_state(
+    settings: &Settings,
+    sdk: &aws_config::SdkConfig,
+    public_url: String,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    use crate::adapters::{dynamodb::DynamoStore, s3::S3AttachmentStore, ses::SesMailer};
+    let aws = &settings.aws;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &aws.table);
+    // A custom endpoint (moto, MinIO) serves buckets by path, not by host name.
+    let s3_config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(aws.endpoint_url.is_some()).build();
+    let attachments = S3AttachmentStore::new(aws_sdk_s3::Client::from_conf(s3_config), &aws.bucket);
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        &settings.email.sender,
+        aws.ses_configuration_set.clone(),
+        clock.clone(),
+    )?;
+    let services = services(settings, public_url, clock, Arc::new(store), Arc::new(attachments), Arc::new(mailer))?;
+    Ok(AppState { services: Arc::new(services), outbox: None })
+}
+
+#[cfg(feature = "aws")]
+pub mod aws {
+    use std::time::Duration;
+
+    use aws_config::retry::RetryConfig;
+    use aws_config::timeout::TimeoutConfig;
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+    use crate::config::AwsSettings;
+
+    /// The SDK configuration, with retries and timeouts chosen rather than inherited: three
+    /// attempts with backoff, and no call waiting longer than a Lambda request can afford.
+    pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
+        let mut loader = configured(aws_config::defaults(BehaviorVersion::latest()), settings);
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        loader.load().await
+    }
+
+    pub fn configured(loader: aws_config::ConfigLoader, settings: &AwsSettings) -> aws_config::ConfigLoader {
+        let loader = loader
+            .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(50)))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .operation_attempt_timeout(Duration::from_secs(5))
+                    .operation_timeout(Duration::from_secs(12))
+                    .build(),
+            );
+        match &settings.endpoint_url {
+            Some(url) => loader.endpoint_url(url),
+            None => loader,
+        }
+    }
 }
 
 /// The API, plus the built app when there is one: unknown paths get `index.html`, so the app's

@@ -170,6 +170,8 @@ pub enum ErrorCode {
     NotFound,
     /// 409: the change conflicts with the current state.
     Conflict,
+    /// 503: busy or throttled; retry after the `Retry-After` seconds. Nothing was changed.
+    Unavailable,
     /// 500: our fault; the cause is in the server log, never in the body.
     Internal,
 }

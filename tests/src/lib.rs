@@ -3,11 +3,12 @@
 
 pub mod browser;
 pub mod conformance;
+pub mod moto;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use functions::config::{ServerSettings, Settings};
+use functions::config::{EmailSettings, Mode, ServerSettings, Settings};
 use functions::startup::Application;
 use serde_json::{Value, json};
 use shared::api::{OutboxEntry, Page, ReportSummary};
@@ -49,14 +50,39 @@ pub async fn spawn_app_serving(static_dir: &Path) -> TestApp {
     spawn(Some(static_dir.to_path_buf())).await
 }
 
+/// A server in AWS mode: DynamoDB, S3 and SES v2 on moto, each on fresh names.
+pub async fn spawn_app_aws() -> TestApp {
+    let (table, bucket) = (moto::unique("tocsin"), moto::unique("tocsin-attachments"));
+    let sdk = moto::sdk_config().await;
+    functions::adapters::dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table)
+        .create_table()
+        .await
+        .expect("moto creates the table");
+    let sender = "security@tocsin.example";
+    moto::prepare_bucket_and_sender(&bucket, sender).await;
+    let defaults = Settings::default();
+    spawn_with(Settings {
+        mode: Mode::Aws,
+        aws: moto::settings(table, bucket),
+        email: EmailSettings { sender: format!("Security team <{sender}>") },
+        ..defaults
+    })
+    .await
+}
+
 async fn spawn(static_dir: Option<PathBuf>) -> TestApp {
+    let defaults = Settings::default();
+    spawn_with(Settings { server: ServerSettings { static_dir, ..defaults.server }, ..defaults }).await
+}
+
+/// Starts the server on port 0 with a fresh data directory, whatever else `settings` says.
+async fn spawn_with(settings: Settings) -> TestApp {
     init_test_logging();
     let data_dir = tempfile::tempdir().expect("a temporary data directory");
-    let defaults = Settings::default();
     let settings = Settings {
         data_dir: data_dir.path().to_path_buf(),
-        server: ServerSettings { port: 0, static_dir, ..defaults.server },
-        ..defaults
+        server: ServerSettings { port: 0, ..settings.server },
+        ..settings
     };
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://{}", app.address());

@@ -47,10 +47,68 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
 fn test(root: &Path, extra: &[String]) -> anyhow::Result<()> {
     ensure_browser()?;
     build_app(root)?;
+    let moto = Moto::start()?;
     let mut cargo = Command::new(cargo_bin());
     cargo.args(["test", "--workspace", "--exclude", "tocsin-app"]).args(extra);
-    cargo.env("TOCSIN_DIST", root.join("dist"));
+    cargo
+        .env("TOCSIN_DIST", root.join("dist"))
+        .env("TOCSIN_MOTO_ENDPOINT", &moto.endpoint)
+        // moto accepts any credentials; these keep the SDK from looking for real ones.
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE");
     status(&mut cargo, "cargo test")
+}
+
+/// One moto server on a free loopback port for the whole test run, stopped when dropped.
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+/// moto's own `moto_server` is threaded, and its DynamoDB backend races under concurrent
+/// transactions ("dictionary changed size during iteration", a 500). This serves the same moto
+/// application one request at a time; the clients still send concurrently.
+const SERIAL_MOTO_SERVER: &str = "import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False)";
+
+impl Moto {
+    fn start() -> anyhow::Result<Moto> {
+        let importable = |module: &str| {
+            Command::new("python3").args(["-c", &format!("import {module}")]).output().is_ok_and(|o| o.status.success())
+        };
+        if !importable("moto.moto_server.werkzeug_app") || !importable("flask_cors") {
+            eprintln!("Installing moto[server] from PyPI…");
+            status(
+                Command::new("python3").args(["-m", "pip", "install", "--quiet", "moto[server]"]),
+                "pip install moto",
+            )?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new("python3")
+            .args(["-c", SERIAL_MOTO_SERVER, "127.0.0.1", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting moto")?;
+        let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            ensure!(std::time::Instant::now() < deadline, "moto did not start listening on port {port}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(moto)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Builds `app/` with Trunk into `dist/` (release profile `wasm-release`, see Trunk.toml).

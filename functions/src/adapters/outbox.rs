@@ -5,14 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use lettre::Message;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
 use shared::api::{OutboxEntry, Page};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
+use super::mime::build_message;
 use crate::ports::{Clock, Email, Mailer, PageRequest, StoreError};
 
 const INDEX_FILE: &str = "index.jsonl";
@@ -75,18 +74,6 @@ impl OutboxMailer {
             .map(|l| serde_json::from_str::<IndexLine>(l).map(|line| line.entry).context("parsing the outbox index"))
             .collect()
     }
-
-    fn build(&self, email: &Email, id: &str, written_at: DateTime<Utc>) -> anyhow::Result<Message> {
-        let mut builder = Message::builder()
-            .from(self.sender.clone())
-            .subject(&email.subject)
-            .date(written_at.into())
-            .message_id(Some(format!("<{id}@outbox.tocsin>")));
-        for to in &email.to {
-            builder = builder.to(to.parse().with_context(|| format!("invalid recipient {to:?}"))?);
-        }
-        Ok(builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))?)
-    }
 }
 
 #[async_trait]
@@ -94,7 +81,7 @@ impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> anyhow::Result<String> {
         let id = Uuid::now_v7().to_string();
         let written_at = self.clock.now();
-        let message = self.build(email, &id, written_at)?;
+        let message = build_message(&self.sender, email, &format!("{id}@outbox.tocsin"), written_at)?;
         let file = format!("{}-{id}.eml", written_at.format("%Y%m%dT%H%M%S"));
         let partial = self.dir.join(format!("{file}.partial"));
         tokio::fs::write(&partial, message.formatted()).await.context("writing outbox message")?;

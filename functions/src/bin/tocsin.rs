@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use functions::config::Settings;
 use functions::ports::SystemClock;
-use functions::startup::{Application, app_router, local_state};
+use functions::startup::{Application, app_router, build_state};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -13,7 +13,7 @@ async fn main() -> anyhow::Result<()> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         functions::telemetry::init(true);
         let public_url = settings.server.public_url.clone().unwrap_or_default();
-        let router = app_router(local_state(&settings, public_url, Arc::new(SystemClock))?, None);
+        let router = app_router(build_state(&settings, public_url, Arc::new(SystemClock)).await?, None);
         return lambda_http::run(router).await.map_err(|e| anyhow::anyhow!(e));
     }
     functions::telemetry::init(false);

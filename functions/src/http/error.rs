@@ -1,7 +1,7 @@
 //! The API's one error type, mapped to status codes and the shared JSON `ErrorBody`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::api::{ErrorBody, ErrorCode};
 use shared::attachment::AttachmentRefusal;
@@ -67,6 +67,17 @@ impl IntoResponse for ApiError {
                 ServiceError::Conflict(message) => body(S::CONFLICT, ErrorCode::Conflict, message, vec![]),
                 ServiceError::InvalidCursor => {
                     body(S::BAD_REQUEST, ErrorCode::MalformedRequest, ServiceError::InvalidCursor.to_string(), vec![])
+                }
+                ServiceError::Unavailable(cause) => {
+                    tracing::warn!(%cause, "store unavailable; asking the client to retry");
+                    let mut response = body(
+                        S::SERVICE_UNAVAILABLE,
+                        ErrorCode::Unavailable,
+                        "Tocsin is busy right now. Nothing was lost; please try again in a moment",
+                        vec![],
+                    );
+                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                    response
                 }
                 ServiceError::Unexpected(cause) => {
                     // The cause chain goes to the log; the caller learns only that it was our fault.

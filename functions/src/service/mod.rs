@@ -44,6 +44,8 @@ pub enum ServiceError {
     Conflict(String),
     #[error("the page cursor is not valid; start again from the first page")]
     InvalidCursor,
+    #[error("busy: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -54,6 +56,7 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound => ServiceError::NotFound,
             StoreError::Conflict(message) => ServiceError::Conflict(message),
             StoreError::InvalidCursor => ServiceError::InvalidCursor,
+            StoreError::Unavailable(cause) => ServiceError::Unavailable(cause),
             StoreError::Unexpected(e) => ServiceError::Unexpected(e),
         }
     }

@@ -144,3 +144,29 @@ async fn the_app_is_served_compressed_with_its_routes_falling_back_to_index_html
     let api = app.get("/api/nothing-here").await;
     assert_eq!(api.status(), 404, "unknown API paths are not the app");
 }
+
+/// Markup from a reporter is text wherever the team reads it: no element is created from it.
+#[tokio::test]
+async fn markup_in_a_report_is_shown_as_text_in_the_dashboard() {
+    let app = app_with_ui().await;
+    let markup =
+        "<img id=\"injected\" src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
+    let mut form = tocsin_tests::valid_report();
+    form["description"] = serde_json::json!(format!("Stored XSS in the profile page: {markup}"));
+    form["affected_system"] = serde_json::json!(markup);
+    let receipt: shared::api::ReportReceipt = app.submit_json(&form).await.json().await.unwrap();
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    for path in ["/dashboard".to_owned(), format!("/dashboard/reports/{}", receipt.reference)] {
+        c.goto(&app.url(&path)).await.unwrap();
+        // The list shows the headline, the detail every field.
+        let shown = if path == "/dashboard" { "Stored XSS in the profile page: <img id=\"injected\"" } else { markup };
+        c.wait().at_most(WAIT).for_element(Locator::XPath("//*[contains(text(), 'Stored XSS')]")).await.unwrap();
+        let body = text_of(c, "main").await;
+        assert!(body.contains(shown), "{path} shows the markup as text: {body}");
+        assert!(c.find(Locator::Id("injected")).await.is_err(), "{path} created no element from the report");
+        assert_ne!(c.title().await.unwrap(), "pwned");
+    }
+    browser.close().await;
+}

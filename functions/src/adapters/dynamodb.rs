@@ -1,0 +1,569 @@
+//! The DynamoDB store: one table, the key design in `docs/dynamodb.md`. Every read is a `GetItem`
+//! or a `Query`; every change that spans items is one `TransactWriteItems`; updates are
+//! conditional on a `version` attribute, so a lost race is a conflict, never an overwrite.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, anyhow};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, ReturnValue, ScalarAttributeType, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use shared::api::{AttachmentSummary, FollowUp, IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
+use shared::attachment::AttachmentKind;
+use shared::reference::{Reference, ReferenceKind};
+use shared::report::{ReportStatus, ReporterKind, headline};
+use uuid::Uuid;
+
+use crate::ports::{FollowUpDraft, IncidentStore, PageRequest, ReportDraft, StoreError, StoredAttachment};
+
+type Item = HashMap<String, AttributeValue>;
+
+const RECENCY_INDEX: &str = "GSI1";
+const STATUS_INDEX: &str = "GSI2";
+const INCIDENT_INDEX: &str = "GSI3";
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn report_pk(reference: Reference) -> String {
+    format!("REPORT#{reference}")
+}
+
+fn incident_pk(reference: Reference) -> String {
+    format!("INCIDENT#{reference}")
+}
+
+fn recency_key(at: DateTime<Utc>, reference: Reference) -> String {
+    format!("{}#{reference}", timestamp(at))
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads typed attributes; a missing or mistyped one is a corrupt item, reported with its name.
+trait Attributes {
+    fn text(&self, name: &str) -> Result<&str, StoreError>;
+    fn optional_text(&self, name: &str) -> Option<String>;
+    fn number<T: std::str::FromStr>(&self, name: &str) -> Result<T, StoreError>;
+    fn time(&self, name: &str) -> Result<DateTime<Utc>, StoreError>;
+}
+
+fn corrupt(name: &str) -> StoreError {
+    StoreError::Unexpected(anyhow!("a stored item has a missing or malformed {name:?} attribute"))
+}
+
+impl Attributes for Item {
+    fn text(&self, name: &str) -> Result<&str, StoreError> {
+        self.get(name).and_then(|v| v.as_s().ok()).map(String::as_str).ok_or_else(|| corrupt(name))
+    }
+
+    fn optional_text(&self, name: &str) -> Option<String> {
+        self.get(name).and_then(|v| v.as_s().ok()).cloned()
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str) -> Result<T, StoreError> {
+        self.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).ok_or_else(|| corrupt(name))
+    }
+
+    fn time(&self, name: &str) -> Result<DateTime<Utc>, StoreError> {
+        DateTime::parse_from_rfc3339(self.text(name)?).map(|t| t.with_timezone(&Utc)).map_err(|_| corrupt(name))
+    }
+}
+
+fn parse_with<T, E>(item: &Item, name: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<T, StoreError> {
+    parse(item.text(name)?).map_err(|_| corrupt(name))
+}
+
+/// Maps SDK failures: a failed condition is a conflict, throttling and outages are "try again".
+fn store_error<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match error.code() {
+        Some("ConditionalCheckFailedException" | "TransactionConflictException") => {
+            StoreError::Conflict("the record changed meanwhile; reload and try again".to_owned())
+        }
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "InternalServerError"
+            | "ServiceUnavailable",
+        ) => StoreError::Unavailable(error.code().unwrap_or_default().to_owned()),
+        _ if matches!(error, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) => {
+            StoreError::Unavailable("DynamoDB did not answer".to_owned())
+        }
+        _ => StoreError::Unexpected(anyhow::Error::new(error).context("DynamoDB")),
+    }
+}
+
+/// A cancelled transaction whose cause was one of our conditions is a conflict.
+fn transaction_error<R>(error: SdkError<TransactWriteItemsError, R>) -> StoreError
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() {
+        let reasons = cancelled.cancellation_reasons();
+        if reasons.iter().any(|r| matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict"))) {
+            return StoreError::Conflict("the record changed meanwhile; reload and try again".to_owned());
+        }
+        if reasons.iter().any(|r| matches!(r.code(), Some("ThrottlingError" | "ProvisionedThroughputExceeded"))) {
+            return StoreError::Unavailable("DynamoDB throttled the transaction".to_owned());
+        }
+    }
+    store_error(error)
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    let put =
+        Put::builder().table_name(table).set_item(Some(item)).set_condition_expression(condition.map(str::to_owned));
+    Ok(TransactWriteItem::builder().put(put.build().context("building a Put")?).build())
+}
+
+fn new_item(pk: String, sk: &str) -> Item {
+    key(pk, sk)
+}
+
+fn attachment_items(
+    table: &str,
+    pk: &str,
+    sk_prefix: &str,
+    attachments: &[StoredAttachment],
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut writes = Vec::new();
+    for (position, a) in attachments.iter().enumerate() {
+        let mut item = new_item(pk.to_owned(), &format!("{sk_prefix}ATT#{position:02}"));
+        item.insert("id".into(), s(&a.id));
+        item.insert("file_name".into(), s(&a.file_name));
+        item.insert("kind".into(), s(a.kind.as_str()));
+        item.insert("size_bytes".into(), n(a.size_bytes));
+        item.insert("sha256".into(), s(&a.sha256));
+        item.insert("storage_key".into(), s(&a.storage_key));
+        let mut by_id = item.clone();
+        by_id.insert("PK".into(), s(format!("ATTACHMENT#{}", a.id)));
+        by_id.insert("SK".into(), s("ATTACHMENT"));
+        writes.push(put(table, item, Some("attribute_not_exists(PK)"))?);
+        writes.push(put(table, by_id, Some("attribute_not_exists(PK)"))?);
+    }
+    Ok(writes)
+}
+
+fn attachment_from_item(item: &Item) -> Result<StoredAttachment, StoreError> {
+    Ok(StoredAttachment {
+        id: item.text("id")?.to_owned(),
+        file_name: item.text("file_name")?.to_owned(),
+        kind: parse_with(item, "kind", |k| AttachmentKind::from_name(k).ok_or(()))?,
+        size_bytes: item.number("size_bytes")?,
+        sha256: item.text("sha256")?.to_owned(),
+        storage_key: item.text("storage_key")?.to_owned(),
+    })
+}
+
+fn summary_of(a: StoredAttachment) -> AttachmentSummary {
+    AttachmentSummary { id: a.id, file_name: a.file_name, kind: a.kind, size_bytes: a.size_bytes, sha256: a.sha256 }
+}
+
+fn report_summary(item: &Item) -> Result<ReportSummary, StoreError> {
+    Ok(ReportSummary {
+        reference: parse_with(item, "reference", str::parse::<Reference>)?,
+        status: parse_with(item, "status", str::parse::<ReportStatus>)?,
+        reporter_kind: parse_with(item, "reporter_kind", str::parse::<ReporterKind>)?,
+        reporter_name: item.optional_text("reporter_name"),
+        headline: headline(item.text("description")?),
+        received_at: item.time("received_at")?,
+        attachment_count: item.number("attachment_count")?,
+        incident: item.optional_text("incident").map(|r| r.parse()).transpose().map_err(|_| corrupt("incident"))?,
+    })
+}
+
+/// A cursor is the last item's recency key: `<RFC 3339 time>#<reference>`.
+fn checked_cursor(cursor: Option<&str>) -> Result<Option<String>, StoreError> {
+    let Some(cursor) = cursor else { return Ok(None) };
+    let (time, reference) = cursor.split_once('#').ok_or(StoreError::InvalidCursor)?;
+    DateTime::parse_from_rfc3339(time).map_err(|_| StoreError::InvalidCursor)?;
+    reference.parse::<Reference>().map_err(|_| StoreError::InvalidCursor)?;
+    Ok(Some(cursor.to_owned()))
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Creates the table with its indexes (the deployment does this in AWS; tests and moto need it).
+    pub async fn create_table(&self) -> anyhow::Result<()> {
+        let string_attribute = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let key_schema = |hash: &str, range: &str| -> anyhow::Result<Vec<KeySchemaElement>> {
+            Ok(vec![
+                KeySchemaElement::builder().attribute_name(hash).key_type(KeyType::Hash).build()?,
+                KeySchemaElement::builder().attribute_name(range).key_type(KeyType::Range).build()?,
+            ])
+        };
+        let mut request = self.client.create_table().table_name(&self.table).billing_mode(BillingMode::PayPerRequest);
+        for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"] {
+            request = request.attribute_definitions(string_attribute(name)?);
+        }
+        request = request.set_key_schema(Some(key_schema("PK", "SK")?));
+        for index in [RECENCY_INDEX, STATUS_INDEX, INCIDENT_INDEX] {
+            request = request.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index)
+                    .set_key_schema(Some(key_schema(&format!("{index}PK"), &format!("{index}SK"))?))
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()?,
+            );
+        }
+        request.send().await.context("creating the DynamoDB table")?;
+        Ok(())
+    }
+
+    async fn next_number(&self, sequence: &str, year: i32) -> Result<u32, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("SEQ#{sequence}#{year}"), "SEQ")))
+            .update_expression("ADD #last :one")
+            .expression_attribute_names("#last", "last")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(store_error)?;
+        output.attributes().cloned().unwrap_or_default().number("last")
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(output.item().cloned())
+    }
+
+    /// Every item of a partition (or index partition), following pagination to the end.
+    async fn query_all(&self, index: Option<&str>, pk_name: &str, pk: String) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_consistent_read(index.is_none().then_some(true))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            items.extend(output.items().iter().cloned());
+            match output.last_evaluated_key() {
+                Some(last) => start = Some(last.clone()),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// One newest-first page of an index partition, `limit + 1` items read to know if more follow.
+    async fn recent_page(
+        &self,
+        index: &str,
+        pk: String,
+        page: &PageRequest,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let cursor = checked_cursor(page.cursor.as_deref())?;
+        let want = page.limit as usize + 1;
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .expression_attribute_names("#pk", format!("{index}PK"))
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(false)
+                .limit((want - items.len()) as i32)
+                .set_exclusive_start_key(start);
+            query = match &cursor {
+                Some(c) => query
+                    .key_condition_expression("#pk = :pk AND #sk < :cursor")
+                    .expression_attribute_names("#sk", format!("{index}SK"))
+                    .expression_attribute_values(":cursor", s(c.clone())),
+                None => query.key_condition_expression("#pk = :pk"),
+            };
+            let output = query.send().await.map_err(store_error)?;
+            items.extend(output.items().iter().cloned());
+            match output.last_evaluated_key() {
+                Some(last) if items.len() < want => start = Some(last.clone()),
+                _ => break,
+            }
+        }
+        let next = if items.len() > page.limit as usize {
+            items.truncate(page.limit as usize);
+            items.last().map(|i| i.text(&format!("{index}SK")).map(str::to_owned)).transpose()?
+        } else {
+            None
+        };
+        Ok((items, next))
+    }
+
+    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(transaction_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl IncidentStore for DynamoStore {
+    async fn insert_report(&self, draft: ReportDraft) -> Result<Reference, StoreError> {
+        let year = draft.received_at.year();
+        let reference = Reference::new(ReferenceKind::Report, year, self.next_number("report", year).await?);
+        let pk = report_pk(reference);
+        let r = &draft.report;
+        let recency = recency_key(draft.received_at, reference);
+        let mut item = new_item(pk.clone(), "REPORT");
+        item.extend([
+            ("reference".to_owned(), s(reference.to_string())),
+            ("status".to_owned(), s(ReportStatus::Received.as_str())),
+            ("reporter_kind".to_owned(), s(r.reporter_kind.as_str())),
+            ("description".to_owned(), s(&r.description)),
+            ("received_at".to_owned(), s(timestamp(draft.received_at))),
+            ("attachment_count".to_owned(), n(draft.attachments.len())),
+            ("version".to_owned(), n(1)),
+            ("GSI1PK".to_owned(), s("REPORTS")),
+            ("GSI1SK".to_owned(), s(&recency)),
+            ("GSI2PK".to_owned(), s(format!("REPORTS#{}", ReportStatus::Received.as_str()))),
+            ("GSI2SK".to_owned(), s(&recency)),
+        ]);
+        let optional = [
+            ("reporter_name", r.name.clone()),
+            ("reporter_email", r.email.clone()),
+            ("steps_to_reproduce", r.steps_to_reproduce.clone()),
+            ("observed_at", r.observed_at.map(timestamp)),
+            ("affected_system", r.affected_system.clone()),
+        ];
+        item.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), s(value?)))));
+        let mut token = new_item(format!("TOKEN#{}", hex(&draft.follow_up_token_hash)), "TOKEN");
+        token.insert("reference".into(), s(reference.to_string()));
+
+        let mut writes = vec![
+            put(&self.table, item, Some("attribute_not_exists(PK)"))?,
+            put(&self.table, token, Some("attribute_not_exists(PK)"))?,
+        ];
+        writes.extend(attachment_items(&self.table, &pk, "", &draft.attachments)?);
+        self.transact(writes).await?;
+        Ok(reference)
+    }
+
+    async fn report(&self, reference: Reference) -> Result<Option<ReportDetail>, StoreError> {
+        let items = self.query_all(None, "PK", report_pk(reference)).await?;
+        let Some(report) = items.iter().find(|i| i.text("SK").is_ok_and(|sk| sk == "REPORT")) else { return Ok(None) };
+        let mut detail = ReportDetail {
+            reference,
+            status: parse_with(report, "status", str::parse::<ReportStatus>)?,
+            reporter_kind: parse_with(report, "reporter_kind", str::parse::<ReporterKind>)?,
+            reporter_name: report.optional_text("reporter_name"),
+            reporter_email: report.optional_text("reporter_email"),
+            description: report.text("description")?.to_owned(),
+            steps_to_reproduce: report.optional_text("steps_to_reproduce"),
+            observed_at: report.optional_text("observed_at").map(|_| report.time("observed_at")).transpose()?,
+            affected_system: report.optional_text("affected_system"),
+            received_at: report.time("received_at")?,
+            attachments: Vec::new(),
+            follow_ups: Vec::new(),
+            incident: report
+                .optional_text("incident")
+                .map(|r| r.parse())
+                .transpose()
+                .map_err(|_| corrupt("incident"))?,
+        };
+        // Sort keys order the collection: `ATT#…`, then each `FOLLOWUP#…` followed by its `#ATT#…`.
+        for item in &items {
+            let sk = item.text("SK")?;
+            if sk.starts_with("ATT#") {
+                detail.attachments.push(summary_of(attachment_from_item(item)?));
+            } else if sk.starts_with("FOLLOWUP#") && sk.contains("#ATT#") {
+                let follow_up = detail.follow_ups.last_mut().ok_or_else(|| corrupt("SK"))?;
+                follow_up.attachments.push(summary_of(attachment_from_item(item)?));
+            } else if sk.starts_with("FOLLOWUP#") {
+                detail.follow_ups.push(FollowUp {
+                    message: item.optional_text("message"),
+                    received_at: item.time("received_at")?,
+                    attachments: Vec::new(),
+                });
+            }
+        }
+        Ok(Some(detail))
+    }
+
+    async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Reference>, StoreError> {
+        let item = self.get(format!("TOKEN#{}", hex(&token_hash)), "TOKEN").await?;
+        item.map(|i| parse_with(&i, "reference", str::parse::<Reference>)).transpose()
+    }
+
+    async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError> {
+        let pk = report_pk(report);
+        let sk = format!("FOLLOWUP#{}#{}", timestamp(follow_up.received_at), Uuid::now_v7());
+        let mut item = new_item(pk.clone(), &sk);
+        item.insert("received_at".into(), s(timestamp(follow_up.received_at)));
+        if let Some(message) = &follow_up.message {
+            item.insert("message".into(), s(message));
+        }
+        let touch_report = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(pk.clone(), "REPORT")))
+            .update_expression("ADD attachment_count :files, version :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":files", n(follow_up.attachments.len()))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .context("building an Update")?;
+        let mut writes = vec![
+            TransactWriteItem::builder().update(touch_report).build(),
+            put(&self.table, item, Some("attribute_not_exists(PK)"))?,
+        ];
+        writes.extend(attachment_items(&self.table, &pk, &format!("{sk}#"), &follow_up.attachments)?);
+        match self.transact(writes).await {
+            // The only condition that can fail here is the report's existence.
+            Err(StoreError::Conflict(_)) if self.get(pk, "REPORT").await?.is_none() => Err(StoreError::NotFound),
+            other => other,
+        }
+    }
+
+    async fn list_reports(
+        &self,
+        status: Option<ReportStatus>,
+        page: PageRequest,
+    ) -> Result<Page<ReportSummary>, StoreError> {
+        let (index, pk) = match status {
+            Some(status) => (STATUS_INDEX, format!("REPORTS#{}", status.as_str())),
+            None => (RECENCY_INDEX, "REPORTS".to_owned()),
+        };
+        let (items, next_cursor) = self.recent_page(index, pk, &page).await?;
+        Ok(Page { items: items.iter().map(report_summary).collect::<Result<_, _>>()?, next_cursor })
+    }
+
+    async fn open_incident_from_report(
+        &self,
+        report: Reference,
+        title: String,
+        opened_at: DateTime<Utc>,
+    ) -> Result<Reference, StoreError> {
+        let pk = report_pk(report);
+        let item = self.get(pk.clone(), "REPORT").await?.ok_or(StoreError::NotFound)?;
+        if let Some(incident) = item.optional_text("incident") {
+            return Err(StoreError::Conflict(format!("{report} is already linked to incident {incident}")));
+        }
+        let version: u64 = item.number("version")?;
+        let received_at = item.time("received_at")?;
+        let year = opened_at.year();
+        let incident = Reference::new(ReferenceKind::Incident, year, self.next_number("incident", year).await?);
+
+        let mut incident_item = new_item(incident_pk(incident), "INCIDENT");
+        incident_item.extend([
+            ("reference".to_owned(), s(incident.to_string())),
+            ("title".to_owned(), s(title)),
+            ("opened_at".to_owned(), s(timestamp(opened_at))),
+            ("report_count".to_owned(), n(1)),
+            ("version".to_owned(), n(1)),
+            ("GSI1PK".to_owned(), s("INCIDENTS")),
+            ("GSI1SK".to_owned(), s(recency_key(opened_at, incident))),
+        ]);
+        let link = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, "REPORT")))
+            .update_expression(
+                "SET incident = :incident, #status = :triaged, GSI2PK = :status_pk, GSI3PK = :incident_pk, \
+                 GSI3SK = :recency, version = :next",
+            )
+            .condition_expression("version = :seen AND attribute_not_exists(incident)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":incident", s(incident.to_string()))
+            .expression_attribute_values(":triaged", s(ReportStatus::Triaged.as_str()))
+            .expression_attribute_values(":status_pk", s(format!("REPORTS#{}", ReportStatus::Triaged.as_str())))
+            .expression_attribute_values(":incident_pk", s(incident_pk(incident)))
+            .expression_attribute_values(":recency", s(recency_key(received_at, report)))
+            .expression_attribute_values(":seen", n(version))
+            .expression_attribute_values(":next", n(version + 1))
+            .build()
+            .context("building an Update")?;
+        self.transact(vec![
+            put(&self.table, incident_item, Some("attribute_not_exists(PK)"))?,
+            TransactWriteItem::builder().update(link).build(),
+        ])
+        .await
+        .map_err(|error| match error {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")),
+            other => other,
+        })?;
+        Ok(incident)
+    }
+
+    async fn incident(&self, reference: Reference) -> Result<Option<IncidentDetail>, StoreError> {
+        let Some(item) = self.get(incident_pk(reference), "INCIDENT").await? else { return Ok(None) };
+        let opened_at = item.time("opened_at")?;
+        let linked = self.query_all(Some(INCIDENT_INDEX), "GSI3PK", incident_pk(reference)).await?;
+        let reports = linked.iter().map(report_summary).collect::<Result<Vec<_>, _>>()?;
+        let detected_at = reports.iter().map(|r| r.received_at).min().unwrap_or(opened_at).min(opened_at);
+        Ok(Some(IncidentDetail { reference, title: item.text("title")?.to_owned(), opened_at, detected_at, reports }))
+    }
+
+    async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, StoreError> {
+        let (items, next_cursor) = self.recent_page(RECENCY_INDEX, "INCIDENTS".to_owned(), &page).await?;
+        let items = items
+            .iter()
+            .map(|item| {
+                Ok(IncidentSummary {
+                    reference: parse_with(item, "reference", str::parse::<Reference>)?,
+                    title: item.text("title")?.to_owned(),
+                    opened_at: item.time("opened_at")?,
+                    report_count: item.number("report_count")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {
+        self.get(format!("ATTACHMENT#{id}"), "ATTACHMENT").await?.as_ref().map(attachment_from_item).transpose()
+    }
+}

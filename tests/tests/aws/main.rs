@@ -1,0 +1,69 @@
+//! The AWS adapters on their real SDK clients against moto_server: the store conformance suite on
+//! DynamoDB, the SES v2 mailer, the S3 attachment store, and the whole API in AWS mode.
+
+use std::sync::Arc;
+
+use functions::adapters::s3::S3AttachmentStore;
+use functions::adapters::ses::SesMailer;
+use functions::ports::{AttachmentStore, Email, Mailer, SystemClock};
+use tocsin_tests::moto;
+
+mod dynamodb_conformance {
+    tocsin_tests::store_conformance_suite!(tocsin_tests::moto::fresh_dynamo());
+}
+
+mod api_in_aws_mode;
+
+fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
+}
+
+#[tokio::test]
+async fn ses_sends_both_parts_to_the_recipients() {
+    let sdk = moto::sdk_config().await;
+    let sender = format!("{}@example.com", moto::unique("security"));
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    ses.create_email_identity().email_identity(&sender).send().await.unwrap();
+    let configuration_set = moto::unique("tocsin-events");
+    ses.create_configuration_set().configuration_set_name(&configuration_set).send().await.unwrap();
+
+    let mailer =
+        SesMailer::new(ses, &format!("Security <{sender}>"), Some(configuration_set), Arc::new(SystemClock)).unwrap();
+    let marker = moto::unique("subject");
+    let email = Email {
+        to: vec!["ada@example.com".into(), "grace@example.com".into()],
+        subject: format!("Receipt {marker}"),
+        text: "Your reference: TOC-2026-000001 (text part)".into(),
+        html: "<p>Your reference: <strong>TOC-2026-000001</strong> (HTML part)</p>".into(),
+        tags: vec![("kind".into(), "receipt".into()), ("report".into(), "TOC-2026-000001".into())],
+    };
+    let message_id = mailer.send(&email).await.unwrap();
+    assert!(!message_id.is_empty());
+
+    let raw = moto::sent_raw_emails().await.into_iter().find(|m| m.contains(&marker)).expect("moto recorded the email");
+    let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+    let recipients: Vec<_> = parsed.to().unwrap().iter().filter_map(|a| a.address()).collect();
+    assert_eq!(recipients, ["ada@example.com", "grace@example.com"]);
+    assert_eq!(parsed.subject(), Some(format!("Receipt {marker}").as_str()));
+    assert!(parsed.body_text(0).unwrap().contains("(text part)"));
+    assert!(parsed.body_html(0).unwrap().contains("<strong>TOC-2026-000001</strong>"));
+}
+
+#[tokio::test]
+async fn s3_keeps_attachments_private_encrypted_and_deletable() {
+    let sdk = moto::sdk_config().await;
+    let bucket = moto::unique("tocsin-attachments");
+    let s3 = s3_client(&sdk);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let store = S3AttachmentStore::new(s3.clone(), &bucket);
+
+    store.put("0192-abc", "image/png", tocsin_tests::PNG_BYTES.to_vec()).await.unwrap();
+    assert_eq!(store.get("0192-abc").await.unwrap().as_deref(), Some(tocsin_tests::PNG_BYTES));
+    let head = s3.head_object().bucket(&bucket).key("attachments/0192-abc").send().await.unwrap();
+    assert_eq!(head.server_side_encryption().map(|e| e.as_str()), Some("AES256"));
+    assert_eq!(head.content_type(), Some("image/png"));
+
+    store.delete("0192-abc").await.unwrap();
+    assert_eq!(store.get("0192-abc").await.unwrap(), None);
+    assert_eq!(store.get("never-stored").await.unwrap(), None);
+}
