@@ -1,13 +1,15 @@
 //! A typed client for Tocsin's HTTP API: one function per endpoint, served from the same origin.
 
+use std::cell::Cell;
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ErrorBody, ErrorCode, FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm,
-    OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary,
+    ClientSettings, ErrorBody, ErrorCode, FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary,
+    OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, UploadMethod,
+    UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::reference::Reference;
 use shared::report::ReportStatus;
@@ -19,6 +21,8 @@ pub enum ApiError {
     Server { status: u16, body: ErrorBody },
     /// The request never got an answer we could read: offline, server down, or a garbled body.
     Network(String),
+    /// Storage refused, or never answered, the direct upload of this file.
+    Upload { file_name: String },
 }
 
 impl ApiError {
@@ -34,6 +38,7 @@ impl fmt::Display for ApiError {
             ApiError::Network(_) => {
                 f.write_str("Could not reach the Tocsin server. Check your connection and try again.")
             }
+            ApiError::Upload { file_name } => write!(f, "Uploading {file_name} failed; try again"),
         }
     }
 }
@@ -72,16 +77,115 @@ async fn get<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ApiError
     read(builder.send().await?).await
 }
 
+/// How far a form with files has got, for its submit button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Uploading { file: usize, of: usize },
+    Sending,
+}
+
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Progress::Uploading { file, of } => write!(f, "Uploading file {file} of {of}…"),
+            Progress::Sending => f.write_str("Sending…"),
+        }
+    }
+}
+
+/// A form that can carry files: inside a multipart body next to its `PART`, or named in `uploads`.
+trait WithFiles: Serialize {
+    const PART: &'static str;
+    fn uploads(&mut self) -> &mut Vec<UploadedFile>;
+}
+
+impl WithFiles for ReportForm {
+    const PART: &'static str = "report";
+    fn uploads(&mut self) -> &mut Vec<UploadedFile> {
+        &mut self.uploads
+    }
+}
+
+impl WithFiles for FollowUpForm {
+    const PART: &'static str = "follow_up";
+    fn uploads(&mut self) -> &mut Vec<UploadedFile> {
+        &mut self.uploads
+    }
+}
+
+thread_local! {
+    /// The server's upload method, asked once: it is fixed by how the server is deployed.
+    static UPLOAD_METHOD: Cell<Option<UploadMethod>> = const { Cell::new(None) };
+}
+
+async fn upload_method() -> Result<UploadMethod, ApiError> {
+    if let Some(method) = UPLOAD_METHOD.get() {
+        return Ok(method);
+    }
+    let settings: ClientSettings = get(Request::get("/api/client-settings")).await?;
+    UPLOAD_METHOD.set(Some(settings.upload_method));
+    Ok(settings.upload_method)
+}
+
+/// Sends a form with its files the way the server takes them: inside one multipart body, or
+/// (where API Gateway and Lambda cap request size) each file straight to storage first, then the
+/// form as JSON naming the uploads.
+async fn send_with_files<T: DeserializeOwned>(
+    request: RequestBuilder,
+    mut form: impl WithFiles,
+    files: &[File],
+    progress: impl Fn(Progress),
+) -> Result<T, ApiError> {
+    let request = match upload_method().await? {
+        UploadMethod::Multipart => request.body(multipart(&form, files)?),
+        UploadMethod::Ticket => {
+            *form.uploads() = upload_each(files, &progress).await?;
+            request.json(&form)
+        }
+    };
+    progress(Progress::Sending);
+    send(request).await
+}
+
 /// A multipart body: the JSON form as a text part, plus one `attachment` part per file.
-fn multipart(json_part: &str, form: &impl Serialize, files: &[File]) -> Result<FormData, ApiError> {
+fn multipart<F: WithFiles>(form: &F, files: &[File]) -> Result<FormData, ApiError> {
     let js_error = |e: wasm_bindgen::JsValue| ApiError::Network(format!("{e:?}"));
     let json = serde_json::to_string(form).map_err(|e| ApiError::Network(e.to_string()))?;
     let data = FormData::new().map_err(js_error)?;
-    data.append_with_str(json_part, &json).map_err(js_error)?;
+    data.append_with_str(F::PART, &json).map_err(js_error)?;
     for file in files {
         data.append_with_blob_and_filename("attachment", file, &file.name()).map_err(js_error)?;
     }
     Ok(data)
+}
+
+/// Sends each file straight to storage with its own ticket, one at a time so progress is plain.
+async fn upload_each(files: &[File], progress: &impl Fn(Progress)) -> Result<Vec<UploadedFile>, ApiError> {
+    let mut uploaded = Vec::with_capacity(files.len());
+    for (index, file) in files.iter().enumerate() {
+        progress(Progress::Uploading { file: index + 1, of: files.len() });
+        let request = UploadTicketRequest { file_name: file.name(), size_bytes: file.size() as u64 };
+        let ticket: UploadTicket = send(Request::post("/api/uploads").json(&request)).await?;
+        put_file(&ticket, file).await?;
+        uploaded.push(UploadedFile { upload_id: ticket.upload_id, file_name: file.name() });
+    }
+    Ok(uploaded)
+}
+
+async fn put_file(ticket: &UploadTicket, file: &File) -> Result<(), ApiError> {
+    let mut request = Request::put(&ticket.url);
+    for (name, value) in &ticket.headers {
+        // Browsers forbid setting these; they set them from the URL and the file, to the signed values.
+        if !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("host") {
+            request = request.header(name, value);
+        }
+    }
+    // Storage answers without our error body, and a refused cross-origin request looks like a
+    // network failure: either way, all the reporter can do is send that file again.
+    match request.body(file.clone())?.send().await {
+        Ok(response) if response.ok() => Ok(()),
+        _ => Err(ApiError::Upload { file_name: file.name() }),
+    }
 }
 
 fn bearer(token: &str) -> String {
@@ -93,18 +197,26 @@ fn page_query(cursor: Option<&str>) -> Vec<(&'static str, String)> {
     cursor.map(|cursor| ("cursor", cursor.to_owned())).into_iter().collect()
 }
 
-pub async fn submit_report(form: &ReportForm, files: &[File]) -> Result<ReportReceipt, ApiError> {
-    let body = multipart("report", form, files)?;
-    send(Request::post("/api/reports").body(body)).await
+pub async fn submit_report(
+    form: ReportForm,
+    files: &[File],
+    progress: impl Fn(Progress),
+) -> Result<ReportReceipt, ApiError> {
+    send_with_files(Request::post("/api/reports"), form, files, progress).await
 }
 
 pub async fn follow_up_view(token: &str) -> Result<FollowUpView, ApiError> {
     get(Request::get("/api/follow-up").header("Authorization", &bearer(token))).await
 }
 
-pub async fn submit_follow_up(token: &str, form: &FollowUpForm, files: &[File]) -> Result<FollowUp, ApiError> {
-    let body = multipart("follow_up", form, files)?;
-    send(Request::post("/api/follow-up").header("Authorization", &bearer(token)).body(body)).await
+pub async fn submit_follow_up(
+    token: &str,
+    form: FollowUpForm,
+    files: &[File],
+    progress: impl Fn(Progress),
+) -> Result<FollowUp, ApiError> {
+    let request = Request::post("/api/follow-up").header("Authorization", &bearer(token));
+    send_with_files(request, form, files, progress).await
 }
 
 pub async fn list_reports(status: Option<ReportStatus>, cursor: Option<&str>) -> Result<Page<ReportSummary>, ApiError> {

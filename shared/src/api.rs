@@ -22,6 +22,8 @@ pub struct ReportForm {
     /// RFC 3339 with an offset; empty when the reporter does not know.
     pub observed_at: String,
     pub affected_system: String,
+    /// Files already sent straight to storage with upload tickets (AWS mode).
+    pub uploads: Vec<UploadedFile>,
 }
 
 /// More information from the reporter, sent as the `follow_up` part of a multipart body or as JSON.
@@ -29,6 +31,48 @@ pub struct ReportForm {
 #[serde(default, deny_unknown_fields)]
 pub struct FollowUpForm {
     pub message: String,
+    /// Files already sent straight to storage with upload tickets (AWS mode).
+    pub uploads: Vec<UploadedFile>,
+}
+
+/// How this server wants files: inside the multipart form (local mode), or sent first, one by one,
+/// straight to storage with an [`UploadTicket`] (AWS, where API Gateway and Lambda cap request size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadMethod {
+    Multipart,
+    Ticket,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSettings {
+    pub upload_method: UploadMethod,
+}
+
+/// Asks for permission to upload one file of exactly `size_bytes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadTicketRequest {
+    pub file_name: String,
+    pub size_bytes: u64,
+}
+
+/// A pre-signed `PUT` of one file: send the file as the body to `url` with `headers` (a browser sets
+/// `content-length` itself). The file is checked when the form that names it is submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadTicket {
+    pub upload_id: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A file sent with a ticket, named in the form that it belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadedFile {
+    pub upload_id: String,
+    pub file_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

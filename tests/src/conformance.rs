@@ -35,6 +35,7 @@ fn draft(description: &str, received_at: DateTime<Utc>, token: u8, attachments: 
         steps_to_reproduce: "curl https://example.com/api".into(),
         observed_at: "2026-11-01T08:00:00Z".into(),
         affected_system: "public API".into(),
+        uploads: vec![],
     };
     ReportDraft {
         report: NewReport::parse(&form, at(30, 23)).expect("a valid report"),

@@ -36,16 +36,18 @@ impl FormErrors {
         dom::focus_after_render(SUMMARY_ID);
     }
 
-    /// Shows a failed request: field errors on their fields; a refused upload without field
-    /// details on `file_field`; anything else in the summary only.
+    /// Shows a failed request: field errors on their fields; a refused or failed upload without
+    /// field details on `file_field`; anything else in the summary only.
     pub fn show_api_error(&self, error: &ApiError, file_field: &str) {
+        let on_files = |message: String| self.show_fields(vec![FieldError { field: file_field.to_owned(), message }]);
         match error {
             ApiError::Server { body, .. } if !body.fields.is_empty() => self.show_fields(body.fields.clone()),
             ApiError::Server { body, .. }
                 if matches!(body.code, ErrorCode::PayloadTooLarge | ErrorCode::UnsupportedMediaType) =>
             {
-                self.show_fields(vec![FieldError { field: file_field.to_owned(), message: body.message.clone() }])
+                on_files(body.message.clone())
             }
+            ApiError::Upload { .. } => on_files(error.to_string()),
             other => self.show_general(other.to_string()),
         }
     }

@@ -54,12 +54,12 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
     let message = RwSignal::new(String::new());
     let attachments = NodeRef::<Input>::new();
     let errors = FormErrors::default();
-    let sending = RwSignal::new(false);
+    let sending = RwSignal::new(None::<api::Progress>);
     let added = RwSignal::new(false);
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if sending.get_untracked() {
+        if sending.get_untracked().is_some() {
             return;
         }
         added.set(false);
@@ -76,12 +76,14 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
             return;
         }
         errors.clear();
-        sending.set(true);
+        sending.set(Some(api::Progress::Sending));
         let token = token.clone();
-        let form = FollowUpForm { message: message.get_untracked() };
+        // `uploads` is filled by `api::submit_follow_up` when files go straight to storage.
+        let form = FollowUpForm { message: message.get_untracked(), uploads: Vec::new() };
         spawn_local(async move {
-            let result = api::submit_follow_up(&token, &form, &chosen).await;
-            sending.set(false);
+            let result =
+                api::submit_follow_up(&token, form, &chosen, move |progress| sending.set(Some(progress))).await;
+            sending.set(None);
             match result {
                 Ok(_) => {
                     message.set(String::new());
@@ -118,8 +120,10 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                     input=attachments
                     error=errors.for_field("attachments")
                 />
-                <button type="submit" id="submit-follow-up" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Sending…" } else { "Send information" }}
+                <button type="submit" id="submit-follow-up" class="button" disabled=move || sending.read().is_some()>
+                    {move || {
+                        sending.get().map_or_else(|| "Send information".to_owned(), |progress| progress.to_string())
+                    }}
                 </button>
             </form>
         </section>

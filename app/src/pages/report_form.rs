@@ -66,7 +66,7 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
     let affected_system = RwSignal::new(String::new());
     let attachments = NodeRef::<Input>::new();
     let errors = FormErrors::default();
-    let sending = RwSignal::new(false);
+    let sending = RwSignal::new(None::<api::Progress>);
 
     let typed_form = move || ReportForm {
         reporter_kind: reporter_kind.get_untracked(),
@@ -76,11 +76,13 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
         steps_to_reproduce: steps_to_reproduce.get_untracked(),
         observed_at: clock::local_input_to_rfc3339(&observed_at.get_untracked()),
         affected_system: affected_system.get_untracked(),
+        // Filled by `api::submit_report` when files go straight to storage.
+        uploads: Vec::new(),
     };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if sending.get_untracked() {
+        if sending.get_untracked().is_some() {
             return;
         }
         let form = typed_form();
@@ -94,10 +96,10 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             return;
         }
         errors.clear();
-        sending.set(true);
+        sending.set(Some(api::Progress::Sending));
         spawn_local(async move {
-            let result = api::submit_report(&form, &chosen).await;
-            sending.set(false);
+            let result = api::submit_report(form, &chosen, move |progress| sending.set(Some(progress))).await;
+            sending.set(None);
             match result {
                 Ok(receipt) => on_received.run(receipt),
                 // Nothing typed is cleared, so the reporter only fixes what is named.
@@ -169,8 +171,8 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
                 input=attachments
                 error=errors.for_field("attachments")
             />
-            <button type="submit" id="submit-report" class="button" disabled=move || sending.get()>
-                {move || if sending.get() { "Sending…" } else { "Send report" }}
+            <button type="submit" id="submit-report" class="button" disabled=move || sending.read().is_some()>
+                {move || sending.get().map_or_else(|| "Send report".to_owned(), |progress| progress.to_string())}
             </button>
         </form>
     }

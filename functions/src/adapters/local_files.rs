@@ -1,11 +1,12 @@
 //! Attachment bytes on the local disk, under the data directory (never under a served path).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Context, ensure};
+use anyhow::{Context, bail, ensure};
 use async_trait::async_trait;
 
-use crate::ports::AttachmentStore;
+use crate::ports::{AttachmentStore, SignedUpload};
 
 pub struct LocalAttachmentStore {
     dir: PathBuf,
@@ -50,6 +51,19 @@ impl AttachmentStore for LocalAttachmentStore {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("deleting attachment"),
             _ => Ok(()),
         }
+    }
+
+    /// Locally the API takes files inside the form, so there is no separate upload area.
+    fn takes_direct_uploads(&self) -> bool {
+        false
+    }
+
+    async fn sign_upload(&self, _: &str, _: u64, _: Duration) -> anyhow::Result<SignedUpload> {
+        bail!("the local attachment store takes files inside the form, not by upload ticket")
+    }
+
+    async fn take_upload(&self, _: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(None)
     }
 }
 

@@ -35,6 +35,8 @@ pub fn api_router(state: AppState) -> Router {
     let uploads = DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     let api = Router::new()
         .route("/health", get(routes::health))
+        .route("/client-settings", get(routes::client_settings))
+        .route("/uploads", post(routes::upload_ticket))
         .route("/reports", post(routes::submit_report).layer(uploads).get(routes::list_reports))
         .route("/reports/{reference}", get(routes::report))
         .route("/reports/{reference}/incident", post(routes::open_incident))

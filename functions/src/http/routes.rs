@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use shared::api::{
-    FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm, OutboxEntry, Page,
+    ClientSettings, FollowUp, UploadTicket, UploadTicketRequest, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm, OutboxEntry, Page,
     ReportDetail, ReportForm, ReportReceipt, ReportSummary,
 };
 use shared::reference::Reference;
@@ -23,6 +23,17 @@ type ApiResult<T> = Result<T, ApiError>;
 
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+pub async fn client_settings(State(state): State<AppState>) -> Json<ClientSettings> {
+    Json(state.services.client_settings())
+}
+
+pub async fn upload_ticket(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<UploadTicketRequest>,
+) -> ApiResult<(StatusCode, Json<UploadTicket>)> {
+    Ok((StatusCode::CREATED, Json(state.services.upload_ticket(request).await?)))
 }
 
 pub async fn submit_report(

@@ -5,8 +5,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use shared::api::{FollowUp, FollowUpForm, FollowUpView, ReportForm, ReportReceipt};
-use shared::attachment::{AttachmentRefusal, MAX_ATTACHMENTS, classify, display_file_name};
+use shared::api::{
+    ClientSettings, FollowUp, FollowUpForm, FollowUpView, ReportForm, ReportReceipt, UploadMethod, UploadTicket,
+    UploadTicketRequest, UploadedFile,
+};
+use shared::attachment::{AttachmentRefusal, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, classify, display_file_name};
 use shared::report::{NewReport, headline, parse_follow_up_message};
 use shared::validation::ValidationErrors;
 use uuid::Uuid;
@@ -17,6 +20,8 @@ use crate::ports::{FollowUpDraft, ReportDraft, StoredAttachment};
 
 /// 256 bits from the OS generator: far beyond guessing, and hashed at rest like a password reset token.
 const TOKEN_BYTES: usize = 32;
+/// Long enough for a slow connection to send 10 MB, short enough that a leaked ticket soon dies.
+const UPLOAD_TICKET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 pub struct FollowUpToken(String);
 
@@ -43,6 +48,7 @@ impl Services {
     pub async fn submit_report(&self, form: ReportForm, uploads: Vec<Upload>) -> Result<ReportReceipt, ServiceError> {
         let received_at = self.clock.now();
         let report = NewReport::parse(&form, received_at)?;
+        let uploads = self.with_ticketed_uploads(uploads, &form.uploads).await?;
         let attachments = self.store_uploads(uploads).await?;
         let token = FollowUpToken::generate();
         let draft = ReportDraft {
@@ -116,7 +122,8 @@ impl Services {
         uploads: Vec<Upload>,
     ) -> Result<FollowUp, ServiceError> {
         let reference = self.reference_for_token(token).await?;
-        let message = parse_follow_up_message(&form.message, !uploads.is_empty()).map_err(|message| {
+        let has_files = !uploads.is_empty() || !form.uploads.is_empty();
+        let message = parse_follow_up_message(&form.message, has_files).map_err(|message| {
             let mut errors = ValidationErrors::default();
             errors.push("message", message);
             errors
@@ -140,6 +147,50 @@ impl Services {
     async fn reference_for_token(&self, token: Option<&str>) -> Result<shared::reference::Reference, ServiceError> {
         let token = token.and_then(FollowUpToken::parse).ok_or(ServiceError::NotFound)?;
         self.store.report_reference_by_token(token.hash()).await?.ok_or(ServiceError::NotFound)
+    }
+
+    pub fn client_settings(&self) -> ClientSettings {
+        let upload_method =
+            if self.attachments.takes_direct_uploads() { UploadMethod::Ticket } else { UploadMethod::Multipart };
+        ClientSettings { upload_method }
+    }
+
+    /// Signs one direct upload, after the checks that need no content (size, count is per form).
+    pub async fn upload_ticket(&self, request: UploadTicketRequest) -> Result<UploadTicket, ServiceError> {
+        if !self.attachments.takes_direct_uploads() {
+            return Err(ServiceError::NotFound);
+        }
+        let file_name = display_file_name(&request.file_name);
+        if request.size_bytes == 0 {
+            return Err(AttachmentRefusal::Empty { file_name }.into());
+        }
+        if request.size_bytes > MAX_ATTACHMENT_BYTES {
+            return Err(AttachmentRefusal::TooLarge { file_name }.into());
+        }
+        let upload_id = Uuid::now_v7().to_string();
+        let expires_at = self.clock.now() + chrono::Duration::from_std(UPLOAD_TICKET_LIFETIME).context("ticket lifetime")?;
+        let signed = self.attachments.sign_upload(&upload_id, request.size_bytes, UPLOAD_TICKET_LIFETIME).await?;
+        Ok(UploadTicket { upload_id, url: signed.url, headers: signed.headers, expires_at })
+    }
+
+    /// Adds the files a form names by upload id to those that came inside it. Nothing is taken
+    /// when the count is over the limit, so the reporter can retry with fewer files.
+    async fn with_ticketed_uploads(&self, mut uploads: Vec<Upload>, named: &[UploadedFile]) -> Result<Vec<Upload>, ServiceError> {
+        if uploads.len() + named.len() > MAX_ATTACHMENTS {
+            return Err(AttachmentRefusal::TooMany.into());
+        }
+        for file in named {
+            let missing = || {
+                let mut errors = ValidationErrors::default();
+                errors.push("attachments", format!("{} was not uploaded, or its upload expired; attach it again", display_file_name(&file.file_name)));
+                ServiceError::Validation(errors)
+            };
+            // Ids are ours (UUIDs); anything else cannot name an upload.
+            let id = Uuid::parse_str(&file.upload_id).map_err(|_| missing())?.to_string();
+            let bytes = self.attachments.take_upload(&id).await?.ok_or_else(missing)?;
+            uploads.push(Upload { file_name: file.file_name.clone(), bytes });
+        }
+        Ok(uploads)
     }
 
     /// Checks every file before storing any, so a refused file leaves nothing behind.

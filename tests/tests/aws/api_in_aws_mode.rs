@@ -2,7 +2,10 @@
 //! through SES, and the dashboard reads it all back.
 
 use serde_json::json;
-use shared::api::{ErrorBody, ErrorCode, FollowUpView, IncidentDetail, ReportDetail, ReportReceipt};
+use shared::api::{
+    ClientSettings, ErrorBody, ErrorCode, FollowUpView, IncidentDetail, ReportDetail, ReportReceipt, UploadMethod,
+    UploadTicket,
+};
 use tocsin_tests::{PNG_BYTES, moto, spawn_app_aws, valid_report};
 
 #[tokio::test]
@@ -68,4 +71,81 @@ async fn a_report_round_trips_through_dynamodb_s3_and_ses() {
 
     // The outbox exists only in local mode.
     assert_eq!(app.get("/api/outbox").await.status(), 404);
+}
+
+async fn ticket(app: &tocsin_tests::TestApp, file_name: &str, size: usize) -> reqwest::Response {
+    app.client.post(app.url("/api/uploads")).json(&json!({ "file_name": file_name, "size_bytes": size })).send().await.unwrap()
+}
+
+/// Sends the file as a browser does with a ticket: a PUT straight to S3 with the signed headers.
+async fn upload(app: &tocsin_tests::TestApp, file_name: &str, bytes: &[u8]) -> UploadTicket {
+    let response = ticket(app, file_name, bytes.len()).await;
+    assert_eq!(response.status(), 201);
+    let ticket: UploadTicket = response.json().await.unwrap();
+    let mut put = app.client.put(&ticket.url).body(bytes.to_vec());
+    for (name, value) in &ticket.headers {
+        if !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("host") {
+            put = put.header(name, value);
+        }
+    }
+    let stored = put.send().await.unwrap();
+    assert!(stored.status().is_success(), "the signed PUT was refused: {}", stored.status());
+    ticket
+}
+
+#[tokio::test]
+async fn browsers_upload_files_straight_to_s3_and_the_form_claims_them() {
+    let app = spawn_app_aws().await;
+    let settings: ClientSettings = app.get_json("/api/client-settings").await;
+    assert_eq!(settings.upload_method, UploadMethod::Ticket);
+
+    let png = upload(&app, "screenshot.png", PNG_BYTES).await;
+    assert!(png.url.contains("uploads/"), "{}", png.url);
+    assert!(png.headers.iter().any(|(name, value)| name == "x-amz-server-side-encryption" && value == "AES256"));
+    let log = upload(&app, "auth.log", b"sshd: Accepted password for admin from 203.0.113.9\n").await;
+    let mut form = valid_report();
+    form["uploads"] = json!([
+        { "upload_id": png.upload_id, "file_name": "screenshot.png" },
+        { "upload_id": log.upload_id, "file_name": "auth.log" },
+    ]);
+    let response = app.submit_json(&form).await;
+    assert_eq!(response.status(), 201);
+    let receipt: ReportReceipt = response.json().await.unwrap();
+    assert_eq!(receipt.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>(), ["screenshot.png", "auth.log"]);
+    let download = app.get(&format!("/api/attachments/{}", receipt.attachments[0].id)).await;
+    assert_eq!(download.bytes().await.unwrap().as_ref(), PNG_BYTES);
+
+    // An upload is claimed once.
+    let mut again = valid_report();
+    again["uploads"] = json!([{ "upload_id": png.upload_id, "file_name": "screenshot.png" }]);
+    let response = app.submit_json(&again).await;
+    assert_eq!(response.status(), 422);
+    let error: ErrorBody = response.json().await.unwrap();
+    assert_eq!(error.fields[0].field, "attachments");
+}
+
+#[tokio::test]
+async fn uploaded_files_get_the_same_content_checks_and_refusals_leave_nothing() {
+    let app = spawn_app_aws().await;
+    let disguised = upload(&app, "cute.png", b"<!DOCTYPE html><script>alert(1)</script>").await;
+    let good = upload(&app, "fine.png", PNG_BYTES).await;
+    let mut form = valid_report();
+    form["uploads"] = json!([
+        { "upload_id": good.upload_id, "file_name": "fine.png" },
+        { "upload_id": disguised.upload_id, "file_name": "cute.png" },
+    ]);
+    let response = app.submit_json(&form).await;
+    assert_eq!(response.status(), 415);
+    let reports: shared::api::Page<shared::api::ReportSummary> = app.get_json("/api/reports").await;
+    assert!(reports.items.is_empty());
+
+    assert_eq!(ticket(&app, "huge.log", 10 * 1024 * 1024 + 1).await.status(), 413);
+    assert_eq!(ticket(&app, "empty.log", 0).await.status(), 422);
+    let mut unknown = valid_report();
+    unknown["uploads"] = json!([{ "upload_id": "not-a-uuid", "file_name": "x.png" }]);
+    assert_eq!(app.submit_json(&unknown).await.status(), 422);
+    let six: Vec<_> = (0..6).map(|_| json!({ "upload_id": good.upload_id, "file_name": "fine.png" })).collect();
+    let mut too_many = valid_report();
+    too_many["uploads"] = json!(six);
+    assert_eq!(app.submit_json(&too_many).await.status(), 422);
 }
