@@ -102,7 +102,8 @@ pub trait AttachmentStore: Send + Sync {
     /// Whether browsers upload straight to this store (then files come by ticket, not in the form).
     fn takes_direct_uploads(&self) -> bool;
     /// Signs an upload of exactly `size_bytes` into the upload area under `upload_id`.
-    async fn sign_upload(&self, upload_id: &str, size_bytes: u64, expires_in: Duration) -> anyhow::Result<SignedUpload>;
+    async fn sign_upload(&self, upload_id: &str, size_bytes: u64, expires_in: Duration)
+    -> anyhow::Result<SignedUpload>;
     /// The bytes of a finished upload, removed from the upload area; `None` if there is none.
     async fn take_upload(&self, upload_id: &str) -> anyhow::Result<Option<Vec<u8>>>;
 }

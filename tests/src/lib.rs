@@ -52,6 +52,15 @@ pub async fn spawn_app_serving(static_dir: &Path) -> TestApp {
 
 /// A server in AWS mode: DynamoDB, S3 and SES v2 on moto, each on fresh names.
 pub async fn spawn_app_aws() -> TestApp {
+    spawn_aws(None).await
+}
+
+/// The same, also serving the built app from `static_dir`.
+pub async fn spawn_app_aws_serving(static_dir: &Path) -> TestApp {
+    spawn_aws(Some(static_dir.to_path_buf())).await
+}
+
+async fn spawn_aws(static_dir: Option<PathBuf>) -> TestApp {
     let (table, bucket) = (moto::unique("tocsin"), moto::unique("tocsin-attachments"));
     let sdk = moto::sdk_config().await;
     functions::adapters::dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table)
@@ -63,6 +72,7 @@ pub async fn spawn_app_aws() -> TestApp {
     let defaults = Settings::default();
     spawn_with(Settings {
         mode: Mode::Aws,
+        server: ServerSettings { static_dir, ..defaults.server },
         aws: moto::settings(table, bucket),
         email: EmailSettings { sender: format!("Security team <{sender}>") },
         ..defaults

@@ -567,3 +567,35 @@ impl IncidentStore for DynamoStore {
         self.get(format!("ATTACHMENT#{id}"), "ATTACHMENT").await?.as_ref().map(attachment_from_item).transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::http::HttpResponse;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    fn service_error(code: &str) -> SdkError<GetItemError, HttpResponse> {
+        let error = GetItemError::generic(ErrorMetadata::builder().code(code).message("from the test").build());
+        SdkError::service_error(error, HttpResponse::new(400.try_into().unwrap(), SdkBody::empty()))
+    }
+
+    #[test]
+    fn failed_conditions_are_conflicts_and_throttling_is_retryable() {
+        assert!(matches!(store_error(service_error("ConditionalCheckFailedException")), StoreError::Conflict(_)));
+        for code in ["ThrottlingException", "ProvisionedThroughputExceededException", "ServiceUnavailable"] {
+            assert!(matches!(store_error(service_error(code)), StoreError::Unavailable(_)), "{code}");
+        }
+        assert!(matches!(store_error(service_error("ResourceNotFoundException")), StoreError::Unexpected(_)));
+    }
+
+    #[test]
+    fn cursors_must_be_a_time_and_a_reference() {
+        assert!(checked_cursor(Some("2026-11-23T10:00:00.000000Z#TOC-2026-000001")).is_ok());
+        for bad in ["", "abc", "2026-11-23#TOC-2026-000001", "2026-11-23T10:00:00Z#nope"] {
+            assert!(matches!(checked_cursor(Some(bad)), Err(StoreError::InvalidCursor)), "{bad}");
+        }
+    }
+}

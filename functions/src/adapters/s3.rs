@@ -71,7 +71,12 @@ impl AttachmentStore for S3AttachmentStore {
 
     /// A pre-signed PUT: the signature covers the exact length and the encryption header, so the
     /// browser can send neither a larger file nor an unencrypted one.
-    async fn sign_upload(&self, upload_id: &str, size_bytes: u64, expires_in: Duration) -> anyhow::Result<SignedUpload> {
+    async fn sign_upload(
+        &self,
+        upload_id: &str,
+        size_bytes: u64,
+        expires_in: Duration,
+    ) -> anyhow::Result<SignedUpload> {
         let presigned = self
             .client
             .put_object()

@@ -93,3 +93,19 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_store_is_a_503_with_retry_after_and_a_conflict_a_409() {
+        let busy = ApiError::Service(ServiceError::Unavailable("ThrottlingException".into())).into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "2");
+        let conflict = ApiError::Service(ServiceError::Conflict("changed meanwhile".into())).into_response();
+        assert_eq!(conflict.status(), StatusCode::CONFLICT);
+        let unexpected = ApiError::Service(ServiceError::Unexpected(anyhow::anyhow!("disk on fire"))).into_response();
+        assert_eq!(unexpected.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use shared::api::{
-    ClientSettings, FollowUp, UploadTicket, UploadTicketRequest, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm, OutboxEntry, Page,
-    ReportDetail, ReportForm, ReportReceipt, ReportSummary,
+    ClientSettings, FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm,
+    OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, UploadTicket, UploadTicketRequest,
 };
 use shared::reference::Reference;
 use shared::report::ReportStatus;

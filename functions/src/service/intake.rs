@@ -168,21 +168,32 @@ impl Services {
             return Err(AttachmentRefusal::TooLarge { file_name }.into());
         }
         let upload_id = Uuid::now_v7().to_string();
-        let expires_at = self.clock.now() + chrono::Duration::from_std(UPLOAD_TICKET_LIFETIME).context("ticket lifetime")?;
+        let expires_at =
+            self.clock.now() + chrono::Duration::from_std(UPLOAD_TICKET_LIFETIME).context("ticket lifetime")?;
         let signed = self.attachments.sign_upload(&upload_id, request.size_bytes, UPLOAD_TICKET_LIFETIME).await?;
         Ok(UploadTicket { upload_id, url: signed.url, headers: signed.headers, expires_at })
     }
 
     /// Adds the files a form names by upload id to those that came inside it. Nothing is taken
     /// when the count is over the limit, so the reporter can retry with fewer files.
-    async fn with_ticketed_uploads(&self, mut uploads: Vec<Upload>, named: &[UploadedFile]) -> Result<Vec<Upload>, ServiceError> {
+    async fn with_ticketed_uploads(
+        &self,
+        mut uploads: Vec<Upload>,
+        named: &[UploadedFile],
+    ) -> Result<Vec<Upload>, ServiceError> {
         if uploads.len() + named.len() > MAX_ATTACHMENTS {
             return Err(AttachmentRefusal::TooMany.into());
         }
         for file in named {
             let missing = || {
                 let mut errors = ValidationErrors::default();
-                errors.push("attachments", format!("{} was not uploaded, or its upload expired; attach it again", display_file_name(&file.file_name)));
+                errors.push(
+                    "attachments",
+                    format!(
+                        "{} was not uploaded, or its upload expired; attach it again",
+                        display_file_name(&file.file_name)
+                    ),
+                );
                 ServiceError::Validation(errors)
             };
             // Ids are ours (UUIDs); anything else cannot name an upload.

@@ -134,7 +134,12 @@ async fn local_mode_takes_files_inside_the_form_and_issues_no_upload_tickets() {
     let app = spawn_app().await;
     let settings: shared::api::ClientSettings = app.get_json("/api/client-settings").await;
     assert_eq!(settings.upload_method, shared::api::UploadMethod::Multipart);
-    let response =
-        app.client.post(app.url("/api/uploads")).json(&json!({ "file_name": "a.png", "size_bytes": 70 })).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/uploads"))
+        .json(&json!({ "file_name": "a.png", "size_bytes": 70 }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
 }

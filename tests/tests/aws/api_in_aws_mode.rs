@@ -74,7 +74,12 @@ async fn a_report_round_trips_through_dynamodb_s3_and_ses() {
 }
 
 async fn ticket(app: &tocsin_tests::TestApp, file_name: &str, size: usize) -> reqwest::Response {
-    app.client.post(app.url("/api/uploads")).json(&json!({ "file_name": file_name, "size_bytes": size })).send().await.unwrap()
+    app.client
+        .post(app.url("/api/uploads"))
+        .json(&json!({ "file_name": file_name, "size_bytes": size }))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Sends the file as a browser does with a ticket: a PUT straight to S3 with the signed headers.
@@ -111,7 +116,10 @@ async fn browsers_upload_files_straight_to_s3_and_the_form_claims_them() {
     let response = app.submit_json(&form).await;
     assert_eq!(response.status(), 201);
     let receipt: ReportReceipt = response.json().await.unwrap();
-    assert_eq!(receipt.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>(), ["screenshot.png", "auth.log"]);
+    assert_eq!(
+        receipt.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>(),
+        ["screenshot.png", "auth.log"]
+    );
     let download = app.get(&format!("/api/attachments/{}", receipt.attachments[0].id)).await;
     assert_eq!(download.bytes().await.unwrap().as_ref(), PNG_BYTES);
 

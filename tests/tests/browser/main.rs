@@ -46,12 +46,8 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
-#[tokio::test]
-async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() {
-    let app = app_with_ui().await;
-    let browser = Browser::launch().await;
-    let c = &browser.client;
-
+/// Fills the public form as a person would, attaches a PNG, sends it and reads the reference.
+async fn report_with_a_screenshot(c: &Client, app: &TestApp, files: &std::path::Path) -> String {
     c.goto(&app.url("/")).await.unwrap();
     c.wait().at_most(WAIT).for_element(Locator::Id("reporter_kind-customer")).await.unwrap().click().await.unwrap();
     fill(c, "name", "Grace Hopper").await;
@@ -59,15 +55,24 @@ async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() 
     fill(c, "description", "I got an email asking me to confirm my password on a look-alike domain.").await;
     fill(c, "steps_to_reproduce", "Open the email\nClick the link").await;
     fill(c, "affected_system", "grace@example.com").await;
-    let files = tempfile::tempdir().unwrap();
-    let shot = files.path().join("phishing-email.png");
+    let shot = files.join("phishing-email.png");
     std::fs::write(&shot, PNG_BYTES).unwrap();
     fill(c, "attachments", &shot.display().to_string()).await;
     screenshot(c, "report-form").await;
     c.find(Locator::Id("submit-report")).await.unwrap().click().await.unwrap();
-
     let reference = text_of(c, "#report-reference").await;
     assert!(reference.starts_with("TOC-"), "{reference}");
+    reference
+}
+
+#[tokio::test]
+async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+
+    let files = tempfile::tempdir().unwrap();
+    let reference = report_with_a_screenshot(c, &app, files.path()).await;
     screenshot(c, "report-received").await;
     let stored: Page<ReportSummary> = app.get_json("/api/reports").await;
     assert_eq!(stored.items.len(), 1);
@@ -168,5 +173,20 @@ async fn markup_in_a_report_is_shown_as_text_in_the_dashboard() {
         assert!(c.find(Locator::Id("injected")).await.is_err(), "{path} created no element from the report");
         assert_ne!(c.title().await.unwrap(), "pwned");
     }
+    browser.close().await;
+}
+
+/// In AWS mode the app sends the file straight to S3 (moto) with a ticket, then the form.
+#[tokio::test]
+async fn in_aws_mode_the_app_uploads_the_file_by_ticket() {
+    let app = tocsin_tests::spawn_app_aws_serving(&dist_dir()).await;
+    let browser = Browser::launch().await;
+    let files = tempfile::tempdir().unwrap();
+    let reference = report_with_a_screenshot(&browser.client, &app, files.path()).await;
+    let detail: shared::api::ReportDetail = app.get_json(&format!("/api/reports/{reference}")).await;
+    assert_eq!(detail.attachments.len(), 1);
+    assert_eq!(detail.attachments[0].file_name, "phishing-email.png");
+    let download = app.get(&format!("/api/attachments/{}", detail.attachments[0].id)).await;
+    assert_eq!(download.bytes().await.unwrap().as_ref(), PNG_BYTES);
     browser.close().await;
 }
