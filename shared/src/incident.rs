@@ -1,6 +1,8 @@
 //! Incidents as far as intake needs them: a titled case that reports are linked to. Phases,
 //! roles and the rest of the lifecycle build on this.
 
+use chrono::{DateTime, Utc};
+
 use crate::validation::single_line;
 
 pub const TITLE_MIN: usize = 3;
@@ -25,9 +27,24 @@ impl AsRef<str> for IncidentTitle {
     }
 }
 
+/// When the incident was detected: its earliest linked report, or its opening if that came first.
+pub fn detected_at(opened_at: DateTime<Utc>, reports_received: impl IntoIterator<Item = DateTime<Utc>>) -> DateTime<Utc> {
+    reports_received.into_iter().fold(opened_at, DateTime::min)
+}
+
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
+
+    #[test]
+    fn detection_is_the_earliest_report_or_the_opening() {
+        let at = |h| Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).unwrap();
+        assert_eq!(detected_at(at(12), [at(9), at(7), at(10)]), at(7));
+        assert_eq!(detected_at(at(6), [at(9)]), at(6));
+        assert_eq!(detected_at(at(12), []), at(12));
+    }
 
     #[test]
     fn titles_are_single_lines_of_bounded_length() {

@@ -543,7 +543,7 @@ impl IncidentStore for DynamoStore {
         let opened_at = item.time("opened_at")?;
         let linked = self.query_all(Some(INCIDENT_INDEX), "GSI3PK", incident_pk(reference)).await?;
         let reports = linked.iter().map(report_summary).collect::<Result<Vec<_>, _>>()?;
-        let detected_at = reports.iter().map(|r| r.received_at).min().unwrap_or(opened_at).min(opened_at);
+        let detected_at = shared::incident::detected_at(opened_at, reports.iter().map(|r| r.received_at));
         Ok(Some(IncidentDetail { reference, title: item.text("title")?.to_owned(), opened_at, detected_at, reports }))
     }
 

@@ -394,7 +394,7 @@ impl IncidentStore for SqliteStore {
                  WHERE r.incident_seq = ?1 ORDER BY r.seq"
             ))?;
             let reports = query.query_map([seq], report_summary_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            let detected_at = reports.iter().map(|r| r.received_at).min().unwrap_or(opened_at).min(opened_at);
+            let detected_at = shared::incident::detected_at(opened_at, reports.iter().map(|r| r.received_at));
             Ok(Some(IncidentDetail { reference, title, opened_at, detected_at, reports }))
         })
         .await
