@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use shared::api::{IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
+use shared::api::{AttachmentSummary, IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::reference::Reference;
 use shared::report::{NewReport, ReportStatus};
@@ -20,6 +20,13 @@ pub struct StoredAttachment {
     pub size_bytes: u64,
     pub sha256: String,
     pub storage_key: String,
+}
+
+impl From<StoredAttachment> for AttachmentSummary {
+    /// What callers see of an attachment: everything but where its bytes are kept.
+    fn from(a: StoredAttachment) -> Self {
+        AttachmentSummary { id: a.id, file_name: a.file_name, kind: a.kind, size_bytes: a.size_bytes, sha256: a.sha256 }
+    }
 }
 
 /// A validated report ready to be stored; the store assigns its reference.

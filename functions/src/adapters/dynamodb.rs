@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, Put, ReturnValue, ScalarAttributeType, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
-use shared::api::{AttachmentSummary, FollowUp, IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
+use shared::api::{FollowUp, IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
@@ -147,10 +147,6 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
     Ok(TransactWriteItem::builder().put(put.build().context("building a Put")?).build())
 }
 
-fn new_item(pk: String, sk: &str) -> Item {
-    key(pk, sk)
-}
-
 fn attachment_items(
     table: &str,
     pk: &str,
@@ -159,7 +155,7 @@ fn attachment_items(
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let mut writes = Vec::new();
     for (position, a) in attachments.iter().enumerate() {
-        let mut item = new_item(pk.to_owned(), &format!("{sk_prefix}ATT#{position:02}"));
+        let mut item = key(pk.to_owned(), &format!("{sk_prefix}ATT#{position:02}"));
         item.insert("id".into(), s(&a.id));
         item.insert("file_name".into(), s(&a.file_name));
         item.insert("kind".into(), s(a.kind.as_str()));
@@ -184,10 +180,6 @@ fn attachment_from_item(item: &Item) -> Result<StoredAttachment, StoreError> {
         sha256: item.text("sha256")?.to_owned(),
         storage_key: item.text("storage_key")?.to_owned(),
     })
-}
-
-fn summary_of(a: StoredAttachment) -> AttachmentSummary {
-    AttachmentSummary { id: a.id, file_name: a.file_name, kind: a.kind, size_bytes: a.size_bytes, sha256: a.sha256 }
 }
 
 fn report_summary(item: &Item) -> Result<ReportSummary, StoreError> {
@@ -360,7 +352,7 @@ impl IncidentStore for DynamoStore {
         let pk = report_pk(reference);
         let r = &draft.report;
         let recency = recency_key(draft.received_at, reference);
-        let mut item = new_item(pk.clone(), "REPORT");
+        let mut item = key(pk.clone(), "REPORT");
         item.extend([
             ("reference".to_owned(), s(reference.to_string())),
             ("status".to_owned(), s(ReportStatus::Received.as_str())),
@@ -382,7 +374,7 @@ impl IncidentStore for DynamoStore {
             ("affected_system", r.affected_system.clone()),
         ];
         item.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), s(value?)))));
-        let mut token = new_item(format!("TOKEN#{}", hex(&draft.follow_up_token_hash)), "TOKEN");
+        let mut token = key(format!("TOKEN#{}", hex(&draft.follow_up_token_hash)), "TOKEN");
         token.insert("reference".into(), s(reference.to_string()));
 
         let mut writes = vec![
@@ -420,10 +412,10 @@ impl IncidentStore for DynamoStore {
         for item in &items {
             let sk = item.text("SK")?;
             if sk.starts_with("ATT#") {
-                detail.attachments.push(summary_of(attachment_from_item(item)?));
+                detail.attachments.push(attachment_from_item(item)?.into());
             } else if sk.starts_with("FOLLOWUP#") && sk.contains("#ATT#") {
                 let follow_up = detail.follow_ups.last_mut().ok_or_else(|| corrupt("SK"))?;
-                follow_up.attachments.push(summary_of(attachment_from_item(item)?));
+                follow_up.attachments.push(attachment_from_item(item)?.into());
             } else if sk.starts_with("FOLLOWUP#") {
                 detail.follow_ups.push(FollowUp {
                     message: item.optional_text("message"),
@@ -443,7 +435,7 @@ impl IncidentStore for DynamoStore {
     async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError> {
         let pk = report_pk(report);
         let sk = format!("FOLLOWUP#{}#{}", timestamp(follow_up.received_at), Uuid::now_v7());
-        let mut item = new_item(pk.clone(), &sk);
+        let mut item = key(pk.clone(), &sk);
         item.insert("received_at".into(), s(timestamp(follow_up.received_at)));
         if let Some(message) = &follow_up.message {
             item.insert("message".into(), s(message));
@@ -498,7 +490,7 @@ impl IncidentStore for DynamoStore {
         let year = opened_at.year();
         let incident = Reference::new(ReferenceKind::Incident, year, self.next_number("incident", year).await?);
 
-        let mut incident_item = new_item(incident_pk(incident), "INCIDENT");
+        let mut incident_item = key(incident_pk(incident), "INCIDENT");
         incident_item.extend([
             ("reference".to_owned(), s(incident.to_string())),
             ("title".to_owned(), s(title)),

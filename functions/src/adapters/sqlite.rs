@@ -149,10 +149,6 @@ fn attachment_from_row(row: &Row<'_>) -> rusqlite::Result<StoredAttachment> {
     })
 }
 
-fn summary(a: StoredAttachment) -> AttachmentSummary {
-    AttachmentSummary { id: a.id, file_name: a.file_name, kind: a.kind, size_bytes: a.size_bytes, sha256: a.sha256 }
-}
-
 fn attachments_of(
     conn: &Connection,
     report_seq: i64,
@@ -160,7 +156,9 @@ fn attachments_of(
 ) -> rusqlite::Result<Vec<AttachmentSummary>> {
     let mut query =
         conn.prepare_cached("SELECT * FROM attachments WHERE report_seq = ?1 AND follow_up_seq IS ?2 ORDER BY rowid")?;
-    query.query_map(params![report_seq, follow_up_seq], |row| attachment_from_row(row).map(summary))?.collect()
+    query
+        .query_map(params![report_seq, follow_up_seq], |row| attachment_from_row(row).map(AttachmentSummary::from))?
+        .collect()
 }
 
 const SUMMARY_COLUMNS: &str =

@@ -1,8 +1,8 @@
 //! The response team's reads and the first triage step: opening an incident from a report.
 
 use shared::api::{
-    AttachmentSummary, DEFAULT_PAGE_SIZE, IncidentDetail, IncidentSummary, MAX_PAGE_SIZE, OpenIncidentForm, Page,
-    ReportDetail, ReportSummary,
+    DEFAULT_PAGE_SIZE, IncidentDetail, IncidentSummary, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail,
+    ReportSummary,
 };
 use shared::incident::IncidentTitle;
 use shared::reference::Reference;
@@ -11,10 +11,6 @@ use shared::validation::ValidationErrors;
 
 use super::{ServiceError, Services};
 use crate::ports::{PageRequest, StoredAttachment};
-
-pub fn attachment_summary(a: StoredAttachment) -> AttachmentSummary {
-    AttachmentSummary { id: a.id, file_name: a.file_name, kind: a.kind, size_bytes: a.size_bytes, sha256: a.sha256 }
-}
 
 /// A page request from query parameters: the size defaults and is capped.
 pub fn page_request(cursor: Option<String>, limit: Option<u32>) -> PageRequest {

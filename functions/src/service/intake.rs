@@ -92,7 +92,7 @@ impl Services {
             reference,
             follow_up_url: (!receipt_emailed).then_some(follow_up_url),
             receipt_emailed,
-            attachments: attachments.into_iter().map(super::dashboard::attachment_summary).collect(),
+            attachments: attachments.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -137,11 +137,7 @@ impl Services {
             return Err(error.into());
         }
         tracing::info!(%reference, attachments = attachments.len(), "follow-up received");
-        Ok(FollowUp {
-            message,
-            received_at,
-            attachments: attachments.into_iter().map(super::dashboard::attachment_summary).collect(),
-        })
+        Ok(FollowUp { message, received_at, attachments: attachments.into_iter().map(Into::into).collect() })
     }
 
     async fn reference_for_token(&self, token: Option<&str>) -> Result<shared::reference::Reference, ServiceError> {
