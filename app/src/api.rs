@@ -1,18 +1,20 @@
 //! A typed client for Tocsin's HTTP API: one function per endpoint, served from the same origin.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ClientSettings, ErrorBody, ErrorCode, FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary,
-    OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, UploadMethod,
-    UploadTicket, UploadTicketRequest, UploadedFile,
+    AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, FollowUp,
+    FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
+    OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry,
+    UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::reference::Reference;
 use shared::report::ReportStatus;
+use shared::workflow::audit::Verification;
 use web_sys::{File, FormData};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +199,73 @@ fn page_query(cursor: Option<&str>) -> Vec<(&'static str, String)> {
     cursor.map(|cursor| ("cursor", cursor.to_owned())).into_iter().collect()
 }
 
+const ACTOR_KEY: &str = "tocsin.actor";
+const ACTOR_HEADER: &str = "X-Tocsin-Actor";
+
+thread_local! {
+    /// The name typed into "You are", kept here as well in case local storage is unavailable.
+    static ACTOR: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|window| window.local_storage().ok().flatten())
+}
+
+/// Who the dashboard acts as, until sign-in replaces this: the name in "You are", kept in local storage.
+pub fn actor() -> String {
+    ACTOR.with_borrow_mut(|actor| {
+        actor
+            .get_or_insert_with(|| {
+                local_storage().and_then(|storage| storage.get_item(ACTOR_KEY).ok().flatten()).unwrap_or_default()
+            })
+            .clone()
+    })
+}
+
+pub fn set_actor(name: &str) {
+    ACTOR.set(Some(name.to_owned()));
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(ACTOR_KEY, name);
+    }
+}
+
+/// A header value carries only visible ASCII, so anything else (and `%` itself) is percent-encoded
+/// as UTF-8: "José" travels as "Jos%C3%A9".
+fn header_safe(name: &str) -> String {
+    let mut encoded = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii() && !c.is_ascii_control() && c != '%' {
+            encoded.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    encoded
+}
+
+/// What is wrong with a name for "You are", if anything; an empty name is allowed.
+pub fn actor_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return None;
+    }
+    shared::workflow::roles::parse_person(&header_safe(name.trim()), "Your name").err()
+}
+
+/// A request from the dashboard, naming who makes it. With no name, or one the server would
+/// refuse (the field says why), the server records "dashboard".
+fn dashboard(request: RequestBuilder) -> RequestBuilder {
+    let actor = actor();
+    let actor = actor.trim();
+    if actor.is_empty() || actor_problem(actor).is_some() {
+        request
+    } else {
+        request.header(ACTOR_HEADER, &header_safe(actor))
+    }
+}
+
 pub async fn submit_report(
     form: ReportForm,
     files: &[File],
@@ -224,7 +293,7 @@ pub async fn list_reports(status: Option<ReportStatus>, cursor: Option<&str>) ->
     if let Some(status) = status {
         query.push(("status", status.as_str().to_owned()));
     }
-    get(Request::get("/api/reports").query(query)).await
+    get(dashboard(Request::get("/api/reports")).query(query)).await
 }
 
 /// A reference from the address bar, checked before it goes into an API path.
@@ -241,24 +310,71 @@ fn parse_reference(raw: &str, what: &str) -> Result<Reference, ApiError> {
 
 pub async fn report(reference: &str) -> Result<ReportDetail, ApiError> {
     let reference = parse_reference(reference, "report")?;
-    get(Request::get(&format!("/api/reports/{reference}"))).await
+    get(dashboard(Request::get(&format!("/api/reports/{reference}")))).await
 }
 
 pub async fn open_incident(report: &Reference, form: &OpenIncidentForm) -> Result<IncidentDetail, ApiError> {
-    send(Request::post(&format!("/api/reports/{report}/incident")).json(form)).await
+    send(dashboard(Request::post(&format!("/api/reports/{report}/incident"))).json(form)).await
+}
+
+pub async fn link_report(report: &Reference, form: &LinkReportForm) -> Result<IncidentDetail, ApiError> {
+    send(dashboard(Request::post(&format!("/api/reports/{report}/link"))).json(form)).await
+}
+
+pub async fn dismiss_report(report: &Reference, form: &DismissReportForm) -> Result<ReportDetail, ApiError> {
+    send(dashboard(Request::post(&format!("/api/reports/{report}/dismiss"))).json(form)).await
 }
 
 pub async fn list_incidents(cursor: Option<&str>) -> Result<Page<IncidentSummary>, ApiError> {
-    get(Request::get("/api/incidents").query(page_query(cursor))).await
+    get(dashboard(Request::get("/api/incidents")).query(page_query(cursor))).await
+}
+
+pub async fn declare_incident(form: &DeclareIncidentForm) -> Result<IncidentDetail, ApiError> {
+    send(dashboard(Request::post("/api/incidents")).json(form)).await
 }
 
 pub async fn incident(reference: &str) -> Result<IncidentDetail, ApiError> {
     let reference = parse_reference(reference, "incident")?;
-    get(Request::get(&format!("/api/incidents/{reference}"))).await
+    get(dashboard(Request::get(&format!("/api/incidents/{reference}")))).await
+}
+
+/// Carries out one command; the answer is the incident as it now stands, with its next version.
+pub async fn incident_command(
+    incident: &Reference,
+    request: &IncidentCommandRequest,
+) -> Result<IncidentDetail, ApiError> {
+    send(dashboard(Request::post(&format!("/api/incidents/{incident}/commands"))).json(request)).await
+}
+
+pub async fn import_affected_accounts(
+    incident: &Reference,
+    import: &AffectedAccountsImport,
+) -> Result<IncidentDetail, ApiError> {
+    send(dashboard(Request::post(&format!("/api/incidents/{incident}/affected-accounts"))).json(import)).await
+}
+
+/// The timeline size per request: large, so that most incidents fit in one.
+const TIMELINE_PAGE: &str = "100";
+
+/// One page of the timeline, oldest first.
+pub async fn timeline(incident: &Reference, cursor: Option<&str>) -> Result<Page<TimelineEntry>, ApiError> {
+    let mut query = page_query(cursor);
+    query.push(("limit", TIMELINE_PAGE.to_owned()));
+    get(dashboard(Request::get(&format!("/api/incidents/{incident}/timeline"))).query(query)).await
+}
+
+/// The incident report as a file: `md` or `html`.
+pub fn export_url(incident: &Reference, extension: &str) -> String {
+    format!("/api/incidents/{incident}/export.{extension}")
+}
+
+/// Walks the audit trail of an incident or report and says whether every link holds.
+pub async fn verify_audit(subject: &Reference) -> Result<Verification, ApiError> {
+    get(dashboard(Request::get(&format!("/api/audit/{subject}/verify")))).await
 }
 
 pub async fn list_outbox(cursor: Option<&str>) -> Result<Page<OutboxEntry>, ApiError> {
-    get(Request::get("/api/outbox").query(page_query(cursor))).await
+    get(dashboard(Request::get("/api/outbox")).query(page_query(cursor))).await
 }
 
 pub fn attachment_url(id: &str) -> String {

@@ -29,3 +29,25 @@ pub fn local_input_to_rfc3339(value: &str) -> String {
         _ => value.to_owned(),
     }
 }
+
+/// A `<input type="datetime-local">` value as an instant: `Ok(None)` when empty, `Err` when unreadable.
+pub fn local_input_to_utc(value: &str) -> Result<Option<DateTime<Utc>>, ()> {
+    let text = local_input_to_rfc3339(value);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    DateTime::parse_from_rfc3339(&text).map(|at| Some(at.with_timezone(&Utc))).map_err(|_| ())
+}
+
+/// An instant as a `<input type="datetime-local">` value in the browser's time zone, to the minute.
+pub fn utc_to_local_input(at: DateTime<Utc>) -> String {
+    let date = Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}

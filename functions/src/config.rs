@@ -1,6 +1,7 @@
 //! Typed settings in layers: built-in defaults, then an optional `tocsin.toml` (or the file named
 //! by `TOCSIN_CONFIG`), then `TOCSIN_*` environment variables (`TOCSIN_SERVER__PORT=8080`).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -16,6 +17,28 @@ pub struct Settings {
     pub server: ServerSettings,
     pub email: EmailSettings,
     pub aws: AwsSettings,
+    pub workflow: WorkflowSettings,
+    pub alerts: AlertSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WorkflowSettings {
+    /// A playbook TOML file to use instead of the built-in one (`functions/playbooks/default.toml`).
+    pub playbook: Option<PathBuf>,
+}
+
+/// Monitoring tools that may open incidents through `POST /api/alerts/{source}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AlertSettings {
+    /// Repeats of one source key within this many minutes update the same incident.
+    pub dedup_window_minutes: u32,
+    /// Source name to its signing secret, e.g. `TOCSIN_ALERTS__SOURCES__GRAFANA__SECRET=...`.
+    pub sources: HashMap<String, AlertSource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AlertSource {
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -67,6 +90,8 @@ impl Default for Settings {
             },
             email: EmailSettings { sender: "Tocsin security team <security@tocsin.localhost>".to_owned() },
             aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
+            workflow: WorkflowSettings::default(),
+            alerts: AlertSettings { dedup_window_minutes: 24 * 60, sources: HashMap::new() },
         }
     }
 }
@@ -85,6 +110,8 @@ impl Settings {
             .set_default("server.port", defaults.server.port)?
             .set_default("server.static_dir", "dist")?
             .set_default("email.sender", defaults.email.sender)?
+            .set_default("alerts.dedup_window_minutes", defaults.alerts.dedup_window_minutes)?
+            .set_default("alerts.sources", HashMap::<String, String>::new())?
             .add_source(config::File::with_name(&file).required(std::env::var("TOCSIN_CONFIG").is_ok()))
             .add_source(
                 config::Environment::with_prefix("TOCSIN").prefix_separator("_").separator("__").try_parsing(true),
@@ -101,6 +128,12 @@ impl Settings {
         if self.mode == Mode::Aws {
             ensure!(!self.aws.table.is_empty(), "aws.table (TOCSIN_AWS__TABLE) is required in aws mode");
             ensure!(!self.aws.bucket.is_empty(), "aws.bucket (TOCSIN_AWS__BUCKET) is required in aws mode");
+        }
+        for (name, source) in &self.alerts.sources {
+            ensure!(
+                source.secret.len() >= 32,
+                "alerts.sources.{name}.secret must be at least 32 characters (a random secret, shared with the tool)"
+            );
         }
         ensure!(
             self.server.host.is_loopback(),

@@ -17,8 +17,10 @@ use crate::adapters::sqlite::SqliteStore;
 use crate::config::{Mode, Settings};
 use crate::http::{AppState, api_router};
 use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
-use crate::service::Services;
 use crate::service::email::EmailTemplates;
+use crate::service::export::ExportTemplates;
+use crate::service::{AlertIntake, Services};
+use shared::workflow::tasks::Playbook;
 
 pub struct Application {
     listener: TcpListener,
@@ -82,9 +84,28 @@ fn services(
         mailer,
         clock,
         templates: EmailTemplates::new()?,
+        exports: ExportTemplates::new()?,
+        playbook: load_playbook(settings.workflow.playbook.as_deref())?,
+        alerts: AlertIntake {
+            sources: settings.alerts.sources.iter().map(|(name, s)| (name.clone(), s.secret.clone())).collect(),
+            window: chrono::Duration::minutes(i64::from(settings.alerts.dedup_window_minutes)),
+        },
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
     })
+}
+
+/// The playbook file named in the settings, or the built-in one; a bad file stops start-up.
+fn load_playbook(path: Option<&Path>) -> anyhow::Result<Playbook> {
+    let text = match path {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading the playbook {}", path.display()))?
+        }
+        None => include_str!("../playbooks/default.toml").to_owned(),
+    };
+    let playbook: Playbook = toml::from_str(&text).context("reading the playbook")?;
+    playbook.check().map_err(anyhow::Error::msg).context("checking the playbook")?;
+    Ok(playbook)
 }
 
 /// The embedded adapter set: SQLite, attachment files and the outbox, all under the data directory.

@@ -8,6 +8,9 @@ use crate::attachment::AttachmentKind;
 use crate::reference::Reference;
 use crate::report::{ReportStatus, ReporterKind};
 use crate::validation::FieldError;
+use crate::workflow::classification::{BreachVerdict, Category, Severity};
+use crate::workflow::phase::{Moves, Phase};
+use crate::workflow::record::{IncidentCommand, IncidentRecord};
 
 /// The public report form as typed: plain strings, so that a wrong value becomes a field error
 /// rather than a malformed-request error. Sent as JSON, or as the `report` part of a multipart body.
@@ -123,6 +126,8 @@ pub struct ReportDetail {
     pub attachments: Vec<AttachmentSummary>,
     pub follow_ups: Vec<FollowUp>,
     pub incident: Option<Reference>,
+    /// Why the team did not take the report further; the reporter sees it too.
+    pub dismissal_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +147,7 @@ pub struct FollowUpView {
     pub description: String,
     pub attachments: Vec<AttachmentSummary>,
     pub follow_ups: Vec<FollowUp>,
+    pub dismissal_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,16 +156,37 @@ pub struct IncidentSummary {
     pub title: String,
     pub opened_at: DateTime<Utc>,
     pub report_count: u32,
+    pub phase: Phase,
+    pub category: Option<Category>,
+    pub severity: Option<Severity>,
+    pub verdict: BreachVerdict,
+}
+
+impl IncidentSummary {
+    pub fn of(record: &IncidentRecord, report_count: u32) -> Self {
+        Self {
+            reference: record.reference,
+            title: record.title.clone(),
+            opened_at: record.opened_at,
+            report_count,
+            phase: record.phase,
+            category: record.classification.category,
+            severity: record.classification.severity,
+            verdict: record.classification.verdict,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentDetail {
-    pub reference: Reference,
-    pub title: String,
-    pub opened_at: DateTime<Utc>,
-    /// When the first linked report was received, or when the incident was opened.
+    pub record: IncidentRecord,
+    /// Send this back with a command: a change made meanwhile by someone else is then a conflict.
+    pub version: u64,
+    /// The earliest linked report, the declared detection time, or the opening, whichever came first.
     pub detected_at: DateTime<Utc>,
     pub reports: Vec<ReportSummary>,
+    /// The phase moves open now, and those blocked with what blocks them.
+    pub moves: Moves,
 }
 
 /// Opens an incident from a report (the simplest triage); the title defaults to the report's headline.
@@ -167,6 +194,82 @@ pub struct IncidentDetail {
 #[serde(default, deny_unknown_fields)]
 pub struct OpenIncidentForm {
     pub title: String,
+}
+
+/// Adds a report to an incident that is already open (several reports, one incident).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkReportForm {
+    /// An incident reference such as `INC-2026-000001`.
+    pub incident: String,
+}
+
+/// Closes a report without an incident; the reason is shown to the reporter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DismissReportForm {
+    pub reason: String,
+}
+
+/// Declares an incident with no report behind it (say, the team spotted it in monitoring).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeclareIncidentForm {
+    pub title: String,
+    /// When it was detected, if before now (RFC 3339 with an offset); empty means now.
+    pub detected_at: String,
+    /// What is known so far, in Markdown; recorded as the first note.
+    pub summary: String,
+}
+
+/// A command on an incident, made against the version the person was looking at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentCommandRequest {
+    pub expected_version: u64,
+    pub command: IncidentCommand,
+}
+
+/// A CSV of affected accounts (see `parse_affected_accounts_csv` for the columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AffectedAccountsImport {
+    pub expected_version: u64,
+    pub csv: String,
+}
+
+/// One line of an incident's timeline: an audit-trail entry, described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub summary: String,
+    /// A note's Markdown rendered to HTML with raw HTML escaped and only safe links kept.
+    pub note_html: Option<String>,
+    pub hash: String,
+}
+
+/// An alert from a monitoring tool, sent to `POST /api/alerts/{source}` signed with the source's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertPayload {
+    /// Which predefined criterion fired.
+    pub criterion: Category,
+    /// The monitoring tool's own key for the condition; repeats within the window update one incident.
+    pub source_key: String,
+    pub title: String,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertOutcome {
+    pub incident: Reference,
+    /// True when this alert opened the incident, false when it was added to an open one.
+    pub opened: bool,
 }
 
 /// One email in the local outbox, as the dashboard lists it.
@@ -214,6 +317,10 @@ pub enum ErrorCode {
     NotFound,
     /// 409: the change conflicts with the current state.
     Conflict,
+    /// 409: the incident's state does not allow this (a phase rule, say); the message says why.
+    Refused,
+    /// 401: the request is not signed, or not signed right.
+    Unauthorized,
     /// 503: busy or throttled; retry after the `Retry-After` seconds. Nothing was changed.
     Unavailable,
     /// 500: our fault; the cause is in the server log, never in the body.

@@ -28,7 +28,10 @@ impl AsRef<str> for IncidentTitle {
 }
 
 /// When the incident was detected: its earliest linked report, or its opening if that came first.
-pub fn detected_at(opened_at: DateTime<Utc>, reports_received: impl IntoIterator<Item = DateTime<Utc>>) -> DateTime<Utc> {
+pub fn detected_at(
+    opened_at: DateTime<Utc>,
+    reports_received: impl IntoIterator<Item = DateTime<Utc>>,
+) -> DateTime<Utc> {
     reports_received.into_iter().fold(opened_at, DateTime::min)
 }
 

@@ -9,3 +9,4 @@ pub mod incident;
 pub mod reference;
 pub mod report;
 pub mod validation;
+pub mod workflow;

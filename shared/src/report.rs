@@ -73,15 +73,18 @@ pub enum ReportStatus {
     Received,
     /// Linked to an incident the team is working on.
     Triaged,
+    /// Looked at and not taken further; the reason is shown to the reporter.
+    Dismissed,
 }
 
 impl ReportStatus {
-    pub const ALL: [ReportStatus; 2] = [ReportStatus::Received, ReportStatus::Triaged];
+    pub const ALL: [ReportStatus; 3] = [ReportStatus::Received, ReportStatus::Triaged, ReportStatus::Dismissed];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ReportStatus::Received => "received",
             ReportStatus::Triaged => "triaged",
+            ReportStatus::Dismissed => "dismissed",
         }
     }
 
@@ -90,6 +93,7 @@ impl ReportStatus {
         match self {
             ReportStatus::Received => "Received: waiting for the response team",
             ReportStatus::Triaged => "Under investigation by the response team",
+            ReportStatus::Dismissed => "Closed by the response team without further action",
         }
     }
 }
@@ -125,6 +129,10 @@ impl ReporterEmail {
         EmailAddress::parse_with_options(&text, options)
             .map(|_| Self(text))
             .map_err(|_| "Enter an email address in the format name@example.com".to_owned())
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
     }
 }
 

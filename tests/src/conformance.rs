@@ -5,11 +5,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use functions::ports::{FollowUpDraft, IncidentStore, PageRequest, ReportDraft, StoreError, StoredAttachment};
+use functions::ports::{
+    AlertKey, AlertKeyWrite, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest, ReportDismissal, ReportDraft,
+    StoreError, StoredAttachment,
+};
 use shared::api::ReportForm;
 use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{NewReport, ReportStatus};
+use shared::workflow::audit::{AuditEvent, ChainHead, ReportEvent, seal, verify};
+use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
@@ -47,6 +52,48 @@ fn draft(description: &str, received_at: DateTime<Utc>, token: u8, attachments: 
 
 fn page(cursor: Option<String>, limit: u32) -> PageRequest {
     PageRequest { cursor, limit }
+}
+
+/// Commits `events` onto the incident as the service does: sealed on `previous`, applied to `record`.
+async fn commit(
+    store: &Arc<dyn IncidentStore>,
+    mut record: IncidentRecord,
+    previous: Option<ChainHead>,
+    events: Vec<IncidentEvent>,
+    when: DateTime<Utc>,
+    link_report: Option<Reference>,
+    alert_key: Option<AlertKeyWrite>,
+) -> Result<ChainHead, StoreError> {
+    for event in &events {
+        record.apply(event, when, "tester");
+    }
+    let start = previous.clone().unwrap_or_else(ChainHead::genesis);
+    let (entries, head) = seal(&start, record.reference, when, "tester", events.into_iter().map(AuditEvent::Incident));
+    store
+        .commit_incident(IncidentCommit { record, previous, entries, head: head.clone(), link_report, alert_key })
+        .await?;
+    Ok(head)
+}
+
+/// A new incident with its opening entry, linked to `report` if given.
+async fn open_incident(
+    store: &Arc<dyn IncidentStore>,
+    title: &str,
+    when: DateTime<Utc>,
+    report: Option<Reference>,
+) -> Result<Reference, StoreError> {
+    let reference = store.next_reference(ReferenceKind::Incident, 2026).await?;
+    let origin = report.map_or(Origin::Declared, |report| Origin::Report { report });
+    let opened = IncidentEvent::Opened { title: title.to_owned(), origin, detected_at: None };
+    let record = IncidentRecord::open(reference, &opened, when, "tester").unwrap();
+    let mut events = vec![opened];
+    events.extend(report.map(|report| IncidentEvent::ReportLinked { report }));
+    commit(store, record, None, events, when, report, None).await?;
+    Ok(reference)
+}
+
+fn note(text: &str) -> IncidentEvent {
+    IncidentEvent::NoteAdded { markdown: text.to_owned() }
 }
 
 pub async fn stores_and_reads_back_a_report(store: Arc<dyn IncidentStore>) {
@@ -130,7 +177,7 @@ pub async fn lists_newest_first_in_pages_with_a_status_filter(store: Arc<dyn Inc
     inserted.reverse();
     assert_eq!(listed, inserted);
 
-    store.open_incident_from_report(inserted[2], "Triaged one".into(), at(6, 0)).await.unwrap();
+    open_incident(&store, "Triaged one", at(6, 0), Some(inserted[2])).await.unwrap();
     let received = store.list_reports(Some(ReportStatus::Received), page(None, 10)).await.unwrap();
     assert_eq!(received.items.len(), 6);
     assert!(received.next_cursor.is_none());
@@ -146,27 +193,129 @@ pub async fn opens_incidents_from_reports_once(store: Arc<dyn IncidentStore>) {
         .insert_report(draft("Credential stuffing against login", at(7, 9), 1, vec![attachment(1)]))
         .await
         .unwrap();
-    let incident = store.open_incident_from_report(report, "Credential stuffing".into(), at(7, 10)).await.unwrap();
+    let incident = open_incident(&store, "Credential stuffing", at(7, 10), Some(report)).await.unwrap();
     assert_eq!(incident.to_string(), "INC-2026-000001");
-    let detail = store.incident(incident).await.unwrap().unwrap();
-    assert_eq!(detail.title, "Credential stuffing");
-    assert_eq!(detail.opened_at, at(7, 10));
-    assert_eq!(detail.detected_at, at(7, 9), "detection is the earliest linked report");
-    assert_eq!(detail.reports.len(), 1);
-    assert_eq!(detail.reports[0].attachment_count, 1);
-    assert_eq!(detail.reports[0].incident, Some(incident));
+    let (record, head) = store.incident(incident).await.unwrap().unwrap();
+    assert_eq!((record.title.as_str(), record.opened_at), ("Credential stuffing", at(7, 10)));
+    assert_eq!(head.seq, 2, "opened and linked");
+    let reports = store.incident_reports(incident).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!((reports[0].attachment_count, reports[0].incident), (1, Some(incident)));
     let report_detail = store.report(report).await.unwrap().unwrap();
     assert_eq!((report_detail.status, report_detail.incident), (ReportStatus::Triaged, Some(incident)));
 
-    let again = store.open_incident_from_report(report, "Again".into(), at(7, 11)).await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))));
-    let missing = Reference::new(ReferenceKind::Report, 2026, 77);
-    assert!(matches!(store.open_incident_from_report(missing, "x".into(), at(7, 11)).await, Err(StoreError::NotFound)));
-
+    let again = open_incident(&store, "Again", at(7, 11), Some(report)).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     let listed = store.list_incidents(page(None, 10)).await.unwrap();
     assert_eq!(listed.items.len(), 1, "a refused open leaves no incident behind");
     assert_eq!(listed.items[0].report_count, 1);
-    assert_eq!(store.incident(Reference::new(ReferenceKind::Incident, 2026, 2)).await.unwrap(), None);
+    assert_eq!(listed.items[0].title, "Credential stuffing");
+    assert_eq!(store.incident(Reference::new(ReferenceKind::Incident, 2026, 99)).await.unwrap(), None);
+}
+
+pub async fn links_several_reports_and_dismisses_others(store: Arc<dyn IncidentStore>) {
+    let first = store.insert_report(draft("Login attempts from many IPs", at(10, 8), 1, vec![])).await.unwrap();
+    let second = store.insert_report(draft("Customer locked out of account", at(10, 7), 2, vec![])).await.unwrap();
+    let noise = store.insert_report(draft("The site looks slow today", at(10, 9), 3, vec![])).await.unwrap();
+    let incident = open_incident(&store, "Credential stuffing", at(10, 10), Some(first)).await.unwrap();
+    let (record, head) = store.incident(incident).await.unwrap().unwrap();
+    let linked = vec![IncidentEvent::ReportLinked { report: second }];
+    commit(&store, record, Some(head), linked, at(10, 11), Some(second), None).await.unwrap();
+    let reports = store.incident_reports(incident).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.reference).collect::<Vec<_>>(), [first, second]);
+    assert_eq!(store.list_incidents(page(None, 10)).await.unwrap().items[0].report_count, 2);
+
+    let reason = "A known slowdown during the deploy, not a security matter";
+    let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.to_owned() });
+    let (entries, head) = seal(&ChainHead::genesis(), noise, at(10, 12), "tester", [event]);
+    let dismissal = ReportDismissal { report: noise, reason: reason.to_owned(), previous: None, entries, head };
+    store.commit_dismissal(dismissal.clone()).await.unwrap();
+    let detail = store.report(noise).await.unwrap().unwrap();
+    assert_eq!((detail.status, detail.dismissal_reason.as_deref()), (ReportStatus::Dismissed, Some(reason)));
+    let dismissed = store.list_reports(Some(ReportStatus::Dismissed), page(None, 10)).await.unwrap();
+    assert_eq!(dismissed.items.iter().map(|r| r.reference).collect::<Vec<_>>(), [noise]);
+    assert!(matches!(store.commit_dismissal(dismissal).await, Err(StoreError::Conflict(_))), "dismissed once");
+    assert!(
+        matches!(open_incident(&store, "Late", at(10, 13), Some(noise)).await, Err(StoreError::Conflict(_))),
+        "a dismissed report cannot be linked"
+    );
+    let verification = verify(
+        noise,
+        &store.audit_entries(noise, 0, 10).await.unwrap(),
+        store.audit_head(noise).await.unwrap().as_ref(),
+    );
+    assert!(verification.is_intact() && verification.entries_checked == 1, "{verification:?}");
+}
+
+pub async fn keeps_the_audit_chain_and_refuses_stale_writes(store: Arc<dyn IncidentStore>) {
+    let incident = open_incident(&store, "Malware on a build agent", at(11, 9), None).await.unwrap();
+    let (record, head) = store.incident(incident).await.unwrap().unwrap();
+    let notes: Vec<_> = (0..30).map(|i| note(&format!("Step {i}"))).collect();
+    let after_notes = commit(&store, record.clone(), Some(head.clone()), notes, at(11, 10), None, None).await.unwrap();
+    assert_eq!(after_notes.seq, 31);
+
+    // A writer that read the incident before the notes is refused, and writes nothing.
+    let stale = commit(&store, record, Some(head), vec![note("late")], at(11, 11), None, None).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(store.audit_head(incident).await.unwrap(), Some(after_notes.clone()));
+
+    let mut entries = Vec::new();
+    loop {
+        let page = store.audit_entries(incident, entries.len() as u64, 7).await.unwrap();
+        assert!(page.len() <= 7);
+        if page.is_empty() {
+            break;
+        }
+        entries.extend(page);
+    }
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=31).collect::<Vec<_>>());
+    assert!(verify(incident, &entries, Some(&after_notes)).is_intact());
+    assert_eq!(store.audit_head(Reference::new(ReferenceKind::Incident, 2026, 50)).await.unwrap(), None);
+}
+
+pub async fn alert_keys_move_only_from_what_was_read(store: Arc<dyn IncidentStore>) {
+    assert_eq!(store.alert_key("grafana", "login-spike").await.unwrap(), None);
+    let write = |previous: Option<AlertKey>, when| AlertKeyWrite {
+        source: "grafana".into(),
+        key: "login-spike".into(),
+        previous,
+        last_seen: when,
+    };
+    let reference = store.next_reference(ReferenceKind::Incident, 2026).await.unwrap();
+    let opened = IncidentEvent::Opened {
+        title: "Login spike".into(),
+        origin: Origin::Alert { source: "grafana".into() },
+        detected_at: None,
+    };
+    let record = IncidentRecord::open(reference, &opened, at(12, 9), "tester").unwrap();
+    let head = commit(&store, record.clone(), None, vec![opened], at(12, 9), None, Some(write(None, at(12, 9))))
+        .await
+        .unwrap();
+    let seen = store.alert_key("grafana", "login-spike").await.unwrap().unwrap();
+    assert_eq!(seen, AlertKey { incident: reference, last_seen: at(12, 9) });
+
+    // A second alert that also read "no key" loses: it would otherwise open a duplicate incident.
+    let duplicate = open_with_alert(&store, write(None, at(12, 10))).await;
+    assert!(matches!(duplicate, Err(StoreError::Conflict(_))), "{duplicate:?}");
+    let sighting = vec![IncidentEvent::AlertReceived {
+        source: "grafana".into(),
+        key: "login-spike".into(),
+        summary: "again".into(),
+    }];
+    commit(&store, record, Some(head), sighting, at(12, 11), None, Some(write(Some(seen), at(12, 11)))).await.unwrap();
+    assert_eq!(store.alert_key("grafana", "login-spike").await.unwrap().unwrap().last_seen, at(12, 11));
+    assert_eq!(store.list_incidents(page(None, 10)).await.unwrap().items.len(), 1);
+}
+
+async fn open_with_alert(store: &Arc<dyn IncidentStore>, alert: AlertKeyWrite) -> Result<ChainHead, StoreError> {
+    let reference = store.next_reference(ReferenceKind::Incident, 2026).await?;
+    let opened = IncidentEvent::Opened {
+        title: "Duplicate".into(),
+        origin: Origin::Alert { source: "grafana".into() },
+        detected_at: None,
+    };
+    let record = IncidentRecord::open(reference, &opened, at(12, 10), "tester").unwrap();
+    commit(store, record, None, vec![opened], at(12, 10), None, Some(alert)).await
 }
 
 pub async fn concurrent_writers_neither_collide_nor_lose_anything(store: Arc<dyn IncidentStore>) {
@@ -185,8 +334,8 @@ pub async fn concurrent_writers_neither_collide_nor_lose_anything(store: Arc<dyn
     // Two team members open an incident from the same report at the same moment: one wins.
     let contested = *references.iter().next().unwrap();
     let (a, b) = tokio::join!(
-        store.open_incident_from_report(contested, "From member A".into(), at(9, 0)),
-        store.open_incident_from_report(contested, "From member B".into(), at(9, 0)),
+        open_incident(&store, "From member A", at(9, 0), Some(contested)),
+        open_incident(&store, "From member B", at(9, 0), Some(contested)),
     );
     let outcomes = [a.is_ok(), b.is_ok()];
     assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "exactly one wins");
@@ -205,6 +354,9 @@ macro_rules! store_conformance_suite {
             keeps_follow_ups_in_order_with_their_files,
             lists_newest_first_in_pages_with_a_status_filter,
             opens_incidents_from_reports_once,
+            links_several_reports_and_dismisses_others,
+            keeps_the_audit_chain_and_refuses_stale_writes,
+            alert_keys_move_only_from_what_was_read,
             concurrent_writers_neither_collide_nor_lose_anything,
         );
     };

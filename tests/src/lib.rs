@@ -8,7 +8,7 @@ pub mod moto;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use functions::config::{EmailSettings, Mode, ServerSettings, Settings};
+use functions::config::{AlertSettings, AlertSource, EmailSettings, Mode, ServerSettings, Settings};
 use functions::startup::Application;
 use serde_json::{Value, json};
 use shared::api::{OutboxEntry, Page, ReportSummary};
@@ -80,9 +80,15 @@ async fn spawn_aws(static_dir: Option<PathBuf>) -> TestApp {
     .await
 }
 
+/// The monitoring source every local test server accepts alerts from, and its secret.
+pub const ALERT_SOURCE: &str = "monitoring";
+pub const ALERT_SECRET: &str = "a-test-secret-of-at-least-32-characters";
+
 async fn spawn(static_dir: Option<PathBuf>) -> TestApp {
     let defaults = Settings::default();
-    spawn_with(Settings { server: ServerSettings { static_dir, ..defaults.server }, ..defaults }).await
+    let source = AlertSource { secret: ALERT_SECRET.to_owned() };
+    let alerts = AlertSettings { sources: [(ALERT_SOURCE.to_owned(), source)].into(), ..defaults.alerts.clone() };
+    spawn_with(Settings { server: ServerSettings { static_dir, ..defaults.server }, alerts, ..defaults }).await
 }
 
 /// Starts the server on port 0 with a fresh data directory, whatever else `settings` says.
@@ -122,6 +128,11 @@ pub const PNG_BYTES: &[u8] = &[
 ];
 
 impl TestApp {
+    /// The embedded store's database, opened beside the server (to inspect or tamper with it).
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.data_dir.path().join("tocsin.sqlite3")).expect("the database opens")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -10,14 +10,27 @@ use crate::dom;
 
 const SUMMARY_ID: &str = "error-summary";
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct FormErrors {
     fields: RwSignal<Vec<FieldError>>,
     /// Problems that belong to no field, such as the server being unreachable.
     general: RwSignal<Option<String>>,
+    /// The summary's id: pages with several forms give each summary its own.
+    summary_id: &'static str,
+}
+
+impl Default for FormErrors {
+    fn default() -> Self {
+        Self::with_summary_id(SUMMARY_ID)
+    }
 }
 
 impl FormErrors {
+    /// Errors for one of several forms on a page; `summary_id` must be unique on the page.
+    pub fn with_summary_id(summary_id: &'static str) -> Self {
+        Self { fields: RwSignal::new(Vec::new()), general: RwSignal::new(None), summary_id }
+    }
+
     pub fn clear(&self) {
         self.fields.set(Vec::new());
         self.general.set(None);
@@ -27,13 +40,14 @@ impl FormErrors {
     pub fn show_fields(&self, fields: Vec<FieldError>) {
         self.general.set(None);
         self.fields.set(fields);
-        dom::focus_after_render(SUMMARY_ID);
+        dom::focus_after_render(self.summary_id);
     }
 
-    fn show_general(&self, message: String) {
+    /// Shows a problem that belongs to no field, and focuses the summary.
+    pub fn show_general(&self, message: String) {
         self.fields.set(Vec::new());
         self.general.set(Some(message));
-        dom::focus_after_render(SUMMARY_ID);
+        dom::focus_after_render(self.summary_id);
     }
 
     /// Shows a failed request: field errors on their fields; a refused or failed upload without
@@ -53,13 +67,19 @@ impl FormErrors {
     }
 
     /// The inline message of one field: all its errors, as the server may name several files.
-    pub fn for_field(&self, field: &'static str) -> Signal<Option<String>> {
-        let fields = self.fields;
+    pub fn for_field(&self, field: impl Into<String>) -> Signal<Option<String>> {
+        let messages = self.messages_for(field);
         Signal::derive(move || {
-            let messages: Vec<String> =
-                fields.read().iter().filter(|e| e.field == field).map(|e| e.message.clone()).collect();
+            let messages = messages.get();
             (!messages.is_empty()).then(|| messages.join("; "))
         })
+    }
+
+    /// Every message of one field, for a field that lists its problems (such as a file's bad lines).
+    pub fn messages_for(&self, field: impl Into<String>) -> Signal<Vec<String>> {
+        let fields = self.fields;
+        let field = field.into();
+        Signal::derive(move || fields.read().iter().filter(|e| e.field == field).map(|e| e.message.clone()).collect())
     }
 
     fn is_empty(&self) -> bool {
@@ -68,9 +88,14 @@ impl FormErrors {
 }
 
 /// `targets` maps each wire field name to the id of the element that should take focus for it;
-/// errors on fields not listed are shown as plain text.
+/// errors on fields not listed are shown as plain text. `heading` is the level of the summary's
+/// heading, one below the heading of the part of the page the form is in.
 #[component]
-pub fn ErrorSummary(errors: FormErrors, targets: &'static [(&'static str, &'static str)]) -> impl IntoView {
+pub fn ErrorSummary(
+    errors: FormErrors,
+    targets: &'static [(&'static str, &'static str)],
+    #[prop(default = 2)] heading: u8,
+) -> impl IntoView {
     let target = move |field: &str| targets.iter().find(|(name, _)| *name == field).map(|(_, id)| *id);
     let field_items = move || {
         errors
@@ -97,16 +122,21 @@ pub fn ErrorSummary(errors: FormErrors, targets: &'static [(&'static str, &'stat
             })
             .collect_view()
     };
+    let title_id = format!("{}-title", errors.summary_id);
     view! {
         <Show when=move || !errors.is_empty()>
             <div
-                id=SUMMARY_ID
+                id=errors.summary_id
                 class="error-summary"
                 role="alert"
                 tabindex="-1"
-                aria-labelledby="error-summary-title"
+                aria-labelledby=title_id.clone()
             >
-                <h2 id="error-summary-title">"There is a problem"</h2>
+                {match heading {
+                    0..=2 => view! { <h2 id=title_id.clone()>"There is a problem"</h2> }.into_any(),
+                    3 => view! { <h3 id=title_id.clone()>"There is a problem"</h3> }.into_any(),
+                    _ => view! { <h4 id=title_id.clone()>"There is a problem"</h4> }.into_any(),
+                }}
                 <ul>
                     {move || errors.general.get().map(|message| view! { <li>{message}</li> })}
                     {field_items}

@@ -7,6 +7,7 @@ mod follow_up_list;
 mod local_time;
 mod notices;
 mod pagination;
+mod phase_badge;
 mod reports_table;
 mod status_badge;
 
@@ -17,5 +18,6 @@ pub use follow_up_list::FollowUpList;
 pub use local_time::LocalTime;
 pub use notices::{LoadError, Loading};
 pub use pagination::{CursorTrail, Pagination};
+pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
 pub use status_badge::{StatusBadge, status_name};

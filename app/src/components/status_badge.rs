@@ -5,6 +5,7 @@ pub fn status_name(status: ReportStatus) -> &'static str {
     match status {
         ReportStatus::Received => "Received",
         ReportStatus::Triaged => "Triaged",
+        ReportStatus::Dismissed => "Dismissed",
     }
 }
 

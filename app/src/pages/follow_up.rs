@@ -39,6 +39,12 @@ fn ReportOverview(report: FollowUpView) -> impl IntoView {
             <dd id="follow-up-status">{report.status_label}</dd>
             <dt>"Received"</dt>
             <dd><LocalTime at=report.received_at /></dd>
+            {report.dismissal_reason.map(|reason| {
+                view! {
+                    <dt>"Why it was closed"</dt>
+                    <dd id="dismissal-reason" class="text-block">{reason}</dd>
+                }
+            })}
         </dl>
         <h2>"What you told us"</h2>
         <p class="text-block">{report.description}</p>

@@ -1,9 +1,18 @@
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::api::IncidentSummary;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use shared::api::{DeclareIncidentForm, IncidentSummary};
+use shared::incident::IncidentTitle;
+use shared::validation::FieldError;
 
-use crate::api;
-use crate::components::{CursorTrail, LoadError, Loading, LocalTime, Pagination};
-use crate::dom;
+use crate::components::{
+    CursorTrail, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, Pagination, PhaseBadge, TextArea, TextField,
+};
+use crate::{api, clock, dom};
+
+const DECLARE_TARGETS: &[(&str, &str)] =
+    &[("title", "declare_title"), ("detected_at", "declare_detected_at"), ("summary", "declare_summary")];
 
 #[component]
 fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
@@ -11,12 +20,18 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
         .into_iter()
         .map(|incident| {
             let reference = incident.reference.to_string();
+            let not_yet = || view! { <span class="muted">"Not yet"</span> }.into_any();
+            let severity = incident.severity.map_or_else(not_yet, |s| view! { {s.label()} }.into_any());
+            let category = incident.category.map_or_else(not_yet, |c| view! { {c.label()} }.into_any());
             view! {
                 <tr>
                     <th scope="row">
                         <a href=format!("/dashboard/incidents/{reference}")>{reference.clone()}</a>
                     </th>
-                    <td>{incident.title}</td>
+                    <td class="headline">{incident.title}</td>
+                    <td><PhaseBadge phase=incident.phase /></td>
+                    <td>{severity}</td>
+                    <td>{category}</td>
                     <td><LocalTime at=incident.opened_at /></td>
                     <td class="number">{incident.report_count}</td>
                 </tr>
@@ -30,6 +45,9 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                     <tr>
                         <th scope="col">"Reference"</th>
                         <th scope="col">"Title"</th>
+                        <th scope="col">"Phase"</th>
+                        <th scope="col">"Severity"</th>
+                        <th scope="col">"Category"</th>
                         <th scope="col">"Opened"</th>
                         <th scope="col">"Reports"</th>
                     </tr>
@@ -37,6 +55,76 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// An incident with no report behind it, say one the team spotted in monitoring.
+#[component]
+fn DeclareIncident() -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let detected_at = RwSignal::new(String::new());
+    let summary = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("declare-errors");
+    let sending = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let form = DeclareIncidentForm {
+            title: title.get_untracked(),
+            detected_at: clock::local_input_to_rfc3339(&detected_at.get_untracked()),
+            summary: summary.get_untracked(),
+        };
+        if let Err(message) = IncidentTitle::parse(&form.title) {
+            errors.show_fields(vec![FieldError { field: "title".to_owned(), message }]);
+            return;
+        }
+        errors.clear();
+        sending.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = api::declare_incident(&form).await;
+            sending.set(false);
+            match result {
+                Ok(incident) => {
+                    navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
+                }
+                Err(error) => errors.show_api_error(&error, "summary"),
+            }
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="declare-heading">
+            <h2 id="declare-heading">"Declare an incident"</h2>
+            <p>"For something the team found itself, with no report behind it."</p>
+            <ErrorSummary errors targets=DECLARE_TARGETS heading=3 />
+            <form novalidate on:submit=on_submit>
+                <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
+                <TextField
+                    id="declare_detected_at"
+                    label="When was it detected? (optional)"
+                    hint="In your local time. Leave empty for now."
+                    value=detected_at
+                    error=errors.for_field("detected_at")
+                    input_type="datetime-local"
+                />
+                <TextArea
+                    id="declare_summary"
+                    label="What is known so far (optional)"
+                    hint="Markdown. Recorded as the first note on the timeline."
+                    value=summary
+                    error=errors.for_field("summary")
+                    rows=5
+                />
+                <button type="submit" id="declare-incident" class="button" disabled=move || sending.get()>
+                    {move || if sending.get() { "Declaring…" } else { "Declare incident" }}
+                </button>
+            </form>
+        </section>
     }
 }
 
@@ -54,7 +142,7 @@ pub fn IncidentsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) if page.items.is_empty() => view! {
-                        <p class="empty">"No incidents yet. Open one from a report."</p>
+                        <p class="empty">"No incidents yet. Open one from a report, or declare one below."</p>
                     }
                     .into_any(),
                     Ok(page) => view! {
@@ -66,5 +154,6 @@ pub fn IncidentsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <DeclareIncident />
     }
 }

@@ -2,7 +2,7 @@
 
 mod dashboard_layout;
 mod follow_up;
-mod incident_detail;
+mod incident;
 mod incidents;
 mod not_found;
 mod outbox;
@@ -15,7 +15,7 @@ mod reports;
 
 pub use dashboard_layout::DashboardLayout;
 pub use follow_up::FollowUpPage;
-pub use incident_detail::IncidentDetailPage;
+pub use incident::IncidentDetailPage;
 pub use incidents::IncidentsPage;
 pub use not_found::NotFoundPage;
 pub use outbox::OutboxPage;

@@ -2,26 +2,33 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use shared::api::{OpenIncidentForm, ReportDetail};
+use shared::api::{DismissReportForm, LinkReportForm, OpenIncidentForm, ReportDetail};
 use shared::incident::IncidentTitle;
-use shared::reference::Reference;
-use shared::report::headline;
+use shared::reference::{Reference, ReferenceKind};
+use shared::report::{ReportStatus, headline};
 use shared::validation::FieldError;
 
 use crate::components::{
-    AttachmentList, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime, StatusBadge, TextField,
+    AttachmentList, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime, StatusBadge, TextArea,
+    TextField,
 };
 use crate::{api, dom};
+
+const DISMISSED_NOTICE_ID: &str = "report-dismissed";
 
 fn or_not_given(value: Option<String>) -> String {
     value.unwrap_or_else(|| "Not given".to_owned())
 }
 
-/// Triage in its simplest form: open an incident from this report and link the two.
+fn field_error(field: &str, message: impl Into<String>) -> Vec<FieldError> {
+    vec![FieldError { field: field.to_owned(), message: message.into() }]
+}
+
+/// Triage, first way: open an incident from this report and link the two.
 #[component]
 fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     let title = RwSignal::new(suggested_title);
-    let errors = FormErrors::default();
+    let errors = FormErrors::with_summary_id("open-incident-errors");
     let sending = RwSignal::new(false);
     let navigate = use_navigate();
 
@@ -35,7 +42,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
         if !form.title.trim().is_empty()
             && let Err(message) = IncidentTitle::parse(&form.title)
         {
-            errors.show_fields(vec![FieldError { field: "title".to_owned(), message }]);
+            errors.show_fields(field_error("title", message));
             return;
         }
         errors.clear();
@@ -45,7 +52,9 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
             let result = api::open_incident(&report, &form).await;
             sending.set(false);
             match result {
-                Ok(incident) => navigate(&format!("/dashboard/incidents/{}", incident.reference), Default::default()),
+                Ok(incident) => {
+                    navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
+                }
                 Err(error) => errors.show_api_error(&error, "title"),
             }
         });
@@ -53,9 +62,9 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
 
     view! {
         <section class="panel" aria-labelledby="open-incident-heading">
-            <h2 id="open-incident-heading">"Open an incident"</h2>
+            <h2 id="open-incident-heading">"Open a new incident"</h2>
             <p>"This report is not linked to an incident yet."</p>
-            <ErrorSummary errors targets=&[("title", "incident_title")] />
+            <ErrorSummary errors targets=&[("title", "incident_title")] heading=3 />
             <form novalidate on:submit=on_submit>
                 <TextField
                     id="incident_title"
@@ -72,17 +81,145 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     }
 }
 
+/// Triage, second way: the report is about an incident the team already works on.
 #[component]
-fn ReportDetails(report: ReportDetail) -> impl IntoView {
+fn LinkToIncident(report: Reference) -> impl IntoView {
+    let incident = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("link-report-errors");
+    let sending = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let typed = incident.get_untracked();
+        match typed.trim().parse::<Reference>() {
+            _ if typed.trim().is_empty() => {
+                return errors.show_fields(field_error("incident", "Enter the incident reference"));
+            }
+            Ok(reference) if reference.kind == ReferenceKind::Incident => {}
+            _ => {
+                return errors.show_fields(field_error("incident", "Enter a reference such as INC-2026-000001"));
+            }
+        }
+        errors.clear();
+        sending.set(true);
+        let form = LinkReportForm { incident: typed.trim().to_owned() };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = api::link_report(&report, &form).await;
+            sending.set(false);
+            match result {
+                Ok(incident) => {
+                    navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
+                }
+                Err(error) => errors.show_api_error(&error, "incident"),
+            }
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="link-report-heading">
+            <h2 id="link-report-heading">"Add to an existing incident"</h2>
+            <ErrorSummary errors targets=&[("incident", "link_incident")] heading=3 />
+            <form novalidate on:submit=on_submit>
+                <TextField
+                    id="link_incident"
+                    label="Incident reference"
+                    hint="For example INC-2026-000001. Several reports can belong to one incident."
+                    value=incident
+                    error=errors.for_field("incident")
+                />
+                <button type="submit" id="link-report" class="button" disabled=move || sending.get()>
+                    {move || if sending.get() { "Adding…" } else { "Add to incident" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+/// Triage, third way: not taken further. The reporter reads the reason on their follow-up page.
+#[component]
+fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportDetail>) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("dismiss-report-errors");
+    let sending = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let form = DismissReportForm { reason: reason.get_untracked() };
+        if form.reason.trim().is_empty() {
+            errors.show_fields(field_error("reason", "Enter why this report is not taken further"));
+            return;
+        }
+        errors.clear();
+        sending.set(true);
+        spawn_local(async move {
+            let result = api::dismiss_report(&report, &form).await;
+            sending.set(false);
+            match result {
+                Ok(updated) => on_dismissed.run(updated),
+                Err(error) => errors.show_api_error(&error, "reason"),
+            }
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="dismiss-report-heading">
+            <h2 id="dismiss-report-heading">"Dismiss this report"</h2>
+            <ErrorSummary errors targets=&[("reason", "dismiss_reason")] heading=3 />
+            <form novalidate on:submit=on_submit>
+                <TextArea
+                    id="dismiss_reason"
+                    label="Why is it not taken further?"
+                    hint="The reporter sees this reason on their follow-up page, so write it for them."
+                    value=reason
+                    error=errors.for_field("reason")
+                    rows=4
+                />
+                <button
+                    type="submit"
+                    id="dismiss-report"
+                    class="button button--secondary"
+                    disabled=move || sending.get()
+                >
+                    {move || if sending.get() { "Dismissing…" } else { "Dismiss report" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ReportDetails(report: ReportDetail, #[prop(into)] on_dismissed: Callback<ReportDetail>) -> impl IntoView {
     let incident = match report.incident {
         Some(incident) => {
             let incident = incident.to_string();
             view! { <a href=format!("/dashboard/incidents/{incident}")>{incident.clone()}</a> }.into_any()
         }
+        None if report.status == ReportStatus::Dismissed => view! { "None" }.into_any(),
         None => view! { "None yet" }.into_any(),
     };
-    let open_incident = report.incident.is_none().then(|| {
-        view! { <OpenIncident report=report.reference suggested_title=headline(&report.description) /> }
+    let triage = (report.status == ReportStatus::Received).then(|| {
+        view! {
+            <OpenIncident report=report.reference suggested_title=headline(&report.description) />
+            <LinkToIncident report=report.reference />
+            <DismissReport report=report.reference on_dismissed />
+        }
+    });
+    let dismissal = report.dismissal_reason.map(|reason| {
+        view! {
+            <div id=DISMISSED_NOTICE_ID class="notice notice--warning" tabindex="-1">
+                <h2>"Dismissed"</h2>
+                <p class="muted">"The reporter was told:"</p>
+                <p id="dismissal-reason" class="text-block">{reason}</p>
+            </div>
+        }
     });
     let observed_at = match report.observed_at {
         Some(at) => view! { <LocalTime at /> }.into_any(),
@@ -90,6 +227,7 @@ fn ReportDetails(report: ReportDetail) -> impl IntoView {
     };
     view! {
         <h1>"Report " {report.reference.to_string()} " " <StatusBadge status=report.status /></h1>
+        {dismissal}
         <dl class="details">
             <dt>"Received"</dt>
             <dd><LocalTime at=report.received_at /></dd>
@@ -115,8 +253,19 @@ fn ReportDetails(report: ReportDetail) -> impl IntoView {
         <AttachmentList attachments=report.attachments downloadable=true />
         <h2>"Added by the reporter"</h2>
         <FollowUpList follow_ups=report.follow_ups downloadable=true />
-        {open_incident}
+        {triage}
     }
+}
+
+/// One loaded report; a dismissal replaces it with the server's answer in place.
+#[component]
+fn LoadedReport(report: ReportDetail) -> impl IntoView {
+    let current = RwSignal::new(report);
+    let on_dismissed = move |updated: ReportDetail| {
+        current.set(updated);
+        dom::focus_after_render(DISMISSED_NOTICE_ID);
+    };
+    move || view! { <ReportDetails report=current.get() on_dismissed /> }
 }
 
 #[component]
@@ -133,7 +282,7 @@ pub fn ReportDetailPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match report.await {
-                    Ok(report) => view! { <ReportDetails report /> }.into_any(),
+                    Ok(report) => view! { <LoadedReport report /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}

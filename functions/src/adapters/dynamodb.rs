@@ -14,13 +14,18 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, Put, ReturnValue, ScalarAttributeType, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
-use shared::api::{FollowUp, IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
+use shared::api::{FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
+use shared::workflow::audit::{AuditEntry, ChainHead};
+use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
 use uuid::Uuid;
 
-use crate::ports::{FollowUpDraft, IncidentStore, PageRequest, ReportDraft, StoreError, StoredAttachment};
+use crate::ports::{
+    AlertKey, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest, ReportDismissal, ReportDraft, StoreError,
+    StoredAttachment,
+};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -204,7 +209,64 @@ fn checked_cursor(cursor: Option<&str>) -> Result<Option<String>, StoreError> {
     Ok(Some(cursor.to_owned()))
 }
 
+fn audit_pk(subject: Reference) -> String {
+    format!("AUDIT#{subject}")
+}
+
+/// Zero-padded, so sort-key order is chain order.
+fn entry_sk(seq: u64) -> String {
+    format!("ENTRY#{seq:010}")
+}
+
+/// The `record` attribute, or for incidents opened before the workflow existed, a record rebuilt
+/// from their title and opening time.
+fn incident_record(item: &Item) -> Result<IncidentRecord, StoreError> {
+    if let Some(json) = item.optional_text("record") {
+        return serde_json::from_str(&json).map_err(|_| corrupt("record"));
+    }
+    let reference = parse_with(item, "reference", str::parse::<Reference>)?;
+    let opened =
+        IncidentEvent::Opened { title: item.text("title")?.to_owned(), origin: Origin::Declared, detected_at: None };
+    IncidentRecord::open(reference, &opened, item.time("opened_at")?, "tocsin").ok_or_else(|| corrupt("record"))
+}
+
 impl DynamoStore {
+    /// The entries as new items and the head moved on, conditional on the head read before.
+    fn audit_writes(
+        &self,
+        subject: Reference,
+        previous: Option<&ChainHead>,
+        entries: &[AuditEntry],
+        head: &ChainHead,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut writes = Vec::new();
+        for entry in entries {
+            let mut item = key(audit_pk(subject), &entry_sk(entry.seq));
+            item.insert("seq".into(), n(entry.seq));
+            item.insert("body".into(), s(&entry.body));
+            item.insert("hash".into(), s(&entry.hash));
+            writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
+        }
+        let mut item = key(audit_pk(subject), "HEAD");
+        item.insert("seq".into(), n(head.seq));
+        item.insert("hash".into(), s(&head.hash));
+        let put = match previous.filter(|p| p.seq > 0) {
+            None => Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)"),
+            Some(previous) => Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("seq = :seen_seq AND #hash = :seen_hash")
+                .expression_attribute_names("#hash", "hash")
+                .expression_attribute_values(":seen_seq", n(previous.seq))
+                .expression_attribute_values(":seen_hash", s(&previous.hash)),
+        };
+        writes.push(TransactWriteItem::builder().put(put.build().context("building a Put")?).build());
+        Ok(writes)
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
     }
@@ -407,6 +469,7 @@ impl IncidentStore for DynamoStore {
                 .map(|r| r.parse())
                 .transpose()
                 .map_err(|_| corrupt("incident"))?,
+            dismissal_reason: report.optional_text("dismissal_reason"),
         };
         // Sort keys order the collection: `ATT#…`, then each `FOLLOWUP#…` followed by its `#ATT#…`.
         for item in &items {
@@ -474,85 +537,193 @@ impl IncidentStore for DynamoStore {
         Ok(Page { items: items.iter().map(report_summary).collect::<Result<_, _>>()?, next_cursor })
     }
 
-    async fn open_incident_from_report(
-        &self,
-        report: Reference,
-        title: String,
-        opened_at: DateTime<Utc>,
-    ) -> Result<Reference, StoreError> {
-        let pk = report_pk(report);
-        let item = self.get(pk.clone(), "REPORT").await?.ok_or(StoreError::NotFound)?;
-        if let Some(incident) = item.optional_text("incident") {
-            return Err(StoreError::Conflict(format!("{report} is already linked to incident {incident}")));
-        }
-        let version: u64 = item.number("version")?;
-        let received_at = item.time("received_at")?;
-        let year = opened_at.year();
-        let incident = Reference::new(ReferenceKind::Incident, year, self.next_number("incident", year).await?);
-
-        let mut incident_item = key(incident_pk(incident), "INCIDENT");
-        incident_item.extend([
-            ("reference".to_owned(), s(incident.to_string())),
-            ("title".to_owned(), s(title)),
-            ("opened_at".to_owned(), s(timestamp(opened_at))),
-            ("report_count".to_owned(), n(1)),
-            ("version".to_owned(), n(1)),
-            ("GSI1PK".to_owned(), s("INCIDENTS")),
-            ("GSI1SK".to_owned(), s(recency_key(opened_at, incident))),
-        ]);
-        let link = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, "REPORT")))
-            .update_expression(
-                "SET incident = :incident, #status = :triaged, GSI2PK = :status_pk, GSI3PK = :incident_pk, \
-                 GSI3SK = :recency, version = :next",
-            )
-            .condition_expression("version = :seen AND attribute_not_exists(incident)")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":incident", s(incident.to_string()))
-            .expression_attribute_values(":triaged", s(ReportStatus::Triaged.as_str()))
-            .expression_attribute_values(":status_pk", s(format!("REPORTS#{}", ReportStatus::Triaged.as_str())))
-            .expression_attribute_values(":incident_pk", s(incident_pk(incident)))
-            .expression_attribute_values(":recency", s(recency_key(received_at, report)))
-            .expression_attribute_values(":seen", n(version))
-            .expression_attribute_values(":next", n(version + 1))
-            .build()
-            .context("building an Update")?;
-        self.transact(vec![
-            put(&self.table, incident_item, Some("attribute_not_exists(PK)"))?,
-            TransactWriteItem::builder().update(link).build(),
-        ])
-        .await
-        .map_err(|error| match error {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")),
-            other => other,
-        })?;
-        Ok(incident)
+    async fn next_reference(&self, kind: ReferenceKind, year: i32) -> Result<Reference, StoreError> {
+        let sequence = match kind {
+            ReferenceKind::Report => "report",
+            ReferenceKind::Incident => "incident",
+        };
+        Ok(Reference::new(kind, year, self.next_number(sequence, year).await?))
     }
 
-    async fn incident(&self, reference: Reference) -> Result<Option<IncidentDetail>, StoreError> {
+    async fn incident(&self, reference: Reference) -> Result<Option<(IncidentRecord, ChainHead)>, StoreError> {
         let Some(item) = self.get(incident_pk(reference), "INCIDENT").await? else { return Ok(None) };
-        let opened_at = item.time("opened_at")?;
-        let linked = self.query_all(Some(INCIDENT_INDEX), "GSI3PK", incident_pk(reference)).await?;
-        let reports = linked.iter().map(report_summary).collect::<Result<Vec<_>, _>>()?;
-        let detected_at = shared::incident::detected_at(opened_at, reports.iter().map(|r| r.received_at));
-        Ok(Some(IncidentDetail { reference, title: item.text("title")?.to_owned(), opened_at, detected_at, reports }))
+        let head = self.audit_head(reference).await?.unwrap_or_else(ChainHead::genesis);
+        Ok(Some((incident_record(&item)?, head)))
+    }
+
+    async fn incident_reports(&self, incident: Reference) -> Result<Vec<ReportSummary>, StoreError> {
+        let linked = self.query_all(Some(INCIDENT_INDEX), "GSI3PK", incident_pk(incident)).await?;
+        linked.iter().map(report_summary).collect()
     }
 
     async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, StoreError> {
         let (items, next_cursor) = self.recent_page(RECENCY_INDEX, "INCIDENTS".to_owned(), &page).await?;
         let items = items
             .iter()
-            .map(|item| {
-                Ok(IncidentSummary {
-                    reference: parse_with(item, "reference", str::parse::<Reference>)?,
-                    title: item.text("title")?.to_owned(),
-                    opened_at: item.time("opened_at")?,
-                    report_count: item.number("report_count")?,
-                })
-            })
+            .map(|item| Ok(IncidentSummary::of(&incident_record(item)?, item.number("report_count")?)))
             .collect::<Result<_, StoreError>>()?;
         Ok(Page { items, next_cursor })
+    }
+
+    async fn commit_incident(&self, commit: IncidentCommit) -> Result<(), StoreError> {
+        let reference = commit.record.reference;
+        let mut writes = self.audit_writes(reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+        let record = serde_json::to_string(&commit.record).context("encoding the incident record")?;
+        let linked = u32::from(commit.link_report.is_some());
+        if commit.previous.is_none() {
+            let mut item = key(incident_pk(reference), "INCIDENT");
+            item.extend([
+                ("reference".to_owned(), s(reference.to_string())),
+                ("title".to_owned(), s(&commit.record.title)),
+                ("opened_at".to_owned(), s(timestamp(commit.record.opened_at))),
+                ("record".to_owned(), s(record)),
+                ("report_count".to_owned(), n(linked)),
+                ("version".to_owned(), n(commit.head.seq)),
+                ("GSI1PK".to_owned(), s("INCIDENTS")),
+                ("GSI1SK".to_owned(), s(recency_key(commit.record.opened_at, reference))),
+            ]);
+            writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
+        } else {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(incident_pk(reference), "INCIDENT")))
+                .update_expression("SET title = :title, #record = :record, version = :version ADD report_count :linked")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_names("#record", "record")
+                .expression_attribute_values(":title", s(&commit.record.title))
+                .expression_attribute_values(":record", s(record))
+                .expression_attribute_values(":version", n(commit.head.seq))
+                .expression_attribute_values(":linked", n(linked))
+                .build()
+                .context("building an Update")?;
+            writes.push(TransactWriteItem::builder().update(update).build());
+        }
+        if let Some(report) = commit.link_report {
+            let item = self.get(report_pk(report), "REPORT").await?.ok_or(StoreError::NotFound)?;
+            let link = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(report_pk(report), "REPORT")))
+                .update_expression(
+                    "SET incident = :incident, #status = :triaged, GSI2PK = :status_pk, GSI3PK = :incident_pk, \
+                     GSI3SK = :recency ADD version :one",
+                )
+                .condition_expression("#status = :received AND attribute_not_exists(incident)")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":incident", s(reference.to_string()))
+                .expression_attribute_values(":triaged", s(ReportStatus::Triaged.as_str()))
+                .expression_attribute_values(":received", s(ReportStatus::Received.as_str()))
+                .expression_attribute_values(":status_pk", s(format!("REPORTS#{}", ReportStatus::Triaged.as_str())))
+                .expression_attribute_values(":incident_pk", s(incident_pk(reference)))
+                .expression_attribute_values(":recency", s(recency_key(item.time("received_at")?, report)))
+                .expression_attribute_values(":one", n(1))
+                .build()
+                .context("building an Update")?;
+            writes.push(TransactWriteItem::builder().update(link).build());
+        }
+        if let Some(alert) = commit.alert_key {
+            let mut item = key(format!("ALERT#{}", alert.source), &format!("KEY#{}", alert.key));
+            item.insert("incident".into(), s(reference.to_string()));
+            item.insert("last_seen".into(), s(timestamp(alert.last_seen)));
+            let write = match &alert.previous {
+                None => put(&self.table, item, Some("attribute_not_exists(PK)"))?,
+                Some(previous) => {
+                    let put = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression("incident = :seen_incident AND last_seen = :seen_at")
+                        .expression_attribute_values(":seen_incident", s(previous.incident.to_string()))
+                        .expression_attribute_values(":seen_at", s(timestamp(previous.last_seen)))
+                        .build()
+                        .context("building a Put")?;
+                    TransactWriteItem::builder().put(put).build()
+                }
+            };
+            writes.push(write);
+        }
+        self.transact(writes).await.map_err(|error| match (error, commit.link_report) {
+            (StoreError::Conflict(_), Some(report)) => {
+                StoreError::Conflict(format!("{reference} or {report} was changed by someone else meanwhile"))
+            }
+            (other, _) => other,
+        })
+    }
+
+    async fn commit_dismissal(&self, dismissal: ReportDismissal) -> Result<(), StoreError> {
+        let report = dismissal.report;
+        let mut writes = self.audit_writes(report, dismissal.previous.as_ref(), &dismissal.entries, &dismissal.head)?;
+        let dismiss = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(report_pk(report), "REPORT")))
+            .update_expression(
+                "SET #status = :dismissed, dismissal_reason = :reason, GSI2PK = :status_pk ADD version :one",
+            )
+            .condition_expression("#status = :received AND attribute_not_exists(incident)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":dismissed", s(ReportStatus::Dismissed.as_str()))
+            .expression_attribute_values(":received", s(ReportStatus::Received.as_str()))
+            .expression_attribute_values(":reason", s(dismissal.reason))
+            .expression_attribute_values(":status_pk", s(format!("REPORTS#{}", ReportStatus::Dismissed.as_str())))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .context("building an Update")?;
+        writes.push(TransactWriteItem::builder().update(dismiss).build());
+        self.transact(writes).await.map_err(|error| match error {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")),
+            other => other,
+        })
+    }
+
+    async fn audit_head(&self, subject: Reference) -> Result<Option<ChainHead>, StoreError> {
+        let Some(item) = self.get(audit_pk(subject), "HEAD").await? else { return Ok(None) };
+        Ok(Some(ChainHead { seq: item.number("seq")?, hash: item.text("hash")?.to_owned() }))
+    }
+
+    async fn audit_entries(
+        &self,
+        subject: Reference,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut entries = Vec::new();
+        let mut start = None;
+        while entries.len() < limit as usize {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(audit_pk(subject)))
+                .expression_attribute_values(":from", s(entry_sk(after_seq + 1)))
+                .expression_attribute_values(":to", s(entry_sk(u64::from(u32::MAX) * 2)))
+                .consistent_read(true)
+                .limit((limit as usize - entries.len()) as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in output.items() {
+                entries.push(AuditEntry {
+                    seq: item.number("seq")?,
+                    body: item.text("body")?.to_owned(),
+                    hash: item.text("hash")?.to_owned(),
+                });
+            }
+            match output.last_evaluated_key() {
+                Some(last) => start = Some(last.clone()),
+                None => break,
+            }
+        }
+        Ok(entries)
+    }
+
+    async fn alert_key(&self, source: &str, key_name: &str) -> Result<Option<AlertKey>, StoreError> {
+        let Some(item) = self.get(format!("ALERT#{source}"), &format!("KEY#{key_name}")).await? else {
+            return Ok(None);
+        };
+        Ok(Some(AlertKey {
+            incident: parse_with(&item, "incident", str::parse::<Reference>)?,
+            last_seen: item.time("last_seen")?,
+        }))
     }
 
     async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {

@@ -11,14 +11,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use shared::api::{AttachmentSummary, FollowUp, IncidentDetail, IncidentSummary, Page, ReportDetail, ReportSummary};
+use shared::api::{AttachmentSummary, FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
+use shared::workflow::audit::{AuditEntry, ChainHead};
+use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
 
-use crate::ports::{FollowUpDraft, IncidentStore, PageRequest, ReportDraft, StoreError, StoredAttachment};
+use crate::ports::{
+    AlertKey, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest, ReportDismissal, ReportDraft, StoreError,
+    StoredAttachment,
+};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_intake.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_intake.sql")),
+    M::up(include_str!("../../migrations/0002_workflow.sql")),
+];
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -194,6 +202,64 @@ fn paginate<T>(mut rows: Vec<(i64, T)>, limit: u32) -> Page<T> {
     Page { items: rows.into_iter().map(|(_, item)| item).collect(), next_cursor }
 }
 
+/// The record column, or for incidents opened before the workflow existed, a record rebuilt from
+/// their title and opening time.
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<IncidentRecord> {
+    if let Some(json) = row.get::<_, Option<String>>("record")? {
+        return serde_json::from_str(&json).map_err(|e| conversion_error(format!("incident record: {e}")));
+    }
+    let reference = parse_reference(&row.get::<_, String>("reference")?)?;
+    let opened = IncidentEvent::Opened { title: row.get("title")?, origin: Origin::Declared, detected_at: None };
+    let opened_at = parse_time(&row.get::<_, String>("opened_at")?)?;
+    IncidentRecord::open(reference, &opened, opened_at, "tocsin")
+        .ok_or_else(|| conversion_error("an incident record could not be rebuilt".to_owned()))
+}
+
+fn read_head(conn: &Connection, subject: Reference) -> rusqlite::Result<Option<ChainHead>> {
+    conn.query_row("SELECT seq, hash FROM audit_heads WHERE subject = ?1", [subject.to_string()], |row| {
+        Ok(ChainHead { seq: row.get::<_, i64>(0)?.unsigned_abs(), hash: row.get(1)? })
+    })
+    .optional()
+}
+
+fn read_alert_key(conn: &Connection, source: &str, key: &str) -> rusqlite::Result<Option<AlertKey>> {
+    conn.query_row("SELECT incident, last_seen FROM alert_keys WHERE source = ?1 AND key = ?2", [source, key], |row| {
+        Ok(AlertKey {
+            incident: parse_reference(&row.get::<_, String>(0)?)?,
+            last_seen: parse_time(&row.get::<_, String>(1)?)?,
+        })
+    })
+    .optional()
+}
+
+/// Appends sealed entries if the chain head is still the one they were sealed on.
+fn append_audit(
+    tx: &Transaction<'_>,
+    subject: Reference,
+    previous: Option<&ChainHead>,
+    entries: &[AuditEntry],
+    head: &ChainHead,
+) -> Result<(), StoreError> {
+    let genesis = ChainHead::genesis();
+    let current = read_head(tx, subject)?;
+    if current.as_ref().unwrap_or(&genesis) != previous.unwrap_or(&genesis) {
+        return Err(StoreError::Conflict(format!(
+            "{subject} was changed by someone else meanwhile; reload and try again"
+        )));
+    }
+    let mut insert =
+        tx.prepare_cached("INSERT INTO audit_entries (subject, seq, body, hash) VALUES (?1, ?2, ?3, ?4)")?;
+    for entry in entries {
+        insert.execute(params![subject.to_string(), entry.seq as i64, entry.body, entry.hash])?;
+    }
+    tx.execute(
+        "INSERT INTO audit_heads (subject, seq, hash) VALUES (?1, ?2, ?3)
+         ON CONFLICT (subject) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![subject.to_string(), head.seq as i64, head.hash],
+    )?;
+    Ok(())
+}
+
 #[async_trait]
 impl IncidentStore for SqliteStore {
     async fn insert_report(&self, draft: ReportDraft) -> Result<Reference, StoreError> {
@@ -259,6 +325,7 @@ impl IncidentStore for SqliteStore {
                                     .as_deref()
                                     .map(parse_reference)
                                     .transpose()?,
+                                dismissal_reason: row.get("dismissal_reason")?,
                             },
                         ))
                     },
@@ -341,59 +408,48 @@ impl IncidentStore for SqliteStore {
         .await
     }
 
-    async fn open_incident_from_report(
-        &self,
-        report: Reference,
-        title: String,
-        opened_at: DateTime<Utc>,
-    ) -> Result<Reference, StoreError> {
+    async fn next_reference(&self, kind: ReferenceKind, year: i32) -> Result<Reference, StoreError> {
+        let sequence = match kind {
+            ReferenceKind::Report => "report",
+            ReferenceKind::Incident => "incident",
+        };
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            let (report_seq, linked): (i64, Option<String>) = tx
-                .query_row(
-                    "SELECT r.seq, i.reference FROM reports r LEFT JOIN incidents i ON i.seq = r.incident_seq
-                     WHERE r.reference = ?1",
-                    [report.to_string()],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?
-                .ok_or(StoreError::NotFound)?;
-            if let Some(incident) = linked {
-                return Err(StoreError::Conflict(format!("{report} is already linked to incident {incident}")));
-            }
-            let year = opened_at.year();
-            let incident = Reference::new(ReferenceKind::Incident, year, next_number(&tx, "incident", year)?);
-            tx.execute(
-                "INSERT INTO incidents (reference, title, opened_at) VALUES (?1, ?2, ?3)",
-                params![incident.to_string(), title, timestamp(opened_at)],
-            )?;
-            tx.execute(
-                "UPDATE reports SET incident_seq = ?1, status = ?2 WHERE seq = ?3",
-                params![tx.last_insert_rowid(), ReportStatus::Triaged.as_str(), report_seq],
-            )?;
+            let number = next_number(&tx, sequence, year)?;
             tx.commit()?;
-            Ok(incident)
+            Ok(Reference::new(kind, year, number))
         })
         .await
     }
 
-    async fn incident(&self, reference: Reference) -> Result<Option<IncidentDetail>, StoreError> {
+    async fn incident(&self, reference: Reference) -> Result<Option<(IncidentRecord, ChainHead)>, StoreError> {
         self.read(move |conn| {
             let found = conn
                 .query_row(
-                    "SELECT seq, title, opened_at FROM incidents WHERE reference = ?1",
+                    "SELECT i.reference, i.title, i.opened_at, i.record, h.seq, h.hash FROM incidents i
+                     LEFT JOIN audit_heads h ON h.subject = i.reference WHERE i.reference = ?1",
                     [reference.to_string()],
-                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, parse_time(&row.get::<_, String>(2)?)?)),
+                    |row| {
+                        let head = match row.get::<_, Option<i64>>("seq")? {
+                            Some(seq) => ChainHead { seq: seq.unsigned_abs(), hash: row.get("hash")? },
+                            None => ChainHead::genesis(),
+                        };
+                        Ok((record_from_row(row)?, head))
+                    },
                 )
                 .optional()?;
-            let Some((seq, title, opened_at)) = found else { return Ok(None) };
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn incident_reports(&self, incident: Reference) -> Result<Vec<ReportSummary>, StoreError> {
+        self.read(move |conn| {
             let mut query = conn.prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN incidents i ON i.seq = r.incident_seq
-                 WHERE r.incident_seq = ?1 ORDER BY r.seq"
+                 WHERE i.reference = ?1 ORDER BY r.seq"
             ))?;
-            let reports = query.query_map([seq], report_summary_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            let detected_at = shared::incident::detected_at(opened_at, reports.iter().map(|r| r.received_at));
-            Ok(Some(IncidentDetail { reference, title, opened_at, detected_at, reports }))
+            Ok(query.query_map([incident.to_string()], report_summary_from_row)?.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }
@@ -402,7 +458,7 @@ impl IncidentStore for SqliteStore {
         let before = parse_cursor(page.cursor.as_deref())?;
         self.read(move |conn| {
             let mut query = conn.prepare_cached(
-                "SELECT seq, reference, title, opened_at,
+                "SELECT seq, reference, title, opened_at, record,
                     (SELECT COUNT(*) FROM reports r WHERE r.incident_seq = incidents.seq) AS report_count
                  FROM incidents WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
             )?;
@@ -410,18 +466,116 @@ impl IncidentStore for SqliteStore {
                 .query_map(params![before, page.limit + 1], |row| {
                     Ok((
                         row.get::<_, i64>("seq")?,
-                        IncidentSummary {
-                            reference: parse_reference(&row.get::<_, String>("reference")?)?,
-                            title: row.get("title")?,
-                            opened_at: parse_time(&row.get::<_, String>("opened_at")?)?,
-                            report_count: row.get("report_count")?,
-                        },
+                        IncidentSummary::of(&record_from_row(row)?, row.get("report_count")?),
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(paginate(rows, page.limit))
         })
         .await
+    }
+
+    async fn commit_incident(&self, commit: IncidentCommit) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let reference = commit.record.reference;
+            append_audit(&tx, reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+            let record = serde_json::to_string(&commit.record).context("encoding the incident record")?;
+            if commit.previous.is_none() {
+                tx.execute(
+                    "INSERT INTO incidents (reference, title, opened_at, record) VALUES (?1, ?2, ?3, ?4)",
+                    params![reference.to_string(), commit.record.title, timestamp(commit.record.opened_at), record],
+                )?;
+            } else if tx.execute(
+                "UPDATE incidents SET title = ?2, record = ?3 WHERE reference = ?1",
+                params![reference.to_string(), commit.record.title, record],
+            )? == 0
+            {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(report) = commit.link_report {
+                let linked = tx.execute(
+                    "UPDATE reports SET status = ?3, incident_seq = (SELECT seq FROM incidents WHERE reference = ?2)
+                     WHERE reference = ?1 AND status = ?4 AND incident_seq IS NULL",
+                    params![
+                        report.to_string(),
+                        reference.to_string(),
+                        ReportStatus::Triaged.as_str(),
+                        ReportStatus::Received.as_str()
+                    ],
+                )?;
+                if linked == 0 {
+                    return Err(StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")));
+                }
+            }
+            if let Some(alert) = commit.alert_key {
+                let current = read_alert_key(&tx, &alert.source, &alert.key)?;
+                if current != alert.previous {
+                    return Err(StoreError::Conflict("another alert with this key arrived meanwhile".to_owned()));
+                }
+                tx.execute(
+                    "INSERT INTO alert_keys (source, key, incident, last_seen) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (source, key) DO UPDATE SET incident = excluded.incident, last_seen = excluded.last_seen",
+                    params![alert.source, alert.key, reference.to_string(), timestamp(alert.last_seen)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn commit_dismissal(&self, dismissal: ReportDismissal) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let report = dismissal.report;
+            append_audit(&tx, report, dismissal.previous.as_ref(), &dismissal.entries, &dismissal.head)?;
+            let dismissed = tx.execute(
+                "UPDATE reports SET status = ?2, dismissal_reason = ?3
+                 WHERE reference = ?1 AND status = ?4 AND incident_seq IS NULL",
+                params![
+                    report.to_string(),
+                    ReportStatus::Dismissed.as_str(),
+                    dismissal.reason,
+                    ReportStatus::Received.as_str()
+                ],
+            )?;
+            if dismissed == 0 {
+                return Err(StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")));
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_head(&self, subject: Reference) -> Result<Option<ChainHead>, StoreError> {
+        self.read(move |conn| Ok(read_head(conn, subject)?)).await
+    }
+
+    async fn audit_entries(
+        &self,
+        subject: Reference,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(
+                "SELECT seq, body, hash FROM audit_entries WHERE subject = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let entries = query
+                .query_map(params![subject.to_string(), after_seq as i64, limit], |row| {
+                    Ok(AuditEntry { seq: row.get::<_, i64>(0)?.unsigned_abs(), body: row.get(1)?, hash: row.get(2)? })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn alert_key(&self, source: &str, key: &str) -> Result<Option<AlertKey>, StoreError> {
+        let (source, key) = (source.to_owned(), key.to_owned());
+        self.read(move |conn| Ok(read_alert_key(conn, &source, &key)?)).await
     }
 
     async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {

@@ -1,5 +1,7 @@
 //! Runs Tocsin: under Lambda when the Lambda runtime is present, otherwise as the local server.
+//! `tocsin verify-audit` checks every audit chain in the configured store instead.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use functions::config::Settings;
@@ -7,19 +9,40 @@ use functions::ports::SystemClock;
 use functions::startup::{Application, app_router, build_state};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let settings = Settings::load()?;
     // Lambda sets this reserved variable for custom runtimes.
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         functions::telemetry::init(true);
         let public_url = settings.server.public_url.clone().unwrap_or_default();
         let router = app_router(build_state(&settings, public_url, Arc::new(SystemClock)).await?, None);
-        return lambda_http::run(router).await.map_err(|e| anyhow::anyhow!(e));
+        lambda_http::run(router).await.map_err(|e| anyhow::anyhow!(e))?;
+        return Ok(ExitCode::SUCCESS);
     }
     functions::telemetry::init(false);
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => {}
+        Some("verify-audit") => return verify_audit(&settings).await,
+        Some(other) => anyhow::bail!("unknown command {other:?}: use `serve` (the default) or `verify-audit`"),
+    }
     let app = Application::build(settings).await?;
     tracing::info!("Tocsin is running at http://{}/ (dashboard: /dashboard)", app.address());
     tracing::warn!("Team sign-in is not built yet, so Tocsin listens on this machine only ({})", app.address().ip());
     app.run_until_stopped().await?;
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one line per audit chain and fails if any is broken.
+async fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let state = build_state(settings, String::new(), Arc::new(SystemClock)).await?;
+    let report = state.services.verify_all_audit_chains().await?;
+    for verification in &report {
+        match &verification.broken {
+            None => println!("ok      {} ({} entries)", verification.subject, verification.entries_checked),
+            Some(broken) => println!("BROKEN  {} at entry {}: {}", verification.subject, broken.seq, broken.problem),
+        }
+    }
+    let broken = report.iter().filter(|v| !v.is_intact()).count();
+    println!("{} chain(s) checked, {broken} broken", report.len());
+    Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -19,6 +19,8 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    Unauthorized(String),
 }
 
 impl From<crate::ports::StoreError> for ApiError {
@@ -44,6 +46,7 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedMediaType(message) => {
                 body(S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, message, vec![])
             }
+            ApiError::Unauthorized(message) => body(S::UNAUTHORIZED, ErrorCode::Unauthorized, message, vec![]),
             ApiError::Service(error) => match error {
                 ServiceError::Validation(errors) => {
                     body(S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, "Some fields need attention", errors.0)
@@ -65,6 +68,7 @@ impl IntoResponse for ApiError {
                 }
                 ServiceError::NotFound => body(S::NOT_FOUND, ErrorCode::NotFound, "Nothing was found here", vec![]),
                 ServiceError::Conflict(message) => body(S::CONFLICT, ErrorCode::Conflict, message, vec![]),
+                ServiceError::Refused(message) => body(S::CONFLICT, ErrorCode::Refused, message, vec![]),
                 ServiceError::InvalidCursor => {
                     body(S::BAD_REQUEST, ErrorCode::MalformedRequest, ServiceError::InvalidCursor.to_string(), vec![])
                 }

@@ -15,6 +15,8 @@ use crate::service::{ServiceError, Upload};
 
 /// JSON bodies without files are small; anything larger is not a form.
 pub const JSON_BODY_LIMIT: usize = 256 * 1024;
+/// A CSV of affected accounts at its row limit, wrapped in JSON.
+pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Room for every attachment at its limit plus the form and multipart framing.
 pub const UPLOAD_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES as usize + 1024 * 1024;
 
@@ -37,7 +39,7 @@ impl FormPart for FollowUpForm {
     const PART: &'static str = "follow_up";
 }
 
-fn parse_json<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed(format!("{what} is not valid JSON: {e}")))
 }
 
@@ -125,7 +127,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|_| ApiError::TooLarge(format!("A JSON body may be at most {} KB", JSON_BODY_LIMIT / 1024)))?;
+            .map_err(|_| ApiError::TooLarge("The body is over this request's size limit".to_owned()))?;
         parse_json("The body", &bytes).map(JsonBody)
     }
 }
@@ -141,5 +143,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
             .await
             .map(|Query(q)| QueryParams(q))
             .map_err(|e| ApiError::Malformed(e.body_text()))
+    }
+}
+
+/// Who is acting, as the dashboard names them in `X-Tocsin-Actor` until team sign-in replaces it.
+pub struct Actor(pub String);
+
+pub const ACTOR_HEADER: &str = "x-tocsin-actor";
+
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(ACTOR_HEADER) else { return Ok(Actor("dashboard".to_owned())) };
+        let name = value.to_str().map_err(|_| ApiError::Malformed("X-Tocsin-Actor must be plain text".to_owned()))?;
+        shared::workflow::roles::parse_person(name, "X-Tocsin-Actor").map(Actor).map_err(ApiError::Malformed)
     }
 }

@@ -18,7 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-use extract::{JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT};
+use extract::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT};
 
 use crate::adapters::outbox::OutboxMailer;
 use crate::service::Services;
@@ -40,9 +40,20 @@ pub fn api_router(state: AppState) -> Router {
         .route("/reports", post(routes::submit_report).layer(uploads).get(routes::list_reports))
         .route("/reports/{reference}", get(routes::report))
         .route("/reports/{reference}/incident", post(routes::open_incident))
+        .route("/reports/{reference}/link", post(routes::link_report))
+        .route("/reports/{reference}/dismiss", post(routes::dismiss_report))
         .route("/follow-up", get(routes::follow_up).post(routes::add_follow_up).layer(uploads))
-        .route("/incidents", get(routes::list_incidents))
+        .route("/incidents", get(routes::list_incidents).post(routes::declare_incident))
         .route("/incidents/{reference}", get(routes::incident))
+        .route("/incidents/{reference}/commands", post(routes::incident_command))
+        .route(
+            "/incidents/{reference}/affected-accounts",
+            post(routes::import_affected_accounts).layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)),
+        )
+        .route("/incidents/{reference}/timeline", get(routes::timeline))
+        .route("/incidents/{reference}/{file}", get(routes::export_incident))
+        .route("/audit/{reference}/verify", get(routes::verify_audit))
+        .route("/alerts/{source}", post(routes::receive_alert))
         .route("/attachments/{id}", get(routes::download_attachment))
         .route("/outbox", get(routes::list_outbox))
         .route("/outbox/{id}", get(routes::download_outbox_message))

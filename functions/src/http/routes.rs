@@ -1,23 +1,29 @@
 //! Thin handlers: extract, call a use case, shape the response.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use shared::api::{
-    ClientSettings, FollowUp, FollowUpForm, FollowUpView, IncidentDetail, IncidentSummary, OpenIncidentForm,
-    OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, UploadTicket, UploadTicketRequest,
+    AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
+    FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
+    OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry,
+    UploadTicket, UploadTicketRequest,
 };
 use shared::reference::Reference;
 use shared::report::ReportStatus;
+use shared::workflow::audit::Verification;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{FormWithFiles, JsonBody, QueryParams};
+use super::extract::{Actor, FormWithFiles, JsonBody, QueryParams, parse_json};
 use crate::service::ServiceError;
+use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
 use crate::service::dashboard::page_request;
+use crate::service::export::ExportFormat;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -93,10 +99,119 @@ pub async fn report(State(state): State<AppState>, Path(raw): Path<String>) -> A
 pub async fn open_incident(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    Actor(actor): Actor,
     JsonBody(form): JsonBody<OpenIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = state.services.open_incident(reference(&raw)?, form).await?;
+    let incident = state.services.open_incident(reference(&raw)?, form, &actor).await?;
     Ok((StatusCode::CREATED, Json(incident)))
+}
+
+pub async fn link_report(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Actor(actor): Actor,
+    JsonBody(form): JsonBody<LinkReportForm>,
+) -> ApiResult<Json<IncidentDetail>> {
+    Ok(Json(state.services.link_report(reference(&raw)?, form, &actor).await?))
+}
+
+pub async fn dismiss_report(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Actor(actor): Actor,
+    JsonBody(form): JsonBody<DismissReportForm>,
+) -> ApiResult<Json<ReportDetail>> {
+    Ok(Json(state.services.dismiss_report(reference(&raw)?, form, &actor).await?))
+}
+
+pub async fn declare_incident(
+    State(state): State<AppState>,
+    Actor(actor): Actor,
+    JsonBody(form): JsonBody<DeclareIncidentForm>,
+) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
+    Ok((StatusCode::CREATED, Json(state.services.declare_incident(form, &actor).await?)))
+}
+
+pub async fn incident_command(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Actor(actor): Actor,
+    JsonBody(request): JsonBody<IncidentCommandRequest>,
+) -> ApiResult<Json<IncidentDetail>> {
+    Ok(Json(state.services.command(reference(&raw)?, request, &actor).await?))
+}
+
+pub async fn import_affected_accounts(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Actor(actor): Actor,
+    JsonBody(import): JsonBody<AffectedAccountsImport>,
+) -> ApiResult<Json<IncidentDetail>> {
+    Ok(Json(state.services.import_affected_accounts(reference(&raw)?, import, &actor).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    cursor: Option<u64>,
+    limit: Option<u32>,
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    QueryParams(query): QueryParams<TimelineQuery>,
+) -> ApiResult<Json<Page<TimelineEntry>>> {
+    let page = state.services.timeline(reference(&raw)?, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?;
+    Ok(Json(page))
+}
+
+pub async fn verify_audit(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<Verification>> {
+    Ok(Json(state.services.verify_audit(reference(&raw)?).await?))
+}
+
+/// `export.md` or `export.html`.
+pub async fn export_incident(
+    State(state): State<AppState>,
+    Path((raw, file)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let format = match file.as_str() {
+        "export.md" => ExportFormat::Markdown,
+        "export.html" => ExportFormat::Html,
+        _ => return Err(ServiceError::NotFound.into()),
+    };
+    let incident = reference(&raw)?;
+    let text = state.services.export_incident(incident, format).await?;
+    let mut response =
+        download(format.content_type(), &format!("{incident}.{}", format.extension()), text.into_bytes());
+    // The HTML export is ours and static: let it render (for printing) but run nothing.
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    Ok(response)
+}
+
+/// Alerts authenticate by signature over the exact bytes, so the body is read raw and parsed after.
+pub async fn receive_alert(
+    State(state): State<AppState>,
+    Path(source): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<AlertOutcome>)> {
+    let services = &state.services;
+    let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    services
+        .alert_secret(&source)
+        .and_then(|secret| verify_signature(secret, signature, &body, services.clock.now()))
+        .map_err(|error| {
+            tracing::warn!(%source, %error, "alert refused");
+            ApiError::Unauthorized(error.to_string())
+        })?;
+    let payload: AlertPayload = parse_json("The alert", &body)?;
+    let outcome = services.receive_alert(&source, payload).await?;
+    let status = if outcome.opened { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(outcome)))
 }
 
 pub async fn list_incidents(

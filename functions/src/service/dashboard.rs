@@ -1,13 +1,8 @@
-//! The response team's reads and the first triage step: opening an incident from a report.
+//! The response team's reads: report and incident lists, reports, attachments.
 
-use shared::api::{
-    DEFAULT_PAGE_SIZE, IncidentDetail, IncidentSummary, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail,
-    ReportSummary,
-};
-use shared::incident::IncidentTitle;
+use shared::api::{DEFAULT_PAGE_SIZE, IncidentSummary, MAX_PAGE_SIZE, Page, ReportDetail, ReportSummary};
 use shared::reference::Reference;
-use shared::report::{ReportStatus, headline};
-use shared::validation::ValidationErrors;
+use shared::report::ReportStatus;
 
 use super::{ServiceError, Services};
 use crate::ports::{PageRequest, StoredAttachment};
@@ -30,29 +25,8 @@ impl Services {
         self.store.report(reference).await?.ok_or(ServiceError::NotFound)
     }
 
-    pub async fn open_incident(
-        &self,
-        report: Reference,
-        form: OpenIncidentForm,
-    ) -> Result<IncidentDetail, ServiceError> {
-        let detail = self.report(report).await?;
-        let raw_title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
-        let title = IncidentTitle::parse(&raw_title).map_err(|message| {
-            let mut errors = ValidationErrors::default();
-            errors.push("title", message);
-            errors
-        })?;
-        let incident = self.store.open_incident_from_report(report, title.into_inner(), self.clock.now()).await?;
-        tracing::info!(%report, %incident, "incident opened from report");
-        self.incident(incident).await
-    }
-
     pub async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, ServiceError> {
         Ok(self.store.list_incidents(page).await?)
-    }
-
-    pub async fn incident(&self, reference: Reference) -> Result<IncidentDetail, ServiceError> {
-        self.store.incident(reference).await?.ok_or(ServiceError::NotFound)
     }
 
     /// An attachment's metadata and bytes, for download.

@@ -112,6 +112,7 @@ impl Services {
             description: report.description,
             attachments: report.attachments,
             follow_ups: report.follow_ups,
+            dismissal_reason: report.dismissal_reason,
         })
     }
 

@@ -1,17 +1,24 @@
 //! Use cases: what Tocsin does, in terms of the ports only. HTTP handlers and Lambda entry points
 //! call these; the same code runs on every adapter set.
 
+pub mod alerts;
 pub mod dashboard;
 pub mod email;
+pub mod export;
 pub mod intake;
+pub mod markdown;
+pub mod workflow;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use shared::attachment::AttachmentRefusal;
 use shared::validation::ValidationErrors;
+use shared::workflow::tasks::Playbook;
 
 use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, StoreError};
 use email::EmailTemplates;
+use export::ExportTemplates;
 
 /// Everything a use case may reach, built once at start-up.
 pub struct Services {
@@ -20,9 +27,20 @@ pub struct Services {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub templates: EmailTemplates,
+    pub exports: ExportTemplates,
+    /// The checklist tasks seeded into incidents by category and phase.
+    pub playbook: Playbook,
+    pub alerts: AlertIntake,
     /// Base of links sent by email, without a trailing slash.
     pub public_url: String,
     pub sender_name: String,
+}
+
+/// The monitoring sources allowed to send alerts, and how long a source key keeps updating one incident.
+pub struct AlertIntake {
+    /// Source name to shared secret.
+    pub sources: HashMap<String, String>,
+    pub window: chrono::Duration,
 }
 
 /// A file as received, before its type is decided.
@@ -42,6 +60,9 @@ pub enum ServiceError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The record's state does not allow the change (a workflow rule); the message says why.
+    #[error("{0}")]
+    Refused(String),
     #[error("the page cursor is not valid; start again from the first page")]
     InvalidCursor,
     #[error("busy: {0}")]

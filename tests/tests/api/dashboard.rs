@@ -42,8 +42,8 @@ async fn opening_an_incident_triages_the_report_and_the_filter_follows() {
         .unwrap();
     assert_eq!(response.status(), 201);
     let incident: IncidentDetail = response.json().await.unwrap();
-    assert!(incident.reference.to_string().starts_with("INC-"));
-    assert_eq!(incident.title, "Account takeover wave");
+    assert!(incident.record.reference.to_string().starts_with("INC-"));
+    assert_eq!(incident.record.title, "Account takeover wave");
     assert_eq!(incident.reports.iter().map(|r| r.reference).collect::<Vec<_>>(), [triaged]);
     assert_eq!(incident.detected_at, incident.reports[0].received_at, "detection defaults to the earliest report");
 
@@ -53,14 +53,14 @@ async fn opening_an_incident_triages_the_report_and_the_filter_follows() {
     let only_triaged: Page<ReportSummary> = app.get_json("/api/reports?status=triaged").await;
     assert_eq!(
         only_triaged.items.iter().map(|r| (r.reference, r.incident)).collect::<Vec<_>>(),
-        [(triaged, Some(incident.reference))]
+        [(triaged, Some(incident.record.reference))]
     );
 
     let incidents: Page<IncidentSummary> = app.get_json("/api/incidents").await;
     assert_eq!(incidents.items.len(), 1);
     assert_eq!(incidents.items[0].report_count, 1);
     let detail: ReportDetail = app.get_json(&format!("/api/reports/{triaged}")).await;
-    assert_eq!(detail.incident, Some(incident.reference));
+    assert_eq!(detail.incident, Some(incident.record.reference));
 
     // A report joins one incident only.
     let again =
@@ -80,7 +80,7 @@ async fn an_empty_title_takes_the_report_headline() {
         .await
         .unwrap();
     let incident: IncidentDetail = response.json().await.unwrap();
-    assert_eq!(incident.title, "Report number 0: unexpected password reset");
+    assert_eq!(incident.record.title, "Report number 0: unexpected password reset");
 }
 
 #[tokio::test]

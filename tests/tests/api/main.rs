@@ -4,3 +4,4 @@ mod bad_input;
 mod dashboard;
 mod follow_up;
 mod intake;
+mod workflow;

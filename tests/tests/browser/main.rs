@@ -1,5 +1,7 @@
 //! The real app in headless Chromium, used as a person would: the public form, then the dashboard.
 
+mod incident_journey;
+
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};

@@ -1,0 +1,263 @@
+//! What kind of incident, how bad, whether it is a breach, and which data is involved.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::validation::FieldError;
+use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
+use shared::workflow::record::{IncidentCommand, VerdictChoice};
+
+use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
+use super::workspace::{Errors, use_workspace};
+use crate::clock;
+use crate::components::{ErrorSummary, FormErrors, TextField};
+
+const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
+const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
+const DATA_TARGETS: &[(&str, &str)] = &[("categories", "data_other")];
+
+fn problem(field: &str, message: &str) -> Vec<FieldError> {
+    vec![FieldError { field: field.to_owned(), message: message.to_owned() }]
+}
+
+/// The built-in data categories as checkboxes, and the rest as a comma-separated text: the
+/// values to show for a list of categories.
+pub fn split_categories(categories: &[DataCategory]) -> (Vec<&'static str>, String) {
+    let built_in: Vec<&'static str> =
+        DataCategory::BUILT_IN.into_iter().filter(|slug| categories.iter().any(|c| c.as_str() == *slug)).collect();
+    let others: Vec<String> =
+        categories.iter().filter(|c| !DataCategory::BUILT_IN.contains(&c.as_str())).map(DataCategory::label).collect();
+    (built_in, others.join(", "))
+}
+
+/// One checkbox per built-in data category, labelled as people read it.
+pub fn built_in_choices() -> Vec<(Choice, RwSignal<bool>)> {
+    DataCategory::BUILT_IN
+        .into_iter()
+        .map(|slug| {
+            let label = DataCategory::parse(slug).map(|c| c.label()).unwrap_or_else(|_| slug.to_owned());
+            (Choice::new(slug, label), RwSignal::new(false))
+        })
+        .collect()
+}
+
+/// What the checkboxes and the text of other categories say, as the list the server takes.
+pub fn chosen_categories(boxes: &[(Choice, RwSignal<bool>)], others: &str) -> Vec<String> {
+    boxes
+        .iter()
+        .filter(|(_, checked)| checked.get_untracked())
+        .map(|(choice, _)| choice.value.clone())
+        .chain(split_list(others))
+        .collect()
+}
+
+pub fn show_categories(boxes: &[(Choice, RwSignal<bool>)], others: RwSignal<String>, categories: &[DataCategory]) {
+    let (built_in, other_text) = split_categories(categories);
+    for (choice, checked) in boxes {
+        checked.set(built_in.contains(&choice.value.as_str()));
+    }
+    others.set(other_text);
+}
+
+#[component]
+fn CategoryAndSeverity() -> impl IntoView {
+    let ws = use_workspace();
+    let saved = ws.select(|r| (r.classification.category, r.classification.severity));
+    let category = RwSignal::new(String::new());
+    let severity = RwSignal::new(String::new());
+    Effect::new(move || {
+        let (saved_category, saved_severity) = saved.get();
+        category.set(saved_category.map(|c| c.as_str().to_owned()).unwrap_or_default());
+        severity.set(saved_severity.map(|s| s.as_str().to_owned()).unwrap_or_default());
+    });
+    let errors = FormErrors::with_summary_id("classification-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let chosen_category = Category::parse(&category.get_untracked());
+        let chosen_severity = Severity::parse(&severity.get_untracked());
+        let mut problems = Vec::new();
+        if chosen_category.is_none() {
+            problems.extend(problem("category", "Choose a category"));
+        }
+        if chosen_severity.is_none() {
+            problems.extend(problem("severity", "Choose a severity"));
+        }
+        match (chosen_category, chosen_severity) {
+            (Some(category), Some(severity)) => {
+                ws.run(IncidentCommand::Classify { category, severity }, Errors::Form(errors), busy, || {})
+            }
+            _ => errors.show_fields(problems),
+        }
+    };
+
+    let categories = Category::ALL.into_iter().map(|c| Choice::new(c.as_str(), c.label())).collect();
+    let severities =
+        Severity::ALL.into_iter().map(|s| Choice::new(s.as_str(), s.label()).with_hint(s.meaning())).collect();
+    view! {
+        <h3>"Category and severity"</h3>
+        <ErrorSummary errors targets=CLASSIFY_TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <SelectField
+                id="category"
+                label="Category"
+                choices=categories
+                value=category
+                error=errors.for_field("category")
+                placeholder="Choose a category"
+            />
+            <RadioGroup
+                name="severity"
+                legend="Severity"
+                choices=severities
+                value=severity
+                error=errors.for_field("severity")
+            />
+            <button type="submit" id="save-classification" class="button" disabled=move || busy.get()>
+                "Save category and severity"
+            </button>
+        </form>
+    }
+}
+
+fn verdict_value(verdict: BreachVerdict) -> &'static str {
+    match verdict {
+        BreachVerdict::NotABreach => "not_a_breach",
+        BreachVerdict::Suspected => "suspected",
+        BreachVerdict::Confirmed { .. } => "confirmed",
+    }
+}
+
+fn verdict_choice(value: &str) -> Option<VerdictChoice> {
+    match value {
+        "not_a_breach" => Some(VerdictChoice::NotABreach),
+        "suspected" => Some(VerdictChoice::Suspected),
+        "confirmed" => Some(VerdictChoice::Confirmed),
+        _ => None,
+    }
+}
+
+#[component]
+fn Verdict() -> impl IntoView {
+    let ws = use_workspace();
+    let saved = ws.select(|r| r.classification.verdict);
+    let verdict = RwSignal::new(String::new());
+    let confirmed_at = RwSignal::new(String::new());
+    Effect::new(move || {
+        let saved = saved.get();
+        verdict.set(verdict_value(saved).to_owned());
+        confirmed_at.set(match saved {
+            BreachVerdict::Confirmed { confirmed_at } => clock::utc_to_local_input(confirmed_at),
+            _ => String::new(),
+        });
+    });
+    let errors = FormErrors::with_summary_id("verdict-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(choice) = verdict_choice(&verdict.get_untracked()) else {
+            return errors.show_fields(problem("verdict", "Choose a verdict"));
+        };
+        let confirmed = match clock::local_input_to_utc(&confirmed_at.get_untracked()) {
+            Ok(at) => at.filter(|_| choice == VerdictChoice::Confirmed),
+            Err(()) => return errors.show_fields(problem("confirmed_at", "Enter a date and time, or leave it empty")),
+        };
+        ws.run(
+            IncidentCommand::SetVerdict { verdict: choice, confirmed_at: confirmed },
+            Errors::Form(errors),
+            busy,
+            || {},
+        );
+    };
+
+    let choices = vec![
+        Choice::new("not_a_breach", "Not a breach").with_hint("No personal or sensitive data was exposed."),
+        Choice::new("suspected", "Suspected breach").with_hint("Still being investigated."),
+        Choice::new("confirmed", "Confirmed breach").with_hint("Confirmation starts the clock for telling customers."),
+    ];
+    view! {
+        <h3>"Breach verdict"</h3>
+        <ErrorSummary errors targets=VERDICT_TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <RadioGroup
+                name="verdict"
+                legend="Was data breached?"
+                choices
+                value=verdict
+                error=errors.for_field("verdict")
+            />
+            <TextField
+                id="confirmed_at"
+                label="When was the breach confirmed? (optional)"
+                hint="For a confirmed breach, in your local time. Leave empty for now."
+                value=confirmed_at
+                error=errors.for_field("confirmed_at")
+                input_type="datetime-local"
+            />
+            <button type="submit" id="save-verdict" class="button" disabled=move || busy.get()>
+                "Save verdict"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn DataInvolved() -> impl IntoView {
+    let ws = use_workspace();
+    let saved = ws.select(|r| r.classification.data_categories.clone());
+    let boxes = built_in_choices();
+    let others = RwSignal::new(String::new());
+    Effect::new({
+        let boxes = boxes.clone();
+        move || saved.with(|categories| show_categories(&boxes, others, categories))
+    });
+    let errors = FormErrors::with_summary_id("data-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = {
+        let boxes = boxes.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            let categories = chosen_categories(&boxes, &others.get_untracked());
+            ws.run(IncidentCommand::SetDataCategories { categories }, Errors::Form(errors), busy, || {});
+        }
+    };
+
+    view! {
+        <h3>"Data involved"</h3>
+        <ErrorSummary errors targets=DATA_TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <CheckboxGroup
+                name="data"
+                legend="Which kinds of data are involved?"
+                hint="Choose all that apply."
+                choices=boxes
+                error=errors.for_field("categories")
+            >
+                <TextField
+                    id="data_other"
+                    label="Other kinds of data (optional)"
+                    hint="Separate them with commas, for example: Health records, Payroll"
+                    value=others
+                    error=Signal::derive(|| None)
+                />
+            </CheckboxGroup>
+            <button type="submit" id="save-data-categories" class="button" disabled=move || busy.get()>
+                "Save data involved"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+pub fn ClassificationSection() -> impl IntoView {
+    view! {
+        <section id="classification" aria-labelledby="classification-heading">
+            <h2 id="classification-heading">"Classification"</h2>
+            <CategoryAndSeverity />
+            <Verdict />
+            <DataInvolved />
+        </section>
+    }
+}

@@ -1,0 +1,265 @@
+//! The containment log: what was blocked, disabled or rotated, by whom, with what result, and
+//! whether it was reversed (with a reason).
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::validation::FieldError;
+use shared::workflow::containment::{ActionKind, ActionResult, ContainmentAction};
+use shared::workflow::record::IncidentCommand;
+
+use super::inputs::{Choice, SelectField};
+use super::workspace::{Errors, use_workspace};
+use crate::clock;
+use crate::components::{ErrorSummary, FormErrors, InlineError, LocalTime, TextArea, TextField, described_by};
+use crate::dom;
+
+const LOG_TARGETS: &[(&str, &str)] = &[
+    ("kind", "action_kind"),
+    ("target", "action_target"),
+    ("result", "action_result"),
+    ("note", "action_note"),
+    ("performed_at", "action_performed_at"),
+];
+const REVERSE_TARGETS: &[(&str, &str)] = &[("action_id", "reverse_action"), ("reason", "reverse_reason")];
+
+fn problem(field: &str, message: &str) -> FieldError {
+    FieldError { field: field.to_owned(), message: message.to_owned() }
+}
+
+#[component]
+fn LogAction() -> impl IntoView {
+    let ws = use_workspace();
+    let kind = RwSignal::new(ActionKind::BlockIp.as_str().to_owned());
+    let target = RwSignal::new(String::new());
+    let result = RwSignal::new(ActionResult::Succeeded.as_str().to_owned());
+    let note = RwSignal::new(String::new());
+    let performed_at = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("containment-errors");
+    let busy = RwSignal::new(false);
+    let chosen_kind = move || ActionKind::parse(&kind.read()).unwrap_or(ActionKind::BlockIp);
+    let target_error = errors.for_field("target");
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let action_kind = chosen_kind();
+        let mut problems = Vec::new();
+        let action_result = ActionResult::ALL.into_iter().find(|r| r.as_str() == result.get_untracked());
+        if action_result.is_none() {
+            problems.push(problem("result", "Choose the result"));
+        }
+        if let Err(message) = action_kind.parse_target(&target.get_untracked()) {
+            problems.push(FieldError { field: "target".into(), message });
+        }
+        let when = clock::local_input_to_utc(&performed_at.get_untracked()).unwrap_or_else(|()| {
+            problems.push(problem("performed_at", "Enter a date and time, or leave it empty for now"));
+            None
+        });
+        let Some(action_result) = action_result.filter(|_| problems.is_empty()) else {
+            return errors.show_fields(problems);
+        };
+        let command = IncidentCommand::LogContainment {
+            kind: action_kind,
+            target: target.get_untracked(),
+            result: action_result,
+            note: note.get_untracked(),
+            performed_at: when,
+        };
+        ws.run(command, Errors::Form(errors), busy, move || {
+            target.set(String::new());
+            note.set(String::new());
+            performed_at.set(String::new());
+        });
+    };
+
+    let kinds = ActionKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
+    let results = ActionResult::ALL.into_iter().map(|r| Choice::new(r.as_str(), r.label())).collect();
+    view! {
+        <h3>"Log an action"</h3>
+        <ErrorSummary errors targets=LOG_TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
+            <div class=move || if target_error.read().is_some() { "field field--error" } else { "field" }>
+                <label for="action_target">{move || chosen_kind().target_label()}</label>
+                <InlineError id="action_target-error".to_owned() error=target_error />
+                <input
+                    type="text"
+                    id="action_target"
+                    name="action_target"
+                    bind:value=target
+                    aria-invalid=move || target_error.read().is_some().then_some("true")
+                    aria-describedby=move || described_by("action_target", false, target_error.read().is_some())
+                />
+            </div>
+            <SelectField
+                id="action_result"
+                label="Result"
+                choices=results
+                value=result
+                error=errors.for_field("result")
+            />
+            <TextArea id="action_note" label="Note (optional)" value=note error=errors.for_field("note") rows=3 />
+            <TextField
+                id="action_performed_at"
+                label="When was it done? (optional)"
+                hint="In your local time. Leave empty for now."
+                value=performed_at
+                error=errors.for_field("performed_at")
+                input_type="datetime-local"
+            />
+            <button type="submit" id="log-action" class="button" disabled=move || busy.get()>
+                "Log action"
+            </button>
+        </form>
+    }
+}
+
+fn action_name(action: &ContainmentAction) -> String {
+    format!("{} {}", action.kind.label(), action.target)
+}
+
+#[component]
+fn ActionsTable(#[prop(into)] on_reverse: Callback<u32>) -> impl IntoView {
+    let ws = use_workspace();
+    let actions = ws.select(|r| r.containment.clone());
+    move || {
+        let actions = actions.get();
+        if actions.is_empty() {
+            return view! { <p class="empty">"No containment actions logged yet."</p> }.into_any();
+        }
+        let rows = actions
+            .into_iter()
+            .map(|action| {
+                let name = action_name(&action);
+                let id = action.id;
+                let reversal = match action.reversal {
+                    Some(reversal) => view! {
+                        "Reversed " <LocalTime at=reversal.at /> " by " {reversal.by} ": "
+                        <span class="text-block">{reversal.reason}</span>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <button
+                            type="button"
+                            id=format!("reverse-{id}")
+                            class="button button--secondary button--small"
+                            on:click=move |_| on_reverse.run(id)
+                        >
+                            "Reverse"
+                            <span class="visually-hidden">{format!(" {name}")}</span>
+                        </button>
+                    }
+                    .into_any(),
+                };
+                view! {
+                    <tr id=format!("action-{id}")>
+                        <td>{action.kind.label()}</td>
+                        <td class="headline">{action.target}</td>
+                        <td>{action.result.label()}</td>
+                        <td>{action.performed_by}</td>
+                        <td><LocalTime at=action.performed_at /></td>
+                        <td class="text-block">{action.note.unwrap_or_default()}</td>
+                        <td>{reversal}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table id="containment-actions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Action"</th>
+                            <th scope="col">"Target"</th>
+                            <th scope="col">"Result"</th>
+                            <th scope="col">"By"</th>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"Note"</th>
+                            <th scope="col">"Reversal"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// Undoing an action, say a block that hit a partner: which one, and why.
+#[component]
+fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
+    let ws = use_workspace();
+    let open_actions = ws.select(|r| {
+        r.containment.iter().filter(|a| a.reversal.is_none()).map(|a| (a.id, action_name(a))).collect::<Vec<_>>()
+    });
+    let reason = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("reverse-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Ok(action_id) = chosen.get_untracked().parse::<u32>() else {
+            return errors.show_fields(vec![problem("action_id", "Choose the action to reverse")]);
+        };
+        if reason.get_untracked().trim().is_empty() {
+            return errors.show_fields(vec![problem("reason", "Enter why the action is reversed")]);
+        }
+        let command = IncidentCommand::ReverseContainment { action_id, reason: reason.get_untracked() };
+        ws.run(command, Errors::Form(errors), busy, move || {
+            reason.set(String::new());
+            chosen.set(String::new());
+        });
+    };
+
+    view! {
+        <Show when=move || open_actions.with(|a| !a.is_empty())>
+            <h3 id="reverse-heading">"Reverse an action"</h3>
+            <ErrorSummary errors targets=REVERSE_TARGETS heading=4 />
+            <form novalidate on:submit=on_submit>
+                {move || {
+                    let choices =
+                        open_actions.get().into_iter().map(|(id, name)| Choice::new(id.to_string(), name)).collect();
+                    view! {
+                        <SelectField
+                            id="reverse_action"
+                            label="Action"
+                            choices
+                            value=chosen
+                            error=errors.for_field("action_id")
+                            placeholder="Choose an action"
+                        />
+                    }
+                }}
+                <TextArea
+                    id="reverse_reason"
+                    label="Why is it reversed?"
+                    hint="At least 10 characters. Recorded in the audit trail."
+                    value=reason
+                    error=errors.for_field("reason")
+                    rows=3
+                />
+                <button type="submit" id="reverse-action" class="button button--secondary" disabled=move || busy.get()>
+                    "Reverse action"
+                </button>
+            </form>
+        </Show>
+    }
+}
+
+#[component]
+pub fn ContainmentSection() -> impl IntoView {
+    let chosen = RwSignal::new(String::new());
+    // "Reverse" in a row chooses that action in the form below and takes the person to the reason.
+    let on_reverse = move |id: u32| {
+        chosen.set(id.to_string());
+        dom::focus_after_render("reverse_reason");
+    };
+    view! {
+        <section id="containment" aria-labelledby="containment-heading">
+            <h2 id="containment-heading">"Containment log"</h2>
+            <ActionsTable on_reverse />
+            <ReverseAction chosen />
+            <LogAction />
+        </section>
+    }
+}

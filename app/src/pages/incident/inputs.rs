@@ -1,0 +1,166 @@
+//! Form controls the incident sections share: radio groups, checkbox groups and selects, each
+//! with a label or legend and its inline error wired up like the text fields in `components`.
+
+use leptos::prelude::*;
+
+use crate::components::{InlineError, described_by};
+
+/// One choice of a radio group or select: the value sent, the label shown and an optional hint.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub hint: Option<String>,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        Self { value: value.into(), label: label.into(), hint: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+fn field_class(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Send + Sync + 'static {
+    move || if error.read().is_some() { "field field--error" } else { "field" }
+}
+
+/// A radio group in a fieldset; option `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
+#[component]
+pub fn RadioGroup(
+    name: &'static str,
+    legend: &'static str,
+    choices: Vec<Choice>,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let options = choices
+        .into_iter()
+        .map(|choice| {
+            let id = format!("{name}-{}", choice.value);
+            let hint_id = format!("{id}-hint");
+            let has_hint = choice.hint.is_some();
+            let describedby = move || {
+                let own = has_hint.then(|| hint_id.clone());
+                let group = described_by(name, false, error.read().is_some());
+                let ids: Vec<String> = own.into_iter().chain(group).collect();
+                (!ids.is_empty()).then(|| ids.join(" "))
+            };
+            view! {
+                <div class="radio">
+                    <input
+                        type="radio"
+                        id=id.clone()
+                        name=name
+                        value=choice.value
+                        bind:group=value
+                        aria-describedby=describedby
+                    />
+                    <div>
+                        <label for=id.clone()>{choice.label}</label>
+                        {choice.hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+                    </div>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class=field_class(error)>
+            <legend>{legend}</legend>
+            <InlineError id=format!("{name}-error") error />
+            <div class="radios">{options}</div>
+        </fieldset>
+    }
+}
+
+/// A group of checkboxes in a fieldset; box `v` has id `{name}-{v}`.
+#[component]
+pub fn CheckboxGroup(
+    name: &'static str,
+    legend: &'static str,
+    #[prop(optional, into)] hint: Option<String>,
+    choices: Vec<(Choice, RwSignal<bool>)>,
+    error: Signal<Option<String>>,
+    /// Further fields of the group, such as a text input for choices not listed.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    let has_hint = hint.is_some();
+    let boxes = choices
+        .into_iter()
+        .map(|(choice, checked)| {
+            let id = format!("{name}-{}", choice.value);
+            view! {
+                <div class="radio checkbox">
+                    <input
+                        type="checkbox"
+                        id=id.clone()
+                        name=name
+                        value=choice.value
+                        bind:checked=checked
+                        aria-describedby=move || described_by(name, has_hint, error.read().is_some())
+                    />
+                    <label for=id>{choice.label}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class=field_class(error)>
+            <legend>{legend}</legend>
+            {hint.map(|hint| view! { <p class="hint" id=format!("{name}-hint")>{hint}</p> })}
+            <InlineError id=format!("{name}-error") error />
+            <div class="radios">{boxes}</div>
+            {children.map(|children| children())}
+        </fieldset>
+    }
+}
+
+/// A select with a label; `placeholder` adds a first, empty choice.
+#[component]
+pub fn SelectField(
+    id: &'static str,
+    #[prop(into)] label: Signal<String>,
+    choices: Vec<Choice>,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+) -> impl IntoView {
+    let placeholder = placeholder
+        .map(|text| view! { <option value="" prop:selected=move || value.read().is_empty()>{text}</option> });
+    let options = choices
+        .into_iter()
+        .map(|choice| {
+            let option_value = choice.value.clone();
+            view! {
+                <option value=choice.value prop:selected=move || *value.read() == option_value>
+                    {choice.label}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class=field_class(error)>
+            <label for=id>{move || label.get()}</label>
+            <InlineError id=format!("{id}-error") error />
+            <select
+                id=id
+                name=id
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.read().is_some().then_some("true")
+                aria-describedby=move || described_by(id, false, error.read().is_some())
+            >
+                {placeholder}
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// The items of a comma-separated list, trimmed, without empty ones.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ';', '\n']).map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+}

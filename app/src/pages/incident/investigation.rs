@@ -1,0 +1,173 @@
+//! The investigation record: our failure or not, which data was accessed and how, how many
+//! records and people, and where they live.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::workflow::investigation::{DataUse, InvestigationForm, YesNoUnknown};
+use shared::workflow::record::IncidentCommand;
+
+use super::classification::{built_in_choices, chosen_categories, show_categories};
+use super::inputs::{CheckboxGroup, Choice, RadioGroup, split_list};
+use super::workspace::{Errors, use_workspace};
+use crate::components::{ErrorSummary, FormErrors, TextArea, TextField};
+
+const TARGETS: &[(&str, &str)] = &[
+    ("our_failure", "our_failure-yes"),
+    ("failure_detail", "failure_detail"),
+    ("data_accessed", "data_accessed_other"),
+    ("records_estimate", "records_estimate"),
+    ("data_use", "data_use-viewed"),
+    ("affected_estimate", "affected_estimate"),
+    ("jurisdictions", "jurisdictions"),
+];
+
+const ANSWERS: [YesNoUnknown; 3] = [YesNoUnknown::Yes, YesNoUnknown::No, YesNoUnknown::Unknown];
+
+fn answer_value(answer: YesNoUnknown) -> &'static str {
+    match answer {
+        YesNoUnknown::Yes => "yes",
+        YesNoUnknown::No => "no",
+        YesNoUnknown::Unknown => "unknown",
+    }
+}
+
+fn count_text(count: Option<u64>) -> String {
+    count.map(|n| n.to_string()).unwrap_or_default()
+}
+
+#[component]
+pub fn InvestigationSection() -> impl IntoView {
+    let ws = use_workspace();
+    // The findings only: importing affected accounts does not reset what is being typed here,
+    // unless it adds jurisdictions.
+    let saved = ws.select(|r| {
+        let mut findings = r.investigation.clone();
+        findings.affected_accounts.clear();
+        findings
+    });
+    let our_failure = RwSignal::new(String::new());
+    let failure_detail = RwSignal::new(String::new());
+    let accessed_boxes = built_in_choices();
+    let accessed_other = RwSignal::new(String::new());
+    let records_estimate = RwSignal::new(String::new());
+    let use_boxes: Vec<(Choice, RwSignal<bool>)> =
+        DataUse::ALL.into_iter().map(|u| (Choice::new(u.as_str(), u.label()), RwSignal::new(false))).collect();
+    let affected_estimate = RwSignal::new(String::new());
+    let jurisdictions = RwSignal::new(String::new());
+    Effect::new({
+        let (accessed_boxes, use_boxes) = (accessed_boxes.clone(), use_boxes.clone());
+        move || {
+            saved.with(|saved| {
+                our_failure.set(answer_value(saved.our_failure).to_owned());
+                failure_detail.set(saved.failure_detail.clone().unwrap_or_default());
+                show_categories(&accessed_boxes, accessed_other, &saved.data_accessed);
+                records_estimate.set(count_text(saved.records_estimate));
+                for (choice, checked) in &use_boxes {
+                    checked.set(saved.data_use.iter().any(|u| u.as_str() == choice.value));
+                }
+                affected_estimate.set(count_text(saved.affected_estimate));
+                let codes: Vec<&str> = saved.jurisdictions.iter().map(|j| j.as_str()).collect();
+                jurisdictions.set(codes.join(", "));
+            })
+        }
+    });
+    let errors = FormErrors::with_summary_id("investigation-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = {
+        let (accessed_boxes, use_boxes) = (accessed_boxes.clone(), use_boxes.clone());
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            let our_failure_value = our_failure.get_untracked();
+            let form = InvestigationForm {
+                our_failure: ANSWERS.into_iter().find(|a| answer_value(*a) == our_failure_value).unwrap_or_default(),
+                failure_detail: failure_detail.get_untracked(),
+                data_accessed: chosen_categories(&accessed_boxes, &accessed_other.get_untracked()),
+                records_estimate: records_estimate.get_untracked(),
+                data_use: DataUse::ALL
+                    .into_iter()
+                    .filter(|u| use_boxes.iter().any(|(c, checked)| c.value == u.as_str() && checked.get_untracked()))
+                    .collect(),
+                affected_estimate: affected_estimate.get_untracked(),
+                jurisdictions: split_list(&jurisdictions.get_untracked()),
+            };
+            // The same rules as the server, so mistakes show without a round trip.
+            if let Err(problems) = form.parse() {
+                return errors.show_fields(problems.0);
+            }
+            ws.run(IncidentCommand::RecordInvestigation { form }, Errors::Form(errors), busy, || {});
+        }
+    };
+
+    let answers = vec![Choice::new("yes", "Yes"), Choice::new("no", "No"), Choice::new("unknown", "Not known yet")];
+    view! {
+        <section id="investigation" aria-labelledby="investigation-heading">
+            <h2 id="investigation-heading">"Investigation"</h2>
+            <ErrorSummary errors targets=TARGETS heading=3 />
+            <form novalidate on:submit=on_submit>
+                <RadioGroup
+                    name="our_failure"
+                    legend="Was it a failure of our technology or processes?"
+                    choices=answers
+                    value=our_failure
+                    error=errors.for_field("our_failure")
+                />
+                <TextArea
+                    id="failure_detail"
+                    label="What failed"
+                    hint="Needed when it was our failure: which technology or process."
+                    value=failure_detail
+                    error=errors.for_field("failure_detail")
+                    rows=4
+                />
+                <CheckboxGroup
+                    name="data_accessed"
+                    legend="Which data was accessed?"
+                    hint="Choose all that apply."
+                    choices=accessed_boxes
+                    error=errors.for_field("data_accessed")
+                >
+                    <TextField
+                        id="data_accessed_other"
+                        label="Other data accessed (optional)"
+                        hint="Separate kinds with commas."
+                        value=accessed_other
+                        error=Signal::derive(|| None)
+                    />
+                </CheckboxGroup>
+                <TextField
+                    id="records_estimate"
+                    label="How many records? (optional)"
+                    hint="A whole number, such as 1200. An estimate is fine."
+                    value=records_estimate
+                    error=errors.for_field("records_estimate")
+                />
+                <CheckboxGroup
+                    name="data_use"
+                    legend="What was done with the data?"
+                    hint="Choose all that apply."
+                    choices=use_boxes
+                    error=errors.for_field("data_use")
+                />
+                <TextField
+                    id="affected_estimate"
+                    label="How many people are affected? (optional)"
+                    hint="A whole number. An estimate is fine."
+                    value=affected_estimate
+                    error=errors.for_field("affected_estimate")
+                />
+                <TextField
+                    id="jurisdictions"
+                    label="Where do the affected people live? (optional)"
+                    hint="Country or region codes separated by commas, for example DE, FR, US-CA. \
+                          They decide which regulators to notify."
+                    value=jurisdictions
+                    error=errors.for_field("jurisdictions")
+                />
+                <button type="submit" id="save-investigation" class="button" disabled=move || busy.get()>
+                    "Save investigation"
+                </button>
+            </form>
+        </section>
+    }
+}

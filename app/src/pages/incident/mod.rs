@@ -1,0 +1,124 @@
+//! One incident, worked on from a single page: each part of the response is a section with its
+//! own small forms, and every change goes through the incident's command endpoint.
+
+mod accounts;
+mod classification;
+mod containment;
+mod export;
+mod header;
+mod inputs;
+mod investigation;
+mod notes;
+mod phase;
+mod review;
+mod roles;
+mod tasks;
+mod timeline;
+mod workspace;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::api::IncidentDetail;
+
+use crate::components::{LoadError, Loading};
+use crate::{api, dom};
+use workspace::{NOTICE_ID, Workspace};
+
+/// The sections, in page order, for the contents list.
+const SECTIONS: &[(&str, &str)] = &[
+    ("linked-reports", "Linked reports"),
+    ("phase", "Phase"),
+    ("classification", "Classification"),
+    ("roles", "Roles"),
+    ("tasks", "Tasks"),
+    ("investigation", "Investigation"),
+    ("affected-accounts-section", "Affected accounts"),
+    ("containment", "Containment log"),
+    ("notes", "Add a note"),
+    ("review", "Post-incident review"),
+    ("timeline-section", "Timeline"),
+    ("export", "Export and audit"),
+];
+
+/// Refusals and conflicts from any section, in one place at the top.
+#[component]
+fn CommandNotice() -> impl IntoView {
+    let ws = workspace::use_workspace();
+    view! {
+        <div id=NOTICE_ID role="alert" tabindex="-1">
+            {move || {
+                ws.notice.get().map(|message| {
+                    view! {
+                        <div class="notice notice--error">
+                            <p>
+                                <strong>"That change was not made"</strong>
+                            </p>
+                            <p>{message}</p>
+                        </div>
+                    }
+                })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Contents() -> impl IntoView {
+    let links =
+        SECTIONS.iter().map(|(id, label)| view! { <li><a href=format!("#{id}")>{*label}</a></li> }).collect_view();
+    view! {
+        <nav class="contents" aria-label="Sections of this incident">
+            <ul>{links}</ul>
+        </nav>
+    }
+}
+
+#[component]
+fn IncidentWorkspace(incident: IncidentDetail) -> impl IntoView {
+    let ws = Workspace::new(incident);
+    provide_context(ws);
+    Effect::new(move || dom::set_title(&ws.detail.with(|d| format!("{} · {}", d.record.title, ws.reference))));
+    // The version the page shows; browser tests wait on it to know a change has landed.
+    let version = move || ws.detail.with(|d| d.version.to_string());
+    view! {
+        <div id="incident" data-version=version>
+            <CommandNotice />
+            <header::IncidentHeader />
+            <Contents />
+            <header::LinkedReports />
+            <phase::PhaseSection />
+            <classification::ClassificationSection />
+            <roles::RolesSection />
+            <tasks::TasksSection />
+            <investigation::InvestigationSection />
+            <accounts::AffectedAccountsSection />
+            <containment::ContainmentSection />
+            <notes::NotesSection />
+            <review::ReviewSection />
+            <timeline::TimelineSection />
+            <export::ExportSection />
+        </div>
+    }
+}
+
+#[component]
+pub fn IncidentDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let reference = Memo::new(move |_| params.read().get("reference").unwrap_or_default());
+    Effect::new(move || dom::set_title(&format!("Incident {}", reference.get())));
+    let incident = LocalResource::new(move || {
+        let reference = reference.get();
+        async move { api::incident(&reference).await }
+    });
+    view! {
+        <p class="breadcrumb"><a href="/dashboard/incidents">"All incidents"</a></p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match incident.await {
+                    Ok(incident) => view! { <IncidentWorkspace incident /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,49 @@
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::validation::FieldError;
+use shared::workflow::record::IncidentCommand;
+
+use super::workspace::{Errors, use_workspace};
+use crate::components::{ErrorSummary, FormErrors, TextArea};
+
+const TARGETS: &[(&str, &str)] = &[("markdown", "note_markdown")];
+
+/// A free-text note for the timeline, in Markdown.
+#[component]
+pub fn NotesSection() -> impl IntoView {
+    let ws = use_workspace();
+    let markdown = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("note-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if markdown.get_untracked().trim().is_empty() {
+            let problem = FieldError { field: "markdown".into(), message: "Enter the note".into() };
+            return errors.show_fields(vec![problem]);
+        }
+        let command = IncidentCommand::AddNote { markdown: markdown.get_untracked() };
+        ws.run(command, Errors::Form(errors), busy, move || markdown.set(String::new()));
+    };
+
+    view! {
+        <section id="notes" aria-labelledby="notes-heading">
+            <h2 id="notes-heading">"Add a note"</h2>
+            <ErrorSummary errors targets=TARGETS heading=3 />
+            <form novalidate on:submit=on_submit>
+                <TextArea
+                    id="note_markdown"
+                    label="Note"
+                    hint="Markdown: **bold**, *italic*, lists, links and `code`; HTML is shown as text. \
+                          Notes appear on the timeline and cannot be edited."
+                    value=markdown
+                    error=errors.for_field("markdown")
+                    rows=5
+                />
+                <button type="submit" id="add-note" class="button" disabled=move || busy.get()>
+                    "Add note"
+                </button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,174 @@
+//! Who does what: current holders of each role, every hand-over kept with its time.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::validation::FieldError;
+use shared::workflow::record::IncidentCommand;
+use shared::workflow::roles::Role;
+
+use super::inputs::{Choice, SelectField};
+use super::workspace::{Errors, use_workspace};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, TextField};
+
+const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
+
+#[component]
+fn CurrentHolders() -> impl IntoView {
+    let ws = use_workspace();
+    let roles = ws.select(|r| r.roles.clone());
+    let busy = RwSignal::new(false);
+    let end = move |role: Role, person: String| {
+        ws.run(IncidentCommand::EndRole { role, person }, Errors::Notice, busy, || {});
+    };
+    let rows = move || {
+        let roles = roles.get();
+        Role::ALL
+            .into_iter()
+            .map(|role| {
+                let holders = roles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.role == role && a.is_current())
+                    .map(|(index, assignment)| {
+                        let person = assignment.person.clone();
+                        let id = format!("end-role-{}-{index}", role.as_str());
+                        view! {
+                            <li>
+                                <span class="holder">{person.clone()}</span>
+                                " "
+                                <button
+                                    type="button"
+                                    id=id
+                                    class="button button--secondary button--small"
+                                    disabled=move || busy.get()
+                                    on:click={
+                                        let person = person.clone();
+                                        move |_| end(role, person.clone())
+                                    }
+                                >
+                                    "End"
+                                    <span class="visually-hidden">
+                                        {format!(" {person}'s role as {}", role.label().to_lowercase())}
+                                    </span>
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                let holders = if holders.is_empty() {
+                    view! { <span class="muted">"Nobody"</span> }.into_any()
+                } else {
+                    view! { <ul class="holders">{holders}</ul> }.into_any()
+                };
+                view! {
+                    <dt>{role.label()}</dt>
+                    <dd id=format!("role-{}", role.as_str())>{holders}</dd>
+                }
+            })
+            .collect_view()
+    };
+    view! { <dl class="details">{rows}</dl> }
+}
+
+#[component]
+fn RoleHistory() -> impl IntoView {
+    let ws = use_workspace();
+    let roles = ws.select(|r| r.roles.clone());
+    let rows = move || {
+        roles
+            .get()
+            .into_iter()
+            .map(|a| {
+                let ended = match a.ended_at {
+                    Some(at) => view! { <LocalTime at /> }.into_any(),
+                    None => view! { <span class="muted">"Current"</span> }.into_any(),
+                };
+                view! {
+                    <tr>
+                        <td>{a.role.label()}</td>
+                        <td>{a.person}</td>
+                        <td><LocalTime at=a.assigned_at /></td>
+                        <td>{a.assigned_by}</td>
+                        <td>{ended}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <Show
+            when=move || roles.with(|r| !r.is_empty())
+            fallback=|| view! { <p class="empty">"Nobody has been assigned yet."</p> }
+        >
+            <div class="table-wrap">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Person"</th>
+                            <th scope="col">"Assigned"</th>
+                            <th scope="col">"By"</th>
+                            <th scope="col">"Ended"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn AssignRole() -> impl IntoView {
+    let ws = use_workspace();
+    let role = RwSignal::new(Role::ResponseLead.as_str().to_owned());
+    let person = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("role-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(chosen) = Role::parse(&role.get_untracked()) else {
+            return errors.show_fields(vec![FieldError { field: "role".into(), message: "Choose a role".into() }]);
+        };
+        if person.get_untracked().trim().is_empty() {
+            let message = "Enter the person's name or email address".into();
+            return errors.show_fields(vec![FieldError { field: "person".into(), message }]);
+        }
+        let command = IncidentCommand::AssignRole { role: chosen, person: person.get_untracked() };
+        ws.run(command, Errors::Form(errors), busy, move || person.set(String::new()));
+    };
+
+    let choices = Role::ALL.into_iter().map(|r| Choice::new(r.as_str(), r.label())).collect();
+    view! {
+        <h3>"Assign a role"</h3>
+        <p class="hint">"Assigning a role that has one holder hands it over; team members can be many."</p>
+        <ErrorSummary errors targets=TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <SelectField id="role" label="Role" choices value=role error=errors.for_field("role") />
+            <TextField
+                id="person"
+                label="Person"
+                hint="A name or an email address."
+                value=person
+                error=errors.for_field("person")
+            />
+            <button type="submit" id="assign-role" class="button" disabled=move || busy.get()>
+                "Assign role"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+pub fn RolesSection() -> impl IntoView {
+    view! {
+        <section id="roles" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"Roles"</h2>
+            <CurrentHolders />
+            <AssignRole />
+            <h3>"History"</h3>
+            <RoleHistory />
+        </section>
+    }
+}

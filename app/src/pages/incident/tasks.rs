@@ -1,0 +1,221 @@
+//! The checklist: tasks per phase, from the playbook or added by hand, each with a status.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::validation::FieldError;
+use shared::workflow::phase::Phase;
+use shared::workflow::record::IncidentCommand;
+use shared::workflow::tasks::{Task, TaskStatus};
+
+use super::inputs::{Choice, SelectField};
+use super::workspace::{Errors, use_workspace};
+use crate::clock;
+use crate::components::{ErrorSummary, FormErrors, LocalTime, TextField};
+
+const TARGETS: &[(&str, &str)] =
+    &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
+const STATUSES: [TaskStatus; 3] = [TaskStatus::Open, TaskStatus::Done, TaskStatus::Skipped];
+
+fn status_value(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Open => "open",
+        TaskStatus::Done => "done",
+        TaskStatus::Skipped => "skipped",
+    }
+}
+
+fn parse_status(value: &str) -> Option<TaskStatus> {
+    STATUSES.into_iter().find(|s| status_value(*s) == value)
+}
+
+/// Phases that can have tasks: all but closed.
+fn task_phases() -> impl Iterator<Item = Phase> {
+    Phase::ALL.into_iter().filter(|p| *p != Phase::Closed)
+}
+
+#[component]
+fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
+    let ws = use_workspace();
+    let Task { id, title, note, owner, due_at, status, .. } = task;
+    let select_id = format!("task-status-{id}");
+    let on_status = {
+        let owner = owner.clone();
+        move |ev| {
+            let Some(status) = parse_status(&event_target_value(&ev)) else { return };
+            let owner = owner.clone().unwrap_or_default();
+            ws.run(IncidentCommand::UpdateTask { task_id: id, status, owner, due_at }, Errors::Notice, busy, || {});
+        }
+    };
+    let remove = move |_| ws.run(IncidentCommand::RemoveTask { task_id: id }, Errors::Notice, busy, || {});
+    let options = STATUSES
+        .into_iter()
+        .map(|option| view! { <option value=status_value(option) selected=option == status>{option.label()}</option> })
+        .collect_view();
+    let due = match due_at {
+        Some(at) => view! { <LocalTime at /> }.into_any(),
+        None => view! { <span class="muted">"None"</span> }.into_any(),
+    };
+    view! {
+        <tr class=format!("task task--{}", status_value(status))>
+            <td>{title.clone()}</td>
+            <td class="text-block small">{note.unwrap_or_default()}</td>
+            <td>{owner.unwrap_or_else(|| "Nobody yet".to_owned())}</td>
+            <td>{due}</td>
+            <td>
+                <label class="visually-hidden" for=select_id.clone()>{format!("Status of {title}")}</label>
+                <select id=select_id class="compact" disabled=move || busy.get() on:change=on_status>
+                    {options}
+                </select>
+            </td>
+            <td>
+                <button
+                    type="button"
+                    id=format!("remove-task-{id}")
+                    class="button button--secondary button--small"
+                    disabled=move || busy.get()
+                    on:click=remove
+                >
+                    "Remove"
+                    <span class="visually-hidden">{format!(" task {title}")}</span>
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn TaskTables() -> impl IntoView {
+    let ws = use_workspace();
+    let tasks = ws.select(|r| r.tasks.clone());
+    let busy = RwSignal::new(false);
+    move || {
+        let tasks = tasks.get();
+        if tasks.is_empty() {
+            return view! {
+                <p class="empty">"No tasks yet. Classifying the incident adds the playbook's tasks."</p>
+            }
+            .into_any();
+        }
+        task_phases()
+            .filter_map(|phase| {
+                let rows: Vec<Task> = tasks.iter().filter(|t| t.phase == phase).cloned().collect();
+                (!rows.is_empty()).then(|| {
+                    let heading_id = format!("tasks-{}", phase.as_str());
+                    let rows = rows.into_iter().map(|task| view! { <TaskRow task busy /> }).collect_view();
+                    view! {
+                        <h3 id=heading_id.clone()>{phase.label()}</h3>
+                        <div class="table-wrap">
+                            <table aria-labelledby=heading_id>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Task"</th>
+                                        <th scope="col">"Note"</th>
+                                        <th scope="col">"Owner"</th>
+                                        <th scope="col">"Due"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    }
+                })
+            })
+            .collect_view()
+            .into_any()
+    }
+}
+
+#[component]
+fn AddTask() -> impl IntoView {
+    let ws = use_workspace();
+    let current_phase = ws.select(|r| r.phase);
+    let phase = RwSignal::new(String::new());
+    // New tasks go to the current phase unless someone chooses another.
+    Effect::new(move || {
+        let current = current_phase.get();
+        let current = if current == Phase::Closed { Phase::LessonsLearned } else { current };
+        phase.set(current.as_str().to_owned());
+    });
+    let title = RwSignal::new(String::new());
+    let owner = RwSignal::new(String::new());
+    let due = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("task-errors");
+    let busy = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let mut problems = Vec::new();
+        let chosen_phase = Phase::parse(&phase.get_untracked());
+        if chosen_phase.is_none() {
+            problems.push(FieldError { field: "phase".into(), message: "Choose a phase".into() });
+        }
+        if title.get_untracked().trim().is_empty() {
+            problems.push(FieldError { field: "title".into(), message: "Enter what needs doing".into() });
+        }
+        let due_at = clock::local_input_to_utc(&due.get_untracked()).unwrap_or_else(|()| {
+            problems.push(FieldError {
+                field: "due_at".into(),
+                message: "Enter a date and time, or leave it empty".into(),
+            });
+            None
+        });
+        let Some(chosen_phase) = chosen_phase.filter(|_| problems.is_empty()) else {
+            return errors.show_fields(problems);
+        };
+        let command = IncidentCommand::AddTask {
+            phase: chosen_phase,
+            title: title.get_untracked(),
+            owner: owner.get_untracked(),
+            due_at,
+        };
+        ws.run(command, Errors::Form(errors), busy, move || {
+            title.set(String::new());
+            owner.set(String::new());
+            due.set(String::new());
+        });
+    };
+
+    let phases = task_phases().map(|p| Choice::new(p.as_str(), p.label())).collect();
+    view! {
+        <h3>"Add a task"</h3>
+        <ErrorSummary errors targets=TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <SelectField id="task_phase" label="Phase" choices=phases value=phase error=errors.for_field("phase") />
+            <TextField id="task_title" label="Task" value=title error=errors.for_field("title") />
+            <TextField
+                id="task_owner"
+                label="Owner (optional)"
+                hint="A name or an email address."
+                value=owner
+                error=errors.for_field("owner")
+            />
+            <TextField
+                id="task_due"
+                label="Due (optional)"
+                hint="In your local time."
+                value=due
+                error=errors.for_field("due_at")
+                input_type="datetime-local"
+            />
+            <button type="submit" id="add-task" class="button" disabled=move || busy.get()>
+                "Add task"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+pub fn TasksSection() -> impl IntoView {
+    view! {
+        <section id="tasks" aria-labelledby="tasks-heading">
+            <h2 id="tasks-heading">"Tasks"</h2>
+            <p class="hint">
+                "Moving to the next phase with tasks still open needs a written reason, so finish or skip them first."
+            </p>
+            <TaskTables />
+            <AddTask />
+        </section>
+    }
+}

@@ -1,0 +1,368 @@
+//! The response team's work on incidents: triage, declaring, commands on the record, the timeline
+//! and the audit trail. Every change goes through [`Services::change_incident`]: decide against the
+//! record read, seal the events into the audit chain, and commit both atomically.
+
+use chrono::{DateTime, Datelike, Utc};
+use shared::api::{
+    AffectedAccountsImport, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest, IncidentDetail,
+    LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
+};
+use shared::incident::IncidentTitle;
+use shared::reference::{Reference, ReferenceKind};
+use shared::report::{ReportStatus, headline, parse_observed_at};
+use shared::validation::{ValidationErrors, multi_line};
+use shared::workflow::audit::{AuditBody, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
+use shared::workflow::investigation::parse_affected_accounts_csv;
+use shared::workflow::phase::{REASON_MAX, REASON_MIN};
+use shared::workflow::record::{
+    Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
+};
+
+use super::markdown::render_note;
+use super::{ServiceError, Services};
+use crate::ports::{AlertKeyWrite, IncidentCommit, PageRequest, ReportDismissal};
+
+/// Who made a change: the name the dashboard sends until sign-in exists.
+pub type Actor = String;
+
+impl From<WorkflowError> for ServiceError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Invalid(errors) => ServiceError::Validation(errors),
+            WorkflowError::Refused(message) => ServiceError::Refused(message),
+        }
+    }
+}
+
+/// What a change to an incident needs besides its events.
+#[derive(Default)]
+pub(super) struct Effects {
+    pub link_report: Option<Reference>,
+    pub alert_key: Option<AlertKeyWrite>,
+}
+
+pub const TIMELINE_PAGE_MAX: u32 = 200;
+
+impl Services {
+    fn context<'a>(&'a self, actor: &'a str) -> Context<'a> {
+        Context { now: self.clock.now(), actor, playbook: &self.playbook }
+    }
+
+    /// Opens a new incident from its first events and commits it with its audit chain.
+    pub(super) async fn create_incident(
+        &self,
+        opened: IncidentEvent,
+        then: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
+        actor: &str,
+        effects: Effects,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let ctx = self.context(actor);
+        let reference = self.store.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
+        let mut record = IncidentRecord::open(reference, &opened, ctx.now, actor)
+            .ok_or_else(|| anyhow::anyhow!("an incident must open with an Opened event"))?;
+        let mut events = vec![opened];
+        for event in then(&record, &ctx)? {
+            record.apply(&event, ctx.now, actor);
+            events.push(event);
+        }
+        self.commit(record, None, events, ctx.now, actor, effects).await
+    }
+
+    /// Applies `change` to the incident as it is now; `expected_version` guards against changes
+    /// made meanwhile by someone else.
+    pub(super) async fn change_incident(
+        &self,
+        reference: Reference,
+        expected_version: Option<u64>,
+        actor: &str,
+        change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
+        effects: Effects,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let (mut record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+        if expected_version.is_some_and(|v| v != head.seq) {
+            return Err(ServiceError::Conflict(format!(
+                "{reference} was changed by someone else meanwhile; reload it and try again"
+            )));
+        }
+        let ctx = self.context(actor);
+        let events = change(&record, &ctx)?;
+        for event in &events {
+            record.apply(event, ctx.now, actor);
+        }
+        self.commit(record, Some(head), events, ctx.now, actor, effects).await
+    }
+
+    async fn commit(
+        &self,
+        record: IncidentRecord,
+        previous: Option<ChainHead>,
+        events: Vec<IncidentEvent>,
+        at: DateTime<Utc>,
+        actor: &str,
+        effects: Effects,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let start = previous.clone().unwrap_or_else(ChainHead::genesis);
+        let (entries, head) = seal(&start, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
+        let reference = record.reference;
+        self.store
+            .commit_incident(IncidentCommit {
+                record,
+                previous,
+                entries,
+                head,
+                link_report: effects.link_report,
+                alert_key: effects.alert_key,
+            })
+            .await?;
+        self.incident(reference).await
+    }
+
+    pub async fn incident(&self, reference: Reference) -> Result<IncidentDetail, ServiceError> {
+        let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+        let reports = self.store.incident_reports(reference).await?;
+        let detected_at = shared::incident::detected_at(
+            record.detected_at.unwrap_or(record.opened_at),
+            reports.iter().map(|r| r.received_at),
+        );
+        let moves = record.moves();
+        Ok(IncidentDetail { record, version: head.seq, detected_at, reports, moves })
+    }
+
+    /// A report waiting for triage, or a conflict that says what became of it.
+    async fn untriaged_report(&self, report: Reference) -> Result<ReportDetail, ServiceError> {
+        let detail = self.report(report).await?;
+        match (detail.status, detail.incident) {
+            (ReportStatus::Received, None) => Ok(detail),
+            (_, Some(incident)) => Err(ServiceError::Conflict(format!("{report} is already linked to {incident}"))),
+            _ => Err(ServiceError::Conflict(format!("{report} was dismissed"))),
+        }
+    }
+
+    pub async fn open_incident(
+        &self,
+        report: Reference,
+        form: OpenIncidentForm,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let detail = self.untriaged_report(report).await?;
+        let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
+        let opened = opening(&title, Origin::Report { report }, None)?;
+        let effects = Effects { link_report: Some(report), ..Effects::default() };
+        let incident = self
+            .create_incident(opened, |_, _| Ok(vec![IncidentEvent::ReportLinked { report }]), actor, effects)
+            .await?;
+        tracing::info!(%report, incident = %incident.record.reference, "incident opened from report");
+        Ok(incident)
+    }
+
+    pub async fn link_report(
+        &self,
+        report: Reference,
+        form: LinkReportForm,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let incident: Reference = form
+            .incident
+            .trim()
+            .parse()
+            .ok()
+            .filter(|r: &Reference| r.kind == ReferenceKind::Incident)
+            .ok_or_else(|| field_error("incident", "Enter an incident reference such as INC-2026-000001"))?;
+        self.untriaged_report(report).await?;
+        let effects = Effects { link_report: Some(report), ..Effects::default() };
+        self.change_incident(incident, None, actor, |_, _| Ok(vec![IncidentEvent::ReportLinked { report }]), effects)
+            .await
+            .map_err(|error| match error {
+                ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),
+                other => other,
+            })
+    }
+
+    pub async fn dismiss_report(
+        &self,
+        report: Reference,
+        form: DismissReportForm,
+        actor: &str,
+    ) -> Result<ReportDetail, ServiceError> {
+        let reason = multi_line(&form.reason, "Reason", REASON_MIN, REASON_MAX)
+            .map_err(|message| field_error("reason", message))?;
+        self.untriaged_report(report).await?;
+        let previous = self.store.audit_head(report).await?;
+        let start = previous.clone().unwrap_or_else(ChainHead::genesis);
+        let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.clone() });
+        let (entries, head) = seal(&start, report, self.clock.now(), actor, [event]);
+        self.store.commit_dismissal(ReportDismissal { report, reason, previous, entries, head }).await?;
+        self.report(report).await
+    }
+
+    pub async fn declare_incident(
+        &self,
+        form: DeclareIncidentForm,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let now = self.clock.now();
+        let mut errors = ValidationErrors::default();
+        let title = errors.collect("title", IncidentTitle::parse(&form.title));
+        let detected_at = if form.detected_at.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.collect("detected_at", parse_observed_at(&form.detected_at, now).map(Some))
+        };
+        let summary = if form.summary.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.collect("summary", multi_line(&form.summary, "Summary", 1, NOTE_MAX).map(Some))
+        };
+        let (Some(title), Some(detected_at), Some(summary)) = (title, detected_at, summary) else {
+            return Err(errors.into());
+        };
+        let opened = IncidentEvent::Opened { title: title.into_inner(), origin: Origin::Declared, detected_at };
+        let then = |_: &IncidentRecord, _: &Context<'_>| {
+            Ok(summary.into_iter().map(|markdown| IncidentEvent::NoteAdded { markdown }).collect())
+        };
+        self.create_incident(opened, then, actor, Effects::default()).await
+    }
+
+    pub async fn command(
+        &self,
+        incident: Reference,
+        request: IncidentCommandRequest,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let command = request.command;
+        self.change_incident(
+            incident,
+            Some(request.expected_version),
+            actor,
+            |record, ctx| decide(record, command, ctx),
+            Effects::default(),
+        )
+        .await
+    }
+
+    /// Replaces the affected-account list from CSV; every bad line is reported and nothing changes.
+    pub async fn import_affected_accounts(
+        &self,
+        incident: Reference,
+        import: AffectedAccountsImport,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let accounts = parse_affected_accounts_csv(&import.csv).map_err(|lines| {
+            let mut errors = ValidationErrors::default();
+            for line in lines {
+                errors.push("csv", format!("Line {}: {}", line.line, line.message));
+            }
+            errors
+        })?;
+        self.change_incident(
+            incident,
+            Some(import.expected_version),
+            actor,
+            |record, _| {
+                if record.phase == shared::workflow::phase::Phase::Closed {
+                    return Err(WorkflowError::Refused("The incident is closed; only notes can be added".to_owned()));
+                }
+                Ok(vec![IncidentEvent::AffectedAccountsImported { accounts }])
+            },
+            Effects::default(),
+        )
+        .await
+    }
+
+    /// The incident's audit trail as a timeline, oldest first, `after_seq` exclusive.
+    pub async fn timeline(
+        &self,
+        subject: Reference,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Page<TimelineEntry>, ServiceError> {
+        if self.store.audit_head(subject).await?.is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        let limit = limit.clamp(1, TIMELINE_PAGE_MAX);
+        let mut entries = self.store.audit_entries(subject, after_seq, limit + 1).await?;
+        let next_cursor = (entries.len() > limit as usize).then(|| {
+            entries.truncate(limit as usize);
+            entries.last().map(|e| e.seq.to_string()).unwrap_or_default()
+        });
+        let items = entries
+            .into_iter()
+            .map(|entry| {
+                let body: AuditBody = serde_json::from_str(&entry.body)
+                    .map_err(|e| anyhow::anyhow!("audit entry {} of {subject} is unreadable: {e}", entry.seq))?;
+                Ok(timeline_entry(body, entry.hash))
+            })
+            .collect::<Result<_, ServiceError>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Checks a subject's whole audit chain against its head.
+    pub async fn verify_audit(&self, subject: Reference) -> Result<Verification, ServiceError> {
+        let head = self.store.audit_head(subject).await?;
+        let mut entries = Vec::new();
+        loop {
+            let after = entries.last().map_or(0, |e: &shared::workflow::audit::AuditEntry| e.seq);
+            let page = self.store.audit_entries(subject, after, 1_000).await?;
+            let done = page.len() < 1_000;
+            entries.extend(page);
+            if done {
+                break;
+            }
+        }
+        if head.is_none() && entries.is_empty() && !self.subject_exists(subject).await? {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(verify(subject, &entries, head.as_ref()))
+    }
+
+    /// Every incident's chain, and every dismissed report's (the only reports with one).
+    pub async fn verify_all_audit_chains(&self) -> Result<Vec<Verification>, ServiceError> {
+        let mut results = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            for incident in page.items {
+                results.push(self.verify_audit(incident.reference).await?);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut cursor = None;
+        loop {
+            let dismissed = Some(ReportStatus::Dismissed);
+            let page = self.store.list_reports(dismissed, PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            for report in page.items {
+                results.push(self.verify_audit(report.reference).await?);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(results)
+    }
+
+    async fn subject_exists(&self, subject: Reference) -> Result<bool, ServiceError> {
+        Ok(match subject.kind {
+            ReferenceKind::Incident => self.store.incident(subject).await?.is_some(),
+            ReferenceKind::Report => self.store.report(subject).await?.is_some(),
+        })
+    }
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> ServiceError {
+    let mut errors = ValidationErrors::default();
+    errors.push(field, message);
+    ServiceError::Validation(errors)
+}
+
+fn timeline_entry(body: AuditBody, hash: String) -> TimelineEntry {
+    let (summary, note_html) = match &body.event {
+        AuditEvent::Incident(IncidentEvent::NoteAdded { markdown }) => ("Note".to_owned(), Some(render_note(markdown))),
+        AuditEvent::Incident(event) => (describe(event), None),
+        AuditEvent::Report(ReportEvent::Dismissed { reason }) => (format!("Report dismissed: {reason}"), None),
+    };
+    TimelineEntry { seq: body.seq, at: body.at, actor: body.actor, summary, note_html, hash }
+}

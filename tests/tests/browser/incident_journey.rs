@@ -1,0 +1,287 @@
+//! One incident from report to closure, worked through the dashboard as the team would: triage,
+//! classification, roles, every phase with its checklist, containment, notes, affected accounts,
+//! the review, and finally the audit check and the export.
+
+use std::time::Instant;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use tocsin_tests::browser::Browser;
+
+use super::{WAIT, app_with_ui, fill, screenshot, text_of};
+
+const RESPONDER: &str = "Ada Responder";
+const OVERRIDE_REASON: &str = "The containment tasks are handled by the on-call team outside Tocsin";
+
+async fn element(c: &Client, id: &str) -> Element {
+    c.wait().at_most(WAIT).for_element(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"))
+}
+
+async fn click(c: &Client, id: &str) {
+    element(c, id).await.click().await.unwrap_or_else(|e| panic!("clicking #{id}: {e}"));
+}
+
+async fn choose(c: &Client, select_id: &str, value: &str) {
+    element(c, select_id).await.select_by_value(value).await.unwrap_or_else(|e| panic!("#{select_id} = {value}: {e}"));
+}
+
+/// Sets a field the way typing would end (for date inputs, whose typed format depends on the locale).
+async fn set_value(c: &Client, id: &str, value: &str) {
+    element(c, id).await;
+    let script = "const el = document.getElementById(arguments[0]); el.value = arguments[1]; \
+                  el.dispatchEvent(new Event('input', { bubbles: true })); \
+                  el.dispatchEvent(new Event('change', { bubbles: true }));";
+    c.execute(script, vec![json!(id), json!(value)]).await.unwrap();
+}
+
+/// Waits until `ready` holds, checking every 100 ms; panics with `what` after `WAIT`.
+async fn wait_until<F, Fut>(what: &str, mut ready: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !ready().await {
+        assert!(start.elapsed() < WAIT, "timed out waiting until {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of an element if it is there now, without waiting.
+async fn text_now(c: &Client, css: &str) -> Option<String> {
+    match c.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.ok(),
+        Err(_) => None,
+    }
+}
+
+async fn wait_for_text(c: &Client, css: &str, expected: &str) -> String {
+    let mut last = String::new();
+    let start = Instant::now();
+    loop {
+        if let Some(text) = text_now(c, css).await {
+            if text.contains(expected) {
+                return text;
+            }
+            last = text;
+        }
+        assert!(start.elapsed() < WAIT, "{css} never said {expected:?}; it said {last:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The incident version the page shows; it moves on with every change the server accepts.
+async fn version(c: &Client) -> String {
+    element(c, "incident").await.attr("data-version").await.unwrap().expect("the incident has a data-version")
+}
+
+/// Waits for a command sent from the page to land, and says what the page shows if it does not.
+async fn changed(c: &Client, before: &str) {
+    let start = Instant::now();
+    loop {
+        if version(c).await != before {
+            return;
+        }
+        if start.elapsed() > WAIT {
+            let notice = text_now(c, "#command-error").await.unwrap_or_default();
+            let summaries = match c.find_all(Locator::Css(".error-summary")).await {
+                Ok(found) => {
+                    let mut texts = Vec::new();
+                    for summary in found {
+                        texts.push(summary.text().await.unwrap_or_default());
+                    }
+                    texts.join(" | ")
+                }
+                Err(_) => String::new(),
+            };
+            panic!("the change was not made (version still {before}); notice: {notice:?}; errors: {summaries:?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks a button that sends a command, and waits until the incident has changed.
+async fn command(c: &Client, button: &str) {
+    let before = version(c).await;
+    click(c, button).await;
+    changed(c, &before).await;
+}
+
+/// Marks every open task done through its status select, one change at a time.
+async fn finish_open_tasks(c: &Client) {
+    let find_open = "const open = Array.from(document.querySelectorAll(\"select[id^='task-status-']\")) \
+                     .find(select => select.value === 'open'); return open ? open.id : null;";
+    loop {
+        let open = c.execute(find_open, vec![]).await.unwrap();
+        let Some(id) = open.as_str() else { return };
+        let before = version(c).await;
+        choose(c, id, "done").await;
+        changed(c, &before).await;
+    }
+}
+
+async fn phase(c: &Client) -> String {
+    text_of(c, "#incident-phase").await
+}
+
+/// Moves to the next phase, with the reason box filled when the page asks for one.
+async fn move_to(c: &Client, to: &str, label: &str, reason: Option<&str>) {
+    if let Some(reason) = reason {
+        let field = element(c, "phase_reason").await;
+        field.clear().await.unwrap();
+        field.send_keys(reason).await.unwrap();
+    }
+    command(c, &format!("move-{to}")).await;
+    wait_for_text(c, "#incident-phase", label).await;
+}
+
+/// Clicks "Load more" until the whole timeline is on the page.
+async fn whole_timeline(c: &Client) -> String {
+    while let Ok(more) = c.find(Locator::Id("timeline-more")).await {
+        let count = c.find_all(Locator::Css("#timeline li.timeline-entry")).await.unwrap().len();
+        more.click().await.unwrap();
+        wait_until("more timeline entries load", move || async move {
+            c.find_all(Locator::Css("#timeline li.timeline-entry")).await.map(|e| e.len() > count).unwrap_or(false)
+        })
+        .await;
+    }
+    text_of(c, "#timeline").await
+}
+
+async fn timeline_says(c: &Client, expected: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let text = whole_timeline(c).await;
+        if text.contains(expected) {
+            return text;
+        }
+        assert!(start.elapsed() < WAIT, "the timeline never said {expected:?}: {text}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_team_works_an_incident_from_report_to_closure() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+
+    // A customer reports a takeover of their account.
+    c.goto(&app.url("/report")).await.unwrap();
+    click(c, "reporter_kind-customer").await;
+    fill(c, "name", "Grace Hopper").await;
+    fill(c, "email", "grace@example.com").await;
+    fill(c, "description", "Someone changed the email address on my account and I can no longer sign in.").await;
+    click(c, "submit-report").await;
+    let report = text_of(c, "#report-reference").await;
+
+    // The responder says who they are, then opens an incident from the report.
+    c.goto(&app.url(&format!("/dashboard/reports/{report}"))).await.unwrap();
+    fill(c, "actor-name", RESPONDER).await;
+    element(c, "incident_title").await;
+    element(c, "link_incident").await;
+    element(c, "dismiss_reason").await;
+    click(c, "open-incident").await;
+    let reference = text_of(c, "#incident-reference").await;
+    assert!(reference.starts_with("INC-"), "{reference}");
+    assert_eq!(phase(c).await, "Identification");
+    let blocked = text_of(c, ".blocked-move").await;
+    assert!(blocked.contains("Classify"), "the next phase waits for classification: {blocked}");
+
+    // Classification adds the playbook's identification tasks; the verdict and both leads follow.
+    choose(c, "category", "account_takeover").await;
+    click(c, "severity-high").await;
+    command(c, "save-classification").await;
+    click(c, "verdict-confirmed").await;
+    command(c, "save-verdict").await;
+    wait_for_text(c, "#incident-verdict", "Confirmed").await;
+    choose(c, "role", "response_lead").await;
+    fill(c, "person", RESPONDER).await;
+    command(c, "assign-role").await;
+    choose(c, "role", "technical_lead").await;
+    fill(c, "person", "Tyler Tech").await;
+    command(c, "assign-role").await;
+    wait_for_text(c, "#role-technical_lead", "Tyler Tech").await;
+    screenshot(c, "incident-identification").await;
+
+    // Identification: every task done, so the move needs no reason.
+    finish_open_tasks(c).await;
+    move_to(c, "containment_short_term", "Containment (short term)", None).await;
+
+    // Short-term containment: block the attacker's address; the open tasks are overridden once.
+    choose(c, "action_kind", "block_ip").await;
+    fill(c, "action_target", "203.0.113.7").await;
+    choose(c, "action_result", "succeeded").await;
+    command(c, "log-action").await;
+    wait_for_text(c, "#containment-actions", "203.0.113.7").await;
+    element(c, "phase_reason").await;
+    move_to(c, "containment_long_term", "Containment (long term)", Some(OVERRIDE_REASON)).await;
+
+    // Long-term containment: a note with markup in it shows as text, Markdown still renders.
+    fill(c, "note_markdown", "The attacker used **stolen** credentials. <script>document.title='pwned'</script>").await;
+    command(c, "add-note").await;
+    let timeline = timeline_says(c, "<script>").await;
+    assert!(timeline.contains(RESPONDER), "the timeline names the responder as actor: {timeline}");
+    assert!(c.find(Locator::Css("#timeline script")).await.is_err(), "no script element in the timeline");
+    assert!(c.find(Locator::Css("#timeline .timeline-note strong")).await.is_ok(), "Markdown renders");
+    assert_ne!(c.title().await.unwrap(), "pwned");
+
+    // Affected accounts: a file with a bad line is refused line by line, then a good one is imported.
+    let before = version(c).await;
+    fill(c, "affected_csv", "email,account,jurisdiction\nann@example.com,A-1,DE\nnot-an-email,A-2,FR\n").await;
+    click(c, "import-accounts").await;
+    let errors = wait_for_text(c, "#csv-errors", "Line 3").await;
+    assert!(errors.contains("not an email address"), "{errors}");
+    assert_eq!(version(c).await, before, "nothing was imported");
+    let csv = element(c, "affected_csv").await;
+    csv.clear().await.unwrap();
+    csv.send_keys("email,account,jurisdiction\nann@example.com,A-1,DE\nbob@example.com,A-2,FR\n").await.unwrap();
+    command(c, "import-accounts").await;
+    wait_for_text(c, "#accounts-count", "2 account(s) imported").await;
+    assert!(c.find(Locator::Id("csv-errors")).await.is_err(), "the line errors are gone");
+
+    // The remaining phases, each with its checklist finished.
+    for (to, label) in
+        [("eradication", "Eradication"), ("recovery", "Recovery"), ("lessons_learned", "Lessons learned")]
+    {
+        finish_open_tasks(c).await;
+        move_to(c, to, label, None).await;
+    }
+
+    // Lessons learned: the review, drafted then completed; it is read-only afterwards.
+    fill(c, "review_findings", "Credentials reused from another site's breach.").await;
+    fill(c, "review_root_cause", "No second factor on customer accounts.").await;
+    fill(c, "review_what_worked", "Blocking the address stopped the attack within the hour.").await;
+    fill(c, "review_what_did_not", "Nobody was told for two hours.").await;
+    fill(c, "review_procedure_updates", "Page the on-call lead for every account takeover.").await;
+    click(c, "add-review-action").await;
+    fill(c, "review_action_0", "Offer two-factor sign-in to customers").await;
+    fill(c, "review_owner_0", "Tyler Tech").await;
+    set_value(c, "review_due_0", "2026-12-01").await;
+    command(c, "save-review").await;
+    command(c, "complete-review").await;
+    wait_for_text(c, "#review-completed", RESPONDER).await;
+    assert!(c.find(Locator::Id("save-review")).await.is_err(), "a completed review is read-only");
+
+    // Closing, then the checks: the phase, the audit trail and the export.
+    finish_open_tasks(c).await;
+    move_to(c, "closed", "Closed", None).await;
+    assert_eq!(phase(c).await, "Closed");
+    screenshot(c, "incident-closed").await;
+
+    click(c, "verify-audit").await;
+    let audit = wait_for_text(c, "#audit-result", "Intact").await;
+    assert!(audit.contains("entries"), "{audit}");
+
+    let export = element(c, "export-markdown").await;
+    let href = export.attr("href").await.unwrap().expect("an export link");
+    assert!(href.ends_with(&format!("/incidents/{reference}/export.md")), "{href}");
+    assert!(export.attr("download").await.unwrap().is_some(), "the export downloads");
+    element(c, "export-html").await;
+    let exported = app.get(&href).await;
+    assert_eq!(exported.status(), 200);
+    let markdown = exported.text().await.unwrap();
+    assert!(markdown.contains(&reference) && markdown.contains("203.0.113.7"), "{markdown}");
+    browser.close().await;
+}
