@@ -232,18 +232,7 @@ pub fn set_actor(name: &str) {
 /// A header value carries only visible ASCII, so anything else (and `%` itself) is percent-encoded
 /// as UTF-8: "José" travels as "Jos%C3%A9".
 fn header_safe(name: &str) -> String {
-    let mut encoded = String::with_capacity(name.len());
-    for c in name.chars() {
-        if c.is_ascii() && !c.is_ascii_control() && c != '%' {
-            encoded.push(c);
-        } else {
-            let mut bytes = [0; 4];
-            for byte in c.encode_utf8(&mut bytes).bytes() {
-                encoded.push_str(&format!("%{byte:02X}"));
-            }
-        }
-    }
-    encoded
+    String::from(js_sys::encode_uri_component(name))
 }
 
 /// What is wrong with a name for "You are", if anything; an empty name is allowed.

@@ -17,7 +17,9 @@ pub struct Settings {
     pub server: ServerSettings,
     pub email: EmailSettings,
     pub aws: AwsSettings,
+    #[serde(default)]
     pub workflow: WorkflowSettings,
+    #[serde(default)]
     pub alerts: AlertSettings,
 }
 
@@ -29,11 +31,18 @@ pub struct WorkflowSettings {
 
 /// Monitoring tools that may open incidents through `POST /api/alerts/{source}`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct AlertSettings {
     /// Repeats of one source key within this many minutes update the same incident.
     pub dedup_window_minutes: u32,
     /// Source name to its signing secret, e.g. `TOCSIN_ALERTS__SOURCES__GRAFANA__SECRET=...`.
     pub sources: HashMap<String, AlertSource>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self { dedup_window_minutes: 24 * 60, sources: HashMap::new() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -91,7 +100,7 @@ impl Default for Settings {
             email: EmailSettings { sender: "Tocsin security team <security@tocsin.localhost>".to_owned() },
             aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
             workflow: WorkflowSettings::default(),
-            alerts: AlertSettings { dedup_window_minutes: 24 * 60, sources: HashMap::new() },
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -110,8 +119,6 @@ impl Settings {
             .set_default("server.port", defaults.server.port)?
             .set_default("server.static_dir", "dist")?
             .set_default("email.sender", defaults.email.sender)?
-            .set_default("alerts.dedup_window_minutes", defaults.alerts.dedup_window_minutes)?
-            .set_default("alerts.sources", HashMap::<String, String>::new())?
             .add_source(config::File::with_name(&file).required(std::env::var("TOCSIN_CONFIG").is_ok()))
             .add_source(
                 config::Environment::with_prefix("TOCSIN").prefix_separator("_").separator("__").try_parsing(true),
@@ -158,6 +165,13 @@ mod tests {
         assert!(settings.validate().is_ok());
         settings.server.host = "0.0.0.0".parse().unwrap();
         assert!(settings.validate().unwrap_err().to_string().contains("loopback"));
+    }
+
+    #[test]
+    fn alert_secrets_must_be_long() {
+        let mut settings = Settings::default();
+        settings.alerts.sources.insert("grafana".into(), AlertSource { secret: "short".into() });
+        assert!(settings.validate().unwrap_err().to_string().contains("alerts.sources.grafana.secret"));
     }
 
     #[test]

@@ -1,0 +1,46 @@
+//! `tocsin verify-audit` checks every chain in the configured store and fails on the first break.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use functions::config::Settings;
+use functions::ports::SystemClock;
+use functions::startup::build_state;
+use shared::api::{DeclareIncidentForm, IncidentCommandRequest};
+use shared::workflow::record::IncidentCommand;
+
+fn verify_audit(data_dir: &std::path::Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("verify-audit")
+        .env("TOCSIN_DATA_DIR", data_dir)
+        .output()
+        .expect("the tocsin binary runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_command_reports_each_chain_and_fails_on_a_broken_one() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let settings = Settings { data_dir: data_dir.path().to_path_buf(), ..Settings::default() };
+    let state = build_state(&settings, String::new(), Arc::new(SystemClock)).await.unwrap();
+    let form = DeclareIncidentForm { title: "Ransomware note on a file server".into(), ..Default::default() };
+    let incident = state.services.declare_incident(form, "Ann").await.unwrap();
+    let reference = incident.record.reference.to_string();
+    for step in 0..3 {
+        let command = IncidentCommand::AddNote { markdown: format!("Step {step}") };
+        let request = IncidentCommandRequest { expected_version: incident.version + step, command };
+        state.services.command(incident.record.reference, request, "Ann").await.unwrap();
+    }
+
+    let (ok, output) = verify_audit(data_dir.path());
+    assert!(ok, "{output}");
+    assert!(output.contains(&format!("ok      {reference} (4 entries)")), "{output}");
+
+    let db = rusqlite::Connection::open(data_dir.path().join("tocsin.sqlite3")).unwrap();
+    db.execute("UPDATE audit_entries SET body = replace(body, 'Step 1', 'Step one') WHERE seq = 3", []).unwrap();
+    let (ok, output) = verify_audit(data_dir.path());
+    assert!(!ok, "{output}");
+    assert!(output.contains(&format!("BROKEN  {reference} at entry 3")), "{output}");
+    assert!(output.contains("1 chain(s) checked, 1 broken"), "{output}");
+}
