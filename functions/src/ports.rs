@@ -87,7 +87,7 @@ pub trait IncidentStore: Send + Sync {
     async fn next_reference(&self, kind: ReferenceKind, year: i32) -> Result<Reference, StoreError>;
     /// An incident's record and its audit chain head (whose `seq` is the record's version).
     async fn incident(&self, reference: Reference) -> Result<Option<(IncidentRecord, ChainHead)>, StoreError>;
-    /// The reports linked to an incident, oldest first.
+    /// The reports linked to an incident, in the order they were received.
     async fn incident_reports(&self, incident: Reference) -> Result<Vec<ReportSummary>, StoreError>;
     async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, StoreError>;
     /// Writes an incident change in one transaction: the new record, its audit entries and head,

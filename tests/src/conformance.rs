@@ -222,7 +222,7 @@ pub async fn links_several_reports_and_dismisses_others(store: Arc<dyn IncidentS
     let linked = vec![IncidentEvent::ReportLinked { report: second }];
     commit(&store, record, Some(head), linked, at(10, 11), Some(second), None).await.unwrap();
     let reports = store.incident_reports(incident).await.unwrap();
-    assert_eq!(reports.iter().map(|r| r.reference).collect::<Vec<_>>(), [first, second]);
+    assert_eq!(reports.iter().map(|r| r.reference).collect::<Vec<_>>(), [second, first], "in received order");
     assert_eq!(store.list_incidents(page(None, 10)).await.unwrap().items[0].report_count, 2);
 
     let reason = "A known slowdown during the deploy, not a security matter";

@@ -447,7 +447,7 @@ impl IncidentStore for SqliteStore {
         self.read(move |conn| {
             let mut query = conn.prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN incidents i ON i.seq = r.incident_seq
-                 WHERE i.reference = ?1 ORDER BY r.seq"
+                 WHERE i.reference = ?1 ORDER BY r.received_at, r.seq"
             ))?;
             Ok(query.query_map([incident.to_string()], report_summary_from_row)?.collect::<rusqlite::Result<_>>()?)
         })

@@ -157,3 +157,51 @@ async fn uploaded_files_get_the_same_content_checks_and_refusals_leave_nothing()
     too_many["uploads"] = json!(six);
     assert_eq!(app.submit_json(&too_many).await.status(), 422);
 }
+
+#[tokio::test]
+async fn the_incident_workflow_runs_on_dynamodb() {
+    let app = spawn_app_aws().await;
+    let receipt: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
+    let other: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
+    let post = |path: String, body: serde_json::Value| {
+        app.client.post(app.url(&path)).header("X-Tocsin-Actor", "Ann").json(&body).send()
+    };
+    let mut incident: IncidentDetail =
+        post(format!("/api/reports/{}/incident", receipt.reference), json!({})).await.unwrap().json().await.unwrap();
+    let commands = [
+        json!({ "type": "classify", "category": "account_takeover", "severity": "critical" }),
+        json!({ "type": "assign_role", "role": "response_lead", "person": "Ann" }),
+        json!({ "type": "add_note", "markdown": "Owner confirmed by **phone**" }),
+    ];
+    for command in commands {
+        let path = format!("/api/incidents/{}/commands", incident.record.reference);
+        let response = post(path, json!({ "expected_version": incident.version, "command": command })).await.unwrap();
+        assert_eq!(response.status(), 200);
+        incident = response.json().await.unwrap();
+    }
+    assert_eq!(incident.version, 2 + 1 + 3 + 1 + 1, "opened, linked, classified with three playbook tasks, role, note");
+    let stale = post(
+        format!("/api/incidents/{}/commands", incident.record.reference),
+        json!({ "expected_version": 1, "command": { "type": "rename", "title": "Too late" } }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stale.status(), 409);
+
+    let dismissed = post(
+        format!("/api/reports/{}/dismiss", other.reference),
+        json!({ "reason": "A duplicate of the first report" }),
+    );
+    assert_eq!(dismissed.await.unwrap().status(), 200);
+    let reference = incident.record.reference;
+    let timeline: shared::api::Page<shared::api::TimelineEntry> =
+        app.get_json(&format!("/api/incidents/{reference}/timeline")).await;
+    assert_eq!(timeline.items.len() as u64, incident.version);
+    for subject in [reference.to_string(), other.reference.to_string()] {
+        let verification: shared::workflow::audit::Verification =
+            app.get_json(&format!("/api/audit/{subject}/verify")).await;
+        assert!(verification.is_intact(), "{verification:?}");
+    }
+    let export = app.get(&format!("/api/incidents/{reference}/export.md")).await.text().await.unwrap();
+    assert!(export.contains("Owner confirmed by **phone**"));
+}
