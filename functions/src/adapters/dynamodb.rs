@@ -19,7 +19,7 @@ use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
 use shared::workflow::audit::{AuditEntry, ChainHead};
-use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
+use shared::workflow::record::IncidentRecord;
 use uuid::Uuid;
 
 use crate::ports::{
@@ -225,9 +225,7 @@ fn incident_record(item: &Item) -> Result<IncidentRecord, StoreError> {
         return serde_json::from_str(&json).map_err(|_| corrupt("record"));
     }
     let reference = parse_with(item, "reference", str::parse::<Reference>)?;
-    let opened =
-        IncidentEvent::Opened { title: item.text("title")?.to_owned(), origin: Origin::Declared, detected_at: None };
-    IncidentRecord::open(reference, &opened, item.time("opened_at")?, "tocsin").ok_or_else(|| corrupt("record"))
+    Ok(IncidentRecord::predating_workflow(reference, item.text("title")?.to_owned(), item.time("opened_at")?))
 }
 
 impl DynamoStore {

@@ -16,7 +16,7 @@ use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
 use shared::workflow::audit::{AuditEntry, ChainHead};
-use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
+use shared::workflow::record::IncidentRecord;
 
 use crate::ports::{
     AlertKey, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest, ReportDismissal, ReportDraft, StoreError,
@@ -209,10 +209,8 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<IncidentRecord> {
         return serde_json::from_str(&json).map_err(|e| conversion_error(format!("incident record: {e}")));
     }
     let reference = parse_reference(&row.get::<_, String>("reference")?)?;
-    let opened = IncidentEvent::Opened { title: row.get("title")?, origin: Origin::Declared, detected_at: None };
     let opened_at = parse_time(&row.get::<_, String>("opened_at")?)?;
-    IncidentRecord::open(reference, &opened, opened_at, "tocsin")
-        .ok_or_else(|| conversion_error("an incident record could not be rebuilt".to_owned()))
+    Ok(IncidentRecord::predating_workflow(reference, row.get("title")?, opened_at))
 }
 
 fn read_head(conn: &Connection, subject: Reference) -> rusqlite::Result<Option<ChainHead>> {

@@ -290,6 +290,12 @@ impl IncidentRecord {
         })
     }
 
+    /// The record of an incident stored before the workflow existed, from its title and opening.
+    pub fn predating_workflow(reference: Reference, title: String, opened_at: DateTime<Utc>) -> Self {
+        let opened = IncidentEvent::Opened { title, origin: Origin::Declared, detected_at: None };
+        Self::open(reference, &opened, opened_at, "tocsin").expect("an Opened event opens a record")
+    }
+
     pub fn current_holders(&self, role: Role) -> impl Iterator<Item = &str> {
         self.roles.iter().filter(move |a| a.role == role && a.is_current()).map(|a| a.person.as_str())
     }
