@@ -119,7 +119,7 @@ fn export_context(
 ) -> Value {
     let r = &detail.record;
     let c = &r.classification;
-    let i = &r.investigation;
+    let i = &r.investigation.findings;
     minijinja::context! {
         reference => r.reference.to_string(),
         title => r.title,
@@ -146,17 +146,17 @@ fn export_context(
             records_estimate => i.records_estimate,
             data_use => i.data_use.iter().map(|u| u.label()).collect::<Vec<_>>().join(", "),
             affected_estimate => i.affected_estimate,
-            affected_accounts => i.affected_accounts.len(),
+            affected_accounts => r.investigation.affected_accounts.len(),
             jurisdictions => i.jurisdictions.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", "),
         },
         actions => r.containment.iter().map(|a| minijinja::context! { kind => a.kind.label(), target => a.target, by => a.performed_by, at => time(a.performed_at), result => a.result.label(), note => a.note, reversal => a.reversal.as_ref().map(|rev| format!("Reversed {} by {}: {}", time(rev.at), rev.by, rev.reason)) }).collect::<Vec<_>>(),
         review => minijinja::context! {
-            findings => r.review.findings,
-            root_cause => r.review.root_cause,
-            what_worked => r.review.what_worked,
-            what_did_not => r.review.what_did_not,
-            procedure_updates => r.review.procedure_updates,
-            follow_ups => r.review.follow_up_actions.iter().map(|f| minijinja::context! { action => f.action, owner => f.owner, due_on => f.due_on.to_string() }).collect::<Vec<_>>(),
+            findings => r.review.draft.findings,
+            root_cause => r.review.draft.root_cause,
+            what_worked => r.review.draft.what_worked,
+            what_did_not => r.review.draft.what_did_not,
+            procedure_updates => r.review.draft.procedure_updates,
+            follow_ups => r.review.draft.follow_up_actions.iter().map(|f| minijinja::context! { action => f.action, owner => f.owner, due_on => f.due_on.to_string() }).collect::<Vec<_>>(),
             completed => r.review.completed_at.map(|at| format!("{} by {}", time(at), r.review.completed_by.clone().unwrap_or_default())),
         },
         timeline => timeline,

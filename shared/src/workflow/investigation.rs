@@ -97,16 +97,12 @@ pub struct AffectedAccount {
     pub jurisdiction: Option<Jurisdiction>,
 }
 
+/// The findings from the form, and the affected-account list imported beside them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Investigation {
-    pub our_failure: YesNoUnknown,
-    pub failure_detail: Option<String>,
-    pub data_accessed: Vec<DataCategory>,
-    pub records_estimate: Option<u64>,
-    pub data_use: Vec<DataUse>,
-    pub affected_estimate: Option<u64>,
+    #[serde(flatten)]
+    pub findings: InvestigationFindings,
     pub affected_accounts: Vec<AffectedAccount>,
-    pub jurisdictions: Vec<Jurisdiction>,
 }
 
 /// The investigation form as typed: strings and lists, so every mistake becomes a field error.
@@ -133,8 +129,8 @@ fn optional_count(raw: &str, label: &str) -> Result<Option<u64>, String> {
     text.parse().map(Some).map_err(|_| format!("{label} must be a whole number, such as 1200"))
 }
 
-/// The parsed parts of an [`InvestigationForm`]; the affected-account list is imported separately.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The parsed [`InvestigationForm`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InvestigationFindings {
     pub our_failure: YesNoUnknown,
     pub failure_detail: Option<String>,

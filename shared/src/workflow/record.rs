@@ -437,22 +437,13 @@ impl IncidentRecord {
                 }
             }
             IncidentEvent::TaskRemoved { task_id } => self.tasks.retain(|t| t.id != *task_id),
-            IncidentEvent::InvestigationRecorded { findings } => {
-                let f = findings.clone();
-                let investigation = &mut self.investigation;
-                investigation.our_failure = f.our_failure;
-                investigation.failure_detail = f.failure_detail;
-                investigation.data_accessed = f.data_accessed;
-                investigation.records_estimate = f.records_estimate;
-                investigation.data_use = f.data_use;
-                investigation.affected_estimate = f.affected_estimate;
-                investigation.jurisdictions = f.jurisdictions;
-            }
+            IncidentEvent::InvestigationRecorded { findings } => self.investigation.findings.clone_from(findings),
             IncidentEvent::AffectedAccountsImported { accounts } => {
                 self.investigation.affected_accounts.clone_from(accounts);
+                let jurisdictions = &mut self.investigation.findings.jurisdictions;
                 for jurisdiction in accounts.iter().filter_map(|a| a.jurisdiction.as_ref()) {
-                    if !self.investigation.jurisdictions.contains(jurisdiction) {
-                        self.investigation.jurisdictions.push(jurisdiction.clone());
+                    if !jurisdictions.contains(jurisdiction) {
+                        jurisdictions.push(jurisdiction.clone());
                     }
                 }
             }
@@ -475,16 +466,7 @@ impl IncidentRecord {
                 }
             }
             IncidentEvent::NoteAdded { .. } => {}
-            IncidentEvent::ReviewSaved { draft } => {
-                let d = draft.clone();
-                let review = &mut self.review;
-                review.findings = d.findings;
-                review.root_cause = d.root_cause;
-                review.what_worked = d.what_worked;
-                review.what_did_not = d.what_did_not;
-                review.follow_up_actions = d.follow_up_actions;
-                review.procedure_updates = d.procedure_updates;
-            }
+            IncidentEvent::ReviewSaved { draft } => self.review.draft.clone_from(draft),
             IncidentEvent::ReviewCompleted => {
                 self.review.completed_at = Some(at);
                 self.review.completed_by = Some(actor.to_owned());

@@ -13,14 +13,11 @@ pub struct FollowUpAction {
     pub due_on: NaiveDate,
 }
 
+/// The saved draft, and when and by whom it was completed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Review {
-    pub findings: String,
-    pub root_cause: String,
-    pub what_worked: String,
-    pub what_did_not: String,
-    pub follow_up_actions: Vec<FollowUpAction>,
-    pub procedure_updates: String,
+    #[serde(flatten)]
+    pub draft: ReviewDraft,
     pub completed_at: Option<DateTime<Utc>>,
     pub completed_by: Option<String>,
 }
@@ -32,12 +29,13 @@ impl Review {
 
     /// What is still missing before the review can be marked complete.
     pub fn missing(&self) -> Vec<&'static str> {
+        let d = &self.draft;
         [
-            (self.findings.is_empty(), "findings"),
-            (self.root_cause.is_empty(), "root cause"),
-            (self.what_worked.is_empty(), "what worked"),
-            (self.what_did_not.is_empty(), "what did not work"),
-            (self.procedure_updates.is_empty(), "procedure updates (write \"none needed\" if so)"),
+            (d.findings.is_empty(), "findings"),
+            (d.root_cause.is_empty(), "root cause"),
+            (d.what_worked.is_empty(), "what worked"),
+            (d.what_did_not.is_empty(), "what did not work"),
+            (d.procedure_updates.is_empty(), "procedure updates (write \"none needed\" if so)"),
         ]
         .into_iter()
         .filter_map(|(missing, name)| missing.then_some(name))
@@ -69,7 +67,7 @@ pub struct ReviewForm {
 pub const REVIEW_TEXT_MAX: usize = 20_000;
 
 /// The parsed draft: every text trimmed, every follow-up action complete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReviewDraft {
     pub findings: String,
     pub root_cause: String,

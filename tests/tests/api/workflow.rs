@@ -231,7 +231,8 @@ async fn csv_import_lists_every_bad_line_and_changes_nothing_until_clean() {
     let imported: IncidentDetail =
         post_ok(&app, &path, json!({ "expected_version": incident.version, "csv": good })).await;
     assert_eq!(imported.record.investigation.affected_accounts.len(), 2);
-    let jurisdictions: Vec<_> = imported.record.investigation.jurisdictions.iter().map(|j| j.as_str()).collect();
+    let jurisdictions: Vec<_> =
+        imported.record.investigation.findings.jurisdictions.iter().map(|j| j.as_str()).collect();
     assert_eq!(jurisdictions, ["DE", "US-CA"]);
 }
 

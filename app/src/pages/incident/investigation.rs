@@ -40,11 +40,7 @@ pub fn InvestigationSection() -> impl IntoView {
     let ws = use_workspace();
     // The findings only: importing affected accounts does not reset what is being typed here,
     // unless it adds jurisdictions.
-    let saved = ws.select(|r| {
-        let mut findings = r.investigation.clone();
-        findings.affected_accounts.clear();
-        findings
-    });
+    let saved = ws.select(|r| r.investigation.findings.clone());
     let our_failure = RwSignal::new(String::new());
     let failure_detail = RwSignal::new(String::new());
     let accessed_boxes = built_in_choices();

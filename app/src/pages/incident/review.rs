@@ -57,6 +57,7 @@ impl ActionRow {
 
 /// The saved review as the form shows it.
 fn form_of(review: &Review) -> ReviewForm {
+    let review = &review.draft;
     ReviewForm {
         findings: review.findings.clone(),
         root_cause: review.root_cause.clone(),
@@ -249,6 +250,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
 #[component]
 fn CompletedReview(review: Review) -> impl IntoView {
     let actions = review
+        .draft
         .follow_up_actions
         .into_iter()
         .map(|a| {
@@ -272,15 +274,15 @@ fn CompletedReview(review: Review) -> impl IntoView {
         {completed}
         <dl class="details details--stacked">
             <dt>"Findings"</dt>
-            <dd class="text-block">{review.findings}</dd>
+            <dd class="text-block">{review.draft.findings}</dd>
             <dt>"Root cause"</dt>
-            <dd class="text-block">{review.root_cause}</dd>
+            <dd class="text-block">{review.draft.root_cause}</dd>
             <dt>"What worked"</dt>
-            <dd class="text-block">{review.what_worked}</dd>
+            <dd class="text-block">{review.draft.what_worked}</dd>
             <dt>"What did not work"</dt>
-            <dd class="text-block">{review.what_did_not}</dd>
+            <dd class="text-block">{review.draft.what_did_not}</dd>
             <dt>"Procedure updates"</dt>
-            <dd class="text-block">{review.procedure_updates}</dd>
+            <dd class="text-block">{review.draft.procedure_updates}</dd>
         </dl>
         <h3>"Follow-up actions"</h3>
         <div class="table-wrap">
