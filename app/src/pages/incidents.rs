@@ -1,11 +1,11 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use shared::api::{DeclareIncidentForm, IncidentSummary};
 use shared::incident::IncidentTitle;
 use shared::validation::FieldError;
 
+use super::to_incident::send_then_open_incident;
 use crate::components::{
     CursorTrail, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, Pagination, PhaseBadge, TextArea, TextField,
 };
@@ -82,19 +82,8 @@ fn DeclareIncident() -> impl IntoView {
             errors.show_fields(vec![FieldError { field: "title".to_owned(), message }]);
             return;
         }
-        errors.clear();
-        sending.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let result = api::declare_incident(&form).await;
-            sending.set(false);
-            match result {
-                Ok(incident) => {
-                    navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
-                }
-                Err(error) => errors.show_api_error(&error, "summary"),
-            }
-        });
+        let request = async move { api::declare_incident(&form).await };
+        send_then_open_incident(sending, errors, "summary", navigate.clone(), request);
     };
 
     view! {

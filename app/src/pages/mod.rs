@@ -12,6 +12,7 @@ mod report_detail;
 mod report_form;
 mod report_received;
 mod reports;
+mod to_incident;
 
 pub use dashboard_layout::DashboardLayout;
 pub use follow_up::FollowUpPage;

@@ -8,6 +8,7 @@ use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline};
 use shared::validation::FieldError;
 
+use super::to_incident::send_then_open_incident;
 use crate::components::{
     AttachmentList, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime, StatusBadge, TextArea,
     TextField,
@@ -45,19 +46,8 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
             errors.show_fields(field_error("title", message));
             return;
         }
-        errors.clear();
-        sending.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let result = api::open_incident(&report, &form).await;
-            sending.set(false);
-            match result {
-                Ok(incident) => {
-                    navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
-                }
-                Err(error) => errors.show_api_error(&error, "title"),
-            }
-        });
+        let request = async move { api::open_incident(&report, &form).await };
+        send_then_open_incident(sending, errors, "title", navigate.clone(), request);
     };
 
     view! {
@@ -104,20 +94,9 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
                 return errors.show_fields(field_error("incident", "Enter a reference such as INC-2026-000001"));
             }
         }
-        errors.clear();
-        sending.set(true);
         let form = LinkReportForm { incident: typed.trim().to_owned() };
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let result = api::link_report(&report, &form).await;
-            sending.set(false);
-            match result {
-                Ok(incident) => {
-                    navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
-                }
-                Err(error) => errors.show_api_error(&error, "incident"),
-            }
-        });
+        let request = async move { api::link_report(&report, &form).await };
+        send_then_open_incident(sending, errors, "incident", navigate.clone(), request);
     };
 
     view! {
