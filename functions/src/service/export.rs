@@ -72,35 +72,25 @@ impl Services {
     /// The whole incident report, with its timeline and the audit chain's state at export time.
     pub async fn export_incident(&self, reference: Reference, format: ExportFormat) -> Result<String, ServiceError> {
         let detail = self.incident(reference).await?;
-        let verification = self.verify_audit(reference).await?;
+        let (entries, verification) = self.audit_trail(reference).await?;
         let mut timeline = Vec::new();
-        let mut after = 0;
-        loop {
-            let entries = self.store.audit_entries(reference, after, 1_000).await?;
-            let done = entries.len() < 1_000;
-            for entry in entries {
-                after = entry.seq;
-                let body: AuditBody = serde_json::from_str(&entry.body)
-                    .map_err(|e| anyhow::anyhow!("audit entry {} of {reference} is unreadable: {e}", entry.seq))?;
-                let AuditEvent::Incident(event) = &body.event else { continue };
-                let (note_markdown, note_html) = match event {
-                    IncidentEvent::NoteAdded { markdown } => {
-                        (Some(markdown.clone()), Some(Value::from_safe_string(render_note(markdown))))
-                    }
-                    _ => (None, None),
-                };
-                let line = TimelineLine {
-                    at: time(body.at),
-                    actor: body.actor,
-                    summary: describe(event),
-                    note_markdown,
-                    note_html,
-                };
-                timeline.push(line);
-            }
-            if done {
-                break;
-            }
+        for entry in entries {
+            let body: AuditBody = serde_json::from_str(&entry.body)
+                .map_err(|e| anyhow::anyhow!("audit entry {} of {reference} is unreadable: {e}", entry.seq))?;
+            let AuditEvent::Incident(event) = &body.event else { continue };
+            let (note_markdown, note_html) = match event {
+                IncidentEvent::NoteAdded { markdown } => {
+                    (Some(markdown.clone()), Some(Value::from_safe_string(render_note(markdown))))
+                }
+                _ => (None, None),
+            };
+            timeline.push(TimelineLine {
+                at: time(body.at),
+                actor: body.actor,
+                summary: describe(event),
+                note_markdown,
+                note_html,
+            });
         }
         let context = export_context(&detail, &verification, timeline, self.clock.now());
         let name = match format {

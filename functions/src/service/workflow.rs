@@ -11,7 +11,7 @@ use shared::incident::IncidentTitle;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline, parse_observed_at};
 use shared::validation::{ValidationErrors, multi_line};
-use shared::workflow::audit::{AuditBody, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
+use shared::workflow::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
 use shared::workflow::investigation::parse_affected_accounts_csv;
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
 use shared::workflow::record::{
@@ -298,12 +298,21 @@ impl Services {
 
     /// Checks a subject's whole audit chain against its head.
     pub async fn verify_audit(&self, subject: Reference) -> Result<Verification, ServiceError> {
+        Ok(self.audit_trail(subject).await?.1)
+    }
+
+    /// A subject's whole chain in order, and its verification against the stored head.
+    pub(super) async fn audit_trail(
+        &self,
+        subject: Reference,
+    ) -> Result<(Vec<AuditEntry>, Verification), ServiceError> {
+        const PAGE: u32 = 1_000;
         let head = self.store.audit_head(subject).await?;
-        let mut entries = Vec::new();
+        let mut entries: Vec<AuditEntry> = Vec::new();
         loop {
-            let after = entries.last().map_or(0, |e: &shared::workflow::audit::AuditEntry| e.seq);
-            let page = self.store.audit_entries(subject, after, 1_000).await?;
-            let done = page.len() < 1_000;
+            let after = entries.last().map_or(0, |e| e.seq);
+            let page = self.store.audit_entries(subject, after, PAGE).await?;
+            let done = page.len() < PAGE as usize;
             entries.extend(page);
             if done {
                 break;
@@ -312,7 +321,8 @@ impl Services {
         if head.is_none() && entries.is_empty() && !self.subject_exists(subject).await? {
             return Err(ServiceError::NotFound);
         }
-        Ok(verify(subject, &entries, head.as_ref()))
+        let verification = verify(subject, &entries, head.as_ref());
+        Ok((entries, verification))
     }
 
     /// Every incident's chain, and every dismissed report's (the only reports with one).
