@@ -22,9 +22,6 @@ use super::markdown::render_note;
 use super::{ServiceError, Services};
 use crate::ports::{AlertKeyWrite, IncidentCommit, PageRequest, ReportDismissal};
 
-/// Who made a change: the name the dashboard sends until sign-in exists.
-pub type Actor = String;
-
 impl From<WorkflowError> for ServiceError {
     fn from(error: WorkflowError) -> Self {
         match error {
@@ -103,23 +100,27 @@ impl Services {
     ) -> Result<IncidentDetail, ServiceError> {
         let start = previous.clone().unwrap_or_else(ChainHead::genesis);
         let (entries, head) = seal(&start, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
-        let reference = record.reference;
-        self.store
-            .commit_incident(IncidentCommit {
-                record,
-                previous,
-                entries,
-                head,
-                link_report: effects.link_report,
-                alert_key: effects.alert_key,
-            })
-            .await?;
-        self.incident(reference).await
+        // What was committed is what a read would return, so only the linked reports are read back.
+        let committed = (record.clone(), head.clone());
+        let commit = IncidentCommit {
+            record,
+            previous,
+            entries,
+            head,
+            link_report: effects.link_report,
+            alert_key: effects.alert_key,
+        };
+        self.store.commit_incident(commit).await?;
+        self.detail(committed.0, committed.1).await
     }
 
     pub async fn incident(&self, reference: Reference) -> Result<IncidentDetail, ServiceError> {
         let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
-        let reports = self.store.incident_reports(reference).await?;
+        self.detail(record, head).await
+    }
+
+    async fn detail(&self, record: IncidentRecord, head: ChainHead) -> Result<IncidentDetail, ServiceError> {
+        let reports = self.store.incident_reports(record.reference).await?;
         let detected_at = shared::incident::detected_at(
             record.detected_at.unwrap_or(record.opened_at),
             reports.iter().map(|r| r.received_at),

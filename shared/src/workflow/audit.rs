@@ -165,7 +165,10 @@ mod tests {
     use crate::reference::ReferenceKind;
 
     fn chain(length: u64) -> (Reference, Vec<AuditEntry>, ChainHead) {
-        let subject = Reference::new(ReferenceKind::Incident, 2026, 7);
+        chain_of(Reference::new(ReferenceKind::Incident, 2026, 7), length)
+    }
+
+    fn chain_of(subject: Reference, length: u64) -> (Reference, Vec<AuditEntry>, ChainHead) {
         let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
         let mut head = ChainHead::genesis();
         let mut all = Vec::new();
@@ -234,11 +237,12 @@ mod tests {
         for keep in [0usize, 1, 2_000, 2_999] {
             assert_broken_at(&entries[..keep], &head, subject, keep as u64 + 1, "a truncated tail");
         }
-        let (other, foreign, _) = chain(3);
-        assert_ne!(other, Reference::new(ReferenceKind::Incident, 2026, 8));
+        // Another incident's entry, with a head that matches it, still does not belong here.
+        let (_, foreign, _) = chain_of(Reference::new(ReferenceKind::Incident, 2026, 8), 3);
         let mut spliced = entries[..2].to_vec();
         spliced.push(foreign[2].clone());
-        assert!(!verify(subject, &spliced, None).is_intact());
+        let spliced_head = ChainHead { seq: 3, hash: foreign[2].hash.clone() };
+        assert_broken_at(&spliced, &spliced_head, subject, 3, "an entry from another chain");
     }
 
     #[test]
