@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod attachment;
+pub mod deadlines;
 pub mod incident;
 pub mod reference;
 pub mod report;

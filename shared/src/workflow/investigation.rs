@@ -60,6 +60,52 @@ impl DataUse {
     }
 }
 
+/// The assessed risk to the people whose data was breached: the threshold of most notice duties
+/// (GDPR Art. 33 "unless unlikely to result in a risk", Art. 34 "high risk").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskToPeople {
+    #[default]
+    NotAssessed,
+    Unlikely,
+    Risk,
+    HighRisk,
+}
+
+impl RiskToPeople {
+    pub const ALL: [RiskToPeople; 4] =
+        [RiskToPeople::NotAssessed, RiskToPeople::Unlikely, RiskToPeople::Risk, RiskToPeople::HighRisk];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskToPeople::NotAssessed => "Not assessed yet",
+            RiskToPeople::Unlikely => "Unlikely to result in a risk",
+            RiskToPeople::Risk => "A risk to people",
+            RiskToPeople::HighRisk => "A high risk to people",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskToPeople::NotAssessed => "not_assessed",
+            RiskToPeople::Unlikely => "unlikely",
+            RiskToPeople::Risk => "risk",
+            RiskToPeople::HighRisk => "high_risk",
+        }
+    }
+
+    /// Whether the risk reaches `threshold`. Until it is assessed, it is taken to be high, so
+    /// duties show up early rather than late.
+    pub fn reaches(self, threshold: RiskToPeople) -> bool {
+        let rank = |r: RiskToPeople| match r {
+            RiskToPeople::Unlikely => 0,
+            RiskToPeople::Risk => 1,
+            RiskToPeople::HighRisk | RiskToPeople::NotAssessed => 2,
+        };
+        rank(self) >= rank(threshold)
+    }
+}
+
 /// Where affected people live: an ISO 3166-1 country code, optionally with an ISO 3166-2
 /// subdivision (`DE`, `US-CA`). Breach duties follow from these.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -116,6 +162,7 @@ pub struct InvestigationForm {
     pub data_use: Vec<DataUse>,
     pub affected_estimate: String,
     pub jurisdictions: Vec<String>,
+    pub risk_to_people: RiskToPeople,
 }
 
 pub const FAILURE_DETAIL_MAX: usize = 5_000;
@@ -139,6 +186,8 @@ pub struct InvestigationFindings {
     pub data_use: Vec<DataUse>,
     pub affected_estimate: Option<u64>,
     pub jurisdictions: Vec<Jurisdiction>,
+    #[serde(default)]
+    pub risk_to_people: RiskToPeople,
 }
 
 impl InvestigationForm {
@@ -178,6 +227,7 @@ impl InvestigationForm {
                     data_use,
                     affected_estimate,
                     jurisdictions,
+                    risk_to_people: self.risk_to_people,
                 })
             }
             _ => Err(errors),

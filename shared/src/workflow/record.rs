@@ -2,6 +2,8 @@
 //! ([`decide`]) and becomes events, and events are applied ([`IncidentRecord::apply`]). Events are
 //! what the audit trail stores, so the record can always be rebuilt from its trail.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +14,9 @@ use super::phase::{BlockedMove, LegalMove, Moves, Phase, REASON_MAX, REASON_MIN,
 use super::review::{Review, ReviewDraft, ReviewForm};
 use super::roles::{Role, RoleAssignment, parse_person};
 use super::tasks::{NewTask, Playbook, TASK_NOTE_MAX, TASK_TITLE_MAX, Task, TaskStatus};
+use crate::deadlines::facts::anchors;
+use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
+use crate::deadlines::rules::Anchor;
 use crate::incident::IncidentTitle;
 use crate::reference::Reference;
 use crate::validation::{ValidationErrors, multi_line, single_line};
@@ -66,6 +71,15 @@ pub struct IncidentRecord {
     pub alerts: Vec<AlertSighting>,
     /// The next id for a task or a containment action.
     pub next_id: u32,
+    /// When the earliest linked report was received.
+    #[serde(default)]
+    pub first_report_at: Option<DateTime<Utc>>,
+    /// Clock anchors set by hand; they win over the ones derived from the record.
+    #[serde(default)]
+    pub clock: BTreeMap<Anchor, DateTime<Utc>>,
+    /// Notification and review duties, kept in line with the facts by the deadline rules.
+    #[serde(default)]
+    pub obligations: Vec<Obligation>,
 }
 
 /// What happened to an incident. Each event is one audit-trail entry's payload.
@@ -79,6 +93,9 @@ pub enum IncidentEvent {
     },
     ReportLinked {
         report: Reference,
+        /// When the report was received (absent in entries written before it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        received_at: Option<DateTime<Utc>>,
     },
     AlertReceived {
         source: String,
@@ -147,6 +164,43 @@ pub enum IncidentEvent {
         draft: ReviewDraft,
     },
     ReviewCompleted,
+    /// A clock anchor set by hand, or cleared (`at` absent) to fall back to the derived one.
+    AnchorSet {
+        anchor: Anchor,
+        at: Option<DateTime<Utc>>,
+        reason: Option<String>,
+    },
+    ObligationOpened {
+        obligation: Obligation,
+    },
+    ObligationRetimed {
+        id: String,
+        clock_started_at: Option<DateTime<Utc>>,
+        due_at: Option<DateTime<Utc>>,
+        warnings: Vec<String>,
+    },
+    /// The facts changed and the duty no longer applies.
+    ObligationLapsed {
+        id: String,
+        reason: String,
+    },
+    /// The facts changed and a lapsed duty applies again.
+    ObligationReopened {
+        id: String,
+        clock_started_at: Option<DateTime<Utc>>,
+        due_at: Option<DateTime<Utc>>,
+        warnings: Vec<String>,
+    },
+    ObligationMet {
+        id: String,
+        met_at: DateTime<Utc>,
+        evidence: Evidence,
+    },
+    /// A person judged the duty not required, with a justification.
+    ObligationWaived {
+        id: String,
+        justification: String,
+    },
 }
 
 /// A change the team asks for, as typed in the dashboard.
@@ -219,6 +273,23 @@ pub enum IncidentCommand {
         form: ReviewForm,
     },
     CompleteReview,
+    /// Sets a clock anchor by hand (`at` absent clears it); a correction needs a reason.
+    SetAnchor {
+        anchor: Anchor,
+        at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        reason: String,
+    },
+    MeetObligation {
+        id: String,
+        met_at: Option<DateTime<Utc>>,
+        evidence_kind: EvidenceKind,
+        evidence: String,
+    },
+    WaiveObligation {
+        id: String,
+        justification: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -287,6 +358,9 @@ impl IncidentRecord {
             review: Review::default(),
             alerts: Vec::new(),
             next_id: 1,
+            first_report_at: None,
+            clock: BTreeMap::new(),
+            obligations: Vec::new(),
         })
     }
 
@@ -366,7 +440,12 @@ impl IncidentRecord {
     /// Changes the record by one event. Events were checked by [`decide`], so this cannot fail.
     pub fn apply(&mut self, event: &IncidentEvent, at: DateTime<Utc>, actor: &str) {
         match event {
-            IncidentEvent::Opened { .. } | IncidentEvent::ReportLinked { .. } => {}
+            IncidentEvent::Opened { .. } => {}
+            IncidentEvent::ReportLinked { received_at, .. } => {
+                if let Some(received_at) = received_at {
+                    self.first_report_at = Some(self.first_report_at.map_or(*received_at, |t| t.min(*received_at)));
+                }
+            }
             IncidentEvent::AlertReceived { source, key, summary } => {
                 match self.alerts.iter_mut().find(|a| &a.source == source && &a.key == key) {
                     Some(sighting) => {
@@ -471,6 +550,51 @@ impl IncidentRecord {
                 self.review.completed_at = Some(at);
                 self.review.completed_by = Some(actor.to_owned());
             }
+            IncidentEvent::AnchorSet { anchor, at: Some(set), .. } => {
+                self.clock.insert(anchor.clone(), *set);
+            }
+            IncidentEvent::AnchorSet { anchor, at: None, .. } => {
+                self.clock.remove(anchor);
+            }
+            IncidentEvent::ObligationOpened { obligation } => self.obligations.push(obligation.clone()),
+            IncidentEvent::ObligationRetimed { id, clock_started_at, due_at, warnings }
+            | IncidentEvent::ObligationReopened { id, clock_started_at, due_at, warnings } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.clock_started_at = *clock_started_at;
+                    obligation.due_at = *due_at;
+                    obligation.warnings.clone_from(warnings);
+                    obligation.status = ObligationStatus::Open;
+                }
+            }
+            IncidentEvent::ObligationLapsed { id, reason } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.status = ObligationStatus::NotRequired { reason: reason.clone(), by: None, at };
+                }
+            }
+            IncidentEvent::ObligationWaived { id, justification } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.status =
+                        ObligationStatus::NotRequired { reason: justification.clone(), by: Some(actor.to_owned()), at };
+                }
+            }
+            IncidentEvent::ObligationMet { id, met_at, evidence } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.status =
+                        ObligationStatus::Met { met_at: *met_at, by: actor.to_owned(), evidence: evidence.clone() };
+                }
+            }
+        }
+    }
+
+    fn obligation_mut(&mut self, id: &str) -> Option<&mut Obligation> {
+        self.obligations.iter_mut().find(|o| o.id == id)
+    }
+
+    fn open_obligation(&self, id: &str) -> Result<&Obligation, WorkflowError> {
+        match self.obligations.iter().find(|o| o.id == id) {
+            None => Err(WorkflowError::Refused(format!("This incident has no obligation {id}"))),
+            Some(o) if !o.is_open() => Err(WorkflowError::Refused(format!("{id} is no longer open"))),
+            Some(o) => Ok(o),
         }
     }
 
@@ -509,8 +633,17 @@ pub fn decide(
     command: IncidentCommand,
     ctx: &Context<'_>,
 ) -> Result<Vec<IncidentEvent>, WorkflowError> {
-    if record.phase == Phase::Closed && !matches!(command, IncidentCommand::AddNote { .. }) {
-        return Err(WorkflowError::Refused("The incident is closed; only notes can be added".to_owned()));
+    let after_closing = matches!(
+        command,
+        IncidentCommand::AddNote { .. }
+            | IncidentCommand::SetAnchor { .. }
+            | IncidentCommand::MeetObligation { .. }
+            | IncidentCommand::WaiveObligation { .. }
+    );
+    if record.phase == Phase::Closed && !after_closing {
+        return Err(WorkflowError::Refused(
+            "The incident is closed; only notes, clock corrections and obligations can change".to_owned(),
+        ));
     }
     let events = match command {
         IncidentCommand::Rename { title } => {
@@ -556,6 +689,22 @@ pub fn decide(
             vec![IncidentEvent::RoleEnded { role, person }]
         }
         IncidentCommand::MovePhase { to, reason: raw_reason } => move_phase(record, to, &raw_reason, ctx)?,
+        IncidentCommand::SetAnchor { anchor, at, reason: raw_reason } => set_anchor(record, anchor, at, &raw_reason, ctx)?,
+        IncidentCommand::MeetObligation { id, met_at, evidence_kind, evidence } => {
+            record.open_obligation(&id)?;
+            let met_at = met_at.unwrap_or(ctx.now);
+            if met_at > ctx.now {
+                return Err(invalid("met_at", "The time it was met cannot be in the future"));
+            }
+            let what = format!("{} (evidence)", evidence_kind.label());
+            let value = field("evidence", single_line(&evidence, &what, 1, EVIDENCE_MAX))?;
+            vec![IncidentEvent::ObligationMet { id, met_at, evidence: Evidence { kind: evidence_kind, value } }]
+        }
+        IncidentCommand::WaiveObligation { id, justification } => {
+            record.open_obligation(&id)?;
+            let justification = field("justification", multi_line(&justification, "Justification", REASON_MIN, REASON_MAX))?;
+            vec![IncidentEvent::ObligationWaived { id, justification }]
+        }
         IncidentCommand::AddTask { phase, title, owner, due_at } => {
             if phase == Phase::Closed {
                 return Err(invalid("phase", "The closed phase has no tasks"));
@@ -682,6 +831,76 @@ fn move_phase(
     Ok(events)
 }
 
+pub const EVIDENCE_MAX: usize = 500;
+
+/// Anchors that must not come before another: (earlier, later).
+const ANCHOR_ORDER: [(Anchor, Anchor); 9] = [
+    (Anchor::Occurred, Anchor::Detected),
+    (Anchor::Detected, Anchor::Aware),
+    (Anchor::Detected, Anchor::Discovered),
+    (Anchor::Detected, Anchor::Determined),
+    (Anchor::Detected, Anchor::Confirmed),
+    (Anchor::Detected, Anchor::Contained),
+    (Anchor::Contained, Anchor::Recovered),
+    (Anchor::Recovered, Anchor::Closed),
+    (Anchor::Detected, Anchor::Closed),
+];
+
+fn set_anchor(
+    record: &IncidentRecord,
+    anchor: Anchor,
+    at: Option<DateTime<Utc>>,
+    raw_reason: &str,
+    ctx: &Context<'_>,
+) -> Result<Vec<IncidentEvent>, WorkflowError> {
+    if matches!(anchor, Anchor::Met(_)) {
+        return Err(invalid("anchor", "A notice's time is recorded by marking its obligation met"));
+    }
+    let current = anchors(record);
+    if at.is_none() && !record.clock.contains_key(&anchor) {
+        return Err(WorkflowError::Refused(format!("\"{}\" was not set by hand", anchor.label())));
+    }
+    if let Some(at) = at {
+        if at > ctx.now {
+            return Err(invalid("at", "A clock time cannot be in the future"));
+        }
+        let mut after = record.clone();
+        after.clock.insert(anchor.clone(), at);
+        let after = anchors(&after);
+        for (earlier, later) in &ANCHOR_ORDER {
+            if earlier != &anchor && later != &anchor {
+                continue;
+            }
+            if let (Some(e), Some(l)) = (after.get(earlier), after.get(later))
+                && e > l
+            {
+                return Err(invalid(
+                    "at",
+                    format!(
+                        "{} ({}) cannot come before {} ({})",
+                        later.label(),
+                        l.format("%Y-%m-%d %H:%M UTC"),
+                        earlier.label().to_lowercase(),
+                        e.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                ));
+            }
+        }
+    }
+    // Changing a time already known is a correction, and a correction says why.
+    let reason = if current.contains_key(&anchor) {
+        if raw_reason.trim().is_empty() {
+            return Err(invalid("reason", format!("\"{}\" is already known; say why it is corrected", anchor.label())));
+        }
+        Some(field("reason", reason(raw_reason))?)
+    } else if raw_reason.trim().is_empty() {
+        None
+    } else {
+        Some(field("reason", reason(raw_reason))?)
+    };
+    Ok(vec![IncidentEvent::AnchorSet { anchor, at, reason }])
+}
+
 /// A short, plain description of an event for the timeline and the export.
 pub fn describe(event: &IncidentEvent) -> String {
     match event {
@@ -690,7 +909,7 @@ pub fn describe(event: &IncidentEvent) -> String {
             Origin::Declared => format!("Declared \"{title}\""),
             Origin::Alert { source } => format!("Opened \"{title}\" from a {source} alert"),
         },
-        IncidentEvent::ReportLinked { report } => format!("Linked report {report}"),
+        IncidentEvent::ReportLinked { report, .. } => format!("Linked report {report}"),
         IncidentEvent::AlertReceived { source, key, summary } => format!("Alert from {source} ({key}): {summary}"),
         IncidentEvent::Renamed { title } => format!("Renamed to \"{title}\""),
         IncidentEvent::Classified { category, severity } => {
@@ -729,6 +948,33 @@ pub fn describe(event: &IncidentEvent) -> String {
         IncidentEvent::NoteAdded { .. } => "Note".to_owned(),
         IncidentEvent::ReviewSaved { .. } => "Post-incident review saved".to_owned(),
         IncidentEvent::ReviewCompleted => "Post-incident review completed".to_owned(),
+        IncidentEvent::AnchorSet { anchor, at, reason } => {
+            let what = match at {
+                Some(at) => format!("Clock: {} set to {}", anchor.label(), at.format("%Y-%m-%d %H:%M UTC")),
+                None => format!("Clock: {} set by hand was cleared", anchor.label()),
+            };
+            match reason {
+                Some(reason) => format!("{what}: {reason}"),
+                None => what,
+            }
+        }
+        IncidentEvent::ObligationOpened { obligation } => match obligation.due_at {
+            Some(due) => format!("Obligation {}: {}, due {}", obligation.id, obligation.rule.title, due.format("%Y-%m-%d %H:%M UTC")),
+            None => format!("Obligation {}: {} (clock not started)", obligation.id, obligation.rule.title),
+        },
+        IncidentEvent::ObligationRetimed { id, due_at, .. } => match due_at {
+            Some(due) => format!("Obligation {id} now due {}", due.format("%Y-%m-%d %H:%M UTC")),
+            None => format!("Obligation {id} waits for its clock to start"),
+        },
+        IncidentEvent::ObligationLapsed { id, reason } => format!("Obligation {id} not required. {reason}"),
+        IncidentEvent::ObligationReopened { id, .. } => format!("Obligation {id} applies again"),
+        IncidentEvent::ObligationMet { id, met_at, evidence } => format!(
+            "Obligation {id} met at {} ({}: {})",
+            met_at.format("%Y-%m-%d %H:%M UTC"),
+            evidence.kind.label().to_lowercase(),
+            evidence.value
+        ),
+        IncidentEvent::ObligationWaived { id, justification } => format!("Obligation {id} judged not required: {justification}"),
     }
 }
 

@@ -1,0 +1,699 @@
+//! Notification duties as data: each rule names the clock that starts it, its deadline, when it
+//! applies, whom to tell and what to say. The built-in file is `shared/rules/deadlines.toml`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::calendar::{Calendars, parse_timezone};
+use crate::workflow::classification::Severity;
+use crate::workflow::investigation::RiskToPeople;
+
+/// The rules shipped with Tocsin.
+pub const BUILT_IN_RULES: &str = include_str!("../../rules/deadlines.toml");
+
+/// The calendar id a rule uses for "our own business days"; the operator's settings name it.
+pub const ORGANISATION_CALENDAR: &str = "organisation";
+
+/// The instant a clock starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Anchor {
+    /// When the incident itself happened, if known.
+    Occurred,
+    /// The first signal: a report, an alert, or a declared detection time.
+    Detected,
+    /// Reasonable certainty that personal data was compromised (GDPR "becomes aware").
+    Aware,
+    /// The first day the breach was known to anyone in the organisation (HIPAA "discovery").
+    Discovered,
+    /// The determination or assessment that a breach occurred (US states, SEC, PIPEDA, Singapore).
+    Determined,
+    /// The breach verdict was confirmed.
+    Confirmed,
+    Contained,
+    Recovered,
+    Closed,
+    /// When the obligation with this rule id was met (notice sent or filing made).
+    Met(String),
+}
+
+impl Anchor {
+    pub const INCIDENT: [Anchor; 9] = [
+        Anchor::Occurred,
+        Anchor::Detected,
+        Anchor::Aware,
+        Anchor::Discovered,
+        Anchor::Determined,
+        Anchor::Confirmed,
+        Anchor::Contained,
+        Anchor::Recovered,
+        Anchor::Closed,
+    ];
+
+    pub fn label(&self) -> String {
+        match self {
+            Anchor::Occurred => "Occurred".into(),
+            Anchor::Detected => "Detected".into(),
+            Anchor::Aware => "Became aware".into(),
+            Anchor::Discovered => "Discovered".into(),
+            Anchor::Determined => "Breach determined".into(),
+            Anchor::Confirmed => "Breach confirmed".into(),
+            Anchor::Contained => "Contained".into(),
+            Anchor::Recovered => "Recovered".into(),
+            Anchor::Closed => "Closed".into(),
+            Anchor::Met(rule) => format!("{rule} met"),
+        }
+    }
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from(self.clone()))
+    }
+}
+
+impl TryFrom<String> for Anchor {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Ok(match text.as_str() {
+            "occurred" => Anchor::Occurred,
+            "detected" => Anchor::Detected,
+            "aware" => Anchor::Aware,
+            "discovered" => Anchor::Discovered,
+            "determined" => Anchor::Determined,
+            "confirmed" => Anchor::Confirmed,
+            "contained" => Anchor::Contained,
+            "recovered" => Anchor::Recovered,
+            "closed" => Anchor::Closed,
+            other => match other.strip_prefix("met:") {
+                Some(rule) if !rule.is_empty() => Anchor::Met(rule.to_owned()),
+                _ => {
+                    return Err(format!(
+                        "{other:?} is not a clock anchor: use occurred, detected, aware, discovered, determined, \
+                         confirmed, contained, recovered, closed or met:<rule id>"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+impl From<Anchor> for String {
+    fn from(anchor: Anchor) -> String {
+        match anchor {
+            Anchor::Occurred => "occurred".into(),
+            Anchor::Detected => "detected".into(),
+            Anchor::Aware => "aware".into(),
+            Anchor::Discovered => "discovered".into(),
+            Anchor::Determined => "determined".into(),
+            Anchor::Confirmed => "confirmed".into(),
+            Anchor::Contained => "contained".into(),
+            Anchor::Recovered => "recovered".into(),
+            Anchor::Closed => "closed".into(),
+            Anchor::Met(rule) => format!("met:{rule}"),
+        }
+    }
+}
+
+/// How long after the anchor the duty falls due. Written in the rules file as one inline table,
+/// such as `{ hours = 72 }` or `{ business_days = 4, calendar = "us-federal", cutoff = "17:30" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DeadlineSpec", into = "DeadlineSpec")]
+pub enum Deadline {
+    /// Elapsed hours in UTC: nights, weekends and holidays all count.
+    Hours(u32),
+    /// The end of the day `days` after the anchor's date in `timezone` (the anchor's day is not
+    /// counted unless `count_event_day`); moved to the next business day of `roll_to` if given.
+    CalendarDays { days: u32, timezone: String, count_event_day: bool, roll_to: Option<String> },
+    /// The end (or `cutoff`) of the `days`th business day after the anchor's date in the
+    /// calendar's time zone.
+    BusinessDays { days: u32, calendar: String, cutoff: Option<NaiveTime> },
+    /// The same date `months` later, or that month's last day if it has no such date.
+    Months { months: u32, timezone: String },
+    /// `days` after the end of the calendar year in which the anchor falls.
+    DaysAfterYearEnd { days: u32, timezone: String },
+    /// No fixed period in law ("without undue delay", "as soon as practicable"): a target.
+    WithoutUndueDelay { target_hours: u32 },
+}
+
+/// The rules file's form of [`Deadline`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_after_year_end: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_undue_delay_target_hours: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub count_event_day: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roll_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cutoff: Option<String>,
+}
+
+impl TryFrom<DeadlineSpec> for Deadline {
+    type Error = String;
+
+    fn try_from(spec: DeadlineSpec) -> Result<Self, String> {
+        let periods = [
+            spec.hours.is_some(),
+            spec.calendar_days.is_some(),
+            spec.business_days.is_some(),
+            spec.months.is_some(),
+            spec.days_after_year_end.is_some(),
+            spec.without_undue_delay_target_hours.is_some(),
+        ];
+        if periods.iter().filter(|p| **p).count() != 1 {
+            return Err("a deadline needs exactly one of hours, calendar_days, business_days, months, \
+                        days_after_year_end or without_undue_delay_target_hours"
+                .into());
+        }
+        let timezone = |period: &str| {
+            let zone = spec.timezone.clone().ok_or_else(|| format!("{period} needs a timezone"))?;
+            parse_timezone(&zone)?;
+            Ok::<_, String>(zone)
+        };
+        let unexpected = |field: &str, present: bool, period: &str| {
+            if present { Err(format!("{field} does not apply to {period}")) } else { Ok(()) }
+        };
+        if let Some(hours) = spec.hours {
+            unexpected("timezone", spec.timezone.is_some(), "hours (they count in UTC)")?;
+            return Ok(Deadline::Hours(hours));
+        }
+        if let Some(target_hours) = spec.without_undue_delay_target_hours {
+            return Ok(Deadline::WithoutUndueDelay { target_hours });
+        }
+        unexpected("count_event_day", spec.count_event_day && spec.calendar_days.is_none(), "this deadline")?;
+        unexpected("roll_to", spec.roll_to.is_some() && spec.calendar_days.is_none(), "this deadline")?;
+        unexpected("cutoff", spec.cutoff.is_some() && spec.business_days.is_none(), "this deadline")?;
+        if let Some(days) = spec.calendar_days {
+            return Ok(Deadline::CalendarDays {
+                days,
+                timezone: timezone("calendar_days")?,
+                count_event_day: spec.count_event_day,
+                roll_to: spec.roll_to,
+            });
+        }
+        if let Some(days) = spec.business_days {
+            unexpected("timezone", spec.timezone.is_some(), "business_days (the calendar has one)")?;
+            let calendar = spec.calendar.ok_or("business_days needs a calendar")?;
+            let cutoff = spec
+                .cutoff
+                .map(|c| NaiveTime::parse_from_str(&c, "%H:%M").map_err(|_| format!("cutoff {c:?} is not a time such as 17:30")))
+                .transpose()?;
+            return Ok(Deadline::BusinessDays { days, calendar, cutoff });
+        }
+        if let Some(months) = spec.months {
+            return Ok(Deadline::Months { months, timezone: timezone("months")? });
+        }
+        let days = spec.days_after_year_end.expect("one period is present");
+        Ok(Deadline::DaysAfterYearEnd { days, timezone: timezone("days_after_year_end")? })
+    }
+}
+
+impl From<Deadline> for DeadlineSpec {
+    fn from(deadline: Deadline) -> Self {
+        match deadline {
+            Deadline::Hours(hours) => Self { hours: Some(hours), ..Self::default() },
+            Deadline::CalendarDays { days, timezone, count_event_day, roll_to } => {
+                Self { calendar_days: Some(days), timezone: Some(timezone), count_event_day, roll_to, ..Self::default() }
+            }
+            Deadline::BusinessDays { days, calendar, cutoff } => Self {
+                business_days: Some(days),
+                calendar: Some(calendar),
+                cutoff: cutoff.map(|c| c.format("%H:%M").to_string()),
+                ..Self::default()
+            },
+            Deadline::Months { months, timezone } => Self { months: Some(months), timezone: Some(timezone), ..Self::default() },
+            Deadline::DaysAfterYearEnd { days, timezone } => {
+                Self { days_after_year_end: Some(days), timezone: Some(timezone), ..Self::default() }
+            }
+            Deadline::WithoutUndueDelay { target_hours } => {
+                Self { without_undue_delay_target_hours: Some(target_hours), ..Self::default() }
+            }
+        }
+    }
+}
+
+impl Deadline {
+    pub fn describe(&self) -> String {
+        match self {
+            Deadline::Hours(h) => format!("{h} hours"),
+            Deadline::CalendarDays { days, .. } => format!("{days} calendar days"),
+            Deadline::BusinessDays { days, calendar, .. } => format!("{days} business days ({calendar})"),
+            Deadline::Months { months: 1, .. } => "1 month".into(),
+            Deadline::Months { months, .. } => format!("{months} months"),
+            Deadline::DaysAfterYearEnd { days, .. } => format!("{days} days after the end of the year"),
+            Deadline::WithoutUndueDelay { target_hours } => format!("without undue delay (target {target_hours} hours)"),
+        }
+    }
+
+    fn calendar_ids(&self) -> impl Iterator<Item = &str> {
+        let (calendar, roll) = match self {
+            Deadline::BusinessDays { calendar, .. } => (Some(calendar.as_str()), None),
+            Deadline::CalendarDays { roll_to, .. } => (None, roll_to.as_deref()),
+            _ => (None, None),
+        };
+        calendar.into_iter().chain(roll)
+    }
+}
+
+/// "And in any event no later than" a second clock, which binds when it is the earlier one
+/// (DORA: 4 h after classification, but no later than 24 h after awareness).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cap {
+    pub anchor: Anchor,
+    pub hours: u32,
+}
+
+/// Who must be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// IT and management inside the organisation.
+    Internal,
+    Customers,
+    DataSubjects,
+    Regulator,
+    /// The controller or covered entity we process data for.
+    Controller,
+    Media,
+    CreditAgencies,
+    /// Others who can reduce the harm (PIPEDA s.10.2), or the public.
+    OtherOrganisations,
+    /// The organisation itself: a review, an assessment or a record to keep.
+    Organisation,
+}
+
+impl Audience {
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::Internal => "IT and management",
+            Audience::Customers => "Customers",
+            Audience::DataSubjects => "Affected individuals",
+            Audience::Regulator => "Regulator",
+            Audience::Controller => "The controller (our customer)",
+            Audience::Media => "Media",
+            Audience::CreditAgencies => "Consumer reporting agencies",
+            Audience::OtherOrganisations => "Other organisations",
+            Audience::Organisation => "Ourselves (review or record)",
+        }
+    }
+}
+
+/// What the organisation is, which decides the duties that fall on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityRole {
+    /// Decides why and how personal data is processed (GDPR controller, US "owner or licensor").
+    Controller,
+    /// Processes personal data for customers (GDPR processor, US "maintainer", data intermediary).
+    Processor,
+    /// HIPAA covered entity.
+    CoveredEntity,
+    /// HIPAA business associate.
+    BusinessAssociate,
+    /// NIS2 essential or important entity.
+    Nis2Entity,
+    /// DORA financial entity.
+    FinancialEntity,
+    /// SEC registrant (Form 8-K filer).
+    SecRegistrant,
+}
+
+/// Conditions under which a rule applies. Every condition given must hold; lists mean "any of".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Conditions {
+    /// Breach verdicts: `suspected`, `confirmed`, `not_a_breach`. Empty means any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub verdict: Vec<VerdictKind>,
+    /// Data categories (slugs), any of which must be involved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_categories: Vec<String>,
+    /// Personal data must be involved: any data category other than business-critical data.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub personal_data: bool,
+    /// Customers must be affected: affected accounts listed or estimated above zero.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub customer_impact: bool,
+    /// Where affected people live, any of: `GB`, `US-CA`, `US` (any state), `EU`, `EEA`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub jurisdictions: Vec<String>,
+    /// At least this many affected people, counted in `jurisdictions` when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_affected: Option<u64>,
+    /// Fewer than this many affected people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_affected_below: Option<u64>,
+    /// The organisation's roles, any of.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<EntityRole>,
+    /// The incident's severity is at least this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_severity: Option<Severity>,
+    /// The assessed risk to people is at least this (an unassessed risk counts as high).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_risk: Option<RiskToPeople>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    NotABreach,
+    Suspected,
+    Confirmed,
+}
+
+/// A reminder before the due time: at a share of the window, or some hours before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reminder {
+    /// Percent of the window gone: 50 is half-way from the clock's start to the due time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_percent: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_before: Option<u32>,
+}
+
+/// Who is told when an obligation is overdue, and how long after the due time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub after_hours: u32,
+    pub to: EscalationTarget,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTarget {
+    ResponseLead,
+    Management,
+}
+
+impl EscalationTarget {
+    pub fn label(self) -> &'static str {
+        match self {
+            EscalationTarget::ResponseLead => "response lead",
+            EscalationTarget::Management => "management",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    /// The article or section the duty comes from.
+    pub citation: String,
+    pub anchor: Anchor,
+    pub deadline: Deadline,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Cap>,
+    #[serde(default)]
+    pub when: Conditions,
+    pub notify: Vec<Audience>,
+    /// The authority or party to file with, when there is one (the ICO, the Texas AG).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    /// What the notice or filing must contain, as a checklist.
+    #[serde(default)]
+    pub contents: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<Vec<Reminder>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Vec<Escalation>>,
+    /// The duty starts applying on this date (a law not yet in force).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<NaiveDate>,
+    /// An event of the record that meets the duty by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met_by: Option<MetBy>,
+    /// The research's confidence in the rule: `H` or `M`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetBy {
+    /// Completing the post-incident review.
+    ReviewCompleted,
+}
+
+/// Reminders and escalations every rule gets unless it names its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub reminders: Vec<Reminder>,
+    pub escalation: Vec<Escalation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesFile {
+    /// The rules' version, kept on every obligation made from them.
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<Defaults>,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+/// Checked rules with the defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSet {
+    pub version: String,
+    pub rules: Vec<Rule>,
+}
+
+fn check_rule(rule: &Rule, ids: &BTreeSet<&str>, calendars: &Calendars) -> Vec<String> {
+    let mut errors = Vec::new();
+    let id_ok = !rule.id.is_empty()
+        && rule.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '(' | ')' | '.'));
+    if !id_ok {
+        errors.push("the id must be letters, digits and - _ ( ) .".to_owned());
+    }
+    for (field, value) in [("title", &rule.title), ("citation", &rule.citation)] {
+        if value.trim().is_empty() {
+            errors.push(format!("{field} is empty"));
+        }
+    }
+    if rule.notify.is_empty() {
+        errors.push("notify names nobody".to_owned());
+    }
+    for anchor in std::iter::once(&rule.anchor).chain(rule.cap.as_ref().map(|c| &c.anchor)) {
+        if let Anchor::Met(other) = anchor {
+            if other == &rule.id {
+                errors.push("a rule cannot start from its own filing".to_owned());
+            } else if !ids.contains(other.as_str()) {
+                errors.push(format!("anchor met:{other} names no rule"));
+            }
+        }
+    }
+    for calendar in rule.deadline.calendar_ids() {
+        if calendar != ORGANISATION_CALENDAR && calendars.get(calendar).is_none() {
+            let known: Vec<&str> = calendars.ids().collect();
+            errors.push(format!("calendar {calendar:?} is unknown (known: {}, {ORGANISATION_CALENDAR})", known.join(", ")));
+        }
+    }
+    for jurisdiction in &rule.when.jurisdictions {
+        if super::facts::jurisdiction_pattern_ok(jurisdiction).is_err() {
+            errors.push(format!("jurisdiction {jurisdiction:?} is not a code such as DE, US-CA, US, EU or EEA"));
+        }
+    }
+    for reminder in rule.reminders.iter().flatten() {
+        errors.extend(check_reminder(reminder));
+    }
+    if rule.confidence.as_deref().is_some_and(|c| !matches!(c, "H" | "M" | "H/M" | "M/H")) {
+        errors.push("confidence must be H, M, H/M or M/H".to_owned());
+    }
+    errors
+}
+
+fn check_reminder(reminder: &Reminder) -> Option<String> {
+    match (reminder.at_percent, reminder.hours_before) {
+        (Some(1..=99), None) | (None, Some(_)) => None,
+        _ => Some("a reminder needs either at_percent (1 to 99) or hours_before".to_owned()),
+    }
+}
+
+impl RuleSet {
+    /// Checks rule files: the first is the base, later ones add rules or replace rules with the
+    /// same id. Every problem is reported, each naming its rule.
+    pub fn from_files(files: &[RulesFile], calendars: &Calendars) -> Result<Self, Vec<String>> {
+        let mut errors = Vec::new();
+        let Some(base) = files.first() else { return Err(vec!["no rules file".to_owned()]) };
+        let defaults = files.iter().rev().find_map(|f| f.defaults.clone());
+        let mut rules: Vec<Rule> = Vec::new();
+        for file in files {
+            let mut seen = BTreeSet::new();
+            for rule in &file.rules {
+                if !seen.insert(rule.id.as_str()) {
+                    errors.push(format!("rule {:?}: the id is used twice in one file", rule.id));
+                }
+                match rules.iter_mut().find(|r| r.id == rule.id) {
+                    Some(existing) => *existing = rule.clone(),
+                    None => rules.push(rule.clone()),
+                }
+            }
+        }
+        match &defaults {
+            Some(d) => errors.extend(d.reminders.iter().filter_map(check_reminder).map(|e| format!("defaults: {e}"))),
+            None => errors.push("defaults: no file gives the default reminders and escalation".to_owned()),
+        }
+        let ids: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        for rule in &rules {
+            errors.extend(check_rule(rule, &ids, calendars).into_iter().map(|e| format!("rule {:?}: {e}", rule.id)));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let defaults = defaults.expect("checked above");
+        for rule in &mut rules {
+            rule.reminders.get_or_insert_with(|| defaults.reminders.clone());
+            rule.escalation.get_or_insert_with(|| defaults.escalation.clone());
+        }
+        let version = files.iter().map(|f| f.version.as_str()).collect::<Vec<_>>().join("+");
+        let _ = base;
+        Ok(Self { version, rules })
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// The organisation's own side of the rules: its roles and its business-day calendar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organisation {
+    pub roles: Vec<EntityRole>,
+    pub calendar: String,
+}
+
+pub(super) fn timezone_of(name: &str) -> Tz {
+    parse_timezone(name).expect("time zones are checked when rules load")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deadlines::calendar::Calendars;
+
+    fn built_in() -> RuleSet {
+        let file: RulesFile = toml::from_str(BUILT_IN_RULES).expect("the rules file parses");
+        RuleSet::from_files(&[file], &Calendars::built_in()).unwrap_or_else(|errors| panic!("{errors:#?}"))
+    }
+
+    /// Every duty rated H or M in `shared/reference/breach-regimes.md` (the policies' own first).
+    const EXPECTED: &[&str] = &[
+        "POLICY-INTERNAL",
+        "POLICY-CUSTOMER",
+        "POLICY-REVIEW",
+        "POLICY-UPDATE-AFTER-MAJOR",
+        "EU-GDPR-33",
+    ];
+
+    #[test]
+    fn the_built_in_rules_load_and_cover_every_h_and_m_duty() {
+        let rules = built_in();
+        for id in EXPECTED {
+            let rule = rules.rule(id).unwrap_or_else(|| panic!("{id} is missing"));
+            assert!(rule.reminders.is_some() && rule.escalation.is_some(), "{id}: defaults filled in");
+        }
+        for rule in rules.rules.iter().filter(|r| !r.id.starts_with("POLICY-")) {
+            assert!(matches!(rule.confidence.as_deref(), Some("H" | "M" | "H/M" | "M/H")), "{}: confidence", rule.id);
+            assert!(!rule.contents.is_empty() || rule.note.is_some(), "{}: contents or a note", rule.id);
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_every_problem_named() {
+        let text = r#"
+            version = "test"
+            [defaults]
+            reminders = [{ at_percent = 150 }]
+            escalation = []
+            [[rule]]
+            id = "A"
+            title = ""
+            citation = "x"
+            anchor = "met:NOPE"
+            deadline = { business_days = 3, calendar = "mars" }
+            when = { jurisdictions = ["Europe"] }
+            notify = []
+        "#;
+        let file: RulesFile = toml::from_str(text).unwrap();
+        let errors = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap_err();
+        let joined = errors.join("\n");
+        for expected in ["at_percent", "title is empty", "notify names nobody", "met:NOPE names no rule", "\"mars\" is unknown", "\"Europe\""] {
+            assert!(joined.contains(expected), "{expected:?} not in {joined}");
+        }
+        let bad_deadline = r#"
+            version = "test"
+            [[rule]]
+            id = "A"
+            title = "t"
+            citation = "c"
+            anchor = "detected"
+            deadline = { hours = 3, months = 1 }
+            notify = ["internal"]
+        "#;
+        let error = toml::from_str::<RulesFile>(bad_deadline).unwrap_err().to_string();
+        assert!(error.contains("exactly one of"), "{error}");
+        let bad_anchor = bad_deadline.replace("anchor = \"detected\"", "anchor = \"whenever\"").replace(", months = 1", "");
+        let error = toml::from_str::<RulesFile>(&bad_anchor).unwrap_err().to_string();
+        assert!(error.contains("not a clock anchor"), "{error}");
+    }
+
+    #[test]
+    fn an_operator_file_replaces_a_rule_and_adds_one() {
+        let base: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+        let ours: RulesFile = toml::from_str(
+            r#"
+            version = "acme-1"
+            [[rule]]
+            id = "POLICY-CUSTOMER"
+            title = "Notify affected customers"
+            citation = "Acme contract schedule 4"
+            anchor = "confirmed"
+            deadline = { hours = 24 }
+            notify = ["customers"]
+            [[rule]]
+            id = "ACME-BOARD"
+            title = "Tell the board"
+            citation = "Acme governance"
+            anchor = "met:POLICY-CUSTOMER"
+            deadline = { calendar_days = 7, timezone = "Europe/London" }
+            notify = ["internal"]
+        "#,
+        )
+        .unwrap();
+        let rules = RuleSet::from_files(&[base, ours], &Calendars::built_in()).unwrap();
+        assert_eq!(rules.rule("POLICY-CUSTOMER").unwrap().deadline, Deadline::Hours(24));
+        assert!(rules.rule("ACME-BOARD").is_some());
+        assert!(rules.version.ends_with("+acme-1"));
+    }
+}
