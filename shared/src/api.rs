@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::attachment::AttachmentKind;
+use crate::deadlines::obligation::Obligation;
+use crate::deadlines::rules::Anchor;
 use crate::reference::Reference;
 use crate::report::{ReportStatus, ReporterKind};
 use crate::validation::FieldError;
@@ -187,6 +189,51 @@ pub struct IncidentDetail {
     pub reports: Vec<ReportSummary>,
     /// The phase moves open now, and those blocked with what blocks them.
     pub moves: Moves,
+    /// Every clock anchor: its time if known, and whether a person set it.
+    pub clock: Vec<ClockAnchor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockAnchor {
+    pub anchor: Anchor,
+    pub at: Option<DateTime<Utc>>,
+    pub set_by_hand: bool,
+}
+
+impl ClockAnchor {
+    /// The incident's anchors in their natural order, known or not.
+    pub fn of_record(record: &IncidentRecord) -> Vec<ClockAnchor> {
+        let known = crate::deadlines::facts::anchors(record);
+        Anchor::INCIDENT
+            .into_iter()
+            .map(|anchor| ClockAnchor {
+                at: known.get(&anchor).copied(),
+                set_by_hand: record.clock.contains_key(&anchor),
+                anchor,
+            })
+            .collect()
+    }
+}
+
+/// One obligation on the board across incidents, with its reminders and escalations so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationEntry {
+    pub incident: Reference,
+    pub incident_title: String,
+    pub response_lead: Option<String>,
+    pub obligation: Obligation,
+    pub reminders_sent: u32,
+    pub escalations_sent: u32,
+}
+
+/// Which obligations the board lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObligationFilter {
+    /// Overdue, due soon, open and waiting, soonest first.
+    Open,
+    Met,
+    NotRequired,
 }
 
 /// Opens an incident from a report (the simplest triage); the title defaults to the report's headline.

@@ -147,7 +147,10 @@ impl TryFrom<&CalendarSpec> for Calendar {
         let mut holidays = BTreeSet::new();
         for holiday in &spec.holidays {
             if !(spec.first_year..=spec.last_year).contains(&holiday.date.year()) {
-                errors.push(format!("{} ({}) is outside {}–{}", holiday.date, holiday.name, spec.first_year, spec.last_year));
+                errors.push(format!(
+                    "{} ({}) is outside {}–{}",
+                    holiday.date, holiday.name, spec.first_year, spec.last_year
+                ));
             }
             if !holidays.insert(holiday.date) {
                 errors.push(format!("{} is listed twice", holiday.date));

@@ -182,7 +182,12 @@ mod tests {
         let due = due_at(&br, utc("2026-11-23T01:00:00Z"), &calendars(), "br");
         // Sunday 22 Nov in São Paulo: Mon 23, Tue 24, Wed 25.
         assert_eq!(due.at, utc("2026-11-26T02:59:59Z"));
-        let de = Deadline::CalendarDays { days: 1, timezone: "Europe/Berlin".into(), count_event_day: false, roll_to: Some("de".into()) };
+        let de = Deadline::CalendarDays {
+            days: 1,
+            timezone: "Europe/Berlin".into(),
+            count_event_day: false,
+            roll_to: Some("de".into()),
+        };
         // Friday 23:30 UTC = Saturday 00:30 in Berlin; +1 day is Sunday, rolled to Monday.
         let due = due_at(&de, utc("2026-11-20T23:30:00Z"), &calendars(), "de");
         assert_eq!(due.at, utc("2026-11-23T22:59:59Z"));
@@ -190,7 +195,12 @@ mod tests {
 
     #[test]
     fn japan_counts_the_day_of_learning_and_rolls_past_the_year_end_closure() {
-        let jp = Deadline::CalendarDays { days: 30, timezone: "Asia/Tokyo".into(), count_event_day: true, roll_to: Some("jp-ppc".into()) };
+        let jp = Deadline::CalendarDays {
+            days: 30,
+            timezone: "Asia/Tokyo".into(),
+            count_event_day: true,
+            roll_to: Some("jp-ppc".into()),
+        };
         // Learned 1 Dec 2026 (Tokyo): day 30 is 30 Dec, closed until 3 Jan; 4 Jan 2027 is a Monday.
         let due = due_at(&jp, utc("2026-12-01T03:00:00Z"), &calendars(), "jp-ppc");
         assert_eq!(due.at, utc("2027-01-04T14:59:59Z"));
@@ -208,8 +218,14 @@ mod tests {
     #[test]
     fn the_hipaa_log_is_due_sixty_days_after_the_year_ends() {
         let log = Deadline::DaysAfterYearEnd { days: 60, timezone: "America/New_York".into() };
-        assert_eq!(due_at(&log, utc("2026-05-01T12:00:00Z"), &calendars(), "us-federal").at, utc("2027-03-02T04:59:59Z"));
-        assert_eq!(due_at(&log, utc("2027-05-01T12:00:00Z"), &calendars(), "us-federal").at, utc("2028-03-01T04:59:59Z"));
+        assert_eq!(
+            due_at(&log, utc("2026-05-01T12:00:00Z"), &calendars(), "us-federal").at,
+            utc("2027-03-02T04:59:59Z")
+        );
+        assert_eq!(
+            due_at(&log, utc("2027-05-01T12:00:00Z"), &calendars(), "us-federal").at,
+            utc("2028-03-01T04:59:59Z")
+        );
     }
 
     #[test]

@@ -63,10 +63,8 @@ fn reached(record: &IncidentRecord, phase: Phase) -> Option<DateTime<Utc>> {
 /// Every clock anchor of the incident: those set by hand win over those derived from the record.
 pub fn anchors(record: &IncidentRecord) -> BTreeMap<Anchor, DateTime<Utc>> {
     let mut derived = BTreeMap::new();
-    let detected = [record.detected_at, record.first_report_at]
-        .into_iter()
-        .flatten()
-        .fold(record.opened_at, DateTime::min);
+    let detected =
+        [record.detected_at, record.first_report_at].into_iter().flatten().fold(record.opened_at, DateTime::min);
     derived.insert(Anchor::Detected, detected);
     if let BreachVerdict::Confirmed { confirmed_at } = record.classification.verdict {
         derived.insert(Anchor::Confirmed, confirmed_at);
@@ -83,9 +81,11 @@ pub fn anchors(record: &IncidentRecord) -> BTreeMap<Anchor, DateTime<Utc>> {
         derived.insert(anchor.clone(), *at);
     }
     // Awareness and determination are the confirmation unless set by hand; discovery is detection.
-    for (anchor, from) in
-        [(Anchor::Aware, Anchor::Confirmed), (Anchor::Determined, Anchor::Confirmed), (Anchor::Discovered, Anchor::Detected)]
-    {
+    for (anchor, from) in [
+        (Anchor::Aware, Anchor::Confirmed),
+        (Anchor::Determined, Anchor::Confirmed),
+        (Anchor::Discovered, Anchor::Detected),
+    ] {
         if !derived.contains_key(&anchor)
             && let Some(at) = derived.get(&from).copied()
         {
@@ -116,7 +116,8 @@ impl Facts {
             .map(|c| c.as_str().to_owned())
             .collect();
         let mut affected_by_jurisdiction = BTreeMap::new();
-        let mut jurisdictions: BTreeSet<String> = findings.jurisdictions.iter().map(|j| j.as_str().to_owned()).collect();
+        let mut jurisdictions: BTreeSet<String> =
+            findings.jurisdictions.iter().map(|j| j.as_str().to_owned()).collect();
         for account in &record.investigation.affected_accounts {
             if let Some(j) = &account.jurisdiction {
                 *affected_by_jurisdiction.entry(j.as_str().to_owned()).or_insert(0) += 1;
@@ -167,8 +168,11 @@ impl Facts {
             });
         }
         if !when.data_categories.is_empty() && !when.data_categories.iter().any(|c| self.data_categories.contains(c)) {
-            let names: Vec<String> =
-                when.data_categories.iter().map(|c| DataCategory::parse(c).map(|c| c.label()).unwrap_or(c.clone())).collect();
+            let names: Vec<String> = when
+                .data_categories
+                .iter()
+                .map(|c| DataCategory::parse(c).map(|c| c.label()).unwrap_or(c.clone()))
+                .collect();
             return Some(format!("none of these data categories is involved: {}", names.join(", ")));
         }
         if when.personal_data && !self.data_categories.iter().any(|c| c != DataCategory::BUSINESS_CRITICAL) {
@@ -194,7 +198,9 @@ impl Facts {
             return Some(format!("{affected} affected people recorded there, {max} or more"));
         }
         if !when.roles.is_empty() && !when.roles.iter().any(|r| self.roles.contains(r)) {
-            return Some("the organisation's roles in the settings do not include the role this duty falls on".to_owned());
+            return Some(
+                "the organisation's roles in the settings do not include the role this duty falls on".to_owned(),
+            );
         }
         // Severity runs from critical (first) to low (last).
         if let Some(min) = when.min_severity

@@ -82,7 +82,8 @@ pub fn monthly(records: &[IncidentRecord], now: DateTime<Utc>) -> Vec<MonthMetri
         if let Some(at) = first_notice(record, Audience::Internal) {
             month.internal.push(hours(detected, at));
         }
-        if let (Some(confirmed), Some(at)) = (clock.get(&Anchor::Confirmed), first_notice(record, Audience::Customers)) {
+        if let (Some(confirmed), Some(at)) = (clock.get(&Anchor::Confirmed), first_notice(record, Audience::Customers))
+        {
             month.customer.push(hours(*confirmed, at));
         }
         if let Some(at) = clock.get(&Anchor::Contained) {

@@ -59,9 +59,17 @@ pub struct Evidence {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ObligationStatus {
     Open,
-    Met { met_at: DateTime<Utc>, by: String, evidence: Evidence },
+    Met {
+        met_at: DateTime<Utc>,
+        by: String,
+        evidence: Evidence,
+    },
     /// `by` is the person who judged it not required, or `None` when the facts changed.
-    NotRequired { reason: String, by: Option<String>, at: DateTime<Utc> },
+    NotRequired {
+        reason: String,
+        by: Option<String>,
+        at: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +142,57 @@ impl Obligation {
     }
 }
 
+/// One change the deadline rules make to an incident's obligations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ObligationChange {
+    Opened {
+        obligation: Obligation,
+    },
+    Retimed {
+        id: String,
+        clock_started_at: Option<DateTime<Utc>>,
+        due_at: Option<DateTime<Utc>>,
+        warnings: Vec<String>,
+    },
+    /// The facts changed and the duty no longer applies.
+    Lapsed {
+        id: String,
+        reason: String,
+    },
+    /// The facts changed and a lapsed duty applies again.
+    Reopened {
+        id: String,
+        clock_started_at: Option<DateTime<Utc>>,
+        due_at: Option<DateTime<Utc>>,
+        warnings: Vec<String>,
+    },
+    /// Met by an event of the record itself (the review completed).
+    Met {
+        id: String,
+        met_at: DateTime<Utc>,
+        evidence: Evidence,
+    },
+}
+
+fn when(due_at: Option<DateTime<Utc>>) -> String {
+    due_at.map_or_else(|| "clock not started".to_owned(), |d| format!("due {}", d.format("%Y-%m-%d %H:%M UTC")))
+}
+
+impl ObligationChange {
+    pub fn describe(&self) -> String {
+        match self {
+            ObligationChange::Opened { obligation } => {
+                format!("{} ({}), {}", obligation.id, obligation.rule.title, when(obligation.due_at))
+            }
+            ObligationChange::Retimed { id, due_at, .. } => format!("{id} now {}", when(*due_at)),
+            ObligationChange::Lapsed { id, reason } => format!("{id} not required. {reason}"),
+            ObligationChange::Reopened { id, due_at, .. } => format!("{id} applies again, {}", when(*due_at)),
+            ObligationChange::Met { id, evidence, .. } => format!("{id} met ({})", evidence.value),
+        }
+    }
+}
+
 /// The rules, calendars and organisation the obligations are computed with.
 #[derive(Debug, Clone)]
 pub struct Deadlines {
@@ -174,21 +233,22 @@ impl Deadlines {
     /// The events that bring the incident's obligations in line with its facts: new duties
     /// opened, due times moved, duties that stopped applying marked not required and ones that
     /// apply again reopened. Duties met or judged not required by a person stay as they are.
-    pub fn reconcile(&self, record: &IncidentRecord, now: DateTime<Utc>) -> Vec<IncidentEvent> {
+    pub fn reconcile(&self, record: &IncidentRecord, now: DateTime<Utc>) -> Option<IncidentEvent> {
         let facts = Facts::of(record, &self.organisation.roles);
         let mut events = Vec::new();
         for obligation in &record.obligations {
             let unmet = facts.unmet(&obligation.rule.when);
             match (&obligation.status, unmet) {
                 (ObligationStatus::Open, Some(reason)) => {
-                    events.push(IncidentEvent::ObligationLapsed { id: obligation.id.clone(), reason: lapse(&reason) });
+                    events.push(ObligationChange::Lapsed { id: obligation.id.clone(), reason: lapse(&reason) });
                 }
                 (ObligationStatus::Open, None)
                     if obligation.rule.met_by == Some(MetBy::ReviewCompleted)
                         && let Some(completed_at) = record.review.completed_at =>
                 {
-                    let evidence = Evidence { kind: EvidenceKind::Note, value: "Post-incident review completed".into() };
-                    events.push(IncidentEvent::ObligationMet { id: obligation.id.clone(), met_at: completed_at, evidence });
+                    let evidence =
+                        Evidence { kind: EvidenceKind::Note, value: "Post-incident review completed".into() };
+                    events.push(ObligationChange::Met { id: obligation.id.clone(), met_at: completed_at, evidence });
                 }
                 (ObligationStatus::Open, None) => {
                     let timing = self.timing(&obligation.rule, &facts.anchors);
@@ -196,7 +256,7 @@ impl Deadlines {
                         || timing.clock_started_at != obligation.clock_started_at
                         || timing.warnings != obligation.warnings
                     {
-                        events.push(IncidentEvent::ObligationRetimed {
+                        events.push(ObligationChange::Retimed {
                             id: obligation.id.clone(),
                             clock_started_at: timing.clock_started_at,
                             due_at: timing.due_at,
@@ -206,7 +266,7 @@ impl Deadlines {
                 }
                 (ObligationStatus::NotRequired { by: None, .. }, None) => {
                     let timing = self.timing(&obligation.rule, &facts.anchors);
-                    events.push(IncidentEvent::ObligationReopened {
+                    events.push(ObligationChange::Reopened {
                         id: obligation.id.clone(),
                         clock_started_at: timing.clock_started_at,
                         due_at: timing.due_at,
@@ -222,7 +282,7 @@ impl Deadlines {
                 continue;
             }
             let timing = self.timing(rule, &facts.anchors);
-            events.push(IncidentEvent::ObligationOpened {
+            events.push(ObligationChange::Opened {
                 obligation: Obligation {
                     id: rule.id.clone(),
                     rule: rule.clone(),
@@ -235,7 +295,7 @@ impl Deadlines {
                 },
             });
         }
-        events
+        (!events.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes: events })
     }
 }
 

@@ -217,7 +217,10 @@ impl TryFrom<DeadlineSpec> for Deadline {
             let calendar = spec.calendar.ok_or("business_days needs a calendar")?;
             let cutoff = spec
                 .cutoff
-                .map(|c| NaiveTime::parse_from_str(&c, "%H:%M").map_err(|_| format!("cutoff {c:?} is not a time such as 17:30")))
+                .map(|c| {
+                    NaiveTime::parse_from_str(&c, "%H:%M")
+                        .map_err(|_| format!("cutoff {c:?} is not a time such as 17:30"))
+                })
                 .transpose()?;
             return Ok(Deadline::BusinessDays { days, calendar, cutoff });
         }
@@ -233,16 +236,22 @@ impl From<Deadline> for DeadlineSpec {
     fn from(deadline: Deadline) -> Self {
         match deadline {
             Deadline::Hours(hours) => Self { hours: Some(hours), ..Self::default() },
-            Deadline::CalendarDays { days, timezone, count_event_day, roll_to } => {
-                Self { calendar_days: Some(days), timezone: Some(timezone), count_event_day, roll_to, ..Self::default() }
-            }
+            Deadline::CalendarDays { days, timezone, count_event_day, roll_to } => Self {
+                calendar_days: Some(days),
+                timezone: Some(timezone),
+                count_event_day,
+                roll_to,
+                ..Self::default()
+            },
             Deadline::BusinessDays { days, calendar, cutoff } => Self {
                 business_days: Some(days),
                 calendar: Some(calendar),
                 cutoff: cutoff.map(|c| c.format("%H:%M").to_string()),
                 ..Self::default()
             },
-            Deadline::Months { months, timezone } => Self { months: Some(months), timezone: Some(timezone), ..Self::default() },
+            Deadline::Months { months, timezone } => {
+                Self { months: Some(months), timezone: Some(timezone), ..Self::default() }
+            }
             Deadline::DaysAfterYearEnd { days, timezone } => {
                 Self { days_after_year_end: Some(days), timezone: Some(timezone), ..Self::default() }
             }
@@ -262,7 +271,9 @@ impl Deadline {
             Deadline::Months { months: 1, .. } => "1 month".into(),
             Deadline::Months { months, .. } => format!("{months} months"),
             Deadline::DaysAfterYearEnd { days, .. } => format!("{days} days after the end of the year"),
-            Deadline::WithoutUndueDelay { target_hours } => format!("without undue delay (target {target_hours} hours)"),
+            Deadline::WithoutUndueDelay { target_hours } => {
+                format!("without undue delay (target {target_hours} hours)")
+            }
         }
     }
 
@@ -516,7 +527,10 @@ fn check_rule(rule: &Rule, ids: &BTreeSet<&str>, calendars: &Calendars) -> Vec<S
     for calendar in rule.deadline.calendar_ids() {
         if calendar != ORGANISATION_CALENDAR && calendars.get(calendar).is_none() {
             let known: Vec<&str> = calendars.ids().collect();
-            errors.push(format!("calendar {calendar:?} is unknown (known: {}, {ORGANISATION_CALENDAR})", known.join(", ")));
+            errors.push(format!(
+                "calendar {calendar:?} is unknown (known: {}, {ORGANISATION_CALENDAR})",
+                known.join(", ")
+            ));
         }
     }
     for jurisdiction in &rule.when.jurisdictions {
@@ -608,13 +622,8 @@ mod tests {
     }
 
     /// Every duty rated H or M in `shared/reference/breach-regimes.md` (the policies' own first).
-    const EXPECTED: &[&str] = &[
-        "POLICY-INTERNAL",
-        "POLICY-CUSTOMER",
-        "POLICY-REVIEW",
-        "POLICY-UPDATE-AFTER-MAJOR",
-        "EU-GDPR-33",
-    ];
+    const EXPECTED: &[&str] =
+        &["POLICY-INTERNAL", "POLICY-CUSTOMER", "POLICY-REVIEW", "POLICY-UPDATE-AFTER-MAJOR", "EU-GDPR-33"];
 
     #[test]
     fn the_built_in_rules_load_and_cover_every_h_and_m_duty() {
@@ -648,7 +657,14 @@ mod tests {
         let file: RulesFile = toml::from_str(text).unwrap();
         let errors = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap_err();
         let joined = errors.join("\n");
-        for expected in ["at_percent", "title is empty", "notify names nobody", "met:NOPE names no rule", "\"mars\" is unknown", "\"Europe\""] {
+        for expected in [
+            "at_percent",
+            "title is empty",
+            "notify names nobody",
+            "met:NOPE names no rule",
+            "\"mars\" is unknown",
+            "\"Europe\"",
+        ] {
             assert!(joined.contains(expected), "{expected:?} not in {joined}");
         }
         let bad_deadline = r#"
@@ -663,7 +679,8 @@ mod tests {
         "#;
         let error = toml::from_str::<RulesFile>(bad_deadline).unwrap_err().to_string();
         assert!(error.contains("exactly one of"), "{error}");
-        let bad_anchor = bad_deadline.replace("anchor = \"detected\"", "anchor = \"whenever\"").replace(", months = 1", "");
+        let bad_anchor =
+            bad_deadline.replace("anchor = \"detected\"", "anchor = \"whenever\"").replace(", months = 1", "");
         let error = toml::from_str::<RulesFile>(&bad_anchor).unwrap_err().to_string();
         assert!(error.contains("not a clock anchor"), "{error}");
     }

@@ -15,7 +15,7 @@ use super::review::{Review, ReviewDraft, ReviewForm};
 use super::roles::{Role, RoleAssignment, parse_person};
 use super::tasks::{NewTask, Playbook, TASK_NOTE_MAX, TASK_TITLE_MAX, Task, TaskStatus};
 use crate::deadlines::facts::anchors;
-use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
+use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationChange, ObligationStatus};
 use crate::deadlines::rules::Anchor;
 use crate::incident::IncidentTitle;
 use crate::reference::Reference;
@@ -170,26 +170,9 @@ pub enum IncidentEvent {
         at: Option<DateTime<Utc>>,
         reason: Option<String>,
     },
-    ObligationOpened {
-        obligation: Obligation,
-    },
-    ObligationRetimed {
-        id: String,
-        clock_started_at: Option<DateTime<Utc>>,
-        due_at: Option<DateTime<Utc>>,
-        warnings: Vec<String>,
-    },
-    /// The facts changed and the duty no longer applies.
-    ObligationLapsed {
-        id: String,
-        reason: String,
-    },
-    /// The facts changed and a lapsed duty applies again.
-    ObligationReopened {
-        id: String,
-        clock_started_at: Option<DateTime<Utc>>,
-        due_at: Option<DateTime<Utc>>,
-        warnings: Vec<String>,
+    /// The deadline rules brought the obligations in line with the facts.
+    ObligationsReconciled {
+        changes: Vec<ObligationChange>,
     },
     ObligationMet {
         id: String,
@@ -556,19 +539,9 @@ impl IncidentRecord {
             IncidentEvent::AnchorSet { anchor, at: None, .. } => {
                 self.clock.remove(anchor);
             }
-            IncidentEvent::ObligationOpened { obligation } => self.obligations.push(obligation.clone()),
-            IncidentEvent::ObligationRetimed { id, clock_started_at, due_at, warnings }
-            | IncidentEvent::ObligationReopened { id, clock_started_at, due_at, warnings } => {
-                if let Some(obligation) = self.obligation_mut(id) {
-                    obligation.clock_started_at = *clock_started_at;
-                    obligation.due_at = *due_at;
-                    obligation.warnings.clone_from(warnings);
-                    obligation.status = ObligationStatus::Open;
-                }
-            }
-            IncidentEvent::ObligationLapsed { id, reason } => {
-                if let Some(obligation) = self.obligation_mut(id) {
-                    obligation.status = ObligationStatus::NotRequired { reason: reason.clone(), by: None, at };
+            IncidentEvent::ObligationsReconciled { changes } => {
+                for change in changes {
+                    self.apply_obligation_change(change, at);
                 }
             }
             IncidentEvent::ObligationWaived { id, justification } => {
@@ -581,6 +554,32 @@ impl IncidentRecord {
                 if let Some(obligation) = self.obligation_mut(id) {
                     obligation.status =
                         ObligationStatus::Met { met_at: *met_at, by: actor.to_owned(), evidence: evidence.clone() };
+                }
+            }
+        }
+    }
+
+    fn apply_obligation_change(&mut self, change: &ObligationChange, at: DateTime<Utc>) {
+        match change {
+            ObligationChange::Opened { obligation } => self.obligations.push(obligation.clone()),
+            ObligationChange::Retimed { id, clock_started_at, due_at, warnings }
+            | ObligationChange::Reopened { id, clock_started_at, due_at, warnings } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.clock_started_at = *clock_started_at;
+                    obligation.due_at = *due_at;
+                    obligation.warnings.clone_from(warnings);
+                    obligation.status = ObligationStatus::Open;
+                }
+            }
+            ObligationChange::Lapsed { id, reason } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.status = ObligationStatus::NotRequired { reason: reason.clone(), by: None, at };
+                }
+            }
+            ObligationChange::Met { id, met_at, evidence } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.status =
+                        ObligationStatus::Met { met_at: *met_at, by: "tocsin".to_owned(), evidence: evidence.clone() };
                 }
             }
         }
@@ -689,7 +688,9 @@ pub fn decide(
             vec![IncidentEvent::RoleEnded { role, person }]
         }
         IncidentCommand::MovePhase { to, reason: raw_reason } => move_phase(record, to, &raw_reason, ctx)?,
-        IncidentCommand::SetAnchor { anchor, at, reason: raw_reason } => set_anchor(record, anchor, at, &raw_reason, ctx)?,
+        IncidentCommand::SetAnchor { anchor, at, reason: raw_reason } => {
+            set_anchor(record, anchor, at, &raw_reason, ctx)?
+        }
         IncidentCommand::MeetObligation { id, met_at, evidence_kind, evidence } => {
             record.open_obligation(&id)?;
             let met_at = met_at.unwrap_or(ctx.now);
@@ -702,7 +703,8 @@ pub fn decide(
         }
         IncidentCommand::WaiveObligation { id, justification } => {
             record.open_obligation(&id)?;
-            let justification = field("justification", multi_line(&justification, "Justification", REASON_MIN, REASON_MAX))?;
+            let justification =
+                field("justification", multi_line(&justification, "Justification", REASON_MIN, REASON_MAX))?;
             vec![IncidentEvent::ObligationWaived { id, justification }]
         }
         IncidentCommand::AddTask { phase, title, owner, due_at } => {
@@ -958,23 +960,19 @@ pub fn describe(event: &IncidentEvent) -> String {
                 None => what,
             }
         }
-        IncidentEvent::ObligationOpened { obligation } => match obligation.due_at {
-            Some(due) => format!("Obligation {}: {}, due {}", obligation.id, obligation.rule.title, due.format("%Y-%m-%d %H:%M UTC")),
-            None => format!("Obligation {}: {} (clock not started)", obligation.id, obligation.rule.title),
-        },
-        IncidentEvent::ObligationRetimed { id, due_at, .. } => match due_at {
-            Some(due) => format!("Obligation {id} now due {}", due.format("%Y-%m-%d %H:%M UTC")),
-            None => format!("Obligation {id} waits for its clock to start"),
-        },
-        IncidentEvent::ObligationLapsed { id, reason } => format!("Obligation {id} not required. {reason}"),
-        IncidentEvent::ObligationReopened { id, .. } => format!("Obligation {id} applies again"),
+        IncidentEvent::ObligationsReconciled { changes } => {
+            let parts: Vec<String> = changes.iter().map(ObligationChange::describe).collect();
+            format!("Obligations: {}", parts.join("; "))
+        }
         IncidentEvent::ObligationMet { id, met_at, evidence } => format!(
             "Obligation {id} met at {} ({}: {})",
             met_at.format("%Y-%m-%d %H:%M UTC"),
             evidence.kind.label().to_lowercase(),
             evidence.value
         ),
-        IncidentEvent::ObligationWaived { id, justification } => format!("Obligation {id} judged not required: {justification}"),
+        IncidentEvent::ObligationWaived { id, justification } => {
+            format!("Obligation {id} judged not required: {justification}")
+        }
     }
 }
 
