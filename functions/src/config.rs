@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, ensure};
 use serde::Deserialize;
+use shared::deadlines::rules::EntityRole;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -21,6 +22,48 @@ pub struct Settings {
     pub workflow: WorkflowSettings,
     #[serde(default)]
     pub alerts: AlertSettings,
+    #[serde(default)]
+    pub deadlines: DeadlineSettings,
+}
+
+/// The deadline engine: which rules apply to this organisation, its business days, and who is
+/// reminded and escalated to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadlineSettings {
+    /// A rules file loaded after the built-in `shared/rules/deadlines.toml`: it adds rules and
+    /// replaces those with the same id.
+    pub rules: Option<PathBuf>,
+    /// A holiday calendars file loaded after the built-in `shared/rules/calendars.toml`.
+    pub calendars: Option<PathBuf>,
+    /// What the organisation is: controller, processor, covered_entity, business_associate,
+    /// nis2_entity, financial_entity, sec_registrant.
+    pub roles: Vec<EntityRole>,
+    /// The calendar of "business days" in the organisation's own rules (the post-incident review).
+    pub calendar: String,
+    /// How often the local mode checks deadlines (AWS runs the checker on an EventBridge schedule).
+    pub check_every_seconds: u64,
+    /// Where reminders go: the response team's shared address.
+    pub team: Vec<String>,
+    /// Where escalations go after the response lead.
+    pub management: Vec<String>,
+    /// People's addresses by the name they are assigned roles under, e.g. `"Tyler King" = "tyler@example.com"`.
+    pub people: HashMap<String, String>,
+}
+
+impl Default for DeadlineSettings {
+    fn default() -> Self {
+        Self {
+            rules: None,
+            calendars: None,
+            roles: vec![EntityRole::Controller, EntityRole::Processor],
+            calendar: "us-federal".to_owned(),
+            check_every_seconds: 60,
+            team: vec!["irt@tocsin.localhost".to_owned()],
+            management: vec!["management@tocsin.localhost".to_owned()],
+            people: HashMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -101,6 +144,7 @@ impl Default for Settings {
             aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
             workflow: WorkflowSettings::default(),
             alerts: AlertSettings::default(),
+            deadlines: DeadlineSettings::default(),
         }
     }
 }
@@ -140,6 +184,13 @@ impl Settings {
             ensure!(
                 source.secret.len() >= 32,
                 "alerts.sources.{name}.secret must be at least 32 characters (a random secret, shared with the tool)"
+            );
+        }
+        ensure!(self.deadlines.check_every_seconds >= 1, "deadlines.check_every_seconds must be at least 1");
+        for address in self.deadlines.team.iter().chain(&self.deadlines.management).chain(self.deadlines.people.values()) {
+            ensure!(
+                shared::report::ReporterEmail::parse(address).is_ok(),
+                "deadlines: {address:?} is not an email address"
             );
         }
         ensure!(

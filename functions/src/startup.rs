@@ -14,12 +14,15 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::adapters::local_files::LocalAttachmentStore;
 use crate::adapters::outbox::OutboxMailer;
 use crate::adapters::sqlite::SqliteStore;
-use crate::config::{Mode, Settings};
+use crate::config::{DeadlineSettings, Mode, Settings};
 use crate::http::{AppState, api_router};
 use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
 use crate::service::email::EmailTemplates;
 use crate::service::export::ExportTemplates;
-use crate::service::{AlertIntake, Services};
+use crate::service::{AlertIntake, DeadlineContacts, Services};
+use shared::deadlines::calendar::{BUILT_IN_CALENDARS, Calendars, CalendarsFile};
+use shared::deadlines::obligation::Deadlines;
+use shared::deadlines::rules::{BUILT_IN_RULES, Organisation, RuleSet, RulesFile};
 use shared::workflow::tasks::Playbook;
 
 pub struct Application {
@@ -37,7 +40,12 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.address()))?;
         let address = listener.local_addr()?;
         let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-        let state = build_state(&settings, public_url, Arc::new(SystemClock)).await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let state = build_state(&settings, public_url, clock.clone()).await?;
+        if settings.mode == Mode::Local {
+            let every = std::time::Duration::from_secs(settings.deadlines.check_every_seconds);
+            spawn_deadline_timer(state.services.clone(), clock, every);
+        }
         let router = app_router(state, settings.server.static_dir.as_deref());
         Ok(Self { listener, router, address })
     }
@@ -49,6 +57,20 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
     }
+}
+
+/// Local mode's stand-in for the EventBridge schedule: the same `run_due`, on a timer.
+fn spawn_deadline_timer(services: Arc<Services>, clock: Arc<dyn Clock>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = services.run_due(clock.now()).await {
+                tracing::error!(%error, "the deadline check failed; it runs again on the next tick");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {
@@ -90,6 +112,12 @@ fn services(
             sources: settings.alerts.sources.iter().map(|(name, s)| (name.clone(), s.secret.clone())).collect(),
             window: chrono::Duration::minutes(i64::from(settings.alerts.dedup_window_minutes)),
         },
+        deadlines: load_deadlines(&settings.deadlines)?,
+        deadline_contacts: DeadlineContacts {
+            team: settings.deadlines.team.clone(),
+            management: settings.deadlines.management.clone(),
+            people: settings.deadlines.people.clone(),
+        },
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
     })
@@ -106,6 +134,35 @@ fn load_playbook(path: Option<&Path>) -> anyhow::Result<Playbook> {
     let playbook: Playbook = toml::from_str(&text).context("reading the playbook")?;
     playbook.check().map_err(anyhow::Error::msg).context("checking the playbook")?;
     Ok(playbook)
+}
+
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the {what} {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("reading the {what} {}", path.display()))
+}
+
+/// The built-in rules and calendars, then the operator's files; every problem stops start-up.
+pub fn load_deadlines(settings: &DeadlineSettings) -> anyhow::Result<Deadlines> {
+    let mut calendar_files: Vec<CalendarsFile> = vec![toml::from_str(BUILT_IN_CALENDARS)?];
+    if let Some(path) = &settings.calendars {
+        calendar_files.push(read_toml(path, "calendars file")?);
+    }
+    let calendars = Calendars::from_files(&calendar_files)
+        .map_err(|errors| anyhow::anyhow!("the holiday calendars have problems:\n  {}", errors.join("\n  ")))?;
+    anyhow::ensure!(
+        calendars.get(&settings.calendar).is_some(),
+        "deadlines.calendar is {:?}, which is not a known calendar ({})",
+        settings.calendar,
+        calendars.ids().collect::<Vec<_>>().join(", ")
+    );
+    let mut rule_files: Vec<RulesFile> = vec![toml::from_str(BUILT_IN_RULES)?];
+    if let Some(path) = &settings.rules {
+        rule_files.push(read_toml(path, "rules file")?);
+    }
+    let rules = RuleSet::from_files(&rule_files, &calendars)
+        .map_err(|errors| anyhow::anyhow!("the deadline rules have problems:\n  {}", errors.join("\n  ")))?;
+    let organisation = Organisation { roles: settings.roles.clone(), calendar: settings.calendar.clone() };
+    Ok(Deadlines { rules, calendars, organisation })
 }
 
 /// The embedded adapter set: SQLite, attachment files and the outbox, all under the data directory.

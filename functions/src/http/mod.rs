@@ -53,6 +53,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/incidents/{reference}/timeline", get(routes::timeline))
         .route("/incidents/{reference}/{file}", get(routes::export_incident))
         .route("/audit/{reference}/verify", get(routes::verify_audit))
+        .route("/obligations", get(routes::obligations))
+        .route("/metrics", get(routes::metrics))
         .route("/alerts/{source}", post(routes::receive_alert))
         .route("/attachments/{id}", get(routes::download_attachment))
         .route("/outbox", get(routes::list_outbox))

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
     FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry,
+    ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry,
     UploadTicket, UploadTicketRequest,
 };
+use shared::deadlines::metrics::MonthMetrics;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
@@ -212,6 +213,26 @@ pub async fn receive_alert(
     let outcome = services.receive_alert(&source, payload).await?;
     let status = if outcome.opened { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(outcome)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObligationsQuery {
+    state: Option<ObligationFilter>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn obligations(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<ObligationsQuery>,
+) -> ApiResult<Json<Page<ObligationEntry>>> {
+    let filter = query.state.unwrap_or(ObligationFilter::Open);
+    Ok(Json(state.services.obligations(filter, page_request(query.cursor, query.limit)).await?))
+}
+
+pub async fn metrics(State(state): State<AppState>) -> ApiResult<Json<Vec<MonthMetrics>>> {
+    Ok(Json(state.services.metrics().await?))
 }
 
 pub async fn list_incidents(

@@ -4,7 +4,10 @@
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::ports::Email;
+use chrono::{DateTime, Utc};
+use shared::deadlines::obligation::{Step, StepKind};
+
+use crate::ports::{Email, ObligationRow};
 
 pub struct EmailTemplates {
     env: Environment<'static>,
@@ -26,6 +29,8 @@ impl EmailTemplates {
         // Autoescaping follows the template name: `.html` escapes, `.txt` does not.
         env.add_template("receipt.txt", include_str!("../../templates/email/receipt.txt"))?;
         env.add_template("receipt.html", include_str!("../../templates/email/receipt.html"))?;
+        env.add_template("deadline.txt", include_str!("../../templates/email/deadline.txt"))?;
+        env.add_template("deadline.html", include_str!("../../templates/email/deadline.html"))?;
         Ok(Self { env })
     }
 
@@ -36,6 +41,73 @@ impl EmailTemplates {
             text: self.env.get_template("receipt.txt")?.render(context)?,
             html: self.env.get_template("receipt.html")?.render(context)?,
             tags: vec![("kind".to_owned(), "receipt".to_owned()), ("report".to_owned(), context.reference.clone())],
+        })
+    }
+}
+
+/// How long until (or since) `due`, in words: "3 h 5 min".
+pub fn span(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let minutes = (to - from).num_minutes().abs();
+    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+impl EmailTemplates {
+    /// A reminder before an obligation's due time, or an escalation after it.
+    pub fn deadline_notice(
+        &self,
+        to: Vec<String>,
+        row: &ObligationRow,
+        step: &Step,
+        now: DateTime<Utc>,
+        url: &str,
+    ) -> anyhow::Result<Email> {
+        let obligation = &row.obligation;
+        let due = obligation.due_at.unwrap_or(now);
+        let (kind, subject) = match step.kind {
+            StepKind::Reminder => {
+                ("reminder", format!("Due in {}: {} ({})", span(now, due), obligation.rule.title, row.subject))
+            }
+            StepKind::Escalation(target) => (
+                "escalation",
+                format!(
+                    "OVERDUE by {}: {} ({}), escalated to {}",
+                    span(due, now),
+                    obligation.rule.title,
+                    row.subject,
+                    target.label()
+                ),
+            ),
+        };
+        let context = minijinja::context! {
+            kind,
+            subject,
+            incident => row.subject.to_string(),
+            incident_title => row.incident_title,
+            response_lead => row.response_lead,
+            id => obligation.id,
+            title => obligation.rule.title,
+            citation => obligation.rule.citation,
+            audience => obligation.rule.notify.iter().map(|a| a.label()).collect::<Vec<_>>().join(", "),
+            recipient => obligation.rule.recipient,
+            due => due.format("%Y-%m-%d %H:%M UTC").to_string(),
+            contents => obligation.rule.contents,
+            url,
+        };
+        Ok(Email {
+            to,
+            subject: subject.clone(),
+            text: self.env.get_template("deadline.txt")?.render(&context)?,
+            html: self.env.get_template("deadline.html")?.render(&context)?,
+            tags: vec![
+                ("kind".to_owned(), format!("deadline-{kind}")),
+                ("incident".to_owned(), row.subject.to_string()),
+                ("obligation".to_owned(), obligation.id.clone()),
+                ("step".to_owned(), step.key.clone()),
+            ],
         })
     }
 }

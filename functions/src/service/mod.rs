@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod dashboard;
+pub mod deadlines;
 pub mod email;
 pub mod export;
 pub mod intake;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use shared::attachment::AttachmentRefusal;
+use shared::deadlines::obligation::Deadlines;
 use shared::validation::ValidationErrors;
 use shared::workflow::tasks::Playbook;
 
@@ -31,9 +33,21 @@ pub struct Services {
     /// The checklist tasks seeded into incidents by category and phase.
     pub playbook: Playbook,
     pub alerts: AlertIntake,
+    /// The notification rules, calendars and the organisation's roles.
+    pub deadlines: Deadlines,
+    /// Who hears about deadlines.
+    pub deadline_contacts: DeadlineContacts,
     /// Base of links sent by email, without a trailing slash.
     pub public_url: String,
     pub sender_name: String,
+}
+
+/// Where reminders and escalations go.
+pub struct DeadlineContacts {
+    pub team: Vec<String>,
+    pub management: Vec<String>,
+    /// Addresses by the name people are assigned roles under.
+    pub people: HashMap<String, String>,
 }
 
 /// The monitoring sources allowed to send alerts, and how long a source key keeps updating one incident.

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use shared::api::{
-    AffectedAccountsImport, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest, IncidentDetail,
+    AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest, IncidentDetail,
     LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
 };
+use shared::deadlines::rules::Anchor;
 use shared::incident::IncidentTitle;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline, parse_observed_at};
@@ -18,6 +19,7 @@ use shared::workflow::record::{
     Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
 };
 
+use super::deadlines::obligation_writes;
 use super::markdown::render_note;
 use super::{ServiceError, Services};
 use crate::ports::{AlertKeyWrite, IncidentCommit, PageRequest, ReportDismissal};
@@ -62,7 +64,7 @@ impl Services {
             record.apply(&event, ctx.now, actor);
             events.push(event);
         }
-        self.commit(record, None, events, ctx.now, actor, effects).await
+        self.commit(None, record, None, events, ctx.now, actor, effects).await
     }
 
     /// Applies `change` to the incident as it is now; `expected_version` guards against changes
@@ -83,21 +85,31 @@ impl Services {
         }
         let ctx = self.context(actor);
         let events = change(&record, &ctx)?;
+        let before = record.clone();
         for event in &events {
             record.apply(event, ctx.now, actor);
         }
-        self.commit(record, Some(head), events, ctx.now, actor, effects).await
+        self.commit(Some(&before), record, Some(head), events, ctx.now, actor, effects).await
     }
 
+    /// Brings the obligations in line with the changed record, seals everything into the audit
+    /// chain and commits it with the obligation rows that changed.
+    #[allow(clippy::too_many_arguments)]
     async fn commit(
         &self,
-        record: IncidentRecord,
+        before: Option<&IncidentRecord>,
+        mut record: IncidentRecord,
         previous: Option<ChainHead>,
-        events: Vec<IncidentEvent>,
+        mut events: Vec<IncidentEvent>,
         at: DateTime<Utc>,
         actor: &str,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
+        if let Some(reconciled) = self.deadlines.reconcile(&record, at) {
+            record.apply(&reconciled, at, actor);
+            events.push(reconciled);
+        }
+        let obligations = obligation_writes(before, &record, at);
         let start = previous.clone().unwrap_or_else(ChainHead::genesis);
         let (entries, head) = seal(&start, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
         // What was committed is what a read would return, so only the linked reports are read back.
@@ -109,6 +121,7 @@ impl Services {
             head,
             link_report: effects.link_report,
             alert_key: effects.alert_key,
+            obligations,
         };
         self.store.commit_incident(commit).await?;
         self.detail(committed.0, committed.1).await
@@ -121,12 +134,12 @@ impl Services {
 
     async fn detail(&self, record: IncidentRecord, head: ChainHead) -> Result<IncidentDetail, ServiceError> {
         let reports = self.store.incident_reports(record.reference).await?;
-        let detected_at = shared::incident::detected_at(
-            record.detected_at.unwrap_or(record.opened_at),
-            reports.iter().map(|r| r.received_at),
-        );
+        let clock = ClockAnchor::of_record(&record);
+        let detected = clock.iter().find(|c| c.anchor == Anchor::Detected).and_then(|c| c.at).unwrap_or(record.opened_at);
+        // Incidents linked before report times were recorded still count their reports.
+        let detected_at = shared::incident::detected_at(detected, reports.iter().map(|r| r.received_at));
         let moves = record.moves();
-        Ok(IncidentDetail { record, version: head.seq, detected_at, reports, moves })
+        Ok(IncidentDetail { record, version: head.seq, detected_at, reports, moves, clock })
     }
 
     /// A report waiting for triage, or a conflict that says what became of it.
@@ -149,9 +162,8 @@ impl Services {
         let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
         let opened = opening(&title, Origin::Report { report }, None)?;
         let effects = Effects { link_report: Some(report), ..Effects::default() };
-        let incident = self
-            .create_incident(opened, |_, _| Ok(vec![IncidentEvent::ReportLinked { report }]), actor, effects)
-            .await?;
+        let linked = IncidentEvent::ReportLinked { report, received_at: Some(detail.received_at) };
+        let incident = self.create_incident(opened, |_, _| Ok(vec![linked]), actor, effects).await?;
         tracing::info!(%report, incident = %incident.record.reference, "incident opened from report");
         Ok(incident)
     }
@@ -169,9 +181,10 @@ impl Services {
             .ok()
             .filter(|r: &Reference| r.kind == ReferenceKind::Incident)
             .ok_or_else(|| field_error("incident", "Enter an incident reference such as INC-2026-000001"))?;
-        self.untriaged_report(report).await?;
+        let received_at = Some(self.untriaged_report(report).await?.received_at);
         let effects = Effects { link_report: Some(report), ..Effects::default() };
-        self.change_incident(incident, None, actor, |_, _| Ok(vec![IncidentEvent::ReportLinked { report }]), effects)
+        let linked = IncidentEvent::ReportLinked { report, received_at };
+        self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects)
             .await
             .map_err(|error| match error {
                 ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),

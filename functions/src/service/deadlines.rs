@@ -1,0 +1,243 @@
+//! Deadlines: keeping obligation rows in step with incident records, the scheduled checker that
+//! sends each reminder and escalation once, the obligations board and the monthly metrics.
+//!
+//! The checker claims steps before sending them: a claim is a conditional write on the row's
+//! version, so of two runs that read the same row only one sends. A claim that is never
+//! confirmed (the run died before sending) is retried after [`CLAIM_TIMEOUT_MINUTES`].
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use shared::api::{MAX_PAGE_SIZE, ObligationEntry, ObligationFilter, Page};
+use shared::deadlines::metrics::{MonthMetrics, monthly};
+use shared::deadlines::obligation::{Step, StepKind, plan};
+use shared::deadlines::rules::EscalationTarget;
+use shared::workflow::record::IncidentRecord;
+use shared::workflow::roles::Role;
+
+use super::{ServiceError, Services};
+use crate::ports::{
+    Deliveries, Delivery, ObligationRow, ObligationState, ObligationWrite, PageRequest, ScheduledObligation,
+};
+
+pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
+/// Rows one run takes from the due index; the rest wait for the next run, minutes later.
+pub const CHECKER_BATCH: u32 = 500;
+
+/// What one checker run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckerRun {
+    /// Rows read from the due index.
+    pub rows_read: usize,
+    pub reminders_sent: usize,
+    pub escalations_sent: usize,
+    pub superseded: usize,
+    /// Rows another run (or an incident change) updated first; they come back on the next run.
+    pub lost_races: usize,
+    pub failures: usize,
+}
+
+fn row_of(record: &IncidentRecord, obligation: &shared::deadlines::obligation::Obligation) -> ObligationRow {
+    ObligationRow {
+        subject: record.reference,
+        incident_title: record.title.clone(),
+        response_lead: record.current_holders(Role::ResponseLead).next().map(str::to_owned),
+        obligation: obligation.clone(),
+    }
+}
+
+/// The rows that differ between two versions of a record. An open row with a due time goes on
+/// the due index at `now`, so the checker plans its reminders on its next run.
+pub(super) fn obligation_writes(
+    before: Option<&IncidentRecord>,
+    after: &IncidentRecord,
+    now: DateTime<Utc>,
+) -> Vec<ObligationWrite> {
+    after
+        .obligations
+        .iter()
+        .map(|obligation| row_of(after, obligation))
+        .filter(|row| {
+            let previous = before.and_then(|b| b.obligations.iter().find(|o| o.id == row.obligation.id).map(|o| row_of(b, o)));
+            previous.as_ref() != Some(row)
+        })
+        .map(|row| {
+            let check_at = (row.obligation.is_open() && row.obligation.due_at.is_some()).then_some(now);
+            ObligationWrite { row, check_at }
+        })
+        .collect()
+}
+
+fn entry(scheduled: ScheduledObligation) -> ObligationEntry {
+    let sent = |reminder: bool| {
+        scheduled
+            .deliveries
+            .iter()
+            .filter(|(key, d)| d.sent_at.is_some() && key.starts_with("reminder-") == reminder)
+            .count() as u32
+    };
+    ObligationEntry {
+        reminders_sent: sent(true),
+        escalations_sent: sent(false),
+        incident: scheduled.row.subject,
+        incident_title: scheduled.row.incident_title,
+        response_lead: scheduled.row.response_lead,
+        obligation: scheduled.row.obligation,
+    }
+}
+
+impl Services {
+    /// Sends the reminders and escalations due by `now`, each once. The EventBridge-scheduled
+    /// Lambda and the local timer both call this.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> Result<CheckerRun, ServiceError> {
+        let due = self.store.due_obligations(now, CHECKER_BATCH).await?;
+        let mut run = CheckerRun { rows_read: due.len(), ..CheckerRun::default() };
+        for scheduled in due {
+            let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.clone());
+            if let Err(error) = self.check_one(scheduled, now, &mut run).await {
+                run.failures += 1;
+                tracing::error!(%subject, obligation = %id, %error, "deadline check failed; the next run retries it");
+            }
+        }
+        if run.reminders_sent + run.escalations_sent + run.failures > 0 {
+            tracing::info!(?run, "deadline check");
+        }
+        Ok(run)
+    }
+
+    async fn check_one(&self, scheduled: ScheduledObligation, now: DateTime<Utc>, run: &mut CheckerRun) -> Result<(), ServiceError> {
+        let claim_timeout = Duration::minutes(CLAIM_TIMEOUT_MINUTES);
+        let done = |key: &str| {
+            scheduled
+                .deliveries
+                .get(key)
+                .is_some_and(|d| d.sent_at.is_some() || d.superseded || now - d.claimed_at < claim_timeout)
+        };
+        let plan = plan(&scheduled.row.obligation, &done, now);
+        let mut deliveries = scheduled.deliveries.clone();
+        for step in &plan.superseded {
+            deliveries.insert(
+                step.key.clone(),
+                Delivery { claimed_at: now, sent_at: None, superseded: true, recipients: Vec::new(), message_ids: Vec::new() },
+            );
+        }
+        for step in &plan.send {
+            deliveries.insert(
+                step.key.clone(),
+                Delivery { claimed_at: now, sent_at: None, superseded: false, recipients: Vec::new(), message_ids: Vec::new() },
+            );
+        }
+        // Until the sends are confirmed, come back when the claim would expire.
+        let retry_at = (!plan.send.is_empty()).then(|| now + claim_timeout);
+        let claim_next = [plan.next_at, retry_at].into_iter().flatten().min();
+        let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.as_str());
+        if !self.store.update_delivery(subject, id, scheduled.version, &deliveries, claim_next).await? {
+            run.lost_races += 1;
+            return Ok(());
+        }
+        run.superseded += plan.superseded.len();
+        if plan.send.is_empty() {
+            return Ok(());
+        }
+        for step in &plan.send {
+            let (recipients, message_ids) = self.send_step(&scheduled.row, step, now).await?;
+            let delivery = deliveries.get_mut(&step.key).expect("claimed above");
+            delivery.sent_at = Some(now);
+            delivery.recipients = recipients;
+            delivery.message_ids = message_ids;
+            match step.kind {
+                StepKind::Reminder => run.reminders_sent += 1,
+                StepKind::Escalation(_) => run.escalations_sent += 1,
+            }
+        }
+        self.confirm(subject, id, scheduled.version + 1, deliveries, plan.next_at).await
+    }
+
+    /// Records the sends. An incident change may have rewritten the row meanwhile; then the
+    /// confirmation is merged into the row as it is now.
+    async fn confirm(
+        &self,
+        subject: shared::reference::Reference,
+        id: &str,
+        mut version: u64,
+        ours: Deliveries,
+        mut next_at: Option<DateTime<Utc>>,
+    ) -> Result<(), ServiceError> {
+        let mut deliveries = ours.clone();
+        for _ in 0..5 {
+            if self.store.update_delivery(subject, id, version, &deliveries, next_at).await? {
+                return Ok(());
+            }
+            let Some(current) = self.store.scheduled_obligation(subject, id).await? else { return Ok(()) };
+            version = current.version;
+            deliveries = current.deliveries;
+            deliveries.extend(ours.iter().filter(|(_, d)| d.sent_at.is_some()).map(|(k, d)| (k.clone(), d.clone())));
+            // The row changed, so let the next run plan it afresh.
+            next_at = current.next_check_at.map(|_| self.clock.now());
+        }
+        Err(anyhow::anyhow!("could not record the sent reminders of {subject} {id} after 5 attempts").into())
+    }
+
+    fn recipients(&self, row: &ObligationRow, kind: StepKind) -> Vec<String> {
+        let contacts = &self.deadline_contacts;
+        let lead = row.response_lead.as_ref().and_then(|name| contacts.people.get(name)).cloned();
+        let mut to = match kind {
+            StepKind::Reminder => contacts.team.iter().cloned().chain(lead).collect(),
+            StepKind::Escalation(EscalationTarget::ResponseLead) => lead.map_or_else(|| contacts.team.clone(), |l| vec![l]),
+            StepKind::Escalation(EscalationTarget::Management) => contacts.management.clone(),
+        };
+        to.sort();
+        to.dedup();
+        to
+    }
+
+    async fn send_step(&self, row: &ObligationRow, step: &Step, now: DateTime<Utc>) -> Result<(Vec<String>, Vec<String>), ServiceError> {
+        let to = self.recipients(row, step.kind);
+        if to.is_empty() {
+            tracing::warn!(subject = %row.subject, obligation = %row.obligation.id, "no address to send a deadline notice to");
+            return Ok((to, Vec::new()));
+        }
+        let url = format!("{}/dashboard/incidents/{}", self.public_url, row.subject);
+        let email = self.templates.deadline_notice(to.clone(), row, step, now, &url)?;
+        let message_id = self.mailer.send(&email).await?;
+        Ok((to, vec![message_id]))
+    }
+
+    /// One page of the obligations board.
+    pub async fn obligations(
+        &self,
+        filter: ObligationFilter,
+        page: PageRequest,
+    ) -> Result<Page<ObligationEntry>, ServiceError> {
+        let state = match filter {
+            ObligationFilter::Open => ObligationState::Open,
+            ObligationFilter::Met => ObligationState::Met,
+            ObligationFilter::NotRequired => ObligationState::NotRequired,
+        };
+        let page = self.store.obligations_by_state(state, page).await?;
+        Ok(Page { items: page.items.into_iter().map(entry).collect(), next_cursor: page.next_cursor })
+    }
+
+    /// Figures for the last 13 months of detected incidents, newest month first.
+    pub async fn metrics(&self) -> Result<Vec<MonthMetrics>, ServiceError> {
+        let now = self.clock.now();
+        let since = now - Duration::days(400);
+        let mut records = Vec::new();
+        let mut cursor = None;
+        'pages: loop {
+            let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            for summary in page.items {
+                if summary.opened_at < since {
+                    break 'pages;
+                }
+                if let Some((record, _)) = self.store.incident(summary.reference).await? {
+                    records.push(record);
+                }
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(monthly(&records, now))
+    }
+}
