@@ -9,9 +9,10 @@ use serde::de::DeserializeOwned;
 use shared::api::{
     AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, FollowUp,
     FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry,
-    UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
+    ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt,
+    ReportSummary, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
+use shared::deadlines::metrics::MonthMetrics;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
@@ -360,6 +361,30 @@ pub fn export_url(incident: &Reference, extension: &str) -> String {
 /// Walks the audit trail of an incident or report and says whether every link holds.
 pub async fn verify_audit(subject: &Reference) -> Result<Verification, ApiError> {
     get(dashboard(Request::get(&format!("/api/audit/{subject}/verify")))).await
+}
+
+/// The board's filter as the `state` query parameter names it.
+pub fn obligation_state(filter: ObligationFilter) -> &'static str {
+    match filter {
+        ObligationFilter::Open => "open",
+        ObligationFilter::Met => "met",
+        ObligationFilter::NotRequired => "not_required",
+    }
+}
+
+/// Obligations across all incidents; open ones come soonest due first.
+pub async fn list_obligations(
+    filter: ObligationFilter,
+    cursor: Option<&str>,
+) -> Result<Page<ObligationEntry>, ApiError> {
+    let mut query = page_query(cursor);
+    query.push(("state", obligation_state(filter).to_owned()));
+    get(dashboard(Request::get("/api/obligations")).query(query)).await
+}
+
+/// The response figures per month of detection, newest month first.
+pub async fn metrics() -> Result<Vec<MonthMetrics>, ApiError> {
+    get(dashboard(Request::get("/api/metrics"))).await
 }
 
 pub async fn list_outbox(cursor: Option<&str>) -> Result<Page<OutboxEntry>, ApiError> {

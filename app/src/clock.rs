@@ -1,7 +1,10 @@
 //! The browser's clock and time zone, through `js_sys::Date`: chrono has no clock in wasm.
 
+use std::time::Duration;
+
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use js_sys::Date;
+use leptos::prelude::{Set, Signal, on_cleanup, set_interval_with_handle, signal};
 use wasm_bindgen::JsValue;
 
 pub fn now() -> DateTime<Utc> {
@@ -50,4 +53,14 @@ pub fn utc_to_local_input(at: DateTime<Utc>) -> String {
         date.get_hours(),
         date.get_minutes()
     )
+}
+
+/// The time now, moved on every second while the view that asked for it is shown: countdowns
+/// read to the minute, and so turn over on time.
+pub fn ticking() -> Signal<DateTime<Utc>> {
+    let (current, set_current) = signal(now());
+    if let Ok(handle) = set_interval_with_handle(move || set_current.set(now()), Duration::from_secs(1)) {
+        on_cleanup(move || handle.clear());
+    }
+    current.into()
 }

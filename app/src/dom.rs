@@ -12,8 +12,9 @@ pub fn focus_by_id(id: &str) {
 }
 
 /// Focuses an element once the view that is about to show it has rendered.
-pub fn focus_after_render(id: &'static str) {
-    request_animation_frame(move || focus_by_id(id));
+pub fn focus_after_render(id: impl Into<String>) {
+    let id = id.into();
+    request_animation_frame(move || focus_by_id(&id));
 }
 
 /// Names the page in the tab and for screen readers, which announce the title on navigation.

@@ -1,6 +1,6 @@
 //! Dates and sizes as people read them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use js_sys::{Date, Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -23,5 +23,21 @@ pub fn human_size(bytes: u64) -> String {
         format!("{:.1} KB", b / KB)
     } else {
         format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
+/// How long until `due`, or how long past it, to the minute: "due in 3 h 12 min", "overdue by 25 min".
+pub fn time_to_due(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if due > now { format!("due in {}", span(due - now)) } else { format!("overdue by {}", span(now - due)) }
+}
+
+/// A stretch of time in days and hours, or in hours and minutes when under a day.
+fn span(length: TimeDelta) -> String {
+    let minutes = length.num_minutes();
+    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
+        (0, 0, 0) => "less than a minute".to_owned(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
     }
 }

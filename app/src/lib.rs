@@ -14,8 +14,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::{
-    DashboardLayout, FollowUpPage, IncidentDetailPage, IncidentsPage, NotFoundPage, OutboxPage, PublicLayout,
-    ReportDetailPage, ReportPage, ReportsPage,
+    DashboardLayout, FollowUpPage, IncidentDetailPage, IncidentsPage, MetricsPage, NotFoundPage, ObligationsPage,
+    OutboxPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
 };
 
 #[component]
@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports/:reference") view=ReportDetailPage />
                     <Route path=path!("incidents") view=IncidentsPage />
                     <Route path=path!("incidents/:reference") view=IncidentDetailPage />
+                    <Route path=path!("obligations") view=ObligationsPage />
+                    <Route path=path!("metrics") view=MetricsPage />
                     <Route path=path!("outbox") view=OutboxPage />
                 </ParentRoute>
             </Routes>

@@ -16,7 +16,7 @@ pub struct FormErrors {
     /// Problems that belong to no field, such as the server being unreachable.
     general: RwSignal<Option<String>>,
     /// The summary's id: pages with several forms give each summary its own.
-    summary_id: &'static str,
+    summary_id: StoredValue<String>,
 }
 
 impl Default for FormErrors {
@@ -27,8 +27,12 @@ impl Default for FormErrors {
 
 impl FormErrors {
     /// Errors for one of several forms on a page; `summary_id` must be unique on the page.
-    pub fn with_summary_id(summary_id: &'static str) -> Self {
-        Self { fields: RwSignal::new(Vec::new()), general: RwSignal::new(None), summary_id }
+    pub fn with_summary_id(summary_id: impl Into<String>) -> Self {
+        Self {
+            fields: RwSignal::new(Vec::new()),
+            general: RwSignal::new(None),
+            summary_id: StoredValue::new(summary_id.into()),
+        }
     }
 
     pub fn clear(&self) {
@@ -40,14 +44,21 @@ impl FormErrors {
     pub fn show_fields(&self, fields: Vec<FieldError>) {
         self.general.set(None);
         self.fields.set(fields);
-        dom::focus_after_render(self.summary_id);
+        self.focus_summary();
     }
 
     /// Shows a problem that belongs to no field, and focuses the summary.
     pub fn show_general(&self, message: String) {
         self.fields.set(Vec::new());
         self.general.set(Some(message));
-        dom::focus_after_render(self.summary_id);
+        self.focus_summary();
+    }
+
+    /// A form taken off the page while its request was under way has no summary left to focus.
+    fn focus_summary(&self) {
+        if let Some(id) = self.summary_id.try_get_value() {
+            dom::focus_after_render(id);
+        }
     }
 
     /// Shows a failed request: field errors on their fields; a refused or failed upload without
@@ -88,15 +99,18 @@ impl FormErrors {
 }
 
 /// `targets` maps each wire field name to the id of the element that should take focus for it;
-/// errors on fields not listed are shown as plain text. `heading` is the level of the summary's
+/// errors on fields not listed are shown as plain text. A form repeated on the page, once per
+/// item, gives its element ids the item's `id_suffix`. `heading` is the level of the summary's
 /// heading, one below the heading of the part of the page the form is in.
 #[component]
 pub fn ErrorSummary(
     errors: FormErrors,
     targets: &'static [(&'static str, &'static str)],
+    #[prop(optional, into)] id_suffix: String,
     #[prop(default = 2)] heading: u8,
 ) -> impl IntoView {
-    let target = move |field: &str| targets.iter().find(|(name, _)| *name == field).map(|(_, id)| *id);
+    let target =
+        move |field: &str| targets.iter().find(|(name, _)| *name == field).map(|(_, id)| format!("{id}{id_suffix}"));
     let field_items = move || {
         errors
             .fields
@@ -110,7 +124,7 @@ pub fn ErrorSummary(
                             on:click=move |ev| {
                                 // Focus rather than jump: the link alone would scroll but leave focus behind.
                                 ev.prevent_default();
-                                dom::focus_by_id(id);
+                                dom::focus_by_id(&id);
                             }
                         >
                             {error.message}
@@ -122,11 +136,12 @@ pub fn ErrorSummary(
             })
             .collect_view()
     };
-    let title_id = format!("{}-title", errors.summary_id);
+    let summary_id = errors.summary_id.get_value();
+    let title_id = format!("{summary_id}-title");
     view! {
         <Show when=move || !errors.is_empty()>
             <div
-                id=errors.summary_id
+                id=summary_id.clone()
                 class="error-summary"
                 role="alert"
                 tabindex="-1"
@@ -135,11 +150,12 @@ pub fn ErrorSummary(
                 {match heading {
                     0..=2 => view! { <h2 id=title_id.clone()>"There is a problem"</h2> }.into_any(),
                     3 => view! { <h3 id=title_id.clone()>"There is a problem"</h3> }.into_any(),
-                    _ => view! { <h4 id=title_id.clone()>"There is a problem"</h4> }.into_any(),
+                    4 => view! { <h4 id=title_id.clone()>"There is a problem"</h4> }.into_any(),
+                    _ => view! { <h5 id=title_id.clone()>"There is a problem"</h5> }.into_any(),
                 }}
                 <ul>
                     {move || errors.general.get().map(|message| view! { <li>{message}</li> })}
-                    {field_items}
+                    {field_items.clone()}
                 </ul>
             </div>
         </Show>

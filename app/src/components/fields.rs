@@ -32,7 +32,7 @@ pub fn InlineError(id: String, error: Signal<Option<String>>) -> impl IntoView {
 }
 
 #[component]
-fn Hint(id: &'static str, hint: Option<String>) -> impl IntoView {
+fn Hint(#[prop(into)] id: String, hint: Option<String>) -> impl IntoView {
     hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })
 }
 
@@ -42,7 +42,7 @@ fn field_class(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Sen
 
 #[component]
 pub fn TextField(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: &'static str,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
@@ -51,19 +51,20 @@ pub fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let has_hint = hint.is_some();
+    let described = id.clone();
     view! {
         <div class=field_class(error)>
-            <label for=id>{label}</label>
-            <Hint id hint />
+            <label for=id.clone()>{label}</label>
+            <Hint id=id.clone() hint />
             <InlineError id=format!("{id}-error") error />
             <input
                 type=input_type
-                id=id
+                id=id.clone()
                 name=id
                 autocomplete=autocomplete
                 bind:value=value
                 aria-invalid=aria_invalid(error)
-                aria-describedby=move || described_by(id, has_hint, error.read().is_some())
+                aria-describedby=move || described_by(&described, has_hint, error.read().is_some())
             />
         </div>
     }
@@ -71,7 +72,7 @@ pub fn TextField(
 
 #[component]
 pub fn TextArea(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: &'static str,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
@@ -79,18 +80,19 @@ pub fn TextArea(
     #[prop(default = 6)] rows: u32,
 ) -> impl IntoView {
     let has_hint = hint.is_some();
+    let described = id.clone();
     view! {
         <div class=field_class(error)>
-            <label for=id>{label}</label>
-            <Hint id hint />
+            <label for=id.clone()>{label}</label>
+            <Hint id=id.clone() hint />
             <InlineError id=format!("{id}-error") error />
             <textarea
-                id=id
+                id=id.clone()
                 name=id
                 rows=rows
                 bind:value=value
                 aria-invalid=aria_invalid(error)
-                aria-describedby=move || described_by(id, has_hint, error.read().is_some())
+                aria-describedby=move || described_by(&described, has_hint, error.read().is_some())
             ></textarea>
         </div>
     }

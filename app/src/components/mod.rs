@@ -9,6 +9,7 @@ mod notices;
 mod pagination;
 mod phase_badge;
 mod reports_table;
+mod standing;
 mod status_badge;
 
 pub use attachment_list::AttachmentList;
@@ -20,4 +21,5 @@ pub use notices::{LoadError, Loading};
 pub use pagination::{CursorTrail, Pagination};
 pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
+pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};

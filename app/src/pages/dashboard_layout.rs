@@ -58,6 +58,8 @@ pub fn DashboardLayout() -> impl IntoView {
                 <nav class="main-nav" aria-label="Dashboard">
                     <A href="/dashboard/reports">"Reports"</A>
                     <A href="/dashboard/incidents">"Incidents"</A>
+                    <A href="/dashboard/obligations">"Obligations"</A>
+                    <A href="/dashboard/metrics">"Metrics"</A>
                     <A href="/dashboard/outbox">"Outbox"</A>
                     <a href="/report">"Public report form"</a>
                 </nav>

@@ -23,8 +23,9 @@ use shared::workflow::record::IncidentRecord;
 use uuid::Uuid;
 
 use crate::ports::{
-    AlertKey, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest, ReportDismissal, ReportDraft, StoreError,
-    StoredAttachment,
+    AlertKey, Deliveries, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
+    ObligationWrite, PageRequest, ReportDismissal, ReportDraft, ScheduledObligation, StoreError, StoredAttachment,
+    board_key,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -32,6 +33,10 @@ type Item = HashMap<String, AttributeValue>;
 const RECENCY_INDEX: &str = "GSI1";
 const STATUS_INDEX: &str = "GSI2";
 const INCIDENT_INDEX: &str = "GSI3";
+/// Open obligations by their next check time; sparse: only rows with a step pending carry it.
+const DUE_INDEX: &str = "GSI4";
+/// A transaction's item limit.
+const TRANSACTION_MAX: usize = 100;
 
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -209,6 +214,54 @@ fn checked_cursor(cursor: Option<&str>) -> Result<Option<String>, StoreError> {
     Ok(Some(cursor.to_owned()))
 }
 
+fn obligation_sk(id: &str) -> String {
+    format!("OBLIGATION#{id}")
+}
+
+fn due_key(at: DateTime<Utc>, subject: Reference, id: &str) -> String {
+    format!("{}#{subject}#{id}", timestamp(at))
+}
+
+/// The update that writes an obligation row and keeps its delivery log: on the due index while
+/// `check_at` is set, off it otherwise.
+fn obligation_update(table: &str, write: &ObligationWrite) -> Result<Update, StoreError> {
+    let row = &write.row;
+    let json = serde_json::to_string(row).context("encoding an obligation row")?;
+    let mut set = "SET #state = :state, #row = :row, GSI2PK = :board_pk, GSI2SK = :board_key, \
+                   deliveries = if_not_exists(deliveries, :empty)"
+        .to_owned();
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key(incident_pk(row.subject), &obligation_sk(&row.obligation.id))))
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_names("#row", "row")
+        .expression_attribute_values(":state", s(row.state().as_str()))
+        .expression_attribute_values(":row", s(json))
+        .expression_attribute_values(":board_pk", s(format!("OBLIGATIONS#{}", row.state().as_str())))
+        .expression_attribute_values(":board_key", s(board_key(row)))
+        .expression_attribute_values(":empty", s("{}"))
+        .expression_attribute_values(":one", n(1));
+    match write.check_at {
+        Some(at) => {
+            set.push_str(", next_check_at = :next, GSI4PK = :due_pk, GSI4SK = :due_sk");
+            update = update
+                .expression_attribute_values(":next", s(timestamp(at)))
+                .expression_attribute_values(":due_pk", s("DUE"))
+                .expression_attribute_values(":due_sk", s(due_key(at, row.subject, &row.obligation.id)));
+            set.push_str(" ADD version :one");
+        }
+        None => set.push_str(" REMOVE next_check_at, GSI4PK, GSI4SK ADD version :one"),
+    }
+    Ok(update.update_expression(set).build().context("building an Update")?)
+}
+
+fn scheduled_from_item(item: &Item) -> Result<ScheduledObligation, StoreError> {
+    let row: ObligationRow = serde_json::from_str(item.text("row")?).map_err(|_| corrupt("row"))?;
+    let deliveries: Deliveries = serde_json::from_str(item.text("deliveries")?).map_err(|_| corrupt("deliveries"))?;
+    let next_check_at = item.get("next_check_at").map(|_| item.time("next_check_at")).transpose()?;
+    Ok(ScheduledObligation { row, deliveries, version: item.number("version")?, next_check_at })
+}
+
 fn audit_pk(subject: Reference) -> String {
     format!("AUDIT#{subject}")
 }
@@ -281,11 +334,11 @@ impl DynamoStore {
             ])
         };
         let mut request = self.client.create_table().table_name(&self.table).billing_mode(BillingMode::PayPerRequest);
-        for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"] {
+        for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"] {
             request = request.attribute_definitions(string_attribute(name)?);
         }
         request = request.set_key_schema(Some(key_schema("PK", "SK")?));
-        for index in [RECENCY_INDEX, STATUS_INDEX, INCIDENT_INDEX] {
+        for index in [RECENCY_INDEX, STATUS_INDEX, INCIDENT_INDEX, DUE_INDEX] {
             request = request.global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
                     .index_name(index)
@@ -638,12 +691,28 @@ impl IncidentStore for DynamoStore {
             };
             writes.push(write);
         }
+        let mut rows = commit.obligations.iter();
+        for write in rows.by_ref().take(TRANSACTION_MAX.saturating_sub(writes.len())) {
+            writes.push(TransactWriteItem::builder().update(obligation_update(&self.table, write)?).build());
+        }
         self.transact(writes).await.map_err(|error| match (error, commit.link_report) {
             (StoreError::Conflict(_), Some(report)) => {
                 StoreError::Conflict(format!("{reference} or {report} was changed by someone else meanwhile"))
             }
             (other, _) => other,
-        })
+        })?;
+        // Rows beyond one transaction's limit (a breach touching dozens of jurisdictions at once)
+        // follow in further transactions. They are projections of the record just committed, and
+        // the next change to the incident rewrites any that a crash left behind.
+        let rest: Vec<&ObligationWrite> = rows.collect();
+        for chunk in rest.chunks(TRANSACTION_MAX) {
+            let writes = chunk
+                .iter()
+                .map(|w| Ok(TransactWriteItem::builder().update(obligation_update(&self.table, w)?).build()))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            self.transact(writes).await?;
+        }
+        Ok(())
     }
 
     async fn commit_dismissal(&self, dismissal: ReportDismissal) -> Result<(), StoreError> {
@@ -726,6 +795,123 @@ impl IncidentStore for DynamoStore {
 
     async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {
         self.get(format!("ATTACHMENT#{id}"), "ATTACHMENT").await?.as_ref().map(attachment_from_item).transpose()
+    }
+
+    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ScheduledObligation>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        // Everything due by `now`: keys are `<time>#...`, and `~` sorts after every `#`.
+        let until = format!("{}~", timestamp(now));
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(DUE_INDEX)
+                .key_condition_expression("GSI4PK = :due AND GSI4SK <= :until")
+                .expression_attribute_values(":due", s("DUE"))
+                .expression_attribute_values(":until", s(until.clone()))
+                .limit((limit as usize - items.len()) as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            items.extend(output.items().iter().cloned());
+            match output.last_evaluated_key() {
+                Some(last) if items.len() < limit as usize => start = Some(last.clone()),
+                _ => break,
+            }
+        }
+        items.iter().map(scheduled_from_item).collect()
+    }
+
+    async fn update_delivery(
+        &self,
+        subject: Reference,
+        obligation: &str,
+        expected_version: u64,
+        deliveries: &Deliveries,
+        next_check_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        let deliveries = serde_json::to_string(deliveries).context("encoding deliveries")?;
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(incident_pk(subject), &obligation_sk(obligation))))
+            .condition_expression("version = :seen")
+            .expression_attribute_values(":seen", n(expected_version))
+            .expression_attribute_values(":deliveries", s(deliveries))
+            .expression_attribute_values(":one", n(1));
+        request = match next_check_at {
+            Some(at) => request
+                .update_expression(
+                    "SET deliveries = :deliveries, next_check_at = :next, GSI4PK = :due_pk, GSI4SK = :due_sk \
+                     ADD version :one",
+                )
+                .expression_attribute_values(":next", s(timestamp(at)))
+                .expression_attribute_values(":due_pk", s("DUE"))
+                .expression_attribute_values(":due_sk", s(due_key(at, subject, obligation))),
+            None => request.update_expression(
+                "SET deliveries = :deliveries REMOVE next_check_at, GSI4PK, GSI4SK ADD version :one",
+            ),
+        };
+        match request.send().await.map_err(store_error) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn scheduled_obligation(
+        &self,
+        subject: Reference,
+        obligation: &str,
+    ) -> Result<Option<ScheduledObligation>, StoreError> {
+        self.get(incident_pk(subject), &obligation_sk(obligation)).await?.as_ref().map(scheduled_from_item).transpose()
+    }
+
+    async fn obligations_by_state(
+        &self,
+        state: ObligationState,
+        page: PageRequest,
+    ) -> Result<Page<ScheduledObligation>, StoreError> {
+        let ascending = state == ObligationState::Open;
+        let want = page.limit as usize + 1;
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(STATUS_INDEX)
+                .expression_attribute_values(":pk", s(format!("OBLIGATIONS#{}", state.as_str())))
+                .scan_index_forward(ascending)
+                .limit((want - items.len()) as i32)
+                .set_exclusive_start_key(start);
+            query = match (&page.cursor, ascending) {
+                (Some(c), true) => query
+                    .key_condition_expression("GSI2PK = :pk AND GSI2SK > :cursor")
+                    .expression_attribute_values(":cursor", s(c.clone())),
+                (Some(c), false) => query
+                    .key_condition_expression("GSI2PK = :pk AND GSI2SK < :cursor")
+                    .expression_attribute_values(":cursor", s(c.clone())),
+                (None, _) => query.key_condition_expression("GSI2PK = :pk"),
+            };
+            let output = query.send().await.map_err(store_error)?;
+            items.extend(output.items().iter().cloned());
+            match output.last_evaluated_key() {
+                Some(last) if items.len() < want => start = Some(last.clone()),
+                _ => break,
+            }
+        }
+        let mut items = items.iter().map(scheduled_from_item).collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = (items.len() > page.limit as usize).then(|| {
+            items.truncate(page.limit as usize);
+            items.last().map(|i| board_key(&i.row)).unwrap_or_default()
+        });
+        Ok(Page { items, next_cursor })
     }
 }
 

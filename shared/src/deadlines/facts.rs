@@ -19,15 +19,9 @@ pub const EU: [&str; 27] = [
 const EEA_EXTRA: [&str; 3] = ["IS", "LI", "NO"];
 
 /// Checks a jurisdiction pattern of a rule: a country, a region, or the groups EU and EEA.
-pub fn jurisdiction_pattern_ok(pattern: &str) -> Result<(), ()> {
-    if matches!(pattern, "EU" | "EEA") {
-        return Ok(());
-    }
-    crate::workflow::investigation::Jurisdiction::parse(pattern)
-        .ok()
-        .filter(|j| j.as_str() == pattern)
-        .map(|_| ())
-        .ok_or(())
+pub fn jurisdiction_pattern_ok(pattern: &str) -> bool {
+    matches!(pattern, "EU" | "EEA")
+        || crate::workflow::investigation::Jurisdiction::parse(pattern).is_ok_and(|j| j.as_str() == pattern)
 }
 
 /// Whether a person's jurisdiction (`DE`, `US-CA`) falls under a rule's pattern (`EU`, `US`, `US-CA`).
@@ -204,7 +198,7 @@ impl Facts {
         }
         // Severity runs from critical (first) to low (last).
         if let Some(min) = when.min_severity
-            && !self.severity.is_some_and(|s| s <= min)
+            && self.severity.is_none_or(|s| s > min)
         {
             return Some(format!("the severity is below {}", min.label().to_lowercase()));
         }

@@ -147,7 +147,7 @@ impl Obligation {
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ObligationChange {
     Opened {
-        obligation: Obligation,
+        obligation: Box<Obligation>,
     },
     Retimed {
         id: String,
@@ -283,7 +283,7 @@ impl Deadlines {
             }
             let timing = self.timing(rule, &facts.anchors);
             events.push(ObligationChange::Opened {
-                obligation: Obligation {
+                obligation: Box::new(Obligation {
                     id: rule.id.clone(),
                     rule: rule.clone(),
                     rules_version: self.rules.version.clone(),
@@ -292,7 +292,7 @@ impl Deadlines {
                     due_at: timing.due_at,
                     warnings: timing.warnings,
                     status: ObligationStatus::Open,
-                },
+                }),
             });
         }
         (!events.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes: events })

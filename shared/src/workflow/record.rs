@@ -561,7 +561,7 @@ impl IncidentRecord {
 
     fn apply_obligation_change(&mut self, change: &ObligationChange, at: DateTime<Utc>) {
         match change {
-            ObligationChange::Opened { obligation } => self.obligations.push(obligation.clone()),
+            ObligationChange::Opened { obligation } => self.obligations.push(obligation.as_ref().clone()),
             ObligationChange::Retimed { id, clock_started_at, due_at, warnings }
             | ObligationChange::Reopened { id, clock_started_at, due_at, warnings } => {
                 if let Some(obligation) = self.obligation_mut(id) {

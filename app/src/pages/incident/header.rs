@@ -21,6 +21,7 @@ pub fn IncidentHeader() -> impl IntoView {
     let opened = ws.select(|r| (r.opened_at, r.opened_by.clone(), origin_text(&r.origin)));
     let detected_at = Memo::new(move |_| ws.detail.with(|d| d.detected_at));
     let classification = ws.select(|r| r.classification.clone());
+    let risk = ws.select(|r| r.investigation.findings.risk_to_people);
     view! {
         <h1 id="incident-title">{move || title.get()}</h1>
         <dl class="details">
@@ -36,6 +37,8 @@ pub fn IncidentHeader() -> impl IntoView {
             <dd>{move || classification.with(|c| c.category.map_or("Not classified yet", |c| c.label()))}</dd>
             <dt>"Breach verdict"</dt>
             <dd id="incident-verdict">{move || classification.with(|c| c.verdict.label())}</dd>
+            <dt>"Risk to people"</dt>
+            <dd id="incident-risk">{move || risk.get().label()}</dd>
             <dt>"Opened"</dt>
             <dd>
                 {move || {

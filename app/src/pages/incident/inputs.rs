@@ -122,13 +122,14 @@ pub fn CheckboxGroup(
 /// A select with a label; `placeholder` adds a first, empty choice.
 #[component]
 pub fn SelectField(
-    id: &'static str,
+    #[prop(into)] id: String,
     #[prop(into)] label: Signal<String>,
     choices: Vec<Choice>,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
     #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
+    let described = id.clone();
     let placeholder = placeholder
         .map(|text| view! { <option value="" prop:selected=move || value.read().is_empty()>{text}</option> });
     let options = choices
@@ -144,14 +145,14 @@ pub fn SelectField(
         .collect_view();
     view! {
         <div class=field_class(error)>
-            <label for=id>{move || label.get()}</label>
+            <label for=id.clone()>{move || label.get()}</label>
             <InlineError id=format!("{id}-error") error />
             <select
-                id=id
+                id=id.clone()
                 name=id
                 on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || error.read().is_some().then_some("true")
-                aria-describedby=move || described_by(id, false, error.read().is_some())
+                aria-describedby=move || described_by(&described, false, error.read().is_some())
             >
                 {placeholder}
                 {options}

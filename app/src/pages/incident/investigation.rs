@@ -1,9 +1,9 @@
 //! The investigation record: our failure or not, which data was accessed and how, how many
-//! records and people, and where they live.
+//! records and people, where they live, and the risk to them.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::workflow::investigation::{DataUse, InvestigationForm, YesNoUnknown};
+use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, YesNoUnknown};
 use shared::workflow::record::IncidentCommand;
 
 use super::classification::{built_in_choices, chosen_categories, show_categories};
@@ -19,6 +19,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("data_use", "data_use-viewed"),
     ("affected_estimate", "affected_estimate"),
     ("jurisdictions", "jurisdictions"),
+    ("risk_to_people", "risk_to_people-not_assessed"),
 ];
 
 const ANSWERS: [YesNoUnknown; 3] = [YesNoUnknown::Yes, YesNoUnknown::No, YesNoUnknown::Unknown];
@@ -50,6 +51,7 @@ pub fn InvestigationSection() -> impl IntoView {
         DataUse::ALL.into_iter().map(|u| (Choice::new(u.as_str(), u.label()), RwSignal::new(false))).collect();
     let affected_estimate = RwSignal::new(String::new());
     let jurisdictions = RwSignal::new(String::new());
+    let risk = RwSignal::new(String::new());
     Effect::new({
         let (accessed_boxes, use_boxes) = (accessed_boxes.clone(), use_boxes.clone());
         move || {
@@ -64,6 +66,7 @@ pub fn InvestigationSection() -> impl IntoView {
                 affected_estimate.set(count_text(saved.affected_estimate));
                 let codes: Vec<&str> = saved.jurisdictions.iter().map(|j| j.as_str()).collect();
                 jurisdictions.set(codes.join(", "));
+                risk.set(saved.risk_to_people.as_str().to_owned());
             })
         }
     });
@@ -86,6 +89,10 @@ pub fn InvestigationSection() -> impl IntoView {
                     .collect(),
                 affected_estimate: affected_estimate.get_untracked(),
                 jurisdictions: split_list(&jurisdictions.get_untracked()),
+                risk_to_people: RiskToPeople::ALL
+                    .into_iter()
+                    .find(|r| r.as_str() == risk.get_untracked())
+                    .unwrap_or_default(),
             };
             // The same rules as the server, so mistakes show without a round trip.
             if let Err(problems) = form.parse() {
@@ -96,6 +103,17 @@ pub fn InvestigationSection() -> impl IntoView {
     };
 
     let answers = vec![Choice::new("yes", "Yes"), Choice::new("no", "No"), Choice::new("unknown", "Not known yet")];
+    let risks = RiskToPeople::ALL
+        .into_iter()
+        .map(|r| {
+            let choice = Choice::new(r.as_str(), r.label());
+            if r == RiskToPeople::NotAssessed {
+                choice.with_hint("Deadlines are worked out as if the risk were high until it is assessed.")
+            } else {
+                choice
+            }
+        })
+        .collect();
     view! {
         <section id="investigation" aria-labelledby="investigation-heading">
             <h2 id="investigation-heading">"Investigation"</h2>
@@ -159,6 +177,13 @@ pub fn InvestigationSection() -> impl IntoView {
                           They decide which regulators to notify."
                     value=jurisdictions
                     error=errors.for_field("jurisdictions")
+                />
+                <RadioGroup
+                    name="risk_to_people"
+                    legend="What is the risk to the people whose data was breached?"
+                    choices=risks
+                    value=risk
+                    error=errors.for_field("risk_to_people")
                 />
                 <button type="submit" id="save-investigation" class="button" disabled=move || busy.get()>
                     "Save investigation"

@@ -4,6 +4,7 @@
 mod accounts;
 mod classification;
 mod containment;
+mod deadlines;
 mod export;
 mod header;
 mod inputs;
@@ -28,6 +29,7 @@ use workspace::{NOTICE_ID, Workspace};
 const SECTIONS: &[(&str, &str)] = &[
     ("linked-reports", "Linked reports"),
     ("phase", "Phase"),
+    ("deadlines", "Deadlines"),
     ("classification", "Classification"),
     ("roles", "Roles"),
     ("tasks", "Tasks"),
@@ -87,6 +89,7 @@ fn IncidentWorkspace(incident: IncidentDetail) -> impl IntoView {
             <Contents />
             <header::LinkedReports />
             <phase::PhaseSection />
+            <deadlines::DeadlinesSection />
             <classification::ClassificationSection />
             <roles::RolesSection />
             <tasks::TasksSection />

@@ -1,0 +1,437 @@
+//! The deadlines: the notices and filings the rules require of this incident, each counting down
+//! to its due time until it is met or judged not required, and the clock times that start them,
+//! set by hand when the record does not know them or knows them wrong.
+
+use chrono::{DateTime, Utc};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::deadlines::obligation::{EvidenceKind, Obligation, ObligationStatus};
+use shared::deadlines::rules::{Anchor, Rule};
+use shared::validation::FieldError;
+use shared::workflow::record::IncidentCommand;
+
+use super::inputs::{Choice, SelectField};
+use super::workspace::{Errors, use_workspace};
+use crate::components::{
+    Countdown, ErrorSummary, FormErrors, LocalTime, StandingBadge, TextArea, TextField, standing_name,
+};
+use crate::{clock, dom};
+
+const ANCHOR_TARGETS: &[(&str, &str)] =
+    &[("anchor", "anchor_select"), ("at", "anchor_at"), ("reason", "anchor_reason")];
+/// The ids of an obligation's fields, each followed by `_` and the obligation's id.
+const OBLIGATION_TARGETS: &[(&str, &str)] = &[
+    ("evidence_kind", "meet_evidence_kind"),
+    ("evidence", "meet_evidence"),
+    ("met_at", "meet_met_at"),
+    ("justification", "waive_justification"),
+];
+
+fn problem(field: &str, message: &str) -> Vec<FieldError> {
+    vec![FieldError { field: field.to_owned(), message: message.to_owned() }]
+}
+
+/// An obligation's id as part of element ids: rule ids may hold `(`, `)` and `.`.
+fn id_part(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+}
+
+/// The id of an obligation's heading, which takes focus once it is met or judged not required.
+fn heading_id(id: &str) -> String {
+    format!("obligation-{}-title", id_part(id))
+}
+
+/// Who is told, and the authority filed with when there is one: "Regulator — the ICO".
+fn who_is_told(rule: &Rule) -> String {
+    let audiences: Vec<&str> = rule.notify.iter().map(|a| a.label()).collect();
+    match &rule.recipient {
+        Some(recipient) => format!("{} — {recipient}", audiences.join(", ")),
+        None => audiences.join(", "),
+    }
+}
+
+/// How an obligation ended: met (with its evidence), or not required (and why).
+fn outcome(obligation: &Obligation) -> Option<AnyView> {
+    match obligation.status.clone() {
+        ObligationStatus::Open => None,
+        ObligationStatus::Met { met_at, by, evidence } => {
+            let timing = if obligation.met_on_time() == Some(false) { " (late)" } else { " (on time)" };
+            Some(
+                view! {
+                    <dt>"Met"</dt>
+                    <dd>
+                        <LocalTime at=met_at /> {timing} " by " {by} ". " {evidence.kind.label()} ": "
+                        <span class="text-block">{evidence.value}</span>
+                    </dd>
+                }
+                .into_any(),
+            )
+        }
+        ObligationStatus::NotRequired { reason, by, at } => {
+            let who = match by {
+                Some(by) => format!(" by {by}"),
+                None => " as the facts changed".to_owned(),
+            };
+            Some(
+                view! {
+                    <dt>"Not required"</dt>
+                    <dd>
+                        "Judged " <LocalTime at /> {who} ": " <span class="text-block">{reason}</span>
+                    </dd>
+                }
+                .into_any(),
+            )
+        }
+    }
+}
+
+/// Marking an open obligation met, with its evidence, or not required, with a justification.
+#[component]
+fn ObligationActions(id: String, title: String) -> impl IntoView {
+    let ws = use_workspace();
+    let part = id_part(&id);
+    let errors = FormErrors::with_summary_id(format!("obligation-errors-{part}"));
+    let busy = RwSignal::new(false);
+    let kind = RwSignal::new(EvidenceKind::MessageId.as_str().to_owned());
+    let evidence = RwSignal::new(String::new());
+    let met_at = RwSignal::new(String::new());
+    let justification = RwSignal::new(String::new());
+
+    // Once met or not required, the obligation shows its outcome instead of these forms, so the
+    // person is taken back to its heading.
+    let heading = heading_id(&id);
+    let on_done = move || dom::focus_after_render(heading.clone());
+    let on_meet = {
+        let on_done = on_done.clone();
+        let id = id.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            let Some(evidence_kind) = EvidenceKind::ALL.into_iter().find(|k| k.as_str() == kind.get_untracked()) else {
+                return errors.show_fields(problem("evidence_kind", "Choose the kind of evidence"));
+            };
+            let Ok(met_at) = clock::local_input_to_utc(&met_at.get_untracked()) else {
+                return errors.show_fields(problem("met_at", "Enter a date and time, or leave it empty for now"));
+            };
+            let command = IncidentCommand::MeetObligation {
+                id: id.clone(),
+                met_at,
+                evidence_kind,
+                evidence: evidence.get_untracked(),
+            };
+            ws.run(command, Errors::Form(errors), busy, on_done.clone());
+        }
+    };
+    let on_waive = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let command = IncidentCommand::WaiveObligation { id: id.clone(), justification: justification.get_untracked() };
+        ws.run(command, Errors::Form(errors), busy, on_done.clone());
+    };
+
+    let kinds = EvidenceKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
+    view! {
+        <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
+        <div class="obligation-actions">
+            <form novalidate on:submit=on_meet>
+                <fieldset class="obligation-action">
+                    <legend>"Mark it met"</legend>
+                    <SelectField
+                        id=format!("meet_evidence_kind_{part}")
+                        label="Kind of evidence"
+                        choices=kinds
+                        value=kind
+                        error=errors.for_field("evidence_kind")
+                    />
+                    <TextField
+                        id=format!("meet_evidence_{part}")
+                        label="Evidence"
+                        hint="The message id, the regulator's reference, the file's id, or a short note."
+                        value=evidence
+                        error=errors.for_field("evidence")
+                    />
+                    <TextField
+                        id=format!("meet_met_at_{part}")
+                        label="When was it met? (optional)"
+                        hint="In your local time. Leave empty for now."
+                        value=met_at
+                        error=errors.for_field("met_at")
+                        input_type="datetime-local"
+                    />
+                    <button type="submit" id=format!("meet_submit_{part}") class="button" disabled=move || busy.get()>
+                        "Mark met"
+                        <span class="visually-hidden">{format!(": {title}")}</span>
+                    </button>
+                </fieldset>
+            </form>
+            <form novalidate on:submit=on_waive>
+                <fieldset class="obligation-action">
+                    <legend>"Not required"</legend>
+                    <TextArea
+                        id=format!("waive_justification_{part}")
+                        label="Why is it not required?"
+                        hint="At least 10 characters. Recorded in the audit trail."
+                        value=justification
+                        error=errors.for_field("justification")
+                        rows=3
+                    />
+                    <button
+                        type="submit"
+                        id=format!("waive_submit_{part}")
+                        class="button button--secondary"
+                        disabled=move || busy.get()
+                    >
+                        "Mark not required"
+                        <span class="visually-hidden">{format!(": {title}")}</span>
+                    </button>
+                </fieldset>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let standing = {
+        let obligation = obligation.clone();
+        Memo::new(move |_| obligation.standing(now.get()))
+    };
+    let outcome = outcome(&obligation);
+    let Obligation { id, rule, clock_started_at, due_at, warnings, status, .. } = obligation;
+    let countdown = due_at.filter(|_| status == ObligationStatus::Open).map(|due| view! { " " <Countdown due now /> });
+    let started = match clock_started_at {
+        Some(at) => view! { <LocalTime at /> }.into_any(),
+        None => view! { "not known yet" }.into_any(),
+    };
+    let due = match due_at {
+        Some(at) => view! { <LocalTime at /> }.into_any(),
+        None => view! { <span class="muted">"When the clock starts"</span> }.into_any(),
+    };
+    let warnings = (!warnings.is_empty()).then(|| {
+        let items = warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view();
+        view! { <ul class="obligation-warnings">{items}</ul> }
+    });
+    let contents = (!rule.contents.is_empty()).then(|| {
+        let summary = format!("What it must contain ({} items)", rule.contents.len());
+        let items = rule.contents.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view();
+        view! {
+            <details class="obligation-contents">
+                <summary>{summary}</summary>
+                <ul>{items}</ul>
+            </details>
+        }
+    });
+    let actions = (status == ObligationStatus::Open)
+        .then(|| view! { <ObligationActions id=id.clone() title=rule.title.clone() /> });
+    let (element_id, told) = (format!("obligation-{}", id_part(&id)), who_is_told(&rule));
+    view! {
+        <li
+            class="obligation"
+            id=element_id
+            data-obligation=id.clone()
+            data-standing=move || standing_name(standing.get())
+        >
+            <h4 id=heading_id(&id) tabindex="-1">
+                {rule.title} " " <span class="obligation-id">{id.clone()}</span>
+            </h4>
+            <p class="obligation-standing">
+                <StandingBadge standing />
+                {countdown}
+            </p>
+            <dl class="details">
+                <dt>"Citation"</dt>
+                <dd>{rule.citation}</dd>
+                <dt>"Who is told"</dt>
+                <dd>{told}</dd>
+                <dt>"Deadline"</dt>
+                <dd>{rule.deadline.describe()}</dd>
+                <dt>"Clock starts"</dt>
+                <dd>{rule.anchor.label()} ": " {started}</dd>
+                <dt>"Due"</dt>
+                <dd>{due}</dd>
+                {outcome}
+            </dl>
+            {rule.note.map(|note| view! { <p class="hint">{note}</p> })}
+            {warnings}
+            {contents}
+            {actions}
+        </li>
+    }
+}
+
+/// One obligation, shown again only when it changes: the forms of the others keep what is typed.
+#[component]
+fn ObligationItem(id: String, now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let ws = use_workspace();
+    let obligation = ws.select(move |r| r.obligations.iter().find(|o| o.id == id).cloned());
+    move || obligation.get().map(|obligation| view! { <ObligationView obligation now /> })
+}
+
+#[component]
+fn ObligationList(now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let ws = use_workspace();
+    // Open ones soonest due first, then those waiting for their clock, then the rest.
+    let ids = ws.select(|r| {
+        let mut obligations: Vec<&Obligation> = r.obligations.iter().collect();
+        obligations.sort_by_key(|o| (!o.is_open(), o.due_at.is_none(), o.due_at));
+        obligations.into_iter().map(|o| o.id.clone()).collect::<Vec<_>>()
+    });
+    view! {
+        <Show
+            when=move || ids.with(|ids| !ids.is_empty())
+            fallback=|| view! {
+                <p class="empty">
+                    "No obligations yet. They appear once the classification and the investigation "
+                    "show which duties apply."
+                </p>
+            }
+        >
+            <ol class="obligations" aria-labelledby="obligations-heading">
+                <For each=move || ids.get() key=|id| id.clone() let:id>
+                    <ObligationItem id now />
+                </For>
+            </ol>
+        </Show>
+    }
+}
+
+#[component]
+fn ClockTable() -> impl IntoView {
+    let ws = use_workspace();
+    let anchors = Memo::new(move |_| ws.detail.with(|d| d.clock.clone()));
+    let rows = move || {
+        anchors
+            .get()
+            .into_iter()
+            .map(|anchor| {
+                let at = match anchor.at {
+                    Some(at) => view! { <LocalTime at /> }.into_any(),
+                    None => view! { <span class="muted">"Not known"</span> }.into_any(),
+                };
+                let source = match (anchor.set_by_hand, anchor.at) {
+                    (true, _) => "Set by hand",
+                    (false, Some(_)) => "From the record",
+                    (false, None) => "",
+                };
+                view! {
+                    <tr id=format!("anchor-{}", anchor.anchor)>
+                        <th scope="row">{anchor.anchor.label()}</th>
+                        <td>{at}</td>
+                        <td>{source}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="table-wrap">
+            <table id="clock" aria-labelledby="clock-heading">
+                <thead>
+                    <tr>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Source"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Setting a clock time the record does not know, correcting one it knows wrong (with a reason),
+/// or clearing a time set by hand so that the record's own applies again.
+#[component]
+fn SetAnchor() -> impl IntoView {
+    let ws = use_workspace();
+    let anchors = Memo::new(move |_| ws.detail.with(|d| d.clock.clone()));
+    let anchor = RwSignal::new(String::new());
+    let at = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("anchor-errors");
+    let busy = RwSignal::new(false);
+    let chosen = move || anchors.with(|all| all.iter().find(|a| a.anchor.to_string() == *anchor.read()).cloned());
+    // Choosing a time shows what is recorded, so that a correction starts from it.
+    Effect::new(move || at.set(chosen().and_then(|a| a.at).map(clock::utc_to_local_input).unwrap_or_default()));
+
+    let send = move |at: Option<DateTime<Utc>>| {
+        let Ok(chosen) = Anchor::try_from(anchor.get_untracked()) else {
+            return errors.show_fields(problem("anchor", "Choose the event whose time to set"));
+        };
+        let command = IncidentCommand::SetAnchor { anchor: chosen, at, reason: reason.get_untracked() };
+        ws.run(command, Errors::Form(errors), busy, move || reason.set(String::new()));
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        match clock::local_input_to_utc(&at.get_untracked()) {
+            Ok(Some(at)) => send(Some(at)),
+            _ => errors.show_fields(problem("at", "Enter the date and time")),
+        }
+    };
+
+    let choices = Anchor::INCIDENT.into_iter().map(|a| Choice::new(a.to_string(), a.label())).collect();
+    view! {
+        <h4>"Set or correct a time"</h4>
+        <ErrorSummary errors targets=ANCHOR_TARGETS heading=5 />
+        <form novalidate on:submit=on_submit>
+            <SelectField
+                id="anchor_select"
+                label="Event"
+                choices
+                value=anchor
+                error=errors.for_field("anchor")
+                placeholder="Choose an event"
+            />
+            <TextField
+                id="anchor_at"
+                label="When"
+                hint="In your local time."
+                value=at
+                error=errors.for_field("at")
+                input_type="datetime-local"
+            />
+            <TextArea
+                id="anchor_reason"
+                label="Reason"
+                hint="Needed to correct or clear a time already known. At least 10 characters, \
+                      recorded in the audit trail."
+                value=reason
+                error=errors.for_field("reason")
+                rows=3
+            />
+            <div class="button-group">
+                <button type="submit" id="anchor_submit" class="button" disabled=move || busy.get()>
+                    "Set time"
+                </button>
+                <Show when=move || chosen().is_some_and(|a| a.set_by_hand)>
+                    <button
+                        type="button"
+                        id="anchor_clear"
+                        class="button button--secondary"
+                        disabled=move || busy.get()
+                        on:click=move |_| send(None)
+                    >
+                        "Clear the time set by hand"
+                    </button>
+                </Show>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+pub fn DeadlinesSection() -> impl IntoView {
+    let now = clock::ticking();
+    view! {
+        <section id="deadlines" aria-labelledby="deadlines-heading">
+            <h2 id="deadlines-heading">"Deadlines"</h2>
+            <p class="hint">
+                "The notices and filings the rules require of this incident. Each falls due a set time "
+                "after one of the clock times below."
+            </p>
+            <h3 id="obligations-heading">"Obligations"</h3>
+            <ObligationList now />
+            <h3 id="clock-heading">"Clock"</h3>
+            <ClockTable />
+            <SetAnchor />
+        </section>
+    }
+}
