@@ -187,7 +187,9 @@ impl Settings {
             );
         }
         ensure!(self.deadlines.check_every_seconds >= 1, "deadlines.check_every_seconds must be at least 1");
-        for address in self.deadlines.team.iter().chain(&self.deadlines.management).chain(self.deadlines.people.values()) {
+        for address in
+            self.deadlines.team.iter().chain(&self.deadlines.management).chain(self.deadlines.people.values())
+        {
             ensure!(
                 shared::report::ReporterEmail::parse(address).is_ok(),
                 "deadlines: {address:?} is not an email address"

@@ -176,7 +176,10 @@ impl ObligationState {
 /// The board's order within a state: due time, then incident and rule; rows without a due time
 /// (clock not started) sort after every dated one.
 pub fn board_key(row: &ObligationRow) -> String {
-    let due = row.obligation.due_at.map_or_else(|| "~".to_owned(), |d| d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    let due = row
+        .obligation
+        .due_at
+        .map_or_else(|| "~".to_owned(), |d| d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
     format!("{due}#{}#{}", row.subject, row.obligation.id)
 }
 

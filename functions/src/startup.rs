@@ -91,7 +91,7 @@ pub async fn build_state(settings: &Settings, public_url: String, clock: Arc<dyn
     }
 }
 
-fn services(
+pub fn services(
     settings: &Settings,
     public_url: String,
     clock: Arc<dyn Clock>,

@@ -70,7 +70,15 @@ async fn commit(
     let start = previous.clone().unwrap_or_else(ChainHead::genesis);
     let (entries, head) = seal(&start, record.reference, when, "tester", events.into_iter().map(AuditEvent::Incident));
     store
-        .commit_incident(IncidentCommit { record, previous, entries, head: head.clone(), link_report, alert_key })
+        .commit_incident(IncidentCommit {
+            record,
+            previous,
+            entries,
+            head: head.clone(),
+            link_report,
+            alert_key,
+            obligations: Vec::new(),
+        })
         .await?;
     Ok(head)
 }
@@ -87,7 +95,7 @@ async fn open_incident(
     let opened = IncidentEvent::Opened { title: title.to_owned(), origin, detected_at: None };
     let record = IncidentRecord::open(reference, &opened, when, "tester").unwrap();
     let mut events = vec![opened];
-    events.extend(report.map(|report| IncidentEvent::ReportLinked { report }));
+    events.extend(report.map(|report| IncidentEvent::ReportLinked { report, received_at: None }));
     commit(store, record, None, events, when, report, None).await?;
     Ok(reference)
 }
@@ -219,7 +227,7 @@ pub async fn links_several_reports_and_dismisses_others(store: Arc<dyn IncidentS
     let noise = store.insert_report(draft("The site looks slow today", at(10, 9), 3, vec![])).await.unwrap();
     let incident = open_incident(&store, "Credential stuffing", at(10, 10), Some(first)).await.unwrap();
     let (record, head) = store.incident(incident).await.unwrap().unwrap();
-    let linked = vec![IncidentEvent::ReportLinked { report: second }];
+    let linked = vec![IncidentEvent::ReportLinked { report: second, received_at: None }];
     commit(&store, record, Some(head), linked, at(10, 11), Some(second), None).await.unwrap();
     let reports = store.incident_reports(incident).await.unwrap();
     assert_eq!(reports.iter().map(|r| r.reference).collect::<Vec<_>>(), [second, first], "in received order");
@@ -359,6 +367,22 @@ macro_rules! store_conformance_suite {
             alert_keys_move_only_from_what_was_read,
             concurrent_writers_neither_collide_nor_lose_anything,
         );
+        $crate::store_conformance_suite!(@checker $new_store;
+            sends_each_reminder_and_escalation_once_in_time,
+            ten_concurrent_runs_send_each_step_once,
+            a_late_run_escalates_and_skips_stale_reminders,
+            missed_runs_send_the_latest_reminder_then_carry_on,
+            a_met_obligation_is_no_longer_checked,
+        );
+    };
+    (@checker $new_store:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let store = $new_store.await;
+                $crate::checker::$case(store.store()).await;
+            }
+        )*
     };
     (@cases $new_store:expr; $($case:ident),* $(,)?) => {
         $(

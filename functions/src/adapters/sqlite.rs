@@ -650,7 +650,13 @@ impl IncidentStore for SqliteStore {
             let changed = conn.execute(
                 "UPDATE obligations SET deliveries = ?4, next_check_at = ?5, version = version + 1
                  WHERE subject = ?1 AND id = ?2 AND version = ?3",
-                params![subject.to_string(), obligation, expected_version as i64, deliveries, next_check_at.map(timestamp)],
+                params![
+                    subject.to_string(),
+                    obligation,
+                    expected_version as i64,
+                    deliveries,
+                    next_check_at.map(timestamp)
+                ],
             )?;
             Ok(changed == 1)
         })
@@ -664,8 +670,9 @@ impl IncidentStore for SqliteStore {
     ) -> Result<Option<ScheduledObligation>, StoreError> {
         let obligation = obligation.to_owned();
         self.read(move |conn| {
-            let mut query = conn
-                .prepare_cached(&format!("SELECT {SCHEDULED_COLUMNS} FROM obligations WHERE subject = ?1 AND id = ?2"))?;
+            let mut query = conn.prepare_cached(&format!(
+                "SELECT {SCHEDULED_COLUMNS} FROM obligations WHERE subject = ?1 AND id = ?2"
+            ))?;
             Ok(query.query_row(params![subject.to_string(), obligation], scheduled_from_row).optional()?)
         })
         .await

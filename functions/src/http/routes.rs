@@ -10,8 +10,8 @@ use serde::Deserialize;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
     FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry,
-    UploadTicket, UploadTicketRequest,
+    ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt,
+    ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::reference::Reference;

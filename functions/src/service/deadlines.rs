@@ -57,7 +57,8 @@ pub(super) fn obligation_writes(
         .iter()
         .map(|obligation| row_of(after, obligation))
         .filter(|row| {
-            let previous = before.and_then(|b| b.obligations.iter().find(|o| o.id == row.obligation.id).map(|o| row_of(b, o)));
+            let previous =
+                before.and_then(|b| b.obligations.iter().find(|o| o.id == row.obligation.id).map(|o| row_of(b, o)));
             previous.as_ref() != Some(row)
         })
         .map(|row| {
@@ -104,7 +105,12 @@ impl Services {
         Ok(run)
     }
 
-    async fn check_one(&self, scheduled: ScheduledObligation, now: DateTime<Utc>, run: &mut CheckerRun) -> Result<(), ServiceError> {
+    async fn check_one(
+        &self,
+        scheduled: ScheduledObligation,
+        now: DateTime<Utc>,
+        run: &mut CheckerRun,
+    ) -> Result<(), ServiceError> {
         let claim_timeout = Duration::minutes(CLAIM_TIMEOUT_MINUTES);
         let done = |key: &str| {
             scheduled
@@ -117,13 +123,25 @@ impl Services {
         for step in &plan.superseded {
             deliveries.insert(
                 step.key.clone(),
-                Delivery { claimed_at: now, sent_at: None, superseded: true, recipients: Vec::new(), message_ids: Vec::new() },
+                Delivery {
+                    claimed_at: now,
+                    sent_at: None,
+                    superseded: true,
+                    recipients: Vec::new(),
+                    message_ids: Vec::new(),
+                },
             );
         }
         for step in &plan.send {
             deliveries.insert(
                 step.key.clone(),
-                Delivery { claimed_at: now, sent_at: None, superseded: false, recipients: Vec::new(), message_ids: Vec::new() },
+                Delivery {
+                    claimed_at: now,
+                    sent_at: None,
+                    superseded: false,
+                    recipients: Vec::new(),
+                    message_ids: Vec::new(),
+                },
             );
         }
         // Until the sends are confirmed, come back when the claim would expire.
@@ -182,7 +200,9 @@ impl Services {
         let lead = row.response_lead.as_ref().and_then(|name| contacts.people.get(name)).cloned();
         let mut to = match kind {
             StepKind::Reminder => contacts.team.iter().cloned().chain(lead).collect(),
-            StepKind::Escalation(EscalationTarget::ResponseLead) => lead.map_or_else(|| contacts.team.clone(), |l| vec![l]),
+            StepKind::Escalation(EscalationTarget::ResponseLead) => {
+                lead.map_or_else(|| contacts.team.clone(), |l| vec![l])
+            }
             StepKind::Escalation(EscalationTarget::Management) => contacts.management.clone(),
         };
         to.sort();
@@ -190,7 +210,12 @@ impl Services {
         to
     }
 
-    async fn send_step(&self, row: &ObligationRow, step: &Step, now: DateTime<Utc>) -> Result<(Vec<String>, Vec<String>), ServiceError> {
+    async fn send_step(
+        &self,
+        row: &ObligationRow,
+        step: &Step,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<String>, Vec<String>), ServiceError> {
         let to = self.recipients(row, step.kind);
         if to.is_empty() {
             tracing::warn!(subject = %row.subject, obligation = %row.obligation.id, "no address to send a deadline notice to");

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use shared::api::{
-    AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest, IncidentDetail,
-    LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
+    AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest,
+    IncidentDetail, LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
 };
 use shared::deadlines::rules::Anchor;
 use shared::incident::IncidentTitle;
@@ -135,7 +135,8 @@ impl Services {
     async fn detail(&self, record: IncidentRecord, head: ChainHead) -> Result<IncidentDetail, ServiceError> {
         let reports = self.store.incident_reports(record.reference).await?;
         let clock = ClockAnchor::of_record(&record);
-        let detected = clock.iter().find(|c| c.anchor == Anchor::Detected).and_then(|c| c.at).unwrap_or(record.opened_at);
+        let detected =
+            clock.iter().find(|c| c.anchor == Anchor::Detected).and_then(|c| c.at).unwrap_or(record.opened_at);
         // Incidents linked before report times were recorded still count their reports.
         let detected_at = shared::incident::detected_at(detected, reports.iter().map(|r| r.received_at));
         let moves = record.moves();
@@ -184,12 +185,11 @@ impl Services {
         let received_at = Some(self.untriaged_report(report).await?.received_at);
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at };
-        self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects)
-            .await
-            .map_err(|error| match error {
-                ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),
-                other => other,
-            })
+        self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects).await.map_err(|error| match error
+        {
+            ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),
+            other => other,
+        })
     }
 
     pub async fn dismiss_report(
