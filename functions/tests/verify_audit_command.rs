@@ -35,12 +35,12 @@ async fn the_command_reports_each_chain_and_fails_on_a_broken_one() {
 
     let (ok, output) = verify_audit(data_dir.path());
     assert!(ok, "{output}");
-    assert!(output.contains(&format!("ok      {reference} (4 entries)")), "{output}");
+    assert!(output.contains(&format!("ok      {reference} (5 entries)")), "{output}");
 
     let db = rusqlite::Connection::open(data_dir.path().join("tocsin.sqlite3")).unwrap();
-    db.execute("UPDATE audit_entries SET body = replace(body, 'Step 1', 'Step one') WHERE seq = 3", []).unwrap();
+    db.execute("UPDATE audit_entries SET body = replace(body, 'Step 1', 'Step one') WHERE seq = 4", []).unwrap();
     let (ok, output) = verify_audit(data_dir.path());
     assert!(!ok, "{output}");
-    assert!(output.contains(&format!("BROKEN  {reference} at entry 3")), "{output}");
+    assert!(output.contains(&format!("BROKEN  {reference} at entry 4")), "{output}");
     assert!(output.contains("1 chain(s) checked, 1 broken"), "{output}");
 }

@@ -9,7 +9,7 @@ pub mod moto;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use functions::config::{AlertSettings, AlertSource, EmailSettings, Mode, ServerSettings, Settings};
+use functions::config::{AlertSettings, AlertSource, DeadlineSettings, EmailSettings, Mode, ServerSettings, Settings};
 use functions::startup::Application;
 use serde_json::{Value, json};
 use shared::api::{OutboxEntry, Page, ReportSummary};
@@ -86,10 +86,24 @@ pub const ALERT_SOURCE: &str = "monitoring";
 pub const ALERT_SECRET: &str = "a-test-secret-of-at-least-32-characters";
 
 async fn spawn(static_dir: Option<PathBuf>) -> TestApp {
+    spawn_checking_every(static_dir, DAY_SECONDS).await
+}
+
+/// Tests read the outbox; the deadline timer stays out of their way unless a test asks for it.
+const DAY_SECONDS: u64 = 24 * 60 * 60;
+
+/// A local server whose deadline timer runs every second.
+pub async fn spawn_app_checking_deadlines_every_second() -> TestApp {
+    spawn_checking_every(None, 1).await
+}
+
+async fn spawn_checking_every(static_dir: Option<PathBuf>, seconds: u64) -> TestApp {
     let defaults = Settings::default();
     let source = AlertSource { secret: ALERT_SECRET.to_owned() };
     let alerts = AlertSettings { sources: [(ALERT_SOURCE.to_owned(), source)].into(), ..defaults.alerts.clone() };
-    spawn_with(Settings { server: ServerSettings { static_dir, ..defaults.server }, alerts, ..defaults }).await
+    let deadlines = DeadlineSettings { check_every_seconds: seconds, ..defaults.deadlines.clone() };
+    spawn_with(Settings { server: ServerSettings { static_dir, ..defaults.server }, alerts, deadlines, ..defaults })
+        .await
 }
 
 /// Starts the server on port 0 with a fresh data directory, whatever else `settings` says.

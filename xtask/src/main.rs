@@ -18,11 +18,13 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run(&root, args[1..].iter().any(|a| a == "--release")),
         Some("test") => test(&root, &args[1..]),
         Some("build-app") => build_app(&root),
+        Some("bench") => bench(),
         _ => {
             eprintln!(
                 "usage:\n  cargo xtask run [--release]   build the app and run Tocsin locally\n  \
                  cargo xtask test [ARGS]        run every test (ARGS go to cargo test)\n  \
-                 cargo xtask build-app          build the browser app into dist/"
+                 cargo xtask build-app          build the browser app into dist/\n  \
+                 cargo xtask bench              run the benchmarks (SQLite and DynamoDB on moto)"
             );
             bail!("unknown or missing command")
         }
@@ -50,15 +52,27 @@ fn test(root: &Path, extra: &[String]) -> anyhow::Result<()> {
     let moto = Moto::start()?;
     let mut cargo = Command::new(cargo_bin());
     cargo.args(["test", "--workspace", "--exclude", "tocsin-app"]).args(extra);
+    with_moto(&mut cargo, &moto).env("TOCSIN_DIST", root.join("dist"));
+    status(&mut cargo, "cargo test")
+}
+
+/// The benchmarks, in release, with moto for the DynamoDB figures.
+fn bench() -> anyhow::Result<()> {
+    let moto = Moto::start()?;
+    let mut cargo = Command::new(cargo_bin());
+    cargo.args(["bench", "--package", "tocsin-tests", "--bench", "checker"]);
+    with_moto(&mut cargo, &moto);
+    status(&mut cargo, "cargo bench")
+}
+
+fn with_moto<'a>(cargo: &'a mut Command, moto: &Moto) -> &'a mut Command {
     cargo
-        .env("TOCSIN_DIST", root.join("dist"))
         .env("TOCSIN_MOTO_ENDPOINT", &moto.endpoint)
         // moto accepts any credentials; these keep the SDK from looking for real ones.
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE");
-    status(&mut cargo, "cargo test")
+        .env_remove("AWS_PROFILE")
 }
 
 /// One moto server on a free loopback port for the whole test run, stopped when dropped.

@@ -375,3 +375,114 @@ pub fn plan(obligation: &Obligation, done: &dyn Fn(&str) -> bool, now: DateTime<
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::deadlines::calendar::Calendars;
+    use crate::deadlines::rules::{EntityRole, RulesFile};
+    use crate::reference::{Reference, ReferenceKind};
+    use crate::workflow::classification::{BreachVerdict, DataCategory};
+    use crate::workflow::record::Origin;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, hour, minute, 0).unwrap()
+    }
+
+    fn deadlines() -> Deadlines {
+        let file: RulesFile = toml::from_str(super::super::rules::BUILT_IN_RULES).unwrap();
+        let calendars = Calendars::built_in();
+        let rules = RuleSet::from_files(&[file], &calendars).unwrap();
+        let organisation = Organisation { roles: vec![EntityRole::Controller], calendar: "us-federal".into() };
+        Deadlines { rules, calendars, organisation }
+    }
+
+    fn record() -> IncidentRecord {
+        let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
+        let opened = IncidentEvent::Opened { title: "Leak".into(), origin: Origin::Declared, detected_at: None };
+        IncidentRecord::open(reference, &opened, at(9, 0), "Tyler").unwrap()
+    }
+
+    fn reconciled(deadlines: &Deadlines, record: &mut IncidentRecord, now: DateTime<Utc>) {
+        if let Some(event) = deadlines.reconcile(record, now) {
+            record.apply(&event, now, "Tyler");
+        }
+        assert_eq!(deadlines.reconcile(record, now), None, "reconciling twice changes nothing");
+    }
+
+    fn find<'a>(record: &'a IncidentRecord, id: &str) -> &'a Obligation {
+        record.obligations.iter().find(|o| o.id == id).unwrap()
+    }
+
+    #[test]
+    fn duties_open_move_lapse_and_reopen_with_the_facts() {
+        let deadlines = deadlines();
+        let mut record = record();
+        reconciled(&deadlines, &mut record, at(9, 0));
+        assert_eq!(find(&record, "POLICY-INTERNAL").due_at, Some(at(10, 0)));
+        // A suspected breach of EU residents' data: the GDPR duty shows, its clock waiting.
+        record.classification.data_categories = vec![DataCategory::parse("personal information").unwrap()];
+        record.investigation.findings.affected_estimate = Some(40);
+        record.investigation.findings.jurisdictions =
+            vec![crate::workflow::investigation::Jurisdiction::parse("FR").unwrap()];
+        reconciled(&deadlines, &mut record, at(9, 30));
+        let gdpr = find(&record, "EU-GDPR-33");
+        assert_eq!((gdpr.due_at, gdpr.standing(at(9, 30))), (None, Standing::Waiting));
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
+        reconciled(&deadlines, &mut record, at(11, 5));
+        assert_eq!(find(&record, "EU-GDPR-33").due_at, Some(at(11, 0) + Duration::hours(72)));
+        assert_eq!(find(&record, "POLICY-CUSTOMER").due_at, Some(at(11, 0) + Duration::hours(72)));
+        record.classification.verdict = BreachVerdict::NotABreach;
+        reconciled(&deadlines, &mut record, at(12, 0));
+        match &find(&record, "POLICY-CUSTOMER").status {
+            ObligationStatus::NotRequired { reason, by: None, .. } => assert!(reason.contains("not a breach")),
+            other => panic!("{other:?}"),
+        }
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
+        reconciled(&deadlines, &mut record, at(12, 30));
+        assert!(find(&record, "POLICY-CUSTOMER").is_open());
+    }
+
+    #[test]
+    fn the_frozen_rule_keeps_its_deadline_when_the_rules_change() {
+        let mut deadlines = deadlines();
+        let mut record = record();
+        reconciled(&deadlines, &mut record, at(9, 0));
+        let rule = deadlines.rules.rules.iter_mut().find(|r| r.id == "POLICY-INTERNAL").unwrap();
+        rule.deadline = super::super::rules::Deadline::Hours(4);
+        record.detected_at = Some(at(8, 0));
+        reconciled(&deadlines, &mut record, at(9, 10));
+        assert_eq!(
+            find(&record, "POLICY-INTERNAL").due_at,
+            Some(at(9, 0)),
+            "the copy's 1 hour, from the new detection"
+        );
+    }
+
+    #[test]
+    fn plans_send_each_step_once_and_overtaken_reminders_are_not_sent() {
+        let deadlines = deadlines();
+        let mut record = record();
+        reconciled(&deadlines, &mut record, at(9, 0));
+        let internal = find(&record, "POLICY-INTERNAL");
+        let keys = |steps: &[Step]| steps.iter().map(|s| s.key.clone()).collect::<Vec<_>>();
+        // Reminders at the start (an hour left) and half-way; escalations at 10:00 and 11:00.
+        assert_eq!(keys(&steps(internal)), ["reminder-1", "reminder-0", "escalation-0", "escalation-1"]);
+        let nothing_done = |_: &str| false;
+        let first = plan(internal, &nothing_done, at(9, 1));
+        assert_eq!((keys(&first.send), first.next_at), (vec!["reminder-1".to_owned()], Some(at(9, 30))));
+        let missed = plan(internal, &nothing_done, at(9, 45));
+        assert_eq!(
+            (keys(&missed.send), keys(&missed.superseded)),
+            (vec!["reminder-0".into()], vec!["reminder-1".into()])
+        );
+        let late = plan(internal, &nothing_done, at(12, 0));
+        assert_eq!(keys(&late.send), ["escalation-0", "escalation-1"]);
+        assert_eq!(keys(&late.superseded), ["reminder-1", "reminder-0"]);
+        assert_eq!(late.next_at, None);
+        let all_done = |_: &str| true;
+        assert_eq!(plan(internal, &all_done, at(12, 0)), Plan::default());
+    }
+}

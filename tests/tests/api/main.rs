@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod dashboard;
+mod deadlines;
 mod follow_up;
 mod intake;
 mod workflow;

@@ -114,7 +114,7 @@ async fn an_incident_goes_from_declared_to_closed_under_the_rules() {
     )
     .await;
     assert_eq!(incident.detected_at.to_rfc3339(), "2026-01-02T02:00:00+00:00");
-    assert_eq!(incident.version, 2, "opened, then the summary note");
+    assert_eq!(incident.version, 3, "opened, the summary note, then the obligations it brings");
 
     // Leaving identification needs a classification and both leads: the refusal says so.
     let refused = command(&app, &incident, json!({ "type": "move_phase", "to": "containment_short_term" })).await;
@@ -252,7 +252,7 @@ async fn tampering_with_the_stored_trail_is_reported_at_the_first_broken_link() 
         .unwrap();
 
     db.execute(
-        "UPDATE audit_entries SET body = replace(body, 'Step 5', 'Step five') WHERE subject = ?1 AND seq = 7",
+        "UPDATE audit_entries SET body = replace(body, 'Step 4', 'Step four') WHERE subject = ?1 AND seq = 7",
         [&reference],
     )
     .unwrap();

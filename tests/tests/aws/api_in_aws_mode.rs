@@ -179,7 +179,11 @@ async fn the_incident_workflow_runs_on_dynamodb() {
         assert_eq!(response.status(), 200);
         incident = response.json().await.unwrap();
     }
-    assert_eq!(incident.version, 2 + 1 + 3 + 1 + 1, "opened, linked, classified with three playbook tasks, role, note");
+    assert_eq!(
+        incident.version,
+        3 + 1 + 3 + 1 + 1 + 1,
+        "opened, linked, obligations; classified with three playbook tasks, and the review duty of a major incident; role; note"
+    );
     let stale = post(
         format!("/api/incidents/{}/commands", incident.record.reference),
         json!({ "expected_version": 1, "command": { "type": "rename", "title": "Too late" } }),

@@ -205,6 +205,16 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     wait_for_text(c, "#role-technical_lead", "Tyler Tech").await;
     screenshot(c, "incident-identification").await;
 
+    // Deadlines: the internal notice counts down from detection; meeting it records its evidence.
+    let internal = "[data-obligation='POLICY-INTERNAL']";
+    let countdown = wait_for_text(c, internal, "Notify IT and management").await;
+    assert!(countdown.contains("due in"), "a live countdown: {countdown}");
+    choose(c, "meet_evidence_kind_POLICY-INTERNAL", "message_id").await;
+    fill(c, "meet_evidence_POLICY-INTERNAL", "<0001@mail.example>").await;
+    command(c, "meet_submit_POLICY-INTERNAL").await;
+    wait_for_text(c, internal, "<0001@mail.example>").await;
+    screenshot(c, "incident-deadlines").await;
+
     // Identification: every task done, so the move needs no reason.
     finish_open_tasks(c).await;
     move_to(c, "containment_short_term", "Containment (short term)", None).await;
