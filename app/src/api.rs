@@ -7,10 +7,10 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, FollowUp,
-    FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt,
-    ReportSummary, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
+    AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode,
+    EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
+    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm,
+    ReportReceipt, ReportSummary, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::reference::Reference;
@@ -111,6 +111,13 @@ impl WithFiles for ReportForm {
 
 impl WithFiles for FollowUpForm {
     const PART: &'static str = "follow_up";
+    fn uploads(&mut self) -> &mut Vec<UploadedFile> {
+        &mut self.uploads
+    }
+}
+
+impl WithFiles for EvidenceFileForm {
+    const PART: &'static str = "evidence";
     fn uploads(&mut self) -> &mut Vec<UploadedFile> {
         &mut self.uploads
     }
@@ -236,6 +243,11 @@ fn header_safe(name: &str) -> String {
     String::from(js_sys::encode_uri_component(name))
 }
 
+/// An id as one segment of an API path, percent-encoded: ids come from rules and the server.
+fn path_segment(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}
+
 /// What is wrong with a name for "You are", if anything; an empty name is allowed.
 pub fn actor_problem(name: &str) -> Option<String> {
     if name.trim().is_empty() {
@@ -336,6 +348,18 @@ pub async fn incident_command(
     send(dashboard(Request::post(&format!("/api/incidents/{incident}/commands"))).json(request)).await
 }
 
+/// Marks an obligation met with `file` as its evidence; the answer is the incident as it now stands.
+pub async fn meet_obligation_with_file(
+    incident: Reference,
+    obligation: &str,
+    form: EvidenceFileForm,
+    file: File,
+) -> Result<IncidentDetail, ApiError> {
+    let obligation = path_segment(obligation);
+    let request = dashboard(Request::post(&format!("/api/incidents/{incident}/obligations/{obligation}/evidence")));
+    send_with_files(request, form, &[file], |_| {}).await
+}
+
 pub async fn import_affected_accounts(
     incident: &Reference,
     import: &AffectedAccountsImport,
@@ -393,6 +417,11 @@ pub async fn list_outbox(cursor: Option<&str>) -> Result<Page<OutboxEntry>, ApiE
 
 pub fn attachment_url(id: &str) -> String {
     format!("/api/attachments/{id}")
+}
+
+/// An obligation's evidence file, by the id its evidence records.
+pub fn evidence_url(incident: &Reference, id: &str) -> String {
+    format!("/api/incidents/{incident}/evidence/{}", path_segment(id))
 }
 
 pub fn outbox_email_url(id: &str) -> String {

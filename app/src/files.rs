@@ -13,6 +13,11 @@ pub fn limits_hint() -> String {
     format!("Up to {MAX_ATTACHMENTS} files, {MAX_MEGABYTES} MB each: {}", shared::attachment::ALLOWED_TYPES_TEXT)
 }
 
+/// The hint under a file input that takes one file.
+pub fn single_limits_hint() -> String {
+    format!("One file, up to {MAX_MEGABYTES} MB: {}", shared::attachment::ALLOWED_TYPES_TEXT)
+}
+
 pub fn selected(input: NodeRef<Input>) -> Vec<File> {
     let Some(list) = input.get_untracked().and_then(|input| input.files()) else {
         return Vec::new();

@@ -226,6 +226,18 @@ pub struct ObligationEntry {
     pub escalations_sent: u32,
 }
 
+/// Marks an obligation met with a file as its evidence: the file goes in the multipart body (part
+/// `attachment`, this form as part `evidence`) or, where uploads go straight to storage, in `uploads`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceFileForm {
+    pub expected_version: u64,
+    #[serde(default)]
+    pub met_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub uploads: Vec<UploadedFile>,
+}
+
 /// Which obligations the board lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

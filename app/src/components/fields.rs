@@ -98,28 +98,32 @@ pub fn TextArea(
     }
 }
 
-/// A multiple-file picker limited to the accepted types; the files are read through `input`.
+/// A file picker limited to the accepted types, for several files unless `single`; the files
+/// are read through `input`.
 #[component]
 pub fn FileField(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: &'static str,
     input: NodeRef<Input>,
     error: Signal<Option<String>>,
+    #[prop(optional)] single: bool,
 ) -> impl IntoView {
+    let hint = if single { crate::files::single_limits_hint() } else { crate::files::limits_hint() };
+    let described = id.clone();
     view! {
         <div class=field_class(error)>
-            <label for=id>{label}</label>
-            <Hint id hint=Some(crate::files::limits_hint()) />
+            <label for=id.clone()>{label}</label>
+            <Hint id=id.clone() hint=Some(hint) />
             <InlineError id=format!("{id}-error") error />
             <input
                 type="file"
-                id=id
+                id=id.clone()
                 name=id
-                multiple
+                multiple=!single
                 accept=shared::attachment::ACCEPT_ATTRIBUTE
                 node_ref=input
                 aria-invalid=aria_invalid(error)
-                aria-describedby=move || described_by(id, true, error.read().is_some())
+                aria-describedby=move || described_by(&described, true, error.read().is_some())
             />
         </div>
     }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use shared::api::{FollowUpForm, ReportForm};
+use shared::api::{EvidenceFileForm, FollowUpForm, ReportForm};
 use shared::attachment::{AttachmentRefusal, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 
 use super::error::ApiError;
@@ -37,6 +37,10 @@ impl FormPart for ReportForm {
 
 impl FormPart for FollowUpForm {
     const PART: &'static str = "follow_up";
+}
+
+impl FormPart for EvidenceFileForm {
+    const PART: &'static str = "evidence";
 }
 
 pub fn parse_json<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, ApiError> {

@@ -51,6 +51,11 @@ pub fn api_router(state: AppState) -> Router {
             post(routes::import_affected_accounts).layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)),
         )
         .route("/incidents/{reference}/timeline", get(routes::timeline))
+        .route(
+            "/incidents/{reference}/obligations/{obligation}/evidence",
+            post(routes::meet_obligation_with_file).layer(uploads),
+        )
+        .route("/incidents/{reference}/evidence/{id}", get(routes::download_evidence))
         .route("/incidents/{reference}/{file}", get(routes::export_incident))
         .route("/audit/{reference}/verify", get(routes::verify_audit))
         .route("/obligations", get(routes::obligations))

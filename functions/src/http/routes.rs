@@ -9,9 +9,9 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
-    FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm, ReportReceipt,
-    ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
+    EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
+    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm,
+    ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::reference::Reference;
@@ -271,6 +271,25 @@ fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
     response
+}
+
+pub async fn meet_obligation_with_file(
+    State(state): State<AppState>,
+    Path((raw, obligation)): Path<(String, String)>,
+    Actor(actor): Actor,
+    with_files: FormWithFiles<EvidenceFileForm>,
+) -> ApiResult<Json<IncidentDetail>> {
+    let FormWithFiles { form, uploads } = with_files;
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, &actor).await?))
+}
+
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    Path((raw, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (file_name, file, bytes) = state.services.evidence_file(reference(&raw)?, &id).await?;
+    Ok(download(file.kind.content_type(), &file_name, bytes))
 }
 
 pub async fn download_attachment(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {

@@ -7,14 +7,17 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use shared::api::{MAX_PAGE_SIZE, ObligationEntry, ObligationFilter, Page};
+use shared::api::{EvidenceFileForm, IncidentDetail, MAX_PAGE_SIZE, ObligationEntry, ObligationFilter, Page};
 use shared::deadlines::metrics::{MonthMetrics, monthly};
-use shared::deadlines::obligation::{Step, StepKind, plan};
+use shared::deadlines::obligation::{Evidence, EvidenceFile, EvidenceKind, ObligationStatus, Step, StepKind, plan};
 use shared::deadlines::rules::EscalationTarget;
-use shared::workflow::record::IncidentRecord;
+use shared::reference::Reference;
+use shared::validation::ValidationErrors;
+use shared::workflow::record::{IncidentRecord, meet_obligation};
 use shared::workflow::roles::Role;
 
-use super::{ServiceError, Services};
+use super::workflow::Effects;
+use super::{ServiceError, Services, Upload};
 use crate::ports::{
     Deliveries, Delivery, ObligationRow, ObligationState, ObligationWrite, PageRequest, ScheduledObligation,
 };
@@ -47,7 +50,7 @@ fn row_of(record: &IncidentRecord, obligation: &shared::deadlines::obligation::O
 
 /// The rows that differ between two versions of a record. An open row with a due time goes on
 /// the due index at `now`, so the checker plans its reminders on its next run.
-pub(super) fn obligation_writes(
+pub fn obligation_writes(
     before: Option<&IncidentRecord>,
     after: &IncidentRecord,
     now: DateTime<Utc>,
@@ -174,7 +177,7 @@ impl Services {
     /// confirmation is merged into the row as it is now.
     async fn confirm(
         &self,
-        subject: shared::reference::Reference,
+        subject: Reference,
         id: &str,
         mut version: u64,
         ours: Deliveries,
@@ -264,5 +267,67 @@ impl Services {
             }
         }
         Ok(monthly(&records, now))
+    }
+}
+
+impl Services {
+    /// Marks an obligation met with one file as its evidence. The file is checked like a report's
+    /// attachments and stored first; if the incident cannot take the change, it is removed again.
+    pub async fn meet_obligation_with_file(
+        &self,
+        incident: Reference,
+        obligation: String,
+        form: EvidenceFileForm,
+        uploads: Vec<Upload>,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let uploads = self.with_ticketed_uploads(uploads, &form.uploads).await?;
+        if uploads.len() != 1 {
+            let mut errors = ValidationErrors::default();
+            errors.push("attachments", "Attach exactly one file as the evidence");
+            return Err(errors.into());
+        }
+        let stored = self.store_uploads(uploads).await?;
+        let file = stored[0].clone();
+        let evidence = Evidence {
+            kind: EvidenceKind::File,
+            value: file.file_name.clone(),
+            file: Some(EvidenceFile { id: file.id, kind: file.kind, size_bytes: file.size_bytes, sha256: file.sha256 }),
+        };
+        let result = self
+            .change_incident(
+                incident,
+                Some(form.expected_version),
+                actor,
+                |record, ctx| meet_obligation(record, obligation, form.met_at, evidence, ctx),
+                Effects::default(),
+            )
+            .await;
+        if result.is_err() {
+            self.discard(&stored).await;
+        }
+        result
+    }
+
+    /// An evidence file of an incident, by the id its obligation records.
+    pub async fn evidence_file(
+        &self,
+        incident: Reference,
+        id: &str,
+    ) -> Result<(String, EvidenceFile, Vec<u8>), ServiceError> {
+        let (record, _) = self.store.incident(incident).await?.ok_or(ServiceError::NotFound)?;
+        let (name, file) = record
+            .obligations
+            .iter()
+            .filter_map(|o| match &o.status {
+                ObligationStatus::Met { evidence: Evidence { value, file: Some(file), .. }, .. } if file.id == id => {
+                    Some((value.clone(), file.clone()))
+                }
+                _ => None,
+            })
+            .next()
+            .ok_or(ServiceError::NotFound)?;
+        let bytes = self.attachments.get(&file.id).await?.ok_or(ServiceError::NotFound)?;
+        Ok((name, file, bytes))
     }
 }

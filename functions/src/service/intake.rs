@@ -173,7 +173,7 @@ impl Services {
 
     /// Adds the files a form names by upload id to those that came inside it. Nothing is taken
     /// when the count is over the limit, so the reporter can retry with fewer files.
-    async fn with_ticketed_uploads(
+    pub(super) async fn with_ticketed_uploads(
         &self,
         mut uploads: Vec<Upload>,
         named: &[UploadedFile],
@@ -202,7 +202,7 @@ impl Services {
     }
 
     /// Checks every file before storing any, so a refused file leaves nothing behind.
-    async fn store_uploads(&self, uploads: Vec<Upload>) -> Result<Vec<StoredAttachment>, ServiceError> {
+    pub(super) async fn store_uploads(&self, uploads: Vec<Upload>) -> Result<Vec<StoredAttachment>, ServiceError> {
         if uploads.len() > MAX_ATTACHMENTS {
             return Err(AttachmentRefusal::TooMany.into());
         }
@@ -233,7 +233,7 @@ impl Services {
     }
 
     /// Best-effort clean-up of files whose report was not stored.
-    async fn discard(&self, attachments: &[StoredAttachment]) {
+    pub(super) async fn discard(&self, attachments: &[StoredAttachment]) {
         for a in attachments {
             if let Err(error) = self.attachments.delete(&a.storage_key).await.context("discarding an attachment") {
                 tracing::warn!(key = %a.storage_key, error = format!("{error:#}"), "orphaned attachment left behind");

@@ -52,7 +52,20 @@ impl EvidenceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub kind: EvidenceKind,
+    /// The message id, the reference, the note, or the file's name.
     pub value: String,
+    /// The uploaded file, for [`EvidenceKind::File`]; its bytes are kept under its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<EvidenceFile>,
+}
+
+/// A file kept as evidence: checked by content like report attachments, named by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    pub id: String,
+    pub kind: crate::attachment::AttachmentKind,
+    pub size_bytes: u64,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,8 +259,8 @@ impl Deadlines {
                     if obligation.rule.met_by == Some(MetBy::ReviewCompleted)
                         && let Some(completed_at) = record.review.completed_at =>
                 {
-                    let evidence =
-                        Evidence { kind: EvidenceKind::Note, value: "Post-incident review completed".into() };
+                    let value = "Post-incident review completed".to_owned();
+                    let evidence = Evidence { kind: EvidenceKind::Note, value, file: None };
                     events.push(ObligationChange::Met { id: obligation.id.clone(), met_at: completed_at, evidence });
                 }
                 (ObligationStatus::Open, None) => {

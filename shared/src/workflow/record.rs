@@ -692,14 +692,12 @@ pub fn decide(
             set_anchor(record, anchor, at, &raw_reason, ctx)?
         }
         IncidentCommand::MeetObligation { id, met_at, evidence_kind, evidence } => {
-            record.open_obligation(&id)?;
-            let met_at = met_at.unwrap_or(ctx.now);
-            if met_at > ctx.now {
-                return Err(invalid("met_at", "The time it was met cannot be in the future"));
+            if evidence_kind == EvidenceKind::File {
+                return Err(invalid("evidence_kind", "Upload the file itself as the evidence"));
             }
             let what = format!("{} (evidence)", evidence_kind.label());
             let value = field("evidence", single_line(&evidence, &what, 1, EVIDENCE_MAX))?;
-            vec![IncidentEvent::ObligationMet { id, met_at, evidence: Evidence { kind: evidence_kind, value } }]
+            meet_obligation(record, id, met_at, Evidence { kind: evidence_kind, value, file: None }, ctx)?
         }
         IncidentCommand::WaiveObligation { id, justification } => {
             record.open_obligation(&id)?;
@@ -834,6 +832,22 @@ fn move_phase(
 }
 
 pub const EVIDENCE_MAX: usize = 500;
+
+/// Marks an open obligation met at `met_at` (now if absent), which cannot be in the future.
+pub fn meet_obligation(
+    record: &IncidentRecord,
+    id: String,
+    met_at: Option<DateTime<Utc>>,
+    evidence: Evidence,
+    ctx: &Context<'_>,
+) -> Result<Vec<IncidentEvent>, WorkflowError> {
+    record.open_obligation(&id)?;
+    let met_at = met_at.unwrap_or(ctx.now);
+    if met_at > ctx.now {
+        return Err(invalid("met_at", "The time it was met cannot be in the future"));
+    }
+    Ok(vec![IncidentEvent::ObligationMet { id, met_at, evidence }])
+}
 
 /// Anchors that must not come before another: (earlier, later).
 const ANCHOR_ORDER: [(Anchor, Anchor); 9] = [

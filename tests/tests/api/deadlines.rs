@@ -128,3 +128,47 @@ async fn the_local_timer_escalates_an_overdue_internal_notice_once() {
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(overdue(&app), 2, "{:#?}", app.outbox().iter().map(|e| &e.subject).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_file_is_kept_as_evidence_and_downloads_as_uploaded() {
+    let app = spawn_app().await;
+    let incident = declare(&app, json!({ "title": "Regulator filing with a PDF receipt" })).await;
+    let as_text = json!({ "type": "meet_obligation", "id": "POLICY-INTERNAL", "evidence_kind": "file", "evidence": "receipt.png" });
+    assert!(refused(&app, &incident, as_text, "evidence_kind").await.contains("Upload the file"));
+
+    let path = format!("/api/incidents/{}/obligations/POLICY-INTERNAL/evidence", incident.record.reference);
+    let send = |form: reqwest::multipart::Form| {
+        app.client.post(app.url(&path)).header("X-Tocsin-Actor", "Tyler%20King").multipart(form).send()
+    };
+    let evidence = json!({ "expected_version": incident.version }).to_string();
+    let disguised = reqwest::multipart::Form::new().text("evidence", evidence.clone()).part(
+        "attachment",
+        reqwest::multipart::Part::bytes(b"MZ\x90\x00 not a picture".to_vec()).file_name("receipt.png"),
+    );
+    assert_eq!(send(disguised).await.unwrap().status(), 415, "files are checked by content");
+    let none = reqwest::multipart::Form::new().text("evidence", evidence.clone());
+    assert_eq!(send(none).await.unwrap().status(), 422);
+
+    let form = reqwest::multipart::Form::new()
+        .text("evidence", evidence)
+        .part("attachment", reqwest::multipart::Part::bytes(tocsin_tests::PNG_BYTES.to_vec()).file_name("receipt.png"));
+    let response = send(form).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let met: IncidentDetail = response.json().await.unwrap();
+    let ObligationStatus::Met { evidence, by, .. } = &obligation(&met, "POLICY-INTERNAL").status else {
+        panic!("not met")
+    };
+    assert_eq!((evidence.value.as_str(), by.as_str()), ("receipt.png", "Tyler King"));
+    let file = evidence.file.as_ref().expect("the file's record");
+    let download = app
+        .client
+        .get(app.url(&format!("/api/incidents/{}/evidence/{}", met.record.reference, file.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(download.bytes().await.unwrap().as_ref(), tocsin_tests::PNG_BYTES);
+    let unknown = app.client.get(app.url(&format!("/api/incidents/{}/evidence/nope", met.record.reference))).send();
+    assert_eq!(unknown.await.unwrap().status(), 404);
+}

@@ -4,18 +4,21 @@
 
 use chrono::{DateTime, Utc};
 use leptos::ev::SubmitEvent;
+use leptos::html::Input;
 use leptos::prelude::*;
-use shared::deadlines::obligation::{EvidenceKind, Obligation, ObligationStatus};
+use shared::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
 use shared::deadlines::rules::{Anchor, Rule};
+use shared::reference::Reference;
 use shared::validation::FieldError;
 use shared::workflow::record::IncidentCommand;
 
 use super::inputs::{Choice, SelectField};
-use super::workspace::{Errors, use_workspace};
+use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, ErrorSummary, FormErrors, LocalTime, StandingBadge, TextArea, TextField, standing_name,
+    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, TextArea, TextField, standing_name,
 };
-use crate::{clock, dom};
+use crate::format::human_size;
+use crate::{api, clock, dom, files};
 
 const ANCHOR_TARGETS: &[(&str, &str)] =
     &[("anchor", "anchor_select"), ("at", "anchor_at"), ("reason", "anchor_reason")];
@@ -23,6 +26,7 @@ const ANCHOR_TARGETS: &[(&str, &str)] =
 const OBLIGATION_TARGETS: &[(&str, &str)] = &[
     ("evidence_kind", "meet_evidence_kind"),
     ("evidence", "meet_evidence"),
+    (FILE_FIELD, "meet_file"),
     ("met_at", "meet_met_at"),
     ("justification", "waive_justification"),
 ];
@@ -50,18 +54,38 @@ fn who_is_told(rule: &Rule) -> String {
     }
 }
 
+/// The evidence an obligation was met with: its text, or its file to download (never shown
+/// inline, as it came from outside) with the file's size.
+fn evidence_view(incident: &Reference, evidence: Evidence) -> AnyView {
+    match evidence.file {
+        Some(file) => {
+            let save_as = evidence.value.clone();
+            let meta = format!(" — {}, {}", file.kind.label(), human_size(file.size_bytes));
+            view! {
+                <a class="attachment-link" href=api::evidence_url(incident, &file.id) download=save_as>
+                    {evidence.value}
+                </a>
+                <span class="attachment-meta">{meta}</span>
+            }
+            .into_any()
+        }
+        None => view! { <span class="text-block">{evidence.value}</span> }.into_any(),
+    }
+}
+
 /// How an obligation ended: met (with its evidence), or not required (and why).
-fn outcome(obligation: &Obligation) -> Option<AnyView> {
+fn outcome(incident: &Reference, obligation: &Obligation) -> Option<AnyView> {
     match obligation.status.clone() {
         ObligationStatus::Open => None,
         ObligationStatus::Met { met_at, by, evidence } => {
             let timing = if obligation.met_on_time() == Some(false) { " (late)" } else { " (on time)" };
+            let kind = evidence.kind.label();
+            let evidence = evidence_view(incident, evidence);
             Some(
                 view! {
                     <dt>"Met"</dt>
                     <dd>
-                        <LocalTime at=met_at /> {timing} " by " {by} ". " {evidence.kind.label()} ": "
-                        <span class="text-block">{evidence.value}</span>
+                        <LocalTime at=met_at /> {timing} " by " {by} ". " {kind} ": " {evidence}
                     </dd>
                 }
                 .into_any(),
@@ -94,6 +118,8 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     let kind = RwSignal::new(EvidenceKind::MessageId.as_str().to_owned());
     let evidence = RwSignal::new(String::new());
+    let file = NodeRef::<Input>::new();
+    let is_file = move || kind.with(|kind| kind == EvidenceKind::File.as_str());
     let met_at = RwSignal::new(String::new());
     let justification = RwSignal::new(String::new());
 
@@ -112,6 +138,17 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
             let Ok(met_at) = clock::local_input_to_utc(&met_at.get_untracked()) else {
                 return errors.show_fields(problem("met_at", "Enter a date and time, or leave it empty for now"));
             };
+            if evidence_kind == EvidenceKind::File {
+                // The server takes a file only as the file itself, never as a name typed in.
+                let chosen = files::selected(file);
+                let Some(first) = chosen.first().cloned() else {
+                    return errors.show_fields(problem(FILE_FIELD, "Choose the file to upload as the evidence"));
+                };
+                if let Some(message) = files::problem(&chosen) {
+                    return errors.show_fields(problem(FILE_FIELD, &message));
+                }
+                return ws.meet_with_file(id.clone(), met_at, first, errors, busy, on_done.clone());
+            }
             let command = IncidentCommand::MeetObligation {
                 id: id.clone(),
                 met_at,
@@ -128,6 +165,8 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
     };
 
     let kinds = EvidenceKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
+    // A file is sent as the file itself, so its kind takes a file input instead of the text.
+    let (evidence_id, file_id) = (format!("meet_evidence_{part}"), format!("meet_file_{part}"));
     view! {
         <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
         <div class="obligation-actions">
@@ -141,13 +180,26 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
                         value=kind
                         error=errors.for_field("evidence_kind")
                     />
-                    <TextField
-                        id=format!("meet_evidence_{part}")
-                        label="Evidence"
-                        hint="The message id, the regulator's reference, the file's id, or a short note."
-                        value=evidence
-                        error=errors.for_field("evidence")
-                    />
+                    <Show
+                        when=is_file
+                        fallback=move || view! {
+                            <TextField
+                                id=evidence_id.clone()
+                                label="Evidence"
+                                hint="The message id, the regulator's reference, or a short note."
+                                value=evidence
+                                error=errors.for_field("evidence")
+                            />
+                        }
+                    >
+                        <FileField
+                            id=file_id.clone()
+                            label="Evidence file"
+                            input=file
+                            error=errors.for_field(FILE_FIELD)
+                            single=true
+                        />
+                    </Show>
                     <TextField
                         id=format!("meet_met_at_{part}")
                         label="When was it met? (optional)"
@@ -194,7 +246,7 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
         let obligation = obligation.clone();
         Memo::new(move |_| obligation.standing(now.get()))
     };
-    let outcome = outcome(&obligation);
+    let outcome = outcome(&use_workspace().reference, &obligation);
     let Obligation { id, rule, clock_started_at, due_at, warnings, status, .. } = obligation;
     let countdown = due_at.filter(|_| status == ObligationStatus::Open).map(|due| view! { " " <Countdown due now /> });
     let started = match clock_started_at {

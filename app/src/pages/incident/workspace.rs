@@ -2,17 +2,21 @@
 //! to change it. Each command goes with the version the person was looking at, and the answer
 //! replaces the incident on the page, so the next command carries the next version.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{AffectedAccountsImport, ErrorCode, IncidentCommandRequest, IncidentDetail};
+use shared::api::{AffectedAccountsImport, ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail};
 use shared::reference::Reference;
 use shared::workflow::record::{IncidentCommand, IncidentRecord};
+use web_sys::File;
 
 use crate::api::{self, ApiError};
 use crate::components::FormErrors;
 use crate::dom;
 
 pub const NOTICE_ID: &str = "command-error";
+/// The field the server names for a file it refused, and where a failed upload is shown.
+pub const FILE_FIELD: &str = "attachments";
 
 /// Where a failed command's problems go: a form's error summary and fields, or (for controls
 /// outside any form, such as a task's status) the page's notice.
@@ -76,6 +80,22 @@ impl Workspace {
         self.send(Errors::Form(errors), busy, on_done, request);
     }
 
+    /// Marks obligation `id` met with `file` as its evidence, sent the way a report's files are.
+    pub fn meet_with_file(
+        self,
+        id: String,
+        met_at: Option<DateTime<Utc>>,
+        file: File,
+        errors: FormErrors,
+        busy: RwSignal<bool>,
+        on_done: impl FnOnce() + 'static,
+    ) {
+        let (reference, form) =
+            (self.reference, EvidenceFileForm { expected_version: self.version(), met_at, uploads: Vec::new() });
+        let request = async move { api::meet_obligation_with_file(reference, &id, form, file).await };
+        self.send(Errors::Form(errors), busy, on_done, request);
+    }
+
     fn send(
         self,
         errors: Errors,
@@ -122,7 +142,7 @@ impl Workspace {
                 ));
                 self.reload();
             }
-            (error, Errors::Form(form)) => form.show_api_error(error, ""),
+            (error, Errors::Form(form)) => form.show_api_error(error, FILE_FIELD),
             (ApiError::Server { body, .. }, Errors::Notice) if !body.fields.is_empty() => {
                 let details: Vec<&str> = body.fields.iter().map(|f| f.message.as_str()).collect();
                 self.show_notice(details.join(". "));
