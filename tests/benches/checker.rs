@@ -41,14 +41,10 @@ fn commit(number: u32, closed: bool, deadlines: &shared::deadlines::obligation::
     IncidentCommit { record, previous: None, entries, head, link_report: None, alert_key: None, obligations }
 }
 
-async fn measure(name: &str, store: Arc<dyn IncidentStore>, closed: u32) {
-    let deadlines = load_deadlines(&DeadlineSettings::default()).expect("the built-in rules load");
-    let seeding = Instant::now();
-    let commits: Vec<IncidentCommit> = (1..=closed + DUE).map(|n| commit(n, n > DUE, &deadlines)).collect();
+/// Commits incidents through the store, a few at a time.
+async fn commit_all(store: &Arc<dyn IncidentStore>, commits: Vec<IncidentCommit>) {
     let mut pending = commits.into_iter();
     loop {
-        // A few at a time: moto serves one request at a time, and a queue longer than the SDK's
-        // attempt timeout would make it retry transactions that already succeeded.
         let batch: Vec<_> = pending.by_ref().take(4).collect();
         if batch.is_empty() {
             break;
@@ -61,6 +57,79 @@ async fn measure(name: &str, store: Arc<dyn IncidentStore>, closed: u32) {
             write.await.unwrap();
         }
     }
+}
+
+/// How the closed history gets into a store.
+enum History {
+    Commits,
+    /// moto copies its whole state for every transaction, so 100,000 transactions would take
+    /// hours there: the closed incidents go in with `BatchWriteItem`, as the items a commit
+    /// writes for them (the incident and its obligation rows, off the due index).
+    DynamoBatches {
+        client: aws_sdk_dynamodb::Client,
+        table: String,
+    },
+}
+
+async fn seed_history(store: &Arc<dyn IncidentStore>, history: &History, commits: Vec<IncidentCommit>) {
+    let History::DynamoBatches { client, table } = history else {
+        return commit_all(store, commits).await;
+    };
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    let s = |v: String| AttributeValue::S(v);
+    let mut items = Vec::new();
+    for commit in &commits {
+        let reference = commit.record.reference;
+        let opened = commit.record.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        items.push(std::collections::HashMap::from([
+            ("PK".to_owned(), s(format!("INCIDENT#{reference}"))),
+            ("SK".to_owned(), s("INCIDENT".into())),
+            ("GSI1PK".to_owned(), s("INCIDENTS".into())),
+            ("GSI1SK".to_owned(), s(format!("{opened}#{reference}"))),
+            ("reference".to_owned(), s(reference.to_string())),
+            ("title".to_owned(), s(commit.record.title.clone())),
+            ("opened_at".to_owned(), s(opened)),
+            ("record".to_owned(), s(serde_json::to_string(&commit.record).unwrap())),
+            ("report_count".to_owned(), AttributeValue::N("0".into())),
+            ("version".to_owned(), AttributeValue::N(commit.head.seq.to_string())),
+        ]));
+        for write in &commit.obligations {
+            assert!(write.check_at.is_none(), "closed incidents have nothing due");
+            items.push(std::collections::HashMap::from([
+                ("PK".to_owned(), s(format!("INCIDENT#{reference}"))),
+                ("SK".to_owned(), s(format!("OBLIGATION#{}", write.row.obligation.id))),
+                ("state".to_owned(), s(write.row.state().as_str().into())),
+                ("row".to_owned(), s(serde_json::to_string(&write.row).unwrap())),
+                ("deliveries".to_owned(), s("{}".into())),
+                ("version".to_owned(), AttributeValue::N("1".into())),
+                ("GSI2PK".to_owned(), s(format!("OBLIGATIONS#{}", write.row.state().as_str()))),
+                ("GSI2SK".to_owned(), s(functions::ports::board_key(&write.row))),
+            ]));
+        }
+    }
+    for chunk in items.chunks(25) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|item| {
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item.clone())).build().unwrap())
+                    .build()
+            })
+            .collect();
+        while !requests.is_empty() {
+            let output = client.batch_write_item().request_items(table.clone(), requests).send().await.expect("seeded");
+            requests = output.unprocessed_items().and_then(|u| u.get(table.as_str())).cloned().unwrap_or_default();
+        }
+    }
+}
+
+async fn measure(name: &str, store: Arc<dyn IncidentStore>, history: History, closed: u32) {
+    let deadlines = load_deadlines(&DeadlineSettings::default()).expect("the built-in rules load");
+    let seeding = Instant::now();
+    // The due incidents first: on moto, transactions slow down as the table grows.
+    commit_all(&store, (1..=DUE).map(|n| commit(n, false, &deadlines)).collect()).await;
+    let history_commits = (DUE + 1..=DUE + closed).map(|n| commit(n, true, &deadlines)).collect();
+    seed_history(&store, &history, history_commits).await;
     let seeded = seeding.elapsed();
     let checker = checker(store);
     let now = Utc::now().max(start() + Duration::days(2));
@@ -85,10 +154,13 @@ async fn main() {
     let closed: u32 = std::env::var("BENCH_CLOSED").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let sqlite = functions::adapters::sqlite::SqliteStore::open(&dir.path().join("bench.sqlite3")).unwrap();
-    measure("SQLite", Arc::new(sqlite), closed).await;
+    measure("SQLite", Arc::new(sqlite), History::Commits, closed).await;
     if std::env::var("TOCSIN_MOTO_ENDPOINT").is_ok() {
-        let dynamo = tocsin_tests::moto::fresh_dynamo().await;
-        measure("DynamoDB (moto)", dynamo.store(), closed).await;
+        let client = aws_sdk_dynamodb::Client::new(&tocsin_tests::moto::sdk_config().await);
+        let table = tocsin_tests::moto::unique("tocsin-bench");
+        let store = functions::adapters::dynamodb::DynamoStore::new(client.clone(), &table);
+        store.create_table().await.expect("moto creates the table");
+        measure("DynamoDB (moto)", Arc::new(store), History::DynamoBatches { client, table }, closed).await;
     } else {
         println!("DynamoDB: skipped (no TOCSIN_MOTO_ENDPOINT; `cargo xtask bench` starts moto)");
     }
