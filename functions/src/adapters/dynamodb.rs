@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -406,6 +407,25 @@ impl DynamoStore {
         }
     }
 
+    /// Up to `want` items of a query, following DynamoDB's pages until there are enough.
+    async fn query_up_to(&self, want: usize, query: impl Fn() -> QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = query()
+                .limit((want - items.len()) as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            items.extend(output.items().iter().cloned());
+            match output.last_evaluated_key() {
+                Some(last) if items.len() < want => start = Some(last.clone()),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// One newest-first page of an index partition, `limit + 1` items read to know if more follow.
     async fn recent_page(
         &self,
@@ -414,34 +434,25 @@ impl DynamoStore {
         page: &PageRequest,
     ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let cursor = checked_cursor(page.cursor.as_deref())?;
-        let want = page.limit as usize + 1;
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .expression_attribute_names("#pk", format!("{index}PK"))
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .scan_index_forward(false)
-                .limit((want - items.len()) as i32)
-                .set_exclusive_start_key(start);
-            query = match &cursor {
-                Some(c) => query
-                    .key_condition_expression("#pk = :pk AND #sk < :cursor")
-                    .expression_attribute_names("#sk", format!("{index}SK"))
-                    .expression_attribute_values(":cursor", s(c.clone())),
-                None => query.key_condition_expression("#pk = :pk"),
-            };
-            let output = query.send().await.map_err(store_error)?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(last) if items.len() < want => start = Some(last.clone()),
-                _ => break,
-            }
-        }
+        let mut items = self
+            .query_up_to(page.limit as usize + 1, || {
+                let query = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(index)
+                    .expression_attribute_names("#pk", format!("{index}PK"))
+                    .expression_attribute_values(":pk", s(pk.clone()))
+                    .scan_index_forward(false);
+                match &cursor {
+                    Some(c) => query
+                        .key_condition_expression("#pk = :pk AND #sk < :cursor")
+                        .expression_attribute_names("#sk", format!("{index}SK"))
+                        .expression_attribute_values(":cursor", s(c.clone())),
+                    None => query.key_condition_expression("#pk = :pk"),
+                }
+            })
+            .await?;
         let next = if items.len() > page.limit as usize {
             items.truncate(page.limit as usize);
             items.last().map(|i| i.text(&format!("{index}SK")).map(str::to_owned)).transpose()?
@@ -798,30 +809,19 @@ impl IncidentStore for DynamoStore {
     }
 
     async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ScheduledObligation>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
         // Everything due by `now`: keys are `<time>#...`, and `~` sorts after every `#`.
         let until = format!("{}~", timestamp(now));
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(DUE_INDEX)
-                .key_condition_expression("GSI4PK = :due AND GSI4SK <= :until")
-                .expression_attribute_values(":due", s("DUE"))
-                .expression_attribute_values(":until", s(until.clone()))
-                .limit((limit as usize - items.len()) as i32)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(store_error)?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(last) if items.len() < limit as usize => start = Some(last.clone()),
-                _ => break,
-            }
-        }
+        let items = self
+            .query_up_to(limit as usize, || {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(DUE_INDEX)
+                    .key_condition_expression("GSI4PK = :due AND GSI4SK <= :until")
+                    .expression_attribute_values(":due", s("DUE"))
+                    .expression_attribute_values(":until", s(until.clone()))
+            })
+            .await?;
         items.iter().map(scheduled_from_item).collect()
     }
 
@@ -877,35 +877,26 @@ impl IncidentStore for DynamoStore {
         page: PageRequest,
     ) -> Result<Page<ScheduledObligation>, StoreError> {
         let ascending = state == ObligationState::Open;
-        let want = page.limit as usize + 1;
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(STATUS_INDEX)
-                .expression_attribute_values(":pk", s(format!("OBLIGATIONS#{}", state.as_str())))
-                .scan_index_forward(ascending)
-                .limit((want - items.len()) as i32)
-                .set_exclusive_start_key(start);
-            query = match (&page.cursor, ascending) {
-                (Some(c), true) => query
-                    .key_condition_expression("GSI2PK = :pk AND GSI2SK > :cursor")
-                    .expression_attribute_values(":cursor", s(c.clone())),
-                (Some(c), false) => query
-                    .key_condition_expression("GSI2PK = :pk AND GSI2SK < :cursor")
-                    .expression_attribute_values(":cursor", s(c.clone())),
-                (None, _) => query.key_condition_expression("GSI2PK = :pk"),
-            };
-            let output = query.send().await.map_err(store_error)?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(last) if items.len() < want => start = Some(last.clone()),
-                _ => break,
-            }
-        }
+        let items = self
+            .query_up_to(page.limit as usize + 1, || {
+                let query = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(STATUS_INDEX)
+                    .expression_attribute_values(":pk", s(format!("OBLIGATIONS#{}", state.as_str())))
+                    .scan_index_forward(ascending);
+                match (&page.cursor, ascending) {
+                    (Some(c), true) => query
+                        .key_condition_expression("GSI2PK = :pk AND GSI2SK > :cursor")
+                        .expression_attribute_values(":cursor", s(c.clone())),
+                    (Some(c), false) => query
+                        .key_condition_expression("GSI2PK = :pk AND GSI2SK < :cursor")
+                        .expression_attribute_values(":cursor", s(c.clone())),
+                    (None, _) => query.key_condition_expression("GSI2PK = :pk"),
+                }
+            })
+            .await?;
         let mut items = items.iter().map(scheduled_from_item).collect::<Result<Vec<_>, _>>()?;
         let next_cursor = (items.len() > page.limit as usize).then(|| {
             items.truncate(page.limit as usize);

@@ -208,4 +208,16 @@ async fn the_incident_workflow_runs_on_dynamodb() {
     }
     let export = app.get(&format!("/api/incidents/{reference}/export.md")).await.text().await.unwrap();
     assert!(export.contains("Owner confirmed by **phone**"));
+
+    // The obligations board pages through GSI2: the dated duty first, then those still waiting.
+    type Board = shared::api::Page<shared::api::ObligationEntry>;
+    let first: Board = app.get_json("/api/obligations?state=open&limit=1").await;
+    assert_eq!(first.items.iter().map(|e| e.obligation.id.as_str()).collect::<Vec<_>>(), ["POLICY-INTERNAL"]);
+    let cursor = first.next_cursor.expect("more open obligations follow");
+    let rest = app.client.get(app.url("/api/obligations")).query(&[("state", "open"), ("cursor", &cursor)]).send();
+    let rest: Board = rest.await.unwrap().json().await.unwrap();
+    let mut waiting: Vec<_> = rest.items.iter().map(|e| (e.obligation.id.as_str(), e.obligation.due_at)).collect();
+    waiting.sort();
+    assert_eq!(waiting, [("POLICY-REVIEW", None), ("POLICY-UPDATE-AFTER-MAJOR", None)]);
+    assert_eq!(rest.next_cursor, None);
 }
