@@ -9,10 +9,12 @@ use serde::de::DeserializeOwned;
 use shared::api::{
     AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
-    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm,
-    ReportReceipt, ReportSummary, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
+    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
+    ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest,
+    UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
+use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
@@ -404,6 +406,16 @@ pub async fn list_obligations(
     let mut query = page_query(cursor);
     query.push(("state", obligation_state(filter).to_owned()));
     get(dashboard(Request::get("/api/obligations")).query(query)).await
+}
+
+/// The policy register: the yearly review's due time and the reviews so far.
+pub async fn policy() -> Result<PolicyDetail, ApiError> {
+    get(dashboard(Request::get("/api/policy"))).await
+}
+
+/// Records a policy review; the answer is the register as it now stands.
+pub async fn review_policy(form: &PolicyReviewForm) -> Result<PolicyDetail, ApiError> {
+    send(dashboard(Request::post("/api/policy/reviews")).json(form)).await
 }
 
 /// The response figures per month of detection, newest month first.

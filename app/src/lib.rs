@@ -15,7 +15,7 @@ use leptos_router::path;
 
 use pages::{
     DashboardLayout, FollowUpPage, IncidentDetailPage, IncidentsPage, MetricsPage, NotFoundPage, ObligationsPage,
-    OutboxPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
+    OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
 };
 
 #[component]
@@ -36,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("incidents/:reference") view=IncidentDetailPage />
                     <Route path=path!("obligations") view=ObligationsPage />
                     <Route path=path!("metrics") view=MetricsPage />
+                    <Route path=path!("policy") view=PolicyPage />
                     <Route path=path!("outbox") view=OutboxPage />
                 </ParentRoute>
             </Routes>

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, ensure};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::deadlines::rules::EntityRole;
 
@@ -49,6 +50,9 @@ pub struct DeadlineSettings {
     pub management: Vec<String>,
     /// People's addresses by the name they are assigned roles under, e.g. `"Tyler King" = "tyler@example.com"`.
     pub people: HashMap<String, String>,
+    /// When the incident policy was last reviewed before Tocsin kept the register (YYYY-MM-DD);
+    /// the first yearly review falls due a year later. Unset: a year after Tocsin first starts.
+    pub policy_reviewed_on: Option<NaiveDate>,
 }
 
 impl Default for DeadlineSettings {
@@ -62,6 +66,7 @@ impl Default for DeadlineSettings {
             team: vec!["irt@tocsin.localhost".to_owned()],
             management: vec!["management@tocsin.localhost".to_owned()],
             people: HashMap::new(),
+            policy_reviewed_on: None,
         }
     }
 }

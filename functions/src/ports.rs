@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use shared::api::{AttachmentSummary, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
+use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{NewReport, ReportStatus};
 use shared::workflow::audit::{AuditEntry, ChainHead};
@@ -134,9 +135,16 @@ pub trait IncidentStore: Send + Sync {
         state: ObligationState,
         page: PageRequest,
     ) -> Result<Page<ScheduledObligation>, StoreError>;
+    /// The policy register and its audit chain head, once it has been set up.
+    async fn policy_register(&self) -> Result<Option<(PolicyRegister, ChainHead)>, StoreError>;
+    /// Writes a register change in one transaction: the register, its audit entries and head, and
+    /// its obligation rows. Fails with a conflict, changing nothing, if the chain head is no longer
+    /// `previous`, or, when `previous` is `None`, if a register already exists.
+    async fn commit_policy_register(&self, commit: RegisterCommit) -> Result<(), StoreError>;
 }
 
-/// An obligation as the deadline checker and the board see it, kept beside its incident.
+/// An obligation as the deadline checker and the board see it, kept beside its incident (or the
+/// policy register, for the organisation's standing duties).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObligationRow {
     pub subject: Reference,
@@ -228,6 +236,16 @@ pub struct IncidentCommit {
     pub link_report: Option<Reference>,
     pub alert_key: Option<AlertKeyWrite>,
     /// Obligation rows that changed with the record.
+    pub obligations: Vec<ObligationWrite>,
+}
+
+/// One change to the policy register, as the store must write it atomically.
+#[derive(Debug, Clone)]
+pub struct RegisterCommit {
+    pub register: PolicyRegister,
+    pub previous: Option<ChainHead>,
+    pub entries: Vec<AuditEntry>,
+    pub head: ChainHead,
     pub obligations: Vec<ObligationWrite>,
 }
 

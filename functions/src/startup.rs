@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
+use chrono::NaiveTime;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -118,6 +119,7 @@ pub fn services(
             management: settings.deadlines.management.clone(),
             people: settings.deadlines.people.clone(),
         },
+        policy_reviewed_before: settings.deadlines.policy_reviewed_on.map(|day| day.and_time(NaiveTime::MIN).and_utc()),
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
     })

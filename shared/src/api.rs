@@ -193,6 +193,14 @@ pub struct IncidentDetail {
     pub clock: Vec<ClockAnchor>,
 }
 
+/// The policy register as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyDetail {
+    pub register: crate::policy::PolicyRegister,
+    /// Send this back with a review: a review recorded meanwhile is then a conflict.
+    pub version: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockAnchor {
     pub anchor: Anchor,

@@ -7,6 +7,7 @@ pub mod api;
 pub mod attachment;
 pub mod deadlines;
 pub mod incident;
+pub mod policy;
 pub mod reference;
 pub mod report;
 pub mod validation;

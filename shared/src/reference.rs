@@ -12,6 +12,8 @@ pub enum ReferenceKind {
     Report,
     /// An incident the team works on.
     Incident,
+    /// The organisation's policy register: its reviews and standing duties.
+    Policy,
 }
 
 impl ReferenceKind {
@@ -19,6 +21,7 @@ impl ReferenceKind {
         match self {
             ReferenceKind::Report => "TOC",
             ReferenceKind::Incident => "INC",
+            ReferenceKind::Policy => "POL",
         }
     }
 }
@@ -54,6 +57,7 @@ impl FromStr for Reference {
         let kind = match parts.next().map(str::to_ascii_uppercase).as_deref() {
             Some("TOC") => ReferenceKind::Report,
             Some("INC") => ReferenceKind::Incident,
+            Some("POL") => ReferenceKind::Policy,
             _ => return Err(invalid()),
         };
         fn digits(part: Option<&str>, min_len: usize) -> Option<&str> {

@@ -10,8 +10,10 @@ use functions::adapters::local_files::LocalAttachmentStore;
 use functions::adapters::outbox::OutboxMailer;
 use functions::config::Settings;
 use functions::ports::{Clock, IncidentStore};
-use functions::service::Services;
+use functions::service::{ServiceError, Services};
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
+use shared::deadlines::obligation::ObligationStatus;
+use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
 use shared::workflow::record::IncidentCommand;
 use shared::workflow::roles::Role;
@@ -192,6 +194,57 @@ pub async fn a_met_obligation_is_no_longer_checked(store: Arc<dyn IncidentStore>
         assert_eq!((run.reminders_sent, run.escalations_sent), (0, 0), "{run:?}");
     }
     assert_eq!(checker.sent_for(incident.record.reference, "POLICY-INTERNAL"), [("reminder-1".into(), 1)]);
+}
+
+/// The yearly policy review: the register is set up once however many runs race to do it, the
+/// reminder a month ahead goes once, and a review meets the year and starts the next one's clock.
+pub async fn the_yearly_policy_review_reminds_once_and_restarts_when_held(store: Arc<dyn IncidentStore>) {
+    let checker = Arc::new(checker(store));
+    let setups = (0..5).map(|_| {
+        let services = checker.services.clone();
+        tokio::spawn(async move { services.policy_register().await.unwrap() })
+    });
+    let registers = futures_join(setups).await;
+    assert!(registers.windows(2).all(|pair| pair[0] == pair[1]), "one register, one version: {registers:#?}");
+    let register = registers[0].register.clone();
+    assert_eq!(register.obligations.len(), 1);
+    let first = &register.obligations[0];
+    let year_later = Utc.with_ymd_and_hms(2027, 11, 23, 23, 59, 59).unwrap();
+    assert_eq!((first.id.as_str(), first.due_at), ("POLICY-ANNUAL-1", Some(year_later)));
+
+    let month_before = year_later - Duration::days(29);
+    for _ in 0..2 {
+        checker.run_at(month_before).await;
+    }
+    assert_eq!(checker.sent_for(register.reference, "POLICY-ANNUAL-1"), [("reminder-0".into(), 1)]);
+
+    let form = |expected_version| PolicyReviewForm {
+        reviewed_at: None,
+        summary: "All nine sections read with legal; contact list updated".into(),
+        changes: "Section 9: new security address".into(),
+        communicated: true,
+        expected_version,
+    };
+    let version = checker.services.policy_register().await.unwrap().version;
+    let reviewed = checker.services.review_policy(form(version), "Tyler King").await.unwrap();
+    let stale = checker.services.review_policy(form(version), "Tyler King").await;
+    assert!(matches!(stale, Err(ServiceError::Conflict(_))), "a review against an old version: {stale:?}");
+    let [met, next] = &reviewed.register.obligations[..] else { panic!("{:#?}", reviewed.register.obligations) };
+    assert!(matches!(met.status, ObligationStatus::Met { met_at, .. } if met_at == month_before));
+    assert_eq!(
+        (next.id.as_str(), next.due_at),
+        ("POLICY-ANNUAL-2", Some(Utc.with_ymd_and_hms(2028, 10, 25, 23, 59, 59).unwrap()))
+    );
+
+    // Past the first year's due time: nothing more about it, and the new year waits its turn.
+    for days in [1, 40] {
+        let run = checker.run_at(year_later + Duration::days(days)).await;
+        assert_eq!((run.reminders_sent, run.escalations_sent, run.failures), (0, 0, 0), "{run:?}");
+    }
+    assert_eq!(checker.sent_for(register.reference, "POLICY-ANNUAL-1"), [("reminder-0".into(), 1)]);
+    assert!(checker.sent_for(register.reference, "POLICY-ANNUAL-2").is_empty());
+    let verification = checker.services.verify_audit(register.reference).await.unwrap();
+    assert!(verification.is_intact() && verification.entries_checked >= 3, "{verification:?}");
 }
 
 async fn futures_join<T: Send + 'static>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {

@@ -373,6 +373,7 @@ macro_rules! store_conformance_suite {
             a_late_run_escalates_and_skips_stale_reminders,
             missed_runs_send_the_latest_reminder_then_carry_on,
             a_met_obligation_is_no_longer_checked,
+            the_yearly_policy_review_reminds_once_and_restarts_when_held,
         );
     };
     (@checker $new_store:expr; $($case:ident),* $(,)?) => {

@@ -97,6 +97,15 @@ pub async fn spawn_app_checking_deadlines_every_second() -> TestApp {
     spawn_checking_every(None, 1).await
 }
 
+/// A local server checking deadlines every second, whose policy was last reviewed on `day`
+/// (before Tocsin kept the register).
+pub async fn spawn_app_policy_last_reviewed(day: chrono::NaiveDate) -> TestApp {
+    let defaults = Settings::default();
+    let deadlines =
+        DeadlineSettings { check_every_seconds: 1, policy_reviewed_on: Some(day), ..defaults.deadlines.clone() };
+    spawn_with(Settings { deadlines, ..defaults }).await
+}
+
 async fn spawn_checking_every(static_dir: Option<PathBuf>, seconds: u64) -> TestApp {
     let defaults = Settings::default();
     let source = AlertSource { secret: ALERT_SECRET.to_owned() };

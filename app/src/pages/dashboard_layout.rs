@@ -60,6 +60,7 @@ pub fn DashboardLayout() -> impl IntoView {
                     <A href="/dashboard/incidents">"Incidents"</A>
                     <A href="/dashboard/obligations">"Obligations"</A>
                     <A href="/dashboard/metrics">"Metrics"</A>
+                    <A href="/dashboard/policy">"Policy"</A>
                     <A href="/dashboard/outbox">"Outbox"</A>
                     <a href="/report">"Public report form"</a>
                 </nav>

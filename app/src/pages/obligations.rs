@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::api::{ObligationEntry, ObligationFilter};
 use shared::deadlines::obligation::{ObligationStatus, Standing};
+use shared::reference::ReferenceKind;
 
 use crate::api::{self, obligation_state};
 use crate::components::{Countdown, CursorTrail, LoadError, Loading, LocalTime, Pagination, standing_name};
@@ -61,6 +62,11 @@ fn ObligationRow(entry: ObligationEntry, now: Signal<DateTime<Utc>>) -> impl Int
     let ObligationEntry { incident, incident_title, response_lead, obligation, reminders_sent, escalations_sent } =
         entry;
     let reference = incident.to_string();
+    // The organisation's standing duties live in the policy register, not on an incident.
+    let href = match incident.kind {
+        ReferenceKind::Policy => "/dashboard/policy".to_owned(),
+        _ => format!("/dashboard/incidents/{reference}"),
+    };
     // Rows are grouped again whenever a standing changes, so the one at drawing time holds.
     let standing = standing_name(obligation.standing(now.get_untracked()));
     let due = match obligation.due_at {
@@ -76,7 +82,7 @@ fn ObligationRow(entry: ObligationEntry, now: Signal<DateTime<Utc>>) -> impl Int
     view! {
         <tr data-obligation=obligation.id data-incident=reference.clone() data-standing=standing>
             <th scope="row">
-                <a href=format!("/dashboard/incidents/{reference}")>{reference.clone()}</a>
+                <a href=href>{reference.clone()}</a>
                 <span class="muted small">{incident_title}</span>
             </th>
             <td class="headline">

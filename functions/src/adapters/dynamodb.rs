@@ -17,6 +17,7 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use shared::api::{FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
+use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
 use shared::workflow::audit::{AuditEntry, ChainHead};
@@ -25,8 +26,8 @@ use uuid::Uuid;
 
 use crate::ports::{
     AlertKey, Deliveries, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
-    ObligationWrite, PageRequest, ReportDismissal, ReportDraft, ScheduledObligation, StoreError, StoredAttachment,
-    board_key,
+    ObligationWrite, PageRequest, RegisterCommit, ReportDismissal, ReportDraft, ScheduledObligation, StoreError,
+    StoredAttachment, board_key,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -64,6 +65,18 @@ fn report_pk(reference: Reference) -> String {
 fn incident_pk(reference: Reference) -> String {
     format!("INCIDENT#{reference}")
 }
+
+/// Where a subject's obligation rows live: beside the incident, or beside the policy register.
+fn subject_pk(subject: Reference) -> String {
+    match subject.kind {
+        ReferenceKind::Policy => format!("POLICY#{subject}"),
+        _ => incident_pk(subject),
+    }
+}
+
+/// The policy register's one item.
+const REGISTER_PK: &str = "POLICY";
+const REGISTER_SK: &str = "REGISTER";
 
 fn recency_key(at: DateTime<Utc>, reference: Reference) -> String {
     format!("{}#{reference}", timestamp(at))
@@ -233,7 +246,7 @@ fn obligation_update(table: &str, write: &ObligationWrite) -> Result<Update, Sto
         .to_owned();
     let mut update = Update::builder()
         .table_name(table)
-        .set_key(Some(key(incident_pk(row.subject), &obligation_sk(&row.obligation.id))))
+        .set_key(Some(key(subject_pk(row.subject), &obligation_sk(&row.obligation.id))))
         .expression_attribute_names("#state", "state")
         .expression_attribute_names("#row", "row")
         .expression_attribute_values(":state", s(row.state().as_str()))
@@ -603,6 +616,7 @@ impl IncidentStore for DynamoStore {
         let sequence = match kind {
             ReferenceKind::Report => "report",
             ReferenceKind::Incident => "incident",
+            ReferenceKind::Policy => "policy",
         };
         Ok(Reference::new(kind, year, self.next_number(sequence, year).await?))
     }
@@ -838,7 +852,7 @@ impl IncidentStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(incident_pk(subject), &obligation_sk(obligation))))
+            .set_key(Some(key(subject_pk(subject), &obligation_sk(obligation))))
             .condition_expression("version = :seen")
             .expression_attribute_values(":seen", n(expected_version))
             .expression_attribute_values(":deliveries", s(deliveries))
@@ -868,7 +882,7 @@ impl IncidentStore for DynamoStore {
         subject: Reference,
         obligation: &str,
     ) -> Result<Option<ScheduledObligation>, StoreError> {
-        self.get(incident_pk(subject), &obligation_sk(obligation)).await?.as_ref().map(scheduled_from_item).transpose()
+        self.get(subject_pk(subject), &obligation_sk(obligation)).await?.as_ref().map(scheduled_from_item).transpose()
     }
 
     async fn obligations_by_state(
@@ -903,6 +917,46 @@ impl IncidentStore for DynamoStore {
             items.last().map(|i| board_key(&i.row)).unwrap_or_default()
         });
         Ok(Page { items, next_cursor })
+    }
+
+    async fn policy_register(&self) -> Result<Option<(PolicyRegister, ChainHead)>, StoreError> {
+        let Some(item) = self.get(REGISTER_PK.to_owned(), REGISTER_SK).await? else { return Ok(None) };
+        let register: PolicyRegister = serde_json::from_str(item.text("record")?).map_err(|_| corrupt("record"))?;
+        let head = self.audit_head(register.reference).await?.unwrap_or_else(ChainHead::genesis);
+        Ok(Some((register, head)))
+    }
+
+    async fn commit_policy_register(&self, commit: RegisterCommit) -> Result<(), StoreError> {
+        let reference = commit.register.reference;
+        let mut writes = self.audit_writes(reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+        let mut item = key(REGISTER_PK.to_owned(), REGISTER_SK);
+        item.insert("reference".into(), s(reference.to_string()));
+        item.insert(
+            "record".into(),
+            s(serde_json::to_string(&commit.register).context("encoding the policy register")?),
+        );
+        // The head's condition guards an update; a first write must also find no register at all.
+        let condition = match commit.previous {
+            None => "attribute_not_exists(PK)",
+            Some(_) => "#reference = :reference",
+        };
+        let mut register = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        if commit.previous.is_some() {
+            register = register
+                .expression_attribute_names("#reference", "reference")
+                .expression_attribute_values(":reference", s(reference.to_string()));
+        }
+        writes.push(TransactWriteItem::builder().put(register.build().context("building a Put")?).build());
+        // A register holds one open cycle per standing duty, so its rows fit one transaction.
+        for write in &commit.obligations {
+            writes.push(TransactWriteItem::builder().update(obligation_update(&self.table, write)?).build());
+        }
+        self.transact(writes).await.map_err(|error| match error {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict("the policy register was changed by someone else meanwhile".to_owned())
+            }
+            other => other,
+        })
     }
 }
 

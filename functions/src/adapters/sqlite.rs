@@ -13,6 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, param
 use rusqlite_migration::{M, Migrations};
 use shared::api::{AttachmentSummary, FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
+use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
 use shared::workflow::audit::{AuditEntry, ChainHead};
@@ -20,14 +21,15 @@ use shared::workflow::record::IncidentRecord;
 
 use crate::ports::{
     AlertKey, Deliveries, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
-    ObligationWrite, PageRequest, ReportDismissal, ReportDraft, ScheduledObligation, StoreError, StoredAttachment,
-    board_key,
+    ObligationWrite, PageRequest, RegisterCommit, ReportDismissal, ReportDraft, ScheduledObligation, StoreError,
+    StoredAttachment, board_key,
 };
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_intake.sql")),
     M::up(include_str!("../../migrations/0002_workflow.sql")),
     M::up(include_str!("../../migrations/0003_deadlines.sql")),
+    M::up(include_str!("../../migrations/0004_policy_register.sql")),
 ];
 
 #[derive(Clone)]
@@ -447,6 +449,7 @@ impl IncidentStore for SqliteStore {
         let sequence = match kind {
             ReferenceKind::Report => "report",
             ReferenceKind::Incident => "incident",
+            ReferenceKind::Policy => "policy",
         };
         self.write(move |conn| {
             let tx = conn.transaction()?;
@@ -699,6 +702,59 @@ impl IncidentStore for SqliteStore {
                 items.last().map(|i| board_key(&i.row)).unwrap_or_default()
             });
             Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    async fn policy_register(&self) -> Result<Option<(PolicyRegister, ChainHead)>, StoreError> {
+        self.read(move |conn| {
+            let found = conn
+                .query_row(
+                    "SELECT p.record, h.seq, h.hash FROM policy_register p
+                     LEFT JOIN audit_heads h ON h.subject = p.reference WHERE p.singleton = 1",
+                    [],
+                    |row| {
+                        let register: PolicyRegister = serde_json::from_str(&row.get::<_, String>("record")?)
+                            .map_err(|e| conversion_error(format!("policy register: {e}")))?;
+                        let head = match row.get::<_, Option<i64>>("seq")? {
+                            Some(seq) => ChainHead { seq: seq.unsigned_abs(), hash: row.get("hash")? },
+                            None => ChainHead::genesis(),
+                        };
+                        Ok((register, head))
+                    },
+                )
+                .optional()?;
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn commit_policy_register(&self, commit: RegisterCommit) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let reference = commit.register.reference;
+            append_audit(&tx, reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+            let record = serde_json::to_string(&commit.register).context("encoding the policy register")?;
+            let written = if commit.previous.is_none() {
+                tx.execute(
+                    "INSERT INTO policy_register (singleton, reference, record) VALUES (1, ?1, ?2)
+                     ON CONFLICT (singleton) DO NOTHING",
+                    params![reference.to_string(), record],
+                )?
+            } else {
+                tx.execute(
+                    "UPDATE policy_register SET record = ?2 WHERE singleton = 1 AND reference = ?1",
+                    params![reference.to_string(), record],
+                )?
+            };
+            if written == 0 {
+                return Err(StoreError::Conflict("the policy register was changed by someone else meanwhile".into()));
+            }
+            for write in &commit.obligations {
+                write_obligation(&tx, write)?;
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
     }

@@ -60,6 +60,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/audit/{reference}/verify", get(routes::verify_audit))
         .route("/obligations", get(routes::obligations))
         .route("/metrics", get(routes::metrics))
+        .route("/policy", get(routes::policy))
+        .route("/policy/reviews", post(routes::review_policy))
         .route("/alerts/{source}", post(routes::receive_alert))
         .route("/attachments/{id}", get(routes::download_attachment))
         .route("/outbox", get(routes::list_outbox))

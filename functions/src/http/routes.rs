@@ -10,10 +10,11 @@ use serde::Deserialize;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
-    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, ReportDetail, ReportForm,
-    ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
+    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
+    ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
+use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
@@ -229,6 +230,18 @@ pub async fn obligations(
 ) -> ApiResult<Json<Page<ObligationEntry>>> {
     let filter = query.state.unwrap_or(ObligationFilter::Open);
     Ok(Json(state.services.obligations(filter, page_request(query.cursor, query.limit)).await?))
+}
+
+pub async fn policy(State(state): State<AppState>) -> ApiResult<Json<PolicyDetail>> {
+    Ok(Json(state.services.policy_register().await?))
+}
+
+pub async fn review_policy(
+    State(state): State<AppState>,
+    Actor(actor): Actor,
+    JsonBody(form): JsonBody<PolicyReviewForm>,
+) -> ApiResult<Json<PolicyDetail>> {
+    Ok(Json(state.services.review_policy(form, &actor).await?))
 }
 
 pub async fn metrics(State(state): State<AppState>) -> ApiResult<Json<Vec<MonthMetrics>>> {

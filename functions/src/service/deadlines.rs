@@ -11,7 +11,7 @@ use shared::api::{EvidenceFileForm, IncidentDetail, MAX_PAGE_SIZE, ObligationEnt
 use shared::deadlines::metrics::{MonthMetrics, monthly};
 use shared::deadlines::obligation::{Evidence, EvidenceFile, EvidenceKind, ObligationStatus, Step, StepKind, plan};
 use shared::deadlines::rules::EscalationTarget;
-use shared::reference::Reference;
+use shared::reference::{Reference, ReferenceKind};
 use shared::validation::ValidationErrors;
 use shared::workflow::record::{IncidentRecord, meet_obligation};
 use shared::workflow::roles::Role;
@@ -39,13 +39,18 @@ pub struct CheckerRun {
     pub failures: usize,
 }
 
-fn row_of(record: &IncidentRecord, obligation: &shared::deadlines::obligation::Obligation) -> ObligationRow {
-    ObligationRow {
-        subject: record.reference,
-        incident_title: record.title.clone(),
-        response_lead: record.current_holders(Role::ResponseLead).next().map(str::to_owned),
-        obligation: obligation.clone(),
-    }
+fn rows_of(record: &IncidentRecord) -> Vec<ObligationRow> {
+    let response_lead = record.current_holders(Role::ResponseLead).next().map(str::to_owned);
+    record
+        .obligations
+        .iter()
+        .map(|obligation| ObligationRow {
+            subject: record.reference,
+            incident_title: record.title.clone(),
+            response_lead: response_lead.clone(),
+            obligation: obligation.clone(),
+        })
+        .collect()
 }
 
 /// The rows that differ between two versions of a record. An open row with a due time goes on
@@ -55,15 +60,17 @@ pub fn obligation_writes(
     after: &IncidentRecord,
     now: DateTime<Utc>,
 ) -> Vec<ObligationWrite> {
+    changed_rows(before.map(rows_of).unwrap_or_default(), rows_of(after), now)
+}
+
+pub(super) fn changed_rows(
+    before: Vec<ObligationRow>,
+    after: Vec<ObligationRow>,
+    now: DateTime<Utc>,
+) -> Vec<ObligationWrite> {
     after
-        .obligations
-        .iter()
-        .map(|obligation| row_of(after, obligation))
-        .filter(|row| {
-            let previous =
-                before.and_then(|b| b.obligations.iter().find(|o| o.id == row.obligation.id).map(|o| row_of(b, o)));
-            previous.as_ref() != Some(row)
-        })
+        .into_iter()
+        .filter(|row| !before.contains(row))
         .map(|row| {
             let check_at = (row.obligation.is_open() && row.obligation.due_at.is_some()).then_some(now);
             ObligationWrite { row, check_at }
@@ -93,6 +100,10 @@ impl Services {
     /// Sends the reminders and escalations due by `now`, each once. The EventBridge-scheduled
     /// Lambda and the local timer both call this.
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<CheckerRun, ServiceError> {
+        // Keeps the standing duties' cycles open (and sets the register up on a first run).
+        if let Err(error) = self.policy_register().await {
+            tracing::error!(%error, "the policy register could not be brought up to date; the next run retries");
+        }
         let due = self.store.due_obligations(now, CHECKER_BATCH).await?;
         let mut run = CheckerRun { rows_read: due.len(), ..CheckerRun::default() };
         for scheduled in due {
@@ -224,7 +235,10 @@ impl Services {
             tracing::warn!(subject = %row.subject, obligation = %row.obligation.id, "no address to send a deadline notice to");
             return Ok((to, Vec::new()));
         }
-        let url = format!("{}/dashboard/incidents/{}", self.public_url, row.subject);
+        let url = match row.subject.kind {
+            ReferenceKind::Policy => format!("{}/dashboard/policy", self.public_url),
+            _ => format!("{}/dashboard/incidents/{}", self.public_url, row.subject),
+        };
         let email = self.templates.deadline_notice(to.clone(), row, step, now, &url)?;
         let message_id = self.mailer.send(&email).await?;
         Ok((to, vec![message_id]))

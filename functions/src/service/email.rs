@@ -87,6 +87,7 @@ impl EmailTemplates {
             subject,
             incident => row.subject.to_string(),
             incident_title => row.incident_title,
+            standing_duty => row.subject.kind == shared::reference::ReferenceKind::Policy,
             response_lead => row.response_lead,
             id => obligation.id,
             title => obligation.rule.title,

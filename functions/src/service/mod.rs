@@ -8,6 +8,7 @@ pub mod email;
 pub mod export;
 pub mod intake;
 pub mod markdown;
+pub mod policy;
 pub mod workflow;
 
 use std::collections::HashMap;
@@ -37,6 +38,8 @@ pub struct Services {
     pub deadlines: Deadlines,
     /// Who hears about deadlines.
     pub deadline_contacts: DeadlineContacts,
+    /// The last policy review before Tocsin kept the register; the first yearly duty runs from it.
+    pub policy_reviewed_before: Option<chrono::DateTime<chrono::Utc>>,
     /// Base of links sent by email, without a trailing slash.
     pub public_url: String,
     pub sender_name: String,

@@ -339,9 +339,13 @@ impl Services {
         Ok((entries, verification))
     }
 
-    /// Every incident's chain, and every dismissed report's (the only reports with one).
+    /// Every incident's chain, every dismissed report's (the only reports with one) and the
+    /// policy register's.
     pub async fn verify_all_audit_chains(&self) -> Result<Vec<Verification>, ServiceError> {
         let mut results = Vec::new();
+        if let Some((register, _)) = self.store.policy_register().await? {
+            results.push(self.verify_audit(register.reference).await?);
+        }
         let mut cursor = None;
         loop {
             let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
@@ -372,6 +376,7 @@ impl Services {
         Ok(match subject.kind {
             ReferenceKind::Incident => self.store.incident(subject).await?.is_some(),
             ReferenceKind::Report => self.store.report(subject).await?.is_some(),
+            ReferenceKind::Policy => self.store.policy_register().await?.is_some_and(|(r, _)| r.reference == subject),
         })
     }
 }
@@ -387,6 +392,7 @@ fn timeline_entry(body: AuditBody, hash: String) -> TimelineEntry {
         AuditEvent::Incident(IncidentEvent::NoteAdded { markdown }) => ("Note".to_owned(), Some(render_note(markdown))),
         AuditEvent::Incident(event) => (describe(event), None),
         AuditEvent::Report(ReportEvent::Dismissed { reason }) => (format!("Report dismissed: {reason}"), None),
+        AuditEvent::Policy(event) => (shared::policy::describe(event), None),
     };
     TimelineEntry { seq: body.seq, at: body.at, actor: body.actor, summary, note_html, hash }
 }

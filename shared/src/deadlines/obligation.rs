@@ -214,14 +214,14 @@ pub struct Deadlines {
     pub organisation: Organisation,
 }
 
-struct Timing {
-    clock_started_at: Option<DateTime<Utc>>,
-    due_at: Option<DateTime<Utc>>,
-    warnings: Vec<String>,
+pub(crate) struct Timing {
+    pub(crate) clock_started_at: Option<DateTime<Utc>>,
+    pub(crate) due_at: Option<DateTime<Utc>>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Deadlines {
-    fn timing(&self, rule: &Rule, anchors: &BTreeMap<Anchor, DateTime<Utc>>) -> Timing {
+    pub(crate) fn timing(&self, rule: &Rule, anchors: &BTreeMap<Anchor, DateTime<Utc>>) -> Timing {
         let Some(start) = anchors.get(&rule.anchor).copied() else {
             return Timing {
                 clock_started_at: None,
@@ -291,7 +291,11 @@ impl Deadlines {
         }
         for rule in &self.rules.rules {
             let in_force = rule.effective_from.is_none_or(|from| now.date_naive() >= from);
-            if !in_force || record.obligations.iter().any(|o| o.id == rule.id) || facts.unmet(&rule.when).is_some() {
+            if !in_force
+                || rule.anchor.is_organisation()
+                || record.obligations.iter().any(|o| o.id == rule.id)
+                || facts.unmet(&rule.when).is_some()
+            {
                 continue;
             }
             let timing = self.timing(rule, &facts.anchors);

@@ -39,6 +39,9 @@ pub enum Anchor {
     Closed,
     /// When the obligation with this rule id was met (notice sent or filing made).
     Met(String),
+    /// The organisation's last policy review. Rules that start here are the organisation's
+    /// standing duties, kept in the policy register rather than on any incident.
+    PolicyReviewed,
 }
 
 impl Anchor {
@@ -66,7 +69,13 @@ impl Anchor {
             Anchor::Recovered => "Recovered".into(),
             Anchor::Closed => "Closed".into(),
             Anchor::Met(rule) => format!("{rule} met"),
+            Anchor::PolicyReviewed => "Policy last reviewed".into(),
         }
+    }
+
+    /// Whether rules starting here belong to the organisation rather than to an incident.
+    pub fn is_organisation(&self) -> bool {
+        *self == Anchor::PolicyReviewed
     }
 }
 
@@ -90,12 +99,13 @@ impl TryFrom<String> for Anchor {
             "contained" => Anchor::Contained,
             "recovered" => Anchor::Recovered,
             "closed" => Anchor::Closed,
+            "policy_reviewed" => Anchor::PolicyReviewed,
             other => match other.strip_prefix("met:") {
                 Some(rule) if !rule.is_empty() => Anchor::Met(rule.to_owned()),
                 _ => {
                     return Err(format!(
                         "{other:?} is not a clock anchor: use occurred, detected, aware, discovered, determined, \
-                         confirmed, contained, recovered, closed or met:<rule id>"
+                         confirmed, contained, recovered, closed, policy_reviewed or met:<rule id>"
                     ));
                 }
             },
@@ -116,6 +126,7 @@ impl From<Anchor> for String {
             Anchor::Recovered => "recovered".into(),
             Anchor::Closed => "closed".into(),
             Anchor::Met(rule) => format!("met:{rule}"),
+            Anchor::PolicyReviewed => "policy_reviewed".into(),
         }
     }
 }
@@ -544,6 +555,14 @@ fn check_rule(rule: &Rule, ids: &BTreeSet<&str>, calendars: &Calendars) -> Vec<S
     if rule.confidence.as_deref().is_some_and(|c| !matches!(c, "H" | "M" | "H/M" | "M/H")) {
         errors.push("confidence must be H, M, H/M or M/H".to_owned());
     }
+    if rule.anchor.is_organisation() {
+        // A standing duty has no incident whose facts could decide whether it applies.
+        if rule.when != Conditions::default() || rule.cap.is_some() || rule.met_by.is_some() {
+            errors.push("a rule starting at policy_reviewed takes no conditions, cap or met_by".to_owned());
+        }
+    } else if rule.cap.as_ref().is_some_and(|c| c.anchor.is_organisation()) {
+        errors.push("a cap cannot start at policy_reviewed".to_owned());
+    }
     errors
 }
 
@@ -559,7 +578,9 @@ impl RuleSet {
     /// same id. Every problem is reported, each naming its rule.
     pub fn from_files(files: &[RulesFile], calendars: &Calendars) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
-        let Some(base) = files.first() else { return Err(vec!["no rules file".to_owned()]) };
+        if files.is_empty() {
+            return Err(vec!["no rules file".to_owned()]);
+        }
         let defaults = files.iter().rev().find_map(|f| f.defaults.clone());
         let mut rules: Vec<Rule> = Vec::new();
         for file in files {
@@ -591,7 +612,6 @@ impl RuleSet {
             rule.escalation.get_or_insert_with(|| defaults.escalation.clone());
         }
         let version = files.iter().map(|f| f.version.as_str()).collect::<Vec<_>>().join("+");
-        let _ = base;
         Ok(Self { version, rules })
     }
 
@@ -627,6 +647,7 @@ mod tests {
         "POLICY-CUSTOMER",
         "POLICY-REVIEW",
         "POLICY-UPDATE-AFTER-MAJOR",
+        "POLICY-ANNUAL",
         "EU-GDPR-33",
         "EU-GDPR-33(2)",
         "EU-GDPR-34",
@@ -771,6 +792,12 @@ mod tests {
         "#;
         let error = toml::from_str::<RulesFile>(bad_deadline).unwrap_err().to_string();
         assert!(error.contains("exactly one of"), "{error}");
+        let standing_with_conditions = bad_deadline
+            .replace("anchor = \"detected\"", "anchor = \"policy_reviewed\"\nwhen = { min_severity = \"high\" }")
+            .replace(", months = 1", "");
+        let file: RulesFile = toml::from_str(&standing_with_conditions).unwrap();
+        let errors = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap_err().join("\n");
+        assert!(errors.contains("policy_reviewed takes no conditions"), "{errors}");
         let bad_anchor =
             bad_deadline.replace("anchor = \"detected\"", "anchor = \"whenever\"").replace(", months = 1", "");
         let error = toml::from_str::<RulesFile>(&bad_anchor).unwrap_err().to_string();

@@ -1,4 +1,4 @@
-//! The tamper-evident audit trail: one hash chain per subject (an incident or a report).
+//! The tamper-evident audit trail: one hash chain per subject (an incident, a report or the policy register).
 //!
 //! Each entry's body is canonical JSON (serde_json of [`AuditBody`]: fields in declaration order,
 //! no whitespace, no maps, no floats), and its hash is the SHA-256 of those bytes. The body holds
@@ -28,6 +28,7 @@ pub enum ReportEvent {
 pub enum AuditEvent {
     Incident(IncidentEvent),
     Report(ReportEvent),
+    Policy(crate::policy::PolicyEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

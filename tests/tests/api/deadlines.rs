@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
-use shared::api::{ErrorBody, IncidentDetail, ObligationEntry, Page};
+use shared::api::{ErrorBody, IncidentDetail, ObligationEntry, Page, PolicyDetail};
 use shared::deadlines::metrics::MonthMetrics;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
-use tocsin_tests::{TestApp, spawn_app, spawn_app_checking_deadlines_every_second};
+use tocsin_tests::{TestApp, spawn_app, spawn_app_checking_deadlines_every_second, spawn_app_policy_last_reviewed};
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
     app.client.post(app.url(path)).header("X-Tocsin-Actor", "Tyler%20King").json(&body).send().await.unwrap()
@@ -171,4 +171,50 @@ async fn a_file_is_kept_as_evidence_and_downloads_as_uploaded() {
     assert_eq!(download.bytes().await.unwrap().as_ref(), tocsin_tests::PNG_BYTES);
     let unknown = app.client.get(app.url(&format!("/api/incidents/{}/evidence/nope", met.record.reference))).send();
     assert_eq!(unknown.await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn an_overdue_yearly_review_escalates_once_and_a_recorded_review_starts_the_next_year() {
+    let thirteen_months_ago = (Utc::now() - Duration::days(396)).date_naive();
+    let app = spawn_app_policy_last_reviewed(thirteen_months_ago).await;
+    let overdue = |app: &TestApp| {
+        app.outbox().into_iter().filter(|e| e.subject.contains("Review the incident policy (yearly)")).count()
+    };
+    for _ in 0..100 {
+        if overdue(&app) >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let register: PolicyDetail = app.get_json("/api/policy").await;
+    let first = &register.register.obligations[0];
+    assert_eq!(first.due_at.unwrap().date_naive(), thirteen_months_ago + chrono::Months::new(12));
+
+    let empty =
+        post(&app, "/api/policy/reviews", json!({ "summary": " ", "expected_version": register.version })).await;
+    assert_eq!(empty.status(), 422);
+    let error: ErrorBody = empty.json().await.unwrap();
+    assert!(error.fields.iter().any(|f| f.field == "summary"), "{error:?}");
+    let review = json!({
+        "summary": "Read with legal; nothing to change",
+        "communicated": true,
+        "expected_version": register.version,
+    });
+    let reviewed = post(&app, "/api/policy/reviews", review.clone()).await;
+    assert!(reviewed.status().is_success());
+    let reviewed: PolicyDetail = reviewed.json().await.unwrap();
+    assert_eq!(post(&app, "/api/policy/reviews", review).await.status(), 409, "the same form twice");
+
+    let met: Page<ObligationEntry> = app.get_json("/api/obligations?state=met").await;
+    let open: Page<ObligationEntry> = app.get_json("/api/obligations?state=open").await;
+    let reference = reviewed.register.reference;
+    assert!(met.items.iter().any(|e| e.incident == reference && e.obligation.id == "POLICY-ANNUAL-1"));
+    let next = open.items.iter().find(|e| e.incident == reference).expect("next year's review is on the board");
+    assert_eq!(next.obligation.id, "POLICY-ANNUAL-2");
+    assert!(next.obligation.due_at.unwrap() > Utc::now() + Duration::days(360));
+    // Both escalations went out before the review; more ticks add nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(overdue(&app), 2, "{:#?}", app.outbox().iter().map(|e| &e.subject).collect::<Vec<_>>());
+    let verification: Value = app.get_json(&format!("/api/audit/{reference}/verify")).await;
+    assert_eq!(verification["broken"], Value::Null, "{verification}");
 }

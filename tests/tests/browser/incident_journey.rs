@@ -293,5 +293,20 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     assert_eq!(exported.status(), 200);
     let markdown = exported.text().await.unwrap();
     assert!(markdown.contains(&reference) && markdown.contains("203.0.113.7"), "{markdown}");
+
+    // A severe incident calls for a policy review; the team holds it and records it in the
+    // register, which meets this year's duty and starts next year's clock.
+    c.goto(&app.url("/dashboard/policy")).await.unwrap();
+    wait_for_text(c, "[data-obligation]", "POLICY-ANNUAL-1").await;
+    click(c, "review-submit").await;
+    wait_for_text(c, "#review-errors", "Summary").await;
+    fill(c, "review_summary", "Sections 4 to 7 read after this incident; escalation contacts updated").await;
+    fill(c, "review_changes", "Added two-factor sign-in to the containment checklist").await;
+    click(c, "review_communicated").await;
+    click(c, "review-submit").await;
+    wait_for_text(c, "[data-obligation]", "POLICY-ANNUAL-2").await;
+    let reviews = wait_for_text(c, "#policy-reviews", "escalation contacts updated").await;
+    assert!(reviews.contains(RESPONDER) && reviews.contains("Yes"), "{reviews}");
+    screenshot(c, "policy-register").await;
     browser.close().await;
 }

@@ -1,0 +1,213 @@
+//! The policy register: when the incident policy is next due for its yearly review, the reviews
+//! held so far, and the form that records a review (which starts the next year's clock).
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::PolicyDetail;
+use shared::deadlines::obligation::{Obligation, ObligationStatus};
+use shared::policy::{PolicyReview, PolicyReviewForm};
+use shared::validation::FieldError;
+
+use crate::components::{
+    Countdown, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, StandingBadge, TextArea, TextField,
+};
+use crate::{api, clock, dom};
+
+const REVIEW_TARGETS: &[(&str, &str)] =
+    &[("reviewed_at", "review_at"), ("summary", "review_summary"), ("changes", "review_changes")];
+
+/// The standing duties' open cycles, each counting down to its due time.
+#[component]
+fn DueDuties(duties: Vec<Obligation>) -> impl IntoView {
+    let now = clock::ticking();
+    let items = duties
+        .into_iter()
+        .map(|duty| {
+            let standing = {
+                let duty = duty.clone();
+                Memo::new(move |_| duty.standing(now.get()))
+            };
+            let due = duty.due_at.map(|due| view! { <LocalTime at=due /> " " <Countdown due now /> });
+            view! {
+                <li class="obligation" data-obligation=duty.id.clone()>
+                    <h3>{duty.rule.title.clone()} " " <span class="obligation-id">{duty.id.clone()}</span></h3>
+                    <p class="obligation-standing"><StandingBadge standing /></p>
+                    <dl class="details">
+                        <dt>"Citation"</dt>
+                        <dd>{duty.rule.citation.clone()}</dd>
+                        <dt>"Due"</dt>
+                        <dd id=format!("due-{}", duty.id)>{due}</dd>
+                    </dl>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="obligations">{items}</ul> }
+}
+
+#[component]
+fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
+    if reviews.is_empty() {
+        return view! { <p class="empty">"No review recorded in Tocsin yet."</p> }.into_any();
+    }
+    let rows = reviews
+        .into_iter()
+        .rev()
+        .map(|review| {
+            view! {
+                <tr>
+                    <td><LocalTime at=review.reviewed_at /></td>
+                    <td>{review.by}</td>
+                    <td class="prose">{review.summary}</td>
+                    <td class="prose">{review.changes.unwrap_or_else(|| "None".to_owned())}</td>
+                    <td>{if review.communicated { "Yes" } else { "No" }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table id="policy-reviews">
+                <thead>
+                    <tr>
+                        <th scope="col">"Reviewed"</th>
+                        <th scope="col">"By"</th>
+                        <th scope="col">"Summary"</th>
+                        <th scope="col">"Changes"</th>
+                        <th scope="col">"Communicated"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoView {
+    let reviewed_at = RwSignal::new(String::new());
+    let summary = RwSignal::new(String::new());
+    let changes = RwSignal::new(String::new());
+    let communicated = RwSignal::new(false);
+    let errors = FormErrors::with_summary_id("review-errors");
+    let sending = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let Ok(reviewed_at) = clock::local_input_to_utc(&reviewed_at.get_untracked()) else {
+            let message = "Enter a date and time, or leave it empty for now".to_owned();
+            return errors.show_fields(vec![FieldError { field: "reviewed_at".to_owned(), message }]);
+        };
+        let form = PolicyReviewForm {
+            reviewed_at,
+            summary: summary.get_untracked(),
+            changes: changes.get_untracked(),
+            communicated: communicated.get_untracked(),
+            expected_version: version,
+        };
+        sending.set(true);
+        spawn_local(async move {
+            match api::review_policy(&form).await {
+                Ok(detail) => {
+                    errors.clear();
+                    on_recorded.run(detail);
+                    dom::focus_after_render("policy-heading");
+                }
+                Err(error) => errors.show_api_error(&error, "summary"),
+            }
+            sending.set(false);
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="review-heading">
+            <h2 id="review-heading">"Record a review"</h2>
+            <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
+            <ErrorSummary errors targets=REVIEW_TARGETS heading=3 />
+            <form novalidate on:submit=on_submit>
+                <TextField
+                    id="review_at"
+                    label="When was it reviewed? (optional)"
+                    hint="In your local time. Leave empty for now."
+                    value=reviewed_at
+                    error=errors.for_field("reviewed_at")
+                    input_type="datetime-local"
+                />
+                <TextArea
+                    id="review_summary"
+                    label="What was reviewed and found"
+                    hint="The sections read, who took part, what the last incidents taught."
+                    value=summary
+                    error=errors.for_field("summary")
+                    rows=4
+                />
+                <TextArea
+                    id="review_changes"
+                    label="Changes made (optional)"
+                    value=changes
+                    error=errors.for_field("changes")
+                    rows=3
+                />
+                <div class="checkbox">
+                    <input type="checkbox" id="review_communicated" bind:checked=communicated />
+                    <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
+                </div>
+                <button type="submit" id="review-submit" class="button" disabled=move || sending.get()>
+                    {move || if sending.get() { "Recording…" } else { "Record review" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Register(detail: PolicyDetail) -> impl IntoView {
+    let current = RwSignal::new(detail);
+    let on_recorded = Callback::new(move |detail: PolicyDetail| current.set(detail));
+    move || {
+        let PolicyDetail { register, version } = current.get();
+        let (open, _): (Vec<Obligation>, Vec<Obligation>) =
+            register.obligations.iter().cloned().partition(|o| o.status == ObligationStatus::Open);
+        view! {
+            <p>
+                "Register " <strong>{register.reference.to_string()}</strong> ". Last reviewed "
+                <LocalTime at=register.last_reviewed_at() /> "."
+            </p>
+            <section aria-labelledby="due-heading">
+                <h2 id="due-heading">"Next review"</h2>
+                <DueDuties duties=open />
+            </section>
+            <section aria-labelledby="history-heading">
+                <h2 id="history-heading">"Reviews"</h2>
+                <ReviewHistory reviews=register.reviews />
+            </section>
+            <RecordReview version on_recorded />
+        }
+    }
+}
+
+#[component]
+pub fn PolicyPage() -> impl IntoView {
+    dom::set_title("Policy");
+    let detail = LocalResource::new(api::policy);
+    view! {
+        <h1 id="policy-heading" tabindex="-1">"Policy reviews"</h1>
+        <p class="lead">
+            "The incident policy is reviewed every year and after a major incident (policy §8). Reviews after an "
+            "incident are that incident's obligations; the yearly one is kept here."
+        </p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <Register detail /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
