@@ -16,6 +16,7 @@ use crate::adapters::local_files::LocalAttachmentStore;
 use crate::adapters::outbox::OutboxMailer;
 use crate::adapters::sqlite::SqliteStore;
 use crate::config::{DeadlineSettings, Mode, Settings};
+use crate::http::security::{ContentSecurityPolicy, secured};
 use crate::http::{AppState, api_router};
 use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
 use crate::service::email::EmailTemplates;
@@ -175,7 +176,17 @@ pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock
     let attachments = LocalAttachmentStore::new(data_dir.join("attachments"))?;
     let outbox = Arc::new(OutboxMailer::new(data_dir.join("outbox"), &settings.email.sender, clock.clone())?);
     let services = services(settings, public_url, clock, Arc::new(store), Arc::new(attachments), outbox.clone())?;
-    Ok(AppState { services: Arc::new(services), outbox: Some(outbox) })
+    Ok(AppState { services: Arc::new(services), outbox: Some(outbox), upload_origin: None })
+}
+
+/// `scheme://host[:port]` of a URL.
+#[cfg(feature = "aws")]
+fn origin_of(url: &str) -> anyhow::Result<String> {
+    let uri: axum::http::Uri = url.parse().with_context(|| format!("{url:?} is not a URL"))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => Ok(format!("{scheme}://{authority}")),
+        _ => anyhow::bail!("{url:?} has no scheme and host"),
+    }
 }
 
 /// The AWS adapter set: DynamoDB, S3 and SES v2 from one SDK configuration.
@@ -199,7 +210,15 @@ pub fn aws_state(
         clock.clone(),
     )?;
     let services = services(settings, public_url, clock, Arc::new(store), Arc::new(attachments), Arc::new(mailer))?;
-    Ok(AppState { services: Arc::new(services), outbox: None })
+    // Browsers upload files straight to the bucket, so the app's policy must let them connect there.
+    let upload_origin = match &aws.endpoint_url {
+        Some(endpoint) => origin_of(endpoint)?,
+        None => {
+            let region = sdk.region().context("an AWS region is needed to reach S3")?;
+            format!("https://{}.s3.{region}.amazonaws.com", aws.bucket)
+        }
+    };
+    Ok(AppState { services: Arc::new(services), outbox: None, upload_origin: Some(upload_origin) })
 }
 
 #[cfg(feature = "aws")]
@@ -242,17 +261,22 @@ pub mod aws {
 /// The API, plus the built app when there is one: unknown paths get `index.html`, so the app's
 /// client-side routes (`/dashboard/...`) load on refresh.
 pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
+    let upload_origin = state.upload_origin.clone();
     let api = api_router(state);
-    match static_dir {
-        Some(dir) if dir.join("index.html").is_file() => {
+    let index = static_dir.map(|dir| (dir, std::fs::read_to_string(dir.join("index.html"))));
+    match index {
+        Some((dir, Ok(index_html))) => {
+            let policy = ContentSecurityPolicy::for_app(&index_html, upload_origin.as_deref());
             // The wasm bundle shrinks to about a third with compression.
-            api.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
-                .layer(CompressionLayer::new())
+            let app = api
+                .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+                .layer(CompressionLayer::new());
+            secured(app, policy)
         }
-        Some(dir) => {
+        Some((dir, Err(_))) => {
             tracing::warn!(dir = %dir.display(), "the app is not built there; serving the API only (run `cargo xtask run`)");
-            api
+            secured(api, ContentSecurityPolicy::for_api())
         }
-        None => api,
+        None => secured(api, ContentSecurityPolicy::for_api()),
     }
 }

@@ -388,6 +388,8 @@ pub enum ErrorCode {
     Refused,
     /// 401: the request is not signed, or not signed right.
     Unauthorized,
+    /// 403: refused as it stands, such as a change sent from another site.
+    Forbidden,
     /// 503: busy or throttled; retry after the `Retry-After` seconds. Nothing was changed.
     Unavailable,
     /// 500: our fault; the cause is in the server log, never in the body.

@@ -202,7 +202,7 @@ pub async fn the_yearly_policy_review_reminds_once_and_restarts_when_held(store:
     let checker = Arc::new(checker(store));
     let setups = (0..5).map(|_| {
         let services = checker.services.clone();
-        tokio::spawn(async move { services.policy_register().await.unwrap() })
+        tokio::spawn(async move { services.keep_policy_register().await.unwrap() })
     });
     let registers = futures_join(setups).await;
     assert!(registers.windows(2).all(|pair| pair[0] == pair[1]), "one register, one version: {registers:#?}");

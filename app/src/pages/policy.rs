@@ -205,6 +205,13 @@ pub fn PolicyPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <Register detail /> }.into_any(),
+                    Err(error) if error.is_not_found() => view! {
+                        <p class="empty">
+                            "The register is set up by the deadline checker's first run, a minute or so after "
+                            "Tocsin starts. Reload this page shortly."
+                        </p>
+                    }
+                    .into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}

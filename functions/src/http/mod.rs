@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod routes;
+pub mod security;
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub services: Arc<Services>,
     /// Present in local mode, where sent email is kept in a directory the dashboard can list.
     pub outbox: Option<Arc<OutboxMailer>>,
+    /// Where browsers upload files directly (the bucket, in AWS mode), for the app's CSP.
+    pub upload_origin: Option<String>,
 }
 
 /// The `/api` routes with their limits, error shape and response headers.
@@ -70,17 +73,12 @@ pub fn api_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // API answers hold report data: never cache them.
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .with_state(state);
-    Router::new()
-        .nest("/api", api)
         .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(security::ContentSecurityPolicy::for_api().as_str()).expect("a valid header"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state);
+    Router::new().nest("/api", api).layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::custom(panic_response))
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -101,7 +101,7 @@ impl Services {
     /// Lambda and the local timer both call this.
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<CheckerRun, ServiceError> {
         // Keeps the standing duties' cycles open (and sets the register up on a first run).
-        if let Err(error) = self.policy_register().await {
+        if let Err(error) = self.keep_policy_register().await {
             tracing::error!(%error, "the policy register could not be brought up to date; the next run retries");
         }
         let due = self.store.due_obligations(now, CHECKER_BATCH).await?;

@@ -28,10 +28,16 @@ fn rows_of(register: &PolicyRegister) -> Vec<ObligationRow> {
 }
 
 impl Services {
+    /// The register as stored; the checker's first run sets it up.
+    pub async fn policy_register(&self) -> Result<PolicyDetail, ServiceError> {
+        let (register, head) = self.store.policy_register().await?.ok_or(ServiceError::NotFound)?;
+        Ok(PolicyDetail { register, version: head.seq })
+    }
+
     /// The register, set up on first use (with the last review before Tocsin from the settings)
     /// and with a cycle of every standing duty open. The checker calls this on each run, so a
     /// duty added to the rules opens within minutes.
-    pub async fn policy_register(&self) -> Result<PolicyDetail, ServiceError> {
+    pub async fn keep_policy_register(&self) -> Result<PolicyDetail, ServiceError> {
         let (register, head) = self.current_register().await?;
         Ok(PolicyDetail { register, version: head.seq })
     }

@@ -5,4 +5,5 @@ mod dashboard;
 mod deadlines;
 mod follow_up;
 mod intake;
+mod security;
 mod workflow;

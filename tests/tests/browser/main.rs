@@ -132,7 +132,13 @@ async fn an_incomplete_form_shows_every_error_and_sends_nothing() {
 #[tokio::test]
 async fn the_app_is_served_compressed_with_its_routes_falling_back_to_index_html() {
     let app = app_with_ui().await;
-    let index = app.get("/").await.text().await.unwrap();
+    let page = app.get("/").await;
+    // The app runs under a policy with no inline script but Trunk's loader, allowed by its hash;
+    // every browser test below would fail if the hash were wrong.
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{policy}");
+    assert!(!policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    let index = page.text().await.unwrap();
     assert!(index.contains("<title>"), "{index}");
     for client_route in ["/dashboard", "/dashboard/reports/TOC-2026-000001", "/follow-up"] {
         let response = app.get(client_route).await;

@@ -1,0 +1,102 @@
+//! What every answer carries (the app, the API and downloads alike) and the cross-site check: a
+//! page on another site can make a browser send a request here, but never one that changes
+//! anything (OWASP ASVS 3.4 and 3.5).
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use shared::api::{ErrorBody, ErrorCode};
+use tower_http::csrf::CsrfLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Two years, the preload list's minimum; browsers ignore it over plain HTTP on loopback.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// A `Content-Security-Policy` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentSecurityPolicy(String);
+
+impl ContentSecurityPolicy {
+    /// For API answers: JSON is never a document, so nothing may load, run or frame it.
+    pub fn for_api() -> Self {
+        Self("default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'".to_owned())
+    }
+
+    /// For the built app: its own files, WebAssembly, and the one inline module Trunk writes into
+    /// `index.html` to start it, allowed by its hash (never `'unsafe-inline'`); `connect_to` is
+    /// the storage browsers upload files to directly, in AWS mode.
+    pub fn for_app(index_html: &str, connect_to: Option<&str>) -> Self {
+        let hashes: String = inline_scripts(index_html)
+            .map(|script| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(script.as_bytes()))))
+            .collect();
+        let connect = connect_to.map(|origin| format!(" {origin}")).unwrap_or_default();
+        Self(format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+             img-src 'self' data: blob:; connect-src 'self'{connect}; object-src 'none'; base-uri 'none'; \
+             frame-ancestors 'none'; form-action 'self'"
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The bodies of the `<script>` elements without a `src`, as the browser hashes them. The input is
+/// the `index.html` our own build wrote, not anything a user sent.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.match_indices("<script").filter_map(move |(start, _)| {
+        let rest = &html[start..];
+        let open_end = rest.find('>')?;
+        let open_tag = &rest[..open_end];
+        if open_tag.contains(" src=") {
+            return None;
+        }
+        let body = &rest[open_end + 1..];
+        Some(&body[..body.find("</script>")?])
+    })
+}
+
+/// The cross-site check and the headers, around `router`.
+pub fn secured(router: Router, policy: ContentSecurityPolicy) -> Router {
+    let header = |name: HeaderName, value: &str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_str(value).expect("a valid header value"))
+    };
+    router
+        .layer(CsrfLayer::new().with_rejection_response(|_| {
+            let body = ErrorBody {
+                code: ErrorCode::Forbidden,
+                message: "This request came from another site, so it was refused".to_owned(),
+                fields: vec![],
+            };
+            (axum::http::StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+        }))
+        .layer(header(header::CONTENT_SECURITY_POLICY, policy.as_str()))
+        .layer(header(header::STRICT_TRANSPORT_SECURITY, HSTS))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_policy_allows_the_inline_loader_by_hash_only() {
+        let html = "<html><script type=module>start()</script><script src=/a.js></script></html>";
+        let policy = ContentSecurityPolicy::for_app(html, Some("https://bucket.s3.eu-west-1.amazonaws.com"));
+        let expected_hash = STANDARD.encode(Sha256::digest(b"start()"));
+        assert!(policy.as_str().contains(&format!("'sha256-{expected_hash}'")), "{}", policy.as_str());
+        assert_eq!(policy.as_str().matches("'sha256-").count(), 1, "scripts with a src need no hash");
+        assert!(!policy.as_str().contains("unsafe-inline"));
+        assert!(policy.as_str().contains("connect-src 'self' https://bucket.s3.eu-west-1.amazonaws.com;"));
+        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+            assert!(policy.as_str().contains(directive), "{directive}");
+        }
+    }
+}
