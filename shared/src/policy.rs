@@ -175,19 +175,7 @@ impl Deadlines {
                 if cycles.clone().any(Obligation::is_open) {
                     return None;
                 }
-                let timing = self.timing(rule, &anchors);
-                Some(ObligationChange::Opened {
-                    obligation: Box::new(Obligation {
-                        id: format!("{}-{}", rule.id, cycles.count() + 1),
-                        rule: rule.clone(),
-                        rules_version: self.rules.version.clone(),
-                        opened_at: now,
-                        clock_started_at: timing.clock_started_at,
-                        due_at: timing.due_at,
-                        warnings: timing.warnings,
-                        status: ObligationStatus::Open,
-                    }),
-                })
+                Some(self.opened(format!("{}-{}", rule.id, cycles.count() + 1), rule, &anchors, now))
             })
             .collect();
         (!changes.is_empty()).then_some(PolicyEvent::ObligationsReconciled { changes })

@@ -214,14 +214,37 @@ pub struct Deadlines {
     pub organisation: Organisation,
 }
 
-pub(crate) struct Timing {
-    pub(crate) clock_started_at: Option<DateTime<Utc>>,
-    pub(crate) due_at: Option<DateTime<Utc>>,
-    pub(crate) warnings: Vec<String>,
+struct Timing {
+    clock_started_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    warnings: Vec<String>,
 }
 
 impl Deadlines {
-    pub(crate) fn timing(&self, rule: &Rule, anchors: &BTreeMap<Anchor, DateTime<Utc>>) -> Timing {
+    /// A new open obligation `id` of `rule`, its clock and due time read from `anchors`.
+    pub(crate) fn opened(
+        &self,
+        id: String,
+        rule: &Rule,
+        anchors: &BTreeMap<Anchor, DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> ObligationChange {
+        let timing = self.timing(rule, anchors);
+        ObligationChange::Opened {
+            obligation: Box::new(Obligation {
+                id,
+                rule: rule.clone(),
+                rules_version: self.rules.version.clone(),
+                opened_at: now,
+                clock_started_at: timing.clock_started_at,
+                due_at: timing.due_at,
+                warnings: timing.warnings,
+                status: ObligationStatus::Open,
+            }),
+        }
+    }
+
+    fn timing(&self, rule: &Rule, anchors: &BTreeMap<Anchor, DateTime<Utc>>) -> Timing {
         let Some(start) = anchors.get(&rule.anchor).copied() else {
             return Timing {
                 clock_started_at: None,
@@ -298,19 +321,7 @@ impl Deadlines {
             {
                 continue;
             }
-            let timing = self.timing(rule, &facts.anchors);
-            events.push(ObligationChange::Opened {
-                obligation: Box::new(Obligation {
-                    id: rule.id.clone(),
-                    rule: rule.clone(),
-                    rules_version: self.rules.version.clone(),
-                    opened_at: now,
-                    clock_started_at: timing.clock_started_at,
-                    due_at: timing.due_at,
-                    warnings: timing.warnings,
-                    status: ObligationStatus::Open,
-                }),
-            });
+            events.push(self.opened(rule.id.clone(), rule, &facts.anchors, now));
         }
         (!events.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes: events })
     }
