@@ -5,7 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::PolicyDetail;
-use shared::deadlines::obligation::{Obligation, ObligationStatus};
+use shared::deadlines::obligation::Obligation;
 use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
@@ -59,8 +59,8 @@ fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
                 <tr>
                     <td><LocalTime at=review.reviewed_at /></td>
                     <td>{review.by}</td>
-                    <td class="prose">{review.summary}</td>
-                    <td class="prose">{review.changes.unwrap_or_else(|| "None".to_owned())}</td>
+                    <td class="text-block">{review.summary}</td>
+                    <td class="text-block">{review.changes.unwrap_or_else(|| "None".to_owned())}</td>
                     <td>{if review.communicated { "Yes" } else { "No" }}</td>
                 </tr>
             }
@@ -153,7 +153,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
                     error=errors.for_field("changes")
                     rows=3
                 />
-                <div class="checkbox">
+                <div class="radio checkbox">
                     <input type="checkbox" id="review_communicated" bind:checked=communicated />
                     <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
                 </div>
@@ -171,8 +171,7 @@ fn Register(detail: PolicyDetail) -> impl IntoView {
     let on_recorded = Callback::new(move |detail: PolicyDetail| current.set(detail));
     move || {
         let PolicyDetail { register, version } = current.get();
-        let (open, _): (Vec<Obligation>, Vec<Obligation>) =
-            register.obligations.iter().cloned().partition(|o| o.status == ObligationStatus::Open);
+        let open: Vec<Obligation> = register.obligations.iter().filter(|o| o.is_open()).cloned().collect();
         view! {
             <p>
                 "Register " <strong>{register.reference.to_string()}</strong> ". Last reviewed "
