@@ -1,16 +1,20 @@
 //! A typed client for Tocsin's HTTP API: one function per endpoint, served from the same origin.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::access::{
+    AcceptInvitationForm, AccountChange, Enrolment, InvitationForm, InvitationSent, Me, PasswordResetForm,
+    PasswordResetRequest, SignInForm, TeamMember, TokenForm, Welcome,
+};
 use shared::api::{
     AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
     LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
-    ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest,
+    ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest,
     UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
@@ -70,6 +74,9 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
         return Ok(response.json().await?);
     }
     let status = response.status();
+    if status == 401 {
+        sign_in_again();
+    }
     let body = response.json::<ErrorBody>().await.unwrap_or_else(|_| fallback_error_body(status));
     Err(ApiError::Server { status, body })
 }
@@ -209,65 +216,9 @@ fn page_query(cursor: Option<&str>) -> Vec<(&'static str, String)> {
     cursor.map(|cursor| ("cursor", cursor.to_owned())).into_iter().collect()
 }
 
-const ACTOR_KEY: &str = "tocsin.actor";
-const ACTOR_HEADER: &str = "X-Tocsin-Actor";
-
-thread_local! {
-    /// The name typed into "You are", kept here as well in case local storage is unavailable.
-    static ACTOR: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|window| window.local_storage().ok().flatten())
-}
-
-/// Who the dashboard acts as, until sign-in replaces this: the name in "You are", kept in local storage.
-pub fn actor() -> String {
-    ACTOR.with_borrow_mut(|actor| {
-        actor
-            .get_or_insert_with(|| {
-                local_storage().and_then(|storage| storage.get_item(ACTOR_KEY).ok().flatten()).unwrap_or_default()
-            })
-            .clone()
-    })
-}
-
-pub fn set_actor(name: &str) {
-    ACTOR.set(Some(name.to_owned()));
-    if let Some(storage) = local_storage() {
-        let _ = storage.set_item(ACTOR_KEY, name);
-    }
-}
-
-/// A header value carries only visible ASCII, so anything else (and `%` itself) is percent-encoded
-/// as UTF-8: "José" travels as "Jos%C3%A9".
-fn header_safe(name: &str) -> String {
-    String::from(js_sys::encode_uri_component(name))
-}
-
 /// An id as one segment of an API path, percent-encoded: ids come from rules and the server.
 fn path_segment(id: &str) -> String {
     String::from(js_sys::encode_uri_component(id))
-}
-
-/// What is wrong with a name for "You are", if anything; an empty name is allowed.
-pub fn actor_problem(name: &str) -> Option<String> {
-    if name.trim().is_empty() {
-        return None;
-    }
-    shared::workflow::roles::parse_person(&header_safe(name.trim()), "Your name").err()
-}
-
-/// A request from the dashboard, naming who makes it. With no name, or one the server would
-/// refuse (the field says why), the server records "dashboard".
-fn dashboard(request: RequestBuilder) -> RequestBuilder {
-    let actor = actor();
-    let actor = actor.trim();
-    if actor.is_empty() || actor_problem(actor).is_some() {
-        request
-    } else {
-        request.header(ACTOR_HEADER, &header_safe(actor))
-    }
 }
 
 pub async fn submit_report(
@@ -297,7 +248,7 @@ pub async fn list_reports(status: Option<ReportStatus>, cursor: Option<&str>) ->
     if let Some(status) = status {
         query.push(("status", status.as_str().to_owned()));
     }
-    get(dashboard(Request::get("/api/reports")).query(query)).await
+    get(Request::get("/api/reports").query(query)).await
 }
 
 /// A reference from the address bar, checked before it goes into an API path.
@@ -314,32 +265,32 @@ fn parse_reference(raw: &str, what: &str) -> Result<Reference, ApiError> {
 
 pub async fn report(reference: &str) -> Result<ReportDetail, ApiError> {
     let reference = parse_reference(reference, "report")?;
-    get(dashboard(Request::get(&format!("/api/reports/{reference}")))).await
+    get(Request::get(&format!("/api/reports/{reference}"))).await
 }
 
 pub async fn open_incident(report: &Reference, form: &OpenIncidentForm) -> Result<IncidentDetail, ApiError> {
-    send(dashboard(Request::post(&format!("/api/reports/{report}/incident"))).json(form)).await
+    send(Request::post(&format!("/api/reports/{report}/incident")).json(form)).await
 }
 
 pub async fn link_report(report: &Reference, form: &LinkReportForm) -> Result<IncidentDetail, ApiError> {
-    send(dashboard(Request::post(&format!("/api/reports/{report}/link"))).json(form)).await
+    send(Request::post(&format!("/api/reports/{report}/link")).json(form)).await
 }
 
 pub async fn dismiss_report(report: &Reference, form: &DismissReportForm) -> Result<ReportDetail, ApiError> {
-    send(dashboard(Request::post(&format!("/api/reports/{report}/dismiss"))).json(form)).await
+    send(Request::post(&format!("/api/reports/{report}/dismiss")).json(form)).await
 }
 
 pub async fn list_incidents(cursor: Option<&str>) -> Result<Page<IncidentSummary>, ApiError> {
-    get(dashboard(Request::get("/api/incidents")).query(page_query(cursor))).await
+    get(Request::get("/api/incidents").query(page_query(cursor))).await
 }
 
 pub async fn declare_incident(form: &DeclareIncidentForm) -> Result<IncidentDetail, ApiError> {
-    send(dashboard(Request::post("/api/incidents")).json(form)).await
+    send(Request::post("/api/incidents").json(form)).await
 }
 
 pub async fn incident(reference: &str) -> Result<IncidentDetail, ApiError> {
     let reference = parse_reference(reference, "incident")?;
-    get(dashboard(Request::get(&format!("/api/incidents/{reference}")))).await
+    get(Request::get(&format!("/api/incidents/{reference}"))).await
 }
 
 /// Carries out one command; the answer is the incident as it now stands, with its next version.
@@ -347,7 +298,7 @@ pub async fn incident_command(
     incident: &Reference,
     request: &IncidentCommandRequest,
 ) -> Result<IncidentDetail, ApiError> {
-    send(dashboard(Request::post(&format!("/api/incidents/{incident}/commands"))).json(request)).await
+    send(Request::post(&format!("/api/incidents/{incident}/commands")).json(request)).await
 }
 
 /// Marks an obligation met with `file` as its evidence; the answer is the incident as it now stands.
@@ -358,7 +309,7 @@ pub async fn meet_obligation_with_file(
     file: File,
 ) -> Result<IncidentDetail, ApiError> {
     let obligation = path_segment(obligation);
-    let request = dashboard(Request::post(&format!("/api/incidents/{incident}/obligations/{obligation}/evidence")));
+    let request = Request::post(&format!("/api/incidents/{incident}/obligations/{obligation}/evidence"));
     send_with_files(request, form, &[file], |_| {}).await
 }
 
@@ -366,7 +317,7 @@ pub async fn import_affected_accounts(
     incident: &Reference,
     import: &AffectedAccountsImport,
 ) -> Result<IncidentDetail, ApiError> {
-    send(dashboard(Request::post(&format!("/api/incidents/{incident}/affected-accounts"))).json(import)).await
+    send(Request::post(&format!("/api/incidents/{incident}/affected-accounts")).json(import)).await
 }
 
 /// The timeline size per request: large, so that most incidents fit in one.
@@ -376,7 +327,7 @@ const TIMELINE_PAGE: &str = "100";
 pub async fn timeline(incident: &Reference, cursor: Option<&str>) -> Result<Page<TimelineEntry>, ApiError> {
     let mut query = page_query(cursor);
     query.push(("limit", TIMELINE_PAGE.to_owned()));
-    get(dashboard(Request::get(&format!("/api/incidents/{incident}/timeline"))).query(query)).await
+    get(Request::get(&format!("/api/incidents/{incident}/timeline")).query(query)).await
 }
 
 /// The incident report as a file: `md` or `html`.
@@ -386,7 +337,7 @@ pub fn export_url(incident: &Reference, extension: &str) -> String {
 
 /// Walks the audit trail of an incident or report and says whether every link holds.
 pub async fn verify_audit(subject: &Reference) -> Result<Verification, ApiError> {
-    get(dashboard(Request::get(&format!("/api/audit/{subject}/verify")))).await
+    get(Request::get(&format!("/api/audit/{subject}/verify"))).await
 }
 
 /// The board's filter as the `state` query parameter names it.
@@ -405,26 +356,26 @@ pub async fn list_obligations(
 ) -> Result<Page<ObligationEntry>, ApiError> {
     let mut query = page_query(cursor);
     query.push(("state", obligation_state(filter).to_owned()));
-    get(dashboard(Request::get("/api/obligations")).query(query)).await
+    get(Request::get("/api/obligations").query(query)).await
 }
 
 /// The policy register: the yearly review's due time and the reviews so far.
 pub async fn policy() -> Result<PolicyDetail, ApiError> {
-    get(dashboard(Request::get("/api/policy"))).await
+    get(Request::get("/api/policy")).await
 }
 
 /// Records a policy review; the answer is the register as it now stands.
 pub async fn review_policy(form: &PolicyReviewForm) -> Result<PolicyDetail, ApiError> {
-    send(dashboard(Request::post("/api/policy/reviews")).json(form)).await
+    send(Request::post("/api/policy/reviews").json(form)).await
 }
 
 /// The response figures per month of detection, newest month first.
 pub async fn metrics() -> Result<Vec<MonthMetrics>, ApiError> {
-    get(dashboard(Request::get("/api/metrics"))).await
+    get(Request::get("/api/metrics")).await
 }
 
 pub async fn list_outbox(cursor: Option<&str>) -> Result<Page<OutboxEntry>, ApiError> {
-    get(dashboard(Request::get("/api/outbox")).query(page_query(cursor))).await
+    get(Request::get("/api/outbox").query(page_query(cursor))).await
 }
 
 pub fn attachment_url(id: &str) -> String {
@@ -438,4 +389,71 @@ pub fn evidence_url(incident: &Reference, id: &str) -> String {
 
 pub fn outbox_email_url(id: &str) -> String {
     format!("/api/outbox/{id}")
+}
+
+/// A dashboard request found the session over: go to the sign-in page, coming back here after.
+/// Public pages (the report form, the follow-up page) never get a 401, so never leave.
+fn sign_in_again() {
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    if path.starts_with("/dashboard") {
+        let next = String::from(js_sys::encode_uri_component(&path));
+        let _ = location.set_href(&format!("/sign-in?next={next}"));
+    }
+}
+
+/// Who is signed in; a 401 if no one (the dashboard then goes to the sign-in page).
+pub async fn session() -> Result<Me, ApiError> {
+    get(Request::get("/api/session")).await
+}
+
+pub async fn sign_in(form: &SignInForm) -> Result<Me, ApiError> {
+    send(Request::post("/api/session").json(form)).await
+}
+
+/// Ends the session on the server; the cookie goes with it.
+pub async fn sign_out() -> Result<(), ApiError> {
+    no_content(Request::delete("/api/session").send().await?).await
+}
+
+pub async fn open_invitation(token: &str) -> Result<Enrolment, ApiError> {
+    send(Request::post("/api/invitations/open").json(&TokenForm { token: token.to_owned() })).await
+}
+
+pub async fn accept_invitation(form: &AcceptInvitationForm) -> Result<Welcome, ApiError> {
+    send(Request::post("/api/invitations/accept").json(form)).await
+}
+
+/// Always succeeds for a well-formed address, account or not: the email says the rest.
+pub async fn request_password_reset(email: &str) -> Result<(), ApiError> {
+    let body = PasswordResetRequest { email: email.to_owned() };
+    no_content(Request::post("/api/password-resets").json(&body)?.send().await?).await
+}
+
+pub async fn reset_password(form: &PasswordResetForm) -> Result<(), ApiError> {
+    no_content(Request::post("/api/password-resets/complete").json(form)?.send().await?).await
+}
+
+/// An answer with no body on success (202, 204).
+async fn no_content(response: Response) -> Result<(), ApiError> {
+    if response.ok() { Ok(()) } else { read::<()>(response).await }
+}
+
+pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
+    get(Request::get("/api/accounts")).await
+}
+
+pub async fn invite(form: &InvitationForm) -> Result<InvitationSent, ApiError> {
+    send(Request::post("/api/invitations").json(form)).await
+}
+
+pub async fn change_account(id: &str, change: &AccountChange) -> Result<TeamMember, ApiError> {
+    send(Request::patch(&format!("/api/accounts/{}", path_segment(id))).json(change)).await
+}
+
+/// The signed ticket the report form sends back, taken when the form opens.
+pub async fn report_ticket() -> Result<String, ApiError> {
+    let ticket: ReportTicket = get(Request::get("/api/report-ticket")).await?;
+    Ok(ticket.ticket)
 }

@@ -14,8 +14,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::{
-    DashboardLayout, FollowUpPage, IncidentDetailPage, IncidentsPage, MetricsPage, NotFoundPage, ObligationsPage,
-    OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
+    DashboardLayout, FollowUpPage, ForgotPasswordPage, IncidentDetailPage, IncidentsPage, MetricsPage, NotFoundPage,
+    ObligationsPage, OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage, ResetPasswordPage,
+    SignInPage, TeamPage, WelcomePage,
 };
 
 #[component]
@@ -28,6 +29,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("report") view=ReportPage />
                     <Route path=path!("follow-up") view=FollowUpPage />
                 </ParentRoute>
+                <Route path=path!("sign-in") view=SignInPage />
+                <Route path=path!("forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("reset-password") view=ResetPasswordPage />
+                <Route path=path!("welcome") view=WelcomePage />
                 <ParentRoute path=path!("dashboard") view=DashboardLayout>
                     <Route path=path!("") view=ReportsPage />
                     <Route path=path!("reports") view=ReportsPage />
@@ -37,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("obligations") view=ObligationsPage />
                     <Route path=path!("metrics") view=MetricsPage />
                     <Route path=path!("policy") view=PolicyPage />
+                    <Route path=path!("team") view=TeamPage />
                     <Route path=path!("outbox") view=OutboxPage />
                 </ParentRoute>
             </Routes>

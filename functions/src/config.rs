@@ -126,6 +126,24 @@ pub struct ServerSettings {
     pub public_url: Option<String>,
     /// The built app (Trunk's `dist/`). When absent only the API is served.
     pub static_dir: Option<PathBuf>,
+    /// Proxies (CIDR ranges) in front of Tocsin whose `X-Forwarded-For` is believed; no others'.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests per minute per client address on the public routes (report form, follow-up,
+    /// sign-in, invitations and resets).
+    #[serde(default = "default_public_requests_per_minute")]
+    pub public_requests_per_minute: u32,
+    /// How long the public report form must have been open before it may be sent (bot barrier).
+    #[serde(default = "default_min_report_seconds")]
+    pub min_report_seconds: u32,
+}
+
+fn default_public_requests_per_minute() -> u32 {
+    30
+}
+
+fn default_min_report_seconds() -> u32 {
+    3
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -144,6 +162,9 @@ impl Default for Settings {
                 port: 3000,
                 public_url: None,
                 static_dir: Some(PathBuf::from("dist")),
+                trusted_proxies: Vec::new(),
+                public_requests_per_minute: default_public_requests_per_minute(),
+                min_report_seconds: default_min_report_seconds(),
             },
             email: EmailSettings { sender: "Tocsin security team <security@tocsin.localhost>".to_owned() },
             aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
@@ -200,11 +221,15 @@ impl Settings {
                 "deadlines: {address:?} is not an email address"
             );
         }
+        // Session cookies are `Secure`: beyond this machine, browsers send them over HTTPS only.
+        let https = self.server.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
         ensure!(
-            self.server.host.is_loopback(),
-            "server.host is {}, but Tocsin has no sign-in yet, so it only listens on a loopback address (127.0.0.1 or ::1)",
+            self.server.host.is_loopback() || https,
+            "server.host is {}, so people reach Tocsin from other machines: set server.public_url to its https:// \
+             address (a TLS proxy in front), since sign-in cookies only travel over HTTPS",
             self.server.host
         );
+        ensure!(self.server.public_requests_per_minute >= 1, "server.public_requests_per_minute must be at least 1");
         Ok(())
     }
 
@@ -218,11 +243,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_to_listen_beyond_loopback() {
+    fn listens_beyond_loopback_only_behind_https() {
         let mut settings = Settings::default();
         assert!(settings.validate().is_ok());
         settings.server.host = "0.0.0.0".parse().unwrap();
-        assert!(settings.validate().unwrap_err().to_string().contains("loopback"));
+        assert!(settings.validate().unwrap_err().to_string().contains("https://"));
+        settings.server.public_url = Some("https://tocsin.example.com".into());
+        assert!(settings.validate().is_ok());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::adapters::sqlite::SqliteStore;
 use crate::config::{DeadlineSettings, Mode, Settings};
 use crate::http::security::{ContentSecurityPolicy, secured};
 use crate::http::{AppState, api_router};
-use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
+use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
 use crate::service::email::EmailTemplates;
 use crate::service::export::ExportTemplates;
 use crate::service::{AlertIntake, DeadlineContacts, Services};
@@ -31,6 +31,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     address: SocketAddr,
+    services: Arc<Services>,
 }
 
 impl Application {
@@ -48,16 +49,24 @@ impl Application {
             let every = std::time::Duration::from_secs(settings.deadlines.check_every_seconds);
             spawn_deadline_timer(state.services.clone(), clock, every);
         }
+        let services = state.services.clone();
         let router = app_router(state, settings.server.static_dir.as_deref());
-        Ok(Self { listener, router, address })
+        Ok(Self { listener, router, address, services })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
     }
 
+    /// The use cases behind the router, for operator commands and test set-up.
+    pub fn services(&self) -> Arc<Services> {
+        self.services.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        // The peer address feeds the rate limits and the security log.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
     }
 }
 
@@ -98,12 +107,14 @@ pub fn services(
     public_url: String,
     clock: Arc<dyn Clock>,
     store: Arc<dyn IncidentStore>,
+    accounts: Arc<dyn AccountStore>,
     attachments: Arc<dyn AttachmentStore>,
     mailer: Arc<dyn Mailer>,
 ) -> anyhow::Result<Services> {
     let sender_name = settings.email.sender.split('<').next().unwrap_or_default().trim().trim_matches('"').to_owned();
     Ok(Services {
         store,
+        accounts,
         attachments,
         mailer,
         clock,
@@ -121,6 +132,7 @@ pub fn services(
             people: settings.deadlines.people.clone(),
         },
         policy_reviewed_before: settings.deadlines.policy_reviewed_on.map(|day| day.and_time(NaiveTime::MIN).and_utc()),
+        min_report_time: chrono::Duration::seconds(i64::from(settings.server.min_report_seconds)),
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
     })
@@ -168,15 +180,26 @@ pub fn load_deadlines(settings: &DeadlineSettings) -> anyhow::Result<Deadlines> 
     Ok(Deadlines { rules, calendars, organisation })
 }
 
+fn state(settings: &Settings, services: Services, upload_origin: Option<String>) -> AppState {
+    AppState {
+        services: Arc::new(services),
+        outbox: None,
+        upload_origin,
+        trusted_proxies: settings.server.trusted_proxies.clone(),
+        public_limiter: crate::http::auth::public_limiter(settings.server.public_requests_per_minute),
+    }
+}
+
 /// The embedded adapter set: SQLite, attachment files and the outbox, all under the data directory.
 pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    let store = SqliteStore::open(&data_dir.join("tocsin.sqlite3"))?;
+    let store = Arc::new(SqliteStore::open(&data_dir.join("tocsin.sqlite3"))?);
     let attachments = LocalAttachmentStore::new(data_dir.join("attachments"))?;
     let outbox = Arc::new(OutboxMailer::new(data_dir.join("outbox"), &settings.email.sender, clock.clone())?);
-    let services = services(settings, public_url, clock, Arc::new(store), Arc::new(attachments), outbox.clone())?;
-    Ok(AppState { services: Arc::new(services), outbox: Some(outbox), upload_origin: None })
+    let services =
+        services(settings, public_url, clock, store.clone(), store, Arc::new(attachments), outbox.clone())?;
+    Ok(AppState { outbox: Some(outbox), ..state(settings, services, None) })
 }
 
 /// `scheme://host[:port]` of a URL.
@@ -199,7 +222,7 @@ pub fn aws_state(
 ) -> anyhow::Result<AppState> {
     use crate::adapters::{dynamodb::DynamoStore, s3::S3AttachmentStore, ses::SesMailer};
     let aws = &settings.aws;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &aws.table);
+    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &aws.table));
     // A custom endpoint (moto, MinIO) serves buckets by path, not by host name.
     let s3_config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(aws.endpoint_url.is_some()).build();
     let attachments = S3AttachmentStore::new(aws_sdk_s3::Client::from_conf(s3_config), &aws.bucket);
@@ -209,7 +232,8 @@ pub fn aws_state(
         aws.ses_configuration_set.clone(),
         clock.clone(),
     )?;
-    let services = services(settings, public_url, clock, Arc::new(store), Arc::new(attachments), Arc::new(mailer))?;
+    let services =
+        services(settings, public_url, clock, store.clone(), store, Arc::new(attachments), Arc::new(mailer))?;
     // Browsers upload files straight to the bucket, so the app's policy must let them connect there.
     let upload_origin = match &aws.endpoint_url {
         Some(endpoint) => origin_of(endpoint)?,
@@ -218,7 +242,7 @@ pub fn aws_state(
             format!("https://{}.s3.{region}.amazonaws.com", aws.bucket)
         }
     };
-    Ok(AppState { services: Arc::new(services), outbox: None, upload_origin: Some(upload_origin) })
+    Ok(state(settings, services, Some(upload_origin)))
 }
 
 #[cfg(feature = "aws")]

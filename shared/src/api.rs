@@ -29,6 +29,16 @@ pub struct ReportForm {
     pub affected_system: String,
     /// Files already sent straight to storage with upload tickets (AWS mode).
     pub uploads: Vec<UploadedFile>,
+    /// From `GET /api/report-ticket` when the form opened: proves a form was filled in, and when.
+    pub ticket: String,
+    /// A field people never see (hidden from view and from screen readers); bots fill it in.
+    pub website: String,
+}
+
+/// `GET /api/report-ticket`: signed by the server; a report must carry one a few seconds old.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportTicket {
+    pub ticket: String,
 }
 
 /// More information from the reporter, sent as the `follow_up` part of a multipart body or as JSON.
@@ -390,6 +400,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: refused as it stands, such as a change sent from another site.
     Forbidden,
+    /// 429: too many attempts or requests from this address; retry after `Retry-After` seconds.
+    TooManyRequests,
     /// 503: busy or throttled; retry after the `Retry-After` seconds. Nothing was changed.
     Unavailable,
     /// 500: our fault; the cause is in the server log, never in the body.

@@ -3,6 +3,7 @@
 //! Everything here is pure: no I/O, no clock, no randomness. Callers pass `now` in, and the
 //! server generates ids. That keeps the rules identical on both sides and easy to test.
 
+pub mod access;
 pub mod api;
 pub mod attachment;
 pub mod deadlines;

@@ -14,6 +14,8 @@ pub enum ReferenceKind {
     Incident,
     /// The organisation's policy register: its reviews and standing duties.
     Policy,
+    /// A year's security log: sign-ins, account changes, exports and refusals.
+    Security,
 }
 
 impl ReferenceKind {
@@ -22,6 +24,7 @@ impl ReferenceKind {
             ReferenceKind::Report => "TOC",
             ReferenceKind::Incident => "INC",
             ReferenceKind::Policy => "POL",
+            ReferenceKind::Security => "SEC",
         }
     }
 }
@@ -58,6 +61,7 @@ impl FromStr for Reference {
             Some("TOC") => ReferenceKind::Report,
             Some("INC") => ReferenceKind::Incident,
             Some("POL") => ReferenceKind::Policy,
+            Some("SEC") => ReferenceKind::Security,
             _ => return Err(invalid()),
         };
         fn digits(part: Option<&str>, min_len: usize) -> Option<&str> {

@@ -279,7 +279,7 @@ mod tests {
             steps_to_reproduce: String::new(),
             observed_at: "2026-11-23T10:00:00+01:00".into(),
             affected_system: "my account ada@example.com".into(),
-            uploads: vec![],
+            ..ReportForm::default()
         }
     }
 

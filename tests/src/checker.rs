@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use functions::adapters::local_files::LocalAttachmentStore;
 use functions::adapters::outbox::OutboxMailer;
 use functions::config::Settings;
-use functions::ports::{Clock, IncidentStore};
+use functions::ports::{Clock, Store};
 use functions::service::{ServiceError, Services};
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
 use shared::deadlines::obligation::ObligationStatus;
@@ -44,7 +44,7 @@ pub struct Checker {
 }
 
 /// Services over `store` with the built-in rules, a clock at [`start`] and an outbox.
-pub fn checker(store: Arc<dyn IncidentStore>) -> Checker {
+pub fn checker(store: Arc<dyn Store>) -> Checker {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TestClock(Mutex::new(start())));
     let mut settings = Settings::default();
@@ -52,7 +52,7 @@ pub fn checker(store: Arc<dyn IncidentStore>) -> Checker {
     let attachments = Arc::new(LocalAttachmentStore::new(dir.path().join("attachments")).unwrap());
     let outbox = Arc::new(OutboxMailer::new(dir.path().join("outbox"), &settings.email.sender, clock.clone()).unwrap());
     let services =
-        functions::startup::services(&settings, "http://tocsin.test".into(), clock.clone(), store, attachments, outbox)
+        functions::startup::services(&settings, "http://tocsin.test".into(), clock.clone(), store.clone(), store, attachments, outbox)
             .unwrap();
     Checker { services: Arc::new(services), clock, dir }
 }
@@ -107,7 +107,7 @@ fn minutes(n: i64) -> Duration {
 /// The internal notice (1 hour after detection) of an incident detected at [`start`]: a
 /// reminder at the start ("an hour left"), one at half-time, then the response lead at the due
 /// time and management an hour later.
-pub async fn sends_each_reminder_and_escalation_once_in_time(store: Arc<dyn IncidentStore>) {
+pub async fn sends_each_reminder_and_escalation_once_in_time(store: Arc<dyn Store>) {
     let checker = checker(store);
     let incident = checker.incident("Leaked API key", start()).await.record.reference;
     let first = checker.run_at(start() + minutes(1)).await;
@@ -127,7 +127,7 @@ pub async fn sends_each_reminder_and_escalation_once_in_time(store: Arc<dyn Inci
     assert!(sent.contains("tyler@example.com") && sent.contains("management@tocsin.localhost"), "{sent}");
 }
 
-pub async fn ten_concurrent_runs_send_each_step_once(store: Arc<dyn IncidentStore>) {
+pub async fn ten_concurrent_runs_send_each_step_once(store: Arc<dyn Store>) {
     let checker = Arc::new(checker(store));
     let mut incidents = Vec::new();
     for n in 0..3 {
@@ -151,7 +151,7 @@ pub async fn ten_concurrent_runs_send_each_step_once(store: Arc<dyn IncidentStor
 }
 
 /// A run a day late sends the escalations once and records the reminders it is too late for.
-pub async fn a_late_run_escalates_and_skips_stale_reminders(store: Arc<dyn IncidentStore>) {
+pub async fn a_late_run_escalates_and_skips_stale_reminders(store: Arc<dyn Store>) {
     let checker = checker(store);
     let incident = checker.incident("Late check", start()).await.record.reference;
     let run = checker.run_at(start() + Duration::days(1)).await;
@@ -162,7 +162,7 @@ pub async fn a_late_run_escalates_and_skips_stale_reminders(store: Arc<dyn Incid
 }
 
 /// Missed runs: the next run sends only the latest reminder due, and nothing is lost after.
-pub async fn missed_runs_send_the_latest_reminder_then_carry_on(store: Arc<dyn IncidentStore>) {
+pub async fn missed_runs_send_the_latest_reminder_then_carry_on(store: Arc<dyn Store>) {
     let checker = checker(store);
     let incident = checker.incident("Missed runs", start()).await.record.reference;
     let run = checker.run_at(start() + minutes(45)).await;
@@ -176,7 +176,7 @@ pub async fn missed_runs_send_the_latest_reminder_then_carry_on(store: Arc<dyn I
 }
 
 /// Meeting an obligation takes it off the due index: nothing more is sent for it.
-pub async fn a_met_obligation_is_no_longer_checked(store: Arc<dyn IncidentStore>) {
+pub async fn a_met_obligation_is_no_longer_checked(store: Arc<dyn Store>) {
     let checker = checker(store);
     let incident = checker.incident("Met in time", start()).await;
     checker.run_at(start() + minutes(1)).await;
@@ -198,7 +198,7 @@ pub async fn a_met_obligation_is_no_longer_checked(store: Arc<dyn IncidentStore>
 
 /// The yearly policy review: the register is set up once however many runs race to do it, the
 /// reminder a month ahead goes once, and a review meets the year and starts the next one's clock.
-pub async fn the_yearly_policy_review_reminds_once_and_restarts_when_held(store: Arc<dyn IncidentStore>) {
+pub async fn the_yearly_policy_review_reminds_once_and_restarts_when_held(store: Arc<dyn Store>) {
     let checker = Arc::new(checker(store));
     let setups = (0..5).map(|_| {
         let services = checker.services.clone();

@@ -40,7 +40,7 @@ fn draft(description: &str, received_at: DateTime<Utc>, token: u8, attachments: 
         steps_to_reproduce: "curl https://example.com/api".into(),
         observed_at: "2026-11-01T08:00:00Z".into(),
         affected_system: "public API".into(),
-        uploads: vec![],
+        ..ReportForm::default()
     };
     ReportDraft {
         report: NewReport::parse(&form, at(30, 23)).expect("a valid report"),

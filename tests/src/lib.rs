@@ -7,19 +7,81 @@ pub mod conformance;
 pub mod moto;
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use functions::config::{AlertSettings, AlertSource, DeadlineSettings, EmailSettings, Mode, ServerSettings, Settings};
+use functions::service::Services;
 use functions::startup::Application;
 use serde_json::{Value, json};
-use shared::api::{OutboxEntry, Page, ReportSummary};
+use shared::access::{Enrolment, InvitationForm, Welcome};
+use shared::api::{OutboxEntry, Page, ReportSummary, ReportTicket};
 use tempfile::TempDir;
 
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub address: String,
+    /// Signed in as [`ADMIN_NAME`], an admin; public routes ignore the session.
     pub client: reqwest::Client,
+    /// The admin's account, for tests that sign in again or change it.
+    pub admin: TeamAccount,
+    pub services: Arc<Services>,
     data_dir: TempDir,
+    /// Emails sent while the harness set up (the admin's invitation), left out of [`TestApp::outbox`].
+    setup_emails: usize,
+}
+
+/// The admin every test server starts with; their name is the actor of the harness's requests.
+pub const ADMIN_NAME: &str = "Tyler King";
+pub const ADMIN_EMAIL: &str = "tyler@tocsin.example";
+/// Every harness account's password.
+pub const PASSWORD: &str = "a long enough passphrase";
+
+/// An account made through a real invitation, and what its owner knows.
+#[derive(Debug, Clone)]
+pub struct TeamAccount {
+    pub email: String,
+    pub name: String,
+    pub totp_secret: String,
+    pub recovery_codes: Vec<String>,
+    /// `__Host-tocsin-session=<token>`
+    pub session_cookie: String,
+    /// `__Host-tocsin-device=<token>`
+    pub device_cookie: String,
+}
+
+impl TeamAccount {
+    /// The code the authenticator app shows at `at`.
+    pub fn code_at(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        totp(&self.totp_secret, &self.email).generate(at.timestamp().unsigned_abs())
+    }
+
+    /// A client sending this account's session cookie on every request.
+    pub fn client(&self) -> reqwest::Client {
+        client_with_cookie(&self.session_cookie)
+    }
+}
+
+pub fn totp(secret: &str, email: &str) -> totp_rs::TOTP {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().expect("a base32 secret");
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes, Some("Tocsin".into()), email.into())
+        .expect("a valid TOTP")
+}
+
+pub fn client_with_cookie(cookie: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse().expect("a cookie header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("a client")
+}
+
+/// `name=value` of the `Set-Cookie` named `name` in a response.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
 
 /// One email as the outbox holds it, with its parts decoded.
@@ -70,7 +132,7 @@ async fn spawn_aws(static_dir: Option<PathBuf>) -> TestApp {
         .expect("moto creates the table");
     let sender = "security@tocsin.example";
     moto::prepare_bucket_and_sender(&bucket, sender).await;
-    let defaults = Settings::default();
+    let defaults = test_settings();
     spawn_with(Settings {
         mode: Mode::Aws,
         server: ServerSettings { static_dir, ..defaults.server },
@@ -100,19 +162,34 @@ pub async fn spawn_app_checking_deadlines_every_second() -> TestApp {
 /// A local server checking deadlines every second, whose policy was last reviewed on `day`
 /// (before Tocsin kept the register).
 pub async fn spawn_app_policy_last_reviewed(day: chrono::NaiveDate) -> TestApp {
-    let defaults = Settings::default();
+    let defaults = test_settings();
     let deadlines =
         DeadlineSettings { check_every_seconds: 1, policy_reviewed_on: Some(day), ..defaults.deadlines.clone() };
     spawn_with(Settings { deadlines, ..defaults }).await
 }
 
 async fn spawn_checking_every(static_dir: Option<PathBuf>, seconds: u64) -> TestApp {
-    let defaults = Settings::default();
+    let defaults = test_settings();
     let source = AlertSource { secret: ALERT_SECRET.to_owned() };
     let alerts = AlertSettings { sources: [(ALERT_SOURCE.to_owned(), source)].into(), ..defaults.alerts.clone() };
     let deadlines = DeadlineSettings { check_every_seconds: seconds, ..defaults.deadlines.clone() };
     spawn_with(Settings { server: ServerSettings { static_dir, ..defaults.server }, alerts, deadlines, ..defaults })
         .await
+}
+
+/// The defaults, but with the public form's bot barrier and rate limit out of the tests' way
+/// (their own tests turn them back on with [`spawn_app_with`]).
+pub fn test_settings() -> Settings {
+    let defaults = Settings::default();
+    let server = ServerSettings { min_report_seconds: 0, public_requests_per_minute: 1_000_000, ..defaults.server };
+    Settings { server, ..defaults }
+}
+
+/// A local server on [`test_settings`] changed by `change`.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings();
+    change(&mut settings);
+    spawn_with(settings).await
 }
 
 /// Starts the server on port 0 with a fresh data directory, whatever else `settings` says.
@@ -126,8 +203,46 @@ async fn spawn_with(settings: Settings) -> TestApp {
     };
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://{}", app.address());
+    let services = app.services();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), data_dir }
+    let admin = join(&services, &address, "admin", ADMIN_NAME, ADMIN_EMAIL, "tocsin invite-admin").await;
+    let mut app = TestApp { address, client: admin.client(), admin, services, data_dir, setup_emails: 0 };
+    app.setup_emails = app.outbox().len();
+    app
+}
+
+/// Invites someone (as the operator would) and accepts the invitation over HTTP, enrolling a new
+/// authenticator secret: the account the rest of a test signs in with.
+async fn join(services: &Services, address: &str, role: &str, name: &str, email: &str, by: &str) -> TeamAccount {
+    let form = InvitationForm { email: email.to_owned(), name: name.to_owned(), role: role.to_owned() };
+    let link = services.invitation_link(form, by).await.expect("the invitation is sent");
+    let token = link.split_once('#').expect("a token after #").1.to_owned();
+    let http = reqwest::Client::new();
+    let enrolment: Enrolment = http
+        .post(format!("{address}/api/invitations/open"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("an enrolment");
+    let code = totp(&enrolment.totp_secret, email).generate_current().expect("a clock");
+    let accept = json!({ "token": token, "password": PASSWORD, "totp_secret": enrolment.totp_secret, "code": code });
+    let response =
+        http.post(format!("{address}/api/invitations/accept")).json(&accept).send().await.expect("request sent");
+    assert_eq!(response.status(), 201, "accepting the invitation");
+    let session_cookie = set_cookie(&response, "__Host-tocsin-session").expect("a session cookie");
+    let device_cookie = set_cookie(&response, "__Host-tocsin-device").expect("a device cookie");
+    let welcome: Welcome = response.json().await.expect("a welcome");
+    TeamAccount {
+        email: email.to_owned(),
+        name: name.to_owned(),
+        totp_secret: enrolment.totp_secret,
+        recovery_codes: welcome.recovery_codes,
+        session_cookie,
+        device_cookie,
+    }
 }
 
 /// A form that passes every rule; tests change one field at a time.
@@ -152,6 +267,27 @@ pub const PNG_BYTES: &[u8] = &[
 ];
 
 impl TestApp {
+    /// A new account with `role` (member, lead, admin, auditor), invited by the admin.
+    pub async fn join_as(&self, role: &str, name: &str, email: &str) -> TeamAccount {
+        join(&self.services, &self.address, role, name, email, ADMIN_NAME).await
+    }
+
+    /// Signs in with email, password and code, as the browser does; the raw response.
+    pub async fn sign_in(&self, email: &str, password: &str, code: &str, cookies: Option<&str>) -> reqwest::Response {
+        let mut request =
+            reqwest::Client::new().post(self.url("/api/session")).json(&json!({ "email": email, "password": password, "code": code }));
+        if let Some(cookies) = cookies {
+            request = request.header(reqwest::header::COOKIE, cookies);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// A report ticket old enough for the test servers (they accept it at once).
+    pub async fn report_ticket(&self) -> String {
+        let ticket: ReportTicket = self.get_json("/api/report-ticket").await;
+        ticket.ticket
+    }
+
     /// The embedded store's database, opened beside the server (to inspect or tamper with it).
     pub fn database(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.data_dir.path().join("tocsin.sqlite3")).expect("the database opens")
@@ -161,12 +297,26 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Sends a report form, with a fresh ticket unless the form has one.
     pub async fn submit_json(&self, form: &Value) -> reqwest::Response {
-        self.client.post(self.url("/api/reports")).json(form).send().await.expect("request sent")
+        let form = self.with_ticket(form).await;
+        self.client.post(self.url("/api/reports")).json(&form).send().await.expect("request sent")
+    }
+
+    /// The form with a fresh report ticket, unless it has one.
+    pub async fn with_ticket(&self, form: &Value) -> Value {
+        let mut form = form.clone();
+        if let Some(fields) = form.as_object_mut() {
+            if !fields.contains_key("ticket") {
+                fields.insert("ticket".to_owned(), Value::String(self.report_ticket().await));
+            }
+        }
+        form
     }
 
     /// The form as the browser sends it: a `report` JSON part and `attachment` file parts.
     pub async fn submit_multipart(&self, form: &Value, files: &[(&str, &[u8])]) -> reqwest::Response {
+        let form = self.with_ticket(form).await;
         let mut body = reqwest::multipart::Form::new().text("report", form.to_string());
         for (name, bytes) in files {
             body = body.part("attachment", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
@@ -207,12 +357,13 @@ impl TestApp {
         std::fs::read_dir(self.data_dir.path().join("attachments")).map(|dir| dir.count()).unwrap_or(0)
     }
 
-    /// The emails in the outbox, oldest first, parsed from their `.eml` files.
+    /// The emails in the outbox since the test began, oldest first, parsed from their `.eml` files.
     pub fn outbox(&self) -> Vec<SentEmail> {
         let dir = self.data_dir.path().join("outbox");
         let Ok(index) = std::fs::read_to_string(dir.join("index.jsonl")) else { return Vec::new() };
         index
             .lines()
+            .skip(self.setup_emails)
             .map(|line| {
                 let entry: OutboxEntry = serde_json::from_str(line).expect("an outbox index line");
                 let eml = std::fs::read(dir.join(&entry.file)).expect("the .eml file");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use functions::adapters::dynamodb::DynamoStore;
 use functions::config::AwsSettings;
-use functions::ports::IncidentStore;
+use functions::ports::Store;
 
 pub const REGION: &str = "us-east-1";
 
@@ -48,7 +48,7 @@ pub struct FreshDynamo {
 }
 
 impl FreshDynamo {
-    pub fn store(&self) -> Arc<dyn IncidentStore> {
+    pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()
     }
 }

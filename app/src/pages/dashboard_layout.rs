@@ -1,57 +1,55 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::{A, Outlet};
+use shared::access::{Action, Me};
 
 use crate::api;
+use crate::components::{LoadError, Loading};
 
-/// "You are": the name the dashboard records as the actor of every change, kept in this browser.
-/// Sign-in replaces it later.
+/// The signed-in person and the way out.
 #[component]
-fn ActorName() -> impl IntoView {
-    let name = RwSignal::new(api::actor());
-    let problem = Memo::new(move |_| api::actor_problem(&name.read()));
-    Effect::new(move || api::set_actor(name.read().trim()));
-    let described_by = move || {
-        if problem.read().is_some() { "actor-name-hint actor-name-error" } else { "actor-name-hint" }
+fn Account(me: Me) -> impl IntoView {
+    let sign_out = move |_| {
+        spawn_local(async move {
+            // Whatever the server says, this browser is done: leave for the sign-in page.
+            let _ = api::sign_out().await;
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().set_href("/sign-in");
+            }
+        })
     };
     view! {
-        <div class="actor">
-            <label for="actor-name">"You are"</label>
-            <input
-                type="text"
-                id="actor-name"
-                name="actor-name"
-                autocomplete="name"
-                placeholder="Your name"
-                aria-describedby=described_by
-                aria-invalid=move || problem.read().is_some().then_some("true")
-                bind:value=name
-            />
-            <span id="actor-name-hint" class="visually-hidden">
-                "Recorded in the audit trail as the person making each change."
-            </span>
-            {move || {
-                problem
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <span id="actor-name-error" class="actor-error">
-                                {format!("{message}. Changes are recorded as \"dashboard\" until it is fixed.")}
-                            </span>
-                        }
-                    })
-            }}
+        <div class="account">
+            <span id="signed-in-as">{me.name} " (" {me.role.label()} ")"</span>
+            <button type="button" id="sign-out" class="button-link" on:click=sign_out>"Sign out"</button>
         </div>
     }
 }
 
-/// The frame of the response team's pages. There is no sign-in yet, which the banner says plainly.
+/// The frame of the response team's pages, shown once a session is confirmed; without one the
+/// API's 401 sends the browser to the sign-in page. The signed-in person is in the context for
+/// pages that offer actions by role.
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
+    let session = LocalResource::new(api::session);
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
-        <div class="local-mode-banner" role="note">
-            "Local mode: no sign-in yet. The server only listens on this machine (127.0.0.1)."
-        </div>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(me) => view! { <Dashboard me /> }.into_any(),
+                    Err(error) => view! { <main id="main" class="container"><LoadError error /></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Dashboard(me: Me) -> impl IntoView {
+    let manages_team = me.role.may(Action::ManageTeam);
+    provide_context(me.clone());
+    view! {
         <header class="site-header">
             <div class="container">
                 <a class="brand" href="/dashboard">"Tocsin"</a>
@@ -61,10 +59,13 @@ pub fn DashboardLayout() -> impl IntoView {
                     <A href="/dashboard/obligations">"Obligations"</A>
                     <A href="/dashboard/metrics">"Metrics"</A>
                     <A href="/dashboard/policy">"Policy"</A>
-                    <A href="/dashboard/outbox">"Outbox"</A>
+                    {manages_team.then(|| view! {
+                        <A href="/dashboard/team">"Team"</A>
+                        <A href="/dashboard/outbox">"Outbox"</A>
+                    })}
                     <a href="/report">"Public report form"</a>
                 </nav>
-                <ActorName />
+                <Account me />
             </div>
         </header>
         <main id="main" class="container" tabindex="-1">

@@ -15,6 +15,8 @@ mod report_detail;
 mod report_form;
 mod report_received;
 mod reports;
+mod sign_in;
+mod team;
 mod to_incident;
 
 pub use dashboard_layout::DashboardLayout;
@@ -30,3 +32,5 @@ pub use public_layout::PublicLayout;
 pub use report::ReportPage;
 pub use report_detail::ReportDetailPage;
 pub use reports::ReportsPage;
+pub use sign_in::{ForgotPasswordPage, ResetPasswordPage, SignInPage, WelcomePage};
+pub use team::TeamPage;

@@ -65,8 +65,20 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
     let observed_at = RwSignal::new(String::new());
     let affected_system = RwSignal::new(String::new());
     let attachments = NodeRef::<Input>::new();
+    let website = RwSignal::new(String::new());
     let errors = FormErrors::default();
     let sending = RwSignal::new(None::<api::Progress>);
+    // The bot barrier's ticket, taken as the form opens and again after the server refuses one
+    // (expired, or sent within seconds); a failure here shows when the form is sent.
+    let ticket = RwSignal::new(String::new());
+    let fetch_ticket = move || {
+        spawn_local(async move {
+            if let Ok(fresh) = api::report_ticket().await {
+                ticket.set(fresh);
+            }
+        })
+    };
+    fetch_ticket();
 
     let typed_form = move || ReportForm {
         reporter_kind: reporter_kind.get_untracked(),
@@ -78,6 +90,8 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
         affected_system: affected_system.get_untracked(),
         // Filled by `api::submit_report` when files go straight to storage.
         uploads: Vec::new(),
+        ticket: ticket.get_untracked(),
+        website: website.get_untracked(),
     };
 
     let on_submit = move |ev: SubmitEvent| {
@@ -103,7 +117,14 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             match result {
                 Ok(receipt) => on_received.run(receipt),
                 // Nothing typed is cleared, so the reporter only fixes what is named.
-                Err(error) => errors.show_api_error(&error, "attachments"),
+                Err(error) => {
+                    if let api::ApiError::Server { body, .. } = &error
+                        && body.fields.iter().any(|field| field.field == "ticket")
+                    {
+                        fetch_ticket();
+                    }
+                    errors.show_api_error(&error, "attachments")
+                }
             }
         });
     };
@@ -171,6 +192,11 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
                 input=attachments
                 error=errors.for_field("attachments")
             />
+            // A trap for bots: hidden from view and from assistive technology, never focused.
+            <div class="honeypot" aria-hidden="true">
+                <label for="website">"Leave empty"</label>
+                <input type="text" id="website" name="website" tabindex="-1" autocomplete="off" bind:value=website />
+            </div>
             <button type="submit" id="submit-report" class="button" disabled=move || sending.read().is_some()>
                 {move || sending.get().map_or_else(|| "Send report".to_owned(), |progress| progress.to_string())}
             </button>

@@ -2,6 +2,8 @@
 //! or a `Query`; every change that spans items is one `TransactWriteItems`; updates are
 //! conditional on a `version` attribute, so a lost race is a conflict, never an overwrite.
 
+mod accounts;
+
 use std::collections::HashMap;
 
 use anyhow::{Context, anyhow};
@@ -12,7 +14,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, Put, ReturnValue, ScalarAttributeType, TransactWriteItem, Update,
+    ProjectionType, Put, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use shared::api::{FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
@@ -336,7 +338,8 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
-    /// Creates the table with its indexes (the deployment does this in AWS; tests and moto need it).
+    /// Creates the table with its indexes and TTL on `expires` (the deployment does this in AWS;
+    /// tests and moto need it).
     pub async fn create_table(&self) -> anyhow::Result<()> {
         let string_attribute = |name: &str| {
             AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
@@ -362,6 +365,9 @@ impl DynamoStore {
             );
         }
         request.send().await.context("creating the DynamoDB table")?;
+        let ttl = TimeToLiveSpecification::builder().attribute_name("expires").enabled(true).build()?;
+        let enable_ttl = self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(ttl);
+        enable_ttl.send().await.context("enabling TTL on the DynamoDB table")?;
         Ok(())
     }
 
@@ -617,6 +623,7 @@ impl IncidentStore for DynamoStore {
             ReferenceKind::Report => "report",
             ReferenceKind::Incident => "incident",
             ReferenceKind::Policy => "policy",
+            ReferenceKind::Security => "security",
         };
         Ok(Reference::new(kind, year, self.next_number(sequence, year).await?))
     }
@@ -761,6 +768,22 @@ impl IncidentStore for DynamoStore {
         writes.push(TransactWriteItem::builder().update(dismiss).build());
         self.transact(writes).await.map_err(|error| match error {
             StoreError::Conflict(_) => StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")),
+            other => other,
+        })
+    }
+
+    async fn append_audit(
+        &self,
+        subject: Reference,
+        previous: Option<ChainHead>,
+        entries: Vec<AuditEntry>,
+        head: ChainHead,
+    ) -> Result<(), StoreError> {
+        let writes = self.audit_writes(subject, previous.as_ref(), &entries, &head)?;
+        self.transact(writes).await.map_err(|error| match error {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("{subject} was changed by someone else meanwhile; reload and try again"))
+            }
             other => other,
         })
     }

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
+mod accounts;
+
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
@@ -30,6 +32,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_workflow.sql")),
     M::up(include_str!("../../migrations/0003_deadlines.sql")),
     M::up(include_str!("../../migrations/0004_policy_register.sql")),
+    M::up(include_str!("../../migrations/0005_accounts.sql")),
 ];
 
 #[derive(Clone)]
@@ -450,6 +453,7 @@ impl IncidentStore for SqliteStore {
             ReferenceKind::Report => "report",
             ReferenceKind::Incident => "incident",
             ReferenceKind::Policy => "policy",
+            ReferenceKind::Security => "security",
         };
         self.write(move |conn| {
             let tx = conn.transaction()?;
@@ -584,6 +588,22 @@ impl IncidentStore for SqliteStore {
             if dismissed == 0 {
                 return Err(StoreError::Conflict(format!("{report} was triaged by someone else meanwhile")));
             }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(
+        &self,
+        subject: Reference,
+        previous: Option<ChainHead>,
+        entries: Vec<AuditEntry>,
+        head: ChainHead,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            append_audit(&tx, subject, previous.as_ref(), &entries, &head)?;
             tx.commit()?;
             Ok(())
         })

@@ -37,6 +37,15 @@ fn attachments_field(message: String) -> Vec<FieldError> {
     vec![FieldError { field: "attachments".to_owned(), message }]
 }
 
+/// 429 with `Retry-After`, for throttled sign-ins and rate-limited public requests.
+pub fn too_many(retry_after_seconds: u64) -> Response {
+    let minutes = retry_after_seconds.div_ceil(60);
+    let message = format!("Too many attempts: wait {minutes} minute(s) and try again. Nothing you sent was kept");
+    let mut response = body(StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests, message, vec![]);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         use StatusCode as S;
@@ -66,6 +75,9 @@ impl IntoResponse for ApiError {
                     };
                     body(status, code, message.clone(), attachments_field(message))
                 }
+                ServiceError::Unauthenticated(message) => body(S::UNAUTHORIZED, ErrorCode::Unauthorized, message, vec![]),
+                ServiceError::Forbidden(message) => body(S::FORBIDDEN, ErrorCode::Forbidden, message, vec![]),
+                ServiceError::Throttled { retry_after_seconds } => too_many(retry_after_seconds),
                 ServiceError::NotFound => body(S::NOT_FOUND, ErrorCode::NotFound, "Nothing was found here", vec![]),
                 ServiceError::Conflict(message) => body(S::CONFLICT, ErrorCode::Conflict, message, vec![]),
                 ServiceError::Refused(message) => body(S::CONFLICT, ErrorCode::Refused, message, vec![]),

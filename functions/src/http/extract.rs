@@ -149,21 +149,3 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
             .map_err(|e| ApiError::Malformed(e.body_text()))
     }
 }
-
-/// Who is acting, as the dashboard names them in `X-Tocsin-Actor` (percent-encoded UTF-8, since
-/// header values are ASCII) until team sign-in replaces it.
-pub struct Actor(pub String);
-
-pub const ACTOR_HEADER: &str = "x-tocsin-actor";
-
-impl<S: Send + Sync> FromRequestParts<S> for Actor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(ACTOR_HEADER) else { return Ok(Actor("dashboard".to_owned())) };
-        let malformed = || ApiError::Malformed("X-Tocsin-Actor must be percent-encoded UTF-8 text".to_owned());
-        let encoded = value.to_str().map_err(|_| malformed())?;
-        let name = percent_encoding::percent_decode_str(encoded).decode_utf8().map_err(|_| malformed())?;
-        shared::workflow::roles::parse_person(&name, "X-Tocsin-Actor").map(Actor).map_err(ApiError::Malformed)
-    }
-}

@@ -1,6 +1,8 @@
 //! The HTTP API under `/api`: one axum `Router`, served by `lambda_http` on Lambda and by a local
 //! listener otherwise. Handlers only extract, call a use case and shape the response.
 
+mod accounts;
+pub mod auth;
 mod error;
 mod extract;
 mod routes;
@@ -11,7 +13,8 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::middleware;
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use shared::api::{ErrorBody, ErrorCode};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -31,21 +34,43 @@ pub struct AppState {
     pub outbox: Option<Arc<OutboxMailer>>,
     /// Where browsers upload files directly (the bucket, in AWS mode), for the app's CSP.
     pub upload_origin: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests per client address on the public routes.
+    pub public_limiter: Arc<auth::PublicLimiter>,
 }
 
 /// The `/api` routes with their limits, error shape and response headers.
 pub fn api_router(state: AppState) -> Router {
     let uploads = DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
+    let limited = middleware::from_fn_with_state(state.clone(), auth::rate_limited);
+    // What anyone on the internet may call: rate limited per client address.
+    let public = Router::new()
+        .route("/report-ticket", get(accounts::report_ticket))
+        .route("/uploads", post(routes::upload_ticket))
+        .route("/reports", post(routes::submit_report).layer(uploads))
+        .route("/follow-up", get(routes::follow_up).post(routes::add_follow_up).layer(uploads))
+        .route("/session", post(accounts::sign_in))
+        .route("/invitations/open", post(accounts::open_invitation))
+        .route("/invitations/accept", post(accounts::accept_invitation))
+        .route("/password-resets", post(accounts::request_password_reset))
+        .route("/password-resets/complete", post(accounts::reset_password))
+        .route_layer(limited);
+    // Everything else needs a session whose role allows it (see `auth::Allowed` in each handler),
+    // except health, settings, sign-out and signed alerts.
     let api = Router::new()
+        .merge(public)
         .route("/health", get(routes::health))
         .route("/client-settings", get(routes::client_settings))
-        .route("/uploads", post(routes::upload_ticket))
-        .route("/reports", post(routes::submit_report).layer(uploads).get(routes::list_reports))
+        .route("/session", get(accounts::current_session).delete(accounts::sign_out))
+        .route("/invitations", post(accounts::invite))
+        .route("/accounts", get(accounts::team))
+        .route("/accounts/{id}", patch(accounts::change_account))
+        .route("/reports", get(routes::list_reports))
         .route("/reports/{reference}", get(routes::report))
         .route("/reports/{reference}/incident", post(routes::open_incident))
         .route("/reports/{reference}/link", post(routes::link_report))
         .route("/reports/{reference}/dismiss", post(routes::dismiss_report))
-        .route("/follow-up", get(routes::follow_up).post(routes::add_follow_up).layer(uploads))
         .route("/incidents", get(routes::list_incidents).post(routes::declare_incident))
         .route("/incidents/{reference}", get(routes::incident))
         .route("/incidents/{reference}/commands", post(routes::incident_command))

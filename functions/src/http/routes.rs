@@ -13,6 +13,7 @@ use shared::api::{
     LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
     ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
+use shared::access::SecurityEvent;
 use shared::deadlines::metrics::MonthMetrics;
 use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
@@ -21,7 +22,8 @@ use shared::workflow::audit::Verification;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{Actor, FormWithFiles, JsonBody, QueryParams, parse_json};
+use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReviewPolicy, ToWork};
+use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
 use crate::service::ServiceError;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
 use crate::service::dashboard::page_request;
@@ -79,7 +81,7 @@ pub struct ListQuery {
 }
 
 pub async fn list_reports(
-    State(state): State<AppState>,
+    State(state): State<AppState>, _: Allowed<ToRead>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<ReportSummary>>> {
     let status = match query.status.as_deref() {
@@ -94,62 +96,62 @@ fn reference(raw: &str) -> ApiResult<Reference> {
     raw.parse().map_err(|_| ServiceError::NotFound.into())
 }
 
-pub async fn report(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<ReportDetail>> {
+pub async fn report(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<ReportDetail>> {
     Ok(Json(state.services.report(reference(&raw)?).await?))
 }
 
 pub async fn open_incident(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<OpenIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = state.services.open_incident(reference(&raw)?, form, &actor).await?;
+    let incident = state.services.open_incident(reference(&raw)?, form, caller.name()).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
 pub async fn link_report(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<LinkReportForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.link_report(reference(&raw)?, form, &actor).await?))
+    Ok(Json(state.services.link_report(reference(&raw)?, form, caller.name()).await?))
 }
 
 pub async fn dismiss_report(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<DismissReportForm>,
 ) -> ApiResult<Json<ReportDetail>> {
-    Ok(Json(state.services.dismiss_report(reference(&raw)?, form, &actor).await?))
+    Ok(Json(state.services.dismiss_report(reference(&raw)?, form, caller.name()).await?))
 }
 
 pub async fn declare_incident(
     State(state): State<AppState>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<DeclareIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    Ok((StatusCode::CREATED, Json(state.services.declare_incident(form, &actor).await?)))
+    Ok((StatusCode::CREATED, Json(state.services.declare_incident(form, caller.name()).await?)))
 }
 
 pub async fn incident_command(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     JsonBody(request): JsonBody<IncidentCommandRequest>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.command(reference(&raw)?, request, &actor).await?))
+    Ok(Json(state.services.command(reference(&raw)?, request, caller.name()).await?))
 }
 
 pub async fn import_affected_accounts(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     JsonBody(import): JsonBody<AffectedAccountsImport>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.import_affected_accounts(reference(&raw)?, import, &actor).await?))
+    Ok(Json(state.services.import_affected_accounts(reference(&raw)?, import, caller.name()).await?))
 }
 
 #[derive(Deserialize)]
@@ -160,7 +162,7 @@ pub struct TimelineQuery {
 }
 
 pub async fn timeline(
-    State(state): State<AppState>,
+    State(state): State<AppState>, _: Allowed<ToRead>,
     Path(raw): Path<String>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
@@ -168,13 +170,13 @@ pub async fn timeline(
     Ok(Json(page))
 }
 
-pub async fn verify_audit(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<Verification>> {
+pub async fn verify_audit(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<Verification>> {
     Ok(Json(state.services.verify_audit(reference(&raw)?).await?))
 }
 
 /// `export.md` or `export.html`.
 pub async fn export_incident(
-    State(state): State<AppState>,
+    State(state): State<AppState>, Allowed(caller, _): Allowed<ToExport>,
     Path((raw, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let format = match file.as_str() {
@@ -184,6 +186,8 @@ pub async fn export_incident(
     };
     let incident = reference(&raw)?;
     let text = state.services.export_incident(incident, format).await?;
+    let what = format!("the {} export of {incident}", format.extension());
+    state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
     let mut response =
         download(format.content_type(), &format!("{incident}.{}", format.extension()), text.into_bytes());
     // The HTML export is ours and static: let it render (for printing) but run nothing.
@@ -225,31 +229,31 @@ pub struct ObligationsQuery {
 }
 
 pub async fn obligations(
-    State(state): State<AppState>,
+    State(state): State<AppState>, _: Allowed<ToRead>,
     QueryParams(query): QueryParams<ObligationsQuery>,
 ) -> ApiResult<Json<Page<ObligationEntry>>> {
     let filter = query.state.unwrap_or(ObligationFilter::Open);
     Ok(Json(state.services.obligations(filter, page_request(query.cursor, query.limit)).await?))
 }
 
-pub async fn policy(State(state): State<AppState>) -> ApiResult<Json<PolicyDetail>> {
+pub async fn policy(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiResult<Json<PolicyDetail>> {
     Ok(Json(state.services.policy_register().await?))
 }
 
 pub async fn review_policy(
     State(state): State<AppState>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToReviewPolicy>,
     JsonBody(form): JsonBody<PolicyReviewForm>,
 ) -> ApiResult<Json<PolicyDetail>> {
-    Ok(Json(state.services.review_policy(form, &actor).await?))
+    Ok(Json(state.services.review_policy(form, caller.name()).await?))
 }
 
-pub async fn metrics(State(state): State<AppState>) -> ApiResult<Json<Vec<MonthMetrics>>> {
+pub async fn metrics(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiResult<Json<Vec<MonthMetrics>>> {
     Ok(Json(state.services.metrics().await?))
 }
 
 pub async fn list_incidents(
-    State(state): State<AppState>,
+    State(state): State<AppState>, _: Allowed<ToRead>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<IncidentSummary>>> {
     if query.status.is_some() {
@@ -258,7 +262,7 @@ pub async fn list_incidents(
     Ok(Json(state.services.list_incidents(page_request(query.cursor, query.limit)).await?))
 }
 
-pub async fn incident(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<IncidentDetail>> {
+pub async fn incident(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<IncidentDetail>> {
     Ok(Json(state.services.incident(reference(&raw)?).await?))
 }
 
@@ -293,36 +297,41 @@ fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
 pub async fn meet_obligation_with_file(
     State(state): State<AppState>,
     Path((raw, obligation)): Path<(String, String)>,
-    Actor(actor): Actor,
+    Allowed(caller, _): Allowed<ToWork>,
     with_files: FormWithFiles<EvidenceFileForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
     let FormWithFiles { form, uploads } = with_files;
     let incident = reference(&raw)?;
-    Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, &actor).await?))
+    Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, caller.name()).await?))
 }
 
 pub async fn download_evidence(
-    State(state): State<AppState>,
+    State(state): State<AppState>, Allowed(caller, _): Allowed<ToExport>,
     Path((raw, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let (file_name, file, bytes) = state.services.evidence_file(reference(&raw)?, &id).await?;
+    let incident = reference(&raw)?;
+    let (file_name, file, bytes) = state.services.evidence_file(incident, &id).await?;
+    let what = format!("evidence {file_name:?} of {incident}");
+    state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
     Ok(download(file.kind.content_type(), &file_name, bytes))
 }
 
-pub async fn download_attachment(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn download_attachment(State(state): State<AppState>, Allowed(caller, _): Allowed<ToExport>, Path(id): Path<String>) -> ApiResult<Response> {
     let (attachment, bytes) = state.services.attachment(&id).await?;
+    let what = format!("report attachment {:?} ({id})", attachment.file_name);
+    state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
     Ok(download(attachment.kind.content_type(), &attachment.file_name, bytes))
 }
 
 pub async fn list_outbox(
-    State(state): State<AppState>,
+    State(state): State<AppState>, _: Allowed<ToManageTeam>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<OutboxEntry>>> {
     let outbox = state.outbox.ok_or(ServiceError::NotFound)?;
     Ok(Json(outbox.list(page_request(query.cursor, query.limit)).await?))
 }
 
-pub async fn download_outbox_message(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn download_outbox_message(State(state): State<AppState>, _: Allowed<ToManageTeam>, Path(id): Path<String>) -> ApiResult<Response> {
     let outbox = state.outbox.ok_or(ServiceError::NotFound)?;
     let (entry, bytes) = outbox.message(&id).await?.ok_or(ServiceError::NotFound)?;
     Ok(download("message/rfc822", &entry.file, bytes))

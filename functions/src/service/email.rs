@@ -31,7 +31,29 @@ impl EmailTemplates {
         env.add_template("receipt.html", include_str!("../../templates/email/receipt.html"))?;
         env.add_template("deadline.txt", include_str!("../../templates/email/deadline.txt"))?;
         env.add_template("deadline.html", include_str!("../../templates/email/deadline.html"))?;
+        env.add_template("invitation.txt", include_str!("../../templates/email/invitation.txt"))?;
+        env.add_template("invitation.html", include_str!("../../templates/email/invitation.html"))?;
+        env.add_template("password_reset.txt", include_str!("../../templates/email/password_reset.txt"))?;
+        env.add_template("password_reset.html", include_str!("../../templates/email/password_reset.html"))?;
         Ok(Self { env })
+    }
+
+    /// One message from the `<template>.txt` and `<template>.html` pair.
+    pub fn render(
+        &self,
+        template: &str,
+        to: &str,
+        subject: &str,
+        context: &impl Serialize,
+        kind: &str,
+    ) -> anyhow::Result<Email> {
+        Ok(Email {
+            to: vec![to.to_owned()],
+            subject: subject.to_owned(),
+            text: self.env.get_template(&format!("{template}.txt"))?.render(context)?,
+            html: self.env.get_template(&format!("{template}.html"))?.render(context)?,
+            tags: vec![("kind".to_owned(), kind.to_owned())],
+        })
     }
 
     pub fn receipt(&self, to: String, context: &ReceiptContext) -> anyhow::Result<Email> {

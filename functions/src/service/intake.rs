@@ -1,9 +1,6 @@
 //! Intake: a public report with its files, the receipt email, and follow-ups through the private link.
 
 use anyhow::Context;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::api::{
     ClientSettings, FollowUp, FollowUpForm, FollowUpView, ReportForm, ReportReceipt, UploadMethod, UploadTicket,
@@ -15,42 +12,21 @@ use shared::validation::ValidationErrors;
 use uuid::Uuid;
 
 use super::email::ReceiptContext;
+use super::token::SecretToken;
 use super::{ServiceError, Services, Upload};
 use crate::ports::{FollowUpDraft, ReportDraft, StoredAttachment};
 
-/// 256 bits from the OS generator: far beyond guessing, and hashed at rest like a password reset token.
-const TOKEN_BYTES: usize = 32;
 /// Long enough for a slow connection to send 10 MB, short enough that a leaked ticket soon dies.
 const UPLOAD_TICKET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-pub struct FollowUpToken(String);
-
-impl FollowUpToken {
-    fn generate() -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
-    }
-
-    /// The stored form. A plain SHA-256 suffices: the token has full entropy, unlike a password.
-    fn hash(&self) -> [u8; 32] {
-        Sha256::digest(self.0.as_bytes()).into()
-    }
-
-    /// Anything that is not a well-formed token is simply not found.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let decoded = URL_SAFE_NO_PAD.decode(raw.trim()).ok()?;
-        (decoded.len() == TOKEN_BYTES).then(|| Self(raw.trim().to_owned()))
-    }
-}
-
 impl Services {
     pub async fn submit_report(&self, form: ReportForm, uploads: Vec<Upload>) -> Result<ReportReceipt, ServiceError> {
+        self.check_bot_barrier(&form).await?;
         let received_at = self.clock.now();
         let report = NewReport::parse(&form, received_at)?;
         let uploads = self.with_ticketed_uploads(uploads, &form.uploads).await?;
         let attachments = self.store_uploads(uploads).await?;
-        let token = FollowUpToken::generate();
+        let token = SecretToken::generate();
         let draft = ReportDraft {
             report: report.clone(),
             received_at,
@@ -66,7 +42,7 @@ impl Services {
         };
         tracing::info!(%reference, attachments = attachments.len(), "report received");
 
-        let follow_up_url = format!("{}/follow-up#{}", self.public_url, token.0);
+        let follow_up_url = format!("{}/follow-up#{}", self.public_url, token.as_str());
         let receipt_emailed = match &report.email {
             Some(email) => {
                 let context = ReceiptContext {
@@ -142,7 +118,7 @@ impl Services {
     }
 
     async fn reference_for_token(&self, token: Option<&str>) -> Result<shared::reference::Reference, ServiceError> {
-        let token = token.and_then(FollowUpToken::parse).ok_or(ServiceError::NotFound)?;
+        let token = token.and_then(SecretToken::parse).ok_or(ServiceError::NotFound)?;
         self.store.report_reference_by_token(token.hash()).await?.ok_or(ServiceError::NotFound)
     }
 

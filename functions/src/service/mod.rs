@@ -1,7 +1,9 @@
 //! Use cases: what Tocsin does, in terms of the ports only. HTTP handlers and Lambda entry points
 //! call these; the same code runs on every adapter set.
 
+pub mod accounts;
 pub mod alerts;
+pub mod bot_barrier;
 pub mod dashboard;
 pub mod deadlines;
 pub mod email;
@@ -9,6 +11,7 @@ pub mod export;
 pub mod intake;
 pub mod markdown;
 pub mod policy;
+pub mod token;
 pub mod workflow;
 
 use std::collections::HashMap;
@@ -19,13 +22,14 @@ use shared::deadlines::obligation::Deadlines;
 use shared::validation::ValidationErrors;
 use shared::workflow::tasks::Playbook;
 
-use crate::ports::{AttachmentStore, Clock, IncidentStore, Mailer, StoreError};
+use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, StoreError};
 use email::EmailTemplates;
 use export::ExportTemplates;
 
 /// Everything a use case may reach, built once at start-up.
 pub struct Services {
     pub store: Arc<dyn IncidentStore>,
+    pub accounts: Arc<dyn AccountStore>,
     pub attachments: Arc<dyn AttachmentStore>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
@@ -40,6 +44,8 @@ pub struct Services {
     pub deadline_contacts: DeadlineContacts,
     /// The last policy review before Tocsin kept the register; the first yearly duty runs from it.
     pub policy_reviewed_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// How long a public report form must have been open before it is sent (the bot barrier).
+    pub min_report_time: chrono::Duration,
     /// Base of links sent by email, without a trailing slash.
     pub public_url: String,
     pub sender_name: String,
@@ -84,6 +90,15 @@ pub enum ServiceError {
     InvalidCursor,
     #[error("busy: {0}")]
     Unavailable(String),
+    /// No session, or a sign-in that failed; the message says what to do.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed attempts: try again after this long.
+    #[error("too many attempts; retry after {retry_after_seconds} s")]
+    Throttled { retry_after_seconds: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -339,10 +339,13 @@ impl Services {
         Ok((entries, verification))
     }
 
-    /// Every incident's chain, every dismissed report's (the only reports with one) and the
-    /// policy register's.
+    /// Every incident's chain, every dismissed report's (the only reports with one), the
+    /// policy register's and every year's security log.
     pub async fn verify_all_audit_chains(&self) -> Result<Vec<Verification>, ServiceError> {
         let mut results = Vec::new();
+        for log in self.security_logs().await? {
+            results.push(self.verify_audit(log).await?);
+        }
         if let Some((register, _)) = self.store.policy_register().await? {
             results.push(self.verify_audit(register.reference).await?);
         }
@@ -377,6 +380,7 @@ impl Services {
             ReferenceKind::Incident => self.store.incident(subject).await?.is_some(),
             ReferenceKind::Report => self.store.report(subject).await?.is_some(),
             ReferenceKind::Policy => self.store.policy_register().await?.is_some_and(|(r, _)| r.reference == subject),
+            ReferenceKind::Security => self.store.audit_head(subject).await?.is_some(),
         })
     }
 }
@@ -393,6 +397,7 @@ fn timeline_entry(body: AuditBody, hash: String) -> TimelineEntry {
         AuditEvent::Incident(event) => (describe(event), None),
         AuditEvent::Report(ReportEvent::Dismissed { reason }) => (format!("Report dismissed: {reason}"), None),
         AuditEvent::Policy(event) => (shared::policy::describe(event), None),
+        AuditEvent::Security(event) => (event.describe(), None),
     };
     TimelineEntry { seq: body.seq, at: body.at, actor: body.actor, summary, note_html, hash }
 }

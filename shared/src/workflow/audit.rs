@@ -1,4 +1,5 @@
-//! The tamper-evident audit trail: one hash chain per subject (an incident, a report or the policy register).
+//! The tamper-evident audit trail: one hash chain per subject (an incident, a report, the policy register or
+//! a year's security log).
 //!
 //! Each entry's body is canonical JSON (serde_json of [`AuditBody`]: fields in declaration order,
 //! no whitespace, no maps, no floats), and its hash is the SHA-256 of those bytes. The body holds
@@ -29,6 +30,7 @@ pub enum AuditEvent {
     Incident(IncidentEvent),
     Report(ReportEvent),
     Policy(crate::policy::PolicyEvent),
+    Security(crate::access::SecurityEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,7 +108,7 @@ async fn the_outbox_lists_sent_email_and_serves_the_eml() {
     let app = spawn_app().await;
     submit_numbered(&app, 2).await;
     let outbox: Page<OutboxEntry> = app.get_json("/api/outbox").await;
-    assert_eq!(outbox.items.len(), 2);
+    assert_eq!(outbox.items.len(), 3, "the two receipts and the admin's invitation");
     assert!(outbox.items[0].written_at >= outbox.items[1].written_at);
     let response = app.get(&format!("/api/outbox/{}", outbox.items[0].id)).await;
     assert_eq!(response.status(), 200);

@@ -10,7 +10,7 @@ use shared::deadlines::obligation::{Obligation, ObligationStatus};
 use tocsin_tests::{TestApp, spawn_app, spawn_app_checking_deadlines_every_second, spawn_app_policy_last_reviewed};
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client.post(app.url(path)).header("X-Tocsin-Actor", "Tyler%20King").json(&body).send().await.unwrap()
+    app.client.post(app.url(path)).json(&body).send().await.unwrap()
 }
 
 async fn declare(app: &TestApp, body: Value) -> IncidentDetail {
@@ -138,7 +138,7 @@ async fn a_file_is_kept_as_evidence_and_downloads_as_uploaded() {
 
     let path = format!("/api/incidents/{}/obligations/POLICY-INTERNAL/evidence", incident.record.reference);
     let send = |form: reqwest::multipart::Form| {
-        app.client.post(app.url(&path)).header("X-Tocsin-Actor", "Tyler%20King").multipart(form).send()
+        app.client.post(app.url(&path)).multipart(form).send()
     };
     let evidence = json!({ "expected_version": incident.version }).to_string();
     let disguised = reqwest::multipart::Form::new().text("evidence", evidence.clone()).part(

@@ -32,7 +32,7 @@ async fn api_answers_and_downloads_carry_the_security_headers() {
 }
 
 async fn post_from(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut request = app.client.post(app.url("/api/reports")).json(&valid_report());
+    let mut request = app.client.post(app.url("/api/reports")).json(&app.with_ticket(&valid_report()).await);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }

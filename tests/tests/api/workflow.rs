@@ -19,7 +19,7 @@ async fn submit(app: &TestApp, description: &str) -> ReportReceipt {
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client.post(app.url(path)).header("X-Tocsin-Actor", "Tyler%20King").json(&body).send().await.unwrap()
+    app.client.post(app.url(path)).json(&body).send().await.unwrap()
 }
 
 async fn post_ok<T: serde::de::DeserializeOwned>(app: &TestApp, path: &str, body: Value) -> T {

@@ -3,16 +3,16 @@
 use std::sync::Arc;
 
 use functions::adapters::sqlite::SqliteStore;
-use functions::ports::IncidentStore;
+use functions::ports::Store;
 
 /// A fresh database in its own directory, removed when the case ends.
 struct FreshSqlite {
-    store: Arc<dyn IncidentStore>,
+    store: Arc<dyn Store>,
     _dir: tempfile::TempDir,
 }
 
 impl FreshSqlite {
-    fn store(&self) -> Arc<dyn IncidentStore> {
+    fn store(&self) -> Arc<dyn Store> {
         self.store.clone()
     }
 }

@@ -1,0 +1,323 @@
+//! Getting into the dashboard: signing in with a password and a second factor, accepting an
+//! invitation (choosing a password, enrolling an authenticator, keeping recovery codes), and
+//! resetting a forgotten password. The secrets in emailed links travel after `#`, so they never
+//! reach a server log.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
+use shared::access::{AcceptInvitationForm, Enrolment, PasswordResetForm, SignInForm, Welcome};
+
+use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, TextField};
+use crate::{api, dom};
+
+const SIGN_IN_TARGETS: &[(&str, &str)] = &[("email", "email"), ("password", "password"), ("code", "code")];
+
+fn go_to(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+}
+
+/// Where to go after signing in: the page that asked, if it is a dashboard page.
+fn after_sign_in(next: Option<String>) -> String {
+    next.filter(|path| path.starts_with("/dashboard")).unwrap_or_else(|| "/dashboard".to_owned())
+}
+
+/// The frame of the account pages: the brand, nothing else to wander off to.
+#[component]
+fn AccountFrame(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">"Skip to main content"</a>
+        <header class="site-header">
+            <div class="container">
+                <a class="brand" href="/dashboard">"Tocsin"</a>
+                <span class="tagline">"Incident response team"</span>
+            </div>
+        </header>
+        <main id="main" class="container container--narrow" tabindex="-1">
+            {children()}
+        </main>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    dom::set_title("Sign in");
+    let next = use_query_map().get_untracked().get("next");
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let errors = FormErrors::default();
+    let sending = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let form =
+            SignInForm { email: email.get_untracked(), password: password.get_untracked(), code: code.get_untracked() };
+        sending.set(true);
+        let next = next.clone();
+        spawn_local(async move {
+            match api::sign_in(&form).await {
+                Ok(_) => go_to(&after_sign_in(next)),
+                Err(error) => {
+                    // Each code works once: a refused one is cleared, the rest stays.
+                    code.set(String::new());
+                    errors.show_api_error(&error, "code");
+                    sending.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <AccountFrame>
+            <h1>"Sign in"</h1>
+            <ErrorSummary errors targets=SIGN_IN_TARGETS />
+            <form novalidate on:submit=on_submit>
+                <TextField
+                    id="email"
+                    label="Email address"
+                    value=email
+                    error=errors.for_field("email")
+                    input_type="email"
+                    autocomplete="username"
+                />
+                <TextField
+                    id="password"
+                    label="Password"
+                    value=password
+                    error=errors.for_field("password")
+                    input_type="password"
+                    autocomplete="current-password"
+                />
+                <TextField
+                    id="code"
+                    label="Code"
+                    hint="The six digits your authenticator app shows, or one of your recovery codes."
+                    value=code
+                    error=errors.for_field("code")
+                    autocomplete="one-time-code"
+                />
+                <button type="submit" id="sign-in" class="button" disabled=move || sending.get()>
+                    {move || if sending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            <p><a href="/forgot-password">"Forgot your password?"</a></p>
+        </AccountFrame>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    dom::set_title("Forgot your password");
+    let email = RwSignal::new(String::new());
+    let errors = FormErrors::default();
+    let sent = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let email = email.get_untracked();
+        spawn_local(async move {
+            match api::request_password_reset(&email).await {
+                Ok(()) => sent.set(true),
+                Err(error) => errors.show_api_error(&error, "email"),
+            }
+        });
+    };
+    view! {
+        <AccountFrame>
+            <h1>"Forgot your password"</h1>
+            <Show
+                when=move || sent.get()
+                fallback=move || view! {
+                    <ErrorSummary errors targets=&[("email", "email")] />
+                    <form novalidate on:submit=on_submit>
+                        <TextField
+                            id="email"
+                            label="Email address"
+                            hint="We send a link to choose a new password. You will still need your authenticator app or a recovery code."
+                            value=email
+                            error=errors.for_field("email")
+                            input_type="email"
+                            autocomplete="username"
+                        />
+                        <button type="submit" id="send-reset" class="button">"Send the link"</button>
+                    </form>
+                }
+            >
+                <p id="reset-sent" role="status">
+                    "If that address has an account, a link is on its way. It works once, for an hour."
+                </p>
+            </Show>
+        </AccountFrame>
+    }
+}
+
+/// The token after `#` in an emailed link.
+fn link_token() -> String {
+    location_hash().unwrap_or_default()
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    dom::set_title("Choose a new password");
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let errors = FormErrors::default();
+    let done = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let form =
+            PasswordResetForm { token: link_token(), password: password.get_untracked(), code: code.get_untracked() };
+        spawn_local(async move {
+            match api::reset_password(&form).await {
+                Ok(()) => done.set(true),
+                Err(error) => errors.show_api_error(&error, "code"),
+            }
+        });
+    };
+    view! {
+        <AccountFrame>
+            <h1>"Choose a new password"</h1>
+            <Show
+                when=move || done.get()
+                fallback=move || view! {
+                    <ErrorSummary errors targets=&[("password", "password"), ("code", "code")] />
+                    <form novalidate on:submit=on_submit>
+                        <TextField
+                            id="password"
+                            label="New password"
+                            hint="At least 12 characters. A few unrelated words make a good one."
+                            value=password
+                            error=errors.for_field("password")
+                            input_type="password"
+                            autocomplete="new-password"
+                        />
+                        <TextField
+                            id="code"
+                            label="Code"
+                            hint="The six digits your authenticator app shows, or a recovery code."
+                            value=code
+                            error=errors.for_field("code")
+                            autocomplete="one-time-code"
+                        />
+                        <button type="submit" id="reset-password" class="button">"Set the password"</button>
+                    </form>
+                }
+            >
+                <p role="status">"Your password is changed, and every session of your account has ended."</p>
+                <p><a href="/sign-in">"Sign in"</a></p>
+            </Show>
+        </AccountFrame>
+    }
+}
+
+/// Recovery codes, shown once: the person confirms they kept them before going on.
+#[component]
+fn RecoveryCodes(welcome: Welcome) -> impl IntoView {
+    let codes = welcome.recovery_codes.into_iter().map(|code| view! { <li>{code}</li> }).collect_view();
+    view! {
+        <h2 id="recovery-heading" tabindex="-1">"Keep your recovery codes"</h2>
+        <p>
+            "Each code signs you in once if you lose your authenticator app. Store them somewhere safe, "
+            "such as a password manager. They are not shown again."
+        </p>
+        <ul id="recovery-codes" class="recovery-codes">{codes}</ul>
+        <p><a class="button" id="continue" href="/dashboard">"I have kept them: continue"</a></p>
+    }
+}
+
+#[component]
+fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let errors = FormErrors::default();
+    let sending = RwSignal::new(false);
+    let secret = enrolment.totp_secret.clone();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let form = AcceptInvitationForm {
+            token: link_token(),
+            password: password.get_untracked(),
+            totp_secret: secret.clone(),
+            code: code.get_untracked(),
+        };
+        sending.set(true);
+        spawn_local(async move {
+            match api::accept_invitation(&form).await {
+                Ok(welcome) => {
+                    on_welcome.run(welcome);
+                    dom::focus_after_render("recovery-heading");
+                }
+                Err(error) => errors.show_api_error(&error, "code"),
+            }
+            sending.set(false);
+        });
+    };
+    // Groups of four are easier to type into an app by hand.
+    let grouped = enrolment.totp_secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c)).collect::<Vec<_>>();
+    view! {
+        <p>
+            "Welcome, " <strong>{enrolment.name}</strong> " (" {enrolment.email} "). You join as "
+            <strong>{enrolment.role.label()}</strong> "."
+        </p>
+        <ErrorSummary errors targets=&[("password", "password"), ("code", "code")] />
+        <form novalidate on:submit=on_submit>
+            <TextField
+                id="password"
+                label="Choose a password"
+                hint="At least 12 characters. A few unrelated words make a good one."
+                value=password
+                error=errors.for_field("password")
+                input_type="password"
+                autocomplete="new-password"
+            />
+            <h2>"Set up your authenticator app"</h2>
+            <p>
+                "Every account signs in with a second factor. In your authenticator app, add an account "
+                "with this key (time-based), or open "
+                <a href=enrolment.otpauth_uri.clone() id="otpauth-link">"this link"</a> " on a phone that has one:"
+            </p>
+            <p id="totp-secret" class="secret" data-secret=enrolment.totp_secret.clone()>{grouped.join(" ")}</p>
+            <TextField
+                id="code"
+                label="The code your app shows now"
+                value=code
+                error=errors.for_field("code")
+                autocomplete="one-time-code"
+            />
+            <button type="submit" id="accept-invitation" class="button" disabled=move || sending.get()>
+                "Create my account"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+pub fn WelcomePage() -> impl IntoView {
+    dom::set_title("Join the team");
+    let enrolment = LocalResource::new(|| async { api::open_invitation(&link_token()).await });
+    let welcome = RwSignal::new(None::<Welcome>);
+    let on_welcome = Callback::new(move |w: Welcome| welcome.set(Some(w)));
+    view! {
+        <AccountFrame>
+            <h1>"Join the incident response team"</h1>
+            {move || match welcome.get() {
+                Some(welcome) => view! { <RecoveryCodes welcome /> }.into_any(),
+                None => view! {
+                    <Suspense fallback=Loading>
+                        {move || Suspend::new(async move {
+                            match enrolment.await {
+                                Ok(enrolment) => view! { <Enrol enrolment on_welcome /> }.into_any(),
+                                Err(error) => view! { <LoadError error /> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                }
+                .into_any(),
+            }}
+        </AccountFrame>
+    }
+}

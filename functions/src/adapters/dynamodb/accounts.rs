@@ -1,0 +1,236 @@
+//! The AWS store's accounts, sessions, emailed tokens, sign-in failure counters and secrets (keys
+//! in `docs/dynamodb.md`). Items that outlive their use carry `expires`, epoch seconds, for TTL.
+
+use anyhow::Context;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Attributes, DynamoStore, Item, corrupt, key, n, put, s, store_error, timestamp};
+use crate::ports::{Account, AccountStore, AccountToken, Session, StoreError};
+use crate::service::accounts::SESSION_LIFETIME;
+
+const ACCOUNTS_PK: &str = "ACCOUNTS";
+const NEW: &str = "attribute_not_exists(PK)";
+
+fn account_sk(id: &str) -> String {
+    format!("ACCOUNT#{id}")
+}
+
+fn email_pk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+
+fn token_pk(hash: &str) -> String {
+    format!("ACCOUNT_TOKEN#{hash}")
+}
+
+fn session_pk(hash: &str) -> String {
+    format!("SESSION#{hash}")
+}
+
+fn failures_pk(key_name: &str) -> String {
+    format!("FAILURES#{key_name}")
+}
+
+fn window_sk(window: DateTime<Utc>) -> String {
+    format!("WINDOW#{}", timestamp(window))
+}
+
+fn secret_pk(name: &str) -> String {
+    format!("SECRET#{name}")
+}
+
+/// The form DynamoDB's TTL reads: epoch seconds.
+fn expires(at: DateTime<Utc>) -> AttributeValue {
+    n(at.timestamp())
+}
+
+fn account_from_item(item: &Item) -> Result<(Account, u64), StoreError> {
+    let account = serde_json::from_str(item.text("record")?).map_err(|_| corrupt("record"))?;
+    Ok((account, item.number("version")?))
+}
+
+/// Rewords a failed condition for the user; other errors pass through.
+fn conflict(message: String) -> impl FnOnce(StoreError) -> StoreError {
+    move |error| match error {
+        StoreError::Conflict(_) => StoreError::Conflict(message),
+        other => other,
+    }
+}
+
+impl DynamoStore {
+    /// Puts an item that must not exist yet; if it does, a conflict.
+    async fn put_new(&self, item: Item) -> Result<(), StoreError> {
+        let request = self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(NEW);
+        request.send().await.map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn insert_account(&self, account: Account) -> Result<(), StoreError> {
+        let mut item = key(ACCOUNTS_PK.to_owned(), &account_sk(&account.id));
+        item.insert("record".into(), s(serde_json::to_string(&account).context("encoding an account")?));
+        item.insert("email".into(), s(&account.email));
+        item.insert("version".into(), n(1));
+        let mut email = key(email_pk(&account.email), "EMAIL");
+        email.insert("account".into(), s(&account.id));
+        let writes = vec![put(&self.table, item, Some(NEW))?, put(&self.table, email, Some(NEW))?];
+        self.transact(writes).await.map_err(conflict(format!("{} has an account already", account.email)))
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<(Account, u64)>, StoreError> {
+        self.get(ACCOUNTS_PK.to_owned(), &account_sk(id)).await?.as_ref().map(account_from_item).transpose()
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<(Account, u64)>, StoreError> {
+        let Some(item) = self.get(email_pk(email), "EMAIL").await? else { return Ok(None) };
+        self.account(item.text("account")?).await
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let items = self.query_all(None, "PK", ACCOUNTS_PK.to_owned()).await?;
+        let mut accounts =
+            items.iter().map(|i| account_from_item(i).map(|(account, _)| account)).collect::<Result<Vec<_>, _>>()?;
+        accounts.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(accounts)
+    }
+
+    async fn update_account(&self, account: Account, version: u64) -> Result<(), StoreError> {
+        let record = serde_json::to_string(&account).context("encoding an account")?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(ACCOUNTS_PK.to_owned(), &account_sk(&account.id))))
+            .update_expression("SET #record = :record ADD version :one")
+            // The email is fixed at insert; requiring it keeps the `EMAIL#` item pointing here.
+            .condition_expression("version = :seen AND email = :email")
+            .expression_attribute_names("#record", "record")
+            .expression_attribute_values(":record", s(record))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":seen", n(version))
+            .expression_attribute_values(":email", s(&account.email))
+            .send()
+            .await
+            .map_err(store_error)
+            .map_err(conflict(format!("{} was changed meanwhile; try again", account.email)))?;
+        Ok(())
+    }
+
+    async fn insert_token(&self, token: AccountToken) -> Result<(), StoreError> {
+        let mut item = key(token_pk(&token.hash), "TOKEN");
+        item.insert("purpose".into(), s(serde_json::to_string(&token.purpose).context("encoding a token purpose")?));
+        item.insert("expires_at".into(), s(timestamp(token.expires_at)));
+        item.insert("expires".into(), expires(token.expires_at));
+        self.put_new(item).await
+    }
+
+    async fn token(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<AccountToken>, StoreError> {
+        let Some(item) = self.get(token_pk(hash), "TOKEN").await? else { return Ok(None) };
+        let expires_at = item.time("expires_at")?;
+        if item.contains_key("used_at") || expires_at <= now {
+            return Ok(None);
+        }
+        let purpose = serde_json::from_str(item.text("purpose")?).map_err(|_| corrupt("purpose"))?;
+        Ok(Some(AccountToken { hash: hash.to_owned(), purpose, expires_at }))
+    }
+
+    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(token_pk(hash), "TOKEN")))
+            .update_expression("SET used_at = :now")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(used_at) AND expires_at > :now")
+            .expression_attribute_values(":now", s(timestamp(now)))
+            .send()
+            .await
+            .map_err(store_error)
+            .map_err(conflict("This link was used already or has expired".to_owned()))?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, session: Session) -> Result<(), StoreError> {
+        let mut item = key(session_pk(&session.hash), "SESSION");
+        item.extend([
+            ("account".to_owned(), s(session.account)),
+            ("created_at".to_owned(), s(timestamp(session.created_at))),
+            ("last_seen_at".to_owned(), s(timestamp(session.last_seen_at))),
+            ("expires".to_owned(), expires(session.created_at + SESSION_LIFETIME)),
+        ]);
+        self.put_new(item).await
+    }
+
+    async fn session(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+        let Some(item) = self.get(session_pk(hash), "SESSION").await? else { return Ok(None) };
+        Ok(Some(Session {
+            hash: hash.to_owned(),
+            account: item.text("account")?.to_owned(),
+            created_at: item.time("created_at")?,
+            last_seen_at: item.time("last_seen_at")?,
+        }))
+    }
+
+    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let touched = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(session_pk(hash), "SESSION")))
+            .update_expression("SET last_seen_at = :at")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":at", s(timestamp(at)))
+            .send()
+            .await
+            .map_err(store_error);
+        match touched {
+            // A session ended meanwhile stays ended rather than coming back as a bare item.
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
+        let request = self.client.delete_item().table_name(&self.table).set_key(Some(key(session_pk(hash), "SESSION")));
+        request.send().await.map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn add_failure(&self, key_name: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(failures_pk(key_name), &window_sk(window))))
+            // Windows are minutes long; a day later nothing reads them.
+            .update_expression("SET expires = :expires ADD #count :one")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":expires", expires(window + Duration::days(1)))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(store_error)?;
+        output.attributes().cloned().unwrap_or_default().number("count")
+    }
+
+    async fn failures(&self, key_name: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
+        let item = self.get(failures_pk(key_name), &window_sk(window)).await?;
+        item.map_or(Ok(0), |item| item.number("count"))
+    }
+
+    async fn secret(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let mut item = key(secret_pk(name), "SECRET");
+        item.insert("secret".into(), AttributeValue::B(Blob::new(candidate)));
+        match self.put_new(item).await {
+            // Another instance stored one first: theirs is the secret.
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(other) => return Err(other),
+        }
+        let item = self.get(secret_pk(name), "SECRET").await?.ok_or_else(|| corrupt("secret"))?;
+        item.get("secret").and_then(|v| v.as_b().ok()).map(|b| b.as_ref().to_vec()).ok_or_else(|| corrupt("secret"))
+    }
+}
