@@ -54,7 +54,7 @@ impl TeamRole {
     pub fn may(self, action: Action) -> bool {
         use Action as A;
         match self {
-            TeamRole::Auditor => matches!(action, A::Read | A::Export),
+            TeamRole::Auditor => matches!(action, A::Read | A::Export | A::ReadSecurityLog),
             TeamRole::Member => matches!(action, A::Read | A::Export | A::Work),
             TeamRole::Lead => matches!(action, A::Read | A::Export | A::Work | A::ReviewPolicy),
             TeamRole::Admin => true,
@@ -76,6 +76,8 @@ pub enum Action {
     ReviewPolicy,
     /// Invite people, change roles, disable accounts; read the local outbox (it holds reporters' links).
     ManageTeam,
+    /// Read the security log (sign-ins with addresses, refusals, exports).
+    ReadSecurityLog,
 }
 
 /// The signed-in person, as `GET /api/session` answers.
@@ -313,6 +315,7 @@ mod tests {
         for action in [Action::Work, Action::ReviewPolicy, Action::ManageTeam] {
             assert!(!TeamRole::Auditor.may(action), "{action:?}");
         }
+        assert!(TeamRole::Auditor.may(Action::ReadSecurityLog) && !TeamRole::Lead.may(Action::ReadSecurityLog));
         assert!(TeamRole::Auditor.may(Action::Read) && TeamRole::Auditor.may(Action::Export));
         assert!(TeamRole::Member.may(Action::Work) && !TeamRole::Member.may(Action::ReviewPolicy));
         assert!(TeamRole::Lead.may(Action::ReviewPolicy) && !TeamRole::Lead.may(Action::ManageTeam));

@@ -112,7 +112,14 @@ macro_rules! needs {
     )*};
 }
 
-needs!(ToRead => Read, ToExport => Export, ToWork => Work, ToReviewPolicy => ReviewPolicy, ToManageTeam => ManageTeam);
+needs!(
+    ToRead => Read,
+    ToExport => Export,
+    ToWork => Work,
+    ToReviewPolicy => ReviewPolicy,
+    ToManageTeam => ManageTeam,
+    ToReadSecurityLog => ReadSecurityLog,
+);
 
 /// A signed-in caller whose role allows `N::ACTION`. A refusal is written to the security log.
 pub struct Allowed<N>(pub Caller, pub PhantomData<N>);

@@ -66,6 +66,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/invitations", post(accounts::invite))
         .route("/accounts", get(accounts::team))
         .route("/accounts/{id}", patch(accounts::change_account))
+        .route("/security-log/{year}", get(routes::security_log))
         .route("/reports", get(routes::list_reports))
         .route("/reports/{reference}", get(routes::report))
         .route("/reports/{reference}/incident", post(routes::open_incident))

@@ -16,13 +16,13 @@ use shared::api::{
 use shared::access::SecurityEvent;
 use shared::deadlines::metrics::MonthMetrics;
 use shared::policy::PolicyReviewForm;
-use shared::reference::Reference;
+use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
 
 use super::AppState;
 use super::error::ApiError;
-use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReviewPolicy, ToWork};
+use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};
 use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
 use crate::service::ServiceError;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
@@ -166,8 +166,24 @@ pub async fn timeline(
     Path(raw): Path<String>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
-    let page = state.services.timeline(reference(&raw)?, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?;
+    let subject = reference(&raw)?;
+    // The security log has its own route, for the roles that may read it.
+    if subject.kind == ReferenceKind::Security {
+        return Err(ServiceError::NotFound.into());
+    }
+    let page = state.services.timeline(subject, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?;
     Ok(Json(page))
+}
+
+/// A year's security log, oldest first, in pages like a timeline.
+pub async fn security_log(
+    State(state): State<AppState>,
+    _: Allowed<ToReadSecurityLog>,
+    Path(year): Path<i32>,
+    QueryParams(query): QueryParams<TimelineQuery>,
+) -> ApiResult<Json<Page<TimelineEntry>>> {
+    let log = Reference::new(ReferenceKind::Security, year, 1);
+    Ok(Json(state.services.timeline(log, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?))
 }
 
 pub async fn verify_audit(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<Verification>> {

@@ -32,7 +32,8 @@ const SESSION_TOUCH_EVERY: Duration = Duration::seconds(60);
 const INVITATION_VALID_FOR: Duration = Duration::days(7);
 const RESET_VALID_FOR: Duration = Duration::hours(1);
 
-/// Failed sign-ins are counted in fixed windows of this length.
+/// Failed sign-ins are counted in fixed windows of this length; a limit applies to the current
+/// window and the one before.
 const FAILURE_WINDOW: Duration = Duration::minutes(15);
 /// Per account, from browsers it never signed in from: a guesser gets 5 tries a window.
 const ACCOUNT_FAILURES_ALLOWED: u32 = 5;
@@ -355,8 +356,8 @@ impl Services {
             _ => (format!("account:{email}"), ACCOUNT_FAILURES_ALLOWED),
         };
         let address_key = format!("address:{address}");
-        if self.accounts.failures(&address_key, window).await? >= ADDRESS_FAILURES_ALLOWED
-            || self.accounts.failures(&throttle_key, window).await? >= allowed
+        if self.recent_failures(&address_key, window).await? >= ADDRESS_FAILURES_ALLOWED
+            || self.recent_failures(&throttle_key, window).await? >= allowed
         {
             let reason = "too many failed attempts".to_owned();
             self.log_security("anonymous", SecurityEvent::SignInRefused { email, address, reason }).await?;
@@ -385,6 +386,12 @@ impl Services {
             }
         }
         self.start_session(account, version, origin).await
+    }
+
+    /// Failures in this window and the one before, so a count never drops to zero at a boundary.
+    async fn recent_failures(&self, key: &str, window: DateTime<Utc>) -> Result<u32, ServiceError> {
+        let previous = self.accounts.failures(key, window - FAILURE_WINDOW).await?;
+        Ok(previous + self.accounts.failures(key, window).await?)
     }
 
     /// Records the sign-in on the account (the code's step, a new trusted browser) and opens a session.

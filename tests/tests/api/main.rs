@@ -1,5 +1,7 @@
 //! API tests against a real server on port 0. One binary, so it links once.
 
+mod access_matrix;
+mod accounts;
 mod bad_input;
 mod dashboard;
 mod deadlines;

@@ -2,7 +2,8 @@
 //! send a request here, but a change sent that way is refused and changes nothing.
 
 use shared::api::{ErrorBody, ErrorCode};
-use tocsin_tests::{TestApp, spawn_app, valid_report};
+use serde_json::json;
+use tocsin_tests::{TestApp, spawn_app, spawn_app_with, valid_report};
 
 fn assert_security_headers(response: &reqwest::Response, what: &str) {
     let headers = response.headers();
@@ -63,4 +64,65 @@ async fn changes_sent_from_another_site_are_refused_and_change_nothing() {
     // Reading from another site is not a change; the same-origin policy keeps the answer from it.
     let read = app.client.get(app.url("/api/health")).header("Sec-Fetch-Site", "cross-site").send().await.unwrap();
     assert_eq!(read.status(), 200);
+}
+
+#[tokio::test]
+async fn the_report_form_refuses_bots_with_a_clear_error_and_stores_nothing() {
+    let app = spawn_app_with(|settings| settings.server.min_report_seconds = 2).await;
+    let ticket = app.report_ticket().await;
+    let cases = [
+        ("website", json!({ "ticket": ticket, "website": "https://spam.example" })),
+        ("ticket", json!({ "ticket": ticket })),
+        ("ticket", json!({ "ticket": "" })),
+        ("ticket", json!({ "ticket": format!("{}0", ticket) })),
+        ("ticket", json!({ "ticket": "1000.00" })),
+    ];
+    for (field, extra) in cases {
+        let mut form = valid_report();
+        form.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let response = app.submit_json(&form).await;
+        assert_eq!(response.status(), 422, "{form}");
+        let body: ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), [field], "{form}");
+    }
+    assert!(app.all_reports().await.is_empty(), "nothing was stored");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let mut form = valid_report();
+    form["ticket"] = json!(ticket);
+    assert_eq!(app.submit_json(&form).await.status(), 201, "a person, a few seconds later");
+}
+
+#[tokio::test]
+async fn public_routes_are_limited_per_client_and_a_forged_forwarded_for_changes_nothing() {
+    let app = spawn_app_with(|settings| settings.server.public_requests_per_minute = 3).await;
+    let ticket = |forwarded: &str| {
+        reqwest::Client::new().get(app.url("/api/report-ticket")).header("X-Forwarded-For", forwarded).send()
+    };
+    // The harness's own sign-up spent some of this minute's allowance already.
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        let response = ticket(&format!("198.51.100.{n}")).await.unwrap();
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses.last(), Some(&429), "a new X-Forwarded-For from the same client is the same client");
+    assert!(statuses.windows(2).all(|pair| pair[0] == 200 || pair[1] == 429), "{statuses:?}");
+    assert_eq!(app.get("/api/reports").await.status(), 200, "the signed-in dashboard is not limited");
+
+    // Behind a trusted proxy, the address it saw counts, and forging the left of the chain does not help.
+    let proxied = spawn_app_with(|settings| {
+        settings.server.public_requests_per_minute = 2;
+        settings.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let via_proxy = |forwarded: &str| {
+        reqwest::Client::new().get(proxied.url("/api/report-ticket")).header("X-Forwarded-For", forwarded).send()
+    };
+    for forged in ["1.1.1.1, 203.0.113.5", "2.2.2.2, 203.0.113.5"] {
+        assert_eq!(via_proxy(forged).await.unwrap().status(), 200);
+    }
+    assert_eq!(via_proxy("3.3.3.3, 203.0.113.5").await.unwrap().status(), 429);
+    assert_eq!(via_proxy("203.0.113.6").await.unwrap().status(), 200, "another client has its own allowance");
 }

@@ -194,8 +194,9 @@ impl AccountStore for SqliteStore {
         let key = key.to_owned();
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            // Old windows are never read again.
-            tx.execute("DELETE FROM sign_in_failures WHERE key = ?1 AND window < ?2", params![key, timestamp(window)])?;
+            // Windows a day old are never read again.
+            let stale = timestamp(window - chrono::Duration::days(1));
+            tx.execute("DELETE FROM sign_in_failures WHERE key = ?1 AND window < ?2", params![key, stale])?;
             let count: i64 = tx.query_row(
                 "INSERT INTO sign_in_failures (key, window, count) VALUES (?1, ?2, 1)
                  ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",

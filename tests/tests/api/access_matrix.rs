@@ -1,0 +1,168 @@
+//! Roles × endpoints × objects: every dashboard route, called by every role and by no one, on real
+//! objects. A role the table refuses never gets a 2xx (it gets 403, and the refusal is in the
+//! security log); no one signed in gets 401; a role the table allows is never refused. The route
+//! list is checked against the router's source, so a new route cannot miss the matrix.
+
+use chrono::{Datelike, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use shared::access::{Action, TeamMember, TeamRole};
+use shared::api::{IncidentDetail, Page, ReportDetail, ReportReceipt, TimelineEntry};
+use tocsin_tests::{PNG_BYTES, spawn_app, valid_report};
+
+/// `(method, route as the router names it, action)`.
+const MATRIX: &[(&str, &str, Action)] = &[
+    ("GET", "/session", Action::Read),
+    ("GET", "/accounts", Action::ManageTeam),
+    ("PATCH", "/accounts/{id}", Action::ManageTeam),
+    ("POST", "/invitations", Action::ManageTeam),
+    ("GET", "/security-log/{year}", Action::ReadSecurityLog),
+    ("GET", "/reports", Action::Read),
+    ("GET", "/reports/{reference}", Action::Read),
+    ("POST", "/reports/{reference}/incident", Action::Work),
+    ("POST", "/reports/{reference}/link", Action::Work),
+    ("POST", "/reports/{reference}/dismiss", Action::Work),
+    ("GET", "/incidents", Action::Read),
+    ("POST", "/incidents", Action::Work),
+    ("GET", "/incidents/{reference}", Action::Read),
+    ("POST", "/incidents/{reference}/commands", Action::Work),
+    ("POST", "/incidents/{reference}/affected-accounts", Action::Work),
+    ("GET", "/incidents/{reference}/timeline", Action::Read),
+    ("POST", "/incidents/{reference}/obligations/{obligation}/evidence", Action::Work),
+    ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),
+    ("GET", "/incidents/{reference}/{file}", Action::Export),
+    ("GET", "/audit/{reference}/verify", Action::Read),
+    ("GET", "/obligations", Action::Read),
+    ("GET", "/metrics", Action::Read),
+    ("GET", "/policy", Action::Read),
+    ("POST", "/policy/reviews", Action::ReviewPolicy),
+    ("GET", "/attachments/{id}", Action::Export),
+    ("GET", "/outbox", Action::ManageTeam),
+    ("GET", "/outbox/{id}", Action::ManageTeam),
+];
+
+/// Routes anyone may call (each has its own guard: a ticket, a token, a signature or nothing to hide).
+const PUBLIC: &[&str] = &[
+    "/health",
+    "/client-settings",
+    "/report-ticket",
+    "/uploads",
+    "/reports",
+    "/follow-up",
+    "/session",
+    "/invitations/open",
+    "/invitations/accept",
+    "/password-resets",
+    "/password-resets/complete",
+    "/alerts/{source}",
+];
+
+#[test]
+fn every_route_of_the_router_is_in_the_matrix_or_public() {
+    let source = include_str!("../../../functions/src/http/mod.rs");
+    let routes: Vec<&str> = source.split(".route(\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    assert!(routes.len() > 30, "the router's routes were found");
+    for route in routes {
+        let known = MATRIX.iter().any(|(_, path, _)| *path == route) || PUBLIC.contains(&route);
+        assert!(known, "{route} is neither in the access matrix nor listed as public");
+    }
+}
+
+/// A concrete request for a route, on the objects the test made.
+fn concrete(route: &str, objects: &Value) -> String {
+    let mut path = route.to_owned();
+    for (name, value) in objects.as_object().unwrap() {
+        path = path.replace(&format!("{{{name}}}"), value.as_str().unwrap());
+    }
+    format!("/api{path}")
+}
+
+#[tokio::test]
+async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
+    let app = spawn_app().await;
+    let receipt: ReportReceipt =
+        app.submit_multipart(&valid_report(), &[("shot.png", PNG_BYTES)]).await.json().await.unwrap();
+    let report: ReportDetail = app.get_json(&format!("/api/reports/{}", receipt.reference)).await;
+    let declare = json!({ "title": "Matrix incident", "detected_at": "", "summary": "" });
+    let incident: IncidentDetail =
+        app.client.post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
+    let team: Vec<TeamMember> = app.get_json("/api/accounts").await;
+    let outbox: Page<shared::api::OutboxEntry> = app.get_json("/api/outbox").await;
+    let objects = json!({
+        "reference": incident.record.reference.to_string(),
+        "id": report.attachments[0].id,
+        "year": Utc::now().year().to_string(),
+        "obligation": "no-such-obligation",
+        "file": "export.md",
+    });
+    let report_objects = json!({ "reference": receipt.reference.to_string() });
+    let account_objects = json!({ "id": team[0].id });
+    let outbox_objects = json!({ "id": outbox.items[0].id });
+
+    let mut callers = vec![(None, reqwest::Client::new())];
+    for (role, name) in [
+        (TeamRole::Member, "Mia Member"),
+        (TeamRole::Lead, "Leo Lead"),
+        (TeamRole::Auditor, "Ada Auditor"),
+    ] {
+        let email = format!("{}@tocsin.example", role.as_str());
+        callers.push((Some(role), app.join_as(role.as_str(), name, &email).await.client()));
+    }
+    callers.push((Some(TeamRole::Admin), app.client.clone()));
+
+    let mut refusals = 0;
+    for (method, route, action) in MATRIX {
+        let objects = match *route {
+            r if r.starts_with("/reports/") => &report_objects,
+            r if r.starts_with("/accounts/") => &account_objects,
+            r if r.starts_with("/outbox/") => &outbox_objects,
+            _ => &objects,
+        };
+        let path = concrete(route, objects);
+        for (role, client) in &callers {
+            let method: Method = method.parse().unwrap();
+            let mut request = client.request(method.clone(), app.url(&path));
+            if method != Method::GET {
+                request = request.json(&json!({}));
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            let who = role.map_or("no one", TeamRole::as_str);
+            match role {
+                None => assert_eq!(status, 401, "{method} {path} by {who}"),
+                Some(role) if !role.may(*action) => {
+                    assert_eq!(status, 403, "{method} {path} by {who}");
+                    refusals += 1;
+                }
+                Some(_) => assert!(![401, 403].contains(&status), "{method} {path} by {who} was refused: {status}"),
+            }
+        }
+    }
+    assert!(refusals > 20, "the matrix refuses something to most roles ({refusals})");
+
+    let log: Page<TimelineEntry> =
+        app.get_json(&format!("/api/security-log/{}?limit=1000", Utc::now().year())).await;
+    let logged = log.items.iter().filter(|entry| entry.summary.contains(" refused to a ")).count();
+    assert_eq!(logged, refusals, "every refusal is in the security log");
+}
+
+#[tokio::test]
+async fn a_reporters_link_opens_their_own_report_and_nothing_else() {
+    let app = spawn_app().await;
+    let first: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
+    let second: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
+    let tokens: Vec<String> = app.outbox().iter().map(|email| email.follow_up_token()).collect();
+    for (token, receipt) in tokens.iter().zip([&first, &second]) {
+        let view: Value = reqwest::Client::new()
+            .get(app.url("/api/follow-up"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(view["reference"], receipt.reference.to_string());
+        let dashboard = reqwest::Client::new().get(app.url(&format!("/api/reports/{}", receipt.reference)));
+        assert_eq!(dashboard.bearer_auth(token).send().await.unwrap().status(), 401, "a token is not a session");
+    }
+}
