@@ -9,7 +9,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 use tocsin_tests::browser::Browser;
 
-use super::{WAIT, app_with_ui, fill, screenshot, text_of};
+use super::{WAIT, app_with_ui, fill, screenshot, sign_in, text_of};
 
 const RESPONDER: &str = "Ada Responder";
 const OVERRIDE_REASON: &str = "The containment tasks are handled by the on-call team outside Tocsin";
@@ -176,9 +176,10 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     click(c, "submit-report").await;
     let report = text_of(c, "#report-reference").await;
 
-    // The responder says who they are, then opens an incident from the report.
+    // The responder, a team lead, signs in and opens an incident from the report.
+    let lead = app.join_as("lead", RESPONDER, "ada.responder@tocsin.example").await;
+    sign_in(c, &app, &lead, &lead.recovery_codes[0]).await;
     c.goto(&app.url(&format!("/dashboard/reports/{report}"))).await.unwrap();
-    fill(c, "actor-name", RESPONDER).await;
     element(c, "incident_title").await;
     element(c, "link_incident").await;
     element(c, "dismiss_reason").await;

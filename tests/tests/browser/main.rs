@@ -7,7 +7,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use shared::api::{Page, ReportSummary};
 use tocsin_tests::browser::{Browser, dist_dir};
-use tocsin_tests::{PNG_BYTES, TestApp, spawn_app_serving};
+use tocsin_tests::{PASSWORD, PNG_BYTES, TeamAccount, TestApp, spawn_app_serving};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -24,6 +24,17 @@ async fn app_with_ui() -> TestApp {
 async fn fill(client: &Client, id: &str, text: &str) {
     let field = client.wait().at_most(WAIT).for_element(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
     field.send_keys(text).await.unwrap();
+}
+
+/// Signs in on the sign-in page as `account` with `code` (each code works once), and waits for
+/// the dashboard to show who is signed in.
+async fn sign_in(c: &Client, app: &TestApp, account: &TeamAccount, code: &str) {
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(c, "email", &account.email).await;
+    fill(c, "password", PASSWORD).await;
+    fill(c, "code", code).await;
+    c.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("signed-in-as")).await.unwrap();
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
@@ -81,6 +92,7 @@ async fn a_person_reports_an_incident_with_a_screenshot_and_the_team_finds_it() 
     assert_eq!(stored.items[0].reference.to_string(), reference);
     assert_eq!(app.outbox().len(), 1, "the receipt went to the outbox");
 
+    sign_in(c, &app, &app.admin, &app.admin.recovery_codes[0]).await;
     c.goto(&app.url("/dashboard")).await.unwrap();
     let row_link = c.wait().at_most(WAIT).for_element(Locator::LinkText(&reference)).await.unwrap();
     screenshot(c, "dashboard").await;
@@ -171,6 +183,7 @@ async fn markup_in_a_report_is_shown_as_text_in_the_dashboard() {
 
     let browser = Browser::launch().await;
     let c = &browser.client;
+    sign_in(c, &app, &app.admin, &app.admin.recovery_codes[0]).await;
     for path in ["/dashboard".to_owned(), format!("/dashboard/reports/{}", receipt.reference)] {
         c.goto(&app.url(&path)).await.unwrap();
         // The list shows the headline, the detail every field.
@@ -181,6 +194,67 @@ async fn markup_in_a_report_is_shown_as_text_in_the_dashboard() {
         assert!(c.find(Locator::Id("injected")).await.is_err(), "{path} created no element from the report");
         assert_ne!(c.title().await.unwrap(), "pwned");
     }
+    browser.close().await;
+}
+
+/// The dashboard sends whoever is not signed in to the sign-in page, which takes the password and
+/// the authenticator's code, and comes back; signing out ends it.
+#[tokio::test]
+async fn the_dashboard_needs_a_sign_in_with_the_second_factor() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(&app.url("/dashboard/metrics")).await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!((url.path(), url.query()), ("/sign-in", Some("next=%2Fdashboard%2Fmetrics")));
+    fill(c, "email", &app.admin.email).await;
+    fill(c, "password", PASSWORD).await;
+    fill(c, "code", "000000").await;
+    c.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+    let summary = text_of(c, "#error-summary").await;
+    assert!(summary.contains("The email address, password or code is not right"), "{summary}");
+    screenshot(c, "sign-in").await;
+
+    // The next 30-second step's code: the current one was spent when the account was made.
+    let code = app.admin.code_at(chrono::Utc::now() + chrono::Duration::seconds(30));
+    fill(c, "code", &code).await;
+    c.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(c, "#signed-in-as").await, "Tyler King (Admin)");
+    assert!(c.current_url().await.unwrap().path().ends_with("/dashboard/metrics"), "back where it started");
+    assert!(c.get_all_cookies().await.unwrap().iter().all(|cookie| cookie.http_only() == Some(true)), "no script reads them");
+
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();
+    c.goto(&app.url("/dashboard")).await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();
+    browser.close().await;
+}
+
+/// An invited person chooses a password, enrols an authenticator and keeps their recovery codes.
+#[tokio::test]
+async fn an_invitation_enrols_a_second_factor_and_shows_the_recovery_codes_once() {
+    let app = app_with_ui().await;
+    let form = serde_json::json!({ "email": "nia@tocsin.example", "name": "Nia Lead", "role": "lead" });
+    assert_eq!(app.client.post(app.url("/api/invitations")).json(&form).send().await.unwrap().status(), 201);
+    let email = app.outbox().pop().unwrap();
+    let link = email.text.split_whitespace().find(|word| word.contains("/welcome#")).unwrap().to_owned();
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(&link).await.unwrap();
+    let secret = c.wait().at_most(WAIT).for_element(Locator::Id("totp-secret")).await.unwrap();
+    let secret = secret.attr("data-secret").await.unwrap().expect("the secret to type into an app");
+    fill(c, "password", PASSWORD).await;
+    let code = tocsin_tests::totp(&secret, "nia@tocsin.example").generate_current().unwrap();
+    fill(c, "code", &code).await;
+    screenshot(c, "welcome").await;
+    c.find(Locator::Id("accept-invitation")).await.unwrap().click().await.unwrap();
+    let codes = text_of(c, "#recovery-codes").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    c.find(Locator::Id("continue")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(c, "#signed-in-as").await, "Nia Lead (Team lead)");
+    assert!(c.find(Locator::LinkText("Team")).await.is_err(), "only admins see the team page");
     browser.close().await;
 }
 
