@@ -1,4 +1,4 @@
-//! One behaviour suite for every `IncidentStore` adapter: each case takes a fresh, empty store.
+//! One behaviour suite for every store adapter (`IncidentStore` and `AccountStore`): each case takes a fresh, empty store.
 //! The SQLite run is in `tests/store/`; other adapters call the same cases.
 
 use std::collections::HashSet;
@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use functions::ports::{
-    AlertKey, AlertKeyWrite, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest, ReportDismissal, ReportDraft,
-    StoreError, StoredAttachment,
+    Account, AccountToken, AlertKey, AlertKeyWrite, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest,
+    ReportDismissal, ReportDraft, Session, Store, StoreError, StoredAttachment, TokenPurpose,
 };
+use shared::access::TeamRole;
 use shared::api::ReportForm;
 use shared::attachment::AttachmentKind;
 use shared::reference::{Reference, ReferenceKind};
@@ -351,6 +352,83 @@ pub async fn concurrent_writers_neither_collide_nor_lose_anything(store: Arc<dyn
     assert_eq!(store.list_incidents(page(None, 10)).await.unwrap().items.len(), 1);
 }
 
+fn account(email: &str) -> Account {
+    Account {
+        id: format!("id-{email}"),
+        email: email.to_owned(),
+        name: "Ada".to_owned(),
+        role: TeamRole::Member,
+        password_hash: "$argon2id$stored".to_owned(),
+        totp_secret: vec![7; 20],
+        last_totp_step: 0,
+        recovery_codes: vec!["hash".to_owned()],
+        trusted_devices: vec![],
+        disabled: false,
+        sessions_valid_after: at(1, 0),
+        created_at: at(1, 0),
+    }
+}
+
+pub async fn accounts_are_unique_by_email_and_change_only_from_what_was_read(store: Arc<dyn Store>) {
+    store.insert_account(account("ada@example.com")).await.unwrap();
+    let again = Account { id: "another".into(), ..account("ada@example.com") };
+    assert!(matches!(store.insert_account(again).await, Err(StoreError::Conflict(_))));
+    store.insert_account(account("bob@example.com")).await.unwrap();
+    let (ada, version) = store.account_by_email("ada@example.com").await.unwrap().unwrap();
+    assert_eq!(store.account(&ada.id).await.unwrap().unwrap(), (ada.clone(), version));
+    assert!(store.account_by_email("nobody@example.com").await.unwrap().is_none());
+    let listed: Vec<String> = store.accounts().await.unwrap().into_iter().map(|a| a.email).collect();
+    assert_eq!(listed, ["ada@example.com", "bob@example.com"]);
+
+    let lead = Account { role: TeamRole::Lead, last_totp_step: 9, ..ada.clone() };
+    store.update_account(lead.clone(), version).await.unwrap();
+    let stale = Account { role: TeamRole::Admin, ..ada };
+    assert!(matches!(store.update_account(stale, version).await, Err(StoreError::Conflict(_))), "stale version");
+    assert_eq!(store.account(&lead.id).await.unwrap().unwrap().0, lead);
+}
+
+pub async fn emailed_tokens_work_once_and_never_after_expiry(store: Arc<dyn Store>) {
+    let purpose = TokenPurpose::Invitation { email: "ada@example.com".into(), name: "Ada".into(), role: TeamRole::Lead };
+    let token = AccountToken { hash: "a".repeat(64), purpose, expires_at: at(8, 0) };
+    store.insert_token(token.clone()).await.unwrap();
+    assert_eq!(store.token(&token.hash, at(7, 0)).await.unwrap(), Some(token.clone()));
+    assert_eq!(store.token(&token.hash, at(8, 0)).await.unwrap(), None, "expired");
+    assert!(matches!(store.use_token(&token.hash, at(8, 1)).await, Err(StoreError::Conflict(_))), "expired");
+    assert!(store.token(&"b".repeat(64), at(7, 0)).await.unwrap().is_none());
+
+    let (first, second) = tokio::join!(store.use_token(&token.hash, at(7, 0)), store.use_token(&token.hash, at(7, 0)));
+    assert_eq!([first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count(), 1, "a token works once");
+    assert_eq!(store.token(&token.hash, at(7, 0)).await.unwrap(), None, "used");
+}
+
+pub async fn sessions_failure_counts_and_secrets_are_kept(store: Arc<dyn Store>) {
+    let session = Session { hash: "s".repeat(64), account: "id-ada".into(), created_at: at(2, 0), last_seen_at: at(2, 0) };
+    store.insert_session(session.clone()).await.unwrap();
+    assert_eq!(store.session(&session.hash).await.unwrap(), Some(session.clone()));
+    store.touch_session(&session.hash, at(2, 1)).await.unwrap();
+    assert_eq!(store.session(&session.hash).await.unwrap().unwrap().last_seen_at, at(2, 1));
+    store.delete_session(&session.hash).await.unwrap();
+    assert_eq!(store.session(&session.hash).await.unwrap(), None);
+    store.touch_session(&session.hash, at(2, 2)).await.unwrap();
+    assert_eq!(store.session(&session.hash).await.unwrap(), None, "touching an ended session does not revive it");
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let store = store.clone();
+        tasks.spawn(async move { store.add_failure("account:ada", at(3, 0)).await.unwrap() });
+    }
+    let mut counts: Vec<u32> = tasks.join_all().await;
+    counts.sort();
+    assert_eq!(counts, [1, 2, 3, 4, 5], "concurrent failures are each counted");
+    assert_eq!(store.failures("account:ada", at(3, 0)).await.unwrap(), 5);
+    assert_eq!(store.failures("account:ada", at(3, 1)).await.unwrap(), 0, "another window");
+    assert_eq!(store.failures("account:bob", at(3, 0)).await.unwrap(), 0);
+
+    let first = store.secret("form-ticket", vec![1; 32]).await.unwrap();
+    let second = store.secret("form-ticket", vec![2; 32]).await.unwrap();
+    assert_eq!((first, second), (vec![1; 32], vec![1; 32]), "the first secret stays");
+}
+
 /// Runs every case, each on a fresh store from `new_store`.
 #[macro_export]
 macro_rules! store_conformance_suite {
@@ -366,6 +444,9 @@ macro_rules! store_conformance_suite {
             keeps_the_audit_chain_and_refuses_stale_writes,
             alert_keys_move_only_from_what_was_read,
             concurrent_writers_neither_collide_nor_lose_anything,
+            accounts_are_unique_by_email_and_change_only_from_what_was_read,
+            emailed_tokens_work_once_and_never_after_expiry,
+            sessions_failure_counts_and_secrets_are_kept,
         );
         $crate::store_conformance_suite!(@checker $new_store;
             sends_each_reminder_and_escalation_once_in_time,
