@@ -14,8 +14,8 @@ use shared::api::{
     AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
     LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
-    ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest,
-    UploadedFile,
+    ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod, UploadTicket,
+    UploadTicketRequest, UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::policy::PolicyReviewForm;

@@ -15,8 +15,8 @@ use leptos_router::path;
 
 use pages::{
     DashboardLayout, FollowUpPage, ForgotPasswordPage, IncidentDetailPage, IncidentsPage, MetricsPage, NotFoundPage,
-    ObligationsPage, OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage, ResetPasswordPage,
-    SignInPage, TeamPage, WelcomePage,
+    ObligationsPage, OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
+    ResetPasswordPage, SignInPage, TeamPage, WelcomePage,
 };
 
 #[component]

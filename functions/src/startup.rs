@@ -197,8 +197,7 @@ pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock
     let store = Arc::new(SqliteStore::open(&data_dir.join("tocsin.sqlite3"))?);
     let attachments = LocalAttachmentStore::new(data_dir.join("attachments"))?;
     let outbox = Arc::new(OutboxMailer::new(data_dir.join("outbox"), &settings.email.sender, clock.clone())?);
-    let services =
-        services(settings, public_url, clock, store.clone(), store, Arc::new(attachments), outbox.clone())?;
+    let services = services(settings, public_url, clock, store.clone(), store, Arc::new(attachments), outbox.clone())?;
     Ok(AppState { outbox: Some(outbox), ..state(settings, services, None) })
 }
 

@@ -128,7 +128,7 @@ impl NewPassword {
         let guessable = lower == email.to_lowercase()
             || lower == name.to_lowercase()
             || (local_part.len() >= 4 && lower.contains(&local_part))
-            || raw.chars().all(|c| Some(c) == raw.chars().next());
+            || raw.chars().all(|c| raw.starts_with(c));
         if guessable {
             return Err("Choose a password that is not your name, your email address or one repeated character".into());
         }
@@ -265,18 +265,51 @@ pub struct AccountChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SecurityEvent {
-    SignedIn { email: String, address: String },
-    SignInRefused { email: String, address: String, reason: String },
-    SignedOut { email: String },
-    Invited { email: String, role: TeamRole },
-    InvitationAccepted { email: String, role: TeamRole },
-    PasswordReset { email: String },
-    RecoveryCodeUsed { email: String, remaining: u32 },
-    RoleChanged { email: String, from: TeamRole, to: TeamRole },
-    AccountDisabled { email: String, disabled: bool },
+    SignedIn {
+        email: String,
+        address: String,
+    },
+    SignInRefused {
+        email: String,
+        address: String,
+        reason: String,
+    },
+    SignedOut {
+        email: String,
+    },
+    Invited {
+        email: String,
+        role: TeamRole,
+    },
+    InvitationAccepted {
+        email: String,
+        role: TeamRole,
+    },
+    PasswordReset {
+        email: String,
+    },
+    RecoveryCodeUsed {
+        email: String,
+        remaining: u32,
+    },
+    RoleChanged {
+        email: String,
+        from: TeamRole,
+        to: TeamRole,
+    },
+    AccountDisabled {
+        email: String,
+        disabled: bool,
+    },
     /// An incident export, evidence or a report's attachment downloaded.
-    Exported { what: String },
-    Denied { method: String, path: String, role: TeamRole },
+    Exported {
+        what: String,
+    },
+    Denied {
+        method: String,
+        path: String,
+        role: TeamRole,
+    },
 }
 
 impl SecurityEvent {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use functions::config::DeadlineSettings;
-use functions::ports::{IncidentCommit, IncidentStore};
+use functions::ports::{IncidentCommit, Store};
 use functions::service::deadlines::obligation_writes;
 use functions::startup::load_deadlines;
 use shared::deadlines::obligation::{Evidence, EvidenceKind, ObligationStatus};
@@ -42,7 +42,7 @@ fn commit(number: u32, closed: bool, deadlines: &shared::deadlines::obligation::
 }
 
 /// Commits incidents through the store, a few at a time.
-async fn commit_all(store: &Arc<dyn IncidentStore>, commits: Vec<IncidentCommit>) {
+async fn commit_all(store: &Arc<dyn Store>, commits: Vec<IncidentCommit>) {
     let mut pending = commits.into_iter();
     loop {
         let batch: Vec<_> = pending.by_ref().take(4).collect();
@@ -71,7 +71,7 @@ enum History {
     },
 }
 
-async fn seed_history(store: &Arc<dyn IncidentStore>, history: &History, commits: Vec<IncidentCommit>) {
+async fn seed_history(store: &Arc<dyn Store>, history: &History, commits: Vec<IncidentCommit>) {
     let History::DynamoBatches { client, table } = history else {
         return commit_all(store, commits).await;
     };
@@ -123,7 +123,7 @@ async fn seed_history(store: &Arc<dyn IncidentStore>, history: &History, commits
     }
 }
 
-async fn measure(name: &str, store: Arc<dyn IncidentStore>, history: History, closed: u32) {
+async fn measure(name: &str, store: Arc<dyn Store>, history: History, closed: u32) {
     let deadlines = load_deadlines(&DeadlineSettings::default()).expect("the built-in rules load");
     let seeding = Instant::now();
     // The due incidents first: on moto, transactions slow down as the table grows.

@@ -51,9 +51,16 @@ pub fn checker(store: Arc<dyn Store>) -> Checker {
     settings.deadlines.people.insert("Tyler King".into(), "tyler@example.com".into());
     let attachments = Arc::new(LocalAttachmentStore::new(dir.path().join("attachments")).unwrap());
     let outbox = Arc::new(OutboxMailer::new(dir.path().join("outbox"), &settings.email.sender, clock.clone()).unwrap());
-    let services =
-        functions::startup::services(&settings, "http://tocsin.test".into(), clock.clone(), store.clone(), store, attachments, outbox)
-            .unwrap();
+    let services = functions::startup::services(
+        &settings,
+        "http://tocsin.test".into(),
+        clock.clone(),
+        store.clone(),
+        store,
+        attachments,
+        outbox,
+    )
+    .unwrap();
     Checker { services: Arc::new(services), clock, dir }
 }
 

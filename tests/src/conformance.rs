@@ -388,7 +388,8 @@ pub async fn accounts_are_unique_by_email_and_change_only_from_what_was_read(sto
 }
 
 pub async fn emailed_tokens_work_once_and_never_after_expiry(store: Arc<dyn Store>) {
-    let purpose = TokenPurpose::Invitation { email: "ada@example.com".into(), name: "Ada".into(), role: TeamRole::Lead };
+    let purpose =
+        TokenPurpose::Invitation { email: "ada@example.com".into(), name: "Ada".into(), role: TeamRole::Lead };
     let token = AccountToken { hash: "a".repeat(64), purpose, expires_at: at(8, 0) };
     store.insert_token(token.clone()).await.unwrap();
     assert_eq!(store.token(&token.hash, at(7, 0)).await.unwrap(), Some(token.clone()));
@@ -402,7 +403,8 @@ pub async fn emailed_tokens_work_once_and_never_after_expiry(store: Arc<dyn Stor
 }
 
 pub async fn sessions_failure_counts_and_secrets_are_kept(store: Arc<dyn Store>) {
-    let session = Session { hash: "s".repeat(64), account: "id-ada".into(), created_at: at(2, 0), last_seen_at: at(2, 0) };
+    let session =
+        Session { hash: "s".repeat(64), account: "id-ada".into(), created_at: at(2, 0), last_seen_at: at(2, 0) };
     store.insert_session(session.clone()).await.unwrap();
     assert_eq!(store.session(&session.hash).await.unwrap(), Some(session.clone()));
     store.touch_session(&session.hash, at(2, 1)).await.unwrap();

@@ -274,8 +274,9 @@ impl TestApp {
 
     /// Signs in with email, password and code, as the browser does; the raw response.
     pub async fn sign_in(&self, email: &str, password: &str, code: &str, cookies: Option<&str>) -> reqwest::Response {
-        let mut request =
-            reqwest::Client::new().post(self.url("/api/session")).json(&json!({ "email": email, "password": password, "code": code }));
+        let mut request = reqwest::Client::new()
+            .post(self.url("/api/session"))
+            .json(&json!({ "email": email, "password": password, "code": code }));
         if let Some(cookies) = cookies {
             request = request.header(reqwest::header::COOKIE, cookies);
         }
@@ -306,10 +307,10 @@ impl TestApp {
     /// The form with a fresh report ticket, unless it has one.
     pub async fn with_ticket(&self, form: &Value) -> Value {
         let mut form = form.clone();
-        if let Some(fields) = form.as_object_mut() {
-            if !fields.contains_key("ticket") {
-                fields.insert("ticket".to_owned(), Value::String(self.report_ticket().await));
-            }
+        if let Some(fields) = form.as_object_mut()
+            && !fields.contains_key("ticket")
+        {
+            fields.insert("ticket".to_owned(), Value::String(self.report_ticket().await));
         }
         form
     }

@@ -17,12 +17,14 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root, args[1..].iter().any(|a| a == "--release")),
         Some("test") => test(&root, &args[1..]),
+        Some("invite-admin") => invite_admin(&args[1..]),
         Some("build-app") => build_app(&root),
         Some("bench") => bench(),
         _ => {
             eprintln!(
                 "usage:\n  cargo xtask run [--release]   build the app and run Tocsin locally\n  \
                  cargo xtask test [ARGS]        run every test (ARGS go to cargo test)\n  \
+                 cargo xtask invite-admin EMAIL NAME   invite an admin (the first one, to sign in at all)\n  \
                  cargo xtask build-app          build the browser app into dist/\n  \
                  cargo xtask bench              run the benchmarks (SQLite and DynamoDB on moto)"
             );
@@ -44,6 +46,13 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
     }
     cargo.env("TOCSIN_SERVER__STATIC_DIR", root.join("dist"));
     status(&mut cargo, "the Tocsin server")
+}
+
+/// `tocsin invite-admin` on the local store: the link is printed, and written to the outbox.
+fn invite_admin(args: &[String]) -> anyhow::Result<()> {
+    let mut cargo = Command::new(cargo_bin());
+    cargo.args(["run", "--quiet", "--package", "tocsin-functions", "--bin", "tocsin", "--", "invite-admin"]).args(args);
+    status(&mut cargo, "tocsin invite-admin")
 }
 
 fn test(root: &Path, extra: &[String]) -> anyhow::Result<()> {

@@ -103,7 +103,8 @@ fn Invite() -> impl IntoView {
     let sent = RwSignal::new(None::<String>);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let form = InvitationForm { email: email.get_untracked(), name: name.get_untracked(), role: role.get_untracked() };
+        let form =
+            InvitationForm { email: email.get_untracked(), name: name.get_untracked(), role: role.get_untracked() };
         spawn_local(async move {
             match api::invite(&form).await {
                 Ok(invitation) => {

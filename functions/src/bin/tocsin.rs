@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use functions::config::Settings;
-use functions::service::ServiceError;
-use shared::access::InvitationForm;
 use functions::ports::SystemClock;
+use functions::service::ServiceError;
 use functions::startup::{Application, app_router, build_state};
+use shared::access::InvitationForm;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
@@ -33,6 +33,12 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let app = Application::build(settings).await?;
     tracing::info!("Tocsin is running at http://{}/ (dashboard: /dashboard)", app.address());
+    if app.services().team().await?.is_empty() {
+        tracing::warn!(
+            "No one can sign in yet. Invite the first admin: `cargo xtask invite-admin you@example.com \"Your Name\"` \
+             (or `tocsin invite-admin ...`), then open the link it prints"
+        );
+    }
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -41,7 +47,9 @@ async fn main() -> anyhow::Result<ExitCode> {
 async fn invite_admin(settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut args = std::env::args().skip(2);
     let (Some(email), Some(name)) = (args.next(), args.next()) else {
-        anyhow::bail!("usage: tocsin invite-admin <email> <name>, e.g. tocsin invite-admin ada@example.com \"Ada Lovelace\"")
+        anyhow::bail!(
+            "usage: tocsin invite-admin <email> <name>, e.g. tocsin invite-admin ada@example.com \"Ada Lovelace\""
+        )
     };
     let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.address()));
     let state = build_state(settings, public_url, Arc::new(SystemClock)).await?;

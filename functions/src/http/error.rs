@@ -75,7 +75,9 @@ impl IntoResponse for ApiError {
                     };
                     body(status, code, message.clone(), attachments_field(message))
                 }
-                ServiceError::Unauthenticated(message) => body(S::UNAUTHORIZED, ErrorCode::Unauthorized, message, vec![]),
+                ServiceError::Unauthenticated(message) => {
+                    body(S::UNAUTHORIZED, ErrorCode::Unauthorized, message, vec![])
+                }
                 ServiceError::Forbidden(message) => body(S::FORBIDDEN, ErrorCode::Forbidden, message, vec![]),
                 ServiceError::Throttled { retry_after_seconds } => too_many(retry_after_seconds),
                 ServiceError::NotFound => body(S::NOT_FOUND, ErrorCode::NotFound, "Nothing was found here", vec![]),

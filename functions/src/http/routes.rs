@@ -7,13 +7,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
+use shared::access::SecurityEvent;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
     LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
     ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
-use shared::access::SecurityEvent;
 use shared::deadlines::metrics::MonthMetrics;
 use shared::policy::PolicyReviewForm;
 use shared::reference::{Reference, ReferenceKind};
@@ -21,8 +21,8 @@ use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
 
 use super::AppState;
-use super::error::ApiError;
 use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};
+use super::error::ApiError;
 use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
 use crate::service::ServiceError;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
@@ -81,7 +81,8 @@ pub struct ListQuery {
 }
 
 pub async fn list_reports(
-    State(state): State<AppState>, _: Allowed<ToRead>,
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<ReportSummary>>> {
     let status = match query.status.as_deref() {
@@ -96,7 +97,11 @@ fn reference(raw: &str) -> ApiResult<Reference> {
     raw.parse().map_err(|_| ServiceError::NotFound.into())
 }
 
-pub async fn report(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<ReportDetail>> {
+pub async fn report(
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<ReportDetail>> {
     Ok(Json(state.services.report(reference(&raw)?).await?))
 }
 
@@ -162,7 +167,8 @@ pub struct TimelineQuery {
 }
 
 pub async fn timeline(
-    State(state): State<AppState>, _: Allowed<ToRead>,
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
     Path(raw): Path<String>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
@@ -186,13 +192,18 @@ pub async fn security_log(
     Ok(Json(state.services.timeline(log, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?))
 }
 
-pub async fn verify_audit(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<Verification>> {
+pub async fn verify_audit(
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Verification>> {
     Ok(Json(state.services.verify_audit(reference(&raw)?).await?))
 }
 
 /// `export.md` or `export.html`.
 pub async fn export_incident(
-    State(state): State<AppState>, Allowed(caller, _): Allowed<ToExport>,
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToExport>,
     Path((raw, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let format = match file.as_str() {
@@ -245,7 +256,8 @@ pub struct ObligationsQuery {
 }
 
 pub async fn obligations(
-    State(state): State<AppState>, _: Allowed<ToRead>,
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
     QueryParams(query): QueryParams<ObligationsQuery>,
 ) -> ApiResult<Json<Page<ObligationEntry>>> {
     let filter = query.state.unwrap_or(ObligationFilter::Open);
@@ -269,7 +281,8 @@ pub async fn metrics(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiRe
 }
 
 pub async fn list_incidents(
-    State(state): State<AppState>, _: Allowed<ToRead>,
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<IncidentSummary>>> {
     if query.status.is_some() {
@@ -278,7 +291,11 @@ pub async fn list_incidents(
     Ok(Json(state.services.list_incidents(page_request(query.cursor, query.limit)).await?))
 }
 
-pub async fn incident(State(state): State<AppState>, _: Allowed<ToRead>, Path(raw): Path<String>) -> ApiResult<Json<IncidentDetail>> {
+pub async fn incident(
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<IncidentDetail>> {
     Ok(Json(state.services.incident(reference(&raw)?).await?))
 }
 
@@ -322,7 +339,8 @@ pub async fn meet_obligation_with_file(
 }
 
 pub async fn download_evidence(
-    State(state): State<AppState>, Allowed(caller, _): Allowed<ToExport>,
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToExport>,
     Path((raw, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let incident = reference(&raw)?;
@@ -332,7 +350,11 @@ pub async fn download_evidence(
     Ok(download(file.kind.content_type(), &file_name, bytes))
 }
 
-pub async fn download_attachment(State(state): State<AppState>, Allowed(caller, _): Allowed<ToExport>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToExport>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let (attachment, bytes) = state.services.attachment(&id).await?;
     let what = format!("report attachment {:?} ({id})", attachment.file_name);
     state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
@@ -340,14 +362,19 @@ pub async fn download_attachment(State(state): State<AppState>, Allowed(caller, 
 }
 
 pub async fn list_outbox(
-    State(state): State<AppState>, _: Allowed<ToManageTeam>,
+    State(state): State<AppState>,
+    _: Allowed<ToManageTeam>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<OutboxEntry>>> {
     let outbox = state.outbox.ok_or(ServiceError::NotFound)?;
     Ok(Json(outbox.list(page_request(query.cursor, query.limit)).await?))
 }
 
-pub async fn download_outbox_message(State(state): State<AppState>, _: Allowed<ToManageTeam>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn download_outbox_message(
+    State(state): State<AppState>,
+    _: Allowed<ToManageTeam>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let outbox = state.outbox.ok_or(ServiceError::NotFound)?;
     let (entry, bytes) = outbox.message(&id).await?.ok_or(ServiceError::NotFound)?;
     Ok(download("message/rfc822", &entry.file, bytes))

@@ -188,7 +188,11 @@ fn second_factor(account: &Account, code: &str, now: DateTime<Utc>) -> Result<Op
         return Ok(totp_step(&totp, code, now, account.last_totp_step).map(|step| SecondFactor::Totp { step }));
     }
     let hash = sha256_hex(&normalise_recovery_code(code));
-    Ok(account.recovery_codes.iter().position(|stored| *stored == hash).map(|index| SecondFactor::RecoveryCode { index }))
+    Ok(account
+        .recovery_codes
+        .iter()
+        .position(|stored| *stored == hash)
+        .map(|index| SecondFactor::RecoveryCode { index }))
 }
 
 fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -249,7 +253,11 @@ impl Services {
         Ok(link)
     }
 
-    async fn send_invitation(&self, invitation: Invitation, by: &str) -> Result<(InvitationSent, String), ServiceError> {
+    async fn send_invitation(
+        &self,
+        invitation: Invitation,
+        by: &str,
+    ) -> Result<(InvitationSent, String), ServiceError> {
         if self.accounts.account_by_email(&invitation.email).await?.is_some() {
             return Err(field_errors("email", format!("{} has an account already", invitation.email)));
         }
@@ -299,7 +307,8 @@ impl Services {
         let (token, invitation) = self.invitation(&form.token).await?;
         let now = self.clock.now();
         let mut errors = ValidationErrors::default();
-        let password = errors.collect("password", NewPassword::parse(&form.password, &invitation.email, &invitation.name));
+        let password =
+            errors.collect("password", NewPassword::parse(&form.password, &invitation.email, &invitation.name));
         let secret = totp_rs::Secret::Encoded(form.totp_secret.trim().to_uppercase()).to_bytes().ok();
         let step = match secret.clone().map(|s| totp(s, &invitation.email)).transpose()? {
             Some(totp) => totp_step(&totp, form.code.trim(), now, 0),
@@ -327,9 +336,10 @@ impl Services {
             created_at: now,
         };
         // Using the token first means two tabs accepting at once create one account.
-        self.accounts.use_token(&token.hash_hex(), now).await.map_err(|_| {
-            ServiceError::Refused("This invitation link was used already: sign in instead".to_owned())
-        })?;
+        self.accounts
+            .use_token(&token.hash_hex(), now)
+            .await
+            .map_err(|_| ServiceError::Refused("This invitation link was used already: sign in instead".to_owned()))?;
         self.accounts.insert_account(account.clone()).await?;
         let event = SecurityEvent::InvitationAccepted { email: account.email.clone(), role: account.role };
         self.log_security(&account.name, event).await?;
@@ -411,7 +421,8 @@ impl Services {
         }
         self.accounts.update_account(account.clone(), version).await?;
         let session = SecretToken::generate();
-        let record = Session { hash: session.hash_hex(), account: account.id.clone(), created_at: now, last_seen_at: now };
+        let record =
+            Session { hash: session.hash_hex(), account: account.id.clone(), created_at: now, last_seen_at: now };
         self.accounts.insert_session(record).await?;
         let event = SecurityEvent::SignedIn { email: account.email.clone(), address: origin.address.to_string() };
         self.log_security(&account.name, event).await?;
@@ -464,7 +475,8 @@ impl Services {
         let purpose = TokenPurpose::PasswordReset { account: account.id.clone() };
         self.accounts.insert_token(AccountToken { hash: token.hash_hex(), purpose, expires_at }).await?;
         let link = format!("{}/reset-password#{}", self.public_url, token.as_str());
-        let message = self.templates.password_reset(&account.email, &account.name, &link, expires_at, &self.sender_name)?;
+        let message =
+            self.templates.password_reset(&account.email, &account.name, &link, expires_at, &self.sender_name)?;
         self.mailer.send(&message).await.context("sending the reset link")?;
         Ok(())
     }
@@ -538,7 +550,8 @@ impl Services {
         account.sessions_valid_after = self.clock.now();
         self.accounts.update_account(account.clone(), version).await?;
         if account.role != before.role {
-            let event = SecurityEvent::RoleChanged { email: account.email.clone(), from: before.role, to: account.role };
+            let event =
+                SecurityEvent::RoleChanged { email: account.email.clone(), from: before.role, to: account.role };
             self.log_security(by.name(), event).await?;
         }
         if account.disabled != before.disabled {
@@ -573,7 +586,13 @@ impl super::email::EmailTemplates {
             name, role => role.label(), invited_by, link, sender_name,
             expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         };
-        self.render("invitation", to, "You are invited to Tocsin, the incident response dashboard", &context, "invitation")
+        self.render(
+            "invitation",
+            to,
+            "You are invited to Tocsin, the incident response dashboard",
+            &context,
+            "invitation",
+        )
     }
 
     pub fn password_reset(
@@ -632,7 +651,10 @@ mod tests {
     fn a_recovery_code_matches_whatever_its_case_and_dashes() {
         let a = account(new_totp_secret());
         let now = DateTime::UNIX_EPOCH;
-        assert!(matches!(second_factor(&a, " ABCDE-fghij ", now).unwrap(), Some(SecondFactor::RecoveryCode { index: 0 })));
+        assert!(matches!(
+            second_factor(&a, " ABCDE-fghij ", now).unwrap(),
+            Some(SecondFactor::RecoveryCode { index: 0 })
+        ));
         assert!(second_factor(&a, "abcde-fghik", now).unwrap().is_none());
         let codes = recovery_codes();
         assert_eq!(codes.len(), RECOVERY_CODES);

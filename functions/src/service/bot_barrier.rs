@@ -50,7 +50,8 @@ impl Services {
             return Err(refused("website", "Leave the field marked \"leave empty\" empty, then send the form again"));
         }
         let expired = "This form has expired: send it again";
-        let issued = issued_at(&self.form_secret().await?, form.ticket.trim()).ok_or_else(|| refused("ticket", expired))?;
+        let issued =
+            issued_at(&self.form_secret().await?, form.ticket.trim()).ok_or_else(|| refused("ticket", expired))?;
         let age = self.clock.now() - issued;
         if age > TICKET_LIFETIME || age < -Duration::minutes(5) {
             return Err(refused("ticket", expired));

@@ -100,11 +100,9 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
     let outbox_objects = json!({ "id": outbox.items[0].id });
 
     let mut callers = vec![(None, reqwest::Client::new())];
-    for (role, name) in [
-        (TeamRole::Member, "Mia Member"),
-        (TeamRole::Lead, "Leo Lead"),
-        (TeamRole::Auditor, "Ada Auditor"),
-    ] {
+    for (role, name) in
+        [(TeamRole::Member, "Mia Member"), (TeamRole::Lead, "Leo Lead"), (TeamRole::Auditor, "Ada Auditor")]
+    {
         let email = format!("{}@tocsin.example", role.as_str());
         callers.push((Some(role), app.join_as(role.as_str(), name, &email).await.client()));
     }
@@ -139,8 +137,7 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
     }
     assert!(refusals > 20, "the matrix refuses something to most roles ({refusals})");
 
-    let log: Page<TimelineEntry> =
-        app.get_json(&format!("/api/security-log/{}?limit=1000", Utc::now().year())).await;
+    let log: Page<TimelineEntry> = app.get_json(&format!("/api/security-log/{}?limit=1000", Utc::now().year())).await;
     let logged = log.items.iter().filter(|entry| entry.summary.contains(" refused to a ")).count();
     assert_eq!(logged, refusals, "every refusal is in the security log");
 }

@@ -34,7 +34,8 @@ async fn sign_in_takes_password_and_a_fresh_code_and_sets_a_strict_host_only_coo
 
     let response = app.sign_in(&ADMIN_EMAIL.to_uppercase(), PASSWORD, &next_code(&app), None).await;
     assert_eq!(response.status(), 200);
-    let set = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let set =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
     let session = set.iter().find(|c| c.starts_with("__Host-tocsin-session=")).expect("a session cookie");
     for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(session.contains(attribute), "{session} lacks {attribute}");
@@ -43,7 +44,8 @@ async fn sign_in_takes_password_and_a_fresh_code_and_sets_a_strict_host_only_coo
     let cookie = set_cookie(&response, "__Host-tocsin-session").unwrap();
     let me: Me = response.json().await.unwrap();
     assert_eq!(me.email, ADMIN_EMAIL);
-    let again: Me = client_with_cookie(&cookie).get(app.url("/api/session")).send().await.unwrap().json().await.unwrap();
+    let again: Me =
+        client_with_cookie(&cookie).get(app.url("/api/session")).send().await.unwrap().json().await.unwrap();
     assert_eq!(again, me);
 
     // A recovery code works once.
@@ -106,7 +108,10 @@ async fn an_invitation_works_once_and_a_reset_still_needs_the_second_factor() {
     assert_eq!(email.entry.to, ["nia@tocsin.example"]);
     assert!(email.text.contains("Tyler King invited you") && email.text.contains("Team lead"));
     let token = email.text.split("/welcome#").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
-    let again = app.client.post(app.url("/api/invitations")).json(&json!({ "email": "nia@tocsin.example", "name": "Nia", "role": "lead" }));
+    let again = app
+        .client
+        .post(app.url("/api/invitations"))
+        .json(&json!({ "email": "nia@tocsin.example", "name": "Nia", "role": "lead" }));
     assert_eq!(again.send().await.unwrap().status(), 201, "a second invitation while the first is pending");
 
     let member = app.join_as("member", "Mia Member", "mia@tocsin.example").await;
@@ -160,7 +165,8 @@ async fn failed_sign_ins_are_throttled_without_locking_the_owner_out() {
     assert!(throttled.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() <= 15 * 60);
     assert_eq!(throttled.json::<ErrorBody>().await.unwrap().code, ErrorCode::TooManyRequests);
     // ...but the owner's own browser, which signed in before, still gets in.
-    let owner = app.sign_in("mia@tocsin.example", PASSWORD, &member.recovery_codes[0], Some(&member.device_cookie)).await;
+    let owner =
+        app.sign_in("mia@tocsin.example", PASSWORD, &member.recovery_codes[0], Some(&member.device_cookie)).await;
     assert_eq!(owner.status(), 200);
     assert!(set_cookie(&owner, "__Host-tocsin-device").is_none(), "a known browser keeps its cookie");
 
@@ -182,7 +188,9 @@ async fn role_changes_sign_the_account_out_are_logged_and_never_remove_the_last_
     let admin_id = team.iter().find(|m| m.email == ADMIN_EMAIL).unwrap().id.clone();
     let mia_id = team.iter().find(|m| m.email == "mia@tocsin.example").unwrap().id.clone();
 
-    let patch = |id: &str, body: serde_json::Value| app.client.patch(app.url(&format!("/api/accounts/{id}"))).json(&body).send();
+    let patch = |id: &str, body: serde_json::Value| {
+        app.client.patch(app.url(&format!("/api/accounts/{id}"))).json(&body).send()
+    };
     let last = patch(&admin_id, json!({ "role": "member" })).await.unwrap();
     assert_eq!(last.status(), 409);
     assert!(last.json::<ErrorBody>().await.unwrap().message.contains("last admin"));
@@ -197,7 +205,10 @@ async fn role_changes_sign_the_account_out_are_logged_and_never_remove_the_last_
     assert_eq!(app.sign_in("mia@tocsin.example", PASSWORD, code, Some(&member.device_cookie)).await.status(), 401);
 
     let log = security_log(&app).await;
-    assert!(log.contains(&"Tyler King: mia@tocsin.example: role changed from Team member to Team lead".to_owned()), "{log:#?}");
+    assert!(
+        log.contains(&"Tyler King: mia@tocsin.example: role changed from Team member to Team lead".to_owned()),
+        "{log:#?}"
+    );
     assert!(log.contains(&"Tyler King: mia@tocsin.example: account disabled".to_owned()), "{log:#?}");
     let verification: serde_json::Value =
         app.get_json(&format!("/api/audit/SEC-{}-000001/verify", chrono::Datelike::year(&Utc::now()))).await;

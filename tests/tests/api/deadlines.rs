@@ -137,9 +137,7 @@ async fn a_file_is_kept_as_evidence_and_downloads_as_uploaded() {
     assert!(refused(&app, &incident, as_text, "evidence_kind").await.contains("Upload the file"));
 
     let path = format!("/api/incidents/{}/obligations/POLICY-INTERNAL/evidence", incident.record.reference);
-    let send = |form: reqwest::multipart::Form| {
-        app.client.post(app.url(&path)).multipart(form).send()
-    };
+    let send = |form: reqwest::multipart::Form| app.client.post(app.url(&path)).multipart(form).send();
     let evidence = json!({ "expected_version": incident.version }).to_string();
     let disguised = reqwest::multipart::Form::new().text("evidence", evidence.clone()).part(
         "attachment",

@@ -1,8 +1,8 @@
 //! What every answer carries, and requests from other sites: a page elsewhere can make a browser
 //! send a request here, but a change sent that way is refused and changes nothing.
 
-use shared::api::{ErrorBody, ErrorCode};
 use serde_json::json;
+use shared::api::{ErrorBody, ErrorCode};
 use tocsin_tests::{TestApp, spawn_app, spawn_app_with, valid_report};
 
 fn assert_security_headers(response: &reqwest::Response, what: &str) {

@@ -164,9 +164,7 @@ async fn the_incident_workflow_runs_on_dynamodb() {
     let app = spawn_app_aws().await;
     let receipt: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
     let other: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
-    let post = |path: String, body: serde_json::Value| {
-        app.client.post(app.url(&path)).json(&body).send()
-    };
+    let post = |path: String, body: serde_json::Value| app.client.post(app.url(&path)).json(&body).send();
     let mut incident: IncidentDetail =
         post(format!("/api/reports/{}/incident", receipt.reference), json!({})).await.unwrap().json().await.unwrap();
     let commands = [

@@ -222,7 +222,10 @@ async fn the_dashboard_needs_a_sign_in_with_the_second_factor() {
     c.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
     assert_eq!(text_of(c, "#signed-in-as").await, "Tyler King (Admin)");
     assert!(c.current_url().await.unwrap().path().ends_with("/dashboard/metrics"), "back where it started");
-    assert!(c.get_all_cookies().await.unwrap().iter().all(|cookie| cookie.http_only() == Some(true)), "no script reads them");
+    assert!(
+        c.get_all_cookies().await.unwrap().iter().all(|cookie| cookie.http_only() == Some(true)),
+        "no script reads them"
+    );
 
     c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
     c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();

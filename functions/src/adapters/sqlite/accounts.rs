@@ -155,18 +155,14 @@ impl AccountStore for SqliteStore {
         let hash = hash.to_owned();
         self.read(move |conn| {
             Ok(conn
-                .query_row(
-                    "SELECT account, created_at, last_seen_at FROM sessions WHERE hash = ?1",
-                    [&hash],
-                    |row| {
-                        Ok(Session {
-                            hash: hash.clone(),
-                            account: row.get(0)?,
-                            created_at: parse_time(&row.get::<_, String>(1)?)?,
-                            last_seen_at: parse_time(&row.get::<_, String>(2)?)?,
-                        })
-                    },
-                )
+                .query_row("SELECT account, created_at, last_seen_at FROM sessions WHERE hash = ?1", [&hash], |row| {
+                    Ok(Session {
+                        hash: hash.clone(),
+                        account: row.get(0)?,
+                        created_at: parse_time(&row.get::<_, String>(1)?)?,
+                        last_seen_at: parse_time(&row.get::<_, String>(2)?)?,
+                    })
+                })
                 .optional()?)
         })
         .await
