@@ -387,3 +387,35 @@ impl SentEmail {
         self.text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
     }
 }
+
+/// Script injection attempts, each of which would set `document.title` to `pwned` or create an
+/// element with the id `injected` if it ever ran or became markup. Every report field carries them.
+pub const XSS_CORPUS: &[&str] = &[
+    "<script>document.title='pwned'</script>",
+    "<img id=injected src=x onerror=\"document.title='pwned'\">",
+    "<svg id=injected onload=\"document.title='pwned'\"></svg>",
+    "\"><img id=injected src=x onerror=document.title='pwned'>",
+    "'><script>document.title='pwned'</script>",
+    "<iframe id=injected srcdoc=\"<script>parent.document.title='pwned'</script>\"></iframe>",
+    "<a id=injected href=\"javascript:document.title='pwned'\">click</a>",
+    "[click](javascript:document.title='pwned')",
+    "<details id=injected open ontoggle=\"document.title='pwned'\">",
+    "<math><mtext><table><mglyph><style><img id=injected src=x onerror=\"document.title='pwned'\">",
+    "{{constructor.constructor('document.title=\"pwned\"')()}}",
+    "<scr<script>ipt>document.title='pwned'</scr</script>ipt>",
+    "&lt;script&gt;document.title='pwned'&lt;/script&gt;",
+    "<body onload=\"document.title='pwned'\">",
+];
+
+/// A valid report whose every free-text field carries `payload` (names refuse `<` and `>`, so
+/// the name carries only payloads without them).
+pub fn report_carrying(payload: &str) -> Value {
+    let mut form = valid_report();
+    if !payload.contains(['<', '>']) {
+        form["name"] = json!(format!("Mallory {payload}"));
+    }
+    form["description"] = json!(format!("Injection test {payload}"));
+    form["steps_to_reproduce"] = json!(payload);
+    form["affected_system"] = json!(payload);
+    form
+}

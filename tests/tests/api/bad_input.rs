@@ -179,3 +179,27 @@ async fn random_bytes_never_cause_a_server_error() {
     }
     assert!(app.all_reports().await.is_empty());
 }
+
+/// The receipt carries the reporter's name and what they wrote: in the HTML part it is text, never
+/// markup, whatever the corpus tries.
+#[tokio::test]
+async fn no_xss_payload_becomes_markup_in_the_receipt_email() {
+    let app = tocsin_tests::spawn_app().await;
+    for payload in tocsin_tests::XSS_CORPUS {
+        let response = app.submit_json(&tocsin_tests::report_carrying(payload)).await;
+        assert_eq!(response.status(), 201, "{payload}: {}", response.text().await.unwrap());
+    }
+    let emails = app.outbox();
+    assert_eq!(emails.len(), tocsin_tests::XSS_CORPUS.len());
+    // Only the template's own elements exist: every `<` a reporter wrote arrived escaped.
+    let ours = ["!doctype", "html", "body", "p", "strong", "a", "em", "blockquote"];
+    for (email, payload) in emails.iter().zip(tocsin_tests::XSS_CORPUS) {
+        for tag in email.html.split('<').skip(1) {
+            let name: String =
+                tag.trim_start_matches('/').chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();
+            assert!(ours.contains(&name.to_lowercase().as_str()), "<{name}> from {payload:?} in: {}", email.html);
+        }
+        assert!(!email.html.contains("href=\"javascript"), "{}", email.html);
+        assert!(email.text.contains(&format!("Injection test {payload}")), "the text part keeps what was written");
+    }
+}
