@@ -14,7 +14,7 @@ use crate::validation::{ValidationErrors, single_line};
 pub enum TeamRole {
     /// Works on reports and incidents.
     Member,
-    /// A member who also holds the yearly policy review.
+    /// A member who also holds the yearly policy review and restricts incidents.
     Lead,
     /// A lead who also manages the team's accounts and reads the local outbox.
     Admin,
@@ -56,7 +56,7 @@ impl TeamRole {
         match self {
             TeamRole::Auditor => matches!(action, A::Read | A::Export | A::ReadSecurityLog),
             TeamRole::Member => matches!(action, A::Read | A::Export | A::Work),
-            TeamRole::Lead => matches!(action, A::Read | A::Export | A::Work | A::ReviewPolicy),
+            TeamRole::Lead => matches!(action, A::Read | A::Export | A::Work | A::ReviewPolicy | A::Restrict),
             TeamRole::Admin => true,
         }
     }
@@ -74,6 +74,8 @@ pub enum Action {
     Work,
     /// Record the yearly policy review.
     ReviewPolicy,
+    /// Restrict an incident to its participants, or open it again.
+    Restrict,
     /// Invite people, change roles, disable accounts; read the local outbox (it holds reporters' links).
     ManageTeam,
     /// Read the security log (sign-ins with addresses, refusals, exports).

@@ -172,6 +172,11 @@ pub struct IncidentSummary {
     pub category: Option<Category>,
     pub severity: Option<Severity>,
     pub verdict: BreachVerdict,
+    #[serde(default)]
+    pub restricted: bool,
+    /// Who may see it when restricted (with admins): see `IncidentRecord::participants`.
+    #[serde(default)]
+    pub participants: Vec<String>,
 }
 
 impl IncidentSummary {
@@ -185,7 +190,14 @@ impl IncidentSummary {
             category: record.classification.category,
             severity: record.classification.severity,
             verdict: record.classification.verdict,
+            restricted: record.restricted,
+            participants: record.participants().into_iter().map(str::to_owned).collect(),
         }
+    }
+
+    /// [`IncidentRecord::visible_to`], from the summary alone.
+    pub fn visible_to(&self, name: &str, role: crate::access::TeamRole) -> bool {
+        !self.restricted || role == crate::access::TeamRole::Admin || self.participants.iter().any(|p| p == name)
     }
 }
 

@@ -19,12 +19,14 @@ use shared::policy::PolicyReviewForm;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
 use shared::workflow::audit::Verification;
+use shared::workflow::record::IncidentCommand;
 
 use super::AppState;
 use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};
 use super::error::ApiError;
 use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
 use crate::service::ServiceError;
+use crate::service::accounts::Caller;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
 use crate::service::dashboard::page_request;
 use crate::service::export::ExportFormat;
@@ -97,6 +99,14 @@ fn reference(raw: &str) -> ApiResult<Reference> {
     raw.parse().map_err(|_| ServiceError::NotFound.into())
 }
 
+/// A reference the caller may see: a restricted incident is a 404 to anyone but its
+/// participants and admins, as if it did not exist.
+async fn visible(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Reference> {
+    let subject = reference(raw)?;
+    state.services.ensure_visible(subject, caller).await?;
+    Ok(subject)
+}
+
 pub async fn report(
     State(state): State<AppState>,
     _: Allowed<ToRead>,
@@ -121,6 +131,9 @@ pub async fn link_report(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<LinkReportForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
+    if let Ok(incident) = form.incident.trim().parse::<Reference>() {
+        state.services.ensure_visible(incident, &caller).await?;
+    }
     Ok(Json(state.services.link_report(reference(&raw)?, form, caller.name()).await?))
 }
 
@@ -147,7 +160,11 @@ pub async fn incident_command(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(request): JsonBody<IncidentCommandRequest>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.command(reference(&raw)?, request, caller.name()).await?))
+    let incident = visible(&state, &caller, &raw).await?;
+    if let IncidentCommand::Restrict { restricted } = request.command {
+        state.services.check_restriction(incident, restricted, &caller).await?;
+    }
+    Ok(Json(state.services.command(incident, request, caller.name()).await?))
 }
 
 pub async fn import_affected_accounts(
@@ -156,7 +173,8 @@ pub async fn import_affected_accounts(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(import): JsonBody<AffectedAccountsImport>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.import_affected_accounts(reference(&raw)?, import, caller.name()).await?))
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok(Json(state.services.import_affected_accounts(incident, import, caller.name()).await?))
 }
 
 #[derive(Deserialize)]
@@ -168,11 +186,11 @@ pub struct TimelineQuery {
 
 pub async fn timeline(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     Path(raw): Path<String>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
-    let subject = reference(&raw)?;
+    let subject = visible(&state, &caller, &raw).await?;
     // The security log has its own route, for the roles that may read it.
     if subject.kind == ReferenceKind::Security {
         return Err(ServiceError::NotFound.into());
@@ -194,10 +212,10 @@ pub async fn security_log(
 
 pub async fn verify_audit(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Verification>> {
-    Ok(Json(state.services.verify_audit(reference(&raw)?).await?))
+    Ok(Json(state.services.verify_audit(visible(&state, &caller, &raw).await?).await?))
 }
 
 /// `export.md` or `export.html`.
@@ -211,7 +229,7 @@ pub async fn export_incident(
         "export.html" => ExportFormat::Html,
         _ => return Err(ServiceError::NotFound.into()),
     };
-    let incident = reference(&raw)?;
+    let incident = visible(&state, &caller, &raw).await?;
     let text = state.services.export_incident(incident, format).await?;
     let what = format!("the {} export of {incident}", format.extension());
     state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
@@ -257,11 +275,19 @@ pub struct ObligationsQuery {
 
 pub async fn obligations(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     QueryParams(query): QueryParams<ObligationsQuery>,
 ) -> ApiResult<Json<Page<ObligationEntry>>> {
     let filter = query.state.unwrap_or(ObligationFilter::Open);
-    Ok(Json(state.services.obligations(filter, page_request(query.cursor, query.limit)).await?))
+    let mut page = state.services.obligations(filter, page_request(query.cursor, query.limit)).await?;
+    let mut hidden = Vec::new();
+    for entry in &page.items {
+        if !hidden.contains(&entry.incident) && state.services.ensure_visible(entry.incident, &caller).await.is_err() {
+            hidden.push(entry.incident);
+        }
+    }
+    page.items.retain(|entry| !hidden.contains(&entry.incident));
+    Ok(Json(page))
 }
 
 pub async fn policy(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiResult<Json<PolicyDetail>> {
@@ -282,21 +308,24 @@ pub async fn metrics(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiRe
 
 pub async fn list_incidents(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<IncidentSummary>>> {
     if query.status.is_some() {
         return Err(ApiError::Malformed("incidents cannot be filtered by status yet".to_owned()));
     }
-    Ok(Json(state.services.list_incidents(page_request(query.cursor, query.limit)).await?))
+    let mut page = state.services.list_incidents(page_request(query.cursor, query.limit)).await?;
+    // A page may come back shorter than asked; the cursor still leads on.
+    page.items.retain(|incident| incident.visible_to(caller.name(), caller.role()));
+    Ok(Json(page))
 }
 
 pub async fn incident(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.incident(reference(&raw)?).await?))
+    Ok(Json(state.services.incident(visible(&state, &caller, &raw).await?).await?))
 }
 
 /// Evidence is always downloaded, never rendered: a sandboxing CSP and `nosniff` back that up.
@@ -334,7 +363,7 @@ pub async fn meet_obligation_with_file(
     with_files: FormWithFiles<EvidenceFileForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
     let FormWithFiles { form, uploads } = with_files;
-    let incident = reference(&raw)?;
+    let incident = visible(&state, &caller, &raw).await?;
     Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, caller.name()).await?))
 }
 
@@ -343,7 +372,7 @@ pub async fn download_evidence(
     Allowed(caller, _): Allowed<ToExport>,
     Path((raw, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let incident = reference(&raw)?;
+    let incident = visible(&state, &caller, &raw).await?;
     let (file_name, file, bytes) = state.services.evidence_file(incident, &id).await?;
     let what = format!("evidence {file_name:?} of {incident}");
     state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;

@@ -561,6 +561,45 @@ impl Services {
         Ok(team_member(&account))
     }
 
+    /// Refuses, as not found, an incident restricted to participants the caller is not one of.
+    pub async fn ensure_visible(&self, subject: Reference, caller: &Caller) -> Result<(), ServiceError> {
+        if subject.kind != ReferenceKind::Incident {
+            return Ok(());
+        }
+        match self.store.incident(subject).await? {
+            Some((record, _)) if !record.visible_to(caller.name(), caller.role()) => Err(ServiceError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// Restricting needs a lead or an admin, and one who would still see the incident after.
+    pub async fn check_restriction(
+        &self,
+        incident: Reference,
+        restricted: bool,
+        caller: &Caller,
+    ) -> Result<(), ServiceError> {
+        if !caller.role().may(shared::access::Action::Restrict) {
+            let event = SecurityEvent::Denied {
+                method: "POST".to_owned(),
+                path: format!("/api/incidents/{incident}/commands (restrict)"),
+                role: caller.role(),
+            };
+            self.log_security(caller.name(), event).await?;
+            return Err(ServiceError::Forbidden(format!(
+                "Your role ({}) does not allow restricting an incident",
+                caller.role().label()
+            )));
+        }
+        let (record, _) = self.store.incident(incident).await?.ok_or(ServiceError::NotFound)?;
+        if restricted && caller.role() != TeamRole::Admin && !record.participants().contains(&caller.name()) {
+            return Err(ServiceError::Refused(
+                "Take a role in the incident first: once restricted, only its participants and admins see it".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The secret that signs public form tickets, shared by every instance through the store.
     pub async fn form_secret(&self) -> Result<Vec<u8>, ServiceError> {
         let mut candidate = vec![0u8; 32];

@@ -80,6 +80,26 @@ pub struct IncidentRecord {
     /// Notification and review duties, kept in line with the facts by the deadline rules.
     #[serde(default)]
     pub obligations: Vec<Obligation>,
+    /// Only the participants (and admins) may see a restricted incident.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+impl IncidentRecord {
+    /// Who takes part: whoever opened it and everyone holding one of its roles now.
+    pub fn participants(&self) -> Vec<&str> {
+        let mut people: Vec<&str> = std::iter::once(self.opened_by.as_str())
+            .chain(self.roles.iter().filter(|r| r.is_current()).map(|r| r.person.as_str()))
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        people
+    }
+
+    /// Whether `name`, with `role`, may see the incident at all.
+    pub fn visible_to(&self, name: &str, role: crate::access::TeamRole) -> bool {
+        !self.restricted || role == crate::access::TeamRole::Admin || self.participants().contains(&name)
+    }
 }
 
 /// What happened to an incident. Each event is one audit-trail entry's payload.
@@ -184,6 +204,10 @@ pub enum IncidentEvent {
         id: String,
         justification: String,
     },
+    /// Access limited to the participants, or opened to the whole team again.
+    AccessRestricted {
+        restricted: bool,
+    },
 }
 
 /// A change the team asks for, as typed in the dashboard.
@@ -251,6 +275,10 @@ pub enum IncidentCommand {
     },
     AddNote {
         markdown: String,
+    },
+    /// Limits who may see the incident to its participants (or lifts that); leads and admins.
+    Restrict {
+        restricted: bool,
     },
     SaveReview {
         form: ReviewForm,
@@ -344,6 +372,7 @@ impl IncidentRecord {
             first_report_at: None,
             clock: BTreeMap::new(),
             obligations: Vec::new(),
+            restricted: false,
         })
     }
 
@@ -528,6 +557,7 @@ impl IncidentRecord {
                 }
             }
             IncidentEvent::NoteAdded { .. } => {}
+            IncidentEvent::AccessRestricted { restricted } => self.restricted = *restricted,
             IncidentEvent::ReviewSaved { draft } => self.review.draft.clone_from(draft),
             IncidentEvent::ReviewCompleted => {
                 self.review.completed_at = Some(at);
@@ -764,6 +794,13 @@ pub fn decide(
         IncidentCommand::AddNote { markdown } => {
             vec![IncidentEvent::NoteAdded { markdown: field("markdown", multi_line(&markdown, "Note", 1, NOTE_MAX))? }]
         }
+        IncidentCommand::Restrict { restricted } => {
+            if record.restricted == restricted {
+                let already = if restricted { "restricted to its participants" } else { "open to the whole team" };
+                return Err(WorkflowError::Refused(format!("The incident is already {already}")));
+            }
+            vec![IncidentEvent::AccessRestricted { restricted }]
+        }
         IncidentCommand::SaveReview { form } => {
             if record.review.is_complete() {
                 return Err(WorkflowError::Refused("The review is complete and can no longer be edited".to_owned()));
@@ -962,6 +999,8 @@ pub fn describe(event: &IncidentEvent) -> String {
         }
         IncidentEvent::ContainmentReversed { action_id, reason } => format!("Action {action_id} reversed: {reason}"),
         IncidentEvent::NoteAdded { .. } => "Note".to_owned(),
+        IncidentEvent::AccessRestricted { restricted: true } => "Access restricted to the participants".to_owned(),
+        IncidentEvent::AccessRestricted { restricted: false } => "Access opened to the whole team".to_owned(),
         IncidentEvent::ReviewSaved { .. } => "Post-incident review saved".to_owned(),
         IncidentEvent::ReviewCompleted => "Post-incident review completed".to_owned(),
         IncidentEvent::AnchorSet { anchor, at, reason } => {

@@ -7,5 +7,6 @@ mod dashboard;
 mod deadlines;
 mod follow_up;
 mod intake;
+mod restricted;
 mod security;
 mod workflow;

@@ -190,6 +190,13 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     let blocked = text_of(c, ".blocked-move").await;
     assert!(blocked.contains("Classify"), "the next phase waits for classification: {blocked}");
 
+    // An account takeover with customer data: the lead keeps it to the people working it.
+    command(c, "restrict").await;
+    wait_for_text(c, "#access", "Restricted:").await;
+    let outsider = app.join_as("member", "Oscar Outsider", "oscar@tocsin.example").await;
+    let hidden = outsider.client().get(app.url(&format!("/api/incidents/{reference}"))).send().await.unwrap();
+    assert_eq!(hidden.status(), 404, "a member outside the incident does not see it");
+
     // Classification adds the playbook's identification tasks; the verdict and both leads follow.
     choose(c, "category", "account_takeover").await;
     click(c, "severity-high").await;

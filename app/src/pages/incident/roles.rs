@@ -2,6 +2,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::access::{Action, Me};
 use shared::validation::FieldError;
 use shared::workflow::record::IncidentCommand;
 use shared::workflow::roles::Role;
@@ -160,11 +161,44 @@ fn AssignRole() -> impl IntoView {
     }
 }
 
+/// Who may see the incident: the whole team, or only its participants (and admins). Leads and
+/// admins change it; everyone sees which it is.
+#[component]
+fn Access() -> impl IntoView {
+    let ws = use_workspace();
+    let restricted = ws.select(|r| r.restricted);
+    let busy = RwSignal::new(false);
+    let may_restrict = use_context::<Me>().is_some_and(|me| me.role.may(Action::Restrict));
+    let toggle = move |_| {
+        let command = IncidentCommand::Restrict { restricted: !restricted.get_untracked() };
+        ws.run(command, Errors::Notice, busy, || {});
+    };
+    view! {
+        <p id="access">
+            {move || {
+                if restricted.get() {
+                    "Restricted: only the people who opened it or hold a role, and admins, can see this incident."
+                } else {
+                    "Visible to the whole team."
+                }
+            }}
+            " "
+            {may_restrict.then(|| view! {
+                <button type="button" id="restrict" class="button button--secondary button--small"
+                    disabled=move || busy.get() on:click=toggle>
+                    {move || if restricted.get() { "Open to the whole team" } else { "Restrict to participants" }}
+                </button>
+            })}
+        </p>
+    }
+}
+
 #[component]
 pub fn RolesSection() -> impl IntoView {
     view! {
         <section id="roles" aria-labelledby="roles-heading">
             <h2 id="roles-heading">"Roles"</h2>
+            <Access />
             <CurrentHolders />
             <AssignRole />
             <h3>"History"</h3>

@@ -1,0 +1,79 @@
+//! An incident restricted to its participants: invisible to the rest of the team (404, left out of
+//! lists and the board), visible to the people in its roles and to admins; only leads and admins
+//! restrict, and the audit trail says who did.
+
+use serde_json::{Value, json};
+use shared::api::{IncidentDetail, IncidentSummary, ObligationEntry, Page, TimelineEntry};
+use tocsin_tests::{TeamAccount, TestApp, spawn_app};
+
+async fn command(app: &TestApp, who: &reqwest::Client, incident: &IncidentDetail, command: Value) -> reqwest::Response {
+    let path = format!("/api/incidents/{}/commands", incident.record.reference);
+    let body = json!({ "expected_version": incident.version, "command": command });
+    who.post(app.url(&path)).json(&body).send().await.unwrap()
+}
+
+async fn current(app: &TestApp, incident: &IncidentDetail) -> IncidentDetail {
+    app.get_json(&format!("/api/incidents/{}", incident.record.reference)).await
+}
+
+async fn sees(app: &TestApp, account: &TeamAccount, incident: &IncidentDetail) -> bool {
+    let client = account.client();
+    let reference = incident.record.reference;
+    let detail = client.get(app.url(&format!("/api/incidents/{reference}"))).send().await.unwrap().status();
+    let listed: Page<IncidentSummary> =
+        client.get(app.url("/api/incidents")).send().await.unwrap().json().await.unwrap();
+    let board: Page<ObligationEntry> =
+        client.get(app.url("/api/obligations")).send().await.unwrap().json().await.unwrap();
+    let in_list = listed.items.iter().any(|i| i.reference == reference);
+    let on_board = board.items.iter().any(|o| o.incident == reference);
+    for path in ["timeline", "export.md"] {
+        let status = client.get(app.url(&format!("/api/incidents/{reference}/{path}"))).send().await.unwrap().status();
+        assert_eq!(status == 200, detail == 200, "{path} agrees with the incident page");
+    }
+    assert_eq!(in_list, detail == 200, "the list agrees with the incident page");
+    assert_eq!(on_board, detail == 200, "the board agrees with the incident page");
+    detail == 200
+}
+
+#[tokio::test]
+async fn a_restricted_incident_is_seen_only_by_its_participants_and_admins() {
+    let app = spawn_app().await;
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+    let member = app.join_as("member", "Mia Member", "mia@tocsin.example").await;
+    let outsider = app.join_as("member", "Oscar Outsider", "oscar@tocsin.example").await;
+    let other_lead = app.join_as("lead", "Lou Lead", "lou@tocsin.example").await;
+
+    let declare = json!({ "title": "Payroll export mailed to the wrong customer", "detected_at": "", "summary": "" });
+    let response = lead.client().post(app.url("/api/incidents")).json(&declare).send().await.unwrap();
+    let incident: IncidentDetail = response.json().await.unwrap();
+    let assign = json!({ "type": "assign_role", "role": "technical_lead", "person": "Mia Member" });
+    assert_eq!(command(&app, &lead.client(), &incident, assign).await.status(), 200);
+    let restrict = json!({ "type": "restrict", "restricted": true });
+
+    let incident = current(&app, &incident).await;
+    assert_eq!(command(&app, &member.client(), &incident, restrict.clone()).await.status(), 403, "members do not");
+    assert_eq!(
+        command(&app, &other_lead.client(), &incident, restrict.clone()).await.status(),
+        409,
+        "not a participant"
+    );
+    assert_eq!(command(&app, &lead.client(), &incident, restrict).await.status(), 200);
+
+    assert!(sees(&app, &lead, &incident).await, "who opened it");
+    assert!(sees(&app, &member, &incident).await, "who holds a role");
+    assert!(sees(&app, &app.admin, &incident).await, "an admin");
+    assert!(!sees(&app, &outsider, &incident).await);
+    assert!(!sees(&app, &other_lead, &incident).await);
+    let incident = current(&app, &incident).await;
+    let note = json!({ "type": "add_note", "markdown": "Looking" });
+    assert_eq!(command(&app, &outsider.client(), &incident, note).await.status(), 404, "nor can they change it");
+
+    let timeline: Page<TimelineEntry> =
+        app.get_json(&format!("/api/incidents/{}/timeline", incident.record.reference)).await;
+    let entry = timeline.items.iter().find(|e| e.summary == "Access restricted to the participants").unwrap();
+    assert_eq!(entry.actor, "Leo Lead");
+
+    let open = json!({ "type": "restrict", "restricted": false });
+    assert_eq!(command(&app, &app.client, &incident, open).await.status(), 200);
+    assert!(sees(&app, &outsider, &incident).await, "open to the whole team again");
+}
