@@ -141,9 +141,19 @@ async fn upload_method() -> Result<UploadMethod, ApiError> {
     if let Some(method) = UPLOAD_METHOD.get() {
         return Ok(method);
     }
-    let settings: ClientSettings = get(Request::get("/api/client-settings")).await?;
+    let settings = client_settings().await?;
     UPLOAD_METHOD.set(Some(settings.upload_method));
     Ok(settings.upload_method)
+}
+
+/// How the server is set up: how files travel, whether single sign-on is on.
+pub async fn client_settings() -> Result<ClientSettings, ApiError> {
+    get(Request::get("/api/client-settings")).await
+}
+
+/// Where the browser goes to sign in with the organisation's provider, coming back to `next`.
+pub fn single_sign_on_url(next: &str) -> String {
+    format!("/api/oidc/start?next={}", js_sys::encode_uri_component(next))
 }
 
 /// Sends a form with its files the way the server takes them: inside one multipart body, or

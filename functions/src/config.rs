@@ -25,6 +25,32 @@ pub struct Settings {
     pub alerts: AlertSettings,
     #[serde(default)]
     pub deadlines: DeadlineSettings,
+    /// Single sign-on with an OpenID Connect provider; off when absent.
+    #[serde(default)]
+    pub oidc: Option<OidcSettings>,
+}
+
+/// An OpenID Connect provider (Amazon Cognito or any other), with its endpoints named explicitly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// Must equal the `iss` of its ID tokens.
+    pub issuer: String,
+    pub client_id: String,
+    /// For confidential clients; PKCE is used either way.
+    pub client_secret: Option<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    /// The ID token claim listing the person's groups (Cognito: `cognito:groups`).
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    /// Provider group to Tocsin role (`member`, `lead`, `admin`, `auditor`); the highest applies.
+    pub roles: HashMap<String, shared::access::TeamRole>,
+}
+
+fn default_groups_claim() -> String {
+    "groups".to_owned()
 }
 
 /// The deadline engine: which rules apply to this organisation, its business days, and who is
@@ -171,6 +197,7 @@ impl Default for Settings {
             workflow: WorkflowSettings::default(),
             alerts: AlertSettings::default(),
             deadlines: DeadlineSettings::default(),
+            oidc: None,
         }
     }
 }

@@ -181,8 +181,20 @@ pub struct Account {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "purpose", rename_all = "snake_case")]
 pub enum TokenPurpose {
-    Invitation { email: String, name: String, role: TeamRole },
-    PasswordReset { account: String },
+    Invitation {
+        email: String,
+        name: String,
+        role: TeamRole,
+    },
+    PasswordReset {
+        account: String,
+    },
+    /// A single sign-on under way: what the callback must check and send.
+    OidcLogin {
+        nonce: String,
+        verifier: String,
+        next: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,6 +21,7 @@ use crate::http::{AppState, api_router};
 use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
 use crate::service::email::EmailTemplates;
 use crate::service::export::ExportTemplates;
+use crate::service::oidc::OidcProvider;
 use crate::service::{AlertIntake, DeadlineContacts, Services};
 use shared::deadlines::calendar::{BUILT_IN_CALENDARS, Calendars, CalendarsFile};
 use shared::deadlines::obligation::Deadlines;
@@ -133,6 +134,17 @@ pub fn services(
         },
         policy_reviewed_before: settings.deadlines.policy_reviewed_on.map(|day| day.and_time(NaiveTime::MIN).and_utc()),
         min_report_time: chrono::Duration::seconds(i64::from(settings.server.min_report_seconds)),
+        oidc: settings.oidc.as_ref().map(|oidc| OidcProvider {
+            issuer: oidc.issuer.clone(),
+            client_id: oidc.client_id.clone(),
+            client_secret: oidc.client_secret.clone(),
+            authorization_endpoint: oidc.authorization_endpoint.clone(),
+            token_endpoint: oidc.token_endpoint.clone(),
+            jwks_uri: oidc.jwks_uri.clone(),
+            groups_claim: oidc.groups_claim.clone(),
+            roles: oidc.roles.clone(),
+            redirect_uri: format!("{}/api/oidc/callback", public_url.trim_end_matches('/')),
+        }),
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
     })

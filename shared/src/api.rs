@@ -62,6 +62,9 @@ pub enum UploadMethod {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSettings {
     pub upload_method: UploadMethod,
+    /// The sign-in page offers single sign-on.
+    #[serde(default)]
+    pub single_sign_on: bool,
 }
 
 /// Asks for permission to upload one file of exactly `size_bytes`.

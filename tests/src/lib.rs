@@ -5,6 +5,7 @@ pub mod browser;
 pub mod checker;
 pub mod conformance;
 pub mod moto;
+pub mod oidc_provider;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};

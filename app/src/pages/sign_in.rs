@@ -45,7 +45,12 @@ fn AccountFrame(children: Children) -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     dom::set_title("Sign in");
-    let next = use_query_map().get_untracked().get("next");
+    let query = use_query_map().get_untracked();
+    let next = query.get("next");
+    // A failed single sign-on comes back here with the reason.
+    let sso_error = query.get("sso_error");
+    let single_sign_on = LocalResource::new(|| async { api::client_settings().await.is_ok_and(|s| s.single_sign_on) });
+    let sso_url = api::single_sign_on_url(&after_sign_in(next.clone()));
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -75,6 +80,18 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <AccountFrame>
             <h1>"Sign in"</h1>
+            {sso_error.map(|reason| view! {
+                <div class="notice notice--error" role="alert" id="sso-error">
+                    <p>{reason}</p>
+                </div>
+            })}
+            <Suspense>
+                <Show when=move || single_sign_on.get().unwrap_or(false)>
+                    // `rel="external"`: a full page load to the server, not a route of the app.
+                    <p><a class="button" id="single-sign-on" rel="external" href=sso_url.clone()>"Sign in with single sign-on"</a></p>
+                    <p>"Or with your Tocsin password:"</p>
+                </Show>
+            </Suspense>
             <ErrorSummary errors targets=SIGN_IN_TARGETS />
             <form novalidate on:submit=on_submit>
                 <TextField

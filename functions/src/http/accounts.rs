@@ -12,12 +12,15 @@ use shared::api::ReportTicket;
 
 use super::AppState;
 use super::auth::{
-    Allowed, ClientAddress, DEVICE_COOKIE, SESSION_COOKIE, ToManageTeam, ToRead, clear_session_cookie, cookie,
-    set_cookie,
+    Allowed, ClientAddress, DEVICE_COOKIE, OIDC_STATE_COOKIE, SESSION_COOKIE, ToManageTeam, ToRead,
+    clear_session_cookie, cookie, cookie_header, set_cookie,
 };
 use super::error::ApiError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, QueryParams};
+use crate::service::ServiceError;
 use crate::service::accounts::{Origin, SignedIn};
+use axum::http::HeaderValue;
+use cookie::SameSite;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -110,6 +113,66 @@ pub async fn change_account(
     JsonBody(change): JsonBody<AccountChange>,
 ) -> ApiResult<Json<TeamMember>> {
     Ok(Json(state.services.change_account(&id, change, &caller).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct StartQuery {
+    next: Option<String>,
+}
+
+/// Sends the browser to the provider, with a state cookie binding the answer to this browser.
+pub async fn oidc_start(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<StartQuery>,
+) -> ApiResult<Response> {
+    let start = state.services.oidc_start(query.next).await?;
+    let state_cookie = cookie_header(
+        OIDC_STATE_COOKIE,
+        start.state.as_str(),
+        Some(cookie::time::Duration::minutes(10)),
+        SameSite::Lax,
+    );
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, start.location)], [(header::SET_COOKIE, state_cookie)])
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct CallbackQuery {
+    code: String,
+    state: String,
+}
+
+/// The provider's answer: signed in, to the page that asked; or back to the sign-in page, which
+/// shows why (this is a page the browser navigates to, not a call from the app).
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<CallbackQuery>,
+) -> Response {
+    let origin = Origin { address, device: cookie(&headers, DEVICE_COOKIE) };
+    let cookie_state = cookie(&headers, OIDC_STATE_COOKIE);
+    let (mut response, location) =
+        match state.services.oidc_callback(&query.code, &query.state, cookie_state, origin).await {
+            Ok((signed_in, next)) => (signed_in_response(StatusCode::SEE_OTHER, (), &signed_in), next),
+            Err(error) => {
+                let message = match &error {
+                    ServiceError::Unauthenticated(message) | ServiceError::Forbidden(message) => message.clone(),
+                    other => {
+                        tracing::error!(error = %other, "single sign-on failed");
+                        "Single sign-on failed on our side. Try again".to_owned()
+                    }
+                };
+                let encoded = percent_encoding::utf8_percent_encode(&message, percent_encoding::NON_ALPHANUMERIC);
+                (StatusCode::SEE_OTHER.into_response(), format!("/sign-in?sso_error={encoded}"))
+            }
+        };
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    let location = HeaderValue::from_str(&location).unwrap_or_else(|_| HeaderValue::from_static("/sign-in"));
+    response.headers_mut().insert(header::LOCATION, location);
+    let clear = cookie_header(OIDC_STATE_COOKIE, "", Some(cookie::time::Duration::ZERO), SameSite::Lax);
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    response
 }
 
 pub async fn report_ticket(State(state): State<AppState>) -> ApiResult<Json<ReportTicket>> {

@@ -26,9 +26,22 @@ pub const SESSION_COOKIE: &str = "__Host-tocsin-session";
 /// Marks a browser that signed in before (see `service::accounts`); kept a year.
 pub const DEVICE_COOKIE: &str = "__Host-tocsin-device";
 
+/// Binds a single sign-on to the browser that started it. Lax, not Strict: the provider sends
+/// the browser back with a cross-site navigation, which must carry it.
+pub const OIDC_STATE_COOKIE: &str = "__Host-tocsin-oidc";
+
 /// A cookie as the site sets them: Secure, HttpOnly, SameSite=Strict, path `/`.
 pub fn set_cookie(name: &str, value: &str, max_age: Option<cookie::time::Duration>) -> HeaderValue {
-    let mut cookie = Cookie::build((name, value)).path("/").secure(true).http_only(true).same_site(SameSite::Strict);
+    cookie_header(name, value, max_age, SameSite::Strict)
+}
+
+pub fn cookie_header(
+    name: &str,
+    value: &str,
+    max_age: Option<cookie::time::Duration>,
+    same_site: SameSite,
+) -> HeaderValue {
+    let mut cookie = Cookie::build((name, value)).path("/").secure(true).http_only(true).same_site(same_site);
     if let Some(max_age) = max_age {
         cookie = cookie.max_age(max_age);
     }

@@ -55,6 +55,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/invitations/accept", post(accounts::accept_invitation))
         .route("/password-resets", post(accounts::request_password_reset))
         .route("/password-resets/complete", post(accounts::reset_password))
+        .route("/oidc/start", get(accounts::oidc_start))
+        .route("/oidc/callback", get(accounts::oidc_callback))
         .route_layer(limited);
     // Everything else needs a session whose role allows it (see `auth::Allowed` in each handler),
     // except health, settings, sign-out and signed alerts.

@@ -132,7 +132,8 @@ async fn password_matches(stored: Option<String>, password: String) -> Result<bo
                 })
                 .clone()
         });
-        let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("a stored password hash: {e}"))?;
+        // Accounts made by single sign-on have no password: nothing matches.
+        let Ok(parsed) = PasswordHash::new(&stored) else { return Ok(false) };
         Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
@@ -376,7 +377,9 @@ impl Services {
 
         let password_ok = password_matches(found.as_ref().map(|(a, _)| a.password_hash.clone()), form.password).await?;
         let verdict = match &found {
-            Some((account, _)) if password_ok && !account.disabled => second_factor(account, &form.code, now)?,
+            Some((account, _)) if password_ok && !account.disabled && !account.totp_secret.is_empty() => {
+                second_factor(account, &form.code, now)?
+            }
             _ => None,
         };
         let (Some(factor), Some((mut account, version))) = (verdict, found) else {
@@ -405,7 +408,7 @@ impl Services {
     }
 
     /// Records the sign-in on the account (the code's step, a new trusted browser) and opens a session.
-    async fn start_session(
+    pub(crate) async fn start_session(
         &self,
         mut account: Account,
         version: u64,
@@ -517,6 +520,20 @@ impl Services {
         Ok(self.accounts.accounts().await?.iter().map(team_member).collect())
     }
 
+    /// Refuses a change that would leave the team without an active admin.
+    pub(crate) async fn ensure_an_admin_remains(&self, before: &Account, after: &Account) -> Result<(), ServiceError> {
+        let is_admin = |account: &Account| account.role == TeamRole::Admin && !account.disabled;
+        if is_admin(before) && !is_admin(after) {
+            let admins = self.accounts.accounts().await?.iter().filter(|a| is_admin(a)).count();
+            if admins <= 1 {
+                return Err(ServiceError::Refused(
+                    "This is the last admin: make someone else an admin first".to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A new role or disabling; the last enabled admin cannot be demoted or disabled, and a
     /// changed account's sessions end.
     pub async fn change_account(
@@ -533,17 +550,7 @@ impl Services {
         if let Some(disabled) = change.disabled {
             account.disabled = disabled;
         }
-        let was_admin = before.role == TeamRole::Admin && !before.disabled;
-        let still_admin = account.role == TeamRole::Admin && !account.disabled;
-        if was_admin && !still_admin {
-            let admins = self.accounts.accounts().await?;
-            let admins = admins.iter().filter(|a| a.role == TeamRole::Admin && !a.disabled).count();
-            if admins <= 1 {
-                return Err(ServiceError::Refused(
-                    "This is the last admin: make someone else an admin first".to_owned(),
-                ));
-            }
-        }
+        self.ensure_an_admin_remains(&before, &account).await?;
         if account == before {
             return Ok(team_member(&account));
         }

@@ -125,7 +125,7 @@ impl Services {
     pub fn client_settings(&self) -> ClientSettings {
         let upload_method =
             if self.attachments.takes_direct_uploads() { UploadMethod::Ticket } else { UploadMethod::Multipart };
-        ClientSettings { upload_method }
+        ClientSettings { upload_method, single_sign_on: self.oidc.is_some() }
     }
 
     /// Signs one direct upload, after the checks that need no content (size, count is per form).

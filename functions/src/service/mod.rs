@@ -10,6 +10,7 @@ pub mod email;
 pub mod export;
 pub mod intake;
 pub mod markdown;
+pub mod oidc;
 pub mod policy;
 pub mod token;
 pub mod workflow;
@@ -44,6 +45,8 @@ pub struct Services {
     pub deadline_contacts: DeadlineContacts,
     /// The last policy review before Tocsin kept the register; the first yearly duty runs from it.
     pub policy_reviewed_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Single sign-on, when configured.
+    pub oidc: Option<oidc::OidcProvider>,
     /// How long a public report form must have been open before it is sent (the bot barrier).
     pub min_report_time: chrono::Duration,
     /// Base of links sent by email, without a trailing slash.

@@ -55,6 +55,8 @@ const PUBLIC: &[&str] = &[
     "/password-resets",
     "/password-resets/complete",
     "/alerts/{source}",
+    "/oidc/start",
+    "/oidc/callback",
 ];
 
 #[test]

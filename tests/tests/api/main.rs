@@ -9,4 +9,5 @@ mod follow_up;
 mod intake;
 mod restricted;
 mod security;
+mod sso;
 mod workflow;

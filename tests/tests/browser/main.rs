@@ -7,7 +7,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use shared::api::{Page, ReportSummary};
 use tocsin_tests::browser::{Browser, dist_dir};
-use tocsin_tests::{PASSWORD, PNG_BYTES, TeamAccount, TestApp, spawn_app_serving};
+use tocsin_tests::oidc_provider::{self, FakeProvider};
+use tocsin_tests::{PASSWORD, PNG_BYTES, TeamAccount, TestApp, spawn_app_serving, spawn_app_with};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -246,6 +247,33 @@ async fn the_dashboard_needs_a_sign_in_with_the_second_factor() {
     c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();
     c.goto(&app.url("/dashboard")).await.unwrap();
     c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();
+    browser.close().await;
+}
+
+/// Single sign-on from the sign-in page: to the provider and back, signed in with the role its
+/// groups give; a refused one comes back to the page with the reason.
+#[tokio::test]
+async fn single_sign_on_signs_in_with_the_providers_role() {
+    let provider = FakeProvider::start().await;
+    provider.set_groups(&["irt"]);
+    let oidc = provider.settings();
+    let app = spawn_app_with(|s| {
+        s.server.static_dir = Some(dist_dir());
+        s.oidc = Some(oidc);
+    })
+    .await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(&app.url("/dashboard/metrics")).await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("single-sign-on")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(c, "#signed-in-as").await, format!("{} (Team member)", oidc_provider::NAME));
+    assert!(c.current_url().await.unwrap().path().ends_with("/dashboard/metrics"), "back where it started");
+
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    provider.set_groups(&["sales"]);
+    c.wait().at_most(WAIT).for_element(Locator::Id("single-sign-on")).await.unwrap().click().await.unwrap();
+    let reason = text_of(c, "#sso-error").await;
+    assert!(reason.contains("in no group Tocsin knows"), "{reason}");
     browser.close().await;
 }
 
