@@ -28,6 +28,22 @@ pub struct Settings {
     /// Single sign-on with an OpenID Connect provider; off when absent.
     #[serde(default)]
     pub oidc: Option<OidcSettings>,
+    #[serde(default)]
+    pub notifications: NotificationSettings,
+}
+
+/// Who is told about incidents by email.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// IT and management: emailed when an incident is detected or declared.
+    pub internal: Vec<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self { internal: vec!["it@tocsin.localhost".to_owned(), "management@tocsin.localhost".to_owned()] }
+    }
 }
 
 /// An OpenID Connect provider (Amazon Cognito or any other), with its endpoints named explicitly.
@@ -176,6 +192,10 @@ fn default_min_report_seconds() -> u32 {
 pub struct EmailSettings {
     /// The From of every email, e.g. `Security team <security@example.com>`.
     pub sender: String,
+    /// A folder of templates that replace the built-in ones of the same name
+    /// (`functions/templates/email/`).
+    #[serde(default)]
+    pub templates_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -192,12 +212,16 @@ impl Default for Settings {
                 public_requests_per_minute: default_public_requests_per_minute(),
                 min_report_seconds: default_min_report_seconds(),
             },
-            email: EmailSettings { sender: "Tocsin security team <security@tocsin.localhost>".to_owned() },
+            email: EmailSettings {
+                sender: "Tocsin security team <security@tocsin.localhost>".to_owned(),
+                templates_dir: None,
+            },
             aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
             workflow: WorkflowSettings::default(),
             alerts: AlertSettings::default(),
             deadlines: DeadlineSettings::default(),
             oidc: None,
+            notifications: NotificationSettings::default(),
         }
     }
 }
@@ -232,6 +256,12 @@ impl Settings {
         if self.mode == Mode::Aws {
             ensure!(!self.aws.table.is_empty(), "aws.table (TOCSIN_AWS__TABLE) is required in aws mode");
             ensure!(!self.aws.bucket.is_empty(), "aws.bucket (TOCSIN_AWS__BUCKET) is required in aws mode");
+        }
+        for address in &self.notifications.internal {
+            ensure!(
+                address.parse::<lettre::Address>().is_ok(),
+                "notifications.internal: {address:?} is not an email address"
+            );
         }
         for (name, source) in &self.alerts.sources {
             ensure!(

@@ -119,7 +119,8 @@ pub fn services(
         attachments,
         mailer,
         clock,
-        templates: EmailTemplates::new()?,
+        templates: EmailTemplates::new(settings.email.templates_dir.as_deref())?,
+        internal_recipients: settings.notifications.internal.clone(),
         exports: ExportTemplates::new()?,
         playbook: load_playbook(settings.workflow.playbook.as_deref())?,
         alerts: AlertIntake {

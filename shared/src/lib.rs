@@ -8,6 +8,7 @@ pub mod api;
 pub mod attachment;
 pub mod deadlines;
 pub mod incident;
+pub mod notifications;
 pub mod policy;
 pub mod reference;
 pub mod report;

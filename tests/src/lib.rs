@@ -10,7 +10,9 @@ pub mod oidc_provider;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
 
-use functions::config::{AlertSettings, AlertSource, DeadlineSettings, EmailSettings, Mode, ServerSettings, Settings};
+use functions::config::{
+    AlertSettings, AlertSource, DeadlineSettings, EmailSettings, Mode, NotificationSettings, ServerSettings, Settings,
+};
 use functions::service::Services;
 use functions::startup::Application;
 use serde_json::{Value, json};
@@ -89,6 +91,8 @@ pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 #[derive(Debug)]
 pub struct SentEmail {
     pub entry: OutboxEntry,
+    /// The message's header names in order, as a mail client parses them back.
+    pub header_names: Vec<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -138,7 +142,7 @@ async fn spawn_aws(static_dir: Option<PathBuf>) -> TestApp {
         mode: Mode::Aws,
         server: ServerSettings { static_dir, ..defaults.server },
         aws: moto::settings(table, bucket),
-        email: EmailSettings { sender: format!("Security team <{sender}>") },
+        email: EmailSettings { sender: format!("Security team <{sender}>"), templates_dir: None },
         ..defaults
     })
     .await
@@ -183,7 +187,10 @@ async fn spawn_checking_every(static_dir: Option<PathBuf>, seconds: u64) -> Test
 pub fn test_settings() -> Settings {
     let defaults = Settings::default();
     let server = ServerSettings { min_report_seconds: 0, public_requests_per_minute: 1_000_000, ..defaults.server };
-    Settings { server, ..defaults }
+    // No internal notifications unless a test asks: the rest count the outbox and the open
+    // internal-notification duty's reminders.
+    let notifications = NotificationSettings { internal: Vec::new() };
+    Settings { server, notifications, ..defaults }
 }
 
 /// A local server on [`test_settings`] changed by `change`.
@@ -371,6 +378,7 @@ impl TestApp {
                 let eml = std::fs::read(dir.join(&entry.file)).expect("the .eml file");
                 let message = mail_parser::MessageParser::default().parse(&eml).expect("a parseable message");
                 SentEmail {
+                    header_names: message.headers().iter().map(|h| h.name().to_owned()).collect(),
                     subject: message.subject().unwrap_or_default().to_owned(),
                     text: message.body_text(0).expect("a text part").into_owned(),
                     html: message.body_html(0).expect("an HTML part").into_owned(),

@@ -15,6 +15,7 @@ use shared::api::{
     ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
+use shared::notifications::{EmailPreview, NotificationKind};
 use shared::policy::PolicyReviewForm;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
@@ -216,6 +217,17 @@ pub async fn verify_audit(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Verification>> {
     Ok(Json(state.services.verify_audit(visible(&state, &caller, &raw).await?).await?))
+}
+
+/// A notification about the incident as it would be sent now (`internal`).
+pub async fn preview_notification(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToRead>,
+    Path((raw, kind)): Path<(String, String)>,
+) -> ApiResult<Json<EmailPreview>> {
+    let kind = NotificationKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(ServiceError::NotFound)?;
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok(Json(state.services.preview_notification(incident, kind).await?))
 }
 
 /// `export.md` or `export.html`.

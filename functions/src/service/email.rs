@@ -1,6 +1,9 @@
 //! Email content from templates. HTML parts are autoescaped (reporters' text can hold markup), text
 //! parts are not.
 
+use std::path::Path;
+
+use anyhow::Context;
 use minijinja::Environment;
 use serde::Serialize;
 
@@ -23,18 +26,34 @@ pub struct ReceiptContext {
     pub sender_name: String,
 }
 
+/// The built-in templates, compiled in; an operator's file of the same name replaces one.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("receipt.txt", include_str!("../../templates/email/receipt.txt")),
+    ("receipt.html", include_str!("../../templates/email/receipt.html")),
+    ("deadline.txt", include_str!("../../templates/email/deadline.txt")),
+    ("deadline.html", include_str!("../../templates/email/deadline.html")),
+    ("invitation.txt", include_str!("../../templates/email/invitation.txt")),
+    ("invitation.html", include_str!("../../templates/email/invitation.html")),
+    ("password_reset.txt", include_str!("../../templates/email/password_reset.txt")),
+    ("password_reset.html", include_str!("../../templates/email/password_reset.html")),
+    ("internal_notification.txt", include_str!("../../templates/email/internal_notification.txt")),
+    ("internal_notification.html", include_str!("../../templates/email/internal_notification.html")),
+];
+
 impl EmailTemplates {
-    pub fn new() -> anyhow::Result<Self> {
+    /// The built-in templates, each replaced by a file of the same name in `overrides` if there is
+    /// one. Every template is compiled here, so a broken override stops the start with its name.
+    pub fn new(overrides: Option<&Path>) -> anyhow::Result<Self> {
         let mut env = Environment::new();
         // Autoescaping follows the template name: `.html` escapes, `.txt` does not.
-        env.add_template("receipt.txt", include_str!("../../templates/email/receipt.txt"))?;
-        env.add_template("receipt.html", include_str!("../../templates/email/receipt.html"))?;
-        env.add_template("deadline.txt", include_str!("../../templates/email/deadline.txt"))?;
-        env.add_template("deadline.html", include_str!("../../templates/email/deadline.html"))?;
-        env.add_template("invitation.txt", include_str!("../../templates/email/invitation.txt"))?;
-        env.add_template("invitation.html", include_str!("../../templates/email/invitation.html"))?;
-        env.add_template("password_reset.txt", include_str!("../../templates/email/password_reset.txt"))?;
-        env.add_template("password_reset.html", include_str!("../../templates/email/password_reset.html"))?;
+        for (name, built_in) in BUILT_IN {
+            let source = match overrides.map(|dir| dir.join(name)).filter(|path| path.is_file()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading the template {}", path.display()))?,
+                None => (*built_in).to_owned(),
+            };
+            env.add_template_owned(*name, source).with_context(|| format!("the email template {name}"))?;
+        }
         Ok(Self { env })
     }
 
@@ -141,7 +160,7 @@ mod tests {
 
     #[test]
     fn html_part_escapes_reporter_text_and_text_part_keeps_it() {
-        let templates = EmailTemplates::new().unwrap();
+        let templates = EmailTemplates::new(None).unwrap();
         let context = ReceiptContext {
             name: Some("Ada".into()),
             reference: "TOC-2026-000001".into(),

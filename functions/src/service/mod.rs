@@ -10,6 +10,7 @@ pub mod email;
 pub mod export;
 pub mod intake;
 pub mod markdown;
+pub mod notifications;
 pub mod oidc;
 pub mod policy;
 pub mod token;
@@ -35,6 +36,8 @@ pub struct Services {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub templates: EmailTemplates,
+    /// IT and management, told of every new incident.
+    pub internal_recipients: Vec<String>,
     pub exports: ExportTemplates,
     /// The checklist tasks seeded into incidents by category and phase.
     pub playbook: Playbook,

@@ -47,7 +47,8 @@ impl Services {
         Context { now: self.clock.now(), actor, playbook: &self.playbook }
     }
 
-    /// Opens a new incident from its first events and commits it with its audit chain.
+    /// Opens a new incident from its first events, commits it with its audit chain, and tells IT
+    /// and management.
     pub(super) async fn create_incident(
         &self,
         opened: IncidentEvent,
@@ -64,7 +65,8 @@ impl Services {
             record.apply(&event, ctx.now, actor);
             events.push(event);
         }
-        self.commit(None, record, None, events, ctx.now, actor, effects).await
+        let detail = self.commit(None, record, None, events, ctx.now, actor, effects).await?;
+        Ok(self.notify_internal(detail).await)
     }
 
     /// Applies `change` to the incident as it is now; `expected_version` guards against changes

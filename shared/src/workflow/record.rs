@@ -18,6 +18,7 @@ use crate::deadlines::facts::anchors;
 use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationChange, ObligationStatus};
 use crate::deadlines::rules::Anchor;
 use crate::incident::IncidentTitle;
+use crate::notifications::NotificationKind;
 use crate::reference::Reference;
 use crate::validation::{ValidationErrors, multi_line, single_line};
 
@@ -207,6 +208,13 @@ pub enum IncidentEvent {
     /// Access limited to the participants, or opened to the whole team again.
     AccessRestricted {
         restricted: bool,
+    },
+    /// An email about the incident went out: one message per recipient, each with its id.
+    NotificationSent {
+        kind: NotificationKind,
+        subject: String,
+        recipients: Vec<String>,
+        message_ids: Vec<String>,
     },
 }
 
@@ -556,7 +564,7 @@ impl IncidentRecord {
                     action.reversal = Some(Reversal { at, by: actor.to_owned(), reason: reason.clone() });
                 }
             }
-            IncidentEvent::NoteAdded { .. } => {}
+            IncidentEvent::NoteAdded { .. } | IncidentEvent::NotificationSent { .. } => {}
             IncidentEvent::AccessRestricted { restricted } => self.restricted = *restricted,
             IncidentEvent::ReviewSaved { draft } => self.review.draft.clone_from(draft),
             IncidentEvent::ReviewCompleted => {
@@ -999,6 +1007,9 @@ pub fn describe(event: &IncidentEvent) -> String {
         }
         IncidentEvent::ContainmentReversed { action_id, reason } => format!("Action {action_id} reversed: {reason}"),
         IncidentEvent::NoteAdded { .. } => "Note".to_owned(),
+        IncidentEvent::NotificationSent { kind, recipients, .. } => {
+            format!("{} sent to {}", kind.label(), recipients.join(", "))
+        }
         IncidentEvent::AccessRestricted { restricted: true } => "Access restricted to the participants".to_owned(),
         IncidentEvent::AccessRestricted { restricted: false } => "Access opened to the whole team".to_owned(),
         IncidentEvent::ReviewSaved { .. } => "Post-incident review saved".to_owned(),

@@ -30,6 +30,7 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("GET", "/incidents/{reference}/timeline", Action::Read),
     ("POST", "/incidents/{reference}/obligations/{obligation}/evidence", Action::Work),
     ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),
+    ("GET", "/incidents/{reference}/notifications/{kind}/preview", Action::Read),
     ("GET", "/incidents/{reference}/{file}", Action::Export),
     ("GET", "/audit/{reference}/verify", Action::Read),
     ("GET", "/obligations", Action::Read),
@@ -96,6 +97,7 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
         "year": Utc::now().year().to_string(),
         "obligation": "no-such-obligation",
         "file": "export.md",
+        "kind": "internal",
     });
     let report_objects = json!({ "reference": receipt.reference.to_string() });
     let account_objects = json!({ "id": team[0].id });
