@@ -14,28 +14,33 @@ use crate::workflow::record::{IncidentEvent, IncidentRecord};
 pub enum NotificationKind {
     /// IT and management, within the hour of detection (the incident policy, section 7).
     Internal,
+    /// The team's status update to the incident's stakeholders.
+    Stakeholder,
 }
 
 impl NotificationKind {
-    /// The audience of the duties a notification of this kind meets.
-    pub fn audience(self) -> Audience {
+    /// The audience of the duties a notification of this kind meets, if any.
+    pub fn audience(self) -> Option<Audience> {
         match self {
-            NotificationKind::Internal => Audience::Internal,
+            NotificationKind::Internal => Some(Audience::Internal),
+            NotificationKind::Stakeholder => None,
         }
     }
 
-    pub const ALL: [NotificationKind; 1] = [NotificationKind::Internal];
+    pub const ALL: [NotificationKind; 2] = [NotificationKind::Internal, NotificationKind::Stakeholder];
 
     /// The template pair (`<name>.txt`, `<name>.html`) it is written from.
     pub fn template(self) -> &'static str {
         match self {
             NotificationKind::Internal => "internal_notification",
+            NotificationKind::Stakeholder => "stakeholder_update",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             NotificationKind::Internal => "Internal notification",
+            NotificationKind::Stakeholder => "Status update",
         }
     }
 
@@ -43,6 +48,7 @@ impl NotificationKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Internal => "internal",
+            NotificationKind::Stakeholder => "stakeholder",
         }
     }
 }
@@ -63,6 +69,7 @@ pub fn notification_sent(
     record: &IncidentRecord,
     kind: NotificationKind,
     subject: String,
+    message: Option<String>,
     sent: Vec<(String, String)>,
     sent_at: DateTime<Utc>,
     complete: bool,
@@ -72,10 +79,34 @@ pub fn notification_sent(
     let met = record
         .obligations
         .iter()
-        .filter(|o| complete && o.is_open() && o.rule.notify == [kind.audience()])
+        .filter(|o| complete && o.is_open() && kind.audience().is_some_and(|a| o.rule.notify == [a]))
         .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: sent_at, evidence: evidence.clone() })
         .collect::<Vec<_>>();
-    std::iter::once(IncidentEvent::NotificationSent { kind, subject, recipients, message_ids }).chain(met).collect()
+    let sent = IncidentEvent::NotificationSent { kind, subject, recipients, message_ids, message };
+    std::iter::once(sent).chain(met).collect()
+}
+
+/// The longest status update.
+pub const UPDATE_MAX: usize = 10_000;
+
+/// A status update for the incident's stakeholders, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatusUpdateForm {
+    /// Markdown.
+    pub message: String,
+}
+
+/// A plain mailbox (no display name, no `[IP]` domain, a domain with a dot), lower-cased: the
+/// only shape of address Tocsin sends to.
+pub fn parse_address(raw: &str) -> Result<String, String> {
+    use email_address::{EmailAddress, Options};
+    let options = Options::default().without_display_text().without_domain_literal().with_required_tld();
+    let text = raw.trim();
+    match EmailAddress::parse_with_options(text, options) {
+        Ok(_) if !text.chars().any(char::is_control) => Ok(text.to_lowercase()),
+        _ => Err(format!("{text:?} is not an email address in the format name@example.com")),
+    }
 }
 
 #[cfg(test)]
@@ -110,10 +141,10 @@ mod tests {
         let sent = || vec![("it@corp.example".to_owned(), "m-1".to_owned())];
         let internal = || NotificationKind::Internal;
 
-        let partial = notification_sent(&record, internal(), "New incident".into(), sent(), now, false);
+        let partial = notification_sent(&record, internal(), "New incident".into(), None, sent(), now, false);
         assert!(matches!(partial[..], [IncidentEvent::NotificationSent { .. }]), "{partial:?}");
 
-        let complete = notification_sent(&record, internal(), "New incident".into(), sent(), now, true);
+        let complete = notification_sent(&record, internal(), "New incident".into(), None, sent(), now, true);
         assert_eq!(complete.len(), 2, "the notification and the one duty it meets: {complete:?}");
         let mut record = record;
         for event in complete {

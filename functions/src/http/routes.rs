@@ -15,7 +15,7 @@ use shared::api::{
     ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
-use shared::notifications::{EmailPreview, NotificationKind};
+use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
@@ -168,6 +168,17 @@ pub async fn incident_command(
     Ok(Json(state.services.command(incident, request, caller.name()).await?))
 }
 
+/// Sends a status update to the incident's stakeholders.
+pub async fn post_status_update(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Allowed(caller, _): Allowed<ToWork>,
+    JsonBody(form): JsonBody<StatusUpdateForm>,
+) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok((StatusCode::CREATED, Json(state.services.post_status_update(incident, form, caller.name()).await?)))
+}
+
 pub async fn import_affected_accounts(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -219,7 +230,7 @@ pub async fn verify_audit(
     Ok(Json(state.services.verify_audit(visible(&state, &caller, &raw).await?).await?))
 }
 
-/// A notification about the incident as it would be sent now (`internal`).
+/// A notification about the incident as it would be sent now (`internal`, `stakeholder`).
 pub async fn preview_notification(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,

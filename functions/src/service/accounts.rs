@@ -215,18 +215,29 @@ fn new_totp_secret() -> Vec<u8> {
 impl Services {
     /// Appends one event to this year's security log, retrying when another request appended first.
     pub async fn log_security(&self, actor: &str, event: SecurityEvent) -> Result<(), ServiceError> {
+        let subject = Reference::new(ReferenceKind::Security, self.clock.now().year(), 1);
+        self.append_event(subject, actor, AuditEvent::Security(event)).await
+    }
+
+    /// Adds one event to the end of a chain kept without a record of its own (the security log,
+    /// a report's), retrying when another writer got there first.
+    pub(super) async fn append_event(
+        &self,
+        subject: Reference,
+        actor: &str,
+        event: AuditEvent,
+    ) -> Result<(), ServiceError> {
         let now = self.clock.now();
-        let subject = Reference::new(ReferenceKind::Security, now.year(), 1);
         for _ in 0..8 {
             let previous = self.store.audit_head(subject).await?;
             let start = previous.clone().unwrap_or_else(shared::workflow::audit::ChainHead::genesis);
-            let (entries, head) = seal(&start, subject, now, actor, [AuditEvent::Security(event.clone())]);
+            let (entries, head) = seal(&start, subject, now, actor, [event.clone()]);
             match self.store.append_audit(subject, previous, entries, head).await {
                 Err(StoreError::Conflict(_)) => continue,
                 other => return Ok(other?),
             }
         }
-        Err(ServiceError::Unavailable("the security log is busy".to_owned()))
+        Err(ServiceError::Unavailable(format!("the audit trail of {subject} is busy")))
     }
 
     /// Every year's security log that exists.

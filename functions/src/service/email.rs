@@ -38,6 +38,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("password_reset.html", include_str!("../../templates/email/password_reset.html")),
     ("internal_notification.txt", include_str!("../../templates/email/internal_notification.txt")),
     ("internal_notification.html", include_str!("../../templates/email/internal_notification.html")),
+    ("stakeholder_update.txt", include_str!("../../templates/email/stakeholder_update.txt")),
+    ("stakeholder_update.html", include_str!("../../templates/email/stakeholder_update.html")),
+    ("reporter_update.txt", include_str!("../../templates/email/reporter_update.txt")),
+    ("reporter_update.html", include_str!("../../templates/email/reporter_update.html")),
 ];
 
 impl EmailTemplates {

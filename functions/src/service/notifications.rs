@@ -1,12 +1,15 @@
-//! Notifications about incidents: the internal notification sent when an incident opens, and
-//! previews of what would be sent.
+//! Notifications: the internal notification sent when an incident opens, the team's status
+//! updates to stakeholders, reporters told of their report's new status, and previews.
 
 use shared::api::IncidentDetail;
-use shared::notifications::{EmailPreview, NotificationKind, notification_sent};
+use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm, UPDATE_MAX, notification_sent};
 use shared::reference::Reference;
-use shared::workflow::record::{IncidentRecord, Origin};
+use shared::validation::{ValidationErrors, multi_line};
+use shared::workflow::audit::{AuditEvent, ReportEvent};
+use shared::workflow::record::Origin;
 use shared::workflow::roles::Role;
 
+use super::markdown::render_note;
 use super::workflow::Effects;
 use super::{ServiceError, Services};
 use crate::ports::Email;
@@ -18,14 +21,30 @@ fn utc(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// What one notification to a list of people came to.
+struct Sent {
+    subject: String,
+    /// Recipient and message id, for each message that went.
+    messages: Vec<(String, String)>,
+    /// Every recipient got theirs.
+    complete: bool,
+}
+
 impl Services {
     fn incident_url(&self, reference: Reference) -> String {
         format!("{}/dashboard/incidents/{reference}", self.public_url)
     }
 
-    /// The internal notification of an incident, addressed to `to`.
-    fn internal_notification(&self, detail: &IncidentDetail, to: &str) -> anyhow::Result<Email> {
-        let record: &IncidentRecord = &detail.record;
+    /// A notification of `kind` about the incident, addressed to `to`; `message` is a status
+    /// update's Markdown (its HTML part is rendered with raw HTML escaped).
+    fn compose(
+        &self,
+        detail: &IncidentDetail,
+        kind: NotificationKind,
+        to: &str,
+        message: Option<&str>,
+    ) -> anyhow::Result<Email> {
+        let record = &detail.record;
         let how = match &record.origin {
             Origin::Report { report } => format!("reported ({report})"),
             Origin::Declared => "declared".to_owned(),
@@ -36,6 +55,7 @@ impl Services {
             how,
             incident => record.reference.to_string(),
             title => record.title,
+            phase => record.phase.label(),
             detected_at => utc(detail.detected_at),
             opened_at => utc(record.opened_at),
             opened_by => record.opened_by,
@@ -44,12 +64,68 @@ impl Services {
             response_lead => holder(Role::ResponseLead),
             technical_lead => holder(Role::TechnicalLead),
             url => self.incident_url(record.reference),
+            message,
+            message_html => message.map(|m| minijinja::Value::from_safe_string(render_note(m))),
         };
-        let subject = format!("Security incident {}: {}", record.reference, record.title);
-        let mut email =
-            self.templates.render(NotificationKind::Internal.template(), to, &subject, &context, "internal")?;
+        let subject = match kind {
+            NotificationKind::Internal => format!("Security incident {}: {}", record.reference, record.title),
+            NotificationKind::Stakeholder => {
+                format!("Update on security incident {}: {}", record.reference, record.title)
+            }
+        };
+        let mut email = self.templates.render(kind.template(), to, &subject, &context, kind.as_str())?;
         email.tags.push(("incident".to_owned(), record.reference.to_string()));
         Ok(email)
+    }
+
+    /// One message per recipient; a failure is logged and leaves the rest going.
+    async fn send_to_each(
+        &self,
+        detail: &IncidentDetail,
+        kind: NotificationKind,
+        recipients: &[String],
+        message: Option<&str>,
+    ) -> Sent {
+        let reference = detail.record.reference;
+        let mut sent = Sent { subject: String::new(), messages: Vec::new(), complete: true };
+        for to in recipients {
+            let result = match self.compose(detail, kind, to, message) {
+                Ok(email) => {
+                    sent.subject.clone_from(&email.subject);
+                    self.mailer.send(&email).await
+                }
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(message_id) => sent.messages.push((to.clone(), message_id)),
+                Err(error) => {
+                    sent.complete = false;
+                    tracing::error!(%reference, %to, %error, kind = kind.as_str(), "a notification was not sent");
+                }
+            }
+        }
+        sent
+    }
+
+    /// Puts what went on the incident's timeline, meeting the duties it fulfils.
+    async fn record_sent(
+        &self,
+        reference: Reference,
+        kind: NotificationKind,
+        message: Option<String>,
+        sent: Sent,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let at = self.clock.now();
+        let Sent { subject, messages, complete } = sent;
+        self.change_incident(
+            reference,
+            None,
+            actor,
+            |record, _| Ok(notification_sent(record, kind, subject, message, messages, at, complete)),
+            Effects::default(),
+        )
+        .await
     }
 
     /// Emails IT and management about a newly opened incident, one message each, and records it on
@@ -60,36 +136,11 @@ impl Services {
             return detail;
         }
         let reference = detail.record.reference;
-        let mut sent = Vec::new();
-        let mut subject = String::new();
-        for to in &self.internal_recipients {
-            let result = match self.internal_notification(&detail, to) {
-                Ok(email) => {
-                    subject.clone_from(&email.subject);
-                    self.mailer.send(&email).await
-                }
-                Err(error) => Err(error),
-            };
-            match result {
-                Ok(message_id) => sent.push((to.clone(), message_id)),
-                Err(error) => tracing::error!(%reference, %to, %error, "the internal notification was not sent"),
-            }
-        }
-        if sent.is_empty() {
+        let sent = self.send_to_each(&detail, NotificationKind::Internal, &self.internal_recipients, None).await;
+        if sent.messages.is_empty() {
             return detail;
         }
-        let complete = sent.len() == self.internal_recipients.len();
-        let sent_at = self.clock.now();
-        let recorded = self
-            .change_incident(
-                reference,
-                None,
-                TOCSIN,
-                |record, _| Ok(notification_sent(record, NotificationKind::Internal, subject, sent, sent_at, complete)),
-                Effects::default(),
-            )
-            .await;
-        match recorded {
+        match self.record_sent(reference, NotificationKind::Internal, None, sent, TOCSIN).await {
             Ok(updated) => updated,
             Err(error) => {
                 tracing::error!(%reference, %error, "the internal notification went out but was not recorded");
@@ -98,17 +149,74 @@ impl Services {
         }
     }
 
-    /// A notification of `kind` about the incident, as it would be sent now.
+    /// Sends the team's status update to every stakeholder of the incident and puts it on the
+    /// timeline with the message ids.
+    pub async fn post_status_update(
+        &self,
+        reference: Reference,
+        form: StatusUpdateForm,
+        actor: &str,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let message = multi_line(&form.message, "Update", 1, UPDATE_MAX).map_err(|error| {
+            let mut errors = ValidationErrors::default();
+            errors.push("message", error);
+            ServiceError::Validation(errors)
+        })?;
+        let detail = self.incident(reference).await?;
+        let stakeholders = detail.record.stakeholders.clone();
+        if stakeholders.is_empty() {
+            return Err(ServiceError::Refused("The incident has no stakeholders yet: add them first".to_owned()));
+        }
+        let sent = self.send_to_each(&detail, NotificationKind::Stakeholder, &stakeholders, Some(&message)).await;
+        if sent.messages.is_empty() {
+            return Err(ServiceError::Unavailable("the update could not be sent; try again".to_owned()));
+        }
+        self.record_sent(reference, NotificationKind::Stakeholder, Some(message), sent, actor).await
+    }
+
+    /// A notification of `kind` about the incident as it would be sent now (a status update with
+    /// a placeholder message).
     pub async fn preview_notification(
         &self,
         reference: Reference,
         kind: NotificationKind,
     ) -> Result<EmailPreview, ServiceError> {
         let detail = self.incident(reference).await?;
-        let to = match kind {
-            NotificationKind::Internal => self.internal_recipients.clone(),
+        let (to, message) = match kind {
+            NotificationKind::Internal => (self.internal_recipients.clone(), None),
+            NotificationKind::Stakeholder => (detail.record.stakeholders.clone(), Some("*Your update here.*")),
         };
-        let email = self.internal_notification(&detail, to.first().map_or("it@example.com", String::as_str))?;
+        let first = to.first().map_or("someone@example.com", String::as_str);
+        let email = self.compose(&detail, kind, first, message)?;
         Ok(EmailPreview { to, subject: email.subject, text: email.text, html: email.html })
+    }
+}
+
+impl Services {
+    /// Emails the reporter (if they left an address) the status their report now has, and keeps
+    /// the message id on the report's audit trail. A failure is logged: the follow-up page shows
+    /// the status either way.
+    pub(super) async fn notify_reporter(&self, report: Reference, actor: &str) {
+        if let Err(error) = self.try_notify_reporter(report, actor).await {
+            tracing::error!(%report, %error, "the reporter was not told of the new status");
+        }
+    }
+
+    async fn try_notify_reporter(&self, report: Reference, actor: &str) -> Result<(), ServiceError> {
+        let detail = self.report(report).await?;
+        let Some(to) = detail.reporter_email.as_deref() else { return Ok(()) };
+        let context = minijinja::context! {
+            name => detail.reporter_name,
+            reference => report.to_string(),
+            status => detail.status.label(),
+            dismissal_reason => detail.dismissal_reason,
+            sender_name => self.sender_name,
+        };
+        let subject = format!("Your security report {report}: {}", detail.status.label());
+        let mut email = self.templates.render("reporter_update", to, &subject, &context, "reporter-update")?;
+        email.tags.push(("report".to_owned(), report.to_string()));
+        let message_id = self.mailer.send(&email).await?;
+        let event = ReportEvent::ReporterNotified { status: detail.status, message_id };
+        self.append_event(report, actor, AuditEvent::Report(event)).await
     }
 }

@@ -167,6 +167,7 @@ impl Services {
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at: Some(detail.received_at) };
         let incident = self.create_incident(opened, |_, _| Ok(vec![linked]), actor, effects).await?;
+        self.notify_reporter(report, actor).await;
         tracing::info!(%report, incident = %incident.record.reference, "incident opened from report");
         Ok(incident)
     }
@@ -187,11 +188,15 @@ impl Services {
         let received_at = Some(self.untriaged_report(report).await?.received_at);
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at };
-        self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects).await.map_err(|error| match error
-        {
-            ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),
-            other => other,
-        })
+        let linked =
+            self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects).await.map_err(|error| {
+                match error {
+                    ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),
+                    other => other,
+                }
+            })?;
+        self.notify_reporter(report, actor).await;
+        Ok(linked)
     }
 
     pub async fn dismiss_report(
@@ -208,6 +213,7 @@ impl Services {
         let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.clone() });
         let (entries, head) = seal(&start, report, self.clock.now(), actor, [event]);
         self.store.commit_dismissal(ReportDismissal { report, reason, previous, entries, head }).await?;
+        self.notify_reporter(report, actor).await;
         self.report(report).await
     }
 
@@ -396,8 +402,14 @@ fn field_error(field: &str, message: impl Into<String>) -> ServiceError {
 fn timeline_entry(body: AuditBody, hash: String) -> TimelineEntry {
     let (summary, note_html) = match &body.event {
         AuditEvent::Incident(IncidentEvent::NoteAdded { markdown }) => ("Note".to_owned(), Some(render_note(markdown))),
+        AuditEvent::Incident(event @ IncidentEvent::NotificationSent { message: Some(markdown), .. }) => {
+            (describe(event), Some(render_note(markdown)))
+        }
         AuditEvent::Incident(event) => (describe(event), None),
         AuditEvent::Report(ReportEvent::Dismissed { reason }) => (format!("Report dismissed: {reason}"), None),
+        AuditEvent::Report(ReportEvent::ReporterNotified { status, .. }) => {
+            (format!("Reporter emailed the new status: {}", status.label()), None)
+        }
         AuditEvent::Policy(event) => (shared::policy::describe(event), None),
         AuditEvent::Security(event) => (event.describe(), None),
     };

@@ -21,7 +21,14 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReportEvent {
-    Dismissed { reason: String },
+    Dismissed {
+        reason: String,
+    },
+    /// The reporter was emailed the report's new status.
+    ReporterNotified {
+        status: crate::report::ReportStatus,
+        message_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

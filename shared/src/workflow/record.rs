@@ -84,6 +84,9 @@ pub struct IncidentRecord {
     /// Only the participants (and admins) may see a restricted incident.
     #[serde(default)]
     pub restricted: bool,
+    /// Who gets the team's status updates by email.
+    #[serde(default)]
+    pub stakeholders: Vec<String>,
 }
 
 impl IncidentRecord {
@@ -215,6 +218,12 @@ pub enum IncidentEvent {
         subject: String,
         recipients: Vec<String>,
         message_ids: Vec<String>,
+        /// What the team wrote, for a status update (Markdown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    StakeholdersSet {
+        emails: Vec<String>,
     },
 }
 
@@ -287,6 +296,10 @@ pub enum IncidentCommand {
     /// Limits who may see the incident to its participants (or lifts that); leads and admins.
     Restrict {
         restricted: bool,
+    },
+    /// Replaces the list of people who get status updates.
+    SetStakeholders {
+        emails: Vec<String>,
     },
     SaveReview {
         form: ReviewForm,
@@ -381,6 +394,7 @@ impl IncidentRecord {
             clock: BTreeMap::new(),
             obligations: Vec::new(),
             restricted: false,
+            stakeholders: Vec::new(),
         })
     }
 
@@ -565,6 +579,7 @@ impl IncidentRecord {
                 }
             }
             IncidentEvent::NoteAdded { .. } | IncidentEvent::NotificationSent { .. } => {}
+            IncidentEvent::StakeholdersSet { emails } => self.stakeholders.clone_from(emails),
             IncidentEvent::AccessRestricted { restricted } => self.restricted = *restricted,
             IncidentEvent::ReviewSaved { draft } => self.review.draft.clone_from(draft),
             IncidentEvent::ReviewCompleted => {
@@ -802,6 +817,9 @@ pub fn decide(
         IncidentCommand::AddNote { markdown } => {
             vec![IncidentEvent::NoteAdded { markdown: field("markdown", multi_line(&markdown, "Note", 1, NOTE_MAX))? }]
         }
+        IncidentCommand::SetStakeholders { emails } => {
+            vec![IncidentEvent::StakeholdersSet { emails: field("stakeholders", parse_stakeholders(&emails))? }]
+        }
         IncidentCommand::Restrict { restricted } => {
             if record.restricted == restricted {
                 let already = if restricted { "restricted to its participants" } else { "open to the whole team" };
@@ -892,6 +910,24 @@ pub fn meet_obligation(
         return Err(invalid("met_at", "The time it was met cannot be in the future"));
     }
     Ok(vec![IncidentEvent::ObligationMet { id, met_at, evidence }])
+}
+
+/// At most this many stakeholders get each update.
+pub const STAKEHOLDERS_MAX: usize = 100;
+
+/// Email addresses, one per entry, trimmed, lower-cased and without repeats.
+fn parse_stakeholders(raw: &[String]) -> Result<Vec<String>, String> {
+    let mut emails: Vec<String> = Vec::new();
+    for entry in raw.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        let email = crate::notifications::parse_address(entry)?;
+        if !emails.contains(&email) {
+            emails.push(email);
+        }
+    }
+    if emails.len() > STAKEHOLDERS_MAX {
+        return Err(format!("At most {STAKEHOLDERS_MAX} stakeholders"));
+    }
+    Ok(emails)
 }
 
 /// Anchors that must not come before another: (earlier, later).
@@ -1010,6 +1046,8 @@ pub fn describe(event: &IncidentEvent) -> String {
         IncidentEvent::NotificationSent { kind, recipients, .. } => {
             format!("{} sent to {}", kind.label(), recipients.join(", "))
         }
+        IncidentEvent::StakeholdersSet { emails } if emails.is_empty() => "Stakeholder list emptied".to_owned(),
+        IncidentEvent::StakeholdersSet { emails } => format!("Stakeholders: {}", emails.join(", ")),
         IncidentEvent::AccessRestricted { restricted: true } => "Access restricted to the participants".to_owned(),
         IncidentEvent::AccessRestricted { restricted: false } => "Access opened to the whole team".to_owned(),
         IncidentEvent::ReviewSaved { .. } => "Post-incident review saved".to_owned(),

@@ -3,10 +3,12 @@
 //! can add to.
 
 use serde_json::json;
+use shared::api::{ErrorBody, ReportDetail, ReportReceipt};
 use shared::api::{IncidentDetail, Page, TimelineEntry};
 use shared::deadlines::obligation::{EvidenceKind, ObligationStatus};
 use shared::notifications::EmailPreview;
-use tocsin_tests::{TestApp, spawn_app_with};
+use shared::workflow::audit::Verification;
+use tocsin_tests::{TestApp, spawn_app, spawn_app_with, valid_report};
 
 const IT: &str = "it@corp.example";
 const CTO: &str = "cto@corp.example";
@@ -132,4 +134,99 @@ async fn no_title_adds_a_header_or_decodes_into_another_subject() {
         names.sort();
         assert_eq!(names, ["content-type", "date", "from", "message-id", "mime-version", "subject", "to"], "{title}");
     }
+}
+
+async fn command(app: &TestApp, incident: &IncidentDetail, command: serde_json::Value) -> reqwest::Response {
+    let path = format!("/api/incidents/{}/commands", incident.record.reference);
+    let body = json!({ "expected_version": incident.version, "command": command });
+    app.client.post(app.url(&path)).json(&body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_status_update_goes_to_each_stakeholder_and_onto_the_timeline() {
+    let app = spawn_app().await;
+    let incident = declare(&app, "Payment page defaced").await;
+    let reference = incident.record.reference;
+    let update = |message: &str| {
+        app.client.post(app.url(&format!("/api/incidents/{reference}/updates"))).json(&json!({ "message": message }))
+    };
+    let none_yet: ErrorBody = update("Contained.").send().await.unwrap().json().await.unwrap();
+    assert!(none_yet.message.contains("no stakeholders"), "{}", none_yet.message);
+
+    let bad = command(
+        &app,
+        &incident,
+        json!({ "type": "set_stakeholders", "emails": ["ceo@corp.example", "not an address"] }),
+    );
+    let bad = bad.await;
+    assert_eq!(bad.status(), 422);
+    let bad: ErrorBody = bad.json().await.unwrap();
+    assert!(bad.fields[0].message.contains("\"not an address\" is not an email address"), "{:?}", bad.fields);
+    let emails = json!(["CEO@corp.example", " legal@corp.example ", "ceo@corp.example", ""]);
+    let set = command(&app, &incident, json!({ "type": "set_stakeholders", "emails": emails })).await;
+    assert_eq!(set.status(), 200);
+    let set: IncidentDetail = set.json().await.unwrap();
+    assert_eq!(set.record.stakeholders, ["ceo@corp.example", "legal@corp.example"], "trimmed, lower-cased, once each");
+
+    let preview: EmailPreview =
+        app.get_json(&format!("/api/incidents/{reference}/notifications/stakeholder/preview")).await;
+    assert_eq!(preview.to, set.record.stakeholders);
+    let empty = update("  ").send().await.unwrap();
+    assert_eq!(empty.status(), 422, "an empty update is refused");
+
+    let posted = update("The page is restored.\n\n**Next:** rotate the CDN keys. <img src=x onerror=alert(1)>");
+    let posted = posted.send().await.unwrap();
+    assert_eq!(posted.status(), 201);
+    let sent = app.outbox();
+    assert_eq!(
+        sent.iter().map(|e| e.entry.to[0].as_str()).collect::<Vec<_>>(),
+        ["ceo@corp.example", "legal@corp.example"]
+    );
+    for email in &sent {
+        assert_eq!(email.subject, format!("Update on security incident {reference}: Payment page defaced"));
+        assert!(email.text.contains("**Next:** rotate the CDN keys."), "{}", email.text);
+        assert!(email.html.contains("<strong>Next:</strong> rotate the CDN keys."), "{}", email.html);
+        assert!(!email.html.contains("<img"), "raw HTML in an update is escaped: {}", email.html);
+    }
+    let timeline: Page<TimelineEntry> = app.get_json(&format!("/api/incidents/{reference}/timeline")).await;
+    let entry =
+        timeline.items.iter().find(|e| e.summary.starts_with("Status update sent to")).expect("on the timeline");
+    assert_eq!(entry.summary, "Status update sent to ceo@corp.example, legal@corp.example");
+    assert!(entry.note_html.as_deref().unwrap().contains("<strong>Next:</strong>"), "{entry:?}");
+}
+
+#[tokio::test]
+async fn the_reporter_is_emailed_when_their_report_is_taken_up_or_dismissed() {
+    let app = spawn_app().await;
+    let taken: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
+    let dismissed: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
+    let mut anonymous = valid_report();
+    anonymous["reporter_kind"] = json!("anonymous");
+    anonymous["email"] = json!("");
+    anonymous["name"] = json!("");
+    let silent: ReportReceipt = app.submit_json(&anonymous).await.json().await.unwrap();
+    let receipts = app.outbox().len();
+
+    let open = app.client.post(app.url(&format!("/api/reports/{}/incident", taken.reference))).json(&json!({}));
+    assert_eq!(open.send().await.unwrap().status(), 201);
+    let reason = "This is about a partner's site, not ours; we passed it on to them.";
+    let dismiss = app.client.post(app.url(&format!("/api/reports/{}/dismiss", dismissed.reference)));
+    assert_eq!(dismiss.json(&json!({ "reason": reason })).send().await.unwrap().status(), 200);
+    let dismiss_silent = app.client.post(app.url(&format!("/api/reports/{}/dismiss", silent.reference)));
+    assert_eq!(dismiss_silent.json(&json!({ "reason": reason })).send().await.unwrap().status(), 200);
+
+    let updates = &app.outbox()[receipts..];
+    assert_eq!(updates.len(), 2, "no address, no email");
+    assert_eq!(updates[0].entry.to, ["ada@example.com"]);
+    assert_eq!(
+        updates[0].subject,
+        format!("Your security report {}: Under investigation by the response team", taken.reference)
+    );
+    assert!(updates[1].text.contains(&format!("Why: {reason}")), "{}", updates[1].text);
+    assert!(updates[1].subject.contains("Closed by the response team"), "{}", updates[1].subject);
+
+    let verify: Verification = app.get_json(&format!("/api/audit/{}/verify", dismissed.reference)).await;
+    assert!(verify.is_intact() && verify.entries_checked == 2, "the dismissal and the email: {verify:?}");
+    let report: ReportDetail = app.get_json(&format!("/api/reports/{}", dismissed.reference)).await;
+    assert_eq!(report.dismissal_reason.as_deref(), Some(reason));
 }

@@ -100,7 +100,7 @@ async fn triage_opens_links_and_dismisses_and_the_reporter_sees_why() {
     let relinked = post(&app, &link_again, json!({ "incident": reference.to_string() })).await;
     assert!(error(relinked, 409).await.message.contains("already linked"));
     let verification: Verification = app.get_json(&format!("/api/audit/{}/verify", noise.reference)).await;
-    assert!(verification.is_intact() && verification.entries_checked == 1);
+    assert!(verification.is_intact() && verification.entries_checked == 2, "the dismissal and the reporter's email");
 }
 
 #[tokio::test]
