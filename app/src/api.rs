@@ -18,6 +18,7 @@ use shared::api::{
     UploadTicketRequest, UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
+use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
@@ -309,6 +310,21 @@ pub async fn incident_command(
     request: &IncidentCommandRequest,
 ) -> Result<IncidentDetail, ApiError> {
     send(Request::post(&format!("/api/incidents/{incident}/commands")).json(request)).await
+}
+
+/// Sends a status update to the incident's stakeholders; the answer is the incident with it on the timeline.
+pub async fn post_status_update(incident: &Reference, form: &StatusUpdateForm) -> Result<IncidentDetail, ApiError> {
+    send(Request::post(&format!("/api/incidents/{incident}/updates")).json(form)).await
+}
+
+/// A notification as it would be sent now, with the update typed so far.
+pub async fn preview_notification(
+    incident: &Reference,
+    kind: NotificationKind,
+    form: &StatusUpdateForm,
+) -> Result<EmailPreview, ApiError> {
+    let path = format!("/api/incidents/{incident}/notifications/{}/preview", kind.as_str());
+    send(Request::post(&path).json(form)).await
 }
 
 /// Marks an obligation met with `file` as its evidence; the answer is the incident as it now stands.

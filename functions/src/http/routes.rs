@@ -230,15 +230,17 @@ pub async fn verify_audit(
     Ok(Json(state.services.verify_audit(visible(&state, &caller, &raw).await?).await?))
 }
 
-/// A notification about the incident as it would be sent now (`internal`, `stakeholder`).
+/// A notification about the incident as it would be sent now (`internal`, `stakeholder` with the
+/// update typed so far). A POST because the update can be long; it changes nothing.
 pub async fn preview_notification(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
     Path((raw, kind)): Path<(String, String)>,
+    JsonBody(form): JsonBody<StatusUpdateForm>,
 ) -> ApiResult<Json<EmailPreview>> {
     let kind = NotificationKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(ServiceError::NotFound)?;
     let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.preview_notification(incident, kind).await?))
+    Ok(Json(state.services.preview_notification(incident, kind, &form.message).await?))
 }
 
 /// `export.md` or `export.html`.

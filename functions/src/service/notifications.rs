@@ -174,17 +174,18 @@ impl Services {
         self.record_sent(reference, NotificationKind::Stakeholder, Some(message), sent, actor).await
     }
 
-    /// A notification of `kind` about the incident as it would be sent now (a status update with
-    /// a placeholder message).
+    /// A notification of `kind` about the incident as it would be sent now; `message` is a status
+    /// update as typed so far.
     pub async fn preview_notification(
         &self,
         reference: Reference,
         kind: NotificationKind,
+        message: &str,
     ) -> Result<EmailPreview, ServiceError> {
         let detail = self.incident(reference).await?;
         let (to, message) = match kind {
             NotificationKind::Internal => (self.internal_recipients.clone(), None),
-            NotificationKind::Stakeholder => (detail.record.stakeholders.clone(), Some("*Your update here.*")),
+            NotificationKind::Stakeholder => (detail.record.stakeholders.clone(), Some(message)),
         };
         let first = to.first().map_or("someone@example.com", String::as_str);
         let email = self.compose(&detail, kind, first, message)?;

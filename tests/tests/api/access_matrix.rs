@@ -30,7 +30,7 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("GET", "/incidents/{reference}/timeline", Action::Read),
     ("POST", "/incidents/{reference}/obligations/{obligation}/evidence", Action::Work),
     ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),
-    ("GET", "/incidents/{reference}/notifications/{kind}/preview", Action::Read),
+    ("POST", "/incidents/{reference}/notifications/{kind}/preview", Action::Read),
     ("POST", "/incidents/{reference}/updates", Action::Work),
     ("GET", "/incidents/{reference}/{file}", Action::Export),
     ("GET", "/audit/{reference}/verify", Action::Read),

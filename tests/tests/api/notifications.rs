@@ -86,13 +86,14 @@ async fn an_operator_template_replaces_the_built_in_one_and_the_preview_shows_it
     );
     assert!(sent[0].html.contains("Phishing &lt;wave&gt; &amp; more"), "the built-in HTML part, escaped");
 
+    let path = format!("/api/incidents/{reference}/notifications/internal/preview");
     let preview: EmailPreview =
-        app.get_json(&format!("/api/incidents/{reference}/notifications/internal/preview")).await;
+        app.client.post(app.url(&path)).json(&json!({})).send().await.unwrap().json().await.unwrap();
     assert_eq!(preview.to, [IT, CTO]);
     assert_eq!(preview.subject, sent[0].subject);
     assert_eq!(preview.text, sent[0].text);
-    let unknown = app.client.get(app.url(&format!("/api/incidents/{reference}/notifications/gossip/preview")));
-    assert_eq!(unknown.send().await.unwrap().status(), 404);
+    let unknown = app.client.post(app.url(&format!("/api/incidents/{reference}/notifications/gossip/preview")));
+    assert_eq!(unknown.json(&json!({})).send().await.unwrap().status(), 404);
 }
 
 #[tokio::test]
@@ -168,9 +169,13 @@ async fn a_status_update_goes_to_each_stakeholder_and_onto_the_timeline() {
     let set: IncidentDetail = set.json().await.unwrap();
     assert_eq!(set.record.stakeholders, ["ceo@corp.example", "legal@corp.example"], "trimmed, lower-cased, once each");
 
+    let path = format!("/api/incidents/{reference}/notifications/stakeholder/preview");
+    let draft = json!({ "message": "Draft: *contained*." });
     let preview: EmailPreview =
-        app.get_json(&format!("/api/incidents/{reference}/notifications/stakeholder/preview")).await;
+        app.client.post(app.url(&path)).json(&draft).send().await.unwrap().json().await.unwrap();
     assert_eq!(preview.to, set.record.stakeholders);
+    assert!(preview.text.contains("Draft: *contained*.") && preview.html.contains("<em>contained</em>"), "{preview:?}");
+    assert!(app.outbox().is_empty(), "a preview sends nothing");
     let empty = update("  ").send().await.unwrap();
     assert_eq!(empty.status(), 422, "an empty update is refused");
 

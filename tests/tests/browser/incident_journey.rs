@@ -245,6 +245,19 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     assert!(c.find(Locator::Css("#timeline .timeline-note strong")).await.is_ok(), "Markdown renders");
     assert_ne!(c.title().await.unwrap(), "pwned");
 
+    // Stakeholders get a status update: previewed, then sent, on the timeline and in the outbox.
+    fill(c, "stakeholders", "ceo@tocsin.example\nlegal@tocsin.example").await;
+    command(c, "save-stakeholders").await;
+    fill(c, "update_message", "Stolen credentials revoked; **no customer data** seen leaving so far.").await;
+    click(c, "preview-update").await;
+    let preview = wait_for_text(c, "#email-preview", "no customer data").await;
+    assert!(preview.contains("To: ceo@tocsin.example, legal@tocsin.example"), "{preview}");
+    screenshot(c, "incident-status-update").await;
+    command(c, "send-update").await;
+    timeline_says(c, "Status update sent to ceo@tocsin.example, legal@tocsin.example").await;
+    let updates = app.outbox().into_iter().filter(|e| e.subject.starts_with("Update on security incident")).count();
+    assert_eq!(updates, 2, "one message per stakeholder");
+
     // Affected accounts: a file with a bad line is refused line by line, then a good one is imported.
     let before = version(c).await;
     fill(c, "affected_csv", "email,account,jurisdiction\nann@example.com,A-1,DE\nnot-an-email,A-2,FR\n").await;

@@ -10,6 +10,7 @@ mod header;
 mod inputs;
 mod investigation;
 mod notes;
+mod notifications;
 mod phase;
 mod review;
 mod roles;
@@ -96,6 +97,7 @@ fn IncidentWorkspace(incident: IncidentDetail) -> impl IntoView {
             <investigation::InvestigationSection />
             <accounts::AffectedAccountsSection />
             <containment::ContainmentSection />
+            <notifications::NotificationsSection />
             <notes::NotesSection />
             <review::ReviewSection />
             <timeline::TimelineSection />

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{AffectedAccountsImport, ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail};
+use shared::notifications::StatusUpdateForm;
 use shared::reference::Reference;
 use shared::workflow::record::{IncidentCommand, IncidentRecord};
 use web_sys::File;
@@ -77,6 +78,19 @@ impl Workspace {
     ) {
         let (reference, import) = (self.reference, AffectedAccountsImport { expected_version: self.version(), csv });
         let request = async move { api::import_affected_accounts(&reference, &import).await };
+        self.send(Errors::Form(errors), busy, on_done, request);
+    }
+
+    /// Sends a status update to the stakeholders.
+    pub fn post_update(
+        self,
+        message: String,
+        errors: FormErrors,
+        busy: RwSignal<bool>,
+        on_done: impl FnOnce() + 'static,
+    ) {
+        let (reference, form) = (self.reference, StatusUpdateForm { message });
+        let request = async move { api::post_status_update(&reference, &form).await };
         self.send(Errors::Form(errors), busy, on_done, request);
     }
 

@@ -1,0 +1,149 @@
+//! Telling people: the stakeholder list, status updates to it (previewed before they go), and a
+//! preview of the internal notification IT and management got when the incident opened.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
+use shared::validation::FieldError;
+use shared::workflow::record::IncidentCommand;
+
+use super::workspace::{Errors, use_workspace};
+use crate::api;
+use crate::components::{ErrorSummary, FormErrors, TextArea};
+
+const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
+const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
+
+#[component]
+pub fn NotificationsSection() -> impl IntoView {
+    view! {
+        <section id="notifications" aria-labelledby="notifications-heading">
+            <h2 id="notifications-heading">"Notifications"</h2>
+            <StakeholdersForm />
+            <StatusUpdateForm />
+        </section>
+    }
+}
+
+/// One address per line; the server checks each and says which is wrong.
+#[component]
+fn StakeholdersForm() -> impl IntoView {
+    let ws = use_workspace();
+    let saved = ws.select(|record| record.stakeholders.clone());
+    let addresses = RwSignal::new(saved.get_untracked().join("\n"));
+    let errors = FormErrors::with_summary_id("stakeholder-errors");
+    let busy = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let emails = addresses.get_untracked().lines().map(str::to_owned).collect();
+        let on_done = move || addresses.set(saved.get_untracked().join("\n"));
+        ws.run(IncidentCommand::SetStakeholders { emails }, Errors::Form(errors), busy, on_done);
+    };
+    view! {
+        <h3>"Stakeholders"</h3>
+        <ErrorSummary errors targets=STAKEHOLDER_TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <TextArea
+                id="stakeholders"
+                label="Who gets status updates"
+                hint="One email address per line."
+                value=addresses
+                error=errors.for_field("stakeholders")
+                rows=3
+            />
+            <button type="submit" id="save-stakeholders" class="button button--secondary" disabled=move || busy.get()>
+                "Save stakeholders"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn StatusUpdateForm() -> impl IntoView {
+    let ws = use_workspace();
+    let stakeholders = ws.select(|record| record.stakeholders.len());
+    let message = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("update-errors");
+    let busy = RwSignal::new(false);
+    let preview: RwSignal<Option<Result<EmailPreview, String>>> = RwSignal::new(None);
+    let show_preview = move |kind: NotificationKind| {
+        let form = StatusUpdateForm { message: message.get_untracked() };
+        spawn_local(async move {
+            let answer = api::preview_notification(&ws.reference, kind, &form).await;
+            preview.set(Some(answer.map_err(|error| error.to_string())));
+        });
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if message.get_untracked().trim().is_empty() {
+            let problem = FieldError { field: "message".into(), message: "Enter the update".into() };
+            return errors.show_fields(vec![problem]);
+        }
+        ws.post_update(message.get_untracked(), errors, busy, move || {
+            message.set(String::new());
+            preview.set(None);
+        });
+    };
+    view! {
+        <h3>"Status update"</h3>
+        <ErrorSummary errors targets=UPDATE_TARGETS heading=4 />
+        <form novalidate on:submit=on_submit>
+            <TextArea
+                id="update_message"
+                label="Update"
+                hint="Markdown. Each stakeholder gets it by email, and it goes on the timeline."
+                value=message
+                error=errors.for_field("message")
+                rows=5
+            />
+            <div class="button-row">
+                <button
+                    type="button"
+                    id="preview-update"
+                    class="button button--secondary"
+                    on:click=move |_| show_preview(NotificationKind::Stakeholder)
+                >
+                    "Preview"
+                </button>
+                <button
+                    type="submit"
+                    id="send-update"
+                    class="button"
+                    disabled=move || busy.get() || stakeholders.get() == 0
+                >
+                    {move || match stakeholders.get() {
+                        0 => "Add stakeholders to send updates".to_owned(),
+                        1 => "Send to 1 stakeholder".to_owned(),
+                        n => format!("Send to {n} stakeholders"),
+                    }}
+                </button>
+                <button
+                    type="button"
+                    id="preview-internal"
+                    class="button button--secondary"
+                    on:click=move |_| show_preview(NotificationKind::Internal)
+                >
+                    "Preview the internal notification"
+                </button>
+            </div>
+        </form>
+        {move || preview.get().map(|answer| match answer {
+            Ok(email) => view! { <EmailPreviewView email /> }.into_any(),
+            Err(error) => view! { <p class="notice notice--error" role="alert">{error}</p> }.into_any(),
+        })}
+    }
+}
+
+/// The text part as a mail client would show it: nothing in it becomes markup here.
+#[component]
+fn EmailPreviewView(email: EmailPreview) -> impl IntoView {
+    let to = if email.to.is_empty() { "no one yet".to_owned() } else { email.to.join(", ") };
+    view! {
+        <div id="email-preview" class="email-preview" role="region" aria-label="Email preview">
+            <p><strong>"To: "</strong>{to}</p>
+            <p><strong>"Subject: "</strong>{email.subject}</p>
+            <pre>{email.text}</pre>
+        </div>
+    }
+}
