@@ -38,11 +38,17 @@ pub struct Settings {
 pub struct NotificationSettings {
     /// IT and management: emailed when an incident is detected or declared.
     pub internal: Vec<String>,
+    /// The data protection officer or other contact point named in regulator filings and
+    /// customer notices, e.g. `Dana Privacy, dpo@example.com, +1 555 0100`.
+    pub contact_point: Option<String>,
 }
 
 impl Default for NotificationSettings {
     fn default() -> Self {
-        Self { internal: vec!["it@tocsin.localhost".to_owned(), "management@tocsin.localhost".to_owned()] }
+        Self {
+            internal: vec!["it@tocsin.localhost".to_owned(), "management@tocsin.localhost".to_owned()],
+            contact_point: None,
+        }
     }
 }
 

@@ -121,6 +121,7 @@ pub fn services(
         clock,
         templates: EmailTemplates::new(settings.email.templates_dir.as_deref())?,
         internal_recipients: settings.notifications.internal.clone(),
+        contact_point: settings.notifications.contact_point.clone(),
         exports: ExportTemplates::new()?,
         playbook: load_playbook(settings.workflow.playbook.as_deref())?,
         alerts: AlertIntake {

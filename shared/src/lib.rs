@@ -7,6 +7,7 @@ pub mod access;
 pub mod api;
 pub mod attachment;
 pub mod deadlines;
+pub mod filings;
 pub mod incident;
 pub mod notifications;
 pub mod policy;

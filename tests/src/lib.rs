@@ -189,7 +189,7 @@ pub fn test_settings() -> Settings {
     let server = ServerSettings { min_report_seconds: 0, public_requests_per_minute: 1_000_000, ..defaults.server };
     // No internal notifications unless a test asks: the rest count the outbox and the open
     // internal-notification duty's reminders.
-    let notifications = NotificationSettings { internal: Vec::new() };
+    let notifications = NotificationSettings { internal: Vec::new(), ..NotificationSettings::default() };
     Settings { server, notifications, ..defaults }
 }
 

@@ -89,6 +89,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/incidents/{reference}/evidence/{id}", get(routes::download_evidence))
         .route("/incidents/{reference}/notifications/{kind}/preview", post(routes::preview_notification))
         .route("/incidents/{reference}/updates", post(routes::post_status_update))
+        .route("/incidents/{reference}/filings/{obligation}", get(routes::filing))
         .route("/incidents/{reference}/{file}", get(routes::export_incident))
         .route("/audit/{reference}/verify", get(routes::verify_audit))
         .route("/obligations", get(routes::obligations))

@@ -15,6 +15,7 @@ use shared::api::{
     ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
+use shared::filings::FilingDraft;
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::{Reference, ReferenceKind};
@@ -241,6 +242,16 @@ pub async fn preview_notification(
     let kind = NotificationKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(ServiceError::NotFound)?;
     let incident = visible(&state, &caller, &raw).await?;
     Ok(Json(state.services.preview_notification(incident, kind, &form.message).await?))
+}
+
+/// The filing of one duty to tell an authority: the draft, what is missing, the filing if made.
+pub async fn filing(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToRead>,
+    Path((raw, obligation)): Path<(String, String)>,
+) -> ApiResult<Json<FilingDraft>> {
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok(Json(state.services.filing(incident, &obligation).await?))
 }
 
 /// `export.md` or `export.html`.

@@ -38,6 +38,8 @@ pub struct Services {
     pub templates: EmailTemplates,
     /// IT and management, told of every new incident.
     pub internal_recipients: Vec<String>,
+    /// The contact point named in filings and notices.
+    pub contact_point: Option<String>,
     pub exports: ExportTemplates,
     /// The checklist tasks seeded into incidents by category and phase.
     pub playbook: Playbook,

@@ -2,6 +2,7 @@
 //! updates to stakeholders, reporters told of their report's new status, and previews.
 
 use shared::api::IncidentDetail;
+use shared::filings::{FilingDraft, draft, is_filing};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm, UPDATE_MAX, notification_sent};
 use shared::reference::Reference;
 use shared::validation::{ValidationErrors, multi_line};
@@ -194,6 +195,15 @@ impl Services {
 }
 
 impl Services {
+    /// The filing for a duty to tell an authority: each required item answered by the team or
+    /// drafted from the record, what is missing, and the filing once recorded.
+    pub async fn filing(&self, reference: Reference, obligation: &str) -> Result<FilingDraft, ServiceError> {
+        let detail = self.incident(reference).await?;
+        let duty = detail.record.obligations.iter().find(|o| o.id == obligation && is_filing(o));
+        let duty = duty.ok_or(ServiceError::NotFound)?;
+        Ok(draft(&detail.record, duty, self.contact_point.as_deref()))
+    }
+
     /// Emails the reporter (if they left an address) the status their report now has, and keeps
     /// the message id on the report's audit trail. A failure is logged: the follow-up page shows
     /// the status either way.

@@ -17,6 +17,7 @@ use super::tasks::{NewTask, Playbook, TASK_NOTE_MAX, TASK_TITLE_MAX, Task, TaskS
 use crate::deadlines::facts::anchors;
 use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationChange, ObligationStatus};
 use crate::deadlines::rules::Anchor;
+use crate::filings::{ANSWER_MAX, FILING_REFERENCE_MAX, Filed, Filing, FilingMethod, is_filing};
 use crate::incident::IncidentTitle;
 use crate::notifications::NotificationKind;
 use crate::reference::Reference;
@@ -87,6 +88,9 @@ pub struct IncidentRecord {
     /// Who gets the team's status updates by email.
     #[serde(default)]
     pub stakeholders: Vec<String>,
+    /// Regulator filings by obligation id: the team's answers, and the filing once made.
+    #[serde(default)]
+    pub filings: BTreeMap<String, Filing>,
 }
 
 impl IncidentRecord {
@@ -225,6 +229,18 @@ pub enum IncidentEvent {
     StakeholdersSet {
         emails: Vec<String>,
     },
+    /// The team's answers to a regulator filing's required items.
+    FilingSaved {
+        obligation: String,
+        answers: Vec<String>,
+    },
+    /// The filing was made with the authority.
+    FilingRecorded {
+        obligation: String,
+        at: DateTime<Utc>,
+        method: FilingMethod,
+        authority_reference: String,
+    },
 }
 
 /// A change the team asks for, as typed in the dashboard.
@@ -300,6 +316,18 @@ pub enum IncidentCommand {
     /// Replaces the list of people who get status updates.
     SetStakeholders {
         emails: Vec<String>,
+    },
+    /// Saves the answers of a regulator filing's draft, one per required item.
+    SaveFiling {
+        obligation: String,
+        answers: Vec<String>,
+    },
+    /// Records the filing as made; it meets the obligation with the authority's reference.
+    RecordFiling {
+        obligation: String,
+        filed_at: Option<DateTime<Utc>>,
+        method: FilingMethod,
+        authority_reference: String,
     },
     SaveReview {
         form: ReviewForm,
@@ -395,6 +423,7 @@ impl IncidentRecord {
             obligations: Vec::new(),
             restricted: false,
             stakeholders: Vec::new(),
+            filings: BTreeMap::new(),
         })
     }
 
@@ -580,6 +609,18 @@ impl IncidentRecord {
             }
             IncidentEvent::NoteAdded { .. } | IncidentEvent::NotificationSent { .. } => {}
             IncidentEvent::StakeholdersSet { emails } => self.stakeholders.clone_from(emails),
+            IncidentEvent::FilingSaved { obligation, answers } => {
+                self.filings.entry(obligation.clone()).or_default().answers.clone_from(answers);
+            }
+            IncidentEvent::FilingRecorded { obligation, at, method, authority_reference } => {
+                let filed = Filed {
+                    at: *at,
+                    method: *method,
+                    by: actor.to_owned(),
+                    authority_reference: authority_reference.clone(),
+                };
+                self.filings.entry(obligation.clone()).or_default().filed = Some(filed);
+            }
             IncidentEvent::AccessRestricted { restricted } => self.restricted = *restricted,
             IncidentEvent::ReviewSaved { draft } => self.review.draft.clone_from(draft),
             IncidentEvent::ReviewCompleted => {
@@ -691,6 +732,8 @@ pub fn decide(
             | IncidentCommand::SetAnchor { .. }
             | IncidentCommand::MeetObligation { .. }
             | IncidentCommand::WaiveObligation { .. }
+            | IncidentCommand::SaveFiling { .. }
+            | IncidentCommand::RecordFiling { .. }
     );
     if record.phase == Phase::Closed && !after_closing {
         return Err(WorkflowError::Refused(
@@ -751,6 +794,44 @@ pub fn decide(
             let what = format!("{} (evidence)", evidence_kind.label());
             let value = field("evidence", single_line(&evidence, &what, 1, EVIDENCE_MAX))?;
             meet_obligation(record, id, met_at, Evidence { kind: evidence_kind, value, file: None }, ctx)?
+        }
+        IncidentCommand::SaveFiling { obligation, answers } => {
+            let duty = filing_duty(record, &obligation)?;
+            if answers.len() > duty.rule.contents.len() {
+                return Err(invalid("answers", "There are more answers than required items"));
+            }
+            let mut errors = ValidationErrors::default();
+            let answers: Vec<String> = answers
+                .iter()
+                .enumerate()
+                .map(|(i, answer)| {
+                    let label = format!("Answer {}", i + 1);
+                    errors
+                        .collect(&format!("answer_{i}"), multi_line(answer, &label, 0, ANSWER_MAX))
+                        .unwrap_or_default()
+                })
+                .collect();
+            if !errors.is_empty() {
+                return Err(WorkflowError::Invalid(errors));
+            }
+            vec![IncidentEvent::FilingSaved { obligation, answers }]
+        }
+        IncidentCommand::RecordFiling { obligation, filed_at, method, authority_reference } => {
+            filing_duty(record, &obligation)?;
+            let authority_reference = field(
+                "authority_reference",
+                single_line(&authority_reference, "The authority's reference", 1, FILING_REFERENCE_MAX),
+            )?;
+            let evidence = Evidence {
+                kind: EvidenceKind::FilingReference,
+                value: format!("{authority_reference} ({})", method.label()),
+                file: None,
+            };
+            let met = meet_obligation(record, obligation.clone(), filed_at, evidence, ctx)?;
+            let at = filed_at.unwrap_or(ctx.now);
+            std::iter::once(IncidentEvent::FilingRecorded { obligation, at, method, authority_reference })
+                .chain(met)
+                .collect()
         }
         IncidentCommand::WaiveObligation { id, justification } => {
             record.open_obligation(&id)?;
@@ -912,6 +993,15 @@ pub fn meet_obligation(
     Ok(vec![IncidentEvent::ObligationMet { id, met_at, evidence }])
 }
 
+/// An open duty to tell an authority, for which a filing can be drafted and recorded.
+fn filing_duty<'a>(record: &'a IncidentRecord, id: &str) -> Result<&'a Obligation, WorkflowError> {
+    let duty = record.open_obligation(id)?;
+    if !is_filing(duty) {
+        return Err(WorkflowError::Refused(format!("{id} is not a duty to tell an authority")));
+    }
+    Ok(duty)
+}
+
 /// At most this many stakeholders get each update.
 pub const STAKEHOLDERS_MAX: usize = 100;
 
@@ -1047,6 +1137,13 @@ pub fn describe(event: &IncidentEvent) -> String {
             format!("{} sent to {}", kind.label(), recipients.join(", "))
         }
         IncidentEvent::StakeholdersSet { emails } if emails.is_empty() => "Stakeholder list emptied".to_owned(),
+        IncidentEvent::FilingSaved { obligation, .. } => format!("Filing draft for {obligation} saved"),
+        IncidentEvent::FilingRecorded { obligation, method, authority_reference, .. } => {
+            format!(
+                "{obligation} filed by {}, the authority's reference {authority_reference}",
+                method.label().to_lowercase()
+            )
+        }
         IncidentEvent::StakeholdersSet { emails } => format!("Stakeholders: {}", emails.join(", ")),
         IncidentEvent::AccessRestricted { restricted: true } => "Access restricted to the participants".to_owned(),
         IncidentEvent::AccessRestricted { restricted: false } => "Access opened to the whole team".to_owned(),

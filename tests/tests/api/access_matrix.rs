@@ -32,6 +32,7 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),
     ("POST", "/incidents/{reference}/notifications/{kind}/preview", Action::Read),
     ("POST", "/incidents/{reference}/updates", Action::Work),
+    ("GET", "/incidents/{reference}/filings/{obligation}", Action::Read),
     ("GET", "/incidents/{reference}/{file}", Action::Export),
     ("GET", "/audit/{reference}/verify", Action::Read),
     ("GET", "/obligations", Action::Read),

@@ -6,6 +6,7 @@ use serde_json::json;
 use shared::api::{ErrorBody, ReportDetail, ReportReceipt};
 use shared::api::{IncidentDetail, Page, TimelineEntry};
 use shared::deadlines::obligation::{EvidenceKind, ObligationStatus};
+use shared::filings::FilingDraft;
 use shared::notifications::EmailPreview;
 use shared::workflow::audit::Verification;
 use tocsin_tests::{TestApp, spawn_app, spawn_app_with, valid_report};
@@ -234,4 +235,50 @@ async fn the_reporter_is_emailed_when_their_report_is_taken_up_or_dismissed() {
     assert!(verify.is_intact() && verify.entries_checked == 2, "the dismissal and the email: {verify:?}");
     let report: ReportDetail = app.get_json(&format!("/api/reports/{}", dismissed.reference)).await;
     assert_eq!(report.dismissal_reason.as_deref(), Some(reason));
+}
+
+#[tokio::test]
+async fn a_regulator_filing_is_drafted_from_the_record_and_recording_it_meets_the_duty() {
+    let app = spawn_app_with(|s| s.notifications.contact_point = Some("Dana Privacy, dpo@corp.example".into())).await;
+    let mut incident = declare(&app, "Customer database copied").await;
+    for change in [
+        json!({ "type": "set_verdict", "verdict": "confirmed", "confirmed_at": chrono::Utc::now() }),
+        json!({ "type": "set_data_categories", "categories": ["Personal information"] }),
+        json!({ "type": "record_investigation", "form": { "affected_estimate": "1200", "jurisdictions": ["FR"], "risk_to_people": "high_risk" } }),
+    ] {
+        let response = command(&app, &incident, change).await;
+        assert_eq!(response.status(), 200);
+        incident = response.json().await.unwrap();
+    }
+    let reference = incident.record.reference;
+    let path = format!("/api/incidents/{reference}/filings/EU-GDPR-33");
+    let draft: FilingDraft = app.get_json(&path).await;
+    assert!(draft.items[0].answer.contains("About 1200 people affected") && draft.items[0].drafted, "{draft:?}");
+    assert_eq!(draft.items[1].answer, "Dana Privacy, dpo@corp.example");
+    assert!(draft.items[2].answer.contains("a high risk to people"), "{draft:?}");
+    assert!(draft.missing.iter().any(|m| m.starts_with("Art. 33(3)(d)")), "no measures logged yet: {draft:?}");
+    let not_a_filing = app.client.get(app.url(&format!("/api/incidents/{reference}/filings/POLICY-INTERNAL")));
+    assert_eq!(not_a_filing.send().await.unwrap().status(), 404);
+
+    let measures = "Access keys rotated; the export bucket made private.";
+    let save = json!({ "type": "save_filing", "obligation": "EU-GDPR-33", "answers": ["", "", "", measures] });
+    let saved = command(&app, &incident, save).await;
+    assert_eq!(saved.status(), 200);
+    incident = saved.json().await.unwrap();
+    let draft: FilingDraft = app.get_json(&path).await;
+    assert_eq!((draft.items[3].answer.as_str(), draft.items[3].drafted), (measures, false));
+
+    let file = json!({ "type": "record_filing", "obligation": "EU-GDPR-33", "method": "portal", "authority_reference": "CNIL-2026-4711" });
+    let filed = command(&app, &incident, file).await;
+    assert_eq!(filed.status(), 200);
+    let incident: IncidentDetail = filed.json().await.unwrap();
+    let duty = incident.record.obligations.iter().find(|o| o.id == "EU-GDPR-33").unwrap();
+    let ObligationStatus::Met { evidence, .. } = &duty.status else { panic!("{:?}", duty.status) };
+    assert_eq!(
+        (evidence.kind, evidence.value.as_str()),
+        (EvidenceKind::FilingReference, "CNIL-2026-4711 (Online portal)")
+    );
+    let draft: FilingDraft = app.get_json(&path).await;
+    let made = draft.filed.expect("the filing is recorded");
+    assert_eq!((made.by.as_str(), made.authority_reference.as_str()), (tocsin_tests::ADMIN_NAME, "CNIL-2026-4711"));
 }
