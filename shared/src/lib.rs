@@ -9,6 +9,7 @@ pub mod attachment;
 pub mod deadlines;
 pub mod filings;
 pub mod incident;
+pub mod notices;
 pub mod notifications;
 pub mod policy;
 pub mod reference;

@@ -1,0 +1,290 @@
+//! Customer breach notices: what a notice must say (GDPR Art. 34(2), with Art. 33(3)(b)-(d)),
+//! who it goes to, the approval by a second team member, and each recipient's delivery, whose
+//! state moves only forward and whose mail events merge the same in any order.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{ValidationErrors, multi_line, single_line};
+use crate::workflow::investigation::{AffectedAccount, LineError};
+
+pub const SUBJECT_MAX: usize = 200;
+pub const SECTION_MAX: usize = 5_000;
+
+/// A notice as typed in the dashboard: every section of what a customer must be told.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticeForm {
+    pub subject: String,
+    /// What happened, in plain language (Art. 34(2), 33(3)(a) in part).
+    pub nature: String,
+    /// Who to ask: the DPO or another contact point (Art. 33(3)(b)).
+    pub contact: String,
+    /// What is likely to follow from it (Art. 33(3)(c)).
+    pub consequences: String,
+    /// What was done and is proposed, including to limit the harm (Art. 33(3)(d)).
+    pub measures: String,
+    /// What the customer should do now.
+    pub advice: String,
+    /// What a customer who is itself a controller needs for its own duties (Arts 33 and 34):
+    /// categories and numbers of its data subjects and records, timing, a contact for follow-up.
+    pub controller_information: String,
+}
+
+/// A [`NoticeForm`] with every section checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeContent {
+    pub subject: String,
+    pub nature: String,
+    pub contact: String,
+    pub consequences: String,
+    pub measures: String,
+    pub advice: String,
+    pub controller_information: String,
+}
+
+impl NoticeForm {
+    /// Every section is required: a notice missing one would not meet the law it is sent under.
+    pub fn parse(&self) -> Result<NoticeContent, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut section = |field: &str, raw: &str, label: &str| {
+            errors.collect(field, multi_line(raw, label, 1, SECTION_MAX)).unwrap_or_default()
+        };
+        let nature = section("nature", &self.nature, "What happened");
+        let contact = section("contact", &self.contact, "Who to contact");
+        let consequences = section("consequences", &self.consequences, "Likely consequences");
+        let measures = section("measures", &self.measures, "Measures taken and proposed");
+        let advice = section("advice", &self.advice, "What the customer should do");
+        let controller_information =
+            section("controller_information", &self.controller_information, "Information for controllers");
+        let subject = errors.collect("subject", single_line(&self.subject, "Subject", 5, SUBJECT_MAX));
+        match subject {
+            Some(subject) if errors.is_empty() => {
+                Ok(NoticeContent { subject, nature, contact, consequences, measures, advice, controller_information })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// One person a notice goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    /// Lower-cased; the key of the recipient's delivery.
+    pub email: String,
+    pub name: Option<String>,
+    pub account: Option<String>,
+    pub jurisdiction: Option<String>,
+}
+
+/// The recipients among affected accounts: one per address (lower-cased), in order. An account
+/// with no address, or one that is not a plain mailbox, is listed by its line (counted from 2,
+/// as in the CSV it came from) and not taken.
+pub fn recipients(accounts: &[AffectedAccount]) -> (Vec<Recipient>, Vec<LineError>) {
+    let mut taken: Vec<Recipient> = Vec::new();
+    let mut refused = Vec::new();
+    for (index, account) in accounts.iter().enumerate() {
+        let line = index as u64 + 2;
+        let who = account.account.as_deref().unwrap_or("this account");
+        let Some(raw) = account.email.as_deref() else {
+            refused.push(LineError { line, message: format!("{who} has no email address to send to") });
+            continue;
+        };
+        match crate::notifications::parse_address(raw) {
+            Ok(email) if taken.iter().any(|r| r.email == email) => {}
+            Ok(email) => taken.push(Recipient {
+                email,
+                name: account.name.clone(),
+                account: account.account.clone(),
+                jurisdiction: account.jurisdiction.as_ref().map(|j| j.as_str().to_owned()),
+            }),
+            Err(message) => refused.push(LineError { line, message }),
+        }
+    }
+    (taken, refused)
+}
+
+/// Where a notice is: composed, waiting for a second member's approval, approved (sending goes
+/// on until every recipient's delivery is settled), or withdrawn before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum NoticeStatus {
+    Draft,
+    AwaitingApproval { requested_by: String, at: DateTime<Utc> },
+    Approved { by: String, at: DateTime<Utc> },
+    Withdrawn { by: String, at: DateTime<Utc> },
+}
+
+/// Why an approval was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApprovalRefused {
+    #[error("Ask for approval first")]
+    NotRequested,
+    #[error("Another team member must approve what {0} composed")]
+    SamePerson(String),
+    #[error("The notice was already approved")]
+    AlreadyApproved,
+    #[error("The notice was withdrawn")]
+    Withdrawn,
+}
+
+impl NoticeStatus {
+    /// Approval by `by`, who must not be the person who asked for it.
+    pub fn approve(&self, by: &str, at: DateTime<Utc>) -> Result<NoticeStatus, ApprovalRefused> {
+        match self {
+            NoticeStatus::Draft => Err(ApprovalRefused::NotRequested),
+            NoticeStatus::AwaitingApproval { requested_by, .. } if requested_by == by => {
+                Err(ApprovalRefused::SamePerson(requested_by.clone()))
+            }
+            NoticeStatus::AwaitingApproval { .. } => Ok(NoticeStatus::Approved { by: by.to_owned(), at }),
+            NoticeStatus::Approved { .. } => Err(ApprovalRefused::AlreadyApproved),
+            NoticeStatus::Withdrawn { .. } => Err(ApprovalRefused::Withdrawn),
+        }
+    }
+}
+
+/// One recipient's message. It moves pending → sending → sent or failed, each step a
+/// conditional write on the step before, so no recipient is sent to twice; a suppressed address
+/// (a hard bounce or a complaint before) is never tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Sending { claimed_at: DateTime<Utc> },
+    Sent { message_id: String, at: DateTime<Utc> },
+    Failed { reason: String, at: DateTime<Utc> },
+    Suppressed { reason: String },
+}
+
+impl DeliveryState {
+    pub fn is_settled(&self) -> bool {
+        matches!(self, DeliveryState::Sent { .. } | DeliveryState::Failed { .. } | DeliveryState::Suppressed { .. })
+    }
+}
+
+/// What the mail service said happened to a message after it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailEvent {
+    Delivered,
+    /// A temporary failure: the service may still deliver it.
+    SoftBounce,
+    /// The address does not exist or refuses mail: suppressed from then on.
+    HardBounce,
+    /// The person marked it as spam: suppressed from then on.
+    Complaint,
+}
+
+/// Everything heard about one message. Merging is a union, so the same events in any order, or
+/// repeated, give the same outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailOutcome {
+    pub delivered: bool,
+    pub soft_bounced: bool,
+    pub hard_bounced: bool,
+    pub complained: bool,
+}
+
+impl MailOutcome {
+    pub fn merge(self, event: MailEvent) -> MailOutcome {
+        let mut merged = self;
+        match event {
+            MailEvent::Delivered => merged.delivered = true,
+            MailEvent::SoftBounce => merged.soft_bounced = true,
+            MailEvent::HardBounce => merged.hard_bounced = true,
+            MailEvent::Complaint => merged.complained = true,
+        }
+        merged
+    }
+
+    /// The address must not be mailed again.
+    pub fn suppresses(self) -> bool {
+        self.hard_bounced || self.complained
+    }
+
+    /// The one word the dashboard shows: the worst thing heard wins.
+    pub fn label(self) -> &'static str {
+        match self {
+            o if o.complained => "Complained",
+            o if o.hard_bounced => "Bounced",
+            o if o.delivered => "Delivered",
+            o if o.soft_bounced => "Delayed",
+            _ => "No news yet",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::workflow::investigation::Jurisdiction;
+
+    fn complete_form() -> NoticeForm {
+        NoticeForm {
+            subject: "Important: your account data".into(),
+            nature: "On 20 November someone copied our customer database.".into(),
+            contact: "Dana Privacy, dpo@corp.example".into(),
+            consequences: "Phishing emails that look like ours.".into(),
+            measures: "We closed the hole and reset every password.".into(),
+            advice: "Choose a new password; ignore emails asking for it.".into(),
+            controller_information: "About 40 of your users and 120 records; ask dpo@corp.example for the list.".into(),
+        }
+    }
+
+    #[test]
+    fn a_notice_needs_every_section_and_names_each_missing_one() {
+        assert_eq!(complete_form().parse().unwrap().contact, "Dana Privacy, dpo@corp.example");
+        let missing = NoticeForm { consequences: " ".into(), controller_information: String::new(), ..complete_form() };
+        let errors = missing.parse().unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["consequences", "controller_information"]);
+        let bad_subject = NoticeForm { subject: "Hi\r\nBcc: x@evil.example".into(), ..complete_form() };
+        assert_eq!(bad_subject.parse().unwrap_err().0[0].field, "subject", "one line only");
+    }
+
+    #[test]
+    fn recipients_are_one_per_address_and_the_unreachable_are_listed_by_line() {
+        let account = |account: &str, email: Option<&str>| AffectedAccount {
+            account: Some(account.into()),
+            email: email.map(str::to_owned),
+            name: None,
+            jurisdiction: Some(Jurisdiction::parse("DE").unwrap()),
+        };
+        let accounts = [
+            account("A-1", Some("Ann@Example.com")),
+            account("A-2", None),
+            account("A-3", Some("ann@example.com")),
+            account("A-4", Some("bob@example.com")),
+        ];
+        let (taken, refused) = recipients(&accounts);
+        assert_eq!(taken.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(), ["ann@example.com", "bob@example.com"]);
+        assert_eq!(taken[0].jurisdiction.as_deref(), Some("DE"));
+        assert_eq!(refused, [LineError { line: 3, message: "A-2 has no email address to send to".into() }]);
+    }
+
+    #[test]
+    fn a_second_member_approves_what_the_first_composed() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        assert_eq!(NoticeStatus::Draft.approve("Bo", at), Err(ApprovalRefused::NotRequested));
+        let waiting = NoticeStatus::AwaitingApproval { requested_by: "Ann".into(), at };
+        assert_eq!(waiting.approve("Ann", at), Err(ApprovalRefused::SamePerson("Ann".into())));
+        let approved = waiting.approve("Bo", at).unwrap();
+        assert_eq!(approved, NoticeStatus::Approved { by: "Bo".into(), at });
+        assert_eq!(approved.approve("Cy", at), Err(ApprovalRefused::AlreadyApproved));
+    }
+
+    #[test]
+    fn mail_events_give_one_outcome_in_any_order_and_repeated() {
+        use MailEvent::*;
+        let events = [Delivered, SoftBounce, Complaint, Delivered];
+        let forward = events.iter().fold(MailOutcome::default(), |o, e| o.merge(*e));
+        let backward = events.iter().rev().chain(events.iter()).fold(MailOutcome::default(), |o, e| o.merge(*e));
+        assert_eq!(forward, backward);
+        assert_eq!((forward.label(), forward.suppresses()), ("Complained", true));
+        let delivered = MailOutcome::default().merge(SoftBounce).merge(Delivered);
+        assert_eq!((delivered.label(), delivered.suppresses()), ("Delivered", false));
+        assert_eq!(MailOutcome::default().merge(HardBounce).label(), "Bounced");
+    }
+}
