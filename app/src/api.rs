@@ -18,6 +18,7 @@ use shared::api::{
     UploadTicketRequest, UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
+use shared::filings::FilingDraft;
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
@@ -310,6 +311,12 @@ pub async fn incident_command(
     request: &IncidentCommandRequest,
 ) -> Result<IncidentDetail, ApiError> {
     send(Request::post(&format!("/api/incidents/{incident}/commands")).json(request)).await
+}
+
+/// The regulator filing of one obligation: the draft, what is missing, the filing once recorded.
+pub async fn filing(incident: &Reference, obligation: &str) -> Result<FilingDraft, ApiError> {
+    let obligation = js_sys::encode_uri_component(obligation);
+    get(Request::get(&format!("/api/incidents/{incident}/filings/{obligation}"))).await
 }
 
 /// Sends a status update to the incident's stakeholders; the answer is the incident with it on the timeline.

@@ -29,6 +29,15 @@ impl FilingMethod {
     pub const ALL: [FilingMethod; 4] =
         [FilingMethod::Portal, FilingMethod::Email, FilingMethod::Letter, FilingMethod::Phone];
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilingMethod::Portal => "portal",
+            FilingMethod::Email => "email",
+            FilingMethod::Letter => "letter",
+            FilingMethod::Phone => "phone",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FilingMethod::Portal => "Online portal",

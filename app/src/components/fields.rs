@@ -73,7 +73,7 @@ pub fn TextField(
 #[component]
 pub fn TextArea(
     #[prop(into)] id: String,
-    label: &'static str,
+    #[prop(into)] label: String,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
     #[prop(optional, into)] hint: Option<String>,

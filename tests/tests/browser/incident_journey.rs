@@ -331,3 +331,50 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     screenshot(c, "policy-register").await;
     browser.close().await;
 }
+
+/// A GDPR breach's authority filing, prepared on its obligation: drafted from the record, the
+/// missing item written, saved, then recorded as filed, which meets the duty.
+#[tokio::test]
+async fn the_team_prepares_and_records_a_regulator_filing() {
+    let app = app_with_ui().await;
+    let declare = json!({ "title": "Customer database copied", "detected_at": "", "summary": "" });
+    let incident: shared::api::IncidentDetail =
+        app.client.post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
+    let reference = incident.record.reference;
+    let mut version = incident.version;
+    for change in [
+        json!({ "type": "set_verdict", "verdict": "confirmed", "confirmed_at": chrono::Utc::now() }),
+        json!({ "type": "set_data_categories", "categories": ["Personal information"] }),
+        json!({ "type": "record_investigation", "form": { "affected_estimate": "1200", "jurisdictions": ["FR"], "risk_to_people": "high_risk" } }),
+    ] {
+        let body = json!({ "expected_version": version, "command": change });
+        let path = format!("/api/incidents/{reference}/commands");
+        let changed: shared::api::IncidentDetail =
+            app.client.post(app.url(&path)).json(&body).send().await.unwrap().json().await.unwrap();
+        version = changed.version;
+    }
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    let code = app.admin.code_at(chrono::Utc::now() + chrono::Duration::seconds(30));
+    sign_in(c, &app, &app.admin, &code).await;
+    c.goto(&app.url(&format!("/dashboard/incidents/{reference}"))).await.unwrap();
+    click(c, "filing-EU-GDPR-33").await;
+    let missing = wait_for_text(c, "#filing-missing-EU-GDPR-33", "Art. 33(3)(d)").await;
+    assert!(!missing.contains("Art. 33(3)(a)"), "the nature is drafted from the record: {missing}");
+    let nature = element(c, "filing_EU-GDPR-33_answer_0").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(nature.contains("About 1200 people affected"), "{nature}");
+
+    fill(c, "filing_EU-GDPR-33_answer_3", "Access keys rotated; the export bucket made private.").await;
+    command(c, "filing_save_EU-GDPR-33").await;
+    wait_until("the measures are no longer missing", || async {
+        text_now(c, "#filing-missing-EU-GDPR-33").await.is_some_and(|t| !t.contains("Art. 33(3)(d)"))
+    })
+    .await;
+    screenshot(c, "incident-regulator-filing").await;
+    choose(c, "filing_method_EU-GDPR-33", "email").await;
+    fill(c, "filing_reference_EU-GDPR-33", "CNIL-2026-4711").await;
+    command(c, "filing_record_EU-GDPR-33").await;
+    wait_for_text(c, "[data-obligation='EU-GDPR-33']", "CNIL-2026-4711 (Email)").await;
+    browser.close().await;
+}

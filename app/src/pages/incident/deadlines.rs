@@ -7,11 +7,12 @@ use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 use shared::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
-use shared::deadlines::rules::{Anchor, Rule};
+use shared::deadlines::rules::{Anchor, Audience, Rule};
 use shared::reference::Reference;
 use shared::validation::FieldError;
 use shared::workflow::record::IncidentCommand;
 
+use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
@@ -271,6 +272,14 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
             </details>
         }
     });
+    let filing = (status == ObligationStatus::Open && rule.notify.contains(&Audience::Regulator)).then(|| {
+        view! {
+            <details class="obligation-filing">
+                <summary id=format!("filing-{}", id_part(&id))>"Prepare the filing"</summary>
+                <FilingPanel id=id.clone() part=id_part(&id) />
+            </details>
+        }
+    });
     let actions = (status == ObligationStatus::Open)
         .then(|| view! { <ObligationActions id=id.clone() title=rule.title.clone() /> });
     let (element_id, told) = (format!("obligation-{}", id_part(&id)), who_is_told(&rule));
@@ -304,6 +313,7 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
             {rule.note.map(|note| view! { <p class="hint">{note}</p> })}
             {warnings}
             {contents}
+            {filing}
             {actions}
         </li>
     }

@@ -6,6 +6,7 @@ mod classification;
 mod containment;
 mod deadlines;
 mod export;
+mod filing;
 mod header;
 mod inputs;
 mod investigation;
@@ -37,6 +38,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("investigation", "Investigation"),
     ("affected-accounts-section", "Affected accounts"),
     ("containment", "Containment log"),
+    ("notifications", "Notifications"),
     ("notes", "Add a note"),
     ("review", "Post-incident review"),
     ("timeline-section", "Timeline"),
