@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use functions::adapters::local_files::LocalAttachmentStore;
 use functions::adapters::outbox::OutboxMailer;
-use functions::config::Settings;
 use functions::ports::{Clock, Store};
 use functions::service::{ServiceError, Services};
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
@@ -47,7 +46,8 @@ pub struct Checker {
 pub fn checker(store: Arc<dyn Store>) -> Checker {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TestClock(Mutex::new(start())));
-    let mut settings = Settings::default();
+    // No internal notification: these tests follow the internal duty's reminders.
+    let mut settings = crate::test_settings();
     settings.deadlines.people.insert("Tyler King".into(), "tyler@example.com".into());
     let attachments = Arc::new(LocalAttachmentStore::new(dir.path().join("attachments")).unwrap());
     let outbox = Arc::new(OutboxMailer::new(dir.path().join("outbox"), &settings.email.sender, clock.clone()).unwrap());
