@@ -156,12 +156,6 @@ pub enum DeliveryState {
     Suppressed { reason: String },
 }
 
-impl DeliveryState {
-    pub fn is_settled(&self) -> bool {
-        matches!(self, DeliveryState::Sent { .. } | DeliveryState::Failed { .. } | DeliveryState::Suppressed { .. })
-    }
-}
-
 /// What the mail service said happened to a message after it was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

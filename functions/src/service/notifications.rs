@@ -5,13 +5,13 @@ use shared::api::IncidentDetail;
 use shared::filings::{FilingDraft, draft, is_filing};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm, UPDATE_MAX, notification_sent};
 use shared::reference::Reference;
-use shared::validation::{ValidationErrors, multi_line};
+use shared::validation::multi_line;
 use shared::workflow::audit::{AuditEvent, ReportEvent};
 use shared::workflow::record::Origin;
 use shared::workflow::roles::Role;
 
 use super::markdown::render_note;
-use super::workflow::Effects;
+use super::workflow::{Effects, field_error};
 use super::{ServiceError, Services};
 use crate::ports::Email;
 
@@ -158,11 +158,8 @@ impl Services {
         form: StatusUpdateForm,
         actor: &str,
     ) -> Result<IncidentDetail, ServiceError> {
-        let message = multi_line(&form.message, "Update", 1, UPDATE_MAX).map_err(|error| {
-            let mut errors = ValidationErrors::default();
-            errors.push("message", error);
-            ServiceError::Validation(errors)
-        })?;
+        let message =
+            multi_line(&form.message, "Update", 1, UPDATE_MAX).map_err(|error| field_error("message", error))?;
         let detail = self.incident(reference).await?;
         let stakeholders = detail.record.stakeholders.clone();
         if stakeholders.is_empty() {

@@ -393,7 +393,7 @@ impl Services {
     }
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> ServiceError {
+pub(super) fn field_error(field: &str, message: impl Into<String>) -> ServiceError {
     let mut errors = ValidationErrors::default();
     errors.push(field, message);
     ServiceError::Validation(errors)
