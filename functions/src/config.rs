@@ -41,6 +41,14 @@ pub struct NotificationSettings {
     /// The data protection officer or other contact point named in regulator filings and
     /// customer notices, e.g. `Dana Privacy, dpo@example.com, +1 555 0100`.
     pub contact_point: Option<String>,
+    /// Customer notices sent per second: at most the SES account's maximum send rate.
+    pub notices_per_second: u32,
+    /// A notice delivery claimed this long ago and never settled was interrupted; it is settled
+    /// from the mailer's record or the mail service's events.
+    pub stale_after_seconds: u32,
+    /// An interrupted delivery with no word from the mail service after this long is marked
+    /// failed rather than sent again.
+    pub unconfirmed_after_seconds: u32,
 }
 
 impl Default for NotificationSettings {
@@ -48,6 +56,9 @@ impl Default for NotificationSettings {
         Self {
             internal: vec!["it@tocsin.localhost".to_owned(), "management@tocsin.localhost".to_owned()],
             contact_point: None,
+            notices_per_second: 14,
+            stale_after_seconds: 300,
+            unconfirmed_after_seconds: 3600,
         }
     }
 }

@@ -10,6 +10,7 @@ use shared::access::TeamRole;
 use shared::api::{AttachmentSummary, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
+use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{NewReport, ReportStatus};
@@ -214,10 +215,72 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
 }
 
-/// Every store adapter keeps both incidents and accounts.
-pub trait Store: IncidentStore + AccountStore {}
+/// Every store adapter keeps incidents, accounts and notice deliveries.
+pub trait Store: IncidentStore + AccountStore + NoticeStore {}
 
-impl<T: IncidentStore + AccountStore> Store for T {}
+impl<T: IncidentStore + AccountStore + NoticeStore> Store for T {}
+
+/// A customer notice being sent: its recipient list's deliveries, for as long as one is unsettled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    /// The recipient list's id (`RecipientList::list`), which keys the deliveries.
+    pub list: String,
+    pub incident: Reference,
+    pub notice_id: u32,
+    pub started_at: DateTime<Utc>,
+}
+
+/// A campaign starting or ending, written in the same transaction as the incident change.
+#[derive(Debug, Clone)]
+pub enum CampaignWrite {
+    Start(Campaign),
+    Finish { list: String },
+}
+
+/// One recipient's delivery of a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    /// The recipient's place in the list, from 1.
+    pub seq: u32,
+    pub recipient: Recipient,
+    pub state: DeliveryState,
+    pub outcome: MailOutcome,
+}
+
+/// Notice deliveries and the suppression list. Each delivery moves only by a conditional write on
+/// the state read, so of two senders exactly one wins each step.
+#[async_trait]
+pub trait NoticeStore: Send + Sync {
+    /// Writes a new list's deliveries, pending, numbered from 1 in order.
+    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> Result<(), StoreError>;
+    /// Campaigns started and not finished, oldest first.
+    async fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError>;
+    /// A list's deliveries after `after_seq` in order, only those in state `kind` if given, at most `limit`.
+    async fn deliveries(
+        &self,
+        list: &str,
+        kind: Option<DeliveryKind>,
+        after_seq: u32,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
+    /// Moves a delivery from `from` to `to`; `false` (nothing written) if it is no longer `from`.
+    async fn move_delivery(
+        &self,
+        list: &str,
+        seq: u32,
+        from: &DeliveryState,
+        to: &DeliveryState,
+    ) -> Result<bool, StoreError>;
+    /// Merges a mail event into a delivery's outcome (a union: repeats and any order agree) and
+    /// returns the delivery as it now is; `None` if there is no such delivery.
+    async fn merge_mail_event(&self, list: &str, seq: u32, event: MailEvent)
+    -> Result<Option<DeliveryRow>, StoreError>;
+    async fn delivery_counts(&self, list: &str) -> Result<DeliveryCounts, StoreError>;
+    /// Why an address must not be mailed, if it must not.
+    async fn suppression(&self, email: &str) -> Result<Option<String>, StoreError>;
+    /// Suppresses an address; the first reason stays.
+    async fn suppress(&self, email: &str, reason: &str) -> Result<(), StoreError>;
+}
 
 /// Team accounts, their sessions and emailed tokens, and the counters that throttle sign-ins.
 #[async_trait]
@@ -344,6 +407,7 @@ pub struct IncidentCommit {
     pub alert_key: Option<AlertKeyWrite>,
     /// Obligation rows that changed with the record.
     pub obligations: Vec<ObligationWrite>,
+    pub campaign: Option<CampaignWrite>,
 }
 
 /// One change to the policy register, as the store must write it atomically.
@@ -414,10 +478,27 @@ pub struct Email {
     pub tags: Vec<(String, String)>,
 }
 
+/// Whether a mailer sent the email carrying a given delivery tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentLookup {
+    Sent {
+        message_id: String,
+    },
+    NotSent,
+    /// The mailer cannot tell (SES): its Send event will say.
+    Unknown,
+}
+
+/// The tag that names a notice delivery (`<list>.<seq>`) on its email.
+pub const DELIVERY_TAG: &str = "delivery";
+
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// Sends the email and returns the provider's message id.
     async fn send(&self, email: &Email) -> anyhow::Result<String>;
+    /// Whether an email tagged [`DELIVERY_TAG`] = `delivery` was sent: how an interrupted
+    /// campaign settles a delivery it claimed without sending twice.
+    async fn sent_with_tag(&self, delivery: &str) -> anyhow::Result<SentLookup>;
 }
 
 pub trait Clock: Send + Sync {

@@ -18,9 +18,10 @@ use crate::adapters::sqlite::SqliteStore;
 use crate::config::{DeadlineSettings, Mode, Settings};
 use crate::http::security::{ContentSecurityPolicy, secured};
 use crate::http::{AppState, api_router};
-use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, SystemClock};
+use crate::ports::{AttachmentStore, Clock, Mailer, Store, SystemClock};
 use crate::service::email::EmailTemplates;
 use crate::service::export::ExportTemplates;
+use crate::service::notices::CampaignSettings;
 use crate::service::oidc::OidcProvider;
 use crate::service::{AlertIntake, DeadlineContacts, Services};
 use shared::deadlines::calendar::{BUILT_IN_CALENDARS, Calendars, CalendarsFile};
@@ -71,7 +72,7 @@ impl Application {
     }
 }
 
-/// Local mode's stand-in for the EventBridge schedule: the same `run_due`, on a timer.
+/// Local mode's stand-in for the EventBridge schedule: the same `run_due` and `send_notices`, on a timer.
 fn spawn_deadline_timer(services: Arc<Services>, clock: Arc<dyn Clock>, every: std::time::Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -80,6 +81,10 @@ fn spawn_deadline_timer(services: Arc<Services>, clock: Arc<dyn Clock>, every: s
             ticks.tick().await;
             if let Err(error) = services.run_due(clock.now()).await {
                 tracing::error!(%error, "the deadline check failed; it runs again on the next tick");
+            }
+            // Approved notices are sent on approval; this carries on what a restart interrupted.
+            if let Err(error) = services.send_notices(every).await {
+                tracing::error!(%error, "sending customer notices failed; it runs again on the next tick");
             }
         }
     });
@@ -107,21 +112,27 @@ pub fn services(
     settings: &Settings,
     public_url: String,
     clock: Arc<dyn Clock>,
-    store: Arc<dyn IncidentStore>,
-    accounts: Arc<dyn AccountStore>,
+    store: Arc<dyn Store>,
     attachments: Arc<dyn AttachmentStore>,
     mailer: Arc<dyn Mailer>,
 ) -> anyhow::Result<Services> {
     let sender_name = settings.email.sender.split('<').next().unwrap_or_default().trim().trim_matches('"').to_owned();
+    let notifications = &settings.notifications;
     Ok(Services {
-        store,
-        accounts,
+        store: store.clone(),
+        accounts: store.clone(),
+        notices: store,
         attachments,
         mailer,
         clock,
         templates: EmailTemplates::new(settings.email.templates_dir.as_deref())?,
         internal_recipients: settings.notifications.internal.clone(),
         contact_point: settings.notifications.contact_point.clone(),
+        campaigns: CampaignSettings {
+            per_second: notifications.notices_per_second,
+            stale_after: chrono::Duration::seconds(i64::from(notifications.stale_after_seconds)),
+            unconfirmed_after: chrono::Duration::seconds(i64::from(notifications.unconfirmed_after_seconds)),
+        },
         exports: ExportTemplates::new()?,
         playbook: load_playbook(settings.workflow.playbook.as_deref())?,
         alerts: AlertIntake {
@@ -211,7 +222,7 @@ pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock
     let store = Arc::new(SqliteStore::open(&data_dir.join("tocsin.sqlite3"))?);
     let attachments = LocalAttachmentStore::new(data_dir.join("attachments"))?;
     let outbox = Arc::new(OutboxMailer::new(data_dir.join("outbox"), &settings.email.sender, clock.clone())?);
-    let services = services(settings, public_url, clock, store.clone(), store, Arc::new(attachments), outbox.clone())?;
+    let services = services(settings, public_url, clock, store, Arc::new(attachments), outbox.clone())?;
     Ok(AppState { outbox: Some(outbox), ..state(settings, services, None) })
 }
 
@@ -245,8 +256,7 @@ pub fn aws_state(
         aws.ses_configuration_set.clone(),
         clock.clone(),
     )?;
-    let services =
-        services(settings, public_url, clock, store.clone(), store, Arc::new(attachments), Arc::new(mailer))?;
+    let services = services(settings, public_url, clock, store, Arc::new(attachments), Arc::new(mailer))?;
     // Browsers upload files straight to the bucket, so the app's policy must let them connect there.
     let upload_origin = match &aws.endpoint_url {
         Some(endpoint) => origin_of(endpoint)?,

@@ -204,6 +204,14 @@ impl IncidentSummary {
     }
 }
 
+/// A notice's recipients taken: the incident as it now is, how many, and the lines left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRecipientsSaved {
+    pub incident: IncidentDetail,
+    pub count: u32,
+    pub refused: Vec<crate::workflow::investigation::LineError>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentDetail {
     pub record: IncidentRecord,

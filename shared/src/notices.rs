@@ -5,8 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::obligation::{Evidence, EvidenceKind};
+use crate::deadlines::rules::Audience;
 use crate::validation::{ValidationErrors, multi_line, single_line};
-use crate::workflow::investigation::{AffectedAccount, LineError};
+use crate::workflow::investigation::{AffectedAccount, LineError, parse_accounts_csv};
+use crate::workflow::record::{IncidentEvent, IncidentRecord};
 
 pub const SUBJECT_MAX: usize = 200;
 pub const SECTION_MAX: usize = 5_000;
@@ -143,6 +146,205 @@ impl NoticeStatus {
     }
 }
 
+/// A customer notice on an incident: its content, who it goes to, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: u32,
+    pub content: NoticeContent,
+    pub composed_by: String,
+    pub status: NoticeStatus,
+    /// The recipient list the approval covers; a new list needs a new approval.
+    pub recipients: Option<RecipientList>,
+    /// Set once every recipient's delivery was settled.
+    pub finished: Option<CampaignResult>,
+}
+
+/// A recipient list as stored: its id keys the deliveries, so a list is never edited, only replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientList {
+    pub list: String,
+    pub count: u32,
+    pub source: RecipientSource,
+}
+
+/// Where the team took the recipients from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientSource {
+    /// The affected accounts recorded in the investigation.
+    Investigation,
+    /// A CSV file imported for this notice.
+    Csv,
+}
+
+impl RecipientSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            RecipientSource::Investigation => "the investigation's affected accounts",
+            RecipientSource::Csv => "an imported CSV file",
+        }
+    }
+}
+
+/// What a campaign came to when it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignResult {
+    pub sent: u32,
+    pub failed: u32,
+    pub suppressed: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// Where the recipients come from, as asked in the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RecipientsForm {
+    Investigation,
+    /// CSV with a header naming `email` and some of `account`, `name` and `jurisdiction`.
+    Csv {
+        csv: String,
+    },
+}
+
+/// The most recipients one notice takes.
+pub const RECIPIENTS_MAX: usize = 100_000;
+
+/// A recipient list taken: how many, and the lines that were not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientsTaken {
+    pub count: u32,
+    pub refused: Vec<LineError>,
+}
+
+impl Notice {
+    /// The recipient list if the notice may go out now; otherwise why not.
+    pub fn ready_for_approval(&self) -> Result<&RecipientList, String> {
+        match &self.recipients {
+            Some(list) if list.count > 0 => Ok(list),
+            _ => Err("Choose the recipients first".to_owned()),
+        }
+    }
+
+    /// The id of the campaign sending it, once approved.
+    pub fn campaign(&self) -> Option<&str> {
+        match (&self.status, &self.recipients) {
+            (NoticeStatus::Approved { .. }, Some(list)) => Some(&list.list),
+            _ => None,
+        }
+    }
+}
+
+impl RecipientsForm {
+    /// The recipients it names, where they came from, and the lines refused. A CSV with a bad
+    /// line is refused whole (fix it and import again); an account without a usable address is
+    /// listed and left out.
+    pub fn recipients(
+        &self,
+        record: &IncidentRecord,
+    ) -> Result<(Vec<Recipient>, Vec<LineError>, RecipientSource), Vec<LineError>> {
+        let (accounts, source) = match self {
+            RecipientsForm::Investigation => {
+                (record.investigation.affected_accounts.clone(), RecipientSource::Investigation)
+            }
+            RecipientsForm::Csv { csv } => (parse_accounts_csv(csv, RECIPIENTS_MAX)?, RecipientSource::Csv),
+        };
+        let (taken, refused) = recipients(&accounts);
+        if taken.is_empty() {
+            let none = LineError { line: 1, message: format!("{} hold no email address to send to", source.label()) };
+            return Err(refused.into_iter().chain(std::iter::once(none)).collect());
+        }
+        Ok((taken, refused, source))
+    }
+}
+
+/// The events of a campaign that ended with `counts`: the result on the timeline and, when no
+/// delivery failed, the open duties to tell customers or data subjects met, with the counts as
+/// evidence. A failure leaves them open, so the team follows up on those recipients.
+pub fn campaign_finished(
+    record: &IncidentRecord,
+    notice_id: u32,
+    counts: DeliveryCounts,
+    at: DateTime<Utc>,
+) -> Vec<IncidentEvent> {
+    let result = CampaignResult { sent: counts.sent, failed: counts.failed, suppressed: counts.suppressed, at };
+    let evidence = Evidence {
+        kind: EvidenceKind::MessageId,
+        value: format!(
+            "Customer notice {notice_id}: {} message(s) sent, {} suppressed",
+            result.sent, result.suppressed
+        ),
+        file: None,
+    };
+    let to_customers = |o: &&crate::deadlines::obligation::Obligation| {
+        o.is_open() && o.rule.notify.iter().all(|a| matches!(a, Audience::Customers | Audience::DataSubjects))
+    };
+    let met = record
+        .obligations
+        .iter()
+        .filter(|o| result.failed == 0 && result.sent > 0 && to_customers(o))
+        .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: at, evidence: evidence.clone() });
+    std::iter::once(IncidentEvent::NoticeCampaignFinished { notice_id, result }).chain(met).collect()
+}
+
+/// How many deliveries of a campaign are in each state, and what the mail service said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryCounts {
+    pub pending: u32,
+    pub sending: u32,
+    pub sent: u32,
+    pub failed: u32,
+    pub suppressed: u32,
+    pub delivered: u32,
+    pub bounced: u32,
+    pub complained: u32,
+}
+
+impl DeliveryCounts {
+    pub fn add(&mut self, state: &DeliveryState, outcome: MailOutcome) {
+        match state {
+            DeliveryState::Pending => self.pending += 1,
+            DeliveryState::Sending { .. } => self.sending += 1,
+            DeliveryState::Sent { .. } => self.sent += 1,
+            DeliveryState::Failed { .. } => self.failed += 1,
+            DeliveryState::Suppressed { .. } => self.suppressed += 1,
+        }
+        if outcome.complained {
+            self.complained += 1;
+        } else if outcome.hard_bounced {
+            self.bounced += 1;
+        } else if outcome.delivered {
+            self.delivered += 1;
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.pending + self.sending + self.sent + self.failed + self.suppressed
+    }
+
+    /// Nothing is left to send or to confirm.
+    pub fn settled(&self) -> bool {
+        self.pending == 0 && self.sending == 0
+    }
+}
+
+/// One recipient's delivery as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub seq: u32,
+    pub email: String,
+    pub name: Option<String>,
+    pub state: DeliveryState,
+    pub outcome: MailOutcome,
+}
+
+/// A campaign's live progress, and the deliveries that need a look.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeProgress {
+    pub counts: DeliveryCounts,
+    /// Failed, suppressed, bounced or complained deliveries, the first ones.
+    pub problems: Vec<DeliveryView>,
+}
+
 /// One recipient's message. It moves pending → sending → sent or failed, each step a
 /// conditional write on the step before, so no recipient is sent to twice; a suppressed address
 /// (a hard bounce or a complaint before) is never tried.
@@ -156,10 +358,47 @@ pub enum DeliveryState {
     Suppressed { reason: String },
 }
 
+impl DeliveryState {
+    pub fn kind(&self) -> DeliveryKind {
+        match self {
+            DeliveryState::Pending => DeliveryKind::Pending,
+            DeliveryState::Sending { .. } => DeliveryKind::Sending,
+            DeliveryState::Sent { .. } => DeliveryKind::Sent,
+            DeliveryState::Failed { .. } => DeliveryKind::Failed,
+            DeliveryState::Suppressed { .. } => DeliveryKind::Suppressed,
+        }
+    }
+}
+
+/// A [`DeliveryState`] without its details: what stores index deliveries by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryKind {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Suppressed,
+}
+
+impl DeliveryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::Pending => "pending",
+            DeliveryKind::Sending => "sending",
+            DeliveryKind::Sent => "sent",
+            DeliveryKind::Failed => "failed",
+            DeliveryKind::Suppressed => "suppressed",
+        }
+    }
+}
+
 /// What the mail service said happened to a message after it was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MailEvent {
+    /// The mail service took the message (SES's Send event): proof it went, whatever follows.
+    Accepted,
     Delivered,
     /// A temporary failure: the service may still deliver it.
     SoftBounce,
@@ -183,6 +422,7 @@ impl MailOutcome {
     pub fn merge(self, event: MailEvent) -> MailOutcome {
         let mut merged = self;
         match event {
+            MailEvent::Accepted => {}
             MailEvent::Delivered => merged.delivered = true,
             MailEvent::SoftBounce => merged.soft_bounced = true,
             MailEvent::HardBounce => merged.hard_bounced = true,

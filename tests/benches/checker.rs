@@ -38,7 +38,16 @@ fn commit(number: u32, closed: bool, deadlines: &shared::deadlines::obligation::
     let events = [AuditEvent::Incident(opened), AuditEvent::Incident(reconciled)];
     let (entries, head) = seal(&ChainHead::genesis(), reference, opened_at, "bench", events);
     let obligations = obligation_writes(None, &record, opened_at);
-    IncidentCommit { record, previous: None, entries, head, link_report: None, alert_key: None, obligations }
+    IncidentCommit {
+        record,
+        previous: None,
+        entries,
+        head,
+        link_report: None,
+        alert_key: None,
+        obligations,
+        campaign: None,
+    }
 }
 
 /// Commits incidents through the store, a few at a time.

@@ -20,6 +20,10 @@ use shared::workflow::roles::Role;
 pub struct TestClock(Mutex<DateTime<Utc>>);
 
 impl TestClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
     pub fn set(&self, at: DateTime<Utc>) {
         *self.0.lock().unwrap() = at;
     }
@@ -51,16 +55,9 @@ pub fn checker(store: Arc<dyn Store>) -> Checker {
     settings.deadlines.people.insert("Tyler King".into(), "tyler@example.com".into());
     let attachments = Arc::new(LocalAttachmentStore::new(dir.path().join("attachments")).unwrap());
     let outbox = Arc::new(OutboxMailer::new(dir.path().join("outbox"), &settings.email.sender, clock.clone()).unwrap());
-    let services = functions::startup::services(
-        &settings,
-        "http://tocsin.test".into(),
-        clock.clone(),
-        store.clone(),
-        store,
-        attachments,
-        outbox,
-    )
-    .unwrap();
+    let services =
+        functions::startup::services(&settings, "http://tocsin.test".into(), clock.clone(), store, attachments, outbox)
+            .unwrap();
     Checker { services: Arc::new(services), clock, dir }
 }
 

@@ -12,6 +12,7 @@ use functions::ports::{
 use shared::access::TeamRole;
 use shared::api::ReportForm;
 use shared::attachment::AttachmentKind;
+use shared::notices::{DeliveryKind, DeliveryState, MailEvent, Recipient};
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{NewReport, ReportStatus};
 use shared::workflow::audit::{AuditEvent, ChainHead, ReportEvent, seal, verify};
@@ -79,6 +80,7 @@ async fn commit(
             link_report,
             alert_key,
             obligations: Vec::new(),
+            campaign: None,
         })
         .await?;
     Ok(head)
@@ -432,6 +434,54 @@ pub async fn sessions_failure_counts_and_secrets_are_kept(store: Arc<dyn Store>)
 }
 
 /// Runs every case, each on a fresh store from `new_store`.
+/// Ten senders claim the same delivery at once: exactly one wins, and only its claim settles it.
+/// Mail events merge into the outcome, repeated or not; suppression keeps the first reason.
+pub async fn each_delivery_is_claimed_once_and_events_merge(store: Arc<dyn Store>) {
+    let list = format!("INC-2026-000001.N1.{}", uuid::Uuid::now_v7().simple());
+    let recipient = |n: u32| Recipient {
+        email: format!("customer{n}@example.com"),
+        name: Some(format!("Customer {n}")),
+        account: None,
+        jurisdiction: Some("DE".into()),
+    };
+    store.insert_recipients(&list, &[recipient(1), recipient(2), recipient(3)]).await.unwrap();
+    let pending = store.deliveries(&list, Some(DeliveryKind::Pending), 0, 10).await.unwrap();
+    assert_eq!(pending.iter().map(|d| d.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(pending[1].recipient, recipient(2));
+
+    let mut claims = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let (store, list) = (store.clone(), list.clone());
+        claims.spawn(async move {
+            let claim = DeliveryState::Sending { claimed_at: at(9, 0) + Duration::seconds(n) };
+            store.move_delivery(&list, 2, &DeliveryState::Pending, &claim).await.unwrap().then_some(claim)
+        });
+    }
+    let won: Vec<DeliveryState> = claims.join_all().await.into_iter().flatten().collect();
+    assert_eq!(won.len(), 1, "exactly one claim wins");
+    let sent = DeliveryState::Sent { message_id: "m-2".into(), at: at(9, 1) };
+    let stale = DeliveryState::Sending { claimed_at: at(8, 0) };
+    assert!(!store.move_delivery(&list, 2, &stale, &sent).await.unwrap(), "only from the state read");
+    assert!(store.move_delivery(&list, 2, &won[0], &sent).await.unwrap());
+    assert_eq!(store.deliveries(&list, Some(DeliveryKind::Sending), 0, 10).await.unwrap(), []);
+    assert_eq!(store.deliveries(&list, None, 1, 1).await.unwrap()[0].state, sent);
+
+    for event in [MailEvent::Delivered, MailEvent::Complaint, MailEvent::Delivered] {
+        store.merge_mail_event(&list, 2, event).await.unwrap().unwrap();
+    }
+    let merged = store.merge_mail_event(&list, 2, MailEvent::Accepted).await.unwrap().unwrap();
+    assert_eq!((merged.outcome.label(), merged.outcome.suppresses()), ("Complained", true));
+    assert_eq!(store.merge_mail_event(&list, 9, MailEvent::Delivered).await.unwrap(), None);
+    let counts = store.delivery_counts(&list).await.unwrap();
+    assert_eq!((counts.pending, counts.sent, counts.complained, counts.total()), (2, 1, 1, 3));
+
+    assert_eq!(store.suppression("customer2@example.com").await.unwrap(), None);
+    store.suppress("customer2@example.com", "a complaint").await.unwrap();
+    store.suppress("customer2@example.com", "a bounce").await.unwrap();
+    assert_eq!(store.suppression("customer2@example.com").await.unwrap().as_deref(), Some("a complaint"));
+    assert_eq!(store.active_campaigns().await.unwrap().iter().filter(|c| c.list == list).count(), 0);
+}
+
 #[macro_export]
 macro_rules! store_conformance_suite {
     ($new_store:expr) => {
@@ -449,6 +499,7 @@ macro_rules! store_conformance_suite {
             accounts_are_unique_by_email_and_change_only_from_what_was_read,
             emailed_tokens_work_once_and_never_after_expiry,
             sessions_failure_counts_and_secrets_are_kept,
+            each_delivery_is_claimed_once_and_events_merge,
         );
         $crate::store_conformance_suite!(@checker $new_store;
             sends_each_reminder_and_escalation_once_in_time,

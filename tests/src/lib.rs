@@ -2,6 +2,7 @@
 //! API, and readers for what it wrote (the outbox, the attachment files). Zero-to-production style.
 
 pub mod browser;
+pub mod campaign;
 pub mod checker;
 pub mod conformance;
 pub mod moto;

@@ -3,6 +3,7 @@
 //! conditional on a `version` attribute, so a lost race is a conflict, never an overwrite.
 
 mod accounts;
+mod notices;
 
 use std::collections::HashMap;
 
@@ -722,6 +723,9 @@ impl IncidentStore for DynamoStore {
                 }
             };
             writes.push(write);
+        }
+        if let Some(campaign) = &commit.campaign {
+            writes.push(notices::campaign_write(&self.table, campaign)?);
         }
         let mut rows = commit.obligations.iter();
         for write in rows.by_ref().take(TRANSACTION_MAX.saturating_sub(writes.len())) {

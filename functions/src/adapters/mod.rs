@@ -4,6 +4,8 @@
 pub mod local_files;
 mod mime;
 pub mod outbox;
+/// The JSON of SES's published events; no SDK needed to read it.
+pub mod ses_events;
 pub mod sqlite;
 
 #[cfg(feature = "aws")]

@@ -12,7 +12,7 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::mime::build_message;
-use crate::ports::{Clock, Email, Mailer, PageRequest, StoreError};
+use crate::ports::{Clock, DELIVERY_TAG, Email, Mailer, PageRequest, SentLookup, StoreError};
 
 const INDEX_FILE: &str = "index.jsonl";
 
@@ -64,6 +64,10 @@ impl OutboxMailer {
     }
 
     async fn read_index(&self) -> anyhow::Result<Vec<OutboxEntry>> {
+        Ok(self.read_lines().await?.into_iter().map(|line| line.entry).collect())
+    }
+
+    async fn read_lines(&self) -> anyhow::Result<Vec<IndexLine>> {
         let text = match tokio::fs::read_to_string(self.dir.join(INDEX_FILE)).await {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -71,7 +75,7 @@ impl OutboxMailer {
         };
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str::<IndexLine>(l).map(|line| line.entry).context("parsing the outbox index"))
+            .map(|l| serde_json::from_str::<IndexLine>(l).context("parsing the outbox index"))
             .collect()
     }
 }
@@ -109,6 +113,14 @@ impl Mailer for OutboxMailer {
         index.write_all(json.as_bytes()).await.context("appending to the outbox index")?;
         index.flush().await?;
         Ok(id)
+    }
+
+    /// The index line is the outbox's record of a sent email: without it, the message was not sent.
+    async fn sent_with_tag(&self, delivery: &str) -> anyhow::Result<SentLookup> {
+        let _guard = self.index_lock.lock().await;
+        let lines = self.read_lines().await?;
+        let found = lines.into_iter().find(|line| line.tags.iter().any(|(n, v)| n == DELIVERY_TAG && v == delivery));
+        Ok(found.map_or(SentLookup::NotSent, |line| SentLookup::Sent { message_id: line.entry.id }))
     }
 }
 

@@ -12,7 +12,7 @@ use lettre::message::Mailbox;
 use uuid::Uuid;
 
 use super::mime::build_message;
-use crate::ports::{Clock, Email, Mailer};
+use crate::ports::{Clock, Email, Mailer, SentLookup};
 
 pub struct SesMailer {
     client: Client,
@@ -60,6 +60,12 @@ impl Mailer for SesMailer {
         }
         let output = request.send().await.context("SES SendEmail")?;
         Ok(output.message_id().unwrap_or(&message_id).to_owned())
+    }
+
+    /// SES has no way to look a message up; its Send event (through the mail events function)
+    /// settles the delivery instead.
+    async fn sent_with_tag(&self, _delivery: &str) -> anyhow::Result<SentLookup> {
+        Ok(SentLookup::Unknown)
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 mod accounts;
+mod notices;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -33,6 +34,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0003_deadlines.sql")),
     M::up(include_str!("../../migrations/0004_policy_register.sql")),
     M::up(include_str!("../../migrations/0005_accounts.sql")),
+    M::up(include_str!("../../migrations/0006_notices.sql")),
 ];
 
 #[derive(Clone)]
@@ -552,6 +554,9 @@ impl IncidentStore for SqliteStore {
             }
             for write in &commit.obligations {
                 write_obligation(&tx, write)?;
+            }
+            if let Some(campaign) = &commit.campaign {
+                notices::write_campaign(&tx, campaign)?;
             }
             if let Some(alert) = commit.alert_key {
                 let current = read_alert_key(&tx, &alert.source, &alert.key)?;

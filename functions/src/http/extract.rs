@@ -17,6 +17,8 @@ use crate::service::{ServiceError, Upload};
 pub const JSON_BODY_LIMIT: usize = 256 * 1024;
 /// A CSV of affected accounts at its row limit, wrapped in JSON.
 pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// A notice's recipient list: Lambda's 6 MB request limit, about 80,000 typical CSV lines.
+pub const RECIPIENTS_BODY_LIMIT: usize = 6 * 1024 * 1024;
 /// Room for every attachment at its limit plus the form and multipart framing.
 pub const UPLOAD_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES as usize + 1024 * 1024;
 

@@ -22,7 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-use extract::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT};
+use extract::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, RECIPIENTS_BODY_LIMIT, UPLOAD_BODY_LIMIT};
 
 use crate::adapters::outbox::OutboxMailer;
 use crate::service::Services;
@@ -90,6 +90,12 @@ pub fn api_router(state: AppState) -> Router {
         .route("/incidents/{reference}/notifications/{kind}/preview", post(routes::preview_notification))
         .route("/incidents/{reference}/updates", post(routes::post_status_update))
         .route("/incidents/{reference}/filings/{obligation}", get(routes::filing))
+        .route(
+            "/incidents/{reference}/notices/{notice}/recipients",
+            post(routes::notice_recipients).layer(DefaultBodyLimit::max(RECIPIENTS_BODY_LIMIT)),
+        )
+        .route("/incidents/{reference}/notices/{notice}/preview", get(routes::notice_preview))
+        .route("/incidents/{reference}/notices/{notice}/progress", get(routes::notice_progress))
         .route("/incidents/{reference}/{file}", get(routes::export_incident))
         .route("/audit/{reference}/verify", get(routes::verify_audit))
         .route("/obligations", get(routes::obligations))

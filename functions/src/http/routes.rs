@@ -11,11 +11,13 @@ use shared::access::SecurityEvent;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
-    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
-    ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
+    LinkReportForm, NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page,
+    PolicyDetail, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket,
+    UploadTicketRequest,
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::filings::FilingDraft;
+use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::{Reference, ReferenceKind};
@@ -166,7 +168,57 @@ pub async fn incident_command(
     if let IncidentCommand::Restrict { restricted } = request.command {
         state.services.check_restriction(incident, restricted, &caller).await?;
     }
-    Ok(Json(state.services.command(incident, request, caller.name()).await?))
+    let approves_a_notice = matches!(request.command, IncidentCommand::ApproveNotice { .. });
+    let detail = state.services.command(incident, request, caller.name()).await?;
+    if approves_a_notice {
+        start_sending(&state);
+    }
+    Ok(Json(detail))
+}
+
+/// How long a sending run started by an approval may go on; the scheduled runs carry on after.
+const SENDING_RUN: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Starts sending an approved notice now rather than at the next scheduled run. Two runs at once
+/// are safe: each delivery is claimed by a conditional write.
+fn start_sending(state: &AppState) {
+    let services = state.services.clone();
+    tokio::spawn(async move {
+        if let Err(error) = services.send_notices(SENDING_RUN).await {
+            tracing::error!(%error, "sending customer notices failed; the scheduled run carries on");
+        }
+    });
+}
+
+/// Chooses a customer notice's recipients: the investigation's affected accounts or a CSV file.
+pub async fn notice_recipients(
+    State(state): State<AppState>,
+    Path((raw, notice_id)): Path<(String, u32)>,
+    Allowed(caller, _): Allowed<ToWork>,
+    JsonBody(form): JsonBody<RecipientsForm>,
+) -> ApiResult<Json<NoticeRecipientsSaved>> {
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok(Json(state.services.set_notice_recipients(incident, notice_id, form, caller.name()).await?))
+}
+
+/// The customer notice as its first recipient would get it.
+pub async fn notice_preview(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToRead>,
+    Path((raw, notice_id)): Path<(String, u32)>,
+) -> ApiResult<Json<EmailPreview>> {
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok(Json(state.services.preview_notice(incident, notice_id).await?))
+}
+
+/// How far a notice's sending is: counts by state and the deliveries that need a look.
+pub async fn notice_progress(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToRead>,
+    Path((raw, notice_id)): Path<(String, u32)>,
+) -> ApiResult<Json<NoticeProgress>> {
+    let incident = visible(&state, &caller, &raw).await?;
+    Ok(Json(state.services.notice_progress(incident, notice_id).await?))
 }
 
 /// Sends a status update to the incident's stakeholders.

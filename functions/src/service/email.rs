@@ -42,6 +42,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("stakeholder_update.html", include_str!("../../templates/email/stakeholder_update.html")),
     ("reporter_update.txt", include_str!("../../templates/email/reporter_update.txt")),
     ("reporter_update.html", include_str!("../../templates/email/reporter_update.html")),
+    ("customer_notice.txt", include_str!("../../templates/email/customer_notice.txt")),
+    ("customer_notice.html", include_str!("../../templates/email/customer_notice.html")),
 ];
 
 impl EmailTemplates {

@@ -10,6 +10,7 @@ pub mod email;
 pub mod export;
 pub mod intake;
 pub mod markdown;
+pub mod notices;
 pub mod notifications;
 pub mod oidc;
 pub mod policy;
@@ -24,7 +25,7 @@ use shared::deadlines::obligation::Deadlines;
 use shared::validation::ValidationErrors;
 use shared::workflow::tasks::Playbook;
 
-use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, StoreError};
+use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, NoticeStore, StoreError};
 use email::EmailTemplates;
 use export::ExportTemplates;
 
@@ -32,6 +33,7 @@ use export::ExportTemplates;
 pub struct Services {
     pub store: Arc<dyn IncidentStore>,
     pub accounts: Arc<dyn AccountStore>,
+    pub notices: Arc<dyn NoticeStore>,
     pub attachments: Arc<dyn AttachmentStore>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
@@ -40,6 +42,7 @@ pub struct Services {
     pub internal_recipients: Vec<String>,
     /// The contact point named in filings and notices.
     pub contact_point: Option<String>,
+    pub campaigns: notices::CampaignSettings,
     pub exports: ExportTemplates,
     /// The checklist tasks seeded into incidents by category and phase.
     pub playbook: Playbook,

@@ -22,7 +22,7 @@ use shared::workflow::record::{
 use super::deadlines::obligation_writes;
 use super::markdown::render_note;
 use super::{ServiceError, Services};
-use crate::ports::{AlertKeyWrite, IncidentCommit, PageRequest, ReportDismissal};
+use crate::ports::{AlertKeyWrite, Campaign, CampaignWrite, IncidentCommit, PageRequest, ReportDismissal};
 
 impl From<WorkflowError> for ServiceError {
     fn from(error: WorkflowError) -> Self {
@@ -41,6 +41,23 @@ pub(super) struct Effects {
 }
 
 pub const TIMELINE_PAGE_MAX: u32 = 200;
+
+/// The campaign an event starts or ends: approval starts sending, the last settled delivery ends it.
+fn campaign_write(record: &IncidentRecord, event: &IncidentEvent, at: DateTime<Utc>) -> Option<CampaignWrite> {
+    let list_of = |id: u32| record.notices.iter().find(|n| n.id == id)?.recipients.as_ref().map(|r| r.list.clone());
+    match event {
+        IncidentEvent::NoticeApproved { notice_id } => Some(CampaignWrite::Start(Campaign {
+            list: list_of(*notice_id)?,
+            incident: record.reference,
+            notice_id: *notice_id,
+            started_at: at,
+        })),
+        IncidentEvent::NoticeCampaignFinished { notice_id, .. } => {
+            Some(CampaignWrite::Finish { list: list_of(*notice_id)? })
+        }
+        _ => None,
+    }
+}
 
 impl Services {
     fn context<'a>(&'a self, actor: &'a str) -> Context<'a> {
@@ -112,6 +129,7 @@ impl Services {
             events.push(reconciled);
         }
         let obligations = obligation_writes(before, &record, at);
+        let campaign = events.iter().find_map(|event| campaign_write(&record, event, at));
         let start = previous.clone().unwrap_or_else(ChainHead::genesis);
         let (entries, head) = seal(&start, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
         // What was committed is what a read would return, so only the linked reports are read back.
@@ -124,6 +142,7 @@ impl Services {
             link_report: effects.link_report,
             alert_key: effects.alert_key,
             obligations,
+            campaign,
         };
         self.store.commit_incident(commit).await?;
         self.detail(committed.0, committed.1).await

@@ -246,6 +246,12 @@ pub struct LineError {
 /// `jurisdiction` (any order, any case). Every bad line is reported; nothing is imported unless all
 /// lines are good, so a fixed file can simply be imported again.
 pub fn parse_affected_accounts_csv(text: &str) -> Result<Vec<AffectedAccount>, Vec<LineError>> {
+    parse_accounts_csv(text, AFFECTED_ACCOUNTS_MAX)
+}
+
+/// [`parse_affected_accounts_csv`] taking up to `max` accounts: a notice's recipient list may be
+/// longer than what the investigation record keeps.
+pub fn parse_accounts_csv(text: &str, max: usize) -> Result<Vec<AffectedAccount>, Vec<LineError>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.iter().map(str::to_ascii_lowercase).collect::<Vec<_>>(),
@@ -283,12 +289,12 @@ pub fn parse_affected_accounts_csv(text: &str) -> Result<Vec<AffectedAccount>, V
             Err(message) => errors.push(LineError { line, message }),
         }
     }
-    if accounts.len() > AFFECTED_ACCOUNTS_MAX {
+    if accounts.len() > max {
         errors.push(LineError {
             line: 1,
             message: format!(
-                "The file lists {} accounts; at most {AFFECTED_ACCOUNTS_MAX} can be listed here. Record the \
-                 total as the affected estimate and keep the full list with the evidence.",
+                "The file lists {} accounts; at most {max} can be listed here. Record the total as the \
+                 affected estimate and keep the full list with the evidence.",
                 accounts.len()
             ),
         });

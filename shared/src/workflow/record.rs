@@ -19,6 +19,7 @@ use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, Obligatio
 use crate::deadlines::rules::Anchor;
 use crate::filings::{ANSWER_MAX, FILING_REFERENCE_MAX, Filed, Filing, FilingMethod, is_filing};
 use crate::incident::IncidentTitle;
+use crate::notices::{CampaignResult, Notice, NoticeContent, NoticeForm, NoticeStatus, RecipientList};
 use crate::notifications::NotificationKind;
 use crate::reference::Reference;
 use crate::validation::{ValidationErrors, multi_line, single_line};
@@ -91,6 +92,9 @@ pub struct IncidentRecord {
     /// Regulator filings by obligation id: the team's answers, and the filing once made.
     #[serde(default)]
     pub filings: BTreeMap<String, Filing>,
+    /// Customer breach notices, by id from 1.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
 }
 
 impl IncidentRecord {
@@ -241,6 +245,31 @@ pub enum IncidentEvent {
         method: FilingMethod,
         authority_reference: String,
     },
+    /// A customer notice composed (a new id) or its content replaced, which asks for approval anew.
+    NoticeDrafted {
+        notice_id: u32,
+        content: NoticeContent,
+    },
+    /// The notice's recipients chosen (or chosen again), which asks for approval anew.
+    NoticeRecipientsSet {
+        notice_id: u32,
+        recipients: RecipientList,
+    },
+    NoticeApprovalRequested {
+        notice_id: u32,
+    },
+    /// A second member approved the notice: its campaign starts.
+    NoticeApproved {
+        notice_id: u32,
+    },
+    NoticeWithdrawn {
+        notice_id: u32,
+    },
+    /// Every recipient's delivery is settled.
+    NoticeCampaignFinished {
+        notice_id: u32,
+        result: CampaignResult,
+    },
 }
 
 /// A change the team asks for, as typed in the dashboard.
@@ -328,6 +357,23 @@ pub enum IncidentCommand {
         filed_at: Option<DateTime<Utc>>,
         method: FilingMethod,
         authority_reference: String,
+    },
+    /// Composes a customer notice (no id) or replaces a draft's content.
+    DraftNotice {
+        notice_id: Option<u32>,
+        form: NoticeForm,
+    },
+    /// Asks another team member to approve the notice as it stands.
+    RequestNoticeApproval {
+        notice_id: u32,
+    },
+    /// Approves a notice someone else asked approval for; sending starts.
+    ApproveNotice {
+        notice_id: u32,
+    },
+    /// Drops a notice that was not approved.
+    WithdrawNotice {
+        notice_id: u32,
     },
     SaveReview {
         form: ReviewForm,
@@ -424,6 +470,7 @@ impl IncidentRecord {
             restricted: false,
             stakeholders: Vec::new(),
             filings: BTreeMap::new(),
+            notices: Vec::new(),
         })
     }
 
@@ -621,6 +668,46 @@ impl IncidentRecord {
                 };
                 self.filings.entry(obligation.clone()).or_default().filed = Some(filed);
             }
+            IncidentEvent::NoticeDrafted { notice_id, content } => match self.notice_mut(*notice_id) {
+                Some(notice) => {
+                    notice.content = content.clone();
+                    notice.status = NoticeStatus::Draft;
+                }
+                None => self.notices.push(Notice {
+                    id: *notice_id,
+                    content: content.clone(),
+                    composed_by: actor.to_owned(),
+                    status: NoticeStatus::Draft,
+                    recipients: None,
+                    finished: None,
+                }),
+            },
+            IncidentEvent::NoticeRecipientsSet { notice_id, recipients } => {
+                if let Some(notice) = self.notice_mut(*notice_id) {
+                    notice.recipients = Some(recipients.clone());
+                    notice.status = NoticeStatus::Draft;
+                }
+            }
+            IncidentEvent::NoticeApprovalRequested { notice_id } => {
+                if let Some(notice) = self.notice_mut(*notice_id) {
+                    notice.status = NoticeStatus::AwaitingApproval { requested_by: actor.to_owned(), at };
+                }
+            }
+            IncidentEvent::NoticeApproved { notice_id } => {
+                if let Some(notice) = self.notice_mut(*notice_id) {
+                    notice.status = NoticeStatus::Approved { by: actor.to_owned(), at };
+                }
+            }
+            IncidentEvent::NoticeWithdrawn { notice_id } => {
+                if let Some(notice) = self.notice_mut(*notice_id) {
+                    notice.status = NoticeStatus::Withdrawn { by: actor.to_owned(), at };
+                }
+            }
+            IncidentEvent::NoticeCampaignFinished { notice_id, result } => {
+                if let Some(notice) = self.notice_mut(*notice_id) {
+                    notice.finished = Some(*result);
+                }
+            }
             IncidentEvent::AccessRestricted { restricted } => self.restricted = *restricted,
             IncidentEvent::ReviewSaved { draft } => self.review.draft.clone_from(draft),
             IncidentEvent::ReviewCompleted => {
@@ -676,6 +763,29 @@ impl IncidentRecord {
                         ObligationStatus::Met { met_at: *met_at, by: "tocsin".to_owned(), evidence: evidence.clone() };
                 }
             }
+        }
+    }
+
+    fn notice_mut(&mut self, id: u32) -> Option<&mut Notice> {
+        self.notices.iter_mut().find(|n| n.id == id)
+    }
+
+    /// A notice that can still change: composed, waiting for approval, not yet approved.
+    pub fn notice(&self, id: u32) -> Result<&Notice, WorkflowError> {
+        self.notices
+            .iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| WorkflowError::Refused(format!("There is no notice {id}")))
+    }
+
+    pub fn editable_notice(&self, id: u32) -> Result<&Notice, WorkflowError> {
+        let notice = self.notice(id)?;
+        match notice.status {
+            NoticeStatus::Draft | NoticeStatus::AwaitingApproval { .. } => Ok(notice),
+            NoticeStatus::Approved { .. } => Err(WorkflowError::Refused(format!(
+                "Notice {id} was approved and is being sent; it can no longer change"
+            ))),
+            NoticeStatus::Withdrawn { .. } => Err(WorkflowError::Refused(format!("Notice {id} was withdrawn"))),
         }
     }
 
@@ -832,6 +942,32 @@ pub fn decide(
             std::iter::once(IncidentEvent::FilingRecorded { obligation, at, method, authority_reference })
                 .chain(met)
                 .collect()
+        }
+        IncidentCommand::DraftNotice { notice_id, form } => {
+            let content = form.parse()?;
+            let notice_id = match notice_id {
+                Some(id) => record.editable_notice(id)?.id,
+                None => record.notices.len() as u32 + 1,
+            };
+            vec![IncidentEvent::NoticeDrafted { notice_id, content }]
+        }
+        IncidentCommand::RequestNoticeApproval { notice_id } => {
+            let notice = record.editable_notice(notice_id)?;
+            notice.ready_for_approval().map_err(WorkflowError::Refused)?;
+            if !matches!(notice.status, NoticeStatus::Draft) {
+                return Err(WorkflowError::Refused(format!("Notice {notice_id} is already waiting for approval")));
+            }
+            vec![IncidentEvent::NoticeApprovalRequested { notice_id }]
+        }
+        IncidentCommand::ApproveNotice { notice_id } => {
+            let notice = record.notice(notice_id)?;
+            notice.ready_for_approval().map_err(WorkflowError::Refused)?;
+            notice.status.approve(ctx.actor, ctx.now).map_err(|refused| WorkflowError::Refused(refused.to_string()))?;
+            vec![IncidentEvent::NoticeApproved { notice_id }]
+        }
+        IncidentCommand::WithdrawNotice { notice_id } => {
+            record.editable_notice(notice_id)?;
+            vec![IncidentEvent::NoticeWithdrawn { notice_id }]
         }
         IncidentCommand::WaiveObligation { id, justification } => {
             record.open_obligation(&id)?;
@@ -1145,6 +1281,21 @@ pub fn describe(event: &IncidentEvent) -> String {
             )
         }
         IncidentEvent::StakeholdersSet { emails } => format!("Stakeholders: {}", emails.join(", ")),
+        IncidentEvent::NoticeDrafted { notice_id, content } => {
+            format!("Customer notice {notice_id} drafted: \"{}\"", content.subject)
+        }
+        IncidentEvent::NoticeRecipientsSet { notice_id, recipients } => {
+            format!("Customer notice {notice_id}: {} recipient(s) from {}", recipients.count, recipients.source.label())
+        }
+        IncidentEvent::NoticeApprovalRequested { notice_id } => {
+            format!("Customer notice {notice_id}: approval requested")
+        }
+        IncidentEvent::NoticeApproved { notice_id } => format!("Customer notice {notice_id} approved; sending"),
+        IncidentEvent::NoticeWithdrawn { notice_id } => format!("Customer notice {notice_id} withdrawn"),
+        IncidentEvent::NoticeCampaignFinished { notice_id, result } => format!(
+            "Customer notice {notice_id} sent to {} recipient(s); {} failed, {} suppressed",
+            result.sent, result.failed, result.suppressed
+        ),
         IncidentEvent::AccessRestricted { restricted: true } => "Access restricted to the participants".to_owned(),
         IncidentEvent::AccessRestricted { restricted: false } => "Access opened to the whole team".to_owned(),
         IncidentEvent::ReviewSaved { .. } => "Post-incident review saved".to_owned(),

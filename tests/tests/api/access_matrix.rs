@@ -33,6 +33,9 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("POST", "/incidents/{reference}/notifications/{kind}/preview", Action::Read),
     ("POST", "/incidents/{reference}/updates", Action::Work),
     ("GET", "/incidents/{reference}/filings/{obligation}", Action::Read),
+    ("POST", "/incidents/{reference}/notices/{notice}/recipients", Action::Work),
+    ("GET", "/incidents/{reference}/notices/{notice}/preview", Action::Read),
+    ("GET", "/incidents/{reference}/notices/{notice}/progress", Action::Read),
     ("GET", "/incidents/{reference}/{file}", Action::Export),
     ("GET", "/audit/{reference}/verify", Action::Read),
     ("GET", "/obligations", Action::Read),
@@ -100,6 +103,7 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
         "obligation": "no-such-obligation",
         "file": "export.md",
         "kind": "internal",
+        "notice": "1",
     });
     let report_objects = json!({ "reference": receipt.reference.to_string() });
     let account_objects = json!({ "id": team[0].id });

@@ -14,6 +14,62 @@ mod dynamodb_conformance {
 
 mod api_in_aws_mode;
 
+/// Customer notice campaigns on DynamoDB with SES v2: what AWS mode runs.
+mod campaigns_with_ses {
+    use std::sync::Arc;
+
+    use functions::adapters::ses::SesMailer;
+    use functions::ports::Mailer;
+    use tocsin_tests::campaign::{self, Rig, rig};
+    use tocsin_tests::moto;
+
+    async fn ses_rig(per_second: u32) -> Rig {
+        let sdk = moto::sdk_config().await;
+        let sender = tocsin_tests::test_settings().email.sender;
+        let address = sender.split('<').nth(1).unwrap().trim_end_matches('>').to_owned();
+        let ses = aws_sdk_sesv2::Client::new(&sdk);
+        // The identity may exist from another case: moto's SES is shared by the run.
+        let _ = ses.create_email_identity().email_identity(&address).send().await;
+        let store = moto::fresh_dynamo().await.store();
+        rig(store, per_second, |clock, _| -> Arc<dyn Mailer> {
+            Arc::new(SesMailer::new(ses, &sender, None, clock).unwrap())
+        })
+    }
+
+    #[tokio::test]
+    async fn a_thousand_recipients_interrupted_halfway_get_one_message_each() {
+        let rig = ses_rig(1000).await;
+        let domain = rig.domain.clone();
+        campaign::a_thousand_recipients_interrupted_halfway_get_one_message_each(rig, true).await;
+        // What moto itself recorded: one message per address.
+        let mut to: Vec<String> = moto::sent_raw_emails()
+            .await
+            .iter()
+            .filter_map(|raw| raw.lines().find(|l| l.starts_with("To: ")).map(|l| l[4..].trim().to_owned()))
+            .filter(|address| address.ends_with(&domain))
+            .collect();
+        let total = to.len();
+        to.sort();
+        to.dedup();
+        assert_eq!((total, to.len()), (1000, 1000), "moto received 1,000 messages to 1,000 addresses");
+    }
+
+    #[tokio::test]
+    async fn sending_keeps_to_the_rate_and_resumes_where_it_stopped() {
+        campaign::sending_keeps_to_the_rate_and_resumes_where_it_stopped(ses_rig(50).await).await;
+    }
+
+    #[tokio::test]
+    async fn mail_events_in_any_order_end_the_same_and_suppress_bad_addresses() {
+        campaign::mail_events_in_any_order_end_the_same_and_suppress_bad_addresses(ses_rig(1000).await).await;
+    }
+
+    #[tokio::test]
+    async fn an_unconfirmed_delivery_fails_rather_than_going_twice() {
+        campaign::an_unconfirmed_delivery_fails_rather_than_going_twice(ses_rig(1000).await).await;
+    }
+}
+
 fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
 }

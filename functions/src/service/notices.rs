@@ -1,0 +1,380 @@
+//! Customer breach notices: recipients chosen, the email composed from the `customer_notice`
+//! template, approved by a second member, then sent as a campaign. Each recipient's delivery
+//! moves pending → sending → sent or failed only by conditional writes, so a crash, a rerun or a
+//! second sender never sends anyone two messages; sending keeps to the configured rate.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use shared::api::NoticeRecipientsSaved;
+use shared::notices::{
+    DeliveryKind, DeliveryState, DeliveryView, MailEvent, Notice, NoticeProgress, Recipient, RecipientList,
+    RecipientsForm, campaign_finished,
+};
+use shared::notifications::EmailPreview;
+use shared::reference::Reference;
+use shared::validation::ValidationErrors;
+use shared::workflow::record::{IncidentEvent, IncidentRecord, WorkflowError};
+use uuid::Uuid;
+
+use super::workflow::Effects;
+use super::{ServiceError, Services};
+use crate::ports::{Campaign, DELIVERY_TAG, DeliveryRow, Email, SentLookup};
+
+/// Who Tocsin is on an incident's timeline when it acts by itself.
+const TOCSIN: &str = "Tocsin";
+/// Deliveries read per query while sending.
+const BATCH: u32 = 100;
+/// The problem deliveries the dashboard lists.
+const PROBLEMS_SHOWN: u32 = 100;
+
+/// How campaigns send.
+#[derive(Debug, Clone)]
+pub struct CampaignSettings {
+    /// Messages per second: at most the SES account's maximum send rate.
+    pub per_second: u32,
+    /// A delivery claimed this long ago and never settled was interrupted: it is settled from
+    /// the mailer's record (the outbox), or, where the mailer cannot tell (SES), from its Send event.
+    pub stale_after: chrono::Duration,
+    /// An interrupted delivery with no word from the mail service after this long is marked failed,
+    /// not sent again: the team decides, rather than risk a second message.
+    pub unconfirmed_after: chrono::Duration,
+}
+
+/// What one sending run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct SendRun {
+    pub sent: u32,
+    pub failed: u32,
+    pub suppressed: u32,
+    /// Interrupted deliveries settled from the mailer's record.
+    pub recovered: u32,
+    /// Campaigns that ended in this run.
+    pub finished: Vec<String>,
+    /// The run stopped at its time budget with work left for the next one.
+    pub out_of_time: bool,
+}
+
+/// A delivery's tag value: `<list>.<seq>`, allowed in SES tags as it is.
+fn delivery_tag(list: &str, seq: u32) -> String {
+    format!("{list}.{seq}")
+}
+
+/// The blank-line separated paragraphs of a section, for the HTML part.
+fn paragraphs(text: &str) -> Vec<&str> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+fn line_errors(lines: Vec<shared::workflow::investigation::LineError>) -> ServiceError {
+    let mut errors = ValidationErrors::default();
+    for line in lines {
+        errors.push("recipients", format!("Line {}: {}", line.line, line.message));
+    }
+    ServiceError::Validation(errors)
+}
+
+impl Services {
+    /// Takes the notice's recipients from the investigation or a CSV file, as a new list (the
+    /// old one stays unused), which asks for approval anew.
+    pub async fn set_notice_recipients(
+        &self,
+        reference: Reference,
+        notice_id: u32,
+        form: RecipientsForm,
+        actor: &str,
+    ) -> Result<NoticeRecipientsSaved, ServiceError> {
+        let detail = self.incident(reference).await?;
+        detail.record.editable_notice(notice_id).map_err(ServiceError::from)?;
+        let (recipients, refused_lines, source) = form.recipients(&detail.record).map_err(line_errors)?;
+        let list = format!("{reference}.N{notice_id}.{}", Uuid::now_v7().simple());
+        self.notices.insert_recipients(&list, &recipients).await?;
+        let chosen = RecipientList { list, count: recipients.len() as u32, source };
+        let count = chosen.count;
+        let incident = self
+            .change_incident(
+                reference,
+                None,
+                actor,
+                |record, _| {
+                    record.editable_notice(notice_id)?;
+                    Ok(vec![IncidentEvent::NoticeRecipientsSet { notice_id, recipients: chosen }])
+                },
+                Effects::default(),
+            )
+            .await?;
+        Ok(NoticeRecipientsSaved { incident, count, refused: refused_lines })
+    }
+
+    fn compose_notice(
+        &self,
+        record: &IncidentRecord,
+        notice: &Notice,
+        list: &str,
+        recipient: &DeliveryRow,
+    ) -> anyhow::Result<Email> {
+        let content = &notice.content;
+        let who = &recipient.recipient;
+        let context = minijinja::context! {
+            name => who.name,
+            account => who.account,
+            incident => record.reference.to_string(),
+            nature => content.nature,
+            nature_paragraphs => paragraphs(&content.nature),
+            contact => content.contact,
+            contact_paragraphs => paragraphs(&content.contact),
+            consequences => content.consequences,
+            consequences_paragraphs => paragraphs(&content.consequences),
+            measures => content.measures,
+            measures_paragraphs => paragraphs(&content.measures),
+            advice => content.advice,
+            advice_paragraphs => paragraphs(&content.advice),
+            controller_information => content.controller_information,
+            controller_information_paragraphs => paragraphs(&content.controller_information),
+            sender_name => self.sender_name,
+        };
+        let mut email =
+            self.templates.render("customer_notice", &who.email, &content.subject, &context, "customer-notice")?;
+        email.tags.push(("incident".to_owned(), record.reference.to_string()));
+        email.tags.push((DELIVERY_TAG.to_owned(), delivery_tag(list, recipient.seq)));
+        Ok(email)
+    }
+
+    /// The notice as its first recipient would get it (or a sample recipient, before any are chosen).
+    pub async fn preview_notice(&self, reference: Reference, notice_id: u32) -> Result<EmailPreview, ServiceError> {
+        let detail = self.incident(reference).await?;
+        let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
+        let (list, first) = match &notice.recipients {
+            Some(chosen) => {
+                let first = self.notices.deliveries(&chosen.list, None, 0, 1).await?.into_iter().next();
+                (chosen.list.clone(), first)
+            }
+            None => (String::new(), None),
+        };
+        let first = first.unwrap_or_else(|| DeliveryRow {
+            seq: 1,
+            recipient: Recipient {
+                email: "customer@example.com".to_owned(),
+                name: Some("Alex Example".to_owned()),
+                account: None,
+                jurisdiction: None,
+            },
+            state: DeliveryState::Pending,
+            outcome: Default::default(),
+        });
+        let email = self.compose_notice(&detail.record, notice, &list, &first)?;
+        let to = notice.recipients.as_ref().map(|r| format!("{} recipient(s)", r.count)).unwrap_or_default();
+        Ok(EmailPreview {
+            to: vec![first.recipient.email, to],
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+        })
+    }
+
+    /// How far the notice's sending is, and the deliveries that need a look.
+    pub async fn notice_progress(&self, reference: Reference, notice_id: u32) -> Result<NoticeProgress, ServiceError> {
+        let detail = self.incident(reference).await?;
+        let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
+        let Some(chosen) = &notice.recipients else { return Ok(NoticeProgress::default()) };
+        let counts = self.notices.delivery_counts(&chosen.list).await?;
+        let mut problems = Vec::new();
+        let mut after = 0;
+        while problems.len() < PROBLEMS_SHOWN as usize {
+            let rows = self.notices.deliveries(&chosen.list, None, after, 500).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            problems.extend(
+                rows.into_iter()
+                    .filter(|r| {
+                        matches!(r.state, DeliveryState::Failed { .. } | DeliveryState::Suppressed { .. })
+                            || r.outcome.suppresses()
+                    })
+                    .map(|r| DeliveryView {
+                        seq: r.seq,
+                        email: r.recipient.email,
+                        name: r.recipient.name,
+                        state: r.state,
+                        outcome: r.outcome,
+                    }),
+            );
+        }
+        problems.truncate(PROBLEMS_SHOWN as usize);
+        Ok(NoticeProgress { counts, problems })
+    }
+
+    /// Sends what every active campaign has pending, within `budget`; what is left waits for the
+    /// next run. Interrupted deliveries are settled first, never sent blindly again.
+    pub async fn send_notices(&self, budget: Duration) -> Result<SendRun, ServiceError> {
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut pacing =
+            tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(self.campaigns.per_second.max(1))));
+        pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut run = SendRun::default();
+        for campaign in self.notices.active_campaigns().await? {
+            let Some((record, _)) = self.store.incident(campaign.incident).await? else { continue };
+            let Some(notice) = record.notices.iter().find(|n| n.campaign() == Some(campaign.list.as_str())) else {
+                tracing::error!(list = %campaign.list, "an active campaign has no approved notice; skipped");
+                continue;
+            };
+            self.settle_interrupted(&campaign, &mut run).await?;
+            let mut after = 0;
+            'list: loop {
+                let rows = self.notices.deliveries(&campaign.list, Some(DeliveryKind::Pending), after, BATCH).await?;
+                let Some(last) = rows.last() else { break };
+                after = last.seq;
+                for row in rows {
+                    if tokio::time::Instant::now() >= deadline {
+                        run.out_of_time = true;
+                        break 'list;
+                    }
+                    self.deliver(&record, notice, &campaign, row, &mut pacing, &mut run).await?;
+                }
+            }
+            if run.out_of_time {
+                return Ok(run);
+            }
+            self.finish_if_settled(&campaign, &mut run).await?;
+        }
+        Ok(run)
+    }
+
+    async fn deliver(
+        &self,
+        record: &IncidentRecord,
+        notice: &Notice,
+        campaign: &Campaign,
+        row: DeliveryRow,
+        pacing: &mut tokio::time::Interval,
+        run: &mut SendRun,
+    ) -> Result<(), ServiceError> {
+        let list = &campaign.list;
+        if let Some(reason) = self.notices.suppression(&row.recipient.email).await? {
+            if self.notices.move_delivery(list, row.seq, &row.state, &DeliveryState::Suppressed { reason }).await? {
+                run.suppressed += 1;
+            }
+            return Ok(());
+        }
+        let claimed = DeliveryState::Sending { claimed_at: self.clock.now() };
+        if !self.notices.move_delivery(list, row.seq, &row.state, &claimed).await? {
+            return Ok(()); // another sender took it
+        }
+        pacing.tick().await;
+        let sent = match self.compose_notice(record, notice, list, &row) {
+            Ok(email) => self.mailer.send(&email).await,
+            Err(error) => Err(error),
+        };
+        let at = self.clock.now();
+        let settled = match sent {
+            Ok(message_id) => {
+                run.sent += 1;
+                DeliveryState::Sent { message_id, at }
+            }
+            Err(error) => {
+                run.failed += 1;
+                tracing::error!(%list, seq = row.seq, %error, "a customer notice was not sent");
+                DeliveryState::Failed { reason: format!("{error:#}"), at }
+            }
+        };
+        // Only this run holds the claim, so the move cannot lose; if the store fails here, the
+        // claim goes stale and the next run settles it from the mailer's record.
+        self.notices.move_delivery(list, row.seq, &claimed, &settled).await?;
+        Ok(())
+    }
+
+    /// Deliveries claimed long ago and never settled: the run that claimed them stopped between
+    /// claiming and recording the result.
+    async fn settle_interrupted(&self, campaign: &Campaign, run: &mut SendRun) -> Result<(), ServiceError> {
+        let now = self.clock.now();
+        let mut after = 0;
+        loop {
+            let rows = self.notices.deliveries(&campaign.list, Some(DeliveryKind::Sending), after, BATCH).await?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = last.seq;
+            for row in rows {
+                let DeliveryState::Sending { claimed_at } = row.state else { continue };
+                if now - claimed_at < self.campaigns.stale_after {
+                    continue;
+                }
+                let settled = match self.mailer.sent_with_tag(&delivery_tag(&campaign.list, row.seq)).await? {
+                    SentLookup::Sent { message_id } => {
+                        run.recovered += 1;
+                        DeliveryState::Sent { message_id, at: claimed_at }
+                    }
+                    SentLookup::NotSent => DeliveryState::Pending,
+                    SentLookup::Unknown if now - claimed_at >= self.campaigns.unconfirmed_after => {
+                        DeliveryState::Failed { reason: UNCONFIRMED.to_owned(), at: now }
+                    }
+                    SentLookup::Unknown => continue,
+                };
+                self.notices.move_delivery(&campaign.list, row.seq, &row.state, &settled).await?;
+            }
+        }
+    }
+
+    /// Ends a campaign whose deliveries are all settled: the result goes on the timeline and meets
+    /// the customer duties when nothing failed.
+    async fn finish_if_settled(&self, campaign: &Campaign, run: &mut SendRun) -> Result<(), ServiceError> {
+        let counts = self.notices.delivery_counts(&campaign.list).await?;
+        if !counts.settled() {
+            return Ok(());
+        }
+        let at = self.clock.now();
+        let notice_id = campaign.notice_id;
+        let finished = self
+            .change_incident(
+                campaign.incident,
+                None,
+                TOCSIN,
+                |record, _| {
+                    if record.notice(notice_id)?.finished.is_some() {
+                        return Err(WorkflowError::Refused(ALREADY_FINISHED.to_owned()));
+                    }
+                    Ok(campaign_finished(record, notice_id, counts, at))
+                },
+                Effects::default(),
+            )
+            .await;
+        match finished {
+            Ok(_) => run.finished.push(campaign.list.clone()),
+            // Another run finished it first.
+            Err(ServiceError::Refused(message) | ServiceError::Conflict(message)) => {
+                tracing::info!(list = %campaign.list, %message, "the campaign was finished elsewhere or will be next run");
+            }
+            Err(other) => return Err(other),
+        }
+        Ok(())
+    }
+
+    /// What the mail service said about a notice's message (SES events: send, delivery, bounce,
+    /// complaint). Merging is idempotent and order-free; a Send or any later event settles an
+    /// interrupted delivery as sent; a hard bounce or a complaint suppresses the address.
+    /// `false` if the event is about no delivery Tocsin knows.
+    pub async fn record_mail_event(&self, report: MailEventReport) -> Result<bool, ServiceError> {
+        let Some((list, seq)) = report.delivery.rsplit_once('.') else { return Ok(false) };
+        let Ok(seq) = seq.parse::<u32>() else { return Ok(false) };
+        let Some(row) = self.notices.merge_mail_event(list, seq, report.event).await? else { return Ok(false) };
+        if let DeliveryState::Sending { claimed_at } = row.state {
+            let sent = DeliveryState::Sent { message_id: report.message_id.clone(), at: claimed_at };
+            self.notices.move_delivery(list, seq, &row.state, &sent).await?;
+        }
+        if row.outcome.suppresses() {
+            let reason = if row.outcome.complained { "a complaint" } else { "a permanent bounce" };
+            let reason = format!("{reason} on notice message {}", report.message_id);
+            self.notices.suppress(&row.recipient.email, &reason).await?;
+        }
+        Ok(true)
+    }
+}
+
+/// One event from the mail service about a message Tocsin sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailEventReport {
+    /// The message's [`DELIVERY_TAG`] value.
+    pub delivery: String,
+    pub message_id: String,
+    pub event: MailEvent,
+}
+
+const UNCONFIRMED: &str = "Sending was interrupted and the mail service never confirmed this message; it was not \
+                           sent again, to avoid a duplicate. Check with the recipient before sending it by hand.";
+const ALREADY_FINISHED: &str = "the campaign is already finished";
