@@ -13,12 +13,13 @@ use shared::access::{
 use shared::api::{
     AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
-    LinkReportForm, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail, ReportDetail,
-    ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod, UploadTicket,
-    UploadTicketRequest, UploadedFile,
+    LinkReportForm, NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page,
+    PolicyDetail, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod,
+    UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::filings::FilingDraft;
+use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
@@ -332,6 +333,25 @@ pub async fn preview_notification(
 ) -> Result<EmailPreview, ApiError> {
     let path = format!("/api/incidents/{incident}/notifications/{}/preview", kind.as_str());
     send(Request::post(&path).json(form)).await
+}
+
+/// Chooses a customer notice's recipients.
+pub async fn notice_recipients(
+    incident: &Reference,
+    notice_id: u32,
+    form: &RecipientsForm,
+) -> Result<NoticeRecipientsSaved, ApiError> {
+    send(Request::post(&format!("/api/incidents/{incident}/notices/{notice_id}/recipients")).json(form)).await
+}
+
+/// The customer notice as its first recipient would get it.
+pub async fn notice_preview(incident: &Reference, notice_id: u32) -> Result<EmailPreview, ApiError> {
+    get(Request::get(&format!("/api/incidents/{incident}/notices/{notice_id}/preview"))).await
+}
+
+/// How far a notice's sending is.
+pub async fn notice_progress(incident: &Reference, notice_id: u32) -> Result<NoticeProgress, ApiError> {
+    get(Request::get(&format!("/api/incidents/{incident}/notices/{notice_id}/progress"))).await
 }
 
 /// Marks an obligation met with `file` as its evidence; the answer is the incident as it now stands.

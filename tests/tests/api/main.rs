@@ -7,6 +7,7 @@ mod dashboard;
 mod deadlines;
 mod follow_up;
 mod intake;
+mod notices;
 mod notifications;
 mod restricted;
 mod security;

@@ -378,3 +378,64 @@ async fn the_team_prepares_and_records_a_regulator_filing() {
     wait_for_text(c, "[data-obligation='EU-GDPR-33']", "CNIL-2026-4711 (Email)").await;
     browser.close().await;
 }
+
+/// A customer notice from the dashboard: composed, its recipients taken from the affected
+/// accounts, previewed, approval asked; a lead signs in and approves it, and the page shows the
+/// sending finish. Each customer's message is in the outbox once.
+#[tokio::test]
+async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
+    let app = app_with_ui().await;
+    let declare = json!({ "title": "Customer database copied", "detected_at": "", "summary": "" });
+    let incident: shared::api::IncidentDetail =
+        app.client.post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
+    let reference = incident.record.reference;
+    let csv = "account,name,email\nA-1,Ann Archer,ann@example.com\nA-2,Bo Brandt,bo@example.com\nA-3,Cy,\n";
+    let import = json!({ "expected_version": incident.version, "csv": csv });
+    let imported = app.client.post(app.url(&format!("/api/incidents/{reference}/affected-accounts"))).json(&import);
+    assert_eq!(imported.send().await.unwrap().status(), 200);
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    let code = app.admin.code_at(chrono::Utc::now() + chrono::Duration::seconds(30));
+    sign_in(c, &app, &app.admin, &code).await;
+    c.goto(&app.url(&format!("/dashboard/incidents/{reference}"))).await.unwrap();
+    fill(c, "notice_subject", "Important: your account data").await;
+    fill(c, "notice_nature", "On 20 November someone copied part of our customer database.").await;
+    fill(c, "notice_consequences", "Phishing emails that look like ours.").await;
+    fill(c, "notice_measures", "We closed the hole and reset every password.").await;
+    fill(c, "notice_advice", "Choose a new password.").await;
+    fill(c, "notice_controller_information", "Ask our DPO for the list of your users concerned.").await;
+    fill(c, "notice_contact", "Dana Privacy, dpo@corp.example").await;
+    command(c, "notice-new-save").await;
+    wait_for_text(c, "#notice-1-status", "Draft").await;
+    command(c, "notice-1-from-investigation").await;
+    wait_for_text(c, "#notice-1", "2 recipient(s) from the investigation's affected accounts").await;
+    wait_for_text(c, "#notice-1-refused", "A-3 has no email address").await;
+    click(c, "notice-1-preview").await;
+    wait_for_text(c, "#email-preview", "Dear Ann Archer").await;
+    command(c, "notice-1-ask").await;
+    wait_for_text(c, "#notice-1-status", "Waiting for approval (asked by Tyler King)").await;
+    screenshot(c, "incident-customer-notice").await;
+    assert!(
+        app.outbox().iter().all(|e| !e.entry.to[0].ends_with("@example.com")),
+        "nothing goes to customers before approval"
+    );
+
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Id("sign-in")).await.unwrap();
+    let code = lead.code_at(chrono::Utc::now() + chrono::Duration::seconds(30));
+    sign_in(c, &app, &lead, &code).await;
+    c.goto(&app.url(&format!("/dashboard/incidents/{reference}"))).await.unwrap();
+    command(c, "notice-1-approve").await;
+    wait_for_text(c, "#notice-1-progress", "2 sent, 0 failed, 0 suppressed, 0 waiting").await;
+    wait_until("the campaign is finished", || async {
+        let detail: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
+        detail.record.notices[0].finished.is_some()
+    })
+    .await;
+    let customers: Vec<String> =
+        app.outbox().into_iter().map(|e| e.entry.to[0].clone()).filter(|to| to.ends_with("@example.com")).collect();
+    assert_eq!(customers, ["ann@example.com", "bo@example.com"]);
+    browser.close().await;
+}

@@ -11,6 +11,7 @@ mod header;
 mod inputs;
 mod investigation;
 mod notes;
+mod notices;
 mod notifications;
 mod phase;
 mod review;
@@ -39,6 +40,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("affected-accounts-section", "Affected accounts"),
     ("containment", "Containment log"),
     ("notifications", "Notifications"),
+    ("customer-notices", "Customer notices"),
     ("notes", "Add a note"),
     ("review", "Post-incident review"),
     ("timeline-section", "Timeline"),
@@ -100,6 +102,7 @@ fn IncidentWorkspace(incident: IncidentDetail) -> impl IntoView {
             <accounts::AffectedAccountsSection />
             <containment::ContainmentSection />
             <notifications::NotificationsSection />
+            <notices::NoticesSection />
             <notes::NotesSection />
             <review::ReviewSection />
             <timeline::TimelineSection />

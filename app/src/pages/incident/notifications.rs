@@ -137,7 +137,7 @@ fn StatusUpdateForm() -> impl IntoView {
 
 /// The text part as a mail client would show it: nothing in it becomes markup here.
 #[component]
-fn EmailPreviewView(email: EmailPreview) -> impl IntoView {
+pub(super) fn EmailPreviewView(email: EmailPreview) -> impl IntoView {
     let to = if email.to.is_empty() { "no one yet".to_owned() } else { email.to.join(", ") };
     view! {
         <div id="email-preview" class="email-preview" role="region" aria-label="Email preview">

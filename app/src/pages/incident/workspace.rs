@@ -2,12 +2,16 @@
 //! to change it. Each command goes with the version the person was looking at, and the answer
 //! replaces the incident on the page, so the next command carries the next version.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{AffectedAccountsImport, ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail};
+use shared::notices::RecipientsForm;
 use shared::notifications::StatusUpdateForm;
 use shared::reference::Reference;
+use shared::workflow::investigation::LineError;
 use shared::workflow::record::{IncidentCommand, IncidentRecord};
 use web_sys::File;
 
@@ -92,6 +96,26 @@ impl Workspace {
         let (reference, form) = (self.reference, StatusUpdateForm { message });
         let request = async move { api::post_status_update(&reference, &form).await };
         self.send(Errors::Form(errors), busy, on_done, request);
+    }
+
+    /// Chooses a notice's recipients; the lines left out go to `refused`, by notice.
+    pub fn choose_recipients(
+        self,
+        notice_id: u32,
+        form: RecipientsForm,
+        errors: FormErrors,
+        busy: RwSignal<bool>,
+        refused: RwSignal<BTreeMap<u32, Vec<LineError>>>,
+    ) {
+        let reference = self.reference;
+        let request = async move {
+            let saved = api::notice_recipients(&reference, notice_id, &form).await?;
+            refused.update(|all| {
+                all.insert(notice_id, saved.refused);
+            });
+            Ok(saved.incident)
+        };
+        self.send(Errors::Form(errors), busy, || {}, request);
     }
 
     /// Marks obligation `id` met with `file` as its evidence, sent the way a report's files are.
