@@ -510,6 +510,51 @@ mod tests {
     }
 
     #[test]
+    fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_approved() {
+        use crate::reference::{Reference, ReferenceKind};
+        use crate::workflow::record::{Context, IncidentCommand, Origin, WorkflowError, decide, opening};
+        use crate::workflow::tasks::Playbook;
+
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let playbook = Playbook { tasks: Vec::new() };
+        let opened = opening("Customer data copied", Origin::Declared, None).unwrap();
+        let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
+        let mut record = IncidentRecord::open(reference, &opened, at, "Ann").unwrap();
+        let mut run = |record: &mut IncidentRecord, actor: &str, command| -> Result<(), String> {
+            let ctx = Context { now: at, actor, playbook: &playbook };
+            let events = decide(record, command, &ctx).map_err(|e| match e {
+                WorkflowError::Refused(message) => message,
+                WorkflowError::Invalid(errors) => format!("{errors:?}"),
+            })?;
+            events.iter().for_each(|event| record.apply(event, at, actor));
+            Ok(())
+        };
+        let draft = |notice_id| IncidentCommand::DraftNotice { notice_id, form: complete_form() };
+        let ask = IncidentCommand::RequestNoticeApproval { notice_id: 1 };
+        let approve = IncidentCommand::ApproveNotice { notice_id: 1 };
+
+        run(&mut record, "Ann", draft(None)).unwrap();
+        assert_eq!(run(&mut record, "Ann", ask.clone()).unwrap_err(), "Choose the recipients first");
+        let list = RecipientList { list: "L-1".into(), count: 2, source: RecipientSource::Csv };
+        record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, at, "Ann");
+        run(&mut record, "Ann", ask.clone()).unwrap();
+        assert_eq!(
+            run(&mut record, "Ann", approve.clone()).unwrap_err(),
+            "Another team member must approve what Ann composed"
+        );
+        run(&mut record, "Ann", draft(Some(1))).unwrap();
+        assert_eq!(record.notices[0].status, NoticeStatus::Draft, "a change asks for approval anew");
+        assert_eq!(run(&mut record, "Bo", approve.clone()).unwrap_err(), "Ask for approval first");
+        run(&mut record, "Ann", ask).unwrap();
+        run(&mut record, "Bo", approve).unwrap();
+        assert_eq!(record.notices[0].campaign(), Some("L-1"));
+        let final_ = run(&mut record, "Ann", draft(Some(1))).unwrap_err();
+        assert!(final_.contains("approved and is being sent"), "{final_}");
+        assert!(run(&mut record, "Ann", IncidentCommand::WithdrawNotice { notice_id: 1 }).is_err());
+        assert_eq!(run(&mut record, "Ann", draft(Some(7))).unwrap_err(), "There is no notice 7");
+    }
+
+    #[test]
     fn mail_events_give_one_outcome_in_any_order_and_repeated() {
         use MailEvent::*;
         let events = [Delivered, SoftBounce, Complaint, Delivered];
