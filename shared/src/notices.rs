@@ -520,7 +520,7 @@ mod tests {
         let opened = opening("Customer data copied", Origin::Declared, None).unwrap();
         let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
         let mut record = IncidentRecord::open(reference, &opened, at, "Ann").unwrap();
-        let mut run = |record: &mut IncidentRecord, actor: &str, command| -> Result<(), String> {
+        let run = |record: &mut IncidentRecord, actor: &str, command| -> Result<(), String> {
             let ctx = Context { now: at, actor, playbook: &playbook };
             let events = decide(record, command, &ctx).map_err(|e| match e {
                 WorkflowError::Refused(message) => message,
