@@ -67,6 +67,17 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_bounce_as_eventbridge_delivers_it() {
+        let event = serde_json::from_str(include_str!("../../tests/fixtures/ses-bounce-eventbridge.json")).unwrap();
+        let report = parse(&event).unwrap().expect("a notice's event");
+        assert_eq!(report.delivery, "INC-2026-000001.N1.019ab3c4d5e67f8091a2b3c4d5e6f708.7");
+        assert_eq!(
+            (report.message_id.as_str(), report.event),
+            ("0102018b-aaaa-bbbb-cccc-000000000007", MailEvent::HardBounce)
+        );
+    }
+
+    #[test]
     fn reads_each_kind_of_event_and_skips_what_is_not_about_a_notice() {
         let permanent = event("Bounce", serde_json::json!({ "bounce": { "bounceType": "Permanent" } }));
         let report = parse(&permanent).unwrap().unwrap();

@@ -254,11 +254,13 @@ impl Services {
             }
             return Ok(());
         }
+        // Paced before the claim, so a claimed delivery is sent at once: a sender that dies
+        // between the two leaves nothing claimed and unsent for long.
+        pacing.tick().await;
         let claimed = DeliveryState::Sending { claimed_at: self.clock.now() };
         if !self.notices.move_delivery(list, row.seq, &row.state, &claimed).await? {
             return Ok(()); // another sender took it
         }
-        pacing.tick().await;
         let sent = match self.compose_notice(record, notice, list, &row) {
             Ok(email) => self.mailer.send(&email).await,
             Err(error) => Err(error),
