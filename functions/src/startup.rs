@@ -97,6 +97,16 @@ async fn shutdown_signal() {
     }
 }
 
+/// What a function binary starts from: the services its settings ask for, and whether it runs
+/// under Lambda (`AWS_LAMBDA_RUNTIME_API` set), with telemetry set up for that.
+pub async fn function_services() -> anyhow::Result<(Arc<Services>, bool)> {
+    let settings = Settings::load()?;
+    let lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    crate::telemetry::init(lambda);
+    let public_url = settings.server.public_url.clone().unwrap_or_default();
+    Ok((build_state(&settings, public_url, Arc::new(SystemClock)).await?.services, lambda))
+}
+
 /// The adapters the settings ask for.
 pub async fn build_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     match settings.mode {

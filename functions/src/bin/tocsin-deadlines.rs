@@ -2,13 +2,10 @@
 //! five minutes; elsewhere, one run against the configured store, printed (for cron or a manual
 //! check). After the deadlines, approved customer notices are sent for the rest of the run's time.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
-use functions::config::Settings;
-use functions::ports::SystemClock;
-use functions::startup::build_state;
+use functions::startup::function_services;
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 
 /// How long one run outside Lambda may send notices.
@@ -18,12 +15,7 @@ const MARGIN: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::load()?;
-    let lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    functions::telemetry::init(lambda);
-    let public_url = settings.server.public_url.clone().unwrap_or_default();
-    let state = build_state(&settings, public_url, Arc::new(SystemClock)).await?;
-    let services = state.services;
+    let (services, lambda) = function_services().await?;
     if !lambda {
         let deadlines = services.run_due(Utc::now()).await?;
         let notices = services.send_notices(LOCAL_SENDING).await?;

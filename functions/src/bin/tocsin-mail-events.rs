@@ -3,13 +3,10 @@
 //! lines from standard input (a replay), each answered on standard output.
 
 use std::io::BufRead;
-use std::sync::Arc;
 
 use functions::adapters::ses_events;
-use functions::config::Settings;
-use functions::ports::SystemClock;
 use functions::service::Services;
-use functions::startup::build_state;
+use functions::startup::function_services;
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 
 /// Records one event; `false` when it is about no notice Tocsin sent.
@@ -22,11 +19,7 @@ async fn record(services: &Services, event: &serde_json::Value) -> anyhow::Resul
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::load()?;
-    let lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    functions::telemetry::init(lambda);
-    let public_url = settings.server.public_url.clone().unwrap_or_default();
-    let services = build_state(&settings, public_url, Arc::new(SystemClock)).await?.services;
+    let (services, lambda) = function_services().await?;
     if !lambda {
         for line in std::io::stdin().lock().lines() {
             let line = line?;

@@ -26,7 +26,7 @@ const TOCSIN: &str = "Tocsin";
 /// Deliveries read per query while sending.
 const BATCH: u32 = 100;
 /// The problem deliveries the dashboard lists.
-const PROBLEMS_SHOWN: u32 = 100;
+const PROBLEMS_SHOWN: usize = 100;
 
 /// How campaigns send.
 #[derive(Debug, Clone)]
@@ -176,30 +176,29 @@ impl Services {
         let detail = self.incident(reference).await?;
         let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
         let Some(chosen) = &notice.recipients else { return Ok(NoticeProgress::default()) };
-        let counts = self.notices.delivery_counts(&chosen.list).await?;
-        let mut problems = Vec::new();
+        // One pass over the deliveries gives both the counts and the problems.
+        let mut progress = NoticeProgress::default();
         let mut after = 0;
-        while problems.len() < PROBLEMS_SHOWN as usize {
+        loop {
             let rows = self.notices.deliveries(&chosen.list, None, after, 500).await?;
             let Some(last) = rows.last() else { break };
             after = last.seq;
-            problems.extend(
-                rows.into_iter()
-                    .filter(|r| {
-                        matches!(r.state, DeliveryState::Failed { .. } | DeliveryState::Suppressed { .. })
-                            || r.outcome.suppresses()
-                    })
-                    .map(|r| DeliveryView {
-                        seq: r.seq,
-                        email: r.recipient.email,
-                        name: r.recipient.name,
-                        state: r.state,
-                        outcome: r.outcome,
-                    }),
-            );
+            for row in rows {
+                progress.counts.add(&row.state, row.outcome);
+                let problem = matches!(row.state, DeliveryState::Failed { .. } | DeliveryState::Suppressed { .. })
+                    || row.outcome.suppresses();
+                if problem && progress.problems.len() < PROBLEMS_SHOWN {
+                    progress.problems.push(DeliveryView {
+                        seq: row.seq,
+                        email: row.recipient.email,
+                        name: row.recipient.name,
+                        state: row.state,
+                        outcome: row.outcome,
+                    });
+                }
+            }
         }
-        problems.truncate(PROBLEMS_SHOWN as usize);
-        Ok(NoticeProgress { counts, problems })
+        Ok(progress)
     }
 
     /// Sends what every active campaign has pending, within `budget`; what is left waits for the
