@@ -79,7 +79,32 @@ pub struct OidcSettings {
     #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
     /// Provider group to Tocsin role (`member`, `lead`, `admin`, `auditor`); the highest applies.
+    #[serde(deserialize_with = "group_roles")]
     pub roles: HashMap<String, shared::access::TeamRole>,
+}
+
+/// `oidc.roles` as a table (`tocsin.toml`) or as `group=role,group=role` text: a variable's name
+/// cannot hold a group such as `tocsin-admin`, so `TOCSIN_OIDC__ROLES` carries them all.
+fn group_roles<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<HashMap<String, shared::access::TeamRole>, D::Error> {
+    use serde::de::Error;
+    let invalid = |e: serde_json::Error| D::Error::custom(format!("oidc.roles: {e}"));
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => text
+            .split(',')
+            .filter(|pair| !pair.trim().is_empty())
+            .map(|pair| {
+                let (group, role) = pair.split_once('=').ok_or_else(|| {
+                    D::Error::custom(format!("oidc.roles: `{pair}` is not `group=role` (e.g. tocsin-admin=admin)"))
+                })?;
+                let role =
+                    serde_json::from_value(serde_json::Value::String(role.trim().to_owned())).map_err(invalid)?;
+                Ok((group.trim().to_owned(), role))
+            })
+            .collect(),
+        table => serde_json::from_value(table).map_err(invalid),
+    }
 }
 
 fn default_groups_claim() -> String {
@@ -243,9 +268,31 @@ impl Default for Settings {
     }
 }
 
+/// The settings that are lists, which a `TOCSIN_*` variable gives comma-separated (Lambda has no
+/// settings file): `TOCSIN_DEADLINES__TEAM=irt@example.com,soc@example.com`.
+const LIST_SETTINGS: [&str; 5] =
+    ["notifications.internal", "deadlines.roles", "deadlines.team", "deadlines.management", "server.trusted_proxies"];
+
+/// `TOCSIN_<SECTION>__<KEY>` variables, the last layer.
+fn environment() -> config::Environment {
+    LIST_SETTINGS.iter().fold(
+        config::Environment::with_prefix("TOCSIN")
+            .prefix_separator("_")
+            .separator("__")
+            .try_parsing(true)
+            .list_separator(","),
+        |environment, key| environment.with_list_parse_key(key),
+    )
+}
+
 impl Settings {
     /// Reads the layers. Unknown keys and wrong types are errors that name the key.
     pub fn load() -> anyhow::Result<Self> {
+        Self::load_with(None)
+    }
+
+    /// [`Settings::load`] with `variables` in place of the process's environment when given.
+    fn load_with(variables: Option<config::Map<String, String>>) -> anyhow::Result<Self> {
         let defaults = Settings::default();
         let file = std::env::var("TOCSIN_CONFIG").unwrap_or_else(|_| "tocsin.toml".to_owned());
         let settings: Settings = config::Config::builder()
@@ -258,9 +305,7 @@ impl Settings {
             .set_default("server.static_dir", "dist")?
             .set_default("email.sender", defaults.email.sender)?
             .add_source(config::File::with_name(&file).required(std::env::var("TOCSIN_CONFIG").is_ok()))
-            .add_source(
-                config::Environment::with_prefix("TOCSIN").prefix_separator("_").separator("__").try_parsing(true),
-            )
+            .add_source(environment().source(variables))
             .build()?
             .try_deserialize()
             .context("reading settings (defaults, tocsin.toml, TOCSIN_* variables)")?;
@@ -331,6 +376,91 @@ mod tests {
         let mut settings = Settings::default();
         settings.alerts.sources.insert("grafana".into(), AlertSource { secret: "short".into() });
         assert!(settings.validate().unwrap_err().to_string().contains("alerts.sources.grafana.secret"));
+    }
+
+    fn from_variables(variables: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        Settings::load_with(Some(variables.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+    }
+
+    /// Lambda has only variables, so every setting must be reachable from one.
+    #[test]
+    fn lists_and_group_roles_come_from_variables() {
+        let settings = from_variables(&[
+            ("TOCSIN_DEADLINES__TEAM", "irt@example.com,soc@example.com"),
+            ("TOCSIN_NOTIFICATIONS__INTERNAL", "it@example.com"),
+            ("TOCSIN_SERVER__TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.0/24"),
+            ("TOCSIN_EMAIL__SENDER", "Security, Example Corp <security@example.com>"),
+            ("TOCSIN_OIDC__ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"),
+            ("TOCSIN_OIDC__CLIENT_ID", "client"),
+            ("TOCSIN_OIDC__AUTHORIZATION_ENDPOINT", "https://auth.example.com/oauth2/authorize"),
+            ("TOCSIN_OIDC__TOKEN_ENDPOINT", "https://auth.example.com/oauth2/token"),
+            ("TOCSIN_OIDC__JWKS_URI", "https://auth.example.com/jwks.json"),
+            ("TOCSIN_OIDC__ROLES", "tocsin-admin=admin, tocsin-lead=lead"),
+        ])
+        .unwrap();
+        assert_eq!(settings.deadlines.team, ["irt@example.com", "soc@example.com"]);
+        assert_eq!(settings.notifications.internal, ["it@example.com"]);
+        assert_eq!(settings.server.trusted_proxies.len(), 2);
+        assert_eq!(settings.email.sender, "Security, Example Corp <security@example.com>", "not a list");
+        let roles = settings.oidc.unwrap().roles;
+        assert_eq!(roles.get("tocsin-admin"), Some(&shared::access::TeamRole::Admin));
+        assert_eq!(roles.get("tocsin-lead"), Some(&shared::access::TeamRole::Lead));
+
+        let oidc = |roles: &'static str| {
+            from_variables(&[
+                ("TOCSIN_OIDC__ISSUER", "https://issuer"),
+                ("TOCSIN_OIDC__CLIENT_ID", "client"),
+                ("TOCSIN_OIDC__AUTHORIZATION_ENDPOINT", "https://issuer/authorize"),
+                ("TOCSIN_OIDC__TOKEN_ENDPOINT", "https://issuer/token"),
+                ("TOCSIN_OIDC__JWKS_URI", "https://issuer/jwks"),
+                ("TOCSIN_OIDC__ROLES", roles),
+            ])
+        };
+        let error = format!("{:#}", oidc("tocsin-admin").unwrap_err());
+        assert!(error.contains("`tocsin-admin` is not `group=role`"), "{error}");
+        let error = format!("{:#}", oidc("tocsin-admin=owner").unwrap_err());
+        assert!(error.contains("oidc.roles") && error.contains("owner"), "{error}");
+    }
+
+    /// Each `TOCSIN_*` variable the AWS template sets, with the template's literal value or a
+    /// sample of the parameter it refers to: a misspelt name would stop every function at start.
+    #[test]
+    fn the_templates_variables_are_settings() {
+        let template = include_str!("../../infra/template.yaml");
+        let lines: Vec<&str> = template.lines().collect();
+        let mut variables = Vec::new();
+        for (n, line) in lines.iter().enumerate() {
+            let Some((name, value)) = line.trim().split_once(':') else { continue };
+            if !name.starts_with("TOCSIN_") {
+                continue;
+            }
+            let value = value.trim();
+            // A multi-line `!If`: the condition, then the value when true.
+            let when_true = lines.get(n + 2).and_then(|l| l.trim().strip_prefix("- ")).unwrap_or_default();
+            let literal = if !value.starts_with('!') {
+                Some(value.trim_matches('"'))
+            } else if value == "!If" {
+                Some(when_true).filter(|v| !v.starts_with('!'))
+            } else {
+                value.split('"').nth(1)
+            };
+            let sample = match name.rsplit("__").next().unwrap() {
+                "TEAM" | "MANAGEMENT" | "INTERNAL" => "irt@example.com,soc@example.com",
+                "NOTICES_PER_SECOND" => "14",
+                "PUBLIC_URL" | "ISSUER" | "AUTHORIZATION_ENDPOINT" | "TOKEN_ENDPOINT" | "JWKS_URI" => {
+                    "https://tocsin.example.com"
+                }
+                _ => "sample",
+            };
+            variables.push((name.to_owned(), literal.unwrap_or(sample).to_owned()));
+        }
+        assert!(variables.len() >= 15, "found {variables:?}");
+        let settings = Settings::load_with(Some(variables.iter().cloned().collect())).unwrap();
+        assert_eq!(settings.mode, Mode::Aws);
+        assert_eq!(settings.deadlines.team.len(), 2);
+        let oidc = settings.oidc.expect("single sign-on from the template's variables");
+        assert_eq!(oidc.groups_claim, "cognito:groups");
+        assert_eq!(oidc.roles.len(), 4, "{:?}", oidc.roles);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod config;
 pub mod http;
+pub mod lambda;
 pub mod ports;
 pub mod service;
 pub mod startup;

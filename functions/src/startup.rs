@@ -319,6 +319,7 @@ pub mod aws {
 /// client-side routes (`/dashboard/...`) load on refresh.
 pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     let upload_origin = state.upload_origin.clone();
+    let public_url = state.services.public_url.clone();
     let api = api_router(state);
     let index = static_dir.map(|dir| (dir, std::fs::read_to_string(dir.join("index.html"))));
     match index {
@@ -328,12 +329,12 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
             let app = api
                 .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
                 .layer(CompressionLayer::new());
-            secured(app, policy)
+            secured(app, policy, &public_url)
         }
         Some((dir, Err(_))) => {
             tracing::warn!(dir = %dir.display(), "the app is not built there; serving the API only (run `cargo xtask run`)");
-            secured(api, ContentSecurityPolicy::for_api())
+            secured(api, ContentSecurityPolicy::for_api(), &public_url)
         }
-        None => secured(api, ContentSecurityPolicy::for_api()),
+        None => secured(api, ContentSecurityPolicy::for_api(), &public_url),
     }
 }

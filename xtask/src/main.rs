@@ -1,6 +1,7 @@
-//! `cargo xtask run` runs Tocsin in local mode; `cargo xtask test` runs every test. Both install
-//! what is missing first (the wasm32 target, Trunk, the matching wasm-bindgen CLI, and for tests
-//! Chromium with chromedriver), so they work on a fresh machine.
+//! `cargo xtask run` runs Tocsin in local mode; `cargo xtask test` runs every test, checks the AWS
+//! template and builds a Lambda function for arm64. Both install what is missing first (the wasm32
+//! target, Trunk, the matching wasm-bindgen CLI, and for tests Chromium with chromedriver, moto,
+//! and the Python tools for the template and the Lambda build), so they work on a fresh machine.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,6 +10,13 @@ use anyhow::{Context, bail, ensure};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Lambda's arm64 (Graviton) target; cargo-lambda links for `provided.al2023` with Zig.
+const LAMBDA_TARGET: &str = "aarch64-unknown-linux-gnu";
+/// The functions `infra/template.yaml` deploys (its `CodeUri`s are cargo-lambda's output for them).
+const FUNCTIONS: [&str; 3] = ["tocsin", "tocsin-deadlines", "tocsin-mail-events"];
+/// From PyPI at these versions, in a virtual environment of their own: checkov pins libraries
+/// (botocore) that moto uses too. A newer checkov can add checks, so an upgrade is a commit.
+const PYTHON_TOOLS: [(&str, &str); 3] = [("cfn-lint", "1.51.0"), ("checkov", "3.3.30"), ("cargo-lambda", "1.9.2")];
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +27,8 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test(&root, &args[1..]),
         Some("invite-admin") => invite_admin(&args[1..]),
         Some("build-app") => build_app(&root),
+        Some("build-lambdas") => build_lambdas(&root, &FUNCTIONS),
+        Some("check-infra") => check_infra(&root),
         Some("bench") => bench(),
         _ => {
             eprintln!(
@@ -26,6 +36,8 @@ fn main() -> anyhow::Result<()> {
                  cargo xtask test [ARGS]        run every test (ARGS go to cargo test)\n  \
                  cargo xtask invite-admin EMAIL NAME   invite an admin (the first one, to sign in at all)\n  \
                  cargo xtask build-app          build the browser app into dist/\n  \
+                 cargo xtask build-lambdas      build the functions for Lambda arm64 into target/lambda/\n  \
+                 cargo xtask check-infra        lint infra/template.yaml with cfn-lint and checkov\n  \
                  cargo xtask bench              run the benchmarks (SQLite and DynamoDB on moto)"
             );
             bail!("unknown or missing command")
@@ -55,14 +67,90 @@ fn invite_admin(args: &[String]) -> anyhow::Result<()> {
     status(&mut cargo, "tocsin invite-admin")
 }
 
+/// The template's checks first (seconds), then every test, then one function built for Lambda
+/// as a deployment would build it, to prove the cross-build (the others share all but `main`).
 fn test(root: &Path, extra: &[String]) -> anyhow::Result<()> {
+    check_infra(root)?;
     ensure_browser()?;
     build_app(root)?;
     let moto = Moto::start()?;
     let mut cargo = Command::new(cargo_bin());
     cargo.args(["test", "--workspace", "--exclude", "tocsin-app"]).args(extra);
     with_moto(&mut cargo, &moto).env("TOCSIN_DIST", root.join("dist"));
-    status(&mut cargo, "cargo test")
+    status(&mut cargo, "cargo test")?;
+    build_lambdas(root, &["tocsin-deadlines"])
+}
+
+/// cfn-lint with no finding at all, and checkov with no failed check (each skip carries its reason
+/// in the template's `Metadata`).
+fn check_infra(root: &Path) -> anyhow::Result<()> {
+    let tools = python_tools()?;
+    let template = root.join("infra/template.yaml");
+    status(Command::new(tools.join("cfn-lint")).arg(&template), "cfn-lint infra/template.yaml")?;
+    status(
+        Command::new(tools.join("checkov")).arg("--file").arg(&template).args([
+            "--framework",
+            "cloudformation",
+            "--quiet",
+            "--compact",
+            "--skip-download",
+        ]),
+        "checkov infra/template.yaml",
+    )
+}
+
+/// `cargo lambda build --release --arm64` with the AWS adapters, into `target/lambda/<name>/bootstrap`.
+fn build_lambdas(root: &Path, functions: &[&str]) -> anyhow::Result<()> {
+    ensure_rust_target(LAMBDA_TARGET)?;
+    let tools = python_tools()?;
+    // cargo-lambda finds Zig through the environment's Python (the `ziglang` package).
+    let path = std::env::join_paths(
+        std::iter::once(tools.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )?;
+    let mut build = Command::new(tools.join("cargo-lambda"));
+    build.args(["lambda", "build", "--release", "--arm64", "--package", "tocsin-functions", "--features", "aws"]);
+    for function in functions {
+        build.args(["--bin", function]);
+    }
+    status(build.env("PATH", path), "cargo lambda build")?;
+    for function in functions {
+        let bootstrap = root.join("target/lambda").join(function).join("bootstrap");
+        let header = std::fs::read(&bootstrap).with_context(|| format!("reading {}", bootstrap.display()))?;
+        // ELF, 64-bit, and e_machine EM_AARCH64 (183) at offset 18.
+        ensure!(
+            header.starts_with(b"\x7fELF\x02") && header.get(18..20) == Some(&[183, 0][..]),
+            "{} is not an arm64 Linux executable",
+            bootstrap.display()
+        );
+        eprintln!("Built {} for Lambda arm64 ({} bytes)", bootstrap.display(), header.len());
+    }
+    Ok(())
+}
+
+/// The pinned [`PYTHON_TOOLS`] in a virtual environment under the user's cache directory, created
+/// once per machine; returns its `bin` directory.
+fn python_tools() -> anyhow::Result<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .context("neither XDG_CACHE_HOME nor HOME is set")?;
+    let venv = cache.join("tocsin/python-tools");
+    let bin = venv.join("bin");
+    let wanted: Vec<String> = PYTHON_TOOLS.iter().map(|(name, version)| format!("{name}=={version}")).collect();
+    let marker = venv.join("tocsin-requirements.txt");
+    if std::fs::read_to_string(&marker).is_ok_and(|installed| installed == wanted.join("\n")) {
+        return Ok(bin);
+    }
+    eprintln!("Installing {} into {}…", wanted.join(", "), venv.display());
+    status(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv")?;
+    status(
+        Command::new(bin.join("python"))
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args(&wanted),
+        "pip install the template and Lambda tools",
+    )?;
+    std::fs::write(&marker, wanted.join("\n"))?;
+    Ok(bin)
 }
 
 /// The benchmarks, in release, with moto for the DynamoDB figures.
@@ -136,7 +224,7 @@ impl Drop for Moto {
 
 /// Builds `app/` with Trunk into `dist/` (release profile `wasm-release`, see Trunk.toml).
 fn build_app(root: &Path) -> anyhow::Result<()> {
-    ensure_wasm_target()?;
+    ensure_rust_target(WASM_TARGET)?;
     let trunk = ensure_trunk()?;
     let wasm_bindgen_dir = ensure_wasm_bindgen(root)?;
     let path = std::env::join_paths(
@@ -179,12 +267,12 @@ fn version_of(program: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_owned())
 }
 
-fn ensure_wasm_target() -> anyhow::Result<()> {
+fn ensure_rust_target(target: &str) -> anyhow::Result<()> {
     let output = Command::new("rustup").args(["target", "list", "--installed"]).output().context("running rustup")?;
-    if String::from_utf8_lossy(&output.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+    if String::from_utf8_lossy(&output.stdout).lines().any(|l| l.trim() == target) {
         return Ok(());
     }
-    status(Command::new("rustup").args(["target", "add", WASM_TARGET]), "rustup target add")
+    status(Command::new("rustup").args(["target", "add", target]), "rustup target add")
 }
 
 fn ensure_trunk() -> anyhow::Result<PathBuf> {

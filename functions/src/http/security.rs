@@ -60,13 +60,20 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The cross-site check and the headers, around `router`.
-pub fn secured(router: Router, policy: ContentSecurityPolicy) -> Router {
+/// The cross-site check and the headers, around `router`. Requests from `public_url`'s origin
+/// pass the check even when their `Host` differs: behind CloudFront the function sees API
+/// Gateway's host, not the one the browser used.
+pub fn secured(router: Router, policy: ContentSecurityPolicy, public_url: &str) -> Router {
     let header = |name: HeaderName, value: &str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_str(value).expect("a valid header value"))
     };
+    let public_origin = reqwest::Url::parse(public_url).ok().map(|url| url.origin().ascii_serialization());
+    let csrf = match public_origin.as_deref().map(|origin| CsrfLayer::new().add_trusted_origin(origin)) {
+        Some(Ok(layer)) => layer,
+        _ => CsrfLayer::new(),
+    };
     router
-        .layer(CsrfLayer::new().with_rejection_response(|_| {
+        .layer(csrf.with_rejection_response(|_| {
             let body = ErrorBody {
                 code: ErrorCode::Forbidden,
                 message: "This request came from another site, so it was refused".to_owned(),

@@ -1,0 +1,66 @@
+//! The event-driven functions' handlers, as the Lambda runtime calls them: the scheduled deadline
+//! run (EventBridge Scheduler) and the SES event recorder (an EventBridge rule). The HTTP function
+//! needs none: `lambda_http` hands API Gateway's requests to the same router as the local server.
+
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use lambda_http::lambda_runtime::{Error, LambdaEvent};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::adapters::ses_events;
+use crate::service::Services;
+
+/// Time kept back from the Lambda timeout to record the last notice sent.
+const MARGIN: Duration = Duration::from_secs(10);
+
+/// What the schedule passes (its context attributes, see the template's `DeadlineSchedule`). Every
+/// field is optional, so a hand-made `{}` test invocation from the console also runs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRun {
+    pub scheduled_time: Option<DateTime<Utc>>,
+    pub execution_id: Option<String>,
+    /// Scheduler writes it as text ("1"); a retry of a run is safe, as each step is sent once.
+    pub attempt_number: Option<String>,
+}
+
+/// One scheduled run: the deadlines due now, then approved customer notices until shortly before
+/// the function's timeout. Its figures are logged (a scheduled invocation's response goes
+/// nowhere) and returned.
+pub async fn deadline_run(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let run: ScheduledRun = if event.payload.is_null() {
+        ScheduledRun::default()
+    } else {
+        serde_json::from_value(event.payload).map_err(|e| format!("not a scheduled run's input: {e}"))?
+    };
+    // The checker looks at what is due now: a run delivered late (a retry) still sees it all.
+    let deadlines = services.run_due(services.clock.now()).await.map_err(|e| e.to_string())?;
+    let left = event.context.deadline().duration_since(SystemTime::now()).unwrap_or_default();
+    let notices = services.send_notices(left.saturating_sub(MARGIN)).await.map_err(|e| e.to_string())?;
+    let figures = json!({
+        "scheduled_time": run.scheduled_time,
+        "execution_id": run.execution_id,
+        "attempt": run.attempt_number,
+        "deadlines": deadlines,
+        "notices": notices,
+    });
+    tracing::info!(run = %figures, "scheduled run done");
+    Ok(figures)
+}
+
+/// One SES event. A failure is returned, so EventBridge retries it; recording one twice changes
+/// nothing.
+pub async fn mail_event(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let recorded = record_ses_event(services, &event.payload).await?;
+    Ok(json!({ "recorded": recorded }))
+}
+
+/// Records one SES event; `false` when it is about no notice Tocsin sent.
+pub async fn record_ses_event(services: &Services, event: &Value) -> anyhow::Result<bool> {
+    match ses_events::parse(event)? {
+        Some(report) => Ok(services.record_mail_event(report).await?),
+        None => Ok(false),
+    }
+}
