@@ -238,6 +238,11 @@ pub struct EmailSettings {
     /// (`functions/templates/email/`).
     #[serde(default)]
     pub templates_dir: Option<PathBuf>,
+    /// The receiving mail server (its authserv-id, e.g. `mx.example.com`) whose
+    /// `Authentication-Results` header is believed on reports taken in from `.eml` files. On AWS,
+    /// SES's own verdicts are used instead.
+    #[serde(default)]
+    pub trusted_authserv_id: Option<String>,
 }
 
 impl Default for Settings {
@@ -257,6 +262,7 @@ impl Default for Settings {
             email: EmailSettings {
                 sender: "Tocsin security team <security@tocsin.localhost>".to_owned(),
                 templates_dir: None,
+                trusted_authserv_id: None,
             },
             aws: AwsSettings { table: "tocsin".to_owned(), ..AwsSettings::default() },
             workflow: WorkflowSettings::default(),

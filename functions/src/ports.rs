@@ -10,6 +10,7 @@ use shared::access::TeamRole;
 use shared::api::{AttachmentSummary, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
+use shared::inbound::{EmailIntake, InboundMessage};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
@@ -44,6 +45,18 @@ pub struct ReportDraft {
     /// SHA-256 of the follow-up token: the token itself is never stored.
     pub follow_up_token_hash: [u8; 32],
     pub attachments: Vec<StoredAttachment>,
+    /// Set when the report came by email: stored with it, and its message recorded in the same
+    /// write, so the same message delivered again cannot make a second report.
+    pub email: Option<EmailArrival>,
+}
+
+/// A message that came to the security address and was taken in.
+#[derive(Debug, Clone)]
+pub struct EmailArrival {
+    pub intake: EmailIntake,
+    pub size_bytes: u64,
+    /// Where the raw message is kept, if it is.
+    pub kept_at: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +64,8 @@ pub struct FollowUpDraft {
     pub message: Option<String>,
     pub received_at: DateTime<Utc>,
     pub attachments: Vec<StoredAttachment>,
+    /// Set when it came by email, as for [`ReportDraft::email`].
+    pub email: Option<EmailArrival>,
 }
 
 /// Where a newest-first page starts: the opaque cursor from the previous page, and its size.
@@ -83,6 +98,14 @@ pub trait IncidentStore: Send + Sync {
     async fn report(&self, reference: Reference) -> Result<Option<ReportDetail>, StoreError>;
     async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Reference>, StoreError>;
     async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError>;
+    /// Records a message that was not taken in; `false` when its key is recorded already.
+    async fn record_inbound(&self, message: InboundMessage) -> Result<bool, StoreError>;
+    async fn inbound(&self, message_key: &str) -> Result<Option<InboundMessage>, StoreError>;
+    /// The newest messages taken in or refused, newest first.
+    async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundMessage>, StoreError>;
+    /// Remembers the id of the receipt sent for a report, so a reply to it finds the report.
+    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> Result<(), StoreError>;
+    async fn report_by_receipt_id(&self, message_id: &str) -> Result<Option<Reference>, StoreError>;
     async fn list_reports(
         &self,
         status: Option<ReportStatus>,

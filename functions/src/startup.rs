@@ -170,6 +170,7 @@ pub fn services(
         }),
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
+        trusted_authserv_id: settings.email.trusted_authserv_id.clone(),
     })
 }
 

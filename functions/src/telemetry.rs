@@ -1,4 +1,5 @@
-//! Logging set-up: JSON in Lambda (CloudWatch), readable lines locally; `RUST_LOG` filters both.
+//! Logging set-up: JSON in Lambda (CloudWatch), readable lines on standard error locally (standard
+//! output is the commands' answer); `RUST_LOG` filters both.
 
 use tracing_subscriber::EnvFilter;
 
@@ -8,6 +9,6 @@ pub fn init(json: bool) {
     if json {
         builder.json().without_time().init();
     } else {
-        builder.init();
+        builder.with_writer(std::io::stderr).init();
     }
 }

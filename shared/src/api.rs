@@ -143,6 +143,9 @@ pub struct ReportDetail {
     pub incident: Option<Reference>,
     /// Why the team did not take the report further; the reporter sees it too.
     pub dismissal_reason: Option<String>,
+    /// Set when the report came by email: the sender's authentication and refused files.
+    #[serde(default)]
+    pub email: Option<crate::inbound::EmailIntake>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +153,9 @@ pub struct FollowUp {
     pub message: Option<String>,
     pub received_at: DateTime<Utc>,
     pub attachments: Vec<AttachmentSummary>,
+    /// Set when it came by email (a reply to the receipt).
+    #[serde(default)]
+    pub email: Option<crate::inbound::EmailIntake>,
 }
 
 /// What a reporter sees through the private follow-up link: their own report, never the team's notes.

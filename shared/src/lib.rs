@@ -8,6 +8,7 @@ pub mod api;
 pub mod attachment;
 pub mod deadlines;
 pub mod filings;
+pub mod inbound;
 pub mod incident;
 pub mod notices;
 pub mod notifications;

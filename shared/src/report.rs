@@ -30,9 +30,12 @@ pub enum ReporterKind {
     Employee,
     ThirdParty,
     Anonymous,
+    /// The report came by email, which does not say who the sender is to us.
+    Unstated,
 }
 
 impl ReporterKind {
+    /// The form's choices; [`ReporterKind::Unstated`] is only for reports that came by email.
     pub const ALL: [ReporterKind; 4] =
         [ReporterKind::Customer, ReporterKind::Employee, ReporterKind::ThirdParty, ReporterKind::Anonymous];
 
@@ -42,6 +45,7 @@ impl ReporterKind {
             ReporterKind::Employee => "employee",
             ReporterKind::ThirdParty => "third_party",
             ReporterKind::Anonymous => "anonymous",
+            ReporterKind::Unstated => "unstated",
         }
     }
 
@@ -51,6 +55,7 @@ impl ReporterKind {
             ReporterKind::Employee => "Employee",
             ReporterKind::ThirdParty => "Third party (partner, supplier, researcher)",
             ReporterKind::Anonymous => "Anonymous",
+            ReporterKind::Unstated => "Not stated (sent by email)",
         }
     }
 }
@@ -60,6 +65,7 @@ impl FromStr for ReporterKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ReporterKind::ALL
             .into_iter()
+            .chain([ReporterKind::Unstated])
             .find(|k| k.as_str() == s)
             .ok_or_else(|| "Choose who you are: customer, employee, third party or anonymous".to_owned())
     }
@@ -115,6 +121,10 @@ impl ReporterName {
             return Err("Your name cannot contain < or >".to_owned());
         }
         Ok(Self(name))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
     }
 }
 

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use functions::ports::{
-    Account, AccountToken, AlertKey, AlertKeyWrite, FollowUpDraft, IncidentCommit, IncidentStore, PageRequest,
-    ReportDismissal, ReportDraft, Session, Store, StoreError, StoredAttachment, TokenPurpose,
+    Account, AccountToken, AlertKey, AlertKeyWrite, EmailArrival, FollowUpDraft, IncidentCommit, IncidentStore,
+    PageRequest, ReportDismissal, ReportDraft, Session, Store, StoreError, StoredAttachment, TokenPurpose,
 };
 use shared::access::TeamRole;
 use shared::api::ReportForm;
 use shared::attachment::AttachmentKind;
+use shared::inbound::{AuthVerdict, EmailAuthentication, EmailIntake, InboundMessage, InboundOutcome, RefusedFile};
 use shared::notices::{DeliveryKind, DeliveryState, MailEvent, Recipient};
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{NewReport, ReportStatus};
@@ -49,6 +50,7 @@ fn draft(description: &str, received_at: DateTime<Utc>, token: u8, attachments: 
         received_at,
         follow_up_token_hash: [token; 32],
         attachments,
+        email: None,
     }
 }
 
@@ -152,8 +154,9 @@ pub async fn finds_a_report_by_its_token_hash_only(store: Arc<dyn IncidentStore>
 pub async fn keeps_follow_ups_in_order_with_their_files(store: Arc<dyn IncidentStore>) {
     let reference =
         store.insert_report(draft("A report that gets follow-ups", at(4, 9), 1, vec![attachment(1)])).await.unwrap();
-    let first = FollowUpDraft { message: Some("More detail".into()), received_at: at(4, 10), attachments: vec![] };
-    let second = FollowUpDraft { message: None, received_at: at(4, 11), attachments: vec![attachment(2)] };
+    let first =
+        FollowUpDraft { message: Some("More detail".into()), received_at: at(4, 10), attachments: vec![], email: None };
+    let second = FollowUpDraft { message: None, received_at: at(4, 11), attachments: vec![attachment(2)], email: None };
     store.add_follow_up(reference, first).await.unwrap();
     store.add_follow_up(reference, second).await.unwrap();
     let detail = store.report(reference).await.unwrap().unwrap();
@@ -164,7 +167,8 @@ pub async fn keeps_follow_ups_in_order_with_their_files(store: Arc<dyn IncidentS
     assert_eq!(detail.follow_ups[1].attachments[0].id, attachment(2).id);
 
     let missing = Reference::new(ReferenceKind::Report, 2026, 42);
-    let orphan = FollowUpDraft { message: Some("lost?".into()), received_at: at(4, 12), attachments: vec![] };
+    let orphan =
+        FollowUpDraft { message: Some("lost?".into()), received_at: at(4, 12), attachments: vec![], email: None };
     assert!(matches!(store.add_follow_up(missing, orphan).await, Err(StoreError::NotFound)));
 }
 
@@ -482,6 +486,76 @@ pub async fn each_delivery_is_claimed_once_and_events_merge(store: Arc<dyn Store
     assert_eq!(store.active_campaigns().await.unwrap().iter().filter(|c| c.list == list).count(), 0);
 }
 
+fn arrival(message_key: &str) -> EmailArrival {
+    EmailArrival {
+        intake: EmailIntake {
+            message_key: message_key.into(),
+            sender: Some("ann@example.com".into()),
+            subject: "Logins from Brazil".into(),
+            authentication: EmailAuthentication {
+                spf: AuthVerdict::Pass,
+                dkim: AuthVerdict::Pass,
+                dmarc: AuthVerdict::Pass,
+            },
+            refused_files: vec![RefusedFile { file_name: "invoice.exe".into(), reason: "not an allowed type".into() }],
+        },
+        size_bytes: 2048,
+        kept_at: Some(format!("inbound/{message_key}")),
+    }
+}
+
+/// A message makes one report: the same message again, as a report or as a follow-up, changes
+/// nothing. Refused messages are recorded once; the newest are listed first; a receipt's id
+/// finds its report.
+pub async fn each_email_is_taken_in_once_and_replies_find_their_report(store: Arc<dyn IncidentStore>) {
+    let first =
+        ReportDraft { email: Some(arrival("m1@mail.example.com")), ..draft("Logins from Brazil", at(6, 9), 1, vec![]) };
+    let reference = store.insert_report(first).await.unwrap();
+    let again = ReportDraft {
+        email: Some(arrival("m1@mail.example.com")),
+        ..draft("Logins from Brazil", at(6, 9), 2, vec![attachment(1)])
+    };
+    assert!(matches!(store.insert_report(again).await, Err(StoreError::Conflict(_))));
+    let detail = store.report(reference).await.unwrap().unwrap();
+    assert_eq!(detail.email, Some(arrival("m1@mail.example.com").intake));
+    let recorded = store.inbound("m1@mail.example.com").await.unwrap().expect("recorded with the report");
+    assert_eq!((recorded.outcome, recorded.size_bytes), (InboundOutcome::Report { reference }, 2048));
+
+    let reply = |key: &str| FollowUpDraft {
+        message: Some("It happened again".into()),
+        received_at: at(6, 10),
+        attachments: vec![],
+        email: Some(arrival(key)),
+    };
+    store.add_follow_up(reference, reply("m2@mail.example.com")).await.unwrap();
+    assert!(matches!(store.add_follow_up(reference, reply("m2@mail.example.com")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.add_follow_up(reference, reply("m1@mail.example.com")).await, Err(StoreError::Conflict(_))));
+    let detail = store.report(reference).await.unwrap().unwrap();
+    assert_eq!(detail.follow_ups.len(), 1, "each message once");
+    assert_eq!(detail.follow_ups[0].email.as_ref().map(|e| e.message_key.as_str()), Some("m2@mail.example.com"));
+
+    let refused = InboundMessage {
+        message_key: "sha256:00ff".into(),
+        received_at: at(6, 11),
+        sender: None,
+        subject: String::new(),
+        size_bytes: 50 * 1024 * 1024,
+        kept_at: Some("inbound/big".into()),
+        outcome: InboundOutcome::Rejected { reason: "too large".into() },
+    };
+    assert!(store.record_inbound(refused.clone()).await.unwrap());
+    assert!(!store.record_inbound(refused.clone()).await.unwrap(), "recorded once");
+    let listed: Vec<String> = store.list_inbound(10).await.unwrap().into_iter().map(|m| m.message_key).collect();
+    assert_eq!(listed, ["sha256:00ff", "m2@mail.example.com", "m1@mail.example.com"]);
+    assert_eq!(store.list_inbound(1).await.unwrap(), [refused]);
+
+    assert_eq!(store.report_by_receipt_id("0100abc").await.unwrap(), None);
+    store.set_receipt_id(reference, "0100abc").await.unwrap();
+    assert_eq!(store.report_by_receipt_id("0100abc").await.unwrap(), Some(reference));
+    let missing = Reference::new(ReferenceKind::Report, 2026, 999);
+    assert!(matches!(store.set_receipt_id(missing, "x").await, Err(StoreError::NotFound)));
+}
+
 #[macro_export]
 macro_rules! store_conformance_suite {
     ($new_store:expr) => {
@@ -500,6 +574,7 @@ macro_rules! store_conformance_suite {
             emailed_tokens_work_once_and_never_after_expiry,
             sessions_failure_counts_and_secrets_are_kept,
             each_delivery_is_claimed_once_and_events_merge,
+            each_email_is_taken_in_once_and_replies_find_their_report,
         );
         $crate::store_conformance_suite!(@checker $new_store;
             sends_each_reminder_and_escalation_once_in_time,

@@ -143,7 +143,7 @@ async fn spawn_aws(static_dir: Option<PathBuf>) -> TestApp {
         mode: Mode::Aws,
         server: ServerSettings { static_dir, ..defaults.server },
         aws: moto::settings(table, bucket),
-        email: EmailSettings { sender: format!("Security team <{sender}>"), templates_dir: None },
+        email: EmailSettings { sender: format!("Security team <{sender}>"), ..defaults.email.clone() },
         ..defaults
     })
     .await
@@ -191,7 +191,9 @@ pub fn test_settings() -> Settings {
     // No internal notifications unless a test asks: the rest count the outbox and the open
     // internal-notification duty's reminders.
     let notifications = NotificationSettings { internal: Vec::new(), ..NotificationSettings::default() };
-    Settings { server, notifications, ..defaults }
+    // The corpus's messages carry this receiving server's Authentication-Results.
+    let email = EmailSettings { trusted_authserv_id: Some("mx.corp.example".into()), ..defaults.email };
+    Settings { server, notifications, email, ..defaults }
 }
 
 /// A local server on [`test_settings`] changed by `change`.

@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use shared::api::{FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
+use shared::inbound::{EmailIntake, InboundMessage, InboundOutcome};
 use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
@@ -28,7 +29,7 @@ use shared::workflow::record::IncidentRecord;
 use uuid::Uuid;
 
 use crate::ports::{
-    AlertKey, Deliveries, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
+    AlertKey, Deliveries, EmailArrival, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
     ObligationWrite, PageRequest, RegisterCommit, ReportDismissal, ReportDraft, ScheduledObligation, StoreError,
     StoredAttachment, board_key,
 };
@@ -87,6 +88,54 @@ fn recency_key(at: DateTime<Utc>, reference: Reference) -> String {
 
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+/// Message ids are chosen by senders (any length): their digest keys the record.
+fn inbound_pk(message_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("INBOUND#{:x}", Sha256::digest(message_key.as_bytes()))
+}
+
+fn inbound_item(message: &InboundMessage) -> Result<Item, StoreError> {
+    let mut item = key(inbound_pk(&message.message_key), "INBOUND");
+    item.extend([
+        ("body".to_owned(), s(serde_json::to_string(message).context("encoding an inbound message")?)),
+        ("GSI1PK".to_owned(), s("INBOUND")),
+        ("GSI1SK".to_owned(), s(format!("{}#{}", timestamp(message.received_at), inbound_pk(&message.message_key)))),
+    ]);
+    Ok(item)
+}
+
+fn inbound_from_item(item: &Item) -> Result<InboundMessage, StoreError> {
+    serde_json::from_str(item.text("body")?).map_err(|_| corrupt("body"))
+}
+
+/// The record of the message a report or follow-up came in, written with it: a message recorded
+/// already fails the whole transaction.
+fn arrival_write(
+    table: &str,
+    arrival: &EmailArrival,
+    received_at: DateTime<Utc>,
+    outcome: InboundOutcome,
+) -> Result<(TransactWriteItem, AttributeValue), StoreError> {
+    let intake = &arrival.intake;
+    let message = InboundMessage {
+        message_key: intake.message_key.clone(),
+        received_at,
+        sender: intake.sender.clone(),
+        subject: intake.subject.clone(),
+        size_bytes: arrival.size_bytes,
+        kept_at: arrival.kept_at.clone(),
+        outcome,
+    };
+    let json = serde_json::to_string(intake).context("encoding the email intake")?;
+    Ok((put(table, inbound_item(&message)?, Some("attribute_not_exists(PK)"))?, s(json)))
+}
+
+fn email_intake(item: &Item) -> Result<Option<EmailIntake>, StoreError> {
+    item.optional_text("email_intake")
+        .map(|json| serde_json::from_str(&json).map_err(|_| corrupt("email_intake")))
+        .transpose()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -521,10 +570,14 @@ impl IncidentStore for DynamoStore {
         let mut token = key(format!("TOKEN#{}", hex(&draft.follow_up_token_hash)), "TOKEN");
         token.insert("reference".into(), s(reference.to_string()));
 
-        let mut writes = vec![
-            put(&self.table, item, Some("attribute_not_exists(PK)"))?,
-            put(&self.table, token, Some("attribute_not_exists(PK)"))?,
-        ];
+        let mut writes = vec![put(&self.table, token, Some("attribute_not_exists(PK)"))?];
+        if let Some(arrival) = &draft.email {
+            let (record, intake) =
+                arrival_write(&self.table, arrival, draft.received_at, InboundOutcome::Report { reference })?;
+            writes.push(record);
+            item.insert("email_intake".into(), intake);
+        }
+        writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
         writes.extend(attachment_items(&self.table, &pk, "", &draft.attachments)?);
         self.transact(writes).await?;
         Ok(reference)
@@ -552,6 +605,7 @@ impl IncidentStore for DynamoStore {
                 .transpose()
                 .map_err(|_| corrupt("incident"))?,
             dismissal_reason: report.optional_text("dismissal_reason"),
+            email: email_intake(report)?,
         };
         // Sort keys order the collection: `ATT#…`, then each `FOLLOWUP#…` followed by its `#ATT#…`.
         for item in &items {
@@ -566,6 +620,7 @@ impl IncidentStore for DynamoStore {
                     message: item.optional_text("message"),
                     received_at: item.time("received_at")?,
                     attachments: Vec::new(),
+                    email: email_intake(item)?,
                 });
             }
         }
@@ -594,16 +649,54 @@ impl IncidentStore for DynamoStore {
             .expression_attribute_values(":one", n(1))
             .build()
             .context("building an Update")?;
-        let mut writes = vec![
-            TransactWriteItem::builder().update(touch_report).build(),
-            put(&self.table, item, Some("attribute_not_exists(PK)"))?,
-        ];
+        let mut writes = vec![TransactWriteItem::builder().update(touch_report).build()];
+        if let Some(arrival) = &follow_up.email {
+            let outcome = InboundOutcome::FollowUp { reference: report };
+            let (record, intake) = arrival_write(&self.table, arrival, follow_up.received_at, outcome)?;
+            writes.push(record);
+            item.insert("email_intake".into(), intake);
+        }
+        writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
         writes.extend(attachment_items(&self.table, &pk, &format!("{sk}#"), &follow_up.attachments)?);
         match self.transact(writes).await {
-            // The only condition that can fail here is the report's existence.
+            // A missing report, or a message taken in already.
             Err(StoreError::Conflict(_)) if self.get(pk, "REPORT").await?.is_none() => Err(StoreError::NotFound),
             other => other,
         }
+    }
+
+    async fn record_inbound(&self, message: InboundMessage) -> Result<bool, StoreError> {
+        let record = put(&self.table, inbound_item(&message)?, Some("attribute_not_exists(PK)"))?;
+        match self.transact(vec![record]).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn inbound(&self, message_key: &str) -> Result<Option<InboundMessage>, StoreError> {
+        let item = self.get(inbound_pk(message_key), "INBOUND").await?;
+        item.as_ref().map(inbound_from_item).transpose()
+    }
+
+    async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundMessage>, StoreError> {
+        let page = PageRequest { cursor: None, limit };
+        let (items, _) = self.recent_page(RECENCY_INDEX, "INBOUND".to_owned(), &page).await?;
+        items.iter().map(inbound_from_item).collect()
+    }
+
+    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> Result<(), StoreError> {
+        if self.get(report_pk(report), "REPORT").await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let mut item = key(format!("RECEIPT#{message_id}"), "RECEIPT");
+        item.insert("reference".into(), s(report.to_string()));
+        self.transact(vec![put(&self.table, item, None)?]).await
+    }
+
+    async fn report_by_receipt_id(&self, message_id: &str) -> Result<Option<Reference>, StoreError> {
+        let item = self.get(format!("RECEIPT#{message_id}"), "RECEIPT").await?;
+        item.map(|i| parse_with(&i, "reference", str::parse::<Reference>)).transpose()
     }
 
     async fn list_reports(

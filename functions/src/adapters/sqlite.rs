@@ -16,6 +16,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, param
 use rusqlite_migration::{M, Migrations};
 use shared::api::{AttachmentSummary, FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
+use shared::inbound::{EmailIntake, InboundMessage, InboundOutcome};
 use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
@@ -23,7 +24,7 @@ use shared::workflow::audit::{AuditEntry, ChainHead};
 use shared::workflow::record::IncidentRecord;
 
 use crate::ports::{
-    AlertKey, Deliveries, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
+    AlertKey, Deliveries, EmailArrival, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,
     ObligationWrite, PageRequest, RegisterCommit, ReportDismissal, ReportDraft, ScheduledObligation, StoreError,
     StoredAttachment, board_key,
 };
@@ -35,6 +36,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0004_policy_register.sql")),
     M::up(include_str!("../../migrations/0005_accounts.sql")),
     M::up(include_str!("../../migrations/0006_notices.sql")),
+    M::up(include_str!("../../migrations/0007_email_intake.sql")),
 ];
 
 #[derive(Clone)]
@@ -108,6 +110,45 @@ fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
 
 fn conversion_error(message: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.into())
+}
+
+/// Records the message a report or follow-up came in, in the write that stores it; a message
+/// recorded already makes the whole write fail, changing nothing.
+fn record_arrival(
+    tx: &Transaction<'_>,
+    arrival: &EmailArrival,
+    received_at: DateTime<Utc>,
+    outcome: InboundOutcome,
+) -> Result<String, StoreError> {
+    let intake = &arrival.intake;
+    let message = InboundMessage {
+        message_key: intake.message_key.clone(),
+        received_at,
+        sender: intake.sender.clone(),
+        subject: intake.subject.clone(),
+        size_bytes: arrival.size_bytes,
+        kept_at: arrival.kept_at.clone(),
+        outcome,
+    };
+    if !insert_inbound(tx, &message)? {
+        return Err(StoreError::Conflict(format!("message {} was taken in already", intake.message_key)));
+    }
+    Ok(serde_json::to_string(intake).context("encoding the email intake")?)
+}
+
+fn insert_inbound(conn: &Connection, message: &InboundMessage) -> Result<bool, StoreError> {
+    let body = serde_json::to_string(message).context("encoding an inbound message")?;
+    let inserted = conn.execute(
+        "INSERT INTO inbound_messages (message_key, body) VALUES (?1, ?2) ON CONFLICT (message_key) DO NOTHING",
+        params![message.message_key, body],
+    )?;
+    Ok(inserted == 1)
+}
+
+fn email_intake(row: &Row<'_>) -> rusqlite::Result<Option<EmailIntake>> {
+    row.get::<_, Option<String>>("email_intake")?
+        .map(|json| serde_json::from_str(&json).map_err(|e| conversion_error(format!("email intake: {e}"))))
+        .transpose()
 }
 
 fn parse_reference(text: &str) -> rusqlite::Result<Reference> {
@@ -310,10 +351,15 @@ impl IncidentStore for SqliteStore {
             let year = draft.received_at.year();
             let reference = Reference::new(ReferenceKind::Report, year, next_number(&tx, "report", year)?);
             let r = &draft.report;
+            let email = draft
+                .email
+                .as_ref()
+                .map(|arrival| record_arrival(&tx, arrival, draft.received_at, InboundOutcome::Report { reference }))
+                .transpose()?;
             tx.execute(
                 "INSERT INTO reports (reference, status, reporter_kind, reporter_name, reporter_email, description,
-                    steps_to_reproduce, observed_at, affected_system, received_at, follow_up_token_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    steps_to_reproduce, observed_at, affected_system, received_at, follow_up_token_hash, email_intake)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     reference.to_string(),
                     ReportStatus::Received.as_str(),
@@ -326,6 +372,7 @@ impl IncidentStore for SqliteStore {
                     r.affected_system,
                     timestamp(draft.received_at),
                     draft.follow_up_token_hash.as_slice(),
+                    email,
                 ],
             )?;
             insert_attachments(&tx, tx.last_insert_rowid(), None, &draft.attachments)?;
@@ -368,6 +415,7 @@ impl IncidentStore for SqliteStore {
                                     .map(parse_reference)
                                     .transpose()?,
                                 dismissal_reason: row.get("dismissal_reason")?,
+                                email: email_intake(row)?,
                             },
                         ))
                     },
@@ -376,20 +424,21 @@ impl IncidentStore for SqliteStore {
             let Some((seq, mut detail)) = found else { return Ok(None) };
             detail.attachments = attachments_of(conn, seq, None)?;
             let mut follow_ups = conn.prepare_cached(
-                "SELECT seq, message, received_at FROM follow_ups WHERE report_seq = ?1 ORDER BY seq",
+                "SELECT seq, message, received_at, email_intake FROM follow_ups WHERE report_seq = ?1 ORDER BY seq",
             )?;
             let rows = follow_ups
                 .query_map([seq], |row| {
                     Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                        parse_time(&row.get::<_, String>(2)?)?,
+                        row.get::<_, i64>("seq")?,
+                        row.get::<_, Option<String>>("message")?,
+                        parse_time(&row.get::<_, String>("received_at")?)?,
+                        email_intake(row)?,
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            for (follow_up_seq, message, received_at) in rows {
+            for (follow_up_seq, message, received_at, email) in rows {
                 let attachments = attachments_of(conn, seq, Some(follow_up_seq))?;
-                detail.follow_ups.push(FollowUp { message, received_at, attachments });
+                detail.follow_ups.push(FollowUp { message, received_at, attachments, email });
             }
             Ok(Some(detail))
         })
@@ -417,13 +466,74 @@ impl IncidentStore for SqliteStore {
                 .query_row("SELECT seq FROM reports WHERE reference = ?1", [report.to_string()], |row| row.get(0))
                 .optional()?
                 .ok_or(StoreError::NotFound)?;
+            let email = follow_up
+                .email
+                .as_ref()
+                .map(|arrival| {
+                    record_arrival(&tx, arrival, follow_up.received_at, InboundOutcome::FollowUp { reference: report })
+                })
+                .transpose()?;
             tx.execute(
-                "INSERT INTO follow_ups (report_seq, message, received_at) VALUES (?1, ?2, ?3)",
-                params![report_seq, follow_up.message, timestamp(follow_up.received_at)],
+                "INSERT INTO follow_ups (report_seq, message, received_at, email_intake) VALUES (?1, ?2, ?3, ?4)",
+                params![report_seq, follow_up.message, timestamp(follow_up.received_at), email],
             )?;
             insert_attachments(&tx, report_seq, Some(tx.last_insert_rowid()), &follow_up.attachments)?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn record_inbound(&self, message: InboundMessage) -> Result<bool, StoreError> {
+        self.write(move |conn| insert_inbound(conn, &message)).await
+    }
+
+    async fn inbound(&self, message_key: &str) -> Result<Option<InboundMessage>, StoreError> {
+        let message_key = message_key.to_owned();
+        self.read(move |conn| {
+            let body: Option<String> = conn
+                .query_row("SELECT body FROM inbound_messages WHERE message_key = ?1", [message_key], |row| row.get(0))
+                .optional()?;
+            Ok(body.map(|json| serde_json::from_str(&json).context("reading an inbound message")).transpose()?)
+        })
+        .await
+    }
+
+    async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundMessage>, StoreError> {
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached("SELECT body FROM inbound_messages ORDER BY seq DESC LIMIT ?1")?;
+            let bodies =
+                query.query_map([limit], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(bodies
+                .iter()
+                .map(|json| serde_json::from_str(json).context("reading an inbound message"))
+                .collect::<anyhow::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> Result<(), StoreError> {
+        let message_id = message_id.to_owned();
+        self.write(move |conn| {
+            let updated = conn.execute(
+                "UPDATE reports SET receipt_id = ?2 WHERE reference = ?1",
+                params![report.to_string(), message_id],
+            )?;
+            if updated == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn report_by_receipt_id(&self, message_id: &str) -> Result<Option<Reference>, StoreError> {
+        let message_id = message_id.to_owned();
+        self.read(move |conn| {
+            let found: Option<String> = conn
+                .query_row("SELECT reference FROM reports WHERE receipt_id = ?1", [message_id], |row| row.get(0))
+                .optional()?;
+            Ok(found.as_deref().map(parse_reference).transpose()?)
         })
         .await
     }

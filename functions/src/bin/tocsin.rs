@@ -1,6 +1,7 @@
 //! Runs Tocsin: under Lambda when the Lambda runtime is present, otherwise as the local server.
 //! `tocsin verify-audit` checks every audit chain in the configured store instead, and
-//! `tocsin invite-admin <email> <name>` invites an admin (the first one, on a new installation).
+//! `tocsin invite-admin <email> <name>` invites an admin (the first one, on a new installation),
+//! and `tocsin take-in-email <file.eml or folder>...` takes reports sent by email into the store.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,8 +9,11 @@ use std::sync::Arc;
 use functions::config::Settings;
 use functions::ports::SystemClock;
 use functions::service::ServiceError;
+use functions::service::email_intake::ArrivingEmail;
 use functions::startup::{Application, app_router, build_state};
+use sha2::Digest;
 use shared::access::InvitationForm;
+use shared::inbound::InboundOutcome;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
@@ -27,9 +31,10 @@ async fn main() -> anyhow::Result<ExitCode> {
         None | Some("serve") => {}
         Some("verify-audit") => return verify_audit(&settings).await,
         Some("invite-admin") => return invite_admin(&settings).await,
-        Some(other) => {
-            anyhow::bail!("unknown command {other:?}: use `serve` (the default), `verify-audit` or `invite-admin`")
-        }
+        Some("take-in-email") => return take_in_email(&settings).await,
+        Some(other) => anyhow::bail!(
+            "unknown command {other:?}: use `serve` (the default), `verify-audit`, `invite-admin` or `take-in-email`"
+        ),
     }
     let app = Application::build(settings).await?;
     tracing::info!("Tocsin is running at http://{}/ (dashboard: /dashboard)", app.address());
@@ -80,4 +85,42 @@ async fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
     let broken = report.iter().filter(|v| !v.is_intact()).count();
     println!("{} chain(s) checked, {broken} broken", report.len());
     Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Takes in each `.eml` file named, or found in a named folder, and prints what became of it.
+/// Each message is first copied into `<data_dir>/inbound/`, so even a refused one is kept.
+async fn take_in_email(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let paths: Vec<std::path::PathBuf> = std::env::args().skip(2).map(Into::into).collect();
+    anyhow::ensure!(!paths.is_empty(), "usage: tocsin take-in-email <file.eml or folder>...");
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<_> =
+                std::fs::read_dir(&path)?.map(|entry| entry.map(|e| e.path())).collect::<Result<_, _>>()?;
+            found.retain(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml")));
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path);
+        }
+    }
+    let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.address()));
+    let state = build_state(settings, public_url, Arc::new(SystemClock)).await?;
+    let kept = settings.data_dir.join("inbound");
+    std::fs::create_dir_all(&kept)?;
+    for file in files {
+        let raw = std::fs::read(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+        let copy = kept.join(format!("{:x}.eml", sha2::Sha256::digest(&raw)));
+        std::fs::write(&copy, &raw)?;
+        let arriving = ArrivingEmail { raw: &raw, kept_at: Some(copy.display().to_string()), authentication: None };
+        let intake = state.services.take_in_email(arriving).await?;
+        let outcome = match &intake.message.outcome {
+            InboundOutcome::Report { reference } => format!("new report {reference}"),
+            InboundOutcome::FollowUp { reference } => format!("added to report {reference}"),
+            InboundOutcome::Rejected { reason } => format!("refused: {reason}"),
+        };
+        let again = if intake.duplicate { " (taken in before)" } else { "" };
+        println!("{}: {outcome}{again}", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

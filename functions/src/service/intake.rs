@@ -32,6 +32,7 @@ impl Services {
             received_at,
             follow_up_token_hash: token.hash(),
             attachments: attachments.clone(),
+            email: None,
         };
         let reference = match self.store.insert_report(draft).await {
             Ok(reference) => reference,
@@ -106,15 +107,24 @@ impl Services {
             errors
         })?;
         let attachments = self.store_uploads(uploads).await?;
-        let draft =
-            FollowUpDraft { message: message.clone(), received_at: self.clock.now(), attachments: attachments.clone() };
+        let draft = FollowUpDraft {
+            message: message.clone(),
+            received_at: self.clock.now(),
+            attachments: attachments.clone(),
+            email: None,
+        };
         let received_at = draft.received_at;
         if let Err(error) = self.store.add_follow_up(reference, draft).await {
             self.discard(&attachments).await;
             return Err(error.into());
         }
         tracing::info!(%reference, attachments = attachments.len(), "follow-up received");
-        Ok(FollowUp { message, received_at, attachments: attachments.into_iter().map(Into::into).collect() })
+        Ok(FollowUp {
+            message,
+            received_at,
+            attachments: attachments.into_iter().map(Into::into).collect(),
+            email: None,
+        })
     }
 
     async fn reference_for_token(&self, token: Option<&str>) -> Result<shared::reference::Reference, ServiceError> {

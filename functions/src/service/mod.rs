@@ -7,6 +7,7 @@ pub mod bot_barrier;
 pub mod dashboard;
 pub mod deadlines;
 pub mod email;
+pub mod email_intake;
 pub mod export;
 pub mod intake;
 pub mod markdown;
@@ -60,6 +61,8 @@ pub struct Services {
     /// Base of links sent by email, without a trailing slash.
     pub public_url: String,
     pub sender_name: String,
+    /// The mail server whose `Authentication-Results` are believed on `.eml` files taken in.
+    pub trusted_authserv_id: Option<String>,
 }
 
 /// Where reminders and escalations go.

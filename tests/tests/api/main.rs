@@ -5,6 +5,7 @@ mod accounts;
 mod bad_input;
 mod dashboard;
 mod deadlines;
+mod email_intake;
 mod follow_up;
 mod intake;
 mod notices;
