@@ -19,6 +19,7 @@ use shared::api::{
 };
 use shared::deadlines::metrics::MonthMetrics;
 use shared::filings::FilingDraft;
+use shared::inbound::InboundMessage;
 use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
@@ -425,6 +426,11 @@ pub async fn review_policy(form: &PolicyReviewForm) -> Result<PolicyDetail, ApiE
 /// The response figures per month of detection, newest month first.
 pub async fn metrics() -> Result<Vec<MonthMetrics>, ApiError> {
     get(Request::get("/api/metrics")).await
+}
+
+/// The newest messages sent to the security address, and what became of each.
+pub async fn inbound_messages() -> Result<Vec<InboundMessage>, ApiError> {
+    get(Request::get("/api/inbound")).await
 }
 
 pub async fn list_outbox(cursor: Option<&str>) -> Result<Page<OutboxEntry>, ApiError> {

@@ -14,8 +14,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::{
-    DashboardLayout, FollowUpPage, ForgotPasswordPage, IncidentDetailPage, IncidentsPage, MetricsPage, NotFoundPage,
-    ObligationsPage, OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
+    DashboardLayout, FollowUpPage, ForgotPasswordPage, InboundPage, IncidentDetailPage, IncidentsPage, MetricsPage,
+    NotFoundPage, ObligationsPage, OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
     ResetPasswordPage, SignInPage, TeamPage, WelcomePage,
 };
 
@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("metrics") view=MetricsPage />
                     <Route path=path!("policy") view=PolicyPage />
                     <Route path=path!("team") view=TeamPage />
+                    <Route path=path!("inbound") view=InboundPage />
                     <Route path=path!("outbox") view=OutboxPage />
                 </ParentRoute>
             </Routes>

@@ -199,6 +199,8 @@ pub struct AwsSettings {
     pub region: Option<String>,
     /// Another endpoint for every AWS service, such as a `moto_server` on loopback.
     pub endpoint_url: Option<String>,
+    /// The bucket SES receiving stores messages to the security address in (the mail intake).
+    pub inbound_bucket: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,7 @@
 //! The event-driven functions' handlers, as the Lambda runtime calls them: the scheduled deadline
-//! run (EventBridge Scheduler) and the SES event recorder (an EventBridge rule). The HTTP function
-//! needs none: `lambda_http` hands API Gateway's requests to the same router as the local server.
+//! run (EventBridge Scheduler), the SES event recorder (an EventBridge rule) and the mail intake
+//! (SES receiving's Lambda action). The HTTP function needs none: `lambda_http` hands API
+//! Gateway's requests to the same router as the local server.
 
 use std::time::{Duration, SystemTime};
 
@@ -9,8 +10,10 @@ use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::adapters::ses_events;
+use crate::adapters::{ses_events, ses_inbound};
+use crate::ports::InboundMailbox;
 use crate::service::Services;
+use crate::service::email_intake::ArrivingEmail;
 
 /// Time kept back from the Lambda timeout to record the last notice sent.
 const MARGIN: Duration = Duration::from_secs(10);
@@ -63,4 +66,32 @@ pub async fn record_ses_event(services: &Services, event: &Value) -> anyhow::Res
         Some(report) => Ok(services.record_mail_event(report).await?),
         None => Ok(false),
     }
+}
+
+/// The messages SES received for the security address, each taken in from where SES's S3 action
+/// stored it, with SES's verdicts. A failure is returned, so Lambda retries the event; a message
+/// taken in already is known, not taken twice.
+pub async fn mail_intake(
+    services: &Services,
+    mailbox: &dyn InboundMailbox,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
+    let received = ses_inbound::parse(&event.payload).map_err(|e| format!("not an SES receipt event: {e}"))?;
+    let mut taken_in = Vec::with_capacity(received.len());
+    for mail in received {
+        let (raw, kept_at) = mailbox
+            .fetch(&mail.message_id)
+            .await?
+            .ok_or_else(|| format!("message {} is not in the inbound bucket", mail.message_id))?;
+        let arriving = ArrivingEmail {
+            raw: &raw,
+            kept_at: Some(kept_at),
+            authentication: Some(mail.authentication),
+            files_flagged: mail.virus_found.then(|| "the mail service's virus scan flagged this message".to_owned()),
+        };
+        taken_in.push(services.take_in_email(arriving).await.map_err(|e| e.to_string())?);
+    }
+    let answer = json!({ "taken_in": taken_in });
+    tracing::info!(intake = %answer, "mail taken in");
+    Ok(answer)
 }

@@ -476,6 +476,14 @@ pub struct SignedUpload {
     pub headers: Vec<(String, String)>,
 }
 
+/// Where the receiving mail service leaves the messages sent to the security address (S3, by
+/// SES's receipt rule), each under the id the service gave it.
+#[async_trait]
+pub trait InboundMailbox: Send + Sync {
+    /// The raw message and where it is kept (for the record), or `None` if it is not there.
+    async fn fetch(&self, message_id: &str) -> anyhow::Result<Option<(Vec<u8>, String)>>;
+}
+
 /// Attachment bytes. Keys and upload ids come from the server.
 #[async_trait]
 pub trait AttachmentStore: Send + Sync {

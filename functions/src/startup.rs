@@ -247,6 +247,25 @@ fn origin_of(url: &str) -> anyhow::Result<String> {
     }
 }
 
+#[cfg(feature = "aws")]
+fn s3_client(sdk: &aws_config::SdkConfig, settings: &crate::config::AwsSettings) -> aws_sdk_s3::Client {
+    // A custom endpoint (moto, MinIO) serves buckets by path, not by host name.
+    let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(settings.endpoint_url.is_some()).build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Where SES receiving leaves the messages for the mail intake function.
+#[cfg(feature = "aws")]
+pub async fn inbound_mailbox(settings: &Settings) -> anyhow::Result<crate::adapters::s3::S3InboundMailbox> {
+    let bucket =
+        settings.aws.inbound_bucket.clone().context("aws.inbound_bucket (TOCSIN_AWS__INBOUND_BUCKET) is not set")?;
+    let sdk = aws::sdk_config(&settings.aws).await;
+    Ok(crate::adapters::s3::S3InboundMailbox::new(s3_client(&sdk, &settings.aws), bucket, INBOUND_PREFIX))
+}
+
+/// The key prefix of the template's receipt rule's S3 action.
+pub const INBOUND_PREFIX: &str = "inbound/";
+
 /// The AWS adapter set: DynamoDB, S3 and SES v2 from one SDK configuration.
 #[cfg(feature = "aws")]
 pub fn aws_state(
@@ -258,9 +277,7 @@ pub fn aws_state(
     use crate::adapters::{dynamodb::DynamoStore, s3::S3AttachmentStore, ses::SesMailer};
     let aws = &settings.aws;
     let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &aws.table));
-    // A custom endpoint (moto, MinIO) serves buckets by path, not by host name.
-    let s3_config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(aws.endpoint_url.is_some()).build();
-    let attachments = S3AttachmentStore::new(aws_sdk_s3::Client::from_conf(s3_config), &aws.bucket);
+    let attachments = S3AttachmentStore::new(s3_client(sdk, aws), &aws.bucket);
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(sdk),
         &settings.email.sender,

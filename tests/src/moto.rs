@@ -30,6 +30,7 @@ pub fn settings(table: String, bucket: String) -> AwsSettings {
         ses_configuration_set: None,
         region: Some(REGION.to_owned()),
         endpoint_url: Some(endpoint()),
+        inbound_bucket: None,
     }
 }
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use shared::api::FollowUp;
 
-use super::{AttachmentList, LocalTime};
+use super::{AttachmentList, EmailIntakeDetails, LocalTime};
 
 /// What a reporter added after the report, oldest first.
 #[component]
@@ -16,6 +16,7 @@ pub fn FollowUpList(follow_ups: Vec<FollowUp>, #[prop(optional)] downloadable: b
                 <li class="follow-up">
                     <p class="muted small">"Added " <LocalTime at=follow_up.received_at /></p>
                     {follow_up.message.map(|message| view! { <p class="text-block">{message}</p> })}
+                    {follow_up.email.map(|intake| view! { <EmailIntakeDetails intake /> })}
                     {(!follow_up.attachments.is_empty())
                         .then(|| view! { <AttachmentList attachments=follow_up.attachments downloadable /> })}
                 </li>

@@ -1,6 +1,7 @@
 //! Small reusable pieces of the views.
 
 mod attachment_list;
+mod email_intake;
 mod error_summary;
 mod fields;
 mod follow_up_list;
@@ -13,6 +14,7 @@ mod standing;
 mod status_badge;
 
 pub use attachment_list::AttachmentList;
+pub use email_intake::EmailIntakeDetails;
 pub use error_summary::{ErrorSummary, FormErrors};
 pub use fields::{FileField, InlineError, TextArea, TextField, described_by};
 pub use follow_up_list::FollowUpList;

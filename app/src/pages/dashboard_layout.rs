@@ -55,6 +55,7 @@ fn Dashboard(me: Me) -> impl IntoView {
                 <a class="brand" href="/dashboard">"Tocsin"</a>
                 <nav class="main-nav" aria-label="Dashboard">
                     <A href="/dashboard/reports">"Reports"</A>
+                    <A href="/dashboard/inbound">"Inbound email"</A>
                     <A href="/dashboard/incidents">"Incidents"</A>
                     <A href="/dashboard/obligations">"Obligations"</A>
                     <A href="/dashboard/metrics">"Metrics"</A>

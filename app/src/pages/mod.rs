@@ -2,6 +2,7 @@
 
 mod dashboard_layout;
 mod follow_up;
+mod inbound;
 mod incident;
 mod incidents;
 mod metrics;
@@ -21,6 +22,7 @@ mod to_incident;
 
 pub use dashboard_layout::DashboardLayout;
 pub use follow_up::FollowUpPage;
+pub use inbound::InboundPage;
 pub use incident::IncidentDetailPage;
 pub use incidents::IncidentsPage;
 pub use metrics::MetricsPage;

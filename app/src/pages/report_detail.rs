@@ -10,8 +10,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime, StatusBadge, TextArea,
-    TextField,
+    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime,
+    StatusBadge, TextArea, TextField,
 };
 use crate::{api, dom};
 
@@ -223,6 +223,7 @@ fn ReportDetails(report: ReportDetail, #[prop(into)] on_dismissed: Callback<Repo
             <dt>"Incident"</dt>
             <dd id="report-incident">{incident}</dd>
         </dl>
+        {report.email.map(|intake| view! { <EmailIntakeDetails intake /> })}
         <h2>"What happened"</h2>
         <p class="text-block">{report.description}</p>
         <h2>"Steps to reproduce"</h2>

@@ -7,6 +7,8 @@ mod mime;
 pub mod outbox;
 /// The JSON of SES's published events; no SDK needed to read it.
 pub mod ses_events;
+/// The JSON of SES receiving's Lambda action; no SDK needed either.
+pub mod ses_inbound;
 pub mod sqlite;
 
 #[cfg(feature = "aws")]

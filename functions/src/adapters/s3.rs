@@ -10,7 +10,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 
-use crate::ports::{AttachmentStore, SignedUpload};
+use crate::ports::{AttachmentStore, InboundMailbox, SignedUpload};
 
 pub struct S3AttachmentStore {
     client: Client,
@@ -104,5 +104,32 @@ impl AttachmentStore for S3AttachmentStore {
         // Whatever its fate, an upload is read once; kept files are stored again under their own key.
         self.delete_object(key).await?;
         Ok(Some(bytes))
+    }
+}
+
+/// The messages SES's receipt rule stored, under `<prefix><SES message id>`.
+pub struct S3InboundMailbox {
+    client: Client,
+    bucket: String,
+    prefix: String,
+}
+
+impl S3InboundMailbox {
+    pub fn new(client: Client, bucket: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into(), prefix: prefix.into() }
+    }
+}
+
+#[async_trait]
+impl InboundMailbox for S3InboundMailbox {
+    async fn fetch(&self, message_id: &str) -> anyhow::Result<Option<(Vec<u8>, String)>> {
+        let key = format!("{}{message_id}", self.prefix);
+        let output = match self.client.get_object().bucket(&self.bucket).key(&key).send().await {
+            Ok(output) => output,
+            Err(error) if error.code() == Some("NoSuchKey") => return Ok(None),
+            Err(error) => return Err(error).context("S3 GetObject (inbound mail)"),
+        };
+        let bytes = output.body.collect().await.context("reading an inbound message")?;
+        Ok(Some((bytes.to_vec(), format!("s3://{}/{key}", self.bucket))))
     }
 }

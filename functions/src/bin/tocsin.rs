@@ -112,7 +112,12 @@ async fn take_in_email(settings: &Settings) -> anyhow::Result<ExitCode> {
         let raw = std::fs::read(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
         let copy = kept.join(format!("{:x}.eml", sha2::Sha256::digest(&raw)));
         std::fs::write(&copy, &raw)?;
-        let arriving = ArrivingEmail { raw: &raw, kept_at: Some(copy.display().to_string()), authentication: None };
+        let arriving = ArrivingEmail {
+            raw: &raw,
+            kept_at: Some(copy.display().to_string()),
+            authentication: None,
+            files_flagged: None,
+        };
         let intake = state.services.take_in_email(arriving).await?;
         let outcome = match &intake.message.outcome {
             InboundOutcome::Report { reference } => format!("new report {reference}"),

@@ -74,6 +74,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/reports/{reference}/incident", post(routes::open_incident))
         .route("/reports/{reference}/link", post(routes::link_report))
         .route("/reports/{reference}/dismiss", post(routes::dismiss_report))
+        .route("/inbound", get(routes::inbound_messages))
         .route("/incidents", get(routes::list_incidents).post(routes::declare_incident))
         .route("/incidents/{reference}", get(routes::incident))
         .route("/incidents/{reference}/commands", post(routes::incident_command))

@@ -390,6 +390,17 @@ pub async fn review_policy(
     Ok(Json(state.services.review_policy(form, caller.name()).await?))
 }
 
+/// The newest messages sent to the security address: what each became, and those refused.
+pub async fn inbound_messages(
+    State(state): State<AppState>,
+    _: Allowed<ToRead>,
+) -> ApiResult<Json<Vec<shared::inbound::InboundMessage>>> {
+    Ok(Json(state.services.store.list_inbound(INBOUND_LISTED).await?))
+}
+
+/// How many messages the inbound list shows.
+const INBOUND_LISTED: u32 = 100;
+
 pub async fn metrics(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiResult<Json<Vec<MonthMetrics>>> {
     Ok(Json(state.services.metrics().await?))
 }

@@ -23,6 +23,9 @@ pub struct ArrivingEmail<'a> {
     /// The receiving service's own verdicts (SES); otherwise they are read from the trusted
     /// server's `Authentication-Results` header, if any.
     pub authentication: Option<EmailAuthentication>,
+    /// Set when the receiving service's virus scan flagged the message: none of its files is
+    /// taken, each is listed with this reason.
+    pub files_flagged: Option<String>,
 }
 
 /// What became of one message, and whether it had been taken in before.
@@ -65,7 +68,13 @@ impl Services {
         let authentication = arriving.authentication.unwrap_or(email.authentication);
         let (text, mut files) = full_text(&email);
         files.extend(email.files.iter().cloned());
-        let (uploads, refused_files) = checked(files);
+        let (uploads, refused_files) = match arriving.files_flagged {
+            Some(reason) => {
+                let refused = files.into_iter().map(|f| RefusedFile { file_name: f.file_name, reason: reason.clone() });
+                (Vec::new(), refused.collect())
+            }
+            None => checked(files),
+        };
         let attachments = self.store_uploads(uploads).await?;
         let intake = EmailIntake {
             message_key: email.key.clone(),

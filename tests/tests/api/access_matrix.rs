@@ -22,6 +22,7 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("POST", "/reports/{reference}/incident", Action::Work),
     ("POST", "/reports/{reference}/link", Action::Work),
     ("POST", "/reports/{reference}/dismiss", Action::Work),
+    ("GET", "/inbound", Action::Read),
     ("GET", "/incidents", Action::Read),
     ("POST", "/incidents", Action::Work),
     ("GET", "/incidents/{reference}", Action::Read),

@@ -14,7 +14,7 @@ fn corpus(name: &str) -> Vec<u8> {
 }
 
 async fn take_in(app: &TestApp, raw: &[u8]) -> Intake {
-    let arriving = ArrivingEmail { raw, kept_at: None, authentication: None };
+    let arriving = ArrivingEmail { raw, kept_at: None, authentication: None, files_flagged: None };
     app.services.take_in_email(arriving).await.unwrap()
 }
 
@@ -162,4 +162,18 @@ async fn unreadable_and_oversize_messages_are_kept_as_refused_records() {
     let recorded = app.services.store.list_inbound(10).await.unwrap();
     assert_eq!(recorded.len(), 2);
     assert!(app.all_reports().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_team_sees_every_message_and_what_became_of_it() {
+    let app = spawn_app().await;
+    let report = take_in(&app, &corpus("plain.eml")).await;
+    take_in(&app, b"\x00 not an email").await;
+    let listed: Vec<shared::inbound::InboundMessage> = app.get_json("/api/inbound").await;
+    assert_eq!(listed.len(), 2);
+    assert!(matches!(&listed[0].outcome, InboundOutcome::Rejected { reason } if reason.contains("not an email")));
+    assert_eq!(listed[1].outcome, report.message.outcome);
+    assert_eq!(listed[1].sender.as_deref(), Some("ann@example.com"));
+    let anonymous = reqwest::get(app.url("/api/inbound")).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
 }

@@ -13,6 +13,7 @@ mod dynamodb_conformance {
 }
 
 mod api_in_aws_mode;
+mod mail_intake;
 
 /// Customer notice campaigns on DynamoDB with SES v2: what AWS mode runs.
 mod campaigns_with_ses {

@@ -318,3 +318,44 @@ async fn in_aws_mode_the_app_uploads_the_file_by_ticket() {
     assert_eq!(download.bytes().await.unwrap().as_ref(), PNG_BYTES);
     browser.close().await;
 }
+
+/// Reports that came by email show where they came from: the sender's SPF, DKIM and DMARC, a
+/// warning when DMARC failed, the files not taken; the inbound page lists every message.
+#[tokio::test]
+async fn a_reported_email_shows_its_senders_verdicts_and_its_refused_files() {
+    use functions::service::email_intake::ArrivingEmail;
+    use shared::inbound::InboundOutcome;
+
+    let app = app_with_ui().await;
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/tests/fixtures/inbound");
+    let mut references = Vec::new();
+    for name in ["latin1.eml", "attachments.eml"] {
+        let raw = std::fs::read(corpus.join(name)).unwrap();
+        let arriving = ArrivingEmail { raw: &raw, kept_at: None, authentication: None, files_flagged: None };
+        let InboundOutcome::Report { reference } = app.services.take_in_email(arriving).await.unwrap().message.outcome
+        else {
+            panic!("{name} did not make a report")
+        };
+        references.push(reference);
+    }
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    let code = app.admin.code_at(chrono::Utc::now() + chrono::Duration::seconds(30));
+    sign_in(c, &app, &app.admin, &code).await;
+    c.goto(&app.url("/dashboard/inbound")).await.unwrap();
+    let inbound = text_of(c, "table").await;
+    assert!(inbound.contains("Problème de paiement très urgent") && inbound.contains("elodie@example.fr"), "{inbound}");
+    assert!(inbound.contains(&format!("New report {}", references[1])), "{inbound}");
+    screenshot(c, "inbound-email").await;
+
+    c.goto(&app.url(&format!("/dashboard/reports/{}", references[0]))).await.unwrap();
+    let intake = text_of(c, ".email-intake").await;
+    assert!(intake.contains("DMARC failed: the sender's address may be forged"), "{intake}");
+    assert!(intake.contains("SPF\npass") || intake.contains("SPF pass"), "{intake}");
+
+    c.goto(&app.url(&format!("/dashboard/reports/{}", references[1]))).await.unwrap();
+    let refused = text_of(c, ".refused-files").await;
+    assert!(refused.contains("login-page.html") && refused.contains("invoice.exe"), "{refused}");
+    browser.close().await;
+}

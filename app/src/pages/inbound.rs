@@ -1,0 +1,78 @@
+use leptos::prelude::*;
+use shared::inbound::{InboundMessage, InboundOutcome};
+
+use crate::api;
+use crate::components::{LoadError, Loading, LocalTime};
+use crate::dom;
+
+fn outcome(message: &InboundMessage) -> AnyView {
+    match &message.outcome {
+        InboundOutcome::Report { reference } => {
+            view! { "New report " <a href=format!("/dashboard/reports/{reference}")>{reference.to_string()}</a> }
+                .into_any()
+        }
+        InboundOutcome::FollowUp { reference } => {
+            view! { "Added to " <a href=format!("/dashboard/reports/{reference}")>{reference.to_string()}</a> }
+                .into_any()
+        }
+        InboundOutcome::Rejected { reason } => view! { <strong>"Refused: "</strong> {reason.clone()} }.into_any(),
+    }
+}
+
+#[component]
+fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
+    let rows = messages
+        .into_iter()
+        .map(|message| {
+            let kept = message.kept_at.clone().unwrap_or_else(|| "not kept".to_owned());
+            view! {
+                <tr>
+                    <td><LocalTime at=message.received_at /></td>
+                    <td>{message.sender.clone().unwrap_or_else(|| "unknown".to_owned())}</td>
+                    <td>{message.subject.clone()}</td>
+                    <td>{outcome(&message)}</td>
+                    <td class="small muted">{kept}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Received"</th>
+                        <th scope="col">"From"</th>
+                        <th scope="col">"Subject"</th>
+                        <th scope="col">"Became"</th>
+                        <th scope="col">"Message kept at"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Every message sent to the security address, newest first: a refused one stays visible here
+/// with its reason, and its raw message is kept.
+#[component]
+pub fn InboundPage() -> impl IntoView {
+    dom::set_title("Inbound email");
+    let messages = LocalResource::new(api::inbound_messages);
+    view! {
+        <h1>"Inbound email"</h1>
+        <p class="lead">"Messages sent to the security address, newest first, and what each became."</p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match messages.await {
+                    Ok(list) if list.is_empty() => {
+                        view! { <p class="empty">"No email has come in yet."</p> }.into_any()
+                    }
+                    Ok(list) => view! { <InboundTable messages=list /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
