@@ -219,6 +219,8 @@ impl Services {
             status => detail.status.label(),
             dismissal_reason => detail.dismissal_reason,
             sender_name => self.sender_name,
+            // A report made by email has no follow-up link: its reporter answers by email.
+            by_email => detail.email.is_some(),
         };
         let subject = format!("Your security report {report}: {}", detail.status.label());
         let mut email = self.templates.render("reporter_update", to, &subject, &context, "reporter-update")?;

@@ -177,3 +177,21 @@ async fn the_team_sees_every_message_and_what_became_of_it() {
     let anonymous = reqwest::get(app.url("/api/inbound")).await.unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+/// A report made by email has no follow-up link: its reporter's status emails say to reply, and a
+/// reply to one (the reference is in its subject) joins the report.
+#[tokio::test]
+async fn status_emails_to_an_email_reporter_ask_for_a_reply_not_a_link() {
+    let app = spawn_app().await;
+    let report = new_report(&app, &corpus("plain.eml")).await;
+    let reason = "This was our own security team testing sign-in alerts.";
+    let dismiss = app.client.post(app.url(&format!("/api/reports/{}/dismiss", report.reference)));
+    assert_eq!(dismiss.json(&serde_json::json!({ "reason": reason })).send().await.unwrap().status(), 200);
+    let update = app.outbox().pop().unwrap();
+    assert!(update.subject.contains(&report.reference.to_string()), "{}", update.subject);
+    assert!(update.text.contains("reply to this email") && !update.text.contains("follow-up link"), "{}", update.text);
+    assert!(update.html.contains("reply to this email"), "{}", update.html);
+
+    let answer = reply("ann@example.com", &format!("Re: {}", update.subject), None, "It was not me, though.");
+    assert_eq!(take_in(&app, &answer).await.message.outcome, InboundOutcome::FollowUp { reference: report.reference });
+}
