@@ -10,7 +10,7 @@ use shared::access::TeamRole;
 use shared::api::{AttachmentSummary, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
-use shared::inbound::{EmailIntake, InboundMessage};
+use shared::inbound::{EmailIntake, InboundMessage, InboundOutcome};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 use shared::policy::PolicyRegister;
 use shared::reference::{Reference, ReferenceKind};
@@ -57,6 +57,21 @@ pub struct EmailArrival {
     pub size_bytes: u64,
     /// Where the raw message is kept, if it is.
     pub kept_at: Option<String>,
+}
+
+impl EmailArrival {
+    /// The record a store keeps of this message, once it knows what the message became.
+    pub fn record(&self, received_at: DateTime<Utc>, outcome: InboundOutcome) -> InboundMessage {
+        InboundMessage {
+            message_key: self.intake.message_key.clone(),
+            received_at,
+            sender: self.intake.sender.clone(),
+            subject: self.intake.subject.clone(),
+            size_bytes: self.size_bytes,
+            kept_at: self.kept_at.clone(),
+            outcome,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

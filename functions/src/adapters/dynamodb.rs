@@ -118,18 +118,9 @@ fn arrival_write(
     received_at: DateTime<Utc>,
     outcome: InboundOutcome,
 ) -> Result<(TransactWriteItem, AttributeValue), StoreError> {
-    let intake = &arrival.intake;
-    let message = InboundMessage {
-        message_key: intake.message_key.clone(),
-        received_at,
-        sender: intake.sender.clone(),
-        subject: intake.subject.clone(),
-        size_bytes: arrival.size_bytes,
-        kept_at: arrival.kept_at.clone(),
-        outcome,
-    };
-    let json = serde_json::to_string(intake).context("encoding the email intake")?;
-    Ok((put(table, inbound_item(&message)?, Some("attribute_not_exists(PK)"))?, s(json)))
+    let json = serde_json::to_string(&arrival.intake).context("encoding the email intake")?;
+    let record = inbound_item(&arrival.record(received_at, outcome))?;
+    Ok((put(table, record, Some("attribute_not_exists(PK)"))?, s(json)))
 }
 
 fn email_intake(item: &Item) -> Result<Option<EmailIntake>, StoreError> {

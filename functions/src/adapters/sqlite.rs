@@ -121,16 +121,7 @@ fn record_arrival(
     outcome: InboundOutcome,
 ) -> Result<String, StoreError> {
     let intake = &arrival.intake;
-    let message = InboundMessage {
-        message_key: intake.message_key.clone(),
-        received_at,
-        sender: intake.sender.clone(),
-        subject: intake.subject.clone(),
-        size_bytes: arrival.size_bytes,
-        kept_at: arrival.kept_at.clone(),
-        outcome,
-    };
-    if !insert_inbound(tx, &message)? {
+    if !insert_inbound(tx, &arrival.record(received_at, outcome))? {
         return Err(StoreError::Conflict(format!("message {} was taken in already", intake.message_key)));
     }
     Ok(serde_json::to_string(intake).context("encoding the email intake")?)
