@@ -85,7 +85,7 @@ impl Services {
         };
         let arrival = EmailArrival { intake, size_bytes, kept_at: arriving.kept_at };
 
-        let written = match self.answered_report(&email).await? {
+        let written = match self.answered_report(&email, authentication).await? {
             Some(reference) => {
                 let draft = FollowUpDraft {
                     message: Some(text),
@@ -124,8 +124,16 @@ impl Services {
 
     /// The report whose receipt this message answers: named by `In-Reply-To`/`References`, or by
     /// the reference in the subject when the sender is the report's reporter (so a stranger
-    /// quoting a reference opens a report of their own instead of adding to someone else's).
-    async fn answered_report(&self, email: &InboundEmail) -> Result<Option<Reference>, ServiceError> {
+    /// quoting a reference opens a report of their own instead of adding to someone else's). A
+    /// sender that failed DMARC may be forging the reporter's address, so it is never taken as them.
+    async fn answered_report(
+        &self,
+        email: &InboundEmail,
+        authentication: EmailAuthentication,
+    ) -> Result<Option<Reference>, ServiceError> {
+        if authentication.dmarc == shared::inbound::AuthVerdict::Fail {
+            return Ok(None);
+        }
         for id in &email.answers {
             // Both mailers' ids are the local part of the Message-ID they wrote.
             let local_part = id.trim_matches(['<', '>']).split('@').next().unwrap_or_default();

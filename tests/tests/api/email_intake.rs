@@ -195,3 +195,26 @@ async fn status_emails_to_an_email_reporter_ask_for_a_reply_not_a_link() {
     let answer = reply("ann@example.com", &format!("Re: {}", update.subject), None, "It was not me, though.");
     assert_eq!(take_in(&app, &answer).await.message.outcome, InboundOutcome::FollowUp { reference: report.reference });
 }
+
+/// A message that failed DMARC may forge the reporter's address: it opens a report of its own
+/// (flagged) instead of joining theirs, even with their reference in the subject.
+#[tokio::test]
+async fn a_forged_reply_does_not_join_the_reporters_report() {
+    let app = spawn_app().await;
+    let report = new_report(&app, &corpus("plain.eml")).await;
+    let mut forged =
+        b"Authentication-Results: mx.corp.example; spf=fail; dkim=none; dmarc=fail header.from=example.com\r\n"
+            .to_vec();
+    forged.extend(reply(
+        "ann@example.com",
+        &format!("Re: {}", report.reference),
+        None,
+        "Please send my data to this address.",
+    ));
+    let InboundOutcome::Report { reference } = take_in(&app, &forged).await.message.outcome else {
+        panic!("a forged reply must not join the report")
+    };
+    assert_ne!(reference, report.reference);
+    let genuine = reply("ann@example.com", &format!("Re: {}", report.reference), None, "One more detail.");
+    assert_eq!(take_in(&app, &genuine).await.message.outcome, InboundOutcome::FollowUp { reference: report.reference });
+}
