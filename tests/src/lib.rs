@@ -47,6 +47,8 @@ pub struct TeamAccount {
     pub name: String,
     pub totp_secret: String,
     pub recovery_codes: Vec<String>,
+    /// The instant whose code enrolled the authenticator: that code is spent.
+    pub enrolled_at: chrono::DateTime<chrono::Utc>,
     /// `__Host-tocsin-session=<token>`
     pub session_cookie: String,
     /// `__Host-tocsin-device=<token>`
@@ -238,7 +240,8 @@ async fn join(services: &Services, address: &str, role: &str, name: &str, email:
         .json()
         .await
         .expect("an enrolment");
-    let code = totp(&enrolment.totp_secret, email).generate_current().expect("a clock");
+    let enrolled_at = chrono::Utc::now();
+    let code = totp(&enrolment.totp_secret, email).generate(enrolled_at.timestamp().unsigned_abs());
     let accept = json!({ "token": token, "password": PASSWORD, "totp_secret": enrolment.totp_secret, "code": code });
     let response =
         http.post(format!("{address}/api/invitations/accept")).json(&accept).send().await.expect("request sent");
@@ -251,6 +254,7 @@ async fn join(services: &Services, address: &str, role: &str, name: &str, email:
         name: name.to_owned(),
         totp_secret: enrolment.totp_secret,
         recovery_codes: welcome.recovery_codes,
+        enrolled_at,
         session_cookie,
         device_cookie,
     }

@@ -28,7 +28,7 @@ async fn sign_in_takes_password_and_a_fresh_code_and_sets_a_strict_host_only_coo
     let body: ErrorBody = wrong.json().await.unwrap();
     assert_eq!(body.message, "The email address, password or code is not right");
 
-    let replayed = app.admin.code_at(Utc::now());
+    let replayed = app.admin.code_at(app.admin.enrolled_at);
     let replay = app.sign_in(ADMIN_EMAIL, PASSWORD, &replayed, None).await;
     assert_eq!(replay.status(), 401, "the code used at sign-up does not work again");
 
