@@ -1,6 +1,6 @@
 //! `cargo xtask run` runs Tocsin in local mode; `cargo xtask test` runs every test, checks the AWS
 //! template and builds a Lambda function for arm64. Both install what is missing first (the wasm32
-//! target, Trunk, the matching wasm-bindgen CLI, and for tests Chromium with chromedriver, moto,
+//! target, Trunk, the matching wasm-bindgen CLI, and for tests Chromium with chromedriver, axe-core, moto,
 //! and the Python tools for the template and the Lambda build), so they work on a fresh machine.
 
 use std::path::{Path, PathBuf};
@@ -72,6 +72,7 @@ fn invite_admin(args: &[String]) -> anyhow::Result<()> {
 fn test(root: &Path, extra: &[String]) -> anyhow::Result<()> {
     check_infra(root)?;
     ensure_browser()?;
+    ensure_axe(root)?;
     build_app(root)?;
     let moto = Moto::start()?;
     let mut cargo = Command::new(cargo_bin());
@@ -315,6 +316,16 @@ fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
     let needle = format!("name = \"{package}\"\nversion = \"");
     let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
     Ok(lock[start..].split('"').next().unwrap_or_default().to_owned())
+}
+
+/// axe-core for the accessibility checks, at the version and integrity `tests/a11y`'s lockfile pins.
+fn ensure_axe(root: &Path) -> anyhow::Result<()> {
+    let dir = root.join("tests/a11y");
+    if dir.join("node_modules/axe-core/axe.min.js").is_file() {
+        return Ok(());
+    }
+    eprintln!("Installing axe-core from npm…");
+    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir), "npm ci in tests/a11y")
 }
 
 /// Debian's Chromium and chromedriver, for the browser tests.

@@ -41,7 +41,7 @@ pub fn ReportsTable(reports: Vec<ReportSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Reports" tabindex="0">
             <table>
                 <thead>
                     <tr>

@@ -37,7 +37,7 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Inbound email" tabindex="0">
             <table>
                 <thead>
                     <tr>

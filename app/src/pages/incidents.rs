@@ -39,7 +39,7 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Incidents" tabindex="0">
             <table>
                 <thead>
                     <tr>

@@ -48,7 +48,7 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Monthly figures" tabindex="0">
             <table id="metrics">
                 <thead>
                     <tr>

@@ -113,7 +113,7 @@ fn ObligationsTable(
     };
     let rows = entries.into_iter().map(|entry| view! { <ObligationRow entry now /> }).collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Obligations" tabindex="0">
             <table aria-labelledby=labelled_by>
                 <thead>
                     <tr>

@@ -23,7 +23,7 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Outbox" tabindex="0">
             <table>
                 <thead>
                     <tr>

@@ -67,7 +67,7 @@ fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Policy reviews" tabindex="0">
             <table id="policy-reviews">
                 <thead>
                     <tr>

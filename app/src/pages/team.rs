@@ -76,7 +76,7 @@ fn Members(members: Vec<TeamMember>) -> impl IntoView {
     let rows = members.into_iter().map(|member| view! { <MemberRow member errors /> }).collect_view();
     view! {
         <ErrorSummary errors targets=&[] />
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Team accounts" tabindex="0">
             <table id="team">
                 <thead>
                     <tr>

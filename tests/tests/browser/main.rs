@@ -1,5 +1,6 @@
 //! The real app in headless Chromium, used as a person would: the public form, then the dashboard.
 
+mod every_page;
 mod incident_journey;
 
 use std::time::Duration;

@@ -59,7 +59,7 @@ fn AccountsTable() -> impl IntoView {
             .collect_view();
         view! {
             <p id="accounts-count">{summary}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Affected accounts" tabindex="0">
                 <table id="affected-accounts">
                     <thead>
                         <tr>

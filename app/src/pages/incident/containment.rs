@@ -164,7 +164,7 @@ fn ActionsTable(#[prop(into)] on_reverse: Callback<u32>) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Containment actions" tabindex="0">
                 <table id="containment-actions">
                     <thead>
                         <tr>

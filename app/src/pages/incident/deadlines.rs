@@ -384,7 +384,7 @@ fn ClockTable() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Deadline clock" tabindex="0">
             <table id="clock" aria-labelledby="clock-heading">
                 <thead>
                     <tr>

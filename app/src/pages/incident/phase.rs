@@ -156,7 +156,7 @@ pub fn PhaseSection() -> impl IntoView {
             {blocked}
             <Show when=move || history.with(|h| !h.is_empty())>
                 <h3>"Phase history"</h3>
-                <div class="table-wrap">
+                <div class="table-wrap" role="region" aria-label="Phase history" tabindex="0">
                     <table>
                         <thead>
                             <tr>

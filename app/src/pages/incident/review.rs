@@ -285,7 +285,7 @@ fn CompletedReview(review: Review) -> impl IntoView {
             <dd class="text-block">{review.draft.procedure_updates}</dd>
         </dl>
         <h3>"Follow-up actions"</h3>
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Follow-up actions" tabindex="0">
             <table>
                 <thead>
                     <tr>

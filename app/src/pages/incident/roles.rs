@@ -101,7 +101,7 @@ fn RoleHistory() -> impl IntoView {
             when=move || roles.with(|r| !r.is_empty())
             fallback=|| view! { <p class="empty">"Nobody has been assigned yet."</p> }
         >
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Roles" tabindex="0">
                 <table>
                     <thead>
                         <tr>

@@ -104,7 +104,7 @@ fn TaskTables() -> impl IntoView {
                     let rows = rows.into_iter().map(|task| view! { <TaskRow task busy /> }).collect_view();
                     view! {
                         <h3 id=heading_id.clone()>{phase.label()}</h3>
-                        <div class="table-wrap">
+                        <div class="table-wrap" role="region" aria-label=format!("{} tasks", phase.label()) tabindex="0">
                             <table aria-labelledby=heading_id>
                                 <thead>
                                     <tr>
