@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::{ArcRwSignal, Set, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::access::{
@@ -86,11 +87,38 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
 }
 
 async fn send<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Result<T, ApiError> {
+    let _counted = InFlight::start();
     read(request?.send().await?).await
 }
 
 async fn get<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ApiError> {
+    let _counted = InFlight::start();
     read(builder.send().await?).await
+}
+
+thread_local! {
+    static IN_FLIGHT: ArcRwSignal<usize> = ArcRwSignal::new(0);
+}
+
+/// How many requests to the server are under way (for the app's "still working" notice).
+pub fn in_flight() -> ArcRwSignal<usize> {
+    IN_FLIGHT.with(Clone::clone)
+}
+
+/// Counts one request for as long as it is under way, however it ends.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> InFlight {
+        IN_FLIGHT.with(|count| count.update(|n| *n += 1));
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.with(|count| count.update(|n| *n -= 1));
+    }
 }
 
 /// How far a form with files has got, for its submit button.
@@ -215,6 +243,7 @@ async fn put_file(ticket: &UploadTicket, file: &File) -> Result<(), ApiError> {
     }
     // Storage answers without our error body, and a refused cross-origin request looks like a
     // network failure: either way, all the reporter can do is send that file again.
+    let _counted = InFlight::start();
     match request.body(file.clone())?.send().await {
         Ok(response) if response.ok() => Ok(()),
         _ => Err(ApiError::Upload { file_name: file.name() }),
@@ -450,13 +479,37 @@ pub fn outbox_email_url(id: &str) -> String {
     format!("/api/outbox/{id}")
 }
 
-/// A dashboard request found the session over: go to the sign-in page, coming back here after.
-/// Public pages (the report form, the follow-up page) never get a 401, so never leave.
+thread_local! {
+    /// Set once this page has seen a live session: a 401 after that means the session ended
+    /// while someone worked, not that they never signed in.
+    static HAD_SESSION: Cell<bool> = const { Cell::new(false) };
+    static SESSION_ENDED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// True while the session has ended under a dashboard page that is still open; the dashboard
+/// then asks for a sign-in on the spot, leaving the page (and whatever was typed) as it is.
+pub fn session_ended() -> ArcRwSignal<bool> {
+    SESSION_ENDED.with(Clone::clone)
+}
+
+fn session_confirmed() {
+    HAD_SESSION.with(|had| had.set(true));
+    SESSION_ENDED.with(|ended| ended.set(false));
+}
+
+/// A 401: a dashboard page that had a session asks to sign in again in place; one that never had
+/// one (a bookmark, an old tab) goes to the sign-in page and comes back afterwards. Public pages
+/// (the report form, the follow-up page) never get a 401, so never leave.
 fn sign_in_again() {
     let Some(window) = web_sys::window() else { return };
     let location = window.location();
     let path = location.pathname().unwrap_or_default();
-    if path.starts_with("/dashboard") {
+    if !path.starts_with("/dashboard") {
+        return;
+    }
+    if HAD_SESSION.with(Cell::get) {
+        SESSION_ENDED.with(|ended| ended.set(true));
+    } else {
         let next = String::from(js_sys::encode_uri_component(&path));
         let _ = location.set_href(&format!("/sign-in?next={next}"));
     }
@@ -464,16 +517,20 @@ fn sign_in_again() {
 
 /// Who is signed in; a 401 if no one (the dashboard then goes to the sign-in page).
 pub async fn session() -> Result<Me, ApiError> {
-    get(Request::get("/api/session")).await
+    let me = get(Request::get("/api/session")).await?;
+    session_confirmed();
+    Ok(me)
 }
 
 pub async fn sign_in(form: &SignInForm) -> Result<Me, ApiError> {
-    send(Request::post("/api/session").json(form)).await
+    let me = send(Request::post("/api/session").json(form)).await?;
+    session_confirmed();
+    Ok(me)
 }
 
 /// Ends the session on the server; the cookie goes with it.
 pub async fn sign_out() -> Result<(), ApiError> {
-    no_content(Request::delete("/api/session").send().await?).await
+    no_content(Request::delete("/api/session").build()).await
 }
 
 pub async fn open_invitation(token: &str) -> Result<Enrolment, ApiError> {
@@ -487,15 +544,18 @@ pub async fn accept_invitation(form: &AcceptInvitationForm) -> Result<Welcome, A
 /// Always succeeds for a well-formed address, account or not: the email says the rest.
 pub async fn request_password_reset(email: &str) -> Result<(), ApiError> {
     let body = PasswordResetRequest { email: email.to_owned() };
-    no_content(Request::post("/api/password-resets").json(&body)?.send().await?).await
+    no_content(Request::post("/api/password-resets").json(&body)).await
 }
 
 pub async fn reset_password(form: &PasswordResetForm) -> Result<(), ApiError> {
-    no_content(Request::post("/api/password-resets/complete").json(form)?.send().await?).await
+    no_content(Request::post("/api/password-resets/complete").json(form)).await
 }
 
 /// An answer with no body on success (202, 204).
-async fn no_content(response: Response) -> Result<(), ApiError> {
+/// `send` for the few calls whose answer has no body.
+async fn no_content(request: Result<Request, gloo_net::Error>) -> Result<(), ApiError> {
+    let _counted = InFlight::start();
+    let response = request?.send().await?;
     if response.ok() { Ok(()) } else { read::<()>(response).await }
 }
 

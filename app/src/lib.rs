@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
+use components::StillWorking;
 use pages::{
     DashboardLayout, FollowUpPage, ForgotPasswordPage, InboundPage, IncidentDetailPage, IncidentsPage, MetricsPage,
     NotFoundPage, ObligationsPage, OutboxPage, PolicyPage, PublicLayout, ReportDetailPage, ReportPage, ReportsPage,
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("outbox") view=OutboxPage />
                 </ParentRoute>
             </Routes>
+            <StillWorking />
         </Router>
     }
 }

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod campaign;
 pub mod checker;
 pub mod conformance;
+pub mod fault_proxy;
 pub mod moto;
 pub mod oidc_provider;
 

@@ -19,7 +19,7 @@ pub use error_summary::{ErrorSummary, FormErrors};
 pub use fields::{FileField, InlineError, TextArea, TextField, described_by};
 pub use follow_up_list::FollowUpList;
 pub use local_time::LocalTime;
-pub use notices::{LoadError, Loading};
+pub use notices::{LoadError, Loading, StillWorking};
 pub use pagination::{CursorTrail, Pagination};
 pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;

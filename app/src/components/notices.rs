@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 
 #[component]
 pub fn Loading() -> impl IntoView {
@@ -15,6 +15,44 @@ pub fn LoadError(error: ApiError) -> impl IntoView {
         <div class="notice notice--error" role="alert">
             <h2>"This could not be loaded"</h2>
             <p>{error.to_string()}</p>
+        </div>
+    }
+}
+
+/// How long a request runs before the app says it is still working on it.
+const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Says so when requests to the server take a while, so a slow network is not taken for a hang
+/// (and nobody reloads a page, losing what they typed). Always in the page, as a live region
+/// must be for its changes to be announced; empty while things are quick.
+#[component]
+pub fn StillWorking() -> impl IntoView {
+    let in_flight = api::in_flight();
+    let busy = Memo::new(move |_| in_flight.get() > 0);
+    let slow = RwSignal::new(false);
+    // Busy spells so far: a timer only speaks for the spell that started it.
+    let spells = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        slow.set(false);
+        if busy.get() {
+            spells.update_value(|n| *n += 1);
+            let spell = spells.get_value();
+            set_timeout(
+                move || {
+                    if busy.get_untracked() && spells.get_value() == spell {
+                        slow.set(true);
+                    }
+                },
+                SLOW_AFTER,
+            );
+        }
+    });
+    view! {
+        <div id="still-working" class="still-working" role="status">
+            {move || slow.get().then_some(
+                "Still working on it: the server is taking longer than usual. Keep this page open; \
+                 nothing you typed is lost.",
+            )}
         </div>
     }
 }

@@ -1,10 +1,95 @@
+use leptos::ev::SubmitEvent;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{A, Outlet};
-use shared::access::{Action, Me};
+use shared::access::{Action, Me, SignInForm};
 
-use crate::api;
-use crate::components::{LoadError, Loading};
+use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, TextField};
+use crate::{api, dom};
+
+const REAUTH_TARGETS: &[(&str, &str)] = &[("password", "reauth_password"), ("code", "reauth_code")];
+
+/// Shown over the page when the session ends while someone works (30 idle minutes, 12 hours, or
+/// signed out elsewhere): they sign in again on the spot, and the page behind, with whatever they
+/// typed, stays as it was. A modal `<dialog>` keeps focus in itself; Escape does not close it.
+#[component]
+fn SessionEndedDialog(email: String) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("reauth-errors");
+    let sending = RwSignal::new(false);
+    let showing = api::session_ended();
+    Effect::new(move |_| {
+        let Some(dialog) = dialog.get() else { return };
+        if showing.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+                dom::focus_after_render("reauth_password");
+            }
+        } else {
+            dialog.close();
+        }
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        let form = SignInForm { email: email.clone(), password: password.get_untracked(), code: code.get_untracked() };
+        sending.set(true);
+        spawn_local(async move {
+            // Each code works once: whatever the answer, this one is spent.
+            code.set(String::new());
+            match api::sign_in(&form).await {
+                Ok(_) => {
+                    password.set(String::new());
+                    errors.clear();
+                }
+                Err(error) => errors.show_api_error(&error, "code"),
+            }
+            sending.set(false);
+        });
+    };
+    view! {
+        <dialog
+            node_ref=dialog
+            id="session-ended"
+            class="dialog"
+            aria-labelledby="session-ended-title"
+            on:cancel=|ev: leptos::ev::Event| ev.prevent_default()
+        >
+            <h2 id="session-ended-title">"Your session has ended"</h2>
+            <p>
+                "Sessions end after 30 idle minutes or 12 hours. Sign in again to carry on: this page "
+                "and everything you typed on it stay as they are. Then send what you were sending again."
+            </p>
+            <ErrorSummary errors targets=REAUTH_TARGETS heading=3 />
+            <form novalidate on:submit=on_submit>
+                <TextField
+                    id="reauth_password"
+                    label="Password"
+                    value=password
+                    error=errors.for_field("password")
+                    input_type="password"
+                    autocomplete="current-password"
+                />
+                <TextField
+                    id="reauth_code"
+                    label="Code"
+                    hint="The six digits your authenticator app shows, or one of your recovery codes."
+                    value=code
+                    error=errors.for_field("code")
+                    autocomplete="one-time-code"
+                />
+                <button type="submit" id="reauth-submit" class="button" disabled=move || sending.get()>
+                    {move || if sending.get() { "Signing in…" } else { "Sign in and carry on" }}
+                </button>
+            </form>
+        </dialog>
+    }
+}
 
 /// The signed-in person and the way out.
 #[component]
@@ -27,7 +112,8 @@ fn Account(me: Me) -> impl IntoView {
 }
 
 /// The frame of the response team's pages, shown once a session is confirmed; without one the
-/// API's 401 sends the browser to the sign-in page. The signed-in person is in the context for
+/// API's 401 sends the browser to the sign-in page (and once there was one, the dialog above asks
+/// to sign in again). The signed-in person is in the context for
 /// pages that offer actions by role.
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
@@ -66,9 +152,10 @@ fn Dashboard(me: Me) -> impl IntoView {
                     })}
                     <a href="/report">"Public report form"</a>
                 </nav>
-                <Account me />
+                <Account me=me.clone() />
             </div>
         </header>
+        <SessionEndedDialog email=me.email />
         <main id="main" class="container" tabindex="-1">
             <Outlet />
         </main>

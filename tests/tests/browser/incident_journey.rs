@@ -14,11 +14,11 @@ use super::{WAIT, app_with_ui, fill, screenshot, sign_in, text_of};
 const RESPONDER: &str = "Ada Responder";
 const OVERRIDE_REASON: &str = "The containment tasks are handled by the on-call team outside Tocsin";
 
-async fn element(c: &Client, id: &str) -> Element {
+pub(crate) async fn element(c: &Client, id: &str) -> Element {
     c.wait().at_most(WAIT).for_element(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"))
 }
 
-async fn click(c: &Client, id: &str) {
+pub(crate) async fn click(c: &Client, id: &str) {
     element(c, id).await.click().await.unwrap_or_else(|e| panic!("clicking #{id}: {e}"));
 }
 
@@ -36,7 +36,7 @@ async fn set_value(c: &Client, id: &str, value: &str) {
 }
 
 /// Waits until `ready` holds, checking every 100 ms; panics with `what` after `WAIT`.
-async fn wait_until<F, Fut>(what: &str, mut ready: F)
+pub(crate) async fn wait_until<F, Fut>(what: &str, mut ready: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -56,7 +56,7 @@ async fn text_now(c: &Client, css: &str) -> Option<String> {
     }
 }
 
-async fn wait_for_text(c: &Client, css: &str, expected: &str) -> String {
+pub(crate) async fn wait_for_text(c: &Client, css: &str, expected: &str) -> String {
     let mut last = String::new();
     let start = Instant::now();
     loop {
@@ -102,7 +102,7 @@ async fn changed(c: &Client, before: &str) {
 }
 
 /// Clicks a button that sends a command, and waits until the incident has changed.
-async fn command(c: &Client, button: &str) {
+pub(crate) async fn command(c: &Client, button: &str) {
     let before = version(c).await;
     click(c, button).await;
     changed(c, &before).await;

@@ -1,6 +1,7 @@
 //! The real app in headless Chromium, used as a person would: the public form, then the dashboard.
 
 mod every_page;
+mod failures;
 mod incident_journey;
 
 use std::time::Duration;
