@@ -92,12 +92,8 @@ async fn every_page_passes_axe_fits_320_px_and_is_photographed() {
 
     // Something on every page: a report with a file and a follow-up link, an incident opened from
     // it, an emailed report with a refused file, and a second team member.
-    let receipt: ReportReceipt = app
-        .submit_multipart(&valid_report(), &[("screenshot.png", PNG_BYTES)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let receipt: ReportReceipt =
+        app.submit_multipart(&valid_report(), &[("screenshot.png", PNG_BYTES)]).await.json().await.unwrap();
     let report = receipt.reference.to_string();
     let follow_up = app.outbox().last().expect("a receipt").follow_up_token();
     let open = json!({ "title": "Account takeover via reused password" });
