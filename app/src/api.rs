@@ -75,6 +75,9 @@ fn fallback_error_body(status: u16) -> ErrorBody {
 }
 
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if let Some(date) = response.headers().get("date") {
+        crate::clock::observe_server_date(&date);
+    }
     if response.ok() {
         return Ok(response.json().await?);
     }

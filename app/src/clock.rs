@@ -1,5 +1,7 @@
-//! The browser's clock and time zone, through `js_sys::Date`: chrono has no clock in wasm.
+//! The time, as the server keeps it, in the browser's time zone, through `js_sys::Date`: chrono
+//! has no clock in wasm.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
@@ -7,8 +9,26 @@ use js_sys::Date;
 use leptos::prelude::{Set, Signal, on_cleanup, set_interval_with_handle, signal};
 use wasm_bindgen::JsValue;
 
+thread_local! {
+    /// How far the server's clock is ahead of this browser's, in milliseconds.
+    static SERVER_AHEAD_MS: Cell<i64> = const { Cell::new(0) };
+}
+
+/// Differences below this are the `Date` header's whole seconds and the time on the wire.
+const CLOCK_SKEW_TOLERANCE_MS: i64 = 3_000;
+
+/// The time now by the server's clock, which decides the deadlines: a laptop whose clock is off
+/// must not show a duty as still open when it is overdue.
 pub fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()
+    let ms = Date::now() as i64 + SERVER_AHEAD_MS.with(Cell::get);
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Learns the server's time from an answer's `Date` header (RFC 7231, whole seconds).
+pub fn observe_server_date(header: &str) {
+    let Ok(server) = DateTime::parse_from_rfc2822(header) else { return };
+    let ahead = server.timestamp_millis() - Date::now() as i64;
+    SERVER_AHEAD_MS.with(|cell| cell.set(if ahead.abs() < CLOCK_SKEW_TOLERANCE_MS { 0 } else { ahead }));
 }
 
 /// Turns a `<input type="datetime-local">` value (local wall time, no offset) into RFC 3339 with

@@ -39,13 +39,17 @@ pub struct Application {
 impl Application {
     /// Binds the listener first, so port 0 resolves to the real port before links are built.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// The same on another clock (tests move time on to see deadlines pass).
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         settings.validate()?;
         let listener = TcpListener::bind(settings.address())
             .await
             .with_context(|| format!("listening on {}", settings.address()))?;
         let address = listener.local_addr()?;
         let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let state = build_state(&settings, public_url, clock.clone()).await?;
         if settings.mode == Mode::Local {
             let every = std::time::Duration::from_secs(settings.deadlines.check_every_seconds);

@@ -30,9 +30,27 @@ pub struct TestApp {
     /// The admin's account, for tests that sign in again or change it.
     pub admin: TeamAccount,
     pub services: Arc<Services>,
+    /// The server's clock: the real time until a test moves it on.
+    pub clock: Arc<ShiftedClock>,
     data_dir: TempDir,
     /// Emails sent while the harness set up (the admin's invitation), left out of [`TestApp::outbox`].
     setup_emails: usize,
+}
+
+/// The real time plus however far a test has moved it on.
+#[derive(Default)]
+pub struct ShiftedClock(std::sync::Mutex<chrono::Duration>);
+
+impl ShiftedClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl functions::ports::Clock for ShiftedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + *self.0.lock().unwrap()
+    }
 }
 
 /// The admin every test server starts with; their name is the actor of the harness's requests.
@@ -215,12 +233,13 @@ async fn spawn_with(settings: Settings) -> TestApp {
         server: ServerSettings { port: 0, ..settings.server },
         ..settings
     };
-    let app = Application::build(settings).await.expect("the app builds");
+    let clock = Arc::new(ShiftedClock::default());
+    let app = Application::build_with_clock(settings, clock.clone()).await.expect("the app builds");
     let address = format!("http://{}", app.address());
     let services = app.services();
     tokio::spawn(app.run_until_stopped());
     let admin = join(&services, &address, "admin", ADMIN_NAME, ADMIN_EMAIL, "tocsin invite-admin").await;
-    let mut app = TestApp { address, client: admin.client(), admin, services, data_dir, setup_emails: 0 };
+    let mut app = TestApp { address, client: admin.client(), admin, services, clock, data_dir, setup_emails: 0 };
     app.setup_emails = app.outbox().len();
     app
 }

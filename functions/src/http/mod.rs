@@ -10,7 +10,7 @@ pub mod security;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -115,8 +115,19 @@ pub fn api_router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(security::ContentSecurityPolicy::for_api().as_str()).expect("a valid header"),
         ))
+        .layer(axum::middleware::map_response_with_state(state.clone(), date_from_clock))
         .with_state(state);
     Router::new().nest("/api", api).layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// `Date` from the clock the deadlines run on, so the app's countdowns agree with the checker
+/// even where the browser's own clock is off.
+async fn date_from_clock(State(state): State<AppState>, mut response: Response) -> Response {
+    let now = state.services.clock.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(value) = HeaderValue::from_str(&now) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    response
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use fantoccini::Client;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::json;
 use shared::api::{IncidentDetail, ReportReceipt};
 use tocsin_tests::browser::Browser;
@@ -166,4 +167,71 @@ async fn every_page_passes_axe_fits_320_px_and_is_photographed() {
     }
     browser.close().await;
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+const TAB: char = '\u{e004}';
+const ENTER: char = '\u{e007}';
+
+/// Presses keys as a keyboard does, on whatever has the focus (never aimed at an element).
+async fn press(c: &Client, keys: impl IntoIterator<Item = char>) {
+    let mut actions = KeyActions::new("keyboard".to_owned());
+    for key in keys {
+        actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    }
+    c.perform_actions(actions).await.unwrap();
+}
+
+/// Where the keyboard focus is: the element's id (or first class), and whether it shows a focus indicator.
+async fn focus(c: &Client) -> (String, bool) {
+    let script = "const el = document.activeElement, style = getComputedStyle(el); \
+        const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0; \
+        return [el.id || el.classList[0] || el.tagName.toLowerCase(), outlined || style.boxShadow !== 'none'];";
+    serde_json::from_value(c.execute(script, vec![]).await.unwrap()).unwrap()
+}
+
+/// Presses Tab until the focus reaches `id`, noting every stop on the way.
+async fn tab_to(c: &Client, id: &str, stops: &mut Vec<(String, bool)>) {
+    for _ in 0..30 {
+        press(c, [TAB]).await;
+        let stop = focus(c).await;
+        let arrived = stop.0 == id;
+        stops.push(stop);
+        if arrived {
+            return;
+        }
+    }
+    panic!("Tab never reached #{id}; the stops were {stops:?}");
+}
+
+#[tokio::test]
+async fn the_report_form_is_completed_and_sent_with_the_keyboard_alone() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(&app.url("/report")).await.unwrap();
+    settle(c, "/report").await;
+
+    let mut stops = Vec::new();
+    tab_to(c, "reporter_kind-customer", &mut stops).await;
+    press(c, " ".chars()).await;
+    tab_to(c, "name", &mut stops).await;
+    press(c, "Grace Hopper".chars()).await;
+    tab_to(c, "email", &mut stops).await;
+    press(c, "grace@example.com".chars()).await;
+    tab_to(c, "description", &mut stops).await;
+    press(c, "The password reset page tells anyone whether an email address has an account.".chars()).await;
+    tab_to(c, "affected_system", &mut stops).await;
+    press(c, "https://shop.example/reset".chars()).await;
+    tab_to(c, "submit-report", &mut stops).await;
+    press(c, [ENTER]).await;
+    let reference = super::text_of(c, "#report-reference").await;
+
+    assert_eq!(stops.first().map(|s| s.0.as_str()), Some("skip-link"), "the first stop skips to the form: {stops:?}");
+    assert!(stops.iter().all(|(id, _)| id != "website"), "the bots' trap is never focused: {stops:?}");
+    let unmarked: Vec<_> = stops.iter().filter(|(_, shown)| !shown).collect();
+    assert!(unmarked.is_empty(), "every stop shows where the focus is; these do not: {unmarked:?}");
+    let detail: shared::api::ReportDetail = app.get_json(&format!("/api/reports/{reference}")).await;
+    assert_eq!(detail.reporter_name.as_deref(), Some("Grace Hopper"));
+    assert_eq!(detail.affected_system.as_deref(), Some("https://shop.example/reset"));
+    browser.close().await;
 }

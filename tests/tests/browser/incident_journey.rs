@@ -9,7 +9,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 use tocsin_tests::browser::Browser;
 
-use super::{WAIT, app_with_ui, fill, screenshot, sign_in, text_of};
+use super::{WAIT, app_with_ui, fill, screenshot, screenshot_at, sign_in, text_of};
 
 const RESPONDER: &str = "Ada Responder";
 const OVERRIDE_REASON: &str = "The containment tasks are handled by the on-call team outside Tocsin";
@@ -437,5 +437,50 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let customers: Vec<String> =
         app.outbox().into_iter().map(|e| e.entry.to[0].clone()).filter(|to| to.ends_with("@example.com")).collect();
     assert_eq!(customers, ["ann@example.com", "bo@example.com"]);
+    browser.close().await;
+}
+
+/// A duty falls overdue as time moves on: the server's clock jumps a quarter of an hour, its
+/// deadline timer escalates by email, and the incident page (which keeps the server's time, not
+/// the browser's) shows the duty overdue.
+#[tokio::test]
+async fn an_internal_notice_falls_overdue_when_time_moves_on_and_is_escalated() {
+    let app = tocsin_tests::spawn_app_with(|settings| {
+        settings.server.static_dir = Some(tocsin_tests::browser::dist_dir());
+        settings.deadlines.check_every_seconds = 1;
+    })
+    .await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    sign_in(c, &app, &app.admin, &app.admin.recovery_codes[0]).await;
+
+    // Declared in the dashboard, detected 50 minutes ago (in the browser's time zone, as typed).
+    c.goto(&app.url("/dashboard/incidents")).await.unwrap();
+    fill(c, "declare_title", "Admin console reachable without sign-in").await;
+    element(c, "declare_detected_at").await;
+    let fifty_minutes_ago = "const d = new Date(Date.now() - 50 * 60000), p = n => String(n).padStart(2, '0'); \
+        const el = document.getElementById('declare_detected_at'); \
+        el.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; \
+        el.dispatchEvent(new Event('input', { bubbles: true }));";
+    c.execute(fifty_minutes_ago, vec![]).await.unwrap();
+    click(c, "declare-incident").await;
+    let reference = text_of(c, "#incident-reference").await;
+    let internal = "[data-obligation='POLICY-INTERNAL']";
+    wait_for_text(c, internal, "due in").await;
+    let overdue = |app: &tocsin_tests::TestApp| {
+        app.outbox().into_iter().filter(|e| e.subject.starts_with("OVERDUE")).collect::<Vec<_>>()
+    };
+    assert!(overdue(&app).is_empty(), "nothing is overdue yet");
+
+    app.clock.advance(chrono::Duration::minutes(15));
+    wait_until("the timer escalates the overdue notice", || async { !overdue(&app).is_empty() }).await;
+    let escalation = &overdue(&app)[0];
+    assert!(escalation.subject.contains(&reference), "{}", escalation.subject);
+    assert!(escalation.text.contains("Notify IT and management"), "{}", escalation.text);
+
+    c.refresh().await.unwrap();
+    let standing = wait_for_text(c, internal, "overdue by").await;
+    assert!(standing.contains("Overdue"), "the badge says so too: {standing}");
+    screenshot_at(c, "#deadlines", "incident-overdue").await;
     browser.close().await;
 }

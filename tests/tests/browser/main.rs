@@ -52,10 +52,21 @@ async fn text_of(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
-/// Saves a screenshot when `TOCSIN_SCREENSHOTS` names a directory (the README's pictures come from here).
+/// Saves a screenshot of the top of the page when `TOCSIN_SCREENSHOTS` names a directory (the
+/// README's pictures come from here).
 async fn screenshot(client: &Client, name: &str) {
+    save_screenshot(client, "window.scrollTo(0, 0)", name).await;
+}
+
+/// The same, scrolled so that the element `css` finds is at the top.
+async fn screenshot_at(client: &Client, css: &str, name: &str) {
+    let scroll = format!("document.querySelector({css:?}).scrollIntoView({{ block: 'start' }})");
+    save_screenshot(client, &scroll, name).await;
+}
+
+async fn save_screenshot(client: &Client, scroll: &str, name: &str) {
     if let Some(dir) = std::env::var_os("TOCSIN_SCREENSHOTS") {
-        client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+        client.execute(scroll, vec![]).await.unwrap();
         let png = client.screenshot().await.unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
