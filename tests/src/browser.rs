@@ -10,6 +10,8 @@ use serde_json::json;
 
 pub struct Browser {
     pub client: Client,
+    /// Where the browser saves downloads, without asking.
+    pub downloads: PathBuf,
     driver: Child,
 }
 
@@ -36,9 +38,14 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}); `cargo xtask test` installs it"));
         let profile = tempfile::tempdir().expect("a browser profile directory").keep();
+        let downloads = profile.join("downloads");
         let capabilities = json!({
             "goog:chromeOptions": {
                 "binary": chromium,
+                "prefs": {
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                },
                 "args": [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -53,7 +60,7 @@ impl Browser {
         // chromedriver takes a moment to listen.
         for _ in 0..100 {
             match ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => return Browser { client, driver },
+                Ok(client) => return Browser { client, downloads, driver },
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }

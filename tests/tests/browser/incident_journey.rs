@@ -310,9 +310,13 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     assert!(href.ends_with(&format!("/incidents/{reference}/export.md")), "{href}");
     assert!(export.attr("download").await.unwrap().is_some(), "the export downloads");
     element(c, "export-html").await;
-    let exported = app.get(&href).await;
-    assert_eq!(exported.status(), 200);
-    let markdown = exported.text().await.unwrap();
+    export.click().await.unwrap();
+    let saved = || {
+        let files = std::fs::read_dir(&browser.downloads).into_iter().flatten().flatten();
+        files.map(|entry| entry.path()).find(|path| path.extension().is_some_and(|e| e == "md"))
+    };
+    wait_until("the export is downloaded", || async { saved().is_some() }).await;
+    let markdown = std::fs::read_to_string(saved().unwrap()).unwrap();
     assert!(markdown.contains(&reference) && markdown.contains("203.0.113.7"), "{markdown}");
 
     // A severe incident calls for a policy review; the team holds it and records it in the
@@ -482,5 +486,96 @@ async fn an_internal_notice_falls_overdue_when_time_moves_on_and_is_escalated() 
     let standing = wait_for_text(c, internal, "overdue by").await;
     assert!(standing.contains("Overdue"), "the badge says so too: {standing}");
     screenshot_at(c, "#deadlines", "incident-overdue").await;
+    browser.close().await;
+}
+
+/// An anonymous reporter sends a screenshot and a log, keeps the private link the page gives
+/// them (there is no email to send it to), and comes back through it: they see that the team has
+/// taken the report up, and add what they learnt since, with another file.
+#[tokio::test]
+async fn an_anonymous_reporter_follows_up_through_the_private_link() {
+    let app = app_with_ui().await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    let files = tempfile::tempdir().unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = files.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let screenshot_file = file("login-page.png", tocsin_tests::PNG_BYTES);
+    let log_file = file("access.log", b"203.0.113.7 - - [24/Nov/2026:08:12:01 +0000] \"POST /login\" 200\n");
+
+    c.goto(&app.url("/report")).await.unwrap();
+    click(c, "reporter_kind-anonymous").await;
+    fill(c, "description", "Our staff login page accepted a password that was never set for my account.").await;
+    fill(c, "attachments", &format!("{screenshot_file}\n{log_file}")).await;
+    click(c, "submit-report").await;
+    let reference = text_of(c, "#report-reference").await;
+    let link = element(c, "follow-up-link").await.attr("href").await.unwrap().expect("a private link");
+    assert!(app.outbox().is_empty(), "an anonymous report sends no email");
+    let detail: shared::api::ReportDetail = app.get_json(&format!("/api/reports/{reference}")).await;
+    let names: Vec<_> = detail.attachments.iter().map(|a| a.file_name.as_str()).collect();
+    assert_eq!(names, ["login-page.png", "access.log"]);
+    assert_eq!(detail.reporter_name, None);
+
+    // The team takes it up; the reporter, back later through the link, sees so.
+    let open = json!({ "title": "Staff login accepts unset passwords" });
+    let opened = app.client.post(app.url(&format!("/api/reports/{reference}/incident"))).json(&open).send();
+    assert_eq!(opened.await.unwrap().status(), 201);
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "#follow-up-status", "Under investigation by the response team").await;
+    fill(c, "follow_up_message", "It happens only from the office network, never over the VPN.").await;
+    fill(c, "follow_up_attachments", &file("office-network.log", b"10.0.4.17 POST /login 200\n")).await;
+    click(c, "submit-follow-up").await;
+    wait_for_text(c, ".add-information", "your information was added").await;
+    screenshot(c, "follow-up-added").await;
+
+    let detail: shared::api::ReportDetail = app.get_json(&format!("/api/reports/{reference}")).await;
+    assert_eq!(detail.follow_ups.len(), 1);
+    assert!(detail.follow_ups[0].message.as_deref().unwrap_or_default().contains("office network"));
+    assert_eq!(detail.follow_ups[0].attachments.len(), 1);
+    browser.close().await;
+}
+
+/// Only the moves the rules allow are offered; a move made from a page that another member has
+/// since overtaken is refused, and the page catches up instead of overwriting their change.
+#[tokio::test]
+async fn a_phase_move_from_a_stale_page_is_refused_and_the_page_catches_up() {
+    let app = app_with_ui().await;
+    let declare = json!({ "title": "Ransomware note on a file server", "detected_at": "", "summary": "" });
+    let incident: shared::api::IncidentDetail =
+        app.client.post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
+    let reference = incident.record.reference.to_string();
+    let mut version = incident.version;
+    let mut run = async |command: serde_json::Value| {
+        let path = app.url(&format!("/api/incidents/{reference}/commands"));
+        let body = json!({ "expected_version": version, "command": command });
+        let response = app.client.post(path).json(&body).send().await.unwrap();
+        assert!(response.status().is_success(), "{command}: {}", response.status());
+        version = response.json::<shared::api::IncidentDetail>().await.unwrap().version;
+    };
+    run(json!({ "type": "classify", "category": "malware", "severity": "high" })).await;
+    run(json!({ "type": "assign_role", "role": "response_lead", "person": "Tyler King" })).await;
+    run(json!({ "type": "assign_role", "role": "technical_lead", "person": "Bracken King" })).await;
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    sign_in(c, &app, &app.admin, &app.admin.recovery_codes[0]).await;
+    c.goto(&app.url(&format!("/dashboard/incidents/{reference}"))).await.unwrap();
+    element(c, "move-containment_short_term").await;
+    assert!(c.find(Locator::Id("move-eradication")).await.is_err(), "skipping a phase is never offered");
+    fill(c, "phase_reason", "The file server is isolated; the remaining checks run in parallel").await;
+
+    // Meanwhile a colleague makes the move from their own screen.
+    run(json!({ "type": "move_phase", "to": "containment_short_term", "reason": "Isolated the server at 09:40" }))
+        .await;
+    click(c, "move-containment_short_term").await;
+    let notice = wait_for_text(c, "#command-error", "reloaded with the latest changes").await;
+    assert!(!notice.is_empty());
+    wait_until("the page shows the colleague's move", || async { phase(c).await == "Containment (short term)" }).await;
+    screenshot_at(c, "#phase", "phase-move-refused").await;
+    let record: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
+    assert_eq!(record.record.phase_changes.len(), 1, "one move, the colleague's: {:?}", record.record.phase_changes);
     browser.close().await;
 }
