@@ -30,6 +30,7 @@ fn main() -> anyhow::Result<()> {
         Some("build-lambdas") => build_lambdas(&root, &FUNCTIONS),
         Some("check-infra") => check_infra(&root),
         Some("bench") => bench(),
+        Some("tour") => tour(&root),
         _ => {
             eprintln!(
                 "usage:\n  cargo xtask run [--release]   build the app and run Tocsin locally\n  \
@@ -38,7 +39,8 @@ fn main() -> anyhow::Result<()> {
                  cargo xtask build-app          build the browser app into dist/\n  \
                  cargo xtask build-lambdas      build the functions for Lambda arm64 into target/lambda/\n  \
                  cargo xtask check-infra        lint infra/template.yaml with cfn-lint and checkov\n  \
-                 cargo xtask bench              run the benchmarks (SQLite and DynamoDB on moto)"
+                 cargo xtask bench              run the benchmarks (SQLite and DynamoDB on moto)\n  \
+                 cargo xtask tour               photograph every page (target/screenshots) and refresh the README's"
             );
             bail!("unknown or missing command")
         }
@@ -152,6 +154,53 @@ fn python_tools() -> anyhow::Result<PathBuf> {
     )?;
     std::fs::write(&marker, wanted.join("\n"))?;
     Ok(bin)
+}
+
+/// The README's pictures, in the order its tour shows them: all come from the browser tests.
+const TOUR: [&str; 16] = [
+    "report-form-desktop",
+    "report-form-phone",
+    "report-received-desktop",
+    "follow-up-added",
+    "reports-desktop",
+    "report-desktop",
+    "incident-identification",
+    "incident-overdue",
+    "incident-phone",
+    "phase-move-refused",
+    "obligations-desktop",
+    "policy-register",
+    "outbox-desktop",
+    "failure-server-down",
+    "failure-slow-network",
+    "failure-session-ended",
+];
+
+/// Runs the browser tests with screenshots on: every page at desktop and phone width lands in
+/// `target/screenshots`, and the tour's pictures are copied to `docs/screenshots`.
+fn tour(root: &Path) -> anyhow::Result<()> {
+    ensure_browser()?;
+    ensure_axe(root)?;
+    build_app(root)?;
+    let moto = Moto::start()?;
+    let shots = root.join("target/screenshots");
+    let mut cargo = Command::new(cargo_bin());
+    cargo.args(["test", "--package", "tocsin-tests", "--test", "browser"]);
+    with_moto(&mut cargo, &moto).env("TOCSIN_DIST", root.join("dist")).env("TOCSIN_SCREENSHOTS", &shots);
+    status(&mut cargo, "the browser tests")?;
+    let docs = root.join("docs/screenshots");
+    for name in TOUR {
+        let file = format!("{name}.png");
+        std::fs::copy(shots.join(&file), docs.join(&file)).with_context(|| format!("copying {file}"))?;
+    }
+    eprintln!(
+        "{} pictures in {}; the tour's {} in {}",
+        std::fs::read_dir(&shots)?.count(),
+        shots.display(),
+        TOUR.len(),
+        docs.display()
+    );
+    Ok(())
 }
 
 /// The benchmarks, in release, with moto for the DynamoDB figures.
