@@ -1,6 +1,7 @@
 //! The test harness: a real Tocsin server on port 0 with a fresh data directory, a client for its
 //! API, and readers for what it wrote (the outbox, the attachment files). Zero-to-production style.
 
+pub mod bench;
 pub mod browser;
 pub mod campaign;
 pub mod checker;

@@ -29,7 +29,7 @@ fn main() -> anyhow::Result<()> {
         Some("build-app") => build_app(&root),
         Some("build-lambdas") => build_lambdas(&root, &FUNCTIONS),
         Some("check-infra") => check_infra(&root),
-        Some("bench") => bench(),
+        Some("bench") => bench(&root),
         Some("tour") => tour(&root),
         _ => {
             eprintln!(
@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
                  cargo xtask build-app          build the browser app into dist/\n  \
                  cargo xtask build-lambdas      build the functions for Lambda arm64 into target/lambda/\n  \
                  cargo xtask check-infra        lint infra/template.yaml with cfn-lint and checkov\n  \
-                 cargo xtask bench              run the benchmarks (SQLite and DynamoDB on moto)\n  \
+                 cargo xtask bench              run the benchmark suite and write its figures into the README\n  \
                  cargo xtask tour               photograph every page (target/screenshots) and refresh the README's"
             );
             bail!("unknown or missing command")
@@ -203,13 +203,104 @@ fn tour(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The benchmarks, in release, with moto for the DynamoDB figures.
-fn bench() -> anyhow::Result<()> {
+const OHA_VERSION: &str = "1.16.0";
+
+/// The benchmark suite: each bench prints its figures as Markdown table rows (a ratio against a
+/// baseline measured in the same run); they are gathered into `target/bench-results.md` and into
+/// the README between its `bench:start` and `bench:end` markers.
+fn bench(root: &Path) -> anyhow::Result<()> {
+    let oha = ensure_oha()?;
+    ensure_browser()?;
+    build_app(root)?;
+    status(
+        Command::new(cargo_bin()).args(["build", "--release", "--package", "tocsin-functions", "--bin", "tocsin"]),
+        "cargo build --release (the tocsin binary)",
+    )?;
     let moto = Moto::start()?;
-    let mut cargo = Command::new(cargo_bin());
-    cargo.args(["bench", "--package", "tocsin-tests", "--bench", "checker"]);
-    with_moto(&mut cargo, &moto);
-    status(&mut cargo, "cargo bench")
+    let mut rows = Vec::new();
+    for bench in ["intake", "dashboard", "checker", "app", "cold_start"] {
+        let mut cargo = Command::new(cargo_bin());
+        cargo.args(["bench", "--package", "tocsin-tests", "--bench", bench]);
+        with_moto(&mut cargo, &moto)
+            .env("OHA", &oha)
+            .env("TOCSIN_DIST", root.join("dist"))
+            .env("TOCSIN_BIN", root.join("target/release/tocsin"));
+        let output = cargo.stderr(std::process::Stdio::inherit()).output().context("starting cargo bench")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        print!("{stdout}");
+        ensure!(output.status.success(), "the {bench} benchmark failed ({})", output.status);
+        rows.extend(stdout.lines().filter(|line| line.starts_with("| ")).map(str::to_owned));
+    }
+    build_lambdas(root, &FUNCTIONS)?;
+    for function in FUNCTIONS {
+        let bootstrap = std::fs::read(root.join("target/lambda").join(function).join("bootstrap"))?;
+        let zipped = deflated_size(&bootstrap)?;
+        rows.push(format!(
+            "| Lambda `{function}` bootstrap, arm64, zipped (goal ≤ 5 MB) | **{:.1} MB** | {:.1} MB unzipped |",
+            zipped as f64 / 1e6,
+            bootstrap.len() as f64 / 1e6
+        ));
+    }
+    let table = format!(
+        "Measured {} on {} ({} cores), commit {}.\n\n| figure | result | detail |\n|---|---|---|\n{}\n",
+        command_output(Command::new("date").args(["-u", "+%Y-%m-%d"]))?,
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        command_output(Command::new("git").args(["rev-parse", "--short", "HEAD"]))?,
+        rows.join("\n")
+    );
+    std::fs::write(root.join("target/bench-results.md"), &table)?;
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)?;
+    let (start, end) = ("<!-- bench:start -->\n", "<!-- bench:end -->");
+    let (Some(from), Some(to)) = (readme.find(start), readme.find(end)) else {
+        bail!("README.md lacks the {start:?} and {end:?} markers")
+    };
+    std::fs::write(&readme_path, format!("{}{start}{table}{}", &readme[..from], &readme[to..]))?;
+    println!("\n{table}\nWritten to target/bench-results.md and README.md.");
+    Ok(())
+}
+
+/// Lambda's zip stores the bootstrap deflated: its size is the deflate stream's, plus a few
+/// dozen bytes of headers.
+fn deflated_size(bytes: &[u8]) -> anyhow::Result<usize> {
+    use std::io::Write;
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn command_output(command: &mut Command) -> anyhow::Result<String> {
+    let output = command.output()?;
+    ensure!(output.status.success(), "{command:?} failed");
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned()))
+        })
+        .unwrap_or_else(|| "an unknown CPU".into())
+}
+
+/// oha, the HTTP load generator, built from crates.io once per machine.
+fn ensure_oha() -> anyhow::Result<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from).context("HOME is not set")?;
+    let root = home.join(".cache/tocsin").join(format!("oha-{OHA_VERSION}"));
+    let oha = root.join("bin/oha");
+    if !oha.is_file() {
+        eprintln!("Installing oha {OHA_VERSION} (a few minutes, once)…");
+        status(
+            Command::new(cargo_bin())
+                .args(["install", "oha", "--version", OHA_VERSION, "--locked", "--root"])
+                .arg(&root),
+            "cargo install oha",
+        )?;
+    }
+    Ok(oha)
 }
 
 fn with_moto<'a>(cargo: &'a mut Command, moto: &Moto) -> &'a mut Command {

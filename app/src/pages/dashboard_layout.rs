@@ -5,7 +5,8 @@ use leptos::task::spawn_local;
 use leptos_router::components::{A, Outlet};
 use shared::access::{Action, Me, SignInForm};
 
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, TextField};
+use super::sign_in::PasswordAndCode;
+use crate::components::{ErrorSummary, FormErrors, LoadError, Loading};
 use crate::{api, dom};
 
 const REAUTH_TARGETS: &[(&str, &str)] = &[("password", "reauth_password"), ("code", "reauth_code")];
@@ -67,22 +68,7 @@ fn SessionEndedDialog(email: String) -> impl IntoView {
             </p>
             <ErrorSummary errors targets=REAUTH_TARGETS heading=3 />
             <form novalidate on:submit=on_submit>
-                <TextField
-                    id="reauth_password"
-                    label="Password"
-                    value=password
-                    error=errors.for_field("password")
-                    input_type="password"
-                    autocomplete="current-password"
-                />
-                <TextField
-                    id="reauth_code"
-                    label="Code"
-                    hint="The six digits your authenticator app shows, or one of your recovery codes."
-                    value=code
-                    error=errors.for_field("code")
-                    autocomplete="one-time-code"
-                />
+                <PasswordAndCode password code errors ids=("reauth_password", "reauth_code") />
                 <button type="submit" id="reauth-submit" class="button" disabled=move || sending.get()>
                     {move || if sending.get() { "Signing in…" } else { "Sign in and carry on" }}
                 </button>

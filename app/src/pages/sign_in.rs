@@ -42,6 +42,35 @@ fn AccountFrame(children: Children) -> impl IntoView {
     }
 }
 
+/// The password and second-factor fields of a sign-in, here and in the dashboard's
+/// sign-in-again dialog; `ids` are the two fields' element ids.
+#[component]
+pub fn PasswordAndCode(
+    password: RwSignal<String>,
+    code: RwSignal<String>,
+    errors: FormErrors,
+    ids: (&'static str, &'static str),
+) -> impl IntoView {
+    view! {
+        <TextField
+            id=ids.0
+            label="Password"
+            value=password
+            error=errors.for_field("password")
+            input_type="password"
+            autocomplete="current-password"
+        />
+        <TextField
+            id=ids.1
+            label="Code"
+            hint="The six digits your authenticator app shows, or one of your recovery codes."
+            value=code
+            error=errors.for_field("code")
+            autocomplete="one-time-code"
+        />
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     dom::set_title("Sign in");
@@ -102,22 +131,7 @@ pub fn SignInPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                 />
-                <TextField
-                    id="password"
-                    label="Password"
-                    value=password
-                    error=errors.for_field("password")
-                    input_type="password"
-                    autocomplete="current-password"
-                />
-                <TextField
-                    id="code"
-                    label="Code"
-                    hint="The six digits your authenticator app shows, or one of your recovery codes."
-                    value=code
-                    error=errors.for_field("code")
-                    autocomplete="one-time-code"
-                />
+                <PasswordAndCode password code errors ids=("password", "code") />
                 <button type="submit" id="sign-in" class="button" disabled=move || sending.get()>
                     {move || if sending.get() { "Signing in…" } else { "Sign in" }}
                 </button>

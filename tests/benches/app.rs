@@ -1,0 +1,138 @@
+//! The browser app as shipped: the size of each file Trunk builds (raw, gzip, brotli), and the
+//! report form's first contentful paint in headless Chromium against a plain HTML form with the
+//! same fields and stylesheet, served by the same server in the same run.
+//!
+//! `cargo xtask bench` builds the app first (`TOCSIN_DIST` says where it is).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use tocsin_tests::browser::{Browser, dist_dir};
+use tocsin_tests::spawn_app_serving;
+
+/// Loads per page; each in a fresh browser profile, so nothing comes from the cache.
+const SAMPLES: usize = 7;
+
+fn gzip(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap().len()
+}
+
+fn brotli(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).unwrap();
+    out.len()
+}
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+/// The report form as plain HTML: the same fields, labels and stylesheet, no script.
+fn static_form(stylesheet: &str) -> String {
+    let field = |id: &str, label: &str, input: &str| {
+        format!("<div class=\"field\"><label for=\"{id}\">{label}</label>{input}</div>")
+    };
+    let kinds = ["Customer or user of our service", "Employee", "Third party (partner, supplier, researcher)", "Anonymous"]
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            format!(
+                "<div class=\"choice\"><input type=\"radio\" name=\"kind\" id=\"k{i}\"><label for=\"k{i}\">{label}</label></div>"
+            )
+        })
+        .collect::<String>();
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Report</title><link rel=\"stylesheet\" \
+         href=\"/{stylesheet}\"></head><body><main class=\"container\"><h1>Report a security problem</h1>\
+         <p class=\"lead\">Tell us about anything that might put people's data or our systems at risk.</p>\
+         <form class=\"report-form\"><fieldset class=\"field\"><legend>Who are you?</legend>{kinds}</fieldset>{}{}{}{}{}{}{}\
+         <button type=\"submit\" id=\"submit-report\" class=\"button\">Send report</button></form></main></body></html>",
+        field("name", "Your name", "<input id=\"name\">"),
+        field("email", "Your email address", "<input id=\"email\" type=\"email\">"),
+        field("description", "What happened", "<textarea id=\"description\" rows=\"8\"></textarea>"),
+        field("steps", "Steps to reproduce (optional)", "<textarea id=\"steps\"></textarea>"),
+        field("observed", "When did you notice it? (optional)", "<input id=\"observed\" type=\"datetime-local\">"),
+        field("system", "Affected system or account (optional)", "<input id=\"system\">"),
+        field("files", "Attach files (optional)", "<input id=\"files\" type=\"file\" multiple>"),
+    )
+}
+
+/// First contentful paint of `url` in a fresh browser, in milliseconds, once the form is there.
+async fn first_contentful_paint(url: &str) -> f64 {
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(url).await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("submit-report")).await.unwrap();
+    let script = "const e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : null";
+    let mut paint = serde_json::Value::Null;
+    for _ in 0..50 {
+        paint = c.execute(script, vec![]).await.unwrap();
+        if !paint.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.close().await;
+    paint.as_f64().expect("a first-contentful-paint entry")
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let dist = dist_dir();
+    let mut files: Vec<_> = std::fs::read_dir(&dist)
+        .unwrap_or_else(|e| panic!("{}: {e}; `cargo xtask bench` builds the app", dist.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    let (mut raw_total, mut gzip_total, mut brotli_total) = (0, 0, 0);
+    let mut stylesheet = String::new();
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".css") {
+            stylesheet = name.clone();
+        }
+        let (gz, br) = (gzip(&bytes), brotli(&bytes));
+        raw_total += bytes.len();
+        gzip_total += gz;
+        brotli_total += br;
+        println!("| app file `{name}`: raw / gzip / brotli | {} / {} / {} | |", kb(bytes.len()), kb(gz), kb(br));
+    }
+    println!(
+        "| app, everything the report form loads (all of the above): brotli (goal ≤ 150 KB) | **{}** | raw {}, gzip {} |",
+        kb(brotli_total),
+        kb(raw_total),
+        kb(gzip_total)
+    );
+
+    // The built app plus the plain form, served together by the real server.
+    let site = tempfile::tempdir().unwrap();
+    for path in &files {
+        std::fs::copy(path, site.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(site.path().join("static-form.html"), static_form(&stylesheet)).unwrap();
+    let app = spawn_app_serving(Path::new(site.path())).await;
+    let (mut plain, mut wasm) = (Vec::new(), Vec::new());
+    for _ in 0..SAMPLES {
+        plain.push(first_contentful_paint(&app.url("/static-form.html")).await);
+        wasm.push(first_contentful_paint(&app.url("/report")).await);
+    }
+    let (plain, wasm) = (median(plain), median(wasm));
+    println!(
+        "| report form, first contentful paint / a plain HTML form's (goal ≤ 1.5), median of {SAMPLES} cold loads | \
+         {wasm:.0} / {plain:.0} ms = **{:.2}** | |",
+        wasm / plain
+    );
+}
