@@ -37,10 +37,12 @@ async fn timings(app: &TestApp, path_of: impl Fn(usize) -> String) -> Vec<Durati
 
 /// The cursor of the page `pages` pages in.
 async fn cursor_after(app: &TestApp, pages: usize) -> String {
+    let mut path = "/api/incidents".to_owned();
     let mut cursor = String::new();
     for _ in 0..pages {
-        let page: Page<IncidentSummary> = app.get_json(&format!("/api/incidents?cursor={cursor}")).await;
+        let page: Page<IncidentSummary> = app.get_json(&path).await;
         cursor = page.next_cursor.expect("more pages");
+        path = format!("/api/incidents?cursor={cursor}");
     }
     cursor
 }
