@@ -12,6 +12,7 @@ mod phase_badge;
 mod reports_table;
 mod standing;
 mod status_badge;
+mod table_frame;
 
 pub use attachment_list::AttachmentList;
 pub use email_intake::EmailIntakeDetails;
@@ -25,3 +26,4 @@ pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
 pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};
+pub use table_frame::TableFrame;

@@ -3,6 +3,7 @@ use shared::api::ReportSummary;
 use shared::report::ReporterKind;
 
 use super::{LocalTime, StatusBadge};
+use crate::components::TableFrame;
 
 /// Who sent a report, briefly: the name when given, and the kind of reporter.
 fn reporter(kind: ReporterKind, name: Option<String>) -> impl IntoView {
@@ -41,7 +42,7 @@ pub fn ReportsTable(reports: Vec<ReportSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Reports" tabindex="0">
+        <TableFrame label="Reports">
             <table>
                 <thead>
                     <tr>
@@ -56,6 +57,6 @@ pub fn ReportsTable(reports: Vec<ReportSummary>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::inbound::{InboundMessage, InboundOutcome};
 
 use crate::api;
-use crate::components::{LoadError, Loading, LocalTime};
+use crate::components::{LoadError, Loading, LocalTime, TableFrame};
 use crate::dom;
 
 fn outcome(message: &InboundMessage) -> AnyView {
@@ -37,7 +37,7 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Inbound email" tabindex="0">
+        <TableFrame label="Inbound email">
             <table>
                 <thead>
                     <tr>
@@ -50,7 +50,7 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

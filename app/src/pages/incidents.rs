@@ -7,7 +7,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    CursorTrail, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, Pagination, PhaseBadge, TextArea, TextField,
+    CursorTrail, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, Pagination, PhaseBadge, TableFrame, TextArea,
+    TextField,
 };
 use crate::{api, clock, dom};
 
@@ -39,7 +40,7 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Incidents" tabindex="0">
+        <TableFrame label="Incidents">
             <table>
                 <thead>
                     <tr>
@@ -54,7 +55,7 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::deadlines::metrics::MonthMetrics;
 
 use crate::api;
-use crate::components::{LoadError, Loading};
+use crate::components::{LoadError, Loading, TableFrame};
 use crate::dom;
 
 /// "2026-11" as people read it: "November 2026".
@@ -48,7 +48,7 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Monthly figures" tabindex="0">
+        <TableFrame label="Monthly figures">
             <table id="metrics">
                 <thead>
                     <tr>
@@ -64,7 +64,7 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

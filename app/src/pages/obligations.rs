@@ -9,7 +9,7 @@ use shared::deadlines::obligation::{ObligationStatus, Standing};
 use shared::reference::ReferenceKind;
 
 use crate::api::{self, obligation_state};
-use crate::components::{Countdown, CursorTrail, LoadError, Loading, LocalTime, Pagination, standing_name};
+use crate::components::{Countdown, CursorTrail, LoadError, Loading, LocalTime, Pagination, TableFrame, standing_name};
 use crate::{clock, dom};
 
 const FILTERS: [ObligationFilter; 3] = [ObligationFilter::Open, ObligationFilter::Met, ObligationFilter::NotRequired];
@@ -113,7 +113,7 @@ fn ObligationsTable(
     };
     let rows = entries.into_iter().map(|entry| view! { <ObligationRow entry now /> }).collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Obligations" tabindex="0">
+        <TableFrame label="Obligations">
             <table aria-labelledby=labelled_by>
                 <thead>
                     <tr>
@@ -128,7 +128,7 @@ fn ObligationsTable(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

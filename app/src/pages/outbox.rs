@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::api::OutboxEntry;
 
 use crate::api::{self, outbox_email_url};
-use crate::components::{CursorTrail, LoadError, Loading, LocalTime, Pagination};
+use crate::components::{CursorTrail, LoadError, Loading, LocalTime, Pagination, TableFrame};
 use crate::dom;
 
 #[component]
@@ -23,7 +23,7 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Outbox" tabindex="0">
+        <TableFrame label="Outbox">
             <table>
                 <thead>
                     <tr>
@@ -35,7 +35,7 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

@@ -10,7 +10,7 @@ use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, StandingBadge, TextArea, TextField,
+    Countdown, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, StandingBadge, TableFrame, TextArea, TextField,
 };
 use crate::{api, clock, dom};
 
@@ -67,7 +67,7 @@ fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" role="region" aria-label="Policy reviews" tabindex="0">
+        <TableFrame label="Policy reviews">
             <table id="policy-reviews">
                 <thead>
                     <tr>
@@ -80,7 +80,7 @@ fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
     .into_any()
 }

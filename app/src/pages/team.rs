@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, LocalTime, TextField};
+use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, LocalTime, TableFrame, TextField};
 use crate::{api, dom};
 
 const INVITE_TARGETS: &[(&str, &str)] = &[("email", "invite_email"), ("name", "invite_name"), ("role", "invite_role")];
@@ -76,7 +76,7 @@ fn Members(members: Vec<TeamMember>) -> impl IntoView {
     let rows = members.into_iter().map(|member| view! { <MemberRow member errors /> }).collect_view();
     view! {
         <ErrorSummary errors targets=&[] />
-        <div class="table-wrap" role="region" aria-label="Team accounts" tabindex="0">
+        <TableFrame label="Team accounts">
             <table id="team">
                 <thead>
                     <tr>
@@ -90,7 +90,7 @@ fn Members(members: Vec<TeamMember>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

@@ -9,7 +9,7 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{ErrorSummary, FormErrors, described_by};
+use crate::components::{ErrorSummary, FormErrors, TableFrame, described_by};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -59,7 +59,7 @@ fn AccountsTable() -> impl IntoView {
             .collect_view();
         view! {
             <p id="accounts-count">{summary}</p>
-            <div class="table-wrap" role="region" aria-label="Affected accounts" tabindex="0">
+            <TableFrame label="Affected accounts">
                 <table id="affected-accounts">
                     <thead>
                         <tr>
@@ -71,7 +71,7 @@ fn AccountsTable() -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </TableFrame>
         }
         .into_any()
     }

@@ -10,7 +10,9 @@ use shared::workflow::record::IncidentCommand;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, InlineError, LocalTime, TextArea, TextField, described_by};
+use crate::components::{
+    ErrorSummary, FormErrors, InlineError, LocalTime, TableFrame, TextArea, TextField, described_by,
+};
 use crate::dom;
 
 const LOG_TARGETS: &[(&str, &str)] = &[
@@ -164,7 +166,7 @@ fn ActionsTable(#[prop(into)] on_reverse: Callback<u32>) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <div class="table-wrap" role="region" aria-label="Containment actions" tabindex="0">
+            <TableFrame label="Containment actions">
                 <table id="containment-actions">
                     <thead>
                         <tr>
@@ -179,7 +181,7 @@ fn ActionsTable(#[prop(into)] on_reverse: Callback<u32>) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </TableFrame>
         }
         .into_any()
     }

@@ -16,7 +16,8 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, TextArea, TextField, standing_name,
+    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, TableFrame, TextArea, TextField,
+    standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -384,7 +385,7 @@ fn ClockTable() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <div class="table-wrap" role="region" aria-label="Deadline clock" tabindex="0">
+        <TableFrame label="Deadline clock">
             <table id="clock" aria-labelledby="clock-heading">
                 <thead>
                     <tr>
@@ -395,7 +396,7 @@ fn ClockTable() -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

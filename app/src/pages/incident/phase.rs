@@ -6,7 +6,7 @@ use shared::workflow::phase::{LegalMove, Phase, ReasonNeeded};
 use shared::workflow::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LocalTime, TextArea};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextArea};
 
 const TARGETS: &[(&str, &str)] = &[("reason", "phase_reason")];
 
@@ -156,7 +156,7 @@ pub fn PhaseSection() -> impl IntoView {
             {blocked}
             <Show when=move || history.with(|h| !h.is_empty())>
                 <h3>"Phase history"</h3>
-                <div class="table-wrap" role="region" aria-label="Phase history" tabindex="0">
+                <TableFrame label="Phase history">
                     <table>
                         <thead>
                             <tr>
@@ -169,7 +169,7 @@ pub fn PhaseSection() -> impl IntoView {
                         </thead>
                         <tbody>{history_rows}</tbody>
                     </table>
-                </div>
+                </TableFrame>
             </Show>
         </section>
     }

@@ -8,7 +8,7 @@ use shared::workflow::record::IncidentCommand;
 use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, InlineError, LocalTime, TextArea, described_by};
+use crate::components::{ErrorSummary, FormErrors, InlineError, LocalTime, TableFrame, TextArea, described_by};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[
@@ -285,7 +285,7 @@ fn CompletedReview(review: Review) -> impl IntoView {
             <dd class="text-block">{review.draft.procedure_updates}</dd>
         </dl>
         <h3>"Follow-up actions"</h3>
-        <div class="table-wrap" role="region" aria-label="Follow-up actions" tabindex="0">
+        <TableFrame label="Follow-up actions">
             <table>
                 <thead>
                     <tr>
@@ -296,7 +296,7 @@ fn CompletedReview(review: Review) -> impl IntoView {
                 </thead>
                 <tbody>{actions}</tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

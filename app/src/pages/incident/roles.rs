@@ -9,7 +9,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LocalTime, TextField};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextField};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -101,7 +101,7 @@ fn RoleHistory() -> impl IntoView {
             when=move || roles.with(|r| !r.is_empty())
             fallback=|| view! { <p class="empty">"Nobody has been assigned yet."</p> }
         >
-            <div class="table-wrap" role="region" aria-label="Roles" tabindex="0">
+            <TableFrame label="Roles">
                 <table>
                     <thead>
                         <tr>
@@ -114,7 +114,7 @@ fn RoleHistory() -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </TableFrame>
         </Show>
     }
 }

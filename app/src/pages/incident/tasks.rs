@@ -10,7 +10,7 @@ use shared::workflow::tasks::{Task, TaskStatus};
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, LocalTime, TextField};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextField};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -104,7 +104,7 @@ fn TaskTables() -> impl IntoView {
                     let rows = rows.into_iter().map(|task| view! { <TaskRow task busy /> }).collect_view();
                     view! {
                         <h3 id=heading_id.clone()>{phase.label()}</h3>
-                        <div class="table-wrap" role="region" aria-label=format!("{} tasks", phase.label()) tabindex="0">
+                        <TableFrame label=format!("{} tasks", phase.label())>
                             <table aria-labelledby=heading_id>
                                 <thead>
                                     <tr>
@@ -118,7 +118,7 @@ fn TaskTables() -> impl IntoView {
                                 </thead>
                                 <tbody>{rows}</tbody>
                             </table>
-                        </div>
+                        </TableFrame>
                     }
                 })
             })
