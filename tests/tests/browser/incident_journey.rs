@@ -571,8 +571,7 @@ async fn a_phase_move_from_a_stale_page_is_refused_and_the_page_catches_up() {
     run(json!({ "type": "move_phase", "to": "containment_short_term", "reason": "Isolated the server at 09:40" }))
         .await;
     click(c, "move-containment_short_term").await;
-    let notice = wait_for_text(c, "#command-error", "reloaded with the latest changes").await;
-    assert!(!notice.is_empty());
+    wait_for_text(c, "#command-error", "reloaded with the latest changes").await;
     wait_until("the page shows the colleague's move", || async { phase(c).await == "Containment (short term)" }).await;
     screenshot_at(c, "#phase", "phase-move-refused").await;
     let record: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
