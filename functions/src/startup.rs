@@ -9,12 +9,12 @@ use anyhow::Context;
 use axum::Router;
 use chrono::NaiveTime;
 use tokio::net::TcpListener;
+#[cfg(feature = "local")]
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::adapters::local_files::LocalAttachmentStore;
-use crate::adapters::outbox::OutboxMailer;
-use crate::adapters::sqlite::SqliteStore;
+#[cfg(feature = "local")]
+use crate::adapters::{local_files::LocalAttachmentStore, outbox::OutboxMailer, sqlite::SqliteStore};
 use crate::config::{DeadlineSettings, Mode, Settings};
 use crate::http::security::{ContentSecurityPolicy, secured};
 use crate::http::{AppState, api_router};
@@ -114,7 +114,10 @@ pub async fn function_services() -> anyhow::Result<(Arc<Services>, bool)> {
 /// The adapters the settings ask for.
 pub async fn build_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     match settings.mode {
+        #[cfg(feature = "local")]
         Mode::Local => local_state(settings, public_url, clock),
+        #[cfg(not(feature = "local"))]
+        Mode::Local => anyhow::bail!("this build of Tocsin has no embedded store: build it with the `local` feature"),
         #[cfg(feature = "aws")]
         Mode::Aws => aws_state(settings, &aws::sdk_config(&settings.aws).await, public_url, clock),
         #[cfg(not(feature = "aws"))]
@@ -175,6 +178,7 @@ pub fn services(
         public_url: public_url.trim_end_matches('/').to_owned(),
         sender_name: if sender_name.is_empty() { "The security team".to_owned() } else { sender_name },
         trusted_authserv_id: settings.email.trusted_authserv_id.clone(),
+        cached_form_secret: tokio::sync::OnceCell::new(),
     })
 }
 
@@ -231,6 +235,7 @@ fn state(settings: &Settings, services: Services, upload_origin: Option<String>)
 }
 
 /// The embedded adapter set: SQLite, attachment files and the outbox, all under the data directory.
+#[cfg(feature = "local")]
 pub fn local_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating data directory {}", data_dir.display()))?;
@@ -307,6 +312,7 @@ pub mod aws {
     use aws_config::retry::RetryConfig;
     use aws_config::timeout::TimeoutConfig;
     use aws_config::{BehaviorVersion, Region, SdkConfig};
+    use aws_smithy_http_client::tls;
 
     use crate::config::AwsSettings;
 
@@ -321,7 +327,11 @@ pub mod aws {
     }
 
     pub fn configured(loader: aws_config::ConfigLoader, settings: &AwsSettings) -> aws_config::ConfigLoader {
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+            .build_https();
         let loader = loader
+            .http_client(https)
             .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(50)))
             .timeout_config(
                 TimeoutConfig::builder()
@@ -347,10 +357,15 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     match index {
         Some((dir, Ok(index_html))) => {
             let policy = ContentSecurityPolicy::for_app(&index_html, upload_origin.as_deref());
-            // The wasm bundle shrinks to about a third with compression.
-            let app = api
-                .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
-                .layer(CompressionLayer::new());
+            // `cargo xtask build-app` writes each file compressed beside it (the wasm bundle shrinks
+            // to a sixth); the layer compresses the rest (API answers) on the fly.
+            let files = ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip());
+            let app = api.fallback_service(files);
+            #[cfg(feature = "local")]
+            let app = app.layer(CompressionLayer::new());
             secured(app, policy, &public_url)
         }
         Some((dir, Err(_))) => {

@@ -102,7 +102,7 @@ fn check_infra(root: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// `cargo lambda build --release --arm64` with the AWS adapters, into `target/lambda/<name>/bootstrap`.
+/// `cargo lambda build --profile lambda --arm64` with the AWS adapters, into `target/lambda/<name>/bootstrap`.
 fn build_lambdas(root: &Path, functions: &[&str]) -> anyhow::Result<()> {
     ensure_rust_target(LAMBDA_TARGET)?;
     let tools = python_tools()?;
@@ -111,7 +111,9 @@ fn build_lambdas(root: &Path, functions: &[&str]) -> anyhow::Result<()> {
         std::iter::once(tools.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     let mut build = Command::new(tools.join("cargo-lambda"));
-    build.args(["lambda", "build", "--release", "--arm64", "--package", "tocsin-functions", "--features", "aws"]);
+    // The Lambda set of adapters only: no SQLite, no static-file compression.
+    build.args(["lambda", "build", "--profile", "lambda", "--arm64", "--package", "tocsin-functions"]);
+    build.args(["--no-default-features", "--features", "aws"]);
     for function in functions {
         build.args(["--bin", function]);
     }
@@ -378,7 +380,30 @@ fn build_app(root: &Path) -> anyhow::Result<()> {
             .env("TRUNK_SKIP_VERSION_CHECK", "true")
             .env("NO_COLOR", "true"),
         "trunk build",
-    )
+    )?;
+    precompress(&root.join("dist"))
+}
+
+/// `.br` and `.gz` beside each built file, at the highest levels, so the local server sends them
+/// as they are (`ServeDir::precompressed_*`) instead of compressing 5 MB of wasm on every load.
+fn precompress(dist: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    for entry in std::fs::read_dir(dist)? {
+        let path = entry?.path();
+        let Some(extension) = path.extension().map(|e| e.to_string_lossy().into_owned()) else { continue };
+        if !["wasm", "js", "css", "html"].contains(&extension.as_str()) {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+        brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)?;
+        std::fs::write(path.with_extension(format!("{extension}.br")), br)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes)?;
+        std::fs::write(path.with_extension(format!("{extension}.gz")), gz.finish()?)?;
+    }
+    Ok(())
 }
 
 fn cargo_bin() -> String {

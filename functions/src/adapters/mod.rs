@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod ses_events;
 /// The JSON of SES receiving's Lambda action; no SDK needed either.
 pub mod ses_inbound;
+#[cfg(feature = "local")]
 pub mod sqlite;
 
 #[cfg(feature = "aws")]

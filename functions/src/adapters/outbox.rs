@@ -1,14 +1,15 @@
 //! The local mailer: each email becomes an RFC 5322 `.eml` file (text and HTML parts) in the
 //! outbox directory, and a line in `index.jsonl` that the dashboard lists.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use async_trait::async_trait;
 use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
 use shared::api::{OutboxEntry, Page};
-use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::mime::build_message;
@@ -19,9 +20,9 @@ const INDEX_FILE: &str = "index.jsonl";
 pub struct OutboxMailer {
     dir: PathBuf,
     sender: Mailbox,
-    clock: std::sync::Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
     /// Serialises appends to the index so concurrent sends never interleave lines.
-    index_lock: tokio::sync::Mutex<()>,
+    index_lock: Arc<Mutex<()>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -32,13 +33,13 @@ struct IndexLine {
 }
 
 impl OutboxMailer {
-    pub fn new(dir: PathBuf, sender: &str, clock: std::sync::Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn new(dir: PathBuf, sender: &str, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating outbox {}", dir.display()))?;
         let sender = sender.parse().with_context(|| format!("the email sender {sender:?} is not a valid mailbox"))?;
-        Ok(Self { dir, sender, clock, index_lock: tokio::sync::Mutex::new(()) })
+        Ok(Self { dir, sender, clock, index_lock: Arc::default() })
     }
 
-    pub fn dir(&self) -> &std::path::Path {
+    pub fn dir(&self) -> &Path {
         &self.dir
     }
 
@@ -68,16 +69,21 @@ impl OutboxMailer {
     }
 
     async fn read_lines(&self) -> anyhow::Result<Vec<IndexLine>> {
-        let text = match tokio::fs::read_to_string(self.dir.join(INDEX_FILE)).await {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).context("reading the outbox index"),
-        };
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str::<IndexLine>(l).context("parsing the outbox index"))
-            .collect()
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || read_index_lines(&dir)).await.context("the outbox task panicked")?
     }
+}
+
+fn read_index_lines(dir: &Path) -> anyhow::Result<Vec<IndexLine>> {
+    let text = match std::fs::read_to_string(dir.join(INDEX_FILE)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).context("reading the outbox index"),
+    };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<IndexLine>(l).context("parsing the outbox index"))
+        .collect()
 }
 
 #[async_trait]
@@ -87,38 +93,46 @@ impl Mailer for OutboxMailer {
         let written_at = self.clock.now();
         let message = build_message(&self.sender, email, &format!("{id}@outbox.tocsin"), written_at)?;
         let file = format!("{}-{id}.eml", written_at.format("%Y%m%dT%H%M%S"));
-        let partial = self.dir.join(format!("{file}.partial"));
-        tokio::fs::write(&partial, message.formatted()).await.context("writing outbox message")?;
-        tokio::fs::rename(&partial, self.dir.join(&file)).await.context("renaming outbox message")?;
-
         let line = IndexLine {
             entry: OutboxEntry {
                 id: id.clone(),
                 to: email.to.clone(),
                 subject: email.subject.clone(),
                 written_at,
-                file,
+                file: file.clone(),
             },
             tags: email.tags.clone(),
         };
         let mut json = serde_json::to_string(&line)?;
         json.push('\n');
-        let _guard = self.index_lock.lock().await;
-        let mut index = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join(INDEX_FILE))
-            .await
-            .context("opening the outbox index")?;
-        index.write_all(json.as_bytes()).await.context("appending to the outbox index")?;
-        index.flush().await?;
+        let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
+        // One trip to the blocking pool for the whole write, not one per file operation.
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let partial = dir.join(format!("{file}.partial"));
+            std::fs::write(&partial, message.formatted()).context("writing outbox message")?;
+            std::fs::rename(&partial, dir.join(&file)).context("renaming outbox message")?;
+            let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(INDEX_FILE))
+                .and_then(|mut index| index.write_all(json.as_bytes()))
+                .context("appending to the outbox index")
+        })
+        .await
+        .context("the outbox task panicked")??;
         Ok(id)
     }
 
     /// The index line is the outbox's record of a sent email: without it, the message was not sent.
     async fn sent_with_tag(&self, delivery: &str) -> anyhow::Result<SentLookup> {
-        let _guard = self.index_lock.lock().await;
-        let lines = self.read_lines().await?;
+        let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
+        let lines = tokio::task::spawn_blocking(move || {
+            let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            read_index_lines(&dir)
+        })
+        .await
+        .context("the outbox task panicked")??;
         let found = lines.into_iter().find(|line| line.tags.iter().any(|(n, v)| n == DELIVERY_TAG && v == delivery));
         Ok(found.map_or(SentLookup::NotSent, |line| SentLookup::Sent { message_id: line.entry.id }))
     }

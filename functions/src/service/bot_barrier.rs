@@ -40,7 +40,7 @@ fn issued_at(secret: &[u8], ticket: &str) -> Option<DateTime<Utc>> {
 impl Services {
     pub async fn report_ticket(&self) -> Result<ReportTicket, ServiceError> {
         let issued_ms = self.clock.now().timestamp_millis();
-        Ok(ReportTicket { ticket: format!("{issued_ms}.{}", signature(&self.form_secret().await?, issued_ms)) })
+        Ok(ReportTicket { ticket: format!("{issued_ms}.{}", signature(self.form_secret().await?, issued_ms)) })
     }
 
     /// Refuses a report that filled the honeypot, or whose ticket is missing, forged, stale or
@@ -51,7 +51,7 @@ impl Services {
         }
         let expired = "This form has expired: send it again";
         let issued =
-            issued_at(&self.form_secret().await?, form.ticket.trim()).ok_or_else(|| refused("ticket", expired))?;
+            issued_at(self.form_secret().await?, form.ticket.trim()).ok_or_else(|| refused("ticket", expired))?;
         let age = self.clock.now() - issued;
         if age > TICKET_LIFETIME || age < -Duration::minutes(5) {
             return Err(refused("ticket", expired));

@@ -63,6 +63,8 @@ pub struct Services {
     pub sender_name: String,
     /// The mail server whose `Authentication-Results` are believed on `.eml` files taken in.
     pub trusted_authserv_id: Option<String>,
+    /// The bot barrier's signing key once read: it never changes, and every report checks it.
+    pub cached_form_secret: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 /// Where reminders and escalations go.
