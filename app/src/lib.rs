@@ -20,16 +20,50 @@ use pages::{
     ResetPasswordPage, SignInPage, TeamPage, WelcomePage,
 };
 
+/// Mounts `root` in place of the loading stand-in `index.html` paints while the bundle loads.
+pub fn start<N: IntoView + 'static>(root: fn() -> N) {
+    // Panics show up in the browser console with their message instead of "unreachable".
+    console_error_panic_hook::set_once();
+    if let Some(loading) = document().get_element_by_id("app-loading") {
+        loading.remove();
+    }
+    leptos::mount::mount_to_body(root);
+}
+
+/// The pages reporters use, in a bundle of their own (`app/public.html`): a third the size of the
+/// whole app, which the server and CloudFront send for `/`, `/report` and `/follow-up`.
+#[component]
+pub fn PublicApp() -> impl IntoView {
+    view! {
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <PublicRoutes />
+            </Routes>
+            <StillWorking />
+        </Router>
+    }
+}
+
+/// The public pages, the same in both bundles.
+#[component(transparent)]
+fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! {
+        <ParentRoute path=path!("") view=PublicLayout>
+            <Route path=path!("") view=ReportPage />
+            <Route path=path!("report") view=ReportPage />
+            <Route path=path!("follow-up") view=FollowUpPage />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// The whole app: the public pages and the response team's dashboard.
 #[component]
 pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=NotFoundPage>
-                <ParentRoute path=path!("") view=PublicLayout>
-                    <Route path=path!("") view=ReportPage />
-                    <Route path=path!("report") view=ReportPage />
-                    <Route path=path!("follow-up") view=FollowUpPage />
-                </ParentRoute>
+                <PublicRoutes />
                 <Route path=path!("sign-in") view=SignInPage />
                 <Route path=path!("forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("reset-password") view=ResetPasswordPage />

@@ -2,7 +2,7 @@
 //! harness both go through [`Application::build`].
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -348,7 +348,8 @@ pub mod aws {
 }
 
 /// The API, plus the built app when there is one: unknown paths get `index.html`, so the app's
-/// client-side routes (`/dashboard/...`) load on refresh.
+/// client-side routes (`/dashboard/...`) load on refresh, and the public pages get the smaller
+/// bundle of `public/index.html` when it was built.
 pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     let upload_origin = state.upload_origin.clone();
     let public_url = state.services.public_url.clone();
@@ -356,17 +357,22 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     let index = static_dir.map(|dir| (dir, std::fs::read_to_string(dir.join("index.html"))));
     match index {
         Some((dir, Ok(index_html))) => {
-            let policy = ContentSecurityPolicy::for_app(&index_html, upload_origin.as_deref());
             // `cargo xtask build-app` writes each file compressed beside it (the wasm bundle shrinks
             // to a sixth); the layer compresses the rest (API answers) on the fly.
-            let files = ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip()
-                .fallback(ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip());
-            let app = api.fallback_service(files);
+            let page = |file: PathBuf| ServeFile::new(file).precompressed_br().precompressed_gzip();
+            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page(dir.join("index.html")));
+            let mut app = api.fallback_service(files);
+            let mut pages = vec![index_html];
+            let public_index = dir.join("public/index.html");
+            if let Ok(public_html) = std::fs::read_to_string(&public_index) {
+                for path in PUBLIC_PAGES {
+                    app = app.route_service(path, page(public_index.clone()));
+                }
+                pages.push(public_html);
+            }
             #[cfg(feature = "local")]
             let app = app.layer(CompressionLayer::new());
-            secured(app, policy, &public_url)
+            secured(app, ContentSecurityPolicy::for_app(&pages, upload_origin.as_deref()), &public_url)
         }
         Some((dir, Err(_))) => {
             tracing::warn!(dir = %dir.display(), "the app is not built there; serving the API only (run `cargo xtask run`)");
@@ -375,3 +381,7 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
         None => secured(api, ContentSecurityPolicy::for_api(), &public_url),
     }
 }
+
+/// The routes of the public bundle (`app/public.html`); infra/template.yaml's CloudFront function
+/// names the same.
+const PUBLIC_PAGES: [&str; 3] = ["/", "/report", "/follow-up"];

@@ -1,11 +1,12 @@
-//! The browser app as shipped: the size of each file Trunk builds (raw, gzip, brotli), and the
-//! report form's first contentful paint in headless Chromium against a plain HTML form with the
-//! same fields and stylesheet, served by the same server in the same run.
+//! The browser app as shipped: the size of each file Trunk builds (raw, gzip, brotli), for the
+//! whole app and for the public pages' own bundle, and the report form's first and largest
+//! contentful paint in headless Chromium against a plain HTML form with the same fields and
+//! stylesheet, served by the same server in the same run.
 //!
 //! `cargo xtask bench` builds the app first (`TOCSIN_DIST` says where it is).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fantoccini::Locator;
@@ -49,7 +50,7 @@ fn static_form(stylesheet: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>Report</title><link rel=\"stylesheet\" \
-         href=\"/{stylesheet}\"></head><body><main class=\"container\"><h1>Report a security problem</h1>\
+         href=\"{stylesheet}\"></head><body><main class=\"container\"><h1>Report a security problem</h1>\
          <p class=\"lead\">Tell us about anything that might put people's data or our systems at risk.</p>\
          <form class=\"report-form\"><fieldset class=\"field\"><legend>Who are you?</legend>{kinds}</fieldset>{}{}{}{}{}{}{}\
          <button type=\"submit\" id=\"submit-report\" class=\"button\">Send report</button></form></main></body></html>",
@@ -97,15 +98,19 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-#[tokio::main]
-async fn main() {
-    let dist = dist_dir();
-    let mut files: Vec<_> = std::fs::read_dir(&dist)
-        .unwrap_or_else(|e| panic!("{}: {e}; `cargo xtask bench` builds the app", dist.display()))
+/// The files of one built bundle directory, sorted, without the subdirectories.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}; `cargo xtask bench` builds the app", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.is_file())
         .collect();
     files.sort();
+    files
+}
+
+/// Prints one row per file (raw, gzip, brotli) and a total row; returns the stylesheet's name.
+fn sizes(bundle: &str, files: &[PathBuf], total_label: &str) -> String {
     let precompressed = |path: &Path| path.extension().is_some_and(|e| e == "br" || e == "gz");
     let (mut raw_total, mut gzip_total, mut brotli_total) = (0, 0, 0);
     let mut stylesheet = String::new();
@@ -119,26 +124,38 @@ async fn main() {
         raw_total += bytes.len();
         gzip_total += gz;
         brotli_total += br;
-        println!("| app file `{name}`: raw / gzip / brotli | {} / {} / {} | |", kb(bytes.len()), kb(gz), kb(br));
+        println!("| {bundle} file `{name}`: raw / gzip / brotli | {} / {} / {} | |", kb(bytes.len()), kb(gz), kb(br));
     }
-    println!(
-        "| app, everything the report form loads (all of the above): brotli (goal ≤ 150 KB) | **{}** | raw {}, gzip {} |",
-        kb(brotli_total),
-        kb(raw_total),
-        kb(gzip_total)
+    println!("| {total_label} | **{}** | raw {}, gzip {} |", kb(brotli_total), kb(raw_total), kb(gzip_total));
+    stylesheet
+}
+
+#[tokio::main]
+async fn main() {
+    let dist = dist_dir();
+    let whole = files_in(&dist);
+    sizes("whole app", &whole, "whole app (the dashboard's pages): brotli");
+    let public = files_in(&dist.join("public"));
+    let stylesheet = sizes(
+        "public pages",
+        &public,
+        "public pages' bundle, everything the report form loads: brotli (goal ≤ 150 KB)",
     );
 
     // The built app (with its precompressed copies) plus the plain form, served together by the
     // real server.
     let site = tempfile::tempdir().unwrap();
-    for path in &files {
-        std::fs::copy(path, site.path().join(path.file_name().unwrap())).unwrap();
+    std::fs::create_dir(site.path().join("public")).unwrap();
+    for (files, into) in [(&whole, site.path().to_path_buf()), (&public, site.path().join("public"))] {
+        for path in files {
+            std::fs::copy(path, into.join(path.file_name().unwrap())).unwrap();
+        }
     }
-    std::fs::write(site.path().join("static-form.html"), static_form(&stylesheet)).unwrap();
+    std::fs::write(site.path().join("public/static-form.html"), static_form(&stylesheet)).unwrap();
     let app = spawn_app_serving(Path::new(site.path())).await;
     let (mut plain, mut wasm) = (Vec::new(), Vec::new());
     for _ in 0..SAMPLES {
-        plain.push(paints(&app.url("/static-form.html")).await);
+        plain.push(paints(&app.url("/public/static-form.html")).await);
         wasm.push(paints(&app.url("/report")).await);
     }
     let first = |runs: &[(f64, f64)]| median(runs.iter().map(|run| run.0).collect());

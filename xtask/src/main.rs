@@ -365,7 +365,8 @@ impl Drop for Moto {
     }
 }
 
-/// Builds `app/` with Trunk into `dist/` (release profile `wasm-release`, see Trunk.toml).
+/// Builds `app/` with Trunk into `dist/` (release profile `wasm-release`, see Trunk.toml), and the
+/// public pages' own bundle into `dist/public/`.
 fn build_app(root: &Path) -> anyhow::Result<()> {
     ensure_rust_target(WASM_TARGET)?;
     let trunk = ensure_trunk()?;
@@ -373,15 +374,25 @@ fn build_app(root: &Path) -> anyhow::Result<()> {
     let path = std::env::join_paths(
         std::iter::once(wasm_bindgen_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
-    status(
-        Command::new(trunk)
-            .arg("build")
-            .env("PATH", path)
-            .env("TRUNK_SKIP_VERSION_CHECK", "true")
-            .env("NO_COLOR", "true"),
-        "trunk build",
+    let trunk_build = |args: &[&str], what: &str| {
+        status(
+            Command::new(&trunk)
+                .arg("build")
+                .args(args)
+                .env("PATH", &path)
+                .env("TRUNK_SKIP_VERSION_CHECK", "true")
+                .env("NO_COLOR", "true"),
+            what,
+        )
+    };
+    // The whole app first: its build empties `dist/`, public pages' bundle included.
+    trunk_build(&[], "trunk build")?;
+    trunk_build(
+        &["app/public.html", "--dist", "dist/public", "--public-url", "/public/"],
+        "trunk build app/public.html",
     )?;
-    precompress(&root.join("dist"))
+    precompress(&root.join("dist"))?;
+    precompress(&root.join("dist/public"))
 }
 
 /// `.br` and `.gz` beside each built file, at the highest levels, so the local server sends them

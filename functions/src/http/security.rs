@@ -25,11 +25,13 @@ impl ContentSecurityPolicy {
         Self("default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'".to_owned())
     }
 
-    /// For the built app: its own files, WebAssembly, and the one inline module Trunk writes into
-    /// `index.html` to start it, allowed by its hash (never `'unsafe-inline'`); `connect_to` is
+    /// For the built app: its own files, WebAssembly, and the inline module Trunk writes into each
+    /// `index.html` (the whole app's and the public pages') to start it, allowed by its hash (never `'unsafe-inline'`); `connect_to` is
     /// the storage browsers upload files to directly, in AWS mode.
-    pub fn for_app(index_html: &str, connect_to: Option<&str>) -> Self {
-        let hashes: String = inline_scripts(index_html)
+    pub fn for_app(index_pages: &[String], connect_to: Option<&str>) -> Self {
+        let hashes: String = index_pages
+            .iter()
+            .flat_map(|html| inline_scripts(html))
             .map(|script| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(script.as_bytes()))))
             .collect();
         let connect = connect_to.map(|origin| format!(" {origin}")).unwrap_or_default();
@@ -95,11 +97,17 @@ mod tests {
 
     #[test]
     fn the_app_policy_allows_the_inline_loader_by_hash_only() {
-        let html = "<html><script type=module>start()</script><script src=/a.js></script></html>";
-        let policy = ContentSecurityPolicy::for_app(html, Some("https://bucket.s3.eu-west-1.amazonaws.com"));
-        let expected_hash = STANDARD.encode(Sha256::digest(b"start()"));
-        assert!(policy.as_str().contains(&format!("'sha256-{expected_hash}'")), "{}", policy.as_str());
-        assert_eq!(policy.as_str().matches("'sha256-").count(), 1, "scripts with a src need no hash");
+        let whole = "<html><script type=module>start()</script><script src=/a.js></script></html>";
+        let public = "<html><script type=module>start_public()</script></html>".to_owned();
+        let policy = ContentSecurityPolicy::for_app(
+            &[whole.to_owned(), public],
+            Some("https://bucket.s3.eu-west-1.amazonaws.com"),
+        );
+        for script in ["start()", "start_public()"] {
+            let expected_hash = STANDARD.encode(Sha256::digest(script.as_bytes()));
+            assert!(policy.as_str().contains(&format!("'sha256-{expected_hash}'")), "{}", policy.as_str());
+        }
+        assert_eq!(policy.as_str().matches("'sha256-").count(), 2, "scripts with a src need no hash");
         assert!(!policy.as_str().contains("unsafe-inline"));
         assert!(policy.as_str().contains("connect-src 'self' https://bucket.s3.eu-west-1.amazonaws.com;"));
         for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {

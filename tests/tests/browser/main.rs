@@ -158,28 +158,43 @@ async fn an_incomplete_form_shows_every_error_and_sends_nothing() {
 #[tokio::test]
 async fn the_app_is_served_compressed_with_its_routes_falling_back_to_index_html() {
     let app = app_with_ui().await;
-    let page = app.get("/").await;
-    // The app runs under a policy with no inline script but Trunk's loader, allowed by its hash;
-    // every browser test below would fail if the hash were wrong.
+    let page = app.get("/dashboard").await;
+    // The app runs under a policy with no inline script but Trunk's loaders (one per bundle),
+    // allowed by their hashes; every browser test below would fail if a hash were wrong.
     let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{policy}");
+    assert_eq!(policy.matches("'sha256-").count(), 2, "{policy}");
     assert!(!policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"), "{policy}");
-    let index = page.text().await.unwrap();
-    assert!(index.contains("<title>"), "{index}");
-    for client_route in ["/dashboard", "/dashboard/reports/TOC-2026-000001", "/follow-up"] {
+    let whole = page.text().await.unwrap();
+    assert!(whole.contains("/tocsin-app-"), "{whole}");
+    for client_route in ["/dashboard/reports/TOC-2026-000001", "/sign-in", "/no-such-page"] {
         let response = app.get(client_route).await;
         assert_eq!(response.status(), 200, "{client_route}");
-        assert_eq!(response.text().await.unwrap(), index, "{client_route} loads the app");
+        assert_eq!(response.text().await.unwrap(), whole, "{client_route} loads the whole app");
     }
-    let wasm = std::fs::read_dir(dist_dir())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|name| name.ends_with(".wasm"))
-        .expect("a wasm file in dist/");
-    let response = app.client.get(app.url(&format!("/{wasm}"))).header("Accept-Encoding", "br").send().await.unwrap();
-    assert_eq!(response.headers()["content-encoding"], "br");
-    assert_eq!(response.headers()["content-type"], "application/wasm");
+    // The public pages load their own, smaller bundle.
+    let public = std::fs::read_to_string(dist_dir().join("public/index.html")).unwrap();
+    assert!(public.contains("/public/tocsin-public-"), "{public}");
+    for public_route in ["/", "/report", "/follow-up"] {
+        let response = app.get(public_route).await;
+        assert_eq!(response.status(), 200, "{public_route}");
+        assert_eq!(response.text().await.unwrap(), public, "{public_route} loads the public bundle");
+    }
+    for bundle in [dist_dir(), dist_dir().join("public")] {
+        let wasm = std::fs::read_dir(&bundle)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|name| name.ends_with(".wasm"))
+            .expect("a wasm file in the bundle");
+        let path = format!("/{}", bundle.strip_prefix(dist_dir()).unwrap().join(&wasm).display());
+        let response = app.client.get(app.url(&path)).header("Accept-Encoding", "br").send().await.unwrap();
+        assert_eq!(response.headers()["content-encoding"], "br", "{path}");
+        assert_eq!(response.headers()["content-type"], "application/wasm", "{path}");
+        let sent = response.bytes().await.unwrap();
+        let built = std::fs::read(bundle.join(format!("{wasm}.br"))).unwrap();
+        assert_eq!(sent.len(), built.len(), "{path} is the brotli file the build wrote, not compressed again");
+    }
     let api = app.get("/api/nothing-here").await;
     assert_eq!(api.status(), 404, "unknown API paths are not the app");
 }
