@@ -360,7 +360,8 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
             // `cargo xtask build-app` writes each file compressed beside it (the wasm bundle shrinks
             // to a sixth); the layer compresses the rest (API answers) on the fly.
             let page = |file: PathBuf| ServeFile::new(file).precompressed_br().precompressed_gzip();
-            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page(dir.join("index.html")));
+            let files =
+                ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page(dir.join("index.html")));
             let mut app = api.fallback_service(files);
             let mut pages = vec![index_html];
             let public_index = dir.join("public/index.html");

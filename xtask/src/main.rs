@@ -238,7 +238,7 @@ fn bench(root: &Path) -> anyhow::Result<()> {
         let bootstrap = std::fs::read(root.join("target/lambda").join(function).join("bootstrap"))?;
         let zipped = deflated_size(&bootstrap)?;
         rows.push(format!(
-            "| Lambda `{function}` bootstrap, arm64, zipped (goal ≤ 5 MB) | **{:.1} MB** | {:.1} MB unzipped |",
+            "| Lambda `{function}` bootstrap, arm64, zipped (goal ≤ 5 MB) | **{:.2} MB** | {:.1} MB unzipped |",
             zipped as f64 / 1e6,
             bootstrap.len() as f64 / 1e6
         ));

@@ -106,11 +106,15 @@ impl Mailer for OutboxMailer {
         let mut json = serde_json::to_string(&line)?;
         json.push('\n');
         let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
-        // One trip to the blocking pool for the whole write, not one per file operation.
+        // One trip to the blocking pool for the whole write, not one per file operation. The
+        // message needs no write-then-rename: nothing reads it before its index line exists.
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            let partial = dir.join(format!("{file}.partial"));
-            std::fs::write(&partial, message.formatted()).context("writing outbox message")?;
-            std::fs::rename(&partial, dir.join(&file)).context("renaming outbox message")?;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(dir.join(&file))
+                .and_then(|mut eml| eml.write_all(&message.formatted()))
+                .context("writing outbox message")?;
             let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
             std::fs::OpenOptions::new()
                 .create(true)
