@@ -26,8 +26,9 @@ impl ContentSecurityPolicy {
     }
 
     /// For the built app: its own files, WebAssembly, and the inline module Trunk writes into each
-    /// `index.html` (the whole app's and the public pages') to start it, allowed by its hash (never `'unsafe-inline'`); `connect_to` is
-    /// the storage browsers upload files to directly, in AWS mode.
+    /// `index.html` (the whole app's and the public pages') to start it, allowed by its hash
+    /// (never `'unsafe-inline'`); `connect_to` is the storage browsers upload files to directly,
+    /// in AWS mode.
     pub fn for_app(index_pages: &[String], connect_to: Option<&str>) -> Self {
         let hashes: String = index_pages
             .iter()

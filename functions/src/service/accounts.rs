@@ -618,7 +618,8 @@ impl Services {
         Ok(())
     }
 
-    /// The secret that signs public form tickets, shared by every instance through the store.
+    /// The secret that signs public form tickets, shared by every instance through the store and
+    /// read once per process.
     pub async fn form_secret(&self) -> Result<&[u8], ServiceError> {
         let secret = self
             .cached_form_secret
