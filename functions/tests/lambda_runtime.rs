@@ -159,7 +159,7 @@ async fn the_api_function_takes_a_report_from_api_gateway_through_the_runtime() 
     let runtime = RuntimeApi::start().await;
     let data_dir = tempfile::tempdir().unwrap();
     let api = Function::start(
-        env!("CARGO_BIN_EXE_tocsin"),
+        env!("CARGO_BIN_EXE_tocsin-api"),
         &runtime,
         data_dir.path(),
         &[("TOCSIN_SERVER__MIN_REPORT_SECONDS", "0")],

@@ -1,4 +1,4 @@
-//! Runs Tocsin: under Lambda when the Lambda runtime is present, otherwise as the local server.
+//! Runs Tocsin as the local server (on AWS Lambda, `tocsin-api` serves the same router).
 //! `tocsin verify-audit` checks every audit chain in the configured store instead, and
 //! `tocsin invite-admin <email> <name>` invites an admin (the first one, on a new installation),
 //! and `tocsin take-in-email <file.eml or folder>...` takes reports sent by email into the store.
@@ -10,7 +10,7 @@ use functions::config::Settings;
 use functions::ports::SystemClock;
 use functions::service::ServiceError;
 use functions::service::email_intake::ArrivingEmail;
-use functions::startup::{Application, app_router, build_state};
+use functions::startup::{Application, build_state};
 use sha2::Digest;
 use shared::access::InvitationForm;
 use shared::inbound::InboundOutcome;
@@ -18,14 +18,6 @@ use shared::inbound::InboundOutcome;
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let settings = Settings::load()?;
-    // Lambda sets this reserved variable for custom runtimes.
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        functions::telemetry::init(true);
-        let public_url = settings.server.public_url.clone().unwrap_or_default();
-        let router = app_router(build_state(&settings, public_url, Arc::new(SystemClock)).await?, None);
-        lambda_http::run(router).await.map_err(|e| anyhow::anyhow!(e))?;
-        return Ok(ExitCode::SUCCESS);
-    }
     functions::telemetry::init(false);
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => {}
