@@ -111,7 +111,7 @@ fn build_lambdas(root: &Path, functions: &[&str]) -> anyhow::Result<()> {
         std::iter::once(tools.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     let mut build = Command::new(tools.join("cargo-lambda"));
-    // The Lambda set of adapters only: no SQLite, no static-file compression.
+    // The Lambda set of adapters only: no SQLite, no on-the-fly compression.
     build.args(["lambda", "build", "--profile", "lambda", "--arm64", "--package", "tocsin-functions"]);
     build.args(["--no-default-features", "--features", "aws"]);
     for function in functions {

@@ -68,9 +68,15 @@ impl OutboxMailer {
         Ok(self.read_lines().await?.into_iter().map(|line| line.entry).collect())
     }
 
+    /// Under the index lock, so a line being appended is never read half-written.
     async fn read_lines(&self) -> anyhow::Result<Vec<IndexLine>> {
-        let dir = self.dir.clone();
-        tokio::task::spawn_blocking(move || read_index_lines(&dir)).await.context("the outbox task panicked")?
+        let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
+        tokio::task::spawn_blocking(move || {
+            let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            read_index_lines(&dir)
+        })
+        .await
+        .context("the outbox task panicked")?
     }
 }
 
@@ -130,13 +136,7 @@ impl Mailer for OutboxMailer {
 
     /// The index line is the outbox's record of a sent email: without it, the message was not sent.
     async fn sent_with_tag(&self, delivery: &str) -> anyhow::Result<SentLookup> {
-        let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
-        let lines = tokio::task::spawn_blocking(move || {
-            let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
-            read_index_lines(&dir)
-        })
-        .await
-        .context("the outbox task panicked")??;
+        let lines = self.read_lines().await?;
         let found = lines.into_iter().find(|line| line.tags.iter().any(|(n, v)| n == DELIVERY_TAG && v == delivery));
         Ok(found.map_or(SentLookup::NotSent, |line| SentLookup::Sent { message_id: line.entry.id }))
     }
