@@ -10,7 +10,7 @@ mod format;
 mod pages;
 
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use components::StillWorking;
@@ -30,31 +30,39 @@ pub fn start<N: IntoView + 'static>(root: fn() -> N) {
     leptos::mount::mount_to_body(root);
 }
 
-/// The pages reporters use, in a bundle of their own (`app/public.html`): a third the size of the
-/// whole app, which the server and CloudFront send for `/`, `/report` and `/follow-up`.
+/// The report form in a bundle of its own (`app/report.html`, bin `tocsin-report`), which the
+/// server and CloudFront send for `/` and `/report`: one page and no router, so a reporter loads a
+/// fifth of the whole app.
 #[component]
-pub fn PublicApp() -> impl IntoView {
+pub fn ReportApp() -> impl IntoView {
     view! {
-        <Router>
-            <Routes fallback=NotFoundPage>
-                <PublicRoutes />
-            </Routes>
-            <StillWorking />
-        </Router>
+        <PublicLayout>
+            <ReportPage />
+        </PublicLayout>
+        <StillWorking />
     }
 }
 
-/// The public pages, the same in both bundles.
-#[component(transparent)]
-fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+/// The reporter's follow-up page in a bundle of its own (`app/follow-up.html`, bin
+/// `tocsin-follow-up`), sent for `/follow-up`.
+#[component]
+pub fn FollowUpApp() -> impl IntoView {
     view! {
-        <ParentRoute path=path!("") view=PublicLayout>
-            <Route path=path!("") view=ReportPage />
-            <Route path=path!("report") view=ReportPage />
-            <Route path=path!("follow-up") view=FollowUpPage />
-        </ParentRoute>
+        <PublicLayout>
+            <FollowUpPage />
+        </PublicLayout>
+        <StillWorking />
     }
-    .into_inner()
+}
+
+/// The public pages inside the whole app, for moving between them and the dashboard without a load.
+#[component]
+fn PublicFrame() -> impl IntoView {
+    view! {
+        <PublicLayout>
+            <Outlet />
+        </PublicLayout>
+    }
 }
 
 /// The whole app: the public pages and the response team's dashboard.
@@ -63,7 +71,11 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=NotFoundPage>
-                <PublicRoutes />
+                <ParentRoute path=path!("") view=PublicFrame>
+                    <Route path=path!("") view=ReportPage />
+                    <Route path=path!("report") view=ReportPage />
+                    <Route path=path!("follow-up") view=FollowUpPage />
+                </ParentRoute>
                 <Route path=path!("sign-in") view=SignInPage />
                 <Route path=path!("forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("reset-password") view=ResetPasswordPage />

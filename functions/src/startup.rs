@@ -348,8 +348,8 @@ pub mod aws {
 }
 
 /// The API, plus the built app when there is one: unknown paths get `index.html`, so the app's
-/// client-side routes (`/dashboard/...`) load on refresh, and the public pages get the smaller
-/// bundle of `public/index.html` when it was built.
+/// client-side routes (`/dashboard/...`) load on refresh, and each public page gets its own smaller
+/// bundle (`public/<bundle>/index.html`) when it was built.
 pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     let upload_origin = state.upload_origin.clone();
     let public_url = state.services.public_url.clone();
@@ -358,18 +358,20 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     match index {
         Some((dir, Ok(index_html))) => {
             // `cargo xtask build-app` writes each file compressed beside it (the wasm bundle shrinks
-            // to a sixth); the layer compresses the rest (API answers) on the fly.
+            // to under a third); the layer compresses the rest (API answers) on the fly.
             let page = |file: PathBuf| ServeFile::new(file).precompressed_br().precompressed_gzip();
             let files =
                 ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page(dir.join("index.html")));
             let mut app = api.fallback_service(files);
             let mut pages = vec![index_html];
-            let public_index = dir.join("public/index.html");
-            if let Ok(public_html) = std::fs::read_to_string(&public_index) {
-                for path in PUBLIC_PAGES {
-                    app = app.route_service(path, page(public_index.clone()));
+            for (path, bundle) in PUBLIC_PAGES {
+                let bundle_index = dir.join("public").join(bundle).join("index.html");
+                if let Ok(bundle_html) = std::fs::read_to_string(&bundle_index) {
+                    app = app.route_service(path, page(bundle_index));
+                    if !pages.contains(&bundle_html) {
+                        pages.push(bundle_html);
+                    }
                 }
-                pages.push(public_html);
             }
             #[cfg(feature = "local")]
             let app = app.layer(CompressionLayer::new());
@@ -383,6 +385,6 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     }
 }
 
-/// The routes of the public bundle (`app/public.html`); infra/template.yaml's CloudFront function
-/// names the same.
-const PUBLIC_PAGES: [&str; 3] = ["/", "/report", "/follow-up"];
+/// The public pages and the bundle each loads (`app/<bundle>.html`, built into
+/// `dist/public/<bundle>/`); infra/template.yaml's CloudFront function maps the same.
+const PUBLIC_PAGES: [(&str, &str); 3] = [("/", "report"), ("/report", "report"), ("/follow-up", "follow-up")];

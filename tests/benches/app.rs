@@ -1,5 +1,5 @@
 //! The browser app as shipped: the size of each file Trunk builds (raw, gzip, brotli), for the
-//! whole app and for the public pages' own bundle, and the report form's first and largest
+//! whole app and for each public page's own bundle, and the report form's first and largest
 //! contentful paint in headless Chromium against a plain HTML form with the same fields and
 //! stylesheet, served by the same server in the same run.
 //!
@@ -135,27 +135,30 @@ async fn main() {
     let dist = dist_dir();
     let whole = files_in(&dist);
     sizes("whole app", &whole, "whole app (the dashboard's pages): brotli");
-    let public = files_in(&dist.join("public"));
-    let stylesheet = sizes(
-        "public pages",
-        &public,
-        "public pages' bundle, everything the report form loads: brotli (goal ≤ 150 KB)",
-    );
+    let report = files_in(&dist.join("public/report"));
+    let stylesheet =
+        sizes("report page", &report, "report page's bundle, everything the report form loads: brotli (goal ≤ 150 KB)");
+    let follow_up = files_in(&dist.join("public/follow-up"));
+    sizes("follow-up page", &follow_up, "follow-up page's bundle: brotli");
 
-    // The built app (with its precompressed copies) plus the plain form, served together by the
-    // real server.
+    // The built app (with its precompressed copies) plus the plain form beside the report page's
+    // files, served together by the real server.
     let site = tempfile::tempdir().unwrap();
-    std::fs::create_dir(site.path().join("public")).unwrap();
-    for (files, into) in [(&whole, site.path().to_path_buf()), (&public, site.path().join("public"))] {
+    for (files, into) in [
+        (&whole, site.path().to_path_buf()),
+        (&report, site.path().join("public/report")),
+        (&follow_up, site.path().join("public/follow-up")),
+    ] {
+        std::fs::create_dir_all(&into).unwrap();
         for path in files {
             std::fs::copy(path, into.join(path.file_name().unwrap())).unwrap();
         }
     }
-    std::fs::write(site.path().join("public/static-form.html"), static_form(&stylesheet)).unwrap();
+    std::fs::write(site.path().join("public/report/static-form.html"), static_form(&stylesheet)).unwrap();
     let app = spawn_app_serving(Path::new(site.path())).await;
     let (mut plain, mut wasm) = (Vec::new(), Vec::new());
     for _ in 0..SAMPLES {
-        plain.push(paints(&app.url("/public/static-form.html")).await);
+        plain.push(paints(&app.url("/public/report/static-form.html")).await);
         wasm.push(paints(&app.url("/report")).await);
     }
     let first = |runs: &[(f64, f64)]| median(runs.iter().map(|run| run.0).collect());

@@ -365,14 +365,20 @@ impl Drop for Moto {
     }
 }
 
-/// Builds `app/` with Trunk into `dist/` (release profile `wasm-release`, see Trunk.toml), and the
-/// public pages' own bundle into `dist/public/`.
+/// The app's bundles, built by Trunk (release profile `wasm-release`, then `wasm-opt -Oz`; see
+/// Trunk.toml): the whole app into `dist/`, and each public page's own bundle into
+/// `dist/public/<page>/`, which the server sends for that page.
+const PUBLIC_BUNDLES: [&str; 2] = ["report", "follow-up"];
+
 fn build_app(root: &Path) -> anyhow::Result<()> {
     ensure_rust_target(WASM_TARGET)?;
     let trunk = ensure_trunk()?;
     let wasm_bindgen_dir = ensure_wasm_bindgen(root)?;
+    let wasm_opt_dir = ensure_wasm_opt(root)?;
     let path = std::env::join_paths(
-        std::iter::once(wasm_bindgen_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        [wasm_bindgen_dir, wasm_opt_dir]
+            .into_iter()
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     let trunk_build = |args: &[&str], what: &str| {
         status(
@@ -385,18 +391,20 @@ fn build_app(root: &Path) -> anyhow::Result<()> {
             what,
         )
     };
-    // The whole app first: its build empties `dist/`, public pages' bundle included.
+    // The whole app first: its build empties `dist/`, the public bundles included.
     trunk_build(&[], "trunk build")?;
-    trunk_build(
-        &["app/public.html", "--dist", "dist/public", "--public-url", "/public/"],
-        "trunk build app/public.html",
-    )?;
     precompress(&root.join("dist"))?;
-    precompress(&root.join("dist/public"))
+    for page in PUBLIC_BUNDLES {
+        let (html, dist, public_url) =
+            (format!("app/{page}.html"), format!("dist/public/{page}"), format!("/public/{page}/"));
+        trunk_build(&[&html, "--dist", &dist, "--public-url", &public_url], &format!("trunk build {html}"))?;
+        precompress(&root.join(dist))?;
+    }
+    Ok(())
 }
 
 /// `.br` and `.gz` beside each built file, at the highest levels, so the local server sends them
-/// as they are (`ServeDir::precompressed_*`) instead of compressing 5 MB of wasm on every load.
+/// as they are (`ServeDir::precompressed_*`) instead of compressing 2 MB of wasm on every load.
 fn precompress(dist: &Path) -> anyhow::Result<()> {
     use std::io::Write;
     for entry in std::fs::read_dir(dist)? {
@@ -492,6 +500,21 @@ fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
     let needle = format!("name = \"{package}\"\nversion = \"");
     let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
     Ok(lock[start..].split('"').next().unwrap_or_default().to_owned())
+}
+
+/// Binaryen's wasm-opt at the version `xtask/binaryen`'s lockfile pins (the one Trunk.toml asks
+/// for), from npm: Trunk would download it from GitHub. Returns the directory holding it.
+fn ensure_wasm_opt(root: &Path) -> anyhow::Result<PathBuf> {
+    let dir = root.join("xtask/binaryen");
+    let bin = dir.join("node_modules/.bin");
+    if !bin.join("wasm-opt").is_file() {
+        eprintln!("Installing binaryen (wasm-opt) from npm…");
+        status(
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir),
+            "npm ci in xtask/binaryen",
+        )?;
+    }
+    Ok(bin)
 }
 
 /// axe-core for the accessibility checks, at the version and integrity `tests/a11y`'s lockfile pins.

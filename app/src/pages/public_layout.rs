@@ -1,9 +1,9 @@
 use leptos::prelude::*;
-use leptos_router::components::Outlet;
 
-/// The frame of the pages reporters see: no dashboard links, nothing to sign in to.
+/// The frame of the pages reporters see: no dashboard links, nothing to sign in to. It knows no
+/// router, so the public bundles (one page each) leave the router out.
 #[component]
-pub fn PublicLayout() -> impl IntoView {
+pub fn PublicLayout(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
         <header class="site-header">
@@ -13,7 +13,7 @@ pub fn PublicLayout() -> impl IntoView {
             </div>
         </header>
         <main id="main" class="container container--narrow" tabindex="-1">
-            <Outlet />
+            {children()}
         </main>
         <footer class="site-footer">
             <div class="container container--narrow">

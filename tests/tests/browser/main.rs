@@ -163,7 +163,7 @@ async fn the_app_is_served_compressed_with_its_routes_falling_back_to_index_html
     // allowed by their hashes; every browser test below would fail if a hash were wrong.
     let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{policy}");
-    assert_eq!(policy.matches("'sha256-").count(), 2, "{policy}");
+    assert_eq!(policy.matches("'sha256-").count(), 3, "{policy}");
     assert!(!policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"), "{policy}");
     let whole = page.text().await.unwrap();
     assert!(whole.contains("/tocsin-app-"), "{whole}");
@@ -172,15 +172,15 @@ async fn the_app_is_served_compressed_with_its_routes_falling_back_to_index_html
         assert_eq!(response.status(), 200, "{client_route}");
         assert_eq!(response.text().await.unwrap(), whole, "{client_route} loads the whole app");
     }
-    // The public pages load their own, smaller bundle.
-    let public = std::fs::read_to_string(dist_dir().join("public/index.html")).unwrap();
-    assert!(public.contains("/public/tocsin-public-"), "{public}");
-    for public_route in ["/", "/report", "/follow-up"] {
+    // Each public page loads its own, smaller bundle.
+    for (public_route, bundle) in [("/", "report"), ("/report", "report"), ("/follow-up", "follow-up")] {
+        let own = std::fs::read_to_string(dist_dir().join("public").join(bundle).join("index.html")).unwrap();
+        assert!(own.contains(&format!("/public/{bundle}/tocsin-{bundle}-")), "{own}");
         let response = app.get(public_route).await;
         assert_eq!(response.status(), 200, "{public_route}");
-        assert_eq!(response.text().await.unwrap(), public, "{public_route} loads the public bundle");
+        assert_eq!(response.text().await.unwrap(), own, "{public_route} loads the {bundle} bundle");
     }
-    for bundle in [dist_dir(), dist_dir().join("public")] {
+    for bundle in [dist_dir(), dist_dir().join("public/report"), dist_dir().join("public/follow-up")] {
         let wasm = std::fs::read_dir(&bundle)
             .unwrap()
             .filter_map(Result::ok)
