@@ -189,7 +189,8 @@ pub enum Mode {
     Aws,
 }
 
-/// Used in `aws` mode. Credentials come from the usual AWS chain (the Lambda role in AWS).
+/// Used in `aws` mode. Credentials come from the usual AWS chain; the API function under Lambda reads
+/// only the variables Lambda sets (its role's credentials and its region).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AwsSettings {
     pub table: String,

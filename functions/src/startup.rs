@@ -114,14 +114,32 @@ pub async fn function_services() -> anyhow::Result<(Arc<Services>, bool)> {
 /// The adapters the settings ask for.
 pub async fn build_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     match settings.mode {
-        #[cfg(feature = "local")]
-        Mode::Local => local_state(settings, public_url, clock),
-        #[cfg(not(feature = "local"))]
-        Mode::Local => anyhow::bail!("this build of Tocsin has no embedded store: build it with the `local` feature"),
+        Mode::Local => embedded_state(settings, public_url, clock),
         #[cfg(feature = "aws")]
         Mode::Aws => aws_state(settings, &aws::sdk_config(&settings.aws).await, public_url, clock),
         #[cfg(not(feature = "aws"))]
         Mode::Aws => anyhow::bail!("this build of Tocsin has no AWS support: build it with `--features aws`"),
+    }
+}
+
+/// [`build_state`] for a binary that runs only under Lambda: the AWS adapters take the credentials
+/// and region Lambda sets in the environment ([`aws::lambda_sdk_config`]), so the SDK's provider
+/// chain stays out of the bootstrap.
+#[cfg(feature = "aws")]
+pub fn lambda_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    match settings.mode {
+        Mode::Local => embedded_state(settings, public_url, clock),
+        Mode::Aws => aws_state(settings, &aws::lambda_sdk_config(&settings.aws)?, public_url, clock),
+    }
+}
+
+fn embedded_state(settings: &Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    #[cfg(feature = "local")]
+    return local_state(settings, public_url, clock);
+    #[cfg(not(feature = "local"))]
+    {
+        let _ = (settings, public_url, clock);
+        anyhow::bail!("this build of Tocsin has no embedded store: build it with the `local` feature")
     }
 }
 
@@ -309,15 +327,19 @@ pub fn aws_state(
 pub mod aws {
     use std::time::Duration;
 
+    use anyhow::Context;
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
     use aws_config::retry::RetryConfig;
     use aws_config::timeout::TimeoutConfig;
     use aws_config::{BehaviorVersion, Region, SdkConfig};
     use aws_smithy_http_client::tls;
+    use aws_types::sdk_config::{SharedCredentialsProvider, SharedHttpClient};
 
     use crate::config::AwsSettings;
 
-    /// The SDK configuration, with retries and timeouts chosen rather than inherited: three
-    /// attempts with backoff, and no call waiting longer than a Lambda request can afford.
+    /// The SDK configuration from the SDK's whole provider chain (variables, profiles, web
+    /// identity, containers, instance metadata), for the binaries that also run on operators'
+    /// machines.
     pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
         let mut loader = configured(aws_config::defaults(BehaviorVersion::latest()), settings);
         if let Some(region) = &settings.region {
@@ -326,24 +348,57 @@ pub mod aws {
         loader.load().await
     }
 
+    /// The loader with our HTTP client, retries and timeouts.
     pub fn configured(loader: aws_config::ConfigLoader, settings: &AwsSettings) -> aws_config::ConfigLoader {
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
-            .build_https();
-        let loader = loader
-            .http_client(https)
-            .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(50)))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(2))
-                    .operation_attempt_timeout(Duration::from_secs(5))
-                    .operation_timeout(Duration::from_secs(12))
-                    .build(),
-            );
+        let loader = loader.http_client(https_client()).retry_config(retry_config()).timeout_config(timeout_config());
         match &settings.endpoint_url {
             Some(url) => loader.endpoint_url(url),
             None => loader,
         }
+    }
+
+    /// The SDK configuration from what Lambda gives every function: its role's credentials and its
+    /// region in environment variables. Reading only those keeps the provider chain (profiles,
+    /// STS, container and instance metadata clients) out of a Lambda-only bootstrap.
+    pub fn lambda_sdk_config(settings: &AwsSettings) -> anyhow::Result<SdkConfig> {
+        let region = match &settings.region {
+            Some(region) => region.clone(),
+            None => std::env::var("AWS_REGION").context("AWS_REGION is not set (Lambda sets it for every function)")?,
+        };
+        let config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+            .http_client(https_client())
+            .retry_config(retry_config())
+            .timeout_config(timeout_config());
+        let config = match &settings.endpoint_url {
+            Some(url) => config.endpoint_url(url),
+            None => config,
+        };
+        Ok(config.build())
+    }
+
+    /// One HTTPS client on rustls with ring, which reqwest and jsonwebtoken already use: the SDK's
+    /// default would add a second TLS stack.
+    fn https_client() -> SharedHttpClient {
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+            .build_https()
+    }
+
+    /// Three attempts with backoff.
+    fn retry_config() -> RetryConfig {
+        RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(50))
+    }
+
+    /// No call waits longer than a Lambda request can afford.
+    fn timeout_config() -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .operation_attempt_timeout(Duration::from_secs(5))
+            .operation_timeout(Duration::from_secs(12))
+            .build()
     }
 }
 

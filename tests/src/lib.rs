@@ -126,7 +126,10 @@ fn init_test_logging() {
     // Quiet by default; `TEST_LOG=1 cargo test` shows the server's log.
     ONCE.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            tracing_subscriber::fmt().with_env_filter("info").with_test_writer().init();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+                .with_test_writer()
+                .init();
         }
     });
 }

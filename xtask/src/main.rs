@@ -111,9 +111,9 @@ fn build_lambdas(root: &Path, functions: &[&str]) -> anyhow::Result<()> {
         std::iter::once(tools.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     let mut build = Command::new(tools.join("cargo-lambda"));
-    // The Lambda set of adapters only: no SQLite, no on-the-fly compression.
+    // The Lambda set of adapters only (no SQLite, no on-the-fly compression), without trace events.
     build.args(["lambda", "build", "--profile", "lambda", "--arm64", "--package", "tocsin-functions"]);
-    build.args(["--no-default-features", "--features", "aws"]);
+    build.args(["--no-default-features", "--features", "lambda"]);
     for function in functions {
         build.args(["--bin", function]);
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use functions::config::Settings;
 use functions::ports::SystemClock;
-use functions::startup::{app_router, build_state};
+use functions::startup::{app_router, lambda_state};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,6 +18,6 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     functions::telemetry::init(true);
     let public_url = settings.server.public_url.clone().unwrap_or_default();
-    let router = app_router(build_state(&settings, public_url, Arc::new(SystemClock)).await?, None);
+    let router = app_router(lambda_state(&settings, public_url, Arc::new(SystemClock))?, None);
     lambda_http::run(router).await.map_err(|e| anyhow::anyhow!(e))
 }

@@ -220,3 +220,25 @@ async fn the_incident_workflow_runs_on_dynamodb() {
     assert_eq!(waiting, [("POLICY-REVIEW", None), ("POLICY-UPDATE-AFTER-MAJOR", None)]);
     assert_eq!(rest.next_cursor, None);
 }
+
+/// The API function's configuration under Lambda (`lambda_state`): credentials and region from the
+/// environment only, as Lambda sets them (`cargo xtask test` sets the same variables for moto).
+/// Each service answers through it.
+#[tokio::test]
+async fn the_lambda_configuration_reaches_every_service_with_the_environments_credentials() {
+    for variable in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
+        assert!(std::env::var_os(variable).is_some(), "{variable} is set, as Lambda sets it");
+    }
+    let settings = functions::config::AwsSettings { region: None, ..moto::settings(String::new(), String::new()) };
+    let sdk = functions::startup::aws::lambda_sdk_config(&settings).unwrap();
+    assert_eq!(sdk.region().map(|r| r.as_ref()), Some(moto::REGION), "the region comes from AWS_REGION");
+
+    let table = moto::unique("tocsin");
+    let store = functions::adapters::dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
+    store.create_table().await.expect("DynamoDB answers");
+    let bucket = moto::unique("tocsin-lambda");
+    aws_sdk_s3::Client::new(&sdk).create_bucket().bucket(&bucket).send().await.expect("S3 answers");
+    let sender = format!("{}@tocsin.example", moto::unique("lambda"));
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    ses.create_email_identity().email_identity(&sender).send().await.expect("SES answers");
+}
