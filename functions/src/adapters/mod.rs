@@ -5,6 +5,7 @@ pub mod inbound_email;
 pub mod local_files;
 mod mime;
 pub mod outbox;
+mod serial;
 /// The JSON of SES's published events; no SDK needed to read it.
 pub mod ses_events;
 /// The JSON of SES receiving's Lambda action; no SDK needed either.

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -13,6 +13,7 @@ use shared::api::{OutboxEntry, Page};
 use uuid::Uuid;
 
 use super::mime::build_message;
+use super::serial::SerialThread;
 use crate::ports::{Clock, DELIVERY_TAG, Email, Mailer, PageRequest, SentLookup, StoreError};
 
 const INDEX_FILE: &str = "index.jsonl";
@@ -21,8 +22,9 @@ pub struct OutboxMailer {
     dir: PathBuf,
     sender: Mailbox,
     clock: Arc<dyn Clock>,
-    /// Serialises appends to the index so concurrent sends never interleave lines.
-    index_lock: Arc<Mutex<()>>,
+    /// Every write and index read runs in turn on this thread (which holds the directory), so
+    /// concurrent sends never interleave lines and a read never sees half a line.
+    files: SerialThread<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -36,7 +38,8 @@ impl OutboxMailer {
     pub fn new(dir: PathBuf, sender: &str, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating outbox {}", dir.display()))?;
         let sender = sender.parse().with_context(|| format!("the email sender {sender:?} is not a valid mailbox"))?;
-        Ok(Self { dir, sender, clock, index_lock: Arc::default() })
+        let files = SerialThread::start("outbox", dir.clone()).context("starting the outbox thread")?;
+        Ok(Self { dir, sender, clock, files })
     }
 
     pub fn dir(&self) -> &Path {
@@ -68,15 +71,9 @@ impl OutboxMailer {
         Ok(self.read_lines().await?.into_iter().map(|line| line.entry).collect())
     }
 
-    /// Under the index lock, so a line being appended is never read half-written.
+    /// On the outbox thread, so a line being appended is never read half-written.
     async fn read_lines(&self) -> anyhow::Result<Vec<IndexLine>> {
-        let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
-        tokio::task::spawn_blocking(move || {
-            let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
-            read_index_lines(&dir)
-        })
-        .await
-        .context("the outbox task panicked")?
+        self.files.run(|dir| read_index_lines(dir)).await?
     }
 }
 
@@ -111,26 +108,24 @@ impl Mailer for OutboxMailer {
         };
         let mut json = serde_json::to_string(&line)?;
         json.push('\n');
-        let (dir, index_lock) = (self.dir.clone(), self.index_lock.clone());
-        // One trip to the blocking pool for the whole write, not one per file operation. The
-        // message needs no write-then-rename: nothing reads it before its index line exists.
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(dir.join(&file))
-                .and_then(|mut eml| eml.write_all(&message.formatted()))
-                .context("writing outbox message")?;
-            let _guard = index_lock.lock().unwrap_or_else(PoisonError::into_inner);
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join(INDEX_FILE))
-                .and_then(|mut index| index.write_all(json.as_bytes()))
-                .context("appending to the outbox index")
-        })
-        .await
-        .context("the outbox task panicked")??;
+        let formatted = message.formatted();
+        // The message needs no write-then-rename: nothing reads it before its index line exists.
+        self.files
+            .run(move |dir| -> anyhow::Result<()> {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(dir.join(&file))
+                    .and_then(|mut eml| eml.write_all(&formatted))
+                    .context("writing outbox message")?;
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join(INDEX_FILE))
+                    .and_then(|mut index| index.write_all(json.as_bytes()))
+                    .context("appending to the outbox index")
+            })
+            .await??;
         Ok(id)
     }
 

@@ -1,13 +1,16 @@
 //! The embedded store: SQLite in WAL mode, one writer connection and one reader, migrations at open.
 //!
-//! rusqlite is blocking, so every call runs on tokio's blocking pool. A single writer behind a
-//! mutex serialises writes (SQLite allows one writer anyway) without SQLITE_BUSY retries.
+//! rusqlite is blocking. Writes run in turn on one thread that owns the writer connection
+//! ([`SerialThread`]; SQLite allows one writer anyway, so there are no SQLITE_BUSY retries). Reads
+//! run on tokio's blocking pool.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 mod accounts;
 mod notices;
+
+use super::serial::SerialThread;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -41,12 +44,8 @@ const MIGRATIONS: &[M<'static>] = &[
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    inner: Arc<Connections>,
-}
-
-struct Connections {
-    writer: Mutex<Connection>,
-    reader: Mutex<Connection>,
+    writer: SerialThread<Connection>,
+    reader: Arc<Mutex<Connection>>,
 }
 
 impl SqliteStore {
@@ -60,23 +59,25 @@ impl SqliteStore {
         let reader =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         configure(&reader)?;
-        Ok(Self { inner: Arc::new(Connections { writer: Mutex::new(writer), reader: Mutex::new(reader) }) })
+        let writer = SerialThread::start("sqlite-writer", writer).context("starting the SQLite writer thread")?;
+        Ok(Self { writer, reader: Arc::new(Mutex::new(reader)) })
     }
 
     async fn write<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let inner = self.inner.clone();
-        run_blocking(move || work(&mut inner.writer.lock().unwrap_or_else(PoisonError::into_inner))).await
+        self.writer.run(work).await?
     }
 
     async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let inner = self.inner.clone();
-        run_blocking(move || work(&inner.reader.lock().unwrap_or_else(PoisonError::into_inner))).await
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || work(&reader.lock().unwrap_or_else(PoisonError::into_inner)))
+            .await
+            .context("the SQLite task panicked")?
     }
 }
 
@@ -84,12 +85,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
-}
-
-async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work).await.context("the SQLite task panicked")?
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -187,12 +182,11 @@ fn scheduled_from_row(row: &Row<'_>) -> rusqlite::Result<ScheduledObligation> {
 
 /// The next number of this year's sequence, inside the caller's transaction.
 fn next_number(tx: &Transaction<'_>, name: &str, year: i32) -> rusqlite::Result<u32> {
-    tx.query_row(
+    tx.prepare_cached(
         "INSERT INTO sequences (name, year, last) VALUES (?1, ?2, 1)
          ON CONFLICT (name, year) DO UPDATE SET last = last + 1 RETURNING last",
-        params![name, year],
-        |row| row.get(0),
-    )
+    )?
+    .query_row(params![name, year], |row| row.get(0))
 }
 
 fn insert_attachments(
@@ -347,25 +341,26 @@ impl IncidentStore for SqliteStore {
                 .as_ref()
                 .map(|arrival| record_arrival(&tx, arrival, draft.received_at, InboundOutcome::Report { reference }))
                 .transpose()?;
-            tx.execute(
+            // Cached: preparing the statement cost as much as running it.
+            tx.prepare_cached(
                 "INSERT INTO reports (reference, status, reporter_kind, reporter_name, reporter_email, description,
                     steps_to_reproduce, observed_at, affected_system, received_at, follow_up_token_hash, email_intake)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    reference.to_string(),
-                    ReportStatus::Received.as_str(),
-                    r.reporter_kind.as_str(),
-                    r.name,
-                    r.email,
-                    r.description,
-                    r.steps_to_reproduce,
-                    r.observed_at.map(timestamp),
-                    r.affected_system,
-                    timestamp(draft.received_at),
-                    draft.follow_up_token_hash.as_slice(),
-                    email,
-                ],
-            )?;
+            )?
+            .execute(params![
+                reference.to_string(),
+                ReportStatus::Received.as_str(),
+                r.reporter_kind.as_str(),
+                r.name,
+                r.email,
+                r.description,
+                r.steps_to_reproduce,
+                r.observed_at.map(timestamp),
+                r.affected_system,
+                timestamp(draft.received_at),
+                draft.follow_up_token_hash.as_slice(),
+                email,
+            ])?;
             insert_attachments(&tx, tx.last_insert_rowid(), None, &draft.attachments)?;
             tx.commit()?;
             Ok(reference)
