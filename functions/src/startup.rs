@@ -419,13 +419,13 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
                 ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page(dir.join("index.html")));
             let mut app = api.fallback_service(files);
             let mut pages = vec![index_html];
-            for (path, bundle) in PUBLIC_PAGES {
+            for (bundle, paths) in PUBLIC_BUNDLES {
                 let bundle_index = dir.join("public").join(bundle).join("index.html");
                 if let Ok(bundle_html) = std::fs::read_to_string(&bundle_index) {
-                    app = app.route_service(path, page(bundle_index));
-                    if !pages.contains(&bundle_html) {
-                        pages.push(bundle_html);
+                    for path in paths {
+                        app = app.route_service(path, page(bundle_index.clone()));
                     }
+                    pages.push(bundle_html);
                 }
             }
             #[cfg(feature = "local")]
@@ -440,6 +440,6 @@ pub fn app_router(state: AppState, static_dir: Option<&Path>) -> Router {
     }
 }
 
-/// The public pages and the bundle each loads (`app/<bundle>.html`, built into
-/// `dist/public/<bundle>/`); infra/template.yaml's CloudFront function maps the same.
-const PUBLIC_PAGES: [(&str, &str); 3] = [("/", "report"), ("/report", "report"), ("/follow-up", "follow-up")];
+/// Each public page's own bundle (`app/<bundle>.html`, built into `dist/public/<bundle>/`) and the
+/// paths that load it; infra/template.yaml's CloudFront function maps the same.
+const PUBLIC_BUNDLES: [(&str, &[&str]); 2] = [("report", &["/", "/report"]), ("follow-up", &["/follow-up"])];

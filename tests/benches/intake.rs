@@ -109,7 +109,7 @@ async fn main() {
     let url = app.url("/api/reports");
 
     // The best of three runs, each into a new database: the floor is the machine's best, not its
-    // noise (single runs here ranged from 12,300 to 15,700 a second).
+    // noise (single runs here ranged from 12,300 to 19,200 a second).
     let raw =
         (1..=3).map(|run| raw_insert_rate(&dir.path().join(format!("raw-{run}.sqlite3")), &form)).fold(0.0, f64::max);
     // oha blocks; the server runs on this runtime's other threads.

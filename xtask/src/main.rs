@@ -365,11 +365,13 @@ impl Drop for Moto {
     }
 }
 
+/// The public pages with a bundle of their own (`app/<page>.html`); `startup::PUBLIC_BUNDLES` in
+/// `functions` serves them.
+const PUBLIC_BUNDLES: [&str; 2] = ["report", "follow-up"];
+
 /// The app's bundles, built by Trunk (release profile `wasm-release`, then `wasm-opt -Oz`; see
 /// Trunk.toml): the whole app into `dist/`, and each public page's own bundle into
 /// `dist/public/<page>/`, which the server sends for that page.
-const PUBLIC_BUNDLES: [&str; 2] = ["report", "follow-up"];
-
 fn build_app(root: &Path) -> anyhow::Result<()> {
     ensure_rust_target(WASM_TARGET)?;
     let trunk = ensure_trunk()?;
