@@ -1,21 +1,23 @@
 //! The embedded store: SQLite in WAL mode, one writer connection and one reader, migrations at open.
 //!
-//! rusqlite is blocking. Writes run in turn on one thread that owns the writer connection
-//! ([`SerialThread`]; SQLite allows one writer anyway, so there are no SQLITE_BUSY retries). Reads
-//! run on tokio's blocking pool.
+//! rusqlite is blocking. Writes run in turn on one thread that owns the writer connection and
+//! commits those that wait together as one transaction ([`writer`]; SQLite allows one writer
+//! anyway, so there are no SQLITE_BUSY retries). Each write makes its changes in a savepoint.
+//! Reads run on tokio's blocking pool.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 mod accounts;
 mod notices;
+mod writer;
 
-use super::serial::SerialThread;
+use writer::Writer;
 
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
 use shared::api::{AttachmentSummary, FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
@@ -44,7 +46,7 @@ const MIGRATIONS: &[M<'static>] = &[
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    writer: SerialThread<Connection>,
+    writer: Writer,
     reader: Arc<Mutex<Connection>>,
 }
 
@@ -59,7 +61,7 @@ impl SqliteStore {
         let reader =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         configure(&reader)?;
-        let writer = SerialThread::start("sqlite-writer", writer).context("starting the SQLite writer thread")?;
+        let writer = Writer::start(path, writer)?;
         Ok(Self { writer, reader: Arc::new(Mutex::new(reader)) })
     }
 
@@ -67,7 +69,7 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.writer.run(work).await?
+        self.writer.run(work).await
     }
 
     async fn read<T: Send + 'static>(
@@ -110,7 +112,7 @@ fn conversion_error(message: String) -> rusqlite::Error {
 /// Records the message a report or follow-up came in, in the write that stores it; a message
 /// recorded already makes the whole write fail, changing nothing.
 fn record_arrival(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     arrival: &EmailArrival,
     received_at: DateTime<Utc>,
     outcome: InboundOutcome,
@@ -146,7 +148,7 @@ fn parse_enum<T: std::str::FromStr<Err = String>>(text: &str) -> rusqlite::Resul
 }
 
 /// Rewrites an obligation's row, keeping its delivery log.
-fn write_obligation(tx: &Transaction<'_>, write: &ObligationWrite) -> Result<(), StoreError> {
+fn write_obligation(tx: &Connection, write: &ObligationWrite) -> Result<(), StoreError> {
     let row = &write.row;
     let json = serde_json::to_string(row).context("encoding an obligation row")?;
     tx.execute(
@@ -181,7 +183,7 @@ fn scheduled_from_row(row: &Row<'_>) -> rusqlite::Result<ScheduledObligation> {
 }
 
 /// The next number of this year's sequence, inside the caller's transaction.
-fn next_number(tx: &Transaction<'_>, name: &str, year: i32) -> rusqlite::Result<u32> {
+fn next_number(tx: &Connection, name: &str, year: i32) -> rusqlite::Result<u32> {
     tx.prepare_cached(
         "INSERT INTO sequences (name, year, last) VALUES (?1, ?2, 1)
          ON CONFLICT (name, year) DO UPDATE SET last = last + 1 RETURNING last",
@@ -190,7 +192,7 @@ fn next_number(tx: &Transaction<'_>, name: &str, year: i32) -> rusqlite::Result<
 }
 
 fn insert_attachments(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     report_seq: i64,
     follow_up_seq: Option<i64>,
     attachments: &[StoredAttachment],
@@ -302,7 +304,7 @@ fn read_alert_key(conn: &Connection, source: &str, key: &str) -> rusqlite::Resul
 
 /// Appends sealed entries if the chain head is still the one they were sealed on.
 fn append_audit(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     subject: Reference,
     previous: Option<&ChainHead>,
     entries: &[AuditEntry],
@@ -332,7 +334,7 @@ fn append_audit(
 impl IncidentStore for SqliteStore {
     async fn insert_report(&self, draft: ReportDraft) -> Result<Reference, StoreError> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let year = draft.received_at.year();
             let reference = Reference::new(ReferenceKind::Report, year, next_number(&tx, "report", year)?);
             let r = &draft.report;
@@ -447,7 +449,7 @@ impl IncidentStore for SqliteStore {
 
     async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let report_seq: i64 = tx
                 .query_row("SELECT seq FROM reports WHERE reference = ?1", [report.to_string()], |row| row.get(0))
                 .optional()?
@@ -554,7 +556,7 @@ impl IncidentStore for SqliteStore {
             ReferenceKind::Security => "security",
         };
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let number = next_number(&tx, sequence, year)?;
             tx.commit()?;
             Ok(Reference::new(kind, year, number))
@@ -617,7 +619,7 @@ impl IncidentStore for SqliteStore {
 
     async fn commit_incident(&self, commit: IncidentCommit) -> Result<(), StoreError> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let reference = commit.record.reference;
             append_audit(&tx, reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
             let record = serde_json::to_string(&commit.record).context("encoding the incident record")?;
@@ -673,7 +675,7 @@ impl IncidentStore for SqliteStore {
 
     async fn commit_dismissal(&self, dismissal: ReportDismissal) -> Result<(), StoreError> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let report = dismissal.report;
             append_audit(&tx, report, dismissal.previous.as_ref(), &dismissal.entries, &dismissal.head)?;
             let dismissed = tx.execute(
@@ -703,7 +705,7 @@ impl IncidentStore for SqliteStore {
         head: ChainHead,
     ) -> Result<(), StoreError> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             append_audit(&tx, subject, previous.as_ref(), &entries, &head)?;
             tx.commit()?;
             Ok(())
@@ -852,7 +854,7 @@ impl IncidentStore for SqliteStore {
 
     async fn commit_policy_register(&self, commit: RegisterCommit) -> Result<(), StoreError> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let reference = commit.register.reference;
             append_audit(&tx, reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
             let record = serde_json::to_string(&commit.register).context("encoding the policy register")?;

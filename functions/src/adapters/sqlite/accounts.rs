@@ -189,7 +189,7 @@ impl AccountStore for SqliteStore {
     async fn add_failure(&self, key: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
         let key = key.to_owned();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             // Windows a day old are never read again.
             let stale = timestamp(window - chrono::Duration::days(1));
             tx.execute("DELETE FROM sign_in_failures WHERE key = ?1 AND window < ?2", params![key, stale])?;

@@ -1,7 +1,7 @@
 //! The embedded store's notice campaigns, deliveries and suppression list.
 
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 
 use super::{SqliteStore, parse_reference, parse_time, timestamp};
@@ -25,7 +25,7 @@ fn delivery(seq: i64, recipient: &str, state: &str, outcome: &str) -> Result<Del
 }
 
 /// Starts or finishes a campaign inside an incident's transaction.
-pub(super) fn write_campaign(tx: &Transaction<'_>, write: &CampaignWrite) -> Result<(), StoreError> {
+pub(super) fn write_campaign(tx: &Connection, write: &CampaignWrite) -> Result<(), StoreError> {
     match write {
         CampaignWrite::Start(campaign) => {
             tx.execute(
@@ -53,7 +53,7 @@ impl NoticeStore for SqliteStore {
         let pending = json(&DeliveryState::Pending)?;
         let outcome = json(&MailOutcome::default())?;
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT OR IGNORE INTO deliveries (list, seq, recipient, kind, state, outcome)
@@ -141,7 +141,7 @@ impl NoticeStore for SqliteStore {
     ) -> Result<Option<DeliveryRow>, StoreError> {
         let list = list.to_owned();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let row = tx
                 .query_row(
                     "SELECT recipient, state, outcome FROM deliveries WHERE list = ?1 AND seq = ?2",
