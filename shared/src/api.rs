@@ -385,7 +385,7 @@ pub struct OutboxEntry {
     pub to: Vec<String>,
     pub subject: String,
     pub written_at: DateTime<Utc>,
-    /// The `.eml` file name inside the outbox directory.
+    /// A name to save the message under, as an `.eml` file.
     pub file: String,
 }
 

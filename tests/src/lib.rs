@@ -397,16 +397,14 @@ impl TestApp {
         std::fs::read_dir(self.data_dir.path().join("attachments")).map(|dir| dir.count()).unwrap_or(0)
     }
 
-    /// The emails in the outbox since the test began, oldest first, parsed from their `.eml` files.
+    /// The emails in the outbox since the test began, oldest first, parsed from their messages.
     pub fn outbox(&self) -> Vec<SentEmail> {
         let dir = self.data_dir.path().join("outbox");
-        let Ok(index) = std::fs::read_to_string(dir.join("index.jsonl")) else { return Vec::new() };
-        index
-            .lines()
+        functions::adapters::outbox::read_outbox(&dir)
+            .expect("a readable outbox")
+            .into_iter()
             .skip(self.setup_emails)
-            .map(|line| {
-                let entry: OutboxEntry = serde_json::from_str(line).expect("an outbox index line");
-                let eml = std::fs::read(dir.join(&entry.file)).expect("the .eml file");
+            .map(|(entry, eml)| {
                 let message = mail_parser::MessageParser::default().parse(&eml).expect("a parseable message");
                 SentEmail {
                     header_names: message.headers().iter().map(|h| h.name().to_owned()).collect(),

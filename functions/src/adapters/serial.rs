@@ -1,8 +1,7 @@
 //! Blocking work on one dedicated thread that owns its state, run in the order it was sent. The
-//! embedded store's writer connection and the outbox's files live on one each: concurrent requests
-//! queue on a channel instead of each parking a blocking-pool thread on a lock, which under 64
-//! concurrent reports cost more than the writes themselves. (tokio-rusqlite does this for SQLite
-//! alone, and pins an older rusqlite.)
+//! outbox's files live on one: concurrent sends queue on a channel instead of each parking a
+//! blocking-pool thread on a lock, which under 64 concurrent reports cost more than the writes
+//! themselves. (The SQLite writer works the same way, and also groups commits: `sqlite/writer.rs`.)
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
