@@ -151,7 +151,11 @@ impl OutboxFiles {
         let mut entry = Vec::with_capacity(from_line.len() + quoted.len() + 2);
         entry.extend_from_slice(from_line.as_bytes());
         entry.extend_from_slice(&quoted);
-        entry.extend_from_slice(b"\n");
+        // The blank line that ends a message in a mailbox, after the message's own last line ends.
+        if !quoted.ends_with(b"\n") {
+            entry.push(b'\n');
+        }
+        entry.push(b'\n');
         if let Err(error) = self.mailbox.write_all(&entry) {
             let _ = self.mailbox.set_len(start);
             return Err(error).context("appending to the outbox mailbox");
@@ -177,9 +181,6 @@ mod mboxrd {
                 quoted.push(b'>');
             }
             quoted.extend_from_slice(line);
-        }
-        if !quoted.ends_with(b"\n") {
-            quoted.extend_from_slice(b"\r\n");
         }
         quoted
     }
@@ -282,5 +283,6 @@ mod tests {
             "Subject: x\r\n\r\n>From here\r\n>>From there\r\n>>>From afar\r\n From not\r\nFromage\r\n"
         );
         assert_eq!(mboxrd::unquote(&quoted), message);
+        assert_eq!(mboxrd::unquote(&mboxrd::quote(b"From the last line")), b"From the last line");
     }
 }
