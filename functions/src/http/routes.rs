@@ -56,8 +56,15 @@ pub async fn submit_report(
     State(state): State<AppState>,
     FormWithFiles { form, uploads }: FormWithFiles<ReportForm>,
 ) -> ApiResult<(StatusCode, Json<ReportReceipt>)> {
+    // Taken once the body is read, so a slow upload holds no slot.
+    let _slot = intake_slot(&state).await?;
     let receipt = state.services.submit_report(form, uploads).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+async fn intake_slot(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ServiceError> {
+    // Never closed: an error here would be a bug.
+    Ok(state.intake_slots.acquire().await.map_err(anyhow::Error::new)?)
 }
 
 /// The follow-up token travels in `Authorization: Bearer`, never in a URL that logs would keep.
@@ -74,6 +81,7 @@ pub async fn add_follow_up(
     headers: HeaderMap,
     FormWithFiles { form, uploads }: FormWithFiles<FollowUpForm>,
 ) -> ApiResult<(StatusCode, Json<FollowUp>)> {
+    let _slot = intake_slot(&state).await?;
     let follow_up = state.services.add_follow_up(bearer_token(&headers), form, uploads).await?;
     Ok((StatusCode::CREATED, Json(follow_up)))
 }
