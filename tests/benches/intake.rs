@@ -66,9 +66,13 @@ struct Run {
     per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
-    /// The p99 with the first second counted (under load at a given rate only).
-    p99_from_start_ms: f64,
     failed: u64,
+}
+
+/// A run at a given rate, which also keeps the p99 with the first second counted.
+struct RunAtRate {
+    run: Run,
+    p99_from_start_ms: f64,
 }
 
 fn oha_command(url: &str, body: &Path, clients: u32) -> Command {
@@ -105,7 +109,6 @@ fn capacity(url: &str, body: &Path, clients: u32, seconds: u32, report: &Path) -
         per_second: ok as f64 / f64::from(seconds),
         p50_ms: report["latencyPercentiles"]["p50"].as_f64().unwrap_or(f64::NAN) * 1000.0,
         p99_ms: report["latencyPercentiles"]["p99"].as_f64().unwrap_or(f64::NAN) * 1000.0,
-        p99_from_start_ms: f64::NAN,
         failed: refused + failed,
     }
 }
@@ -126,7 +129,7 @@ const WARM_UP_SECONDS: f64 = 1.0;
 /// `rate` requests a second for `seconds` from `clients`, each timed from when it was due (not from
 /// when a free client sent it: otherwise 10 clients wait out a stall instead of sending, and their
 /// p99 omits the very delays that 1,000 clients, all sending, record).
-fn offered_load(url: &str, body: &Path, clients: u32, seconds: u32, rate: f64, listing: &Path) -> Run {
+fn offered_load(url: &str, body: &Path, clients: u32, seconds: u32, rate: f64, listing: &Path) -> RunAtRate {
     let requests = (rate * f64::from(seconds)).round() as u64;
     let mut command = oha_command(url, body, clients);
     command
@@ -145,13 +148,15 @@ fn offered_load(url: &str, body: &Path, clients: u32, seconds: u32, rate: f64, l
     let steady = milliseconds(&mut stored.iter().filter(|request| request.start >= WARM_UP_SECONDS));
     let from_start = milliseconds(&mut stored.iter());
     let percentile = |times: &[f64], p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-    Run {
-        per_second: stored.len() as f64 / f64::from(seconds),
-        p50_ms: percentile(&steady, 0.50),
-        p99_ms: percentile(&steady, 0.99),
+    RunAtRate {
+        run: Run {
+            per_second: stored.len() as f64 / f64::from(seconds),
+            p50_ms: percentile(&steady, 0.50),
+            p99_ms: percentile(&steady, 0.99),
+            // Refused, or never answered.
+            failed: requests - stored.len() as u64,
+        },
         p99_from_start_ms: percentile(&from_start, 0.99),
-        // Refused, or never answered.
-        failed: requests - stored.len() as u64,
     }
 }
 
@@ -192,18 +197,18 @@ async fn main() {
     let offered = capacity.per_second / 2.0;
     let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let levels = [10, 100, 1_000];
-    let mut runs: Vec<Vec<Run>> = levels.iter().map(|_| Vec::new()).collect();
+    let mut runs: Vec<Vec<RunAtRate>> = levels.iter().map(|_| Vec::new()).collect();
     for _ in 0..rounds {
         for (&clients, runs) in levels.iter().zip(&mut runs) {
             let listing = dir.path().join(format!("offered-{clients}.csv"));
             runs.push(tokio::task::block_in_place(|| offered_load(&url, &body, clients, seconds, offered, &listing)));
         }
     }
-    let baseline = median(runs[0].iter().map(|run| run.p99_ms));
+    let baseline = median(runs[0].iter().map(|at_rate| at_rate.run.p99_ms));
     for (clients, runs) in levels.iter().zip(&runs) {
-        let p99 = median(runs.iter().map(|run| run.p99_ms));
-        let each: Vec<String> = runs.iter().map(|run| format!("{:.1}", run.p99_ms)).collect();
-        let from_start: Vec<String> = runs.iter().map(|run| format!("{:.1}", run.p99_from_start_ms)).collect();
+        let p99 = median(runs.iter().map(|at_rate| at_rate.run.p99_ms));
+        let each: Vec<String> = runs.iter().map(|at_rate| format!("{:.1}", at_rate.run.p99_ms)).collect();
+        let from_start: Vec<String> = runs.iter().map(|at_rate| format!("{:.1}", at_rate.p99_from_start_ms)).collect();
         println!(
             "| intake at {offered:.0} reports/s offered, {clients} clients: median p99 / median p99 with 10 clients \
              | {p99:.1} / {baseline:.1} ms = **{:.2}** | p99 by round {} ms ({} with the first second); p50 {:.1} ms; \
@@ -211,9 +216,9 @@ async fn main() {
             p99 / baseline,
             each.join(", "),
             from_start.join(", "),
-            median(runs.iter().map(|run| run.p50_ms)),
-            runs.iter().map(|run| run.per_second).sum::<f64>() / runs.len() as f64,
-            runs.iter().map(|run| run.failed).sum::<u64>()
+            median(runs.iter().map(|at_rate| at_rate.run.p50_ms)),
+            runs.iter().map(|at_rate| at_rate.run.per_second).sum::<f64>() / runs.len() as f64,
+            runs.iter().map(|at_rate| at_rate.run.failed).sum::<u64>()
         );
     }
     let stored: i64 = app.database().query_row("SELECT COUNT(*) FROM reports", [], |row| row.get(0)).unwrap();
