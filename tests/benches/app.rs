@@ -124,10 +124,31 @@ fn sizes(bundle: &str, files: &[PathBuf], total_label: &str) -> String {
         raw_total += bytes.len();
         gzip_total += gz;
         brotli_total += br;
-        println!("| {bundle} file `{name}`: raw / gzip / brotli | {} / {} / {} | |", kb(bytes.len()), kb(gz), kb(br));
+        println!(
+            "| {bundle} file `{}`: raw / gzip / brotli | {} / {} / {} | |",
+            without_content_hash(&name),
+            kb(bytes.len()),
+            kb(gz),
+            kb(br)
+        );
     }
     println!("| {total_label} | **{}** | raw {}, gzip {} |", kb(brotli_total), kb(raw_total), kb(gzip_total));
     stylesheet
+}
+
+/// `style-58b1b601d4e0518b.css` as `style-*.css`: Trunk's content hash changes with every build,
+/// and would change the committed table with it.
+fn without_content_hash(name: &str) -> String {
+    const HASH_LEN: usize = 16;
+    let hash_at = name
+        .char_indices()
+        .filter(|&(_, c)| c == '-')
+        .map(|(at, _)| at + 1)
+        .find(|&at| name.get(at..at + HASH_LEN).is_some_and(|hash| hash.bytes().all(|b| b.is_ascii_hexdigit())));
+    match hash_at {
+        Some(at) => format!("{}*{}", &name[..at], &name[at + HASH_LEN..]),
+        None => name.to_owned(),
+    }
 }
 
 #[tokio::main]

@@ -244,7 +244,7 @@ fn bench(root: &Path) -> anyhow::Result<()> {
         ));
     }
     let table = format!(
-        "Measured {} on {} ({} cores), commit {}.\n\n| figure | result | detail |\n|---|---|---|\n{}\n",
+        "Measured {} on {} ({} cores), commit {}.\n\n| figure | result | detail |\n|---|---|---|\n{}\n\n",
         command_output(Command::new("date").args(["-u", "+%Y-%m-%d"]))?,
         cpu_model(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
