@@ -141,6 +141,11 @@ fn offered_load(url: &str, body: &Path, clients: u32, seconds: u32, rate: f64, l
     let answered: Vec<Answered> =
         csv::Reader::from_path(listing).unwrap().deserialize().collect::<Result<_, _>>().expect("oha's CSV");
     let stored: Vec<&Answered> = answered.iter().filter(|request| request.status == 201).collect();
+    assert!(
+        stored.iter().any(|request| request.start >= WARM_UP_SECONDS),
+        "{clients} clients: no report stored after the first second ({} answered)",
+        answered.len()
+    );
     let milliseconds = |requests: &mut dyn Iterator<Item = &&Answered>| {
         let mut times: Vec<f64> = requests.map(|request| request.duration * 1000.0).collect();
         times.sort_by(f64::total_cmp);
