@@ -413,6 +413,15 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     fill(c, "notice_contact", "Dana Privacy, dpo@corp.example").await;
     command(c, "notice-new-save").await;
     wait_for_text(c, "#notice-1-status", "Draft").await;
+    // The draft's editor shares the page with the compose form: its error links reach its own fields.
+    click(c, "notice-1-edit").await;
+    set_value(c, "notice_subject_1", "").await;
+    click(c, "notice-1-save").await;
+    wait_for_text(c, "#notice-1-errors", "Subject").await;
+    c.find(Locator::Css("#notice-1-errors a")).await.unwrap().click().await.unwrap();
+    let focused = c.execute("return document.activeElement.id", vec![]).await.unwrap();
+    assert_eq!(focused, json!("notice_subject_1"), "the link focuses the draft's own field");
+    fill(c, "notice_subject_1", "Important: your account data").await;
     command(c, "notice-1-from-investigation").await;
     wait_for_text(c, "#notice-1", "2 recipient(s) from the investigation's affected accounts").await;
     wait_for_text(c, "#notice-1-refused", "A-3 has no email address").await;

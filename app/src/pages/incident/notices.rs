@@ -117,7 +117,7 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
             {editable.then(|| view! {
                 <RecipientsChooser notice_id=id refused />
                 <details>
-                    <summary>"Edit this notice"</summary>
+                    <summary id=format!("notice-{id}-edit")>"Edit this notice"</summary>
                     <NoticeEditor notice=Some(notice.clone()) />
                 </details>
             })}
@@ -215,12 +215,15 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     };
     let heading = if notice_id.is_some() { "Edit the notice" } else { "Compose a notice" };
     let save_id = format!("notice-{suffix}-save");
-    let id = move |name: &str| {
-        if notice_id.is_some() { format!("notice_{name}_{suffix}") } else { format!("notice_{name}") }
+    // The compose form keeps the plain ids; each draft's editor, on the same page, suffixes its own.
+    let id_suffix = notice_id.map(|id| format!("_{id}")).unwrap_or_default();
+    let id = {
+        let id_suffix = id_suffix.clone();
+        move |name: &str| format!("notice_{name}{id_suffix}")
     };
     view! {
         <h3>{heading}</h3>
-        <ErrorSummary errors targets=NOTICE_TARGETS heading=4 />
+        <ErrorSummary errors targets=NOTICE_TARGETS id_suffix heading=4 />
         <form novalidate on:submit=on_submit>
             <TextField id=id("subject") label="Subject" value=subject error=errors.for_field("subject") />
             <TextArea id=id("nature") label="What happened" hint="In plain language: what, when, what data." value=nature error=errors.for_field("nature") rows=4 />
