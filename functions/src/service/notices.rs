@@ -13,7 +13,7 @@ use shared::notices::{
 };
 use shared::notifications::EmailPreview;
 use shared::reference::Reference;
-use shared::validation::ValidationErrors;
+use shared::workflow::investigation::line_errors_on;
 use shared::workflow::record::{IncidentEvent, IncidentRecord, WorkflowError};
 use uuid::Uuid;
 
@@ -65,14 +65,6 @@ fn paragraphs(text: &str) -> Vec<&str> {
     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
-fn line_errors(lines: Vec<shared::workflow::investigation::LineError>) -> ServiceError {
-    let mut errors = ValidationErrors::default();
-    for line in lines {
-        errors.push("recipients", format!("Line {}: {}", line.line, line.message));
-    }
-    ServiceError::Validation(errors)
-}
-
 impl Services {
     /// Takes the notice's recipients from the investigation or a CSV file, as a new list (the
     /// old one stays unused), which asks for approval anew.
@@ -85,7 +77,8 @@ impl Services {
     ) -> Result<NoticeRecipientsSaved, ServiceError> {
         let detail = self.incident(reference).await?;
         detail.record.editable_notice(notice_id).map_err(ServiceError::from)?;
-        let (recipients, refused_lines, source) = form.recipients(&detail.record).map_err(line_errors)?;
+        let (recipients, refused_lines, source) =
+            form.recipients(&detail.record).map_err(|lines| line_errors_on("recipients", &lines))?;
         let list = format!("{reference}.N{notice_id}.{}", Uuid::now_v7().simple());
         self.notices.insert_recipients(&list, &recipients).await?;
         let chosen = RecipientList { list, count: recipients.len() as u32, source };

@@ -13,7 +13,7 @@ use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline, parse_observed_at};
 use shared::validation::{ValidationErrors, multi_line};
 use shared::workflow::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
-use shared::workflow::investigation::parse_affected_accounts_csv;
+use shared::workflow::investigation::{line_errors_on, parse_affected_accounts_csv};
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
 use shared::workflow::record::{
     Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
@@ -288,13 +288,7 @@ impl Services {
         import: AffectedAccountsImport,
         actor: &str,
     ) -> Result<IncidentDetail, ServiceError> {
-        let accounts = parse_affected_accounts_csv(&import.csv).map_err(|lines| {
-            let mut errors = ValidationErrors::default();
-            for line in lines {
-                errors.push("csv", format!("Line {}: {}", line.line, line.message));
-            }
-            errors
-        })?;
+        let accounts = parse_affected_accounts_csv(&import.csv).map_err(|lines| line_errors_on("csv", &lines))?;
         self.change_incident(
             incident,
             Some(import.expected_version),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::classification::DataCategory;
-use crate::validation::{multi_line, single_line};
+use crate::validation::{ValidationErrors, multi_line, single_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -191,8 +191,8 @@ pub struct InvestigationFindings {
 }
 
 impl InvestigationForm {
-    pub fn parse(&self) -> Result<InvestigationFindings, crate::validation::ValidationErrors> {
-        let mut errors = crate::validation::ValidationErrors::default();
+    pub fn parse(&self) -> Result<InvestigationFindings, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
         let failure_detail = if self.failure_detail.trim().is_empty() {
             None
         } else {
@@ -240,6 +240,21 @@ impl InvestigationForm {
 pub struct LineError {
     pub line: u64,
     pub message: String,
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Line {}: {}", self.line, self.message)
+    }
+}
+
+/// Each bad line as an error on the form field that carried the file.
+pub fn line_errors_on(field: &str, lines: &[LineError]) -> ValidationErrors {
+    let mut errors = ValidationErrors::default();
+    for line in lines {
+        errors.push(field, line.to_string());
+    }
+    errors
 }
 
 /// Reads affected accounts from CSV with a header naming some of `account`, `email`, `name` and
@@ -342,6 +357,10 @@ mod tests {
         assert!(errors[0].message.contains("not an email address"), "{errors:?}");
         assert!(errors[1].message.contains("country code"), "{errors:?}");
         assert!(errors[2].message.contains("already listed"), "{errors:?}");
+        let on_field = line_errors_on("csv", &errors);
+        assert_eq!(on_field.0.len(), 3);
+        assert_eq!(on_field.0[0].field, "csv");
+        assert!(on_field.0[0].message.starts_with("Line 3: "), "{on_field:?}");
     }
 
     #[test]

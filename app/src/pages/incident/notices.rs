@@ -162,7 +162,7 @@ fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineErr
         <Show when=move || !left_out().is_empty()>
             <p>"Left out:"</p>
             <ul id=format!("notice-{notice_id}-refused")>
-                {move || left_out().into_iter().map(|line| view! { <li>{format!("Line {}: {}", line.line, line.message)}</li> }).collect_view()}
+                {move || left_out().into_iter().map(|line| view! { <li>{line.to_string()}</li> }).collect_view()}
             </ul>
         </Show>
     }
