@@ -1,6 +1,6 @@
 //! The embedded store's writes: one thread owns the writer connection and commits the writes that
 //! wait together as one transaction (group commit); another copies the WAL into the database so
-//! the writer seldom has to.
+//! the writer seldom has to, and empties the WAL file once writes stop.
 //!
 //! A commit per write wrote every page it touched to the WAL; grouped, the pages the writes share
 //! (the table's last leaf, the numbering row) are written once. And every 1,000 pages the
@@ -33,6 +33,11 @@ const WRITER_CHECKPOINT_PAGES: u32 = 50_000;
 /// Gathers the commits of this long into one background checkpoint (one after every commit would
 /// cost two fsyncs each), and bounds what is left for the writer's own checkpoint to copy.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(20);
+
+/// After this long without a commit the checkpointer empties the WAL file, which otherwise keeps
+/// the size of its longest run (up to `WRITER_CHECKPOINT_PAGES`, 200 MB) for as long as the server
+/// runs. Long enough that steady intake never waits on it.
+const IDLE_BEFORE_TRUNCATE: Duration = Duration::from_secs(2);
 
 /// The writer's page cache, in KiB (SQLite's default is 2 MB): with the WAL this long, a page
 /// missing from the cache is looked up through every one of its index blocks.
@@ -142,10 +147,21 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
 
 fn checkpoint_after_commits(conn: &Connection, commits: &mpsc::Receiver<()>) {
     while commits.recv().is_ok() {
-        std::thread::sleep(CHECKPOINT_PAUSE);
-        // PASSIVE copies what it can without blocking the writer or readers.
-        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(%error, "WAL checkpoint failed; the writer checkpoints itself at its limit");
+        loop {
+            std::thread::sleep(CHECKPOINT_PAUSE);
+            // PASSIVE copies what it can without blocking the writer or readers.
+            if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(%error, "WAL checkpoint failed; the writer checkpoints itself at its limit");
+            }
+            match commits.recv_timeout(IDLE_BEFORE_TRUNCATE) {
+                Ok(()) => continue,
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        // TRUNCATE holds off writes until it is done, which at rest is at once.
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "emptying the WAL file failed; it is tried again after the next writes");
         }
     }
 }
@@ -232,5 +248,25 @@ mod tests {
             assert!(seen, "write {id} answered before it was committed");
         }
         assert_eq!(ids(&reader).len(), 400);
+    }
+
+    #[tokio::test]
+    async fn the_wal_file_is_emptied_once_writes_stop() {
+        let (dir, conn) = database();
+        let path = dir.path().join("writer.sqlite3");
+        let writer = Writer::start(&path, conn).unwrap();
+        for id in 1..=50 {
+            writer.run(insert(id)).await.unwrap();
+        }
+        let wal = dir.path().join("writer.sqlite3-wal");
+        let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert!(wal_size() > 0, "the writes went to the WAL");
+        let waited = std::time::Instant::now();
+        while wal_size() > 0 {
+            assert!(waited.elapsed() < IDLE_BEFORE_TRUNCATE * 5, "the WAL file still holds {} bytes", wal_size());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let reader = Connection::open(&path).unwrap();
+        assert_eq!(ids(&reader).len(), 100, "every write is in the database itself");
     }
 }
