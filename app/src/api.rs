@@ -18,15 +18,15 @@ use shared::api::{
     PolicyDetail, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod,
     UploadTicket, UploadTicketRequest, UploadedFile,
 };
-use shared::deadlines::metrics::MonthMetrics;
+use shared::audit::Verification;
 use shared::filings::FilingDraft;
 use shared::inbound::InboundMessage;
+use shared::metrics::MonthMetrics;
 use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
-use shared::workflow::audit::Verification;
 use web_sys::{File, FormData};
 
 #[derive(Debug, Clone, PartialEq)]

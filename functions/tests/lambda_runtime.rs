@@ -20,7 +20,7 @@ use functions::ports::SystemClock;
 use functions::startup::build_state;
 use serde_json::{Value, json};
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest};
-use shared::workflow::record::IncidentCommand;
+use shared::record::IncidentCommand;
 use shared::workflow::roles::Role;
 use tokio::sync::{Mutex, mpsc};
 

@@ -7,7 +7,7 @@ use functions::config::Settings;
 use functions::ports::SystemClock;
 use functions::startup::build_state;
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest};
-use shared::workflow::record::IncidentCommand;
+use shared::record::IncidentCommand;
 
 fn verify_audit(data_dir: &std::path::Path) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))

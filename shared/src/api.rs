@@ -6,34 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::attachment::AttachmentKind;
 use crate::deadlines::obligation::Obligation;
-use crate::deadlines::rules::Anchor;
+use crate::deadlines::timing::Anchor;
+use crate::record::{IncidentCommand, IncidentRecord};
 use crate::reference::Reference;
+pub use crate::report::{ReportForm, UploadedFile};
 use crate::report::{ReportStatus, ReporterKind};
 use crate::validation::FieldError;
 use crate::workflow::classification::{BreachVerdict, Category, Severity};
 use crate::workflow::phase::{Moves, Phase};
-use crate::workflow::record::{IncidentCommand, IncidentRecord};
-
-/// The public report form as typed: plain strings, so that a wrong value becomes a field error
-/// rather than a malformed-request error. Sent as JSON, or as the `report` part of a multipart body.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ReportForm {
-    pub reporter_kind: String,
-    pub name: String,
-    pub email: String,
-    pub description: String,
-    pub steps_to_reproduce: String,
-    /// RFC 3339 with an offset; empty when the reporter does not know.
-    pub observed_at: String,
-    pub affected_system: String,
-    /// Files already sent straight to storage with upload tickets (AWS mode).
-    pub uploads: Vec<UploadedFile>,
-    /// From `GET /api/report-ticket` when the form opened: proves a form was filled in, and when.
-    pub ticket: String,
-    /// A field people never see (hidden from view and from screen readers); bots fill it in.
-    pub website: String,
-}
 
 /// `GET /api/report-ticket`: signed by the server; a report must carry one a few seconds old.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,14 +63,6 @@ pub struct UploadTicket {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub expires_at: DateTime<Utc>,
-}
-
-/// A file sent with a ticket, named in the form that it belongs to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct UploadedFile {
-    pub upload_id: String,
-    pub file_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,7 +222,7 @@ pub struct ClockAnchor {
 impl ClockAnchor {
     /// The incident's anchors in their natural order, known or not.
     pub fn of_record(record: &IncidentRecord) -> Vec<ClockAnchor> {
-        let known = crate::deadlines::facts::anchors(record);
+        let known = record.anchors();
         Anchor::INCIDENT
             .into_iter()
             .map(|anchor| ClockAnchor {

@@ -6,13 +6,16 @@
 pub mod access;
 pub mod api;
 pub mod attachment;
+pub mod audit;
 pub mod deadlines;
 pub mod filings;
 pub mod inbound;
 pub mod incident;
+pub mod metrics;
 pub mod notices;
 pub mod notifications;
 pub mod policy;
+pub mod record;
 pub mod reference;
 pub mod report;
 pub mod validation;

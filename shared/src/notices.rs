@@ -5,11 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::deadlines::obligation::{Evidence, EvidenceKind};
-use crate::deadlines::rules::Audience;
 use crate::validation::{ValidationErrors, multi_line, single_line};
 use crate::workflow::investigation::{AffectedAccount, LineError, parse_accounts_csv};
-use crate::workflow::record::{IncidentEvent, IncidentRecord};
 
 pub const SUBJECT_MAX: usize = 200;
 pub const SECTION_MAX: usize = 5_000;
@@ -240,12 +237,10 @@ impl RecipientsForm {
     /// listed and left out.
     pub fn recipients(
         &self,
-        record: &IncidentRecord,
+        affected: &[AffectedAccount],
     ) -> Result<(Vec<Recipient>, Vec<LineError>, RecipientSource), Vec<LineError>> {
         let (accounts, source) = match self {
-            RecipientsForm::Investigation => {
-                (record.investigation.affected_accounts.clone(), RecipientSource::Investigation)
-            }
+            RecipientsForm::Investigation => (affected.to_vec(), RecipientSource::Investigation),
             RecipientsForm::Csv { csv } => (parse_accounts_csv(csv, RECIPIENTS_MAX)?, RecipientSource::Csv),
         };
         let (taken, refused) = recipients(&accounts);
@@ -255,35 +250,6 @@ impl RecipientsForm {
         }
         Ok((taken, refused, source))
     }
-}
-
-/// The events of a campaign that ended with `counts`: the result on the timeline and, when no
-/// delivery failed, the open duties to tell customers or data subjects met, with the counts as
-/// evidence. A failure leaves them open, so the team follows up on those recipients.
-pub fn campaign_finished(
-    record: &IncidentRecord,
-    notice_id: u32,
-    counts: DeliveryCounts,
-    at: DateTime<Utc>,
-) -> Vec<IncidentEvent> {
-    let result = CampaignResult { sent: counts.sent, failed: counts.failed, suppressed: counts.suppressed, at };
-    let evidence = Evidence {
-        kind: EvidenceKind::MessageId,
-        value: format!(
-            "Customer notice {notice_id}: {} message(s) sent, {} suppressed",
-            result.sent, result.suppressed
-        ),
-        file: None,
-    };
-    let to_customers = |o: &&crate::deadlines::obligation::Obligation| {
-        o.is_open() && o.rule.notify.iter().all(|a| matches!(a, Audience::Customers | Audience::DataSubjects))
-    };
-    let met = record
-        .obligations
-        .iter()
-        .filter(|o| result.failed == 0 && result.sent > 0 && to_customers(o))
-        .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: at, evidence: evidence.clone() });
-    std::iter::once(IncidentEvent::NoticeCampaignFinished { notice_id, result }).chain(met).collect()
 }
 
 /// How many deliveries of a campaign are in each state, and what the mail service said.
@@ -507,51 +473,6 @@ mod tests {
         let approved = waiting.approve("Bo", at).unwrap();
         assert_eq!(approved, NoticeStatus::Approved { by: "Bo".into(), at });
         assert_eq!(approved.approve("Cy", at), Err(ApprovalRefused::AlreadyApproved));
-    }
-
-    #[test]
-    fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_approved() {
-        use crate::reference::{Reference, ReferenceKind};
-        use crate::workflow::record::{Context, IncidentCommand, Origin, WorkflowError, decide, opening};
-        use crate::workflow::tasks::Playbook;
-
-        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
-        let playbook = Playbook { tasks: Vec::new() };
-        let opened = opening("Customer data copied", Origin::Declared, None).unwrap();
-        let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
-        let mut record = IncidentRecord::open(reference, &opened, at, "Ann").unwrap();
-        let run = |record: &mut IncidentRecord, actor: &str, command| -> Result<(), String> {
-            let ctx = Context { now: at, actor, playbook: &playbook };
-            let events = decide(record, command, &ctx).map_err(|e| match e {
-                WorkflowError::Refused(message) => message,
-                WorkflowError::Invalid(errors) => format!("{errors:?}"),
-            })?;
-            events.iter().for_each(|event| record.apply(event, at, actor));
-            Ok(())
-        };
-        let draft = |notice_id| IncidentCommand::DraftNotice { notice_id, form: complete_form() };
-        let ask = IncidentCommand::RequestNoticeApproval { notice_id: 1 };
-        let approve = IncidentCommand::ApproveNotice { notice_id: 1 };
-
-        run(&mut record, "Ann", draft(None)).unwrap();
-        assert_eq!(run(&mut record, "Ann", ask.clone()).unwrap_err(), "Choose the recipients first");
-        let list = RecipientList { list: "L-1".into(), count: 2, source: RecipientSource::Csv };
-        record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, at, "Ann");
-        run(&mut record, "Ann", ask.clone()).unwrap();
-        assert_eq!(
-            run(&mut record, "Ann", approve.clone()).unwrap_err(),
-            "Another team member must approve what Ann composed"
-        );
-        run(&mut record, "Ann", draft(Some(1))).unwrap();
-        assert_eq!(record.notices[0].status, NoticeStatus::Draft, "a change asks for approval anew");
-        assert_eq!(run(&mut record, "Bo", approve.clone()).unwrap_err(), "Ask for approval first");
-        run(&mut record, "Ann", ask).unwrap();
-        run(&mut record, "Bo", approve).unwrap();
-        assert_eq!(record.notices[0].campaign(), Some("L-1"));
-        let final_ = run(&mut record, "Ann", draft(Some(1))).unwrap_err();
-        assert!(final_.contains("approved and is being sent"), "{final_}");
-        assert!(run(&mut record, "Ann", IncidentCommand::WithdrawNotice { notice_id: 1 }).is_err());
-        assert_eq!(run(&mut record, "Ann", draft(Some(7))).unwrap_err(), "There is no notice 7");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation, ObligationChange, ObligationStatus};
-use crate::deadlines::rules::Anchor;
+use crate::deadlines::timing::Anchor;
 use crate::reference::Reference;
 use crate::validation::{ValidationErrors, multi_line};
 

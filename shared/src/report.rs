@@ -7,8 +7,36 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
 
-use crate::api::ReportForm;
 use crate::validation::{ValidationErrors, multi_line, single_line};
+
+/// A file sent with a ticket, named in the form that it belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadedFile {
+    pub upload_id: String,
+    pub file_name: String,
+}
+
+/// The public report form as typed: plain strings, so that a wrong value becomes a field error
+/// rather than a malformed-request error. Sent as JSON, or as the `report` part of a multipart body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportForm {
+    pub reporter_kind: String,
+    pub name: String,
+    pub email: String,
+    pub description: String,
+    pub steps_to_reproduce: String,
+    /// RFC 3339 with an offset; empty when the reporter does not know.
+    pub observed_at: String,
+    pub affected_system: String,
+    /// Files already sent straight to storage with upload tickets (AWS mode).
+    pub uploads: Vec<UploadedFile>,
+    /// From `GET /api/report-ticket` when the form opened: proves a form was filled in, and when.
+    pub ticket: String,
+    /// A field people never see (hidden from view and from screen readers); bots fill it in.
+    pub website: String,
+}
 
 pub const NAME_MAX: usize = 200;
 pub const EMAIL_MAX: usize = 254;

@@ -7,10 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use functions::ports::{IncidentCommit, IncidentStore};
 use functions::service::deadlines::obligation_writes;
+use shared::audit::{AuditEvent, ChainHead, seal};
 use shared::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, ObligationStatus};
+use shared::record::effects::reconcile;
+use shared::record::{IncidentEvent, IncidentRecord, Origin};
 use shared::reference::{Reference, ReferenceKind};
-use shared::workflow::audit::{AuditEvent, ChainHead, seal};
-use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
 
 /// Incident `number` of 2026, opened at `opened_at` with its obligations; a `closed` one has them all met.
 pub fn incident_commit(number: u32, closed: bool, deadlines: &Deadlines, opened_at: DateTime<Utc>) -> IncidentCommit {
@@ -18,7 +19,7 @@ pub fn incident_commit(number: u32, closed: bool, deadlines: &Deadlines, opened_
     let opened =
         IncidentEvent::Opened { title: format!("Incident {number}"), origin: Origin::Declared, detected_at: None };
     let mut record = IncidentRecord::open(reference, &opened, opened_at, "bench").expect("opens");
-    let reconciled = deadlines.reconcile(&record, opened_at).expect("the internal notice applies");
+    let reconciled = reconcile(&deadlines, &record, opened_at).expect("the internal notice applies");
     record.apply(&reconciled, opened_at, "bench");
     if closed {
         for obligation in &mut record.obligations {

@@ -15,10 +15,10 @@ use functions::service::notices::MailEventReport;
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
 use shared::deadlines::obligation::ObligationStatus;
 use shared::notices::{DeliveryKind, DeliveryState, MailEvent, NoticeForm, RecipientsForm};
+use shared::record::IncidentCommand;
+use shared::record::VerdictChoice;
 use shared::reference::Reference;
 use shared::workflow::investigation::InvestigationForm;
-use shared::workflow::record::IncidentCommand;
-use shared::workflow::record::VerdictChoice;
 
 use crate::checker::{TestClock, start};
 

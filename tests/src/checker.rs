@@ -13,8 +13,8 @@ use functions::service::{ServiceError, Services};
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
 use shared::deadlines::obligation::ObligationStatus;
 use shared::policy::PolicyReviewForm;
+use shared::record::IncidentCommand;
 use shared::reference::Reference;
-use shared::workflow::record::IncidentCommand;
 use shared::workflow::roles::Role;
 
 pub struct TestClock(Mutex<DateTime<Utc>>);

@@ -12,12 +12,12 @@ use functions::ports::{
 use shared::access::TeamRole;
 use shared::api::ReportForm;
 use shared::attachment::AttachmentKind;
+use shared::audit::{AuditEvent, ChainHead, ReportEvent, seal, verify};
 use shared::inbound::{AuthVerdict, EmailAuthentication, EmailIntake, InboundMessage, InboundOutcome, RefusedFile};
 use shared::notices::{DeliveryKind, DeliveryState, MailEvent, Recipient};
+use shared::record::{IncidentEvent, IncidentRecord, Origin};
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{NewReport, ReportStatus};
-use shared::workflow::audit::{AuditEvent, ChainHead, ReportEvent, seal, verify};
-use shared::workflow::record::{IncidentEvent, IncidentRecord, Origin};
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()

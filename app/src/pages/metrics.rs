@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use shared::deadlines::metrics::MonthMetrics;
+use shared::metrics::MonthMetrics;
 
 use crate::api;
 use crate::components::{LoadError, Loading, TableFrame};

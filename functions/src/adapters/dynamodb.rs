@@ -20,12 +20,12 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use shared::api::{FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
+use shared::audit::{AuditEntry, ChainHead};
 use shared::inbound::{EmailIntake, InboundMessage, InboundOutcome};
 use shared::policy::PolicyRegister;
+use shared::record::IncidentRecord;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
-use shared::workflow::audit::{AuditEntry, ChainHead};
-use shared::workflow::record::IncidentRecord;
 use uuid::Uuid;
 
 use crate::ports::{

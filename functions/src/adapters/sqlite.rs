@@ -21,12 +21,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
 use shared::api::{AttachmentSummary, FollowUp, IncidentSummary, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
+use shared::audit::{AuditEntry, ChainHead};
 use shared::inbound::{EmailIntake, InboundMessage, InboundOutcome};
 use shared::policy::PolicyRegister;
+use shared::record::IncidentRecord;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, ReporterKind, headline};
-use shared::workflow::audit::{AuditEntry, ChainHead};
-use shared::workflow::record::IncidentRecord;
 
 use crate::ports::{
     AlertKey, Deliveries, EmailArrival, FollowUpDraft, IncidentCommit, IncidentStore, ObligationRow, ObligationState,

@@ -15,15 +15,15 @@ use shared::api::{
     PolicyDetail, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket,
     UploadTicketRequest,
 };
-use shared::deadlines::metrics::MonthMetrics;
+use shared::audit::Verification;
 use shared::filings::FilingDraft;
+use shared::metrics::MonthMetrics;
 use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
+use shared::record::IncidentCommand;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
-use shared::workflow::audit::Verification;
-use shared::workflow::record::IncidentCommand;
 
 use super::AppState;
 use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};

@@ -13,9 +13,9 @@ use shared::access::{
     AcceptInvitationForm, AccountChange, Enrolment, Invitation, InvitationForm, InvitationSent, Me, NewPassword,
     PasswordResetForm, PasswordResetRequest, SecurityEvent, SignInForm, TeamMember, TeamRole, Welcome, account_email,
 };
+use shared::audit::{AuditEvent, seal};
 use shared::reference::{Reference, ReferenceKind};
 use shared::validation::ValidationErrors;
-use shared::workflow::audit::{AuditEvent, seal};
 use totp_rs::TOTP;
 use uuid::Uuid;
 
@@ -230,7 +230,7 @@ impl Services {
         let now = self.clock.now();
         for _ in 0..8 {
             let previous = self.store.audit_head(subject).await?;
-            let start = previous.clone().unwrap_or_else(shared::workflow::audit::ChainHead::genesis);
+            let start = previous.clone().unwrap_or_else(shared::audit::ChainHead::genesis);
             let (entries, head) = seal(&start, subject, now, actor, [event.clone()]);
             match self.store.append_audit(subject, previous, entries, head).await {
                 Err(StoreError::Conflict(_)) => continue,

@@ -9,10 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use shared::api::{AlertOutcome, AlertPayload};
+use shared::record::{Context, IncidentCommand, IncidentEvent, IncidentRecord, Origin, decide, opening};
 use shared::validation::single_line;
 use shared::workflow::classification::Severity;
 use shared::workflow::phase::Phase;
-use shared::workflow::record::{Context, IncidentCommand, IncidentEvent, IncidentRecord, Origin, decide, opening};
 
 use super::workflow::Effects;
 use super::{ServiceError, Services};

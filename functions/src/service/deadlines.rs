@@ -8,12 +8,12 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shared::api::{EvidenceFileForm, IncidentDetail, MAX_PAGE_SIZE, ObligationEntry, ObligationFilter, Page};
-use shared::deadlines::metrics::{MonthMetrics, monthly};
 use shared::deadlines::obligation::{Evidence, EvidenceFile, EvidenceKind, ObligationStatus, Step, StepKind, plan};
 use shared::deadlines::rules::EscalationTarget;
+use shared::metrics::{MonthMetrics, monthly};
+use shared::record::{IncidentRecord, meet_obligation};
 use shared::reference::{Reference, ReferenceKind};
 use shared::validation::ValidationErrors;
-use shared::workflow::record::{IncidentRecord, meet_obligation};
 use shared::workflow::roles::Role;
 
 use super::workflow::Effects;

@@ -4,10 +4,10 @@
 use minijinja::{Environment, Value};
 use serde::Serialize;
 use shared::api::IncidentDetail;
+use shared::audit::{AuditBody, AuditEvent, Verification};
+use shared::record::{IncidentEvent, describe};
 use shared::reference::Reference;
-use shared::workflow::audit::{AuditBody, AuditEvent, Verification};
 use shared::workflow::classification::DataCategory;
-use shared::workflow::record::{IncidentEvent, describe};
 
 use super::markdown::render_note;
 use super::{ServiceError, Services};

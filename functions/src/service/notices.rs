@@ -9,12 +9,13 @@ use serde::Serialize;
 use shared::api::NoticeRecipientsSaved;
 use shared::notices::{
     DeliveryKind, DeliveryState, DeliveryView, MailEvent, Notice, NoticeProgress, Recipient, RecipientList,
-    RecipientsForm, campaign_finished,
+    RecipientsForm,
 };
 use shared::notifications::EmailPreview;
+use shared::record::effects::campaign_finished;
+use shared::record::{IncidentEvent, IncidentRecord, WorkflowError};
 use shared::reference::Reference;
 use shared::workflow::investigation::line_errors_on;
-use shared::workflow::record::{IncidentEvent, IncidentRecord, WorkflowError};
 use uuid::Uuid;
 
 use super::workflow::Effects;
@@ -77,8 +78,9 @@ impl Services {
     ) -> Result<NoticeRecipientsSaved, ServiceError> {
         let detail = self.incident(reference).await?;
         detail.record.editable_notice(notice_id).map_err(ServiceError::from)?;
-        let (recipients, refused_lines, source) =
-            form.recipients(&detail.record).map_err(|lines| line_errors_on("recipients", &lines))?;
+        let (recipients, refused_lines, source) = form
+            .recipients(&detail.record.investigation.affected_accounts)
+            .map_err(|lines| line_errors_on("recipients", &lines))?;
         let list = format!("{reference}.N{notice_id}.{}", Uuid::now_v7().simple());
         self.notices.insert_recipients(&list, &recipients).await?;
         let chosen = RecipientList { list, count: recipients.len() as u32, source };

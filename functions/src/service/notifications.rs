@@ -2,12 +2,14 @@
 //! updates to stakeholders, reporters told of their report's new status, and previews.
 
 use shared::api::IncidentDetail;
-use shared::filings::{FilingDraft, draft, is_filing};
-use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm, UPDATE_MAX, notification_sent};
+use shared::audit::{AuditEvent, ReportEvent};
+use shared::filings::{FilingDraft, is_filing};
+use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm, UPDATE_MAX};
+use shared::record::Origin;
+use shared::record::drafts::draft;
+use shared::record::effects::notification_sent;
 use shared::reference::Reference;
 use shared::validation::multi_line;
-use shared::workflow::audit::{AuditEvent, ReportEvent};
-use shared::workflow::record::Origin;
 use shared::workflow::roles::Role;
 
 use super::markdown::render_note;

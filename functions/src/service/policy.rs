@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use shared::api::PolicyDetail;
+use shared::audit::{AuditEvent, ChainHead, seal};
 use shared::policy::{PolicyEvent, PolicyRegister, PolicyReviewForm, REGISTER_TITLE};
 use shared::reference::{Reference, ReferenceKind};
-use shared::workflow::audit::{AuditEvent, ChainHead, seal};
 
 use super::deadlines::changed_rows;
 use super::{ServiceError, Services};

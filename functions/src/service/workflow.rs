@@ -7,17 +7,18 @@ use shared::api::{
     AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest,
     IncidentDetail, LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
 };
-use shared::deadlines::rules::Anchor;
+use shared::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
+use shared::deadlines::timing::Anchor;
 use shared::incident::IncidentTitle;
+use shared::record::effects::reconcile;
+use shared::record::{
+    Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
+};
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline, parse_observed_at};
 use shared::validation::{ValidationErrors, multi_line};
-use shared::workflow::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
 use shared::workflow::investigation::{line_errors_on, parse_affected_accounts_csv};
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
-use shared::workflow::record::{
-    Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
-};
 
 use super::deadlines::obligation_writes;
 use super::markdown::render_note;
@@ -124,7 +125,7 @@ impl Services {
         actor: &str,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
-        if let Some(reconciled) = self.deadlines.reconcile(&record, at) {
+        if let Some(reconciled) = reconcile(&self.deadlines, &record, at) {
             record.apply(&reconciled, at, actor);
             events.push(reconciled);
         }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, Nai
 use chrono_tz::Tz;
 
 use super::calendar::{Calendar, Calendars};
-use super::rules::{Deadline, ORGANISATION_CALENDAR, timezone_of};
+use super::rules::{ORGANISATION_CALENDAR, timezone_of};
+use super::timing::Deadline;
 
 /// A due time, and what the computation had to assume.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,12 @@
 //! The deadline engine: notification duties as data ([`rules`]), holiday calendars
-//! ([`calendar`]), due-time arithmetic ([`compute`]), what an incident's facts say ([`facts`]),
-//! its obligations and the reminders and escalations they bring ([`obligation`]), and the
-//! dashboard's figures ([`metrics`]).
+//! ([`calendar`]), due-time arithmetic ([`compute`]), the facts the conditions read ([`facts`]),
+//! and obligations with the reminders and escalations they bring ([`obligation`]). It knows no
+//! incident record: `record::effects` builds the facts from one.
 
 pub mod calendar;
 pub mod compute;
 pub mod facts;
-pub mod metrics;
+pub mod jurisdiction;
 pub mod obligation;
 pub mod rules;
+pub mod timing;

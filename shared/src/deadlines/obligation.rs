@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::calendar::Calendars;
 use super::compute::due_at;
 use super::facts::Facts;
-use super::rules::{Anchor, EscalationTarget, MetBy, Organisation, Rule, RuleSet};
-use crate::workflow::record::{IncidentEvent, IncidentRecord};
+use super::rules::{EscalationTarget, MetBy, Organisation, Rule, RuleSet};
+use super::timing::Anchor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -266,25 +266,31 @@ impl Deadlines {
         Timing { clock_started_at: Some(start), due_at: Some(at), warnings: due.warnings }
     }
 
-    /// The events that bring the incident's obligations in line with its facts: new duties
+    /// The changes that bring an incident's obligations in line with its facts: new duties
     /// opened, due times moved, duties that stopped applying marked not required and ones that
-    /// apply again reopened. Duties met or judged not required by a person stay as they are.
-    pub fn reconcile(&self, record: &IncidentRecord, now: DateTime<Utc>) -> Option<IncidentEvent> {
-        let facts = Facts::of(record, &self.organisation.roles);
-        let mut events = Vec::new();
-        for obligation in &record.obligations {
+    /// apply again reopened. Duties met or judged not required by a person stay as they are; a
+    /// duty met by the review is met once `review_completed_at` is known.
+    pub fn changes(
+        &self,
+        facts: &Facts,
+        obligations: &[Obligation],
+        review_completed_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<ObligationChange> {
+        let mut changes = Vec::new();
+        for obligation in obligations {
             let unmet = facts.unmet(&obligation.rule.when);
             match (&obligation.status, unmet) {
                 (ObligationStatus::Open, Some(reason)) => {
-                    events.push(ObligationChange::Lapsed { id: obligation.id.clone(), reason: lapse(&reason) });
+                    changes.push(ObligationChange::Lapsed { id: obligation.id.clone(), reason: lapse(&reason) });
                 }
                 (ObligationStatus::Open, None)
                     if obligation.rule.met_by == Some(MetBy::ReviewCompleted)
-                        && let Some(completed_at) = record.review.completed_at =>
+                        && let Some(completed_at) = review_completed_at =>
                 {
                     let value = "Post-incident review completed".to_owned();
                     let evidence = Evidence { kind: EvidenceKind::Note, value, file: None };
-                    events.push(ObligationChange::Met { id: obligation.id.clone(), met_at: completed_at, evidence });
+                    changes.push(ObligationChange::Met { id: obligation.id.clone(), met_at: completed_at, evidence });
                 }
                 (ObligationStatus::Open, None) => {
                     let timing = self.timing(&obligation.rule, &facts.anchors);
@@ -292,7 +298,7 @@ impl Deadlines {
                         || timing.clock_started_at != obligation.clock_started_at
                         || timing.warnings != obligation.warnings
                     {
-                        events.push(ObligationChange::Retimed {
+                        changes.push(ObligationChange::Retimed {
                             id: obligation.id.clone(),
                             clock_started_at: timing.clock_started_at,
                             due_at: timing.due_at,
@@ -302,7 +308,7 @@ impl Deadlines {
                 }
                 (ObligationStatus::NotRequired { by: None, .. }, None) => {
                     let timing = self.timing(&obligation.rule, &facts.anchors);
-                    events.push(ObligationChange::Reopened {
+                    changes.push(ObligationChange::Reopened {
                         id: obligation.id.clone(),
                         clock_started_at: timing.clock_started_at,
                         due_at: timing.due_at,
@@ -316,14 +322,14 @@ impl Deadlines {
             let in_force = rule.effective_from.is_none_or(|from| now.date_naive() >= from);
             if !in_force
                 || rule.anchor.is_organisation()
-                || record.obligations.iter().any(|o| o.id == rule.id)
+                || obligations.iter().any(|o| o.id == rule.id)
                 || facts.unmet(&rule.when).is_some()
             {
                 continue;
             }
-            events.push(self.opened(rule.id.clone(), rule, &facts.anchors, now));
+            changes.push(self.opened(rule.id.clone(), rule, &facts.anchors, now));
         }
-        (!events.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes: events })
+        changes
     }
 }
 
@@ -402,115 +408,4 @@ pub fn plan(obligation: &Obligation, done: &dyn Fn(&str) -> bool, now: DateTime<
         }
     }
     plan
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-    use crate::deadlines::calendar::Calendars;
-    use crate::deadlines::rules::{EntityRole, RulesFile};
-    use crate::reference::{Reference, ReferenceKind};
-    use crate::workflow::classification::{BreachVerdict, DataCategory};
-    use crate::workflow::record::Origin;
-
-    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, hour, minute, 0).unwrap()
-    }
-
-    fn deadlines() -> Deadlines {
-        let file: RulesFile = toml::from_str(super::super::rules::BUILT_IN_RULES).unwrap();
-        let calendars = Calendars::built_in();
-        let rules = RuleSet::from_files(&[file], &calendars).unwrap();
-        let organisation = Organisation { roles: vec![EntityRole::Controller], calendar: "us-federal".into() };
-        Deadlines { rules, calendars, organisation }
-    }
-
-    fn record() -> IncidentRecord {
-        let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
-        let opened = IncidentEvent::Opened { title: "Leak".into(), origin: Origin::Declared, detected_at: None };
-        IncidentRecord::open(reference, &opened, at(9, 0), "Tyler").unwrap()
-    }
-
-    fn reconciled(deadlines: &Deadlines, record: &mut IncidentRecord, now: DateTime<Utc>) {
-        if let Some(event) = deadlines.reconcile(record, now) {
-            record.apply(&event, now, "Tyler");
-        }
-        assert_eq!(deadlines.reconcile(record, now), None, "reconciling twice changes nothing");
-    }
-
-    fn find<'a>(record: &'a IncidentRecord, id: &str) -> &'a Obligation {
-        record.obligations.iter().find(|o| o.id == id).unwrap()
-    }
-
-    #[test]
-    fn duties_open_move_lapse_and_reopen_with_the_facts() {
-        let deadlines = deadlines();
-        let mut record = record();
-        reconciled(&deadlines, &mut record, at(9, 0));
-        assert_eq!(find(&record, "POLICY-INTERNAL").due_at, Some(at(10, 0)));
-        // A suspected breach of EU residents' data: the GDPR duty shows, its clock waiting.
-        record.classification.data_categories = vec![DataCategory::parse("personal information").unwrap()];
-        record.investigation.findings.affected_estimate = Some(40);
-        record.investigation.findings.jurisdictions =
-            vec![crate::workflow::investigation::Jurisdiction::parse("FR").unwrap()];
-        reconciled(&deadlines, &mut record, at(9, 30));
-        let gdpr = find(&record, "EU-GDPR-33");
-        assert_eq!((gdpr.due_at, gdpr.standing(at(9, 30))), (None, Standing::Waiting));
-        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
-        reconciled(&deadlines, &mut record, at(11, 5));
-        assert_eq!(find(&record, "EU-GDPR-33").due_at, Some(at(11, 0) + Duration::hours(72)));
-        assert_eq!(find(&record, "POLICY-CUSTOMER").due_at, Some(at(11, 0) + Duration::hours(72)));
-        record.classification.verdict = BreachVerdict::NotABreach;
-        reconciled(&deadlines, &mut record, at(12, 0));
-        match &find(&record, "POLICY-CUSTOMER").status {
-            ObligationStatus::NotRequired { reason, by: None, .. } => assert!(reason.contains("not a breach")),
-            other => panic!("{other:?}"),
-        }
-        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
-        reconciled(&deadlines, &mut record, at(12, 30));
-        assert!(find(&record, "POLICY-CUSTOMER").is_open());
-    }
-
-    #[test]
-    fn the_frozen_rule_keeps_its_deadline_when_the_rules_change() {
-        let mut deadlines = deadlines();
-        let mut record = record();
-        reconciled(&deadlines, &mut record, at(9, 0));
-        let rule = deadlines.rules.rules.iter_mut().find(|r| r.id == "POLICY-INTERNAL").unwrap();
-        rule.deadline = super::super::rules::Deadline::Hours(4);
-        record.detected_at = Some(at(8, 0));
-        reconciled(&deadlines, &mut record, at(9, 10));
-        assert_eq!(
-            find(&record, "POLICY-INTERNAL").due_at,
-            Some(at(9, 0)),
-            "the copy's 1 hour, from the new detection"
-        );
-    }
-
-    #[test]
-    fn plans_send_each_step_once_and_overtaken_reminders_are_not_sent() {
-        let deadlines = deadlines();
-        let mut record = record();
-        reconciled(&deadlines, &mut record, at(9, 0));
-        let internal = find(&record, "POLICY-INTERNAL");
-        let keys = |steps: &[Step]| steps.iter().map(|s| s.key.clone()).collect::<Vec<_>>();
-        // Reminders at the start (an hour left) and half-way; escalations at 10:00 and 11:00.
-        assert_eq!(keys(&steps(internal)), ["reminder-1", "reminder-0", "escalation-0", "escalation-1"]);
-        let nothing_done = |_: &str| false;
-        let first = plan(internal, &nothing_done, at(9, 1));
-        assert_eq!((keys(&first.send), first.next_at), (vec!["reminder-1".to_owned()], Some(at(9, 30))));
-        let missed = plan(internal, &nothing_done, at(9, 45));
-        assert_eq!(
-            (keys(&missed.send), keys(&missed.superseded)),
-            (vec!["reminder-0".into()], vec!["reminder-1".into()])
-        );
-        let late = plan(internal, &nothing_done, at(12, 0));
-        assert_eq!(keys(&late.send), ["escalation-0", "escalation-1"]);
-        assert_eq!(keys(&late.superseded), ["reminder-1", "reminder-0"]);
-        assert_eq!(late.next_at, None);
-        let all_done = |_: &str| true;
-        assert_eq!(plan(internal, &all_done, at(12, 0)), Plan::default());
-    }
 }

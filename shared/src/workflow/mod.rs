@@ -1,12 +1,10 @@
-//! The incident response workflow: classification, roles, phases, tasks, investigation,
-//! containment, review, and the audit trail that records every change.
+//! The parts of an incident record and their forms: classification, roles, phases, tasks,
+//! investigation, containment and review. The record that holds them lives in [`crate::record`].
 
-pub mod audit;
 pub mod classification;
 pub mod containment;
 pub mod investigation;
 pub mod phase;
-pub mod record;
 pub mod review;
 pub mod roles;
 pub mod tasks;

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use shared::api::{ErrorBody, IncidentDetail, ObligationEntry, Page, PolicyDetail};
-use shared::deadlines::metrics::MonthMetrics;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
+use shared::metrics::MonthMetrics;
 use tocsin_tests::{TestApp, spawn_app, spawn_app_checking_deadlines_every_second, spawn_app_policy_last_reviewed};
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {

@@ -5,10 +5,10 @@
 use serde_json::json;
 use shared::api::{ErrorBody, ReportDetail, ReportReceipt};
 use shared::api::{IncidentDetail, Page, TimelineEntry};
+use shared::audit::Verification;
 use shared::deadlines::obligation::{EvidenceKind, ObligationStatus};
 use shared::filings::FilingDraft;
 use shared::notifications::EmailPreview;
-use shared::workflow::audit::Verification;
 use tocsin_tests::{TestApp, spawn_app, spawn_app_with, valid_report};
 
 const IT: &str = "it@corp.example";

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use shared::api::{
     AlertOutcome, ErrorBody, ErrorCode, FollowUpView, IncidentDetail, Page, ReportDetail, ReportReceipt, TimelineEntry,
 };
+use shared::audit::Verification;
 use shared::report::ReportStatus;
-use shared::workflow::audit::Verification;
 use shared::workflow::phase::Phase;
 use tocsin_tests::{ALERT_SECRET, ALERT_SOURCE, TestApp, spawn_app, valid_report};
 

@@ -201,8 +201,7 @@ async fn the_incident_workflow_runs_on_dynamodb() {
         app.get_json(&format!("/api/incidents/{reference}/timeline")).await;
     assert_eq!(timeline.items.len() as u64, incident.version);
     for subject in [reference.to_string(), other.reference.to_string()] {
-        let verification: shared::workflow::audit::Verification =
-            app.get_json(&format!("/api/audit/{subject}/verify")).await;
+        let verification: shared::audit::Verification = app.get_json(&format!("/api/audit/{subject}/verify")).await;
         assert!(verification.is_intact(), "{verification:?}");
     }
     let export = app.get(&format!("/api/incidents/{reference}/export.md")).await.text().await.unwrap();

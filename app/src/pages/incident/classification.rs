@@ -2,9 +2,9 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::record::{IncidentCommand, VerdictChoice};
 use shared::validation::FieldError;
 use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
-use shared::workflow::record::{IncidentCommand, VerdictChoice};
 
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};

@@ -3,9 +3,9 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 use shared::validation::FieldError;
 use shared::workflow::containment::{ActionKind, ActionResult, ContainmentAction};
-use shared::workflow::record::IncidentCommand;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};

@@ -7,10 +7,11 @@ use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 use shared::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
-use shared::deadlines::rules::{Anchor, Audience, Rule};
+use shared::deadlines::rules::{Audience, Rule};
+use shared::deadlines::timing::Anchor;
+use shared::record::IncidentCommand;
 use shared::reference::Reference;
 use shared::validation::FieldError;
-use shared::workflow::record::IncidentCommand;
 
 use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};

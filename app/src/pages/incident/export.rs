@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::workflow::audit::Verification;
+use shared::audit::Verification;
 
 use super::workspace::use_workspace;
 use crate::api;

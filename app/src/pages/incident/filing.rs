@@ -4,7 +4,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::filings::{FilingDraft, FilingMethod};
-use shared::workflow::record::IncidentCommand;
+use shared::record::IncidentCommand;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use shared::workflow::record::Origin;
+use shared::record::Origin;
 
 use super::workspace::use_workspace;
 use crate::components::{LocalTime, PhaseBadge, ReportsTable};

@@ -3,8 +3,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, YesNoUnknown};
-use shared::workflow::record::IncidentCommand;
 
 use super::classification::{built_in_choices, chosen_categories, show_categories};
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, split_list};

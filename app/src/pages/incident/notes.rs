@@ -1,7 +1,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 use shared::validation::FieldError;
-use shared::workflow::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{ErrorSummary, FormErrors, TextArea};

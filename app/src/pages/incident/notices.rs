@@ -8,8 +8,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::notices::{DeliveryState, Notice, NoticeForm, NoticeProgress, NoticeStatus, RecipientsForm};
+use shared::record::IncidentCommand;
 use shared::workflow::investigation::LineError;
-use shared::workflow::record::IncidentCommand;
 
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};

@@ -5,8 +5,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
+use shared::record::IncidentCommand;
 use shared::validation::FieldError;
-use shared::workflow::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;

@@ -2,8 +2,8 @@
 //! and the written reason that overriding open tasks or going back needs.
 
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 use shared::workflow::phase::{LegalMove, Phase, ReasonNeeded};
-use shared::workflow::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextArea};

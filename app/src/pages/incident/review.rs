@@ -3,8 +3,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 use shared::workflow::phase::Phase;
-use shared::workflow::record::IncidentCommand;
 use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};

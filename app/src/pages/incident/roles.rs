@@ -3,8 +3,8 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::access::{Action, Me};
+use shared::record::IncidentCommand;
 use shared::validation::FieldError;
-use shared::workflow::record::IncidentCommand;
 use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, SelectField};

@@ -2,9 +2,9 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 use shared::validation::FieldError;
 use shared::workflow::phase::Phase;
-use shared::workflow::record::IncidentCommand;
 use shared::workflow::tasks::{Task, TaskStatus};
 
 use super::inputs::{Choice, SelectField};

@@ -10,9 +10,9 @@ use leptos::task::spawn_local;
 use shared::api::{AffectedAccountsImport, ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail};
 use shared::notices::RecipientsForm;
 use shared::notifications::StatusUpdateForm;
+use shared::record::{IncidentCommand, IncidentRecord};
 use shared::reference::Reference;
 use shared::workflow::investigation::LineError;
-use shared::workflow::record::{IncidentCommand, IncidentRecord};
 use web_sys::File;
 
 use crate::api::{self, ApiError};

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::facts::anchors;
-use super::obligation::ObligationStatus;
-use super::rules::{Anchor, Audience};
-use crate::workflow::record::IncidentRecord;
+use crate::deadlines::obligation::ObligationStatus;
+use crate::deadlines::rules::Audience;
+use crate::deadlines::timing::Anchor;
+use crate::record::IncidentRecord;
 
 /// Medians in hours over the incidents that reached each point; `None` when none did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,7 +72,7 @@ pub fn monthly(records: &[IncidentRecord], now: DateTime<Utc>) -> Vec<MonthMetri
     let mut months: BTreeMap<String, Month> = BTreeMap::new();
     let month_of = |at: DateTime<Utc>| at.format("%Y-%m").to_string();
     for record in records {
-        let clock = anchors(record);
+        let clock = record.anchors();
         let detected = clock[&Anchor::Detected];
         let month = months.entry(month_of(detected)).or_default();
         month.incidents += 1;

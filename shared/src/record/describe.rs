@@ -1,0 +1,108 @@
+//! The timeline's words: a short, plain description of each event, for the dashboard and the export.
+
+use super::events::IncidentEvent;
+use super::state::Origin;
+use crate::deadlines::obligation::ObligationChange;
+use crate::workflow::classification::{BreachVerdict, DataCategory};
+
+/// A short, plain description of an event for the timeline and the export.
+pub fn describe(event: &IncidentEvent) -> String {
+    match event {
+        IncidentEvent::Opened { title, origin, .. } => match origin {
+            Origin::Report { report } => format!("Opened \"{title}\" from report {report}"),
+            Origin::Declared => format!("Declared \"{title}\""),
+            Origin::Alert { source } => format!("Opened \"{title}\" from a {source} alert"),
+        },
+        IncidentEvent::ReportLinked { report, .. } => format!("Linked report {report}"),
+        IncidentEvent::AlertReceived { source, key, summary } => format!("Alert from {source} ({key}): {summary}"),
+        IncidentEvent::Renamed { title } => format!("Renamed to \"{title}\""),
+        IncidentEvent::Classified { category, severity } => {
+            format!("Classified as {} with {} severity", category.label(), severity.label().to_lowercase())
+        }
+        IncidentEvent::VerdictSet { verdict } => match verdict {
+            BreachVerdict::Confirmed { confirmed_at } => {
+                format!("Breach confirmed at {}", confirmed_at.format("%Y-%m-%d %H:%M UTC"))
+            }
+            other => format!("Verdict: {}", other.label()),
+        },
+        IncidentEvent::DataCategoriesSet { categories } => {
+            let labels: Vec<String> = categories.iter().map(DataCategory::label).collect();
+            format!("Data involved: {}", if labels.is_empty() { "none".to_owned() } else { labels.join(", ") })
+        }
+        IncidentEvent::RoleAssigned { role, person } => format!("{person} assigned as {}", role.label().to_lowercase()),
+        IncidentEvent::RoleEnded { role, person } => format!("{person} is no longer {}", role.label().to_lowercase()),
+        IncidentEvent::PhaseMoved { from, to, reason } => match reason {
+            Some(reason) => format!("Moved from {} to {}: {reason}", from.label(), to.label()),
+            None => format!("Moved from {} to {}", from.label(), to.label()),
+        },
+        IncidentEvent::TaskAdded { task } => format!("Task added to {}: {}", task.phase.label(), task.title),
+        IncidentEvent::TaskUpdated { task_id, status, owner, .. } => match owner {
+            Some(owner) => format!("Task {task_id} is {} (owner {owner})", status.label().to_lowercase()),
+            None => format!("Task {task_id} is {}", status.label().to_lowercase()),
+        },
+        IncidentEvent::TaskRemoved { task_id } => format!("Task {task_id} removed"),
+        IncidentEvent::InvestigationRecorded { .. } => "Investigation record updated".to_owned(),
+        IncidentEvent::AffectedAccountsImported { accounts } => {
+            format!("{} affected account(s) imported", accounts.len())
+        }
+        IncidentEvent::ContainmentLogged { kind, target, result, .. } => {
+            format!("{}: {target} ({})", kind.label(), result.label().to_lowercase())
+        }
+        IncidentEvent::ContainmentReversed { action_id, reason } => format!("Action {action_id} reversed: {reason}"),
+        IncidentEvent::NoteAdded { .. } => "Note".to_owned(),
+        IncidentEvent::NotificationSent { kind, recipients, .. } => {
+            format!("{} sent to {}", kind.label(), recipients.join(", "))
+        }
+        IncidentEvent::StakeholdersSet { emails } if emails.is_empty() => "Stakeholder list emptied".to_owned(),
+        IncidentEvent::FilingSaved { obligation, .. } => format!("Filing draft for {obligation} saved"),
+        IncidentEvent::FilingRecorded { obligation, method, authority_reference, .. } => {
+            format!(
+                "{obligation} filed by {}, the authority's reference {authority_reference}",
+                method.label().to_lowercase()
+            )
+        }
+        IncidentEvent::StakeholdersSet { emails } => format!("Stakeholders: {}", emails.join(", ")),
+        IncidentEvent::NoticeDrafted { notice_id, content } => {
+            format!("Customer notice {notice_id} drafted: \"{}\"", content.subject)
+        }
+        IncidentEvent::NoticeRecipientsSet { notice_id, recipients } => {
+            format!("Customer notice {notice_id}: {} recipient(s) from {}", recipients.count, recipients.source.label())
+        }
+        IncidentEvent::NoticeApprovalRequested { notice_id } => {
+            format!("Customer notice {notice_id}: approval requested")
+        }
+        IncidentEvent::NoticeApproved { notice_id } => format!("Customer notice {notice_id} approved; sending"),
+        IncidentEvent::NoticeWithdrawn { notice_id } => format!("Customer notice {notice_id} withdrawn"),
+        IncidentEvent::NoticeCampaignFinished { notice_id, result } => format!(
+            "Customer notice {notice_id} sent to {} recipient(s); {} failed, {} suppressed",
+            result.sent, result.failed, result.suppressed
+        ),
+        IncidentEvent::AccessRestricted { restricted: true } => "Access restricted to the participants".to_owned(),
+        IncidentEvent::AccessRestricted { restricted: false } => "Access opened to the whole team".to_owned(),
+        IncidentEvent::ReviewSaved { .. } => "Post-incident review saved".to_owned(),
+        IncidentEvent::ReviewCompleted => "Post-incident review completed".to_owned(),
+        IncidentEvent::AnchorSet { anchor, at, reason } => {
+            let what = match at {
+                Some(at) => format!("Clock: {} set to {}", anchor.label(), at.format("%Y-%m-%d %H:%M UTC")),
+                None => format!("Clock: {} set by hand was cleared", anchor.label()),
+            };
+            match reason {
+                Some(reason) => format!("{what}: {reason}"),
+                None => what,
+            }
+        }
+        IncidentEvent::ObligationsReconciled { changes } => {
+            let parts: Vec<String> = changes.iter().map(ObligationChange::describe).collect();
+            format!("Obligations: {}", parts.join("; "))
+        }
+        IncidentEvent::ObligationMet { id, met_at, evidence } => format!(
+            "Obligation {id} met at {} ({}: {})",
+            met_at.format("%Y-%m-%d %H:%M UTC"),
+            evidence.kind.label().to_lowercase(),
+            evidence.value
+        ),
+        IncidentEvent::ObligationWaived { id, justification } => {
+            format!("Obligation {id} judged not required: {justification}")
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! Where the record meets the engines below it, which know no record: the facts the deadline
+//! rules read, obligations reconciled with them, and what sending a notification or finishing a
+//! notice campaign records.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::events::IncidentEvent;
+use super::state::IncidentRecord;
+use crate::deadlines::facts::Facts;
+use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation};
+use crate::deadlines::rules::{Audience, EntityRole, VerdictKind};
+use crate::notices::{CampaignResult, DeliveryCounts};
+use crate::notifications::NotificationKind;
+use crate::workflow::classification::BreachVerdict;
+
+/// What the rules' conditions and clocks read from `record`, for an organisation in `roles`.
+pub fn facts(record: &IncidentRecord, roles: &[EntityRole]) -> Facts {
+    let verdict = match record.classification.verdict {
+        BreachVerdict::NotABreach => VerdictKind::NotABreach,
+        BreachVerdict::Suspected => VerdictKind::Suspected,
+        BreachVerdict::Confirmed { .. } => VerdictKind::Confirmed,
+    };
+    let findings = &record.investigation.findings;
+    let data_categories = record
+        .classification
+        .data_categories
+        .iter()
+        .chain(&findings.data_accessed)
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    let mut affected_by_jurisdiction = BTreeMap::new();
+    let mut jurisdictions: BTreeSet<String> = findings.jurisdictions.iter().map(|j| j.as_str().to_owned()).collect();
+    for account in &record.investigation.affected_accounts {
+        if let Some(j) = &account.jurisdiction {
+            *affected_by_jurisdiction.entry(j.as_str().to_owned()).or_insert(0) += 1;
+            jurisdictions.insert(j.as_str().to_owned());
+        }
+    }
+    let listed = record.investigation.affected_accounts.len() as u64;
+    Facts {
+        verdict,
+        data_categories,
+        affected_estimate: findings.affected_estimate.unwrap_or(0).max(listed),
+        affected_by_jurisdiction,
+        jurisdictions,
+        severity: record.classification.severity,
+        risk: findings.risk_to_people,
+        roles: roles.to_vec(),
+        anchors: record.anchors(),
+    }
+}
+
+/// The event that brings the incident's obligations in line with its facts, if anything changes
+/// (see [`Deadlines::changes`]).
+pub fn reconcile(deadlines: &Deadlines, record: &IncidentRecord, now: DateTime<Utc>) -> Option<IncidentEvent> {
+    let facts = facts(record, &deadlines.organisation.roles);
+    let changes = deadlines.changes(&facts, &record.obligations, record.review.completed_at, now);
+    (!changes.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes })
+}
+
+/// The events of a campaign that ended with `counts`: the result on the timeline and, when no
+/// delivery failed, the open duties to tell customers or data subjects met, with the counts as
+/// evidence. A failure leaves them open, so the team follows up on those recipients.
+pub fn campaign_finished(
+    record: &IncidentRecord,
+    notice_id: u32,
+    counts: DeliveryCounts,
+    at: DateTime<Utc>,
+) -> Vec<IncidentEvent> {
+    let result = CampaignResult { sent: counts.sent, failed: counts.failed, suppressed: counts.suppressed, at };
+    let evidence = Evidence {
+        kind: EvidenceKind::MessageId,
+        value: format!(
+            "Customer notice {notice_id}: {} message(s) sent, {} suppressed",
+            result.sent, result.suppressed
+        ),
+        file: None,
+    };
+    let to_customers = |o: &&Obligation| {
+        o.is_open() && o.rule.notify.iter().all(|a| matches!(a, Audience::Customers | Audience::DataSubjects))
+    };
+    let met = record
+        .obligations
+        .iter()
+        .filter(|o| result.failed == 0 && result.sent > 0 && to_customers(o))
+        .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: at, evidence: evidence.clone() });
+    std::iter::once(IncidentEvent::NoticeCampaignFinished { notice_id, result }).chain(met).collect()
+}
+
+/// The events of a notification sent at `sent_at`: the notification on the timeline, and, when it
+/// reached everyone (`complete`), every open duty to tell its audience met, with the message ids
+/// as evidence.
+pub fn notification_sent(
+    record: &IncidentRecord,
+    kind: NotificationKind,
+    subject: String,
+    message: Option<String>,
+    sent: Vec<(String, String)>,
+    sent_at: DateTime<Utc>,
+    complete: bool,
+) -> Vec<IncidentEvent> {
+    let (recipients, message_ids): (Vec<String>, Vec<String>) = sent.into_iter().unzip();
+    let evidence = Evidence { kind: EvidenceKind::MessageId, value: message_ids.join(", "), file: None };
+    let met = record
+        .obligations
+        .iter()
+        .filter(|o| complete && o.is_open() && kind.audience().is_some_and(|a| o.rule.notify == [a]))
+        .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: sent_at, evidence: evidence.clone() })
+        .collect::<Vec<_>>();
+    let sent = IncidentEvent::NotificationSent { kind, subject, recipients, message_ids, message };
+    std::iter::once(sent).chain(met).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::deadlines::calendar::Calendars;
+    use crate::deadlines::obligation::{ObligationStatus, Plan, Standing, Step, plan, steps};
+    use crate::deadlines::rules::{BUILT_IN_RULES, Organisation, RuleSet, RulesFile};
+    use crate::deadlines::timing::Deadline;
+    use crate::record::state::Origin;
+    use crate::reference::{Reference, ReferenceKind};
+    use crate::workflow::classification::DataCategory;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, hour, minute, 0).unwrap()
+    }
+
+    fn deadlines() -> Deadlines {
+        let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+        let calendars = Calendars::built_in();
+        let rules = RuleSet::from_files(&[file], &calendars).unwrap();
+        let organisation = Organisation { roles: vec![EntityRole::Controller], calendar: "us-federal".into() };
+        Deadlines { rules, calendars, organisation }
+    }
+
+    fn record() -> IncidentRecord {
+        let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
+        let opened = IncidentEvent::Opened { title: "Leak".into(), origin: Origin::Declared, detected_at: None };
+        IncidentRecord::open(reference, &opened, at(9, 0), "Tyler").unwrap()
+    }
+
+    fn reconciled(deadlines: &Deadlines, record: &mut IncidentRecord, now: DateTime<Utc>) {
+        if let Some(event) = reconcile(deadlines, record, now) {
+            record.apply(&event, now, "Tyler");
+        }
+        assert_eq!(reconcile(deadlines, record, now), None, "reconciling twice changes nothing");
+    }
+
+    fn find<'a>(record: &'a IncidentRecord, id: &str) -> &'a Obligation {
+        record.obligations.iter().find(|o| o.id == id).unwrap()
+    }
+
+    #[test]
+    fn duties_open_move_lapse_and_reopen_with_the_facts() {
+        let deadlines = deadlines();
+        let mut record = record();
+        reconciled(&deadlines, &mut record, at(9, 0));
+        assert_eq!(find(&record, "POLICY-INTERNAL").due_at, Some(at(10, 0)));
+        // A suspected breach of EU residents' data: the GDPR duty shows, its clock waiting.
+        record.classification.data_categories = vec![DataCategory::parse("personal information").unwrap()];
+        record.investigation.findings.affected_estimate = Some(40);
+        record.investigation.findings.jurisdictions =
+            vec![crate::workflow::investigation::Jurisdiction::parse("FR").unwrap()];
+        reconciled(&deadlines, &mut record, at(9, 30));
+        let gdpr = find(&record, "EU-GDPR-33");
+        assert_eq!((gdpr.due_at, gdpr.standing(at(9, 30))), (None, Standing::Waiting));
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
+        reconciled(&deadlines, &mut record, at(11, 5));
+        assert_eq!(find(&record, "EU-GDPR-33").due_at, Some(at(11, 0) + Duration::hours(72)));
+        assert_eq!(find(&record, "POLICY-CUSTOMER").due_at, Some(at(11, 0) + Duration::hours(72)));
+        record.classification.verdict = BreachVerdict::NotABreach;
+        reconciled(&deadlines, &mut record, at(12, 0));
+        match &find(&record, "POLICY-CUSTOMER").status {
+            ObligationStatus::NotRequired { reason, by: None, .. } => assert!(reason.contains("not a breach")),
+            other => panic!("{other:?}"),
+        }
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
+        reconciled(&deadlines, &mut record, at(12, 30));
+        assert!(find(&record, "POLICY-CUSTOMER").is_open());
+    }
+
+    #[test]
+    fn the_frozen_rule_keeps_its_deadline_when_the_rules_change() {
+        let mut deadlines = deadlines();
+        let mut record = record();
+        reconciled(&deadlines, &mut record, at(9, 0));
+        let rule = deadlines.rules.rules.iter_mut().find(|r| r.id == "POLICY-INTERNAL").unwrap();
+        rule.deadline = Deadline::Hours(4);
+        record.detected_at = Some(at(8, 0));
+        reconciled(&deadlines, &mut record, at(9, 10));
+        assert_eq!(
+            find(&record, "POLICY-INTERNAL").due_at,
+            Some(at(9, 0)),
+            "the copy's 1 hour, from the new detection"
+        );
+    }
+
+    #[test]
+    fn plans_send_each_step_once_and_overtaken_reminders_are_not_sent() {
+        let deadlines = deadlines();
+        let mut record = record();
+        reconciled(&deadlines, &mut record, at(9, 0));
+        let internal = find(&record, "POLICY-INTERNAL");
+        let keys = |steps: &[Step]| steps.iter().map(|s| s.key.clone()).collect::<Vec<_>>();
+        // Reminders at the start (an hour left) and half-way; escalations at 10:00 and 11:00.
+        assert_eq!(keys(&steps(internal)), ["reminder-1", "reminder-0", "escalation-0", "escalation-1"]);
+        let nothing_done = |_: &str| false;
+        let first = plan(internal, &nothing_done, at(9, 1));
+        assert_eq!((keys(&first.send), first.next_at), (vec!["reminder-1".to_owned()], Some(at(9, 30))));
+        let missed = plan(internal, &nothing_done, at(9, 45));
+        assert_eq!(
+            (keys(&missed.send), keys(&missed.superseded)),
+            (vec!["reminder-0".into()], vec!["reminder-1".into()])
+        );
+        let late = plan(internal, &nothing_done, at(12, 0));
+        assert_eq!(keys(&late.send), ["escalation-0", "escalation-1"]);
+        assert_eq!(keys(&late.superseded), ["reminder-1", "reminder-0"]);
+        assert_eq!(late.next_at, None);
+        let all_done = |_: &str| true;
+        assert_eq!(plan(internal, &all_done, at(12, 0)), Plan::default());
+    }
+
+    fn new_incident(now: DateTime<Utc>) -> IncidentRecord {
+        let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+        let calendars = Calendars::built_in();
+        let rules = RuleSet::from_files(&[file], &calendars).unwrap();
+        let organisation = Organisation { roles: vec![EntityRole::Controller], calendar: "us-federal".into() };
+        let deadlines = Deadlines { rules, calendars, organisation };
+        let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
+        let opened = IncidentEvent::Opened { title: "Leak".into(), origin: Origin::Declared, detected_at: None };
+        let mut record = IncidentRecord::open(reference, &opened, now, "Tyler").unwrap();
+        let reconciled = reconcile(&deadlines, &record, now).unwrap();
+        record.apply(&reconciled, now, "Tyler");
+        record
+    }
+
+    #[test]
+    fn only_a_notification_that_reached_everyone_meets_the_internal_duty() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let record = new_incident(now);
+        let sent = || vec![("it@corp.example".to_owned(), "m-1".to_owned())];
+        let internal = || NotificationKind::Internal;
+
+        let partial = notification_sent(&record, internal(), "New incident".into(), None, sent(), now, false);
+        assert!(matches!(partial[..], [IncidentEvent::NotificationSent { .. }]), "{partial:?}");
+
+        let complete = notification_sent(&record, internal(), "New incident".into(), None, sent(), now, true);
+        assert_eq!(complete.len(), 2, "the notification and the one duty it meets: {complete:?}");
+        let mut record = record;
+        for event in complete {
+            record.apply(&event, now, "Tocsin");
+        }
+        let duty = record.obligations.iter().find(|o| o.id == "POLICY-INTERNAL").unwrap();
+        let ObligationStatus::Met { evidence, met_at, .. } = &duty.status else { panic!("{:?}", duty.status) };
+        assert_eq!((evidence.kind, evidence.value.as_str(), *met_at), (EvidenceKind::MessageId, "m-1", now));
+    }
+}

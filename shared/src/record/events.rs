@@ -1,0 +1,178 @@
+//! What happened to an incident. Each event is one audit-trail entry's payload, so the record
+//! can always be rebuilt from its trail.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::state::Origin;
+use crate::deadlines::obligation::{Evidence, ObligationChange};
+use crate::deadlines::timing::Anchor;
+use crate::filings::FilingMethod;
+use crate::notices::{CampaignResult, NoticeContent, RecipientList};
+use crate::notifications::NotificationKind;
+use crate::reference::Reference;
+use crate::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
+use crate::workflow::containment::{ActionKind, ActionResult};
+use crate::workflow::investigation::{AffectedAccount, InvestigationFindings};
+use crate::workflow::phase::Phase;
+use crate::workflow::review::ReviewDraft;
+use crate::workflow::roles::Role;
+use crate::workflow::tasks::{NewTask, TaskStatus};
+
+/// What happened to an incident. Each event is one audit-trail entry's payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IncidentEvent {
+    Opened {
+        title: String,
+        origin: Origin,
+        detected_at: Option<DateTime<Utc>>,
+    },
+    ReportLinked {
+        report: Reference,
+        /// When the report was received (absent in entries written before it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        received_at: Option<DateTime<Utc>>,
+    },
+    AlertReceived {
+        source: String,
+        key: String,
+        summary: String,
+    },
+    Renamed {
+        title: String,
+    },
+    Classified {
+        category: Category,
+        severity: Severity,
+    },
+    VerdictSet {
+        verdict: BreachVerdict,
+    },
+    DataCategoriesSet {
+        categories: Vec<DataCategory>,
+    },
+    RoleAssigned {
+        role: Role,
+        person: String,
+    },
+    RoleEnded {
+        role: Role,
+        person: String,
+    },
+    PhaseMoved {
+        from: Phase,
+        to: Phase,
+        reason: Option<String>,
+    },
+    TaskAdded {
+        task: NewTask,
+    },
+    TaskUpdated {
+        task_id: u32,
+        status: TaskStatus,
+        owner: Option<String>,
+        due_at: Option<DateTime<Utc>>,
+    },
+    TaskRemoved {
+        task_id: u32,
+    },
+    InvestigationRecorded {
+        findings: InvestigationFindings,
+    },
+    AffectedAccountsImported {
+        accounts: Vec<AffectedAccount>,
+    },
+    ContainmentLogged {
+        kind: ActionKind,
+        target: String,
+        performed_at: DateTime<Utc>,
+        result: ActionResult,
+        note: Option<String>,
+    },
+    ContainmentReversed {
+        action_id: u32,
+        reason: String,
+    },
+    NoteAdded {
+        markdown: String,
+    },
+    ReviewSaved {
+        draft: ReviewDraft,
+    },
+    ReviewCompleted,
+    /// A clock anchor set by hand, or cleared (`at` absent) to fall back to the derived one.
+    AnchorSet {
+        anchor: Anchor,
+        at: Option<DateTime<Utc>>,
+        reason: Option<String>,
+    },
+    /// The deadline rules brought the obligations in line with the facts.
+    ObligationsReconciled {
+        changes: Vec<ObligationChange>,
+    },
+    ObligationMet {
+        id: String,
+        met_at: DateTime<Utc>,
+        evidence: Evidence,
+    },
+    /// A person judged the duty not required, with a justification.
+    ObligationWaived {
+        id: String,
+        justification: String,
+    },
+    /// Access limited to the participants, or opened to the whole team again.
+    AccessRestricted {
+        restricted: bool,
+    },
+    /// An email about the incident went out: one message per recipient, each with its id.
+    NotificationSent {
+        kind: NotificationKind,
+        subject: String,
+        recipients: Vec<String>,
+        message_ids: Vec<String>,
+        /// What the team wrote, for a status update (Markdown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    StakeholdersSet {
+        emails: Vec<String>,
+    },
+    /// The team's answers to a regulator filing's required items.
+    FilingSaved {
+        obligation: String,
+        answers: Vec<String>,
+    },
+    /// The filing was made with the authority.
+    FilingRecorded {
+        obligation: String,
+        at: DateTime<Utc>,
+        method: FilingMethod,
+        authority_reference: String,
+    },
+    /// A customer notice composed (a new id) or its content replaced, which asks for approval anew.
+    NoticeDrafted {
+        notice_id: u32,
+        content: NoticeContent,
+    },
+    /// The notice's recipients chosen (or chosen again), which asks for approval anew.
+    NoticeRecipientsSet {
+        notice_id: u32,
+        recipients: RecipientList,
+    },
+    NoticeApprovalRequested {
+        notice_id: u32,
+    },
+    /// A second member approved the notice: its campaign starts.
+    NoticeApproved {
+        notice_id: u32,
+    },
+    NoticeWithdrawn {
+        notice_id: u32,
+    },
+    /// Every recipient's delivery is settled.
+    NoticeCampaignFinished {
+        notice_id: u32,
+        result: CampaignResult,
+    },
+}

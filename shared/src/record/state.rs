@@ -1,0 +1,219 @@
+//! The incident record: its whole state, and what can be read from it (who takes part, the
+//! phase moves open to it, its clock anchors). It changes only by [`super::apply`]ing events.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::TeamRole;
+use crate::deadlines::obligation::{Obligation, ObligationStatus};
+use crate::deadlines::timing::Anchor;
+use crate::filings::Filing;
+use crate::notices::Notice;
+use crate::reference::Reference;
+use crate::workflow::classification::{BreachVerdict, Classification};
+use crate::workflow::containment::ContainmentAction;
+use crate::workflow::investigation::Investigation;
+use crate::workflow::phase::{BlockedMove, LegalMove, Moves, Phase, ReasonNeeded};
+use crate::workflow::review::Review;
+use crate::workflow::roles::{Role, RoleAssignment};
+use crate::workflow::tasks::Task;
+
+/// How the incident came to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    Report { report: Reference },
+    Declared,
+    Alert { source: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseChange {
+    pub from: Phase,
+    pub to: Phase,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// The written reason for an override, a step back, or closing a non-incident.
+    pub reason: Option<String>,
+}
+
+/// A monitoring alert seen on this incident; repeats within the dedup window only count up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSighting {
+    pub source: String,
+    pub key: String,
+    pub summary: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRecord {
+    pub reference: Reference,
+    pub title: String,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    pub origin: Origin,
+    /// A detection time given when declaring (say, from monitoring), earlier than the opening.
+    pub detected_at: Option<DateTime<Utc>>,
+    pub phase: Phase,
+    pub phase_changes: Vec<PhaseChange>,
+    pub classification: Classification,
+    pub roles: Vec<RoleAssignment>,
+    pub tasks: Vec<Task>,
+    pub investigation: Investigation,
+    pub containment: Vec<ContainmentAction>,
+    pub review: Review,
+    pub alerts: Vec<AlertSighting>,
+    /// The next id for a task or a containment action.
+    pub next_id: u32,
+    /// When the earliest linked report was received.
+    #[serde(default)]
+    pub first_report_at: Option<DateTime<Utc>>,
+    /// Clock anchors set by hand; they win over the ones derived from the record.
+    #[serde(default)]
+    pub clock: BTreeMap<Anchor, DateTime<Utc>>,
+    /// Notification and review duties, kept in line with the facts by the deadline rules.
+    #[serde(default)]
+    pub obligations: Vec<Obligation>,
+    /// Only the participants (and admins) may see a restricted incident.
+    #[serde(default)]
+    pub restricted: bool,
+    /// Who gets the team's status updates by email.
+    #[serde(default)]
+    pub stakeholders: Vec<String>,
+    /// Regulator filings by obligation id: the team's answers, and the filing once made.
+    #[serde(default)]
+    pub filings: BTreeMap<String, Filing>,
+    /// Customer breach notices, by id from 1.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
+}
+
+impl IncidentRecord {
+    /// Who takes part: whoever opened it and everyone holding one of its roles now.
+    pub fn participants(&self) -> Vec<&str> {
+        let mut people: Vec<&str> = std::iter::once(self.opened_by.as_str())
+            .chain(self.roles.iter().filter(|r| r.is_current()).map(|r| r.person.as_str()))
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        people
+    }
+
+    /// Whether `name`, with `role`, may see the incident at all.
+    pub fn visible_to(&self, name: &str, role: TeamRole) -> bool {
+        !self.restricted || role == TeamRole::Admin || self.participants().contains(&name)
+    }
+
+    pub fn current_holders(&self, role: Role) -> impl Iterator<Item = &str> {
+        self.roles.iter().filter(move |a| a.role == role && a.is_current()).map(|a| a.person.as_str())
+    }
+
+    /// Open tasks of `phase` or earlier: what leaving `phase` forward would leave undone.
+    fn open_tasks_up_to(&self, phase: Phase) -> Vec<String> {
+        self.tasks.iter().filter(|t| t.phase <= phase && !t.status.is_finished()).map(|t| t.title.clone()).collect()
+    }
+
+    /// Conditions that no reason can override.
+    fn blockers(&self, to: Phase) -> Vec<String> {
+        let mut blockers = Vec::new();
+        if self.phase == Phase::Identification {
+            if self.classification.category.is_none() || self.classification.severity.is_none() {
+                blockers.push("Classify the incident: category and severity".to_owned());
+            }
+            for role in [Role::ResponseLead, Role::TechnicalLead] {
+                if self.current_holders(role).next().is_none() {
+                    blockers.push(format!("Assign a {}", role.label().to_lowercase()));
+                }
+            }
+        }
+        if to == Phase::LessonsLearned && self.classification.verdict == BreachVerdict::Suspected {
+            blockers.push("Decide the breach verdict: not a breach, or confirmed".to_owned());
+        }
+        if to == Phase::Closed && !self.review.is_complete() {
+            blockers.push("Complete the post-incident review".to_owned());
+        }
+        blockers
+    }
+
+    /// Every phase this incident could move to, split into what is legal now and what is blocked.
+    pub fn moves(&self) -> Moves {
+        let mut moves = Moves::default();
+        if self.phase == Phase::Closed {
+            return moves;
+        }
+        for to in Phase::ALL.into_iter().filter(|p| *p < self.phase) {
+            moves.legal.push(LegalMove { to, reason: ReasonNeeded::GoingBack });
+        }
+        if let Some(next) = self.phase.next() {
+            let blockers = self.blockers(next);
+            if blockers.is_empty() {
+                let open = self.open_tasks_up_to(self.phase);
+                let reason = if open.is_empty() { ReasonNeeded::No } else { ReasonNeeded::OpenTasks { titles: open } };
+                moves.legal.push(LegalMove { to: next, reason });
+            } else {
+                moves.blocked.push(BlockedMove { to: next, blockers });
+            }
+        }
+        if self.phase == Phase::Identification {
+            if self.classification.verdict == BreachVerdict::NotABreach {
+                moves.legal.push(LegalMove { to: Phase::Closed, reason: ReasonNeeded::NotAnIncident });
+            } else {
+                moves.blocked.push(BlockedMove {
+                    to: Phase::Closed,
+                    blockers: vec!["To close without a response, first set the verdict to \"not a breach\"".into()],
+                });
+            }
+        }
+        moves
+    }
+
+    /// The first time the incident entered `phase` or a later one.
+    fn reached(&self, phase: Phase) -> Option<DateTime<Utc>> {
+        self.phase_changes.iter().filter(|c| c.to >= phase && c.from < phase).map(|c| c.at).min()
+    }
+
+    /// Every clock anchor of the incident: those set by hand win over those derived from the record.
+    pub fn anchors(&self) -> BTreeMap<Anchor, DateTime<Utc>> {
+        let mut derived = BTreeMap::new();
+        let detected =
+            [self.detected_at, self.first_report_at].into_iter().flatten().fold(self.opened_at, DateTime::min);
+        derived.insert(Anchor::Detected, detected);
+        if let BreachVerdict::Confirmed { confirmed_at } = self.classification.verdict {
+            derived.insert(Anchor::Confirmed, confirmed_at);
+        }
+        let contained = self.reached(Phase::Eradication);
+        let recovered = self.reached(Phase::LessonsLearned);
+        let closed = self.phase_changes.iter().filter(|c| c.to == Phase::Closed).map(|c| c.at).max();
+        for (anchor, at) in [(Anchor::Contained, contained), (Anchor::Recovered, recovered), (Anchor::Closed, closed)] {
+            if let Some(at) = at {
+                derived.insert(anchor, at);
+            }
+        }
+        for (anchor, at) in &self.clock {
+            derived.insert(anchor.clone(), *at);
+        }
+        // Awareness and determination are the confirmation unless set by hand; discovery is detection.
+        for (anchor, from) in [
+            (Anchor::Aware, Anchor::Confirmed),
+            (Anchor::Determined, Anchor::Confirmed),
+            (Anchor::Discovered, Anchor::Detected),
+        ] {
+            if !derived.contains_key(&anchor)
+                && let Some(at) = derived.get(&from).copied()
+            {
+                derived.insert(anchor, at);
+            }
+        }
+        for obligation in &self.obligations {
+            if let ObligationStatus::Met { met_at, .. } = &obligation.status {
+                derived.insert(Anchor::Met(obligation.id.clone()), *met_at);
+            }
+        }
+        derived
+    }
+}

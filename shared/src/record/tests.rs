@@ -1,0 +1,346 @@
+//! The workflow's rules, end to end: commands decided against a record and their events applied.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::reference::{Reference, ReferenceKind};
+use crate::workflow::classification::{Category, Severity};
+use crate::workflow::containment::{ActionKind, ActionResult};
+use crate::workflow::phase::{LegalMove, Phase, ReasonNeeded};
+use crate::workflow::review::{FollowUpActionForm, ReviewForm};
+use crate::workflow::roles::Role;
+use crate::workflow::tasks::{Playbook, PlaybookTask, TaskStatus};
+fn playbook() -> Playbook {
+    let task = |phase, title: &str| PlaybookTask {
+        categories: vec![Category::AccountTakeover],
+        phase,
+        title: title.to_owned(),
+        note: None,
+        due_within_hours: Some(1),
+    };
+    Playbook {
+        tasks: vec![
+            task(Phase::Identification, "Confirm the login pattern"),
+            task(Phase::ContainmentShortTerm, "Suspend the customer account"),
+            task(Phase::ContainmentLongTerm, "Block the attacking IPs"),
+        ],
+    }
+}
+
+struct Incident {
+    record: IncidentRecord,
+    playbook: Playbook,
+    replay: Vec<IncidentEvent>,
+}
+
+impl Incident {
+    fn new() -> Self {
+        let opened = opening("Credential stuffing on login", Origin::Declared, None).unwrap();
+        let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
+        let record = IncidentRecord::open(reference, &opened, at(0), "ann").unwrap();
+        Self { record, playbook: playbook(), replay: vec![opened] }
+    }
+
+    fn run(&mut self, command: IncidentCommand) -> Result<Vec<IncidentEvent>, WorkflowError> {
+        let ctx = Context { now: at(1), actor: "ann", playbook: &self.playbook };
+        let events = decide(&self.record, command, &ctx)?;
+        for event in &events {
+            self.record.apply(event, at(1), "ann");
+        }
+        self.replay.extend(events.clone());
+        Ok(events)
+    }
+
+    fn ok(&mut self, command: IncidentCommand) {
+        if let Err(e) = self.run(command.clone()) {
+            panic!("{command:?} was refused: {e:?}");
+        }
+    }
+
+    fn refused(&mut self, command: IncidentCommand) -> String {
+        match self.run(command) {
+            Err(WorkflowError::Refused(message)) => message,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn invalid(&mut self, command: IncidentCommand, field: &str) {
+        match self.run(command) {
+            Err(WorkflowError::Invalid(errors)) => assert!(errors.for_field(field).is_some(), "{errors:?}"),
+            other => panic!("expected a field error on {field}, got {other:?}"),
+        }
+    }
+
+    fn move_to(&mut self, to: Phase, reason: &str) -> Result<Vec<IncidentEvent>, WorkflowError> {
+        self.run(IncidentCommand::MovePhase { to, reason: reason.to_owned() })
+    }
+
+    fn ready_for_containment(&mut self) {
+        self.ok(IncidentCommand::Classify { category: Category::AccountTakeover, severity: Severity::High });
+        self.ok(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler".into() });
+        self.ok(IncidentCommand::AssignRole { role: Role::TechnicalLead, person: "Bracken".into() });
+        self.finish_open_tasks();
+    }
+
+    fn finish_open_tasks(&mut self) {
+        let open: Vec<u32> = self.record.tasks.iter().filter(|t| !t.status.is_finished()).map(|t| t.id).collect();
+        for task_id in open {
+            self.ok(IncidentCommand::UpdateTask {
+                task_id,
+                status: TaskStatus::Done,
+                owner: String::new(),
+                due_at: None,
+            });
+        }
+    }
+
+    fn complete_review(&mut self) {
+        let form = ReviewForm {
+            findings: "Reused passwords".into(),
+            root_cause: "No rate limit on login".into(),
+            what_worked: "Fast suspension".into(),
+            what_did_not: "Alerting was slow".into(),
+            follow_up_actions: vec![FollowUpActionForm {
+                action: "Add login rate limiting".into(),
+                owner: "Bracken".into(),
+                due_on: "2026-12-15".into(),
+            }],
+            procedure_updates: "Rate-limit alerts page the on-call".into(),
+        };
+        self.ok(IncidentCommand::SaveReview { form });
+        self.ok(IncidentCommand::CompleteReview);
+    }
+}
+
+fn at(hours: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + chrono::Duration::hours(hours)
+}
+
+const REASON: &str = "The customer confirmed ownership by phone";
+
+#[test]
+fn leaving_identification_needs_a_classification_and_both_leads() {
+    let mut incident = Incident::new();
+    let moves = incident.record.moves();
+    assert!(moves.legal.is_empty());
+    assert_eq!(moves.blocked[0].to, Phase::ContainmentShortTerm);
+    assert_eq!(moves.blocked[0].blockers.len(), 3, "{moves:?}");
+    let message =
+        incident.refused(IncidentCommand::MovePhase { to: Phase::ContainmentShortTerm, reason: REASON.into() });
+    assert!(message.contains("Classify") && message.contains("response lead") && message.contains("technical lead"));
+
+    incident.ready_for_containment();
+    assert_eq!(
+        incident.record.moves().legal,
+        [LegalMove { to: Phase::ContainmentShortTerm, reason: ReasonNeeded::No }]
+    );
+    incident.move_to(Phase::ContainmentShortTerm, "").unwrap();
+    assert_eq!(incident.record.phase, Phase::ContainmentShortTerm);
+}
+
+#[test]
+fn phases_move_forward_one_at_a_time() {
+    let mut incident = Incident::new();
+    incident.ready_for_containment();
+    for skip in [Phase::ContainmentLongTerm, Phase::Eradication, Phase::Recovery, Phase::LessonsLearned] {
+        let message = incident.refused(IncidentCommand::MovePhase { to: skip, reason: REASON.into() });
+        assert!(message.contains("one at a time"), "{message}");
+    }
+    incident.refused(IncidentCommand::MovePhase { to: Phase::Identification, reason: REASON.into() });
+}
+
+#[test]
+fn open_tasks_block_a_forward_move_unless_overridden_with_a_reason() {
+    let mut incident = Incident::new();
+    incident.ready_for_containment();
+    incident.move_to(Phase::ContainmentShortTerm, "").unwrap();
+    let task = incident.record.tasks.iter().find(|t| t.phase == Phase::ContainmentShortTerm).unwrap();
+    assert_eq!((task.title.as_str(), task.due_at), ("Suspend the customer account", Some(at(2))));
+    let legal = incident.record.moves().legal;
+    let forward = legal.iter().find(|m| m.to == Phase::ContainmentLongTerm).unwrap();
+    assert_eq!(forward.reason, ReasonNeeded::OpenTasks { titles: vec!["Suspend the customer account".into()] });
+
+    incident.invalid(IncidentCommand::MovePhase { to: Phase::ContainmentLongTerm, reason: String::new() }, "reason");
+    incident.invalid(IncidentCommand::MovePhase { to: Phase::ContainmentLongTerm, reason: "because".into() }, "reason");
+    incident.move_to(Phase::ContainmentLongTerm, REASON).unwrap();
+    assert_eq!(incident.record.phase_changes.last().unwrap().reason.as_deref(), Some(REASON));
+
+    // Recovery needs the containment tasks done: the overridden one still counts until it is.
+    incident.finish_open_tasks();
+    incident.move_to(Phase::Eradication, "").unwrap();
+    let open = IncidentCommand::AddTask {
+        phase: Phase::ContainmentShortTerm,
+        title: "Reset the API keys".into(),
+        owner: "Bracken".into(),
+        due_at: Some(at(3)),
+    };
+    incident.ok(open);
+    incident.invalid(IncidentCommand::MovePhase { to: Phase::Recovery, reason: String::new() }, "reason");
+    incident.finish_open_tasks();
+    incident.move_to(Phase::Recovery, "").unwrap();
+}
+
+#[test]
+fn going_back_needs_a_reason_and_does_not_reseed_tasks() {
+    let mut incident = Incident::new();
+    incident.ready_for_containment();
+    incident.move_to(Phase::ContainmentShortTerm, "").unwrap();
+    incident.finish_open_tasks();
+    incident.move_to(Phase::ContainmentLongTerm, "").unwrap();
+    incident.invalid(IncidentCommand::MovePhase { to: Phase::Identification, reason: String::new() }, "reason");
+    incident.move_to(Phase::ContainmentShortTerm, "The attacker came back with new accounts").unwrap();
+    let before = incident.record.tasks.len();
+    incident.move_to(Phase::ContainmentLongTerm, "").unwrap();
+    assert_eq!(incident.record.tasks.len(), before, "playbook tasks are added once");
+}
+
+#[test]
+fn lessons_learned_needs_a_verdict_and_closing_needs_a_complete_review() {
+    let mut incident = Incident::new();
+    incident.ready_for_containment();
+    for phase in [Phase::ContainmentShortTerm, Phase::ContainmentLongTerm, Phase::Eradication, Phase::Recovery] {
+        incident.finish_open_tasks();
+        incident.move_to(phase, "").unwrap();
+    }
+    let message = incident.refused(IncidentCommand::MovePhase { to: Phase::LessonsLearned, reason: REASON.into() });
+    assert!(message.contains("verdict"), "{message}");
+    incident.refused(IncidentCommand::CompleteReview);
+    incident.ok(IncidentCommand::SetVerdict { verdict: VerdictChoice::Confirmed, confirmed_at: Some(at(1)) });
+    incident.move_to(Phase::LessonsLearned, "").unwrap();
+
+    let message = incident.refused(IncidentCommand::MovePhase { to: Phase::Closed, reason: REASON.into() });
+    assert!(message.contains("review"), "{message}");
+    let message = incident.refused(IncidentCommand::CompleteReview);
+    assert!(message.contains("findings") && message.contains("root cause"), "{message}");
+    incident.complete_review();
+    incident.refused(IncidentCommand::SaveReview { form: ReviewForm::default() });
+    incident.move_to(Phase::Closed, "").unwrap();
+
+    assert!(incident.record.moves().legal.is_empty());
+    let message = incident.refused(IncidentCommand::Rename { title: "Something else".into() });
+    assert!(message.contains("closed"), "{message}");
+    incident.ok(IncidentCommand::AddNote { markdown: "Filed with the insurer".into() });
+}
+
+#[test]
+fn a_non_incident_closes_from_identification_with_a_reason() {
+    let mut incident = Incident::new();
+    let message = incident.refused(IncidentCommand::MovePhase { to: Phase::Closed, reason: REASON.into() });
+    assert!(message.contains("not a breach"), "{message}");
+    incident.ok(IncidentCommand::SetVerdict { verdict: VerdictChoice::NotABreach, confirmed_at: None });
+    incident.invalid(IncidentCommand::MovePhase { to: Phase::Closed, reason: String::new() }, "reason");
+    incident.move_to(Phase::Closed, "A penetration test the customer had booked").unwrap();
+    assert_eq!(incident.record.phase, Phase::Closed);
+}
+
+#[test]
+fn roles_hand_over_with_history() {
+    let mut incident = Incident::new();
+    incident.ok(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler".into() });
+    incident.refused(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler".into() });
+    incident.ok(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Maria".into() });
+    incident.ok(IncidentCommand::AssignRole { role: Role::TeamMember, person: "Sam".into() });
+    incident.ok(IncidentCommand::AssignRole { role: Role::TeamMember, person: "Kim".into() });
+    assert_eq!(incident.record.current_holders(Role::ResponseLead).collect::<Vec<_>>(), ["Maria"]);
+    assert_eq!(incident.record.current_holders(Role::TeamMember).count(), 2);
+    let tyler = incident.record.roles.iter().find(|a| a.person == "Tyler").unwrap();
+    assert_eq!(tyler.ended_at, Some(at(1)));
+    incident.ok(IncidentCommand::EndRole { role: Role::TeamMember, person: "Sam".into() });
+    incident.refused(IncidentCommand::EndRole { role: Role::TeamMember, person: "Sam".into() });
+    assert_eq!(incident.record.roles.len(), 4, "ended assignments stay in the history");
+    incident.invalid(IncidentCommand::AssignRole { role: Role::Counsel, person: " ".into() }, "person");
+}
+
+#[test]
+fn containment_actions_are_logged_and_reversed_once() {
+    let mut incident = Incident::new();
+    let block = |target: &str| IncidentCommand::LogContainment {
+        kind: ActionKind::BlockIp,
+        target: target.to_owned(),
+        result: ActionResult::Succeeded,
+        note: String::new(),
+        performed_at: None,
+    };
+    incident.invalid(block("not an address"), "target");
+    incident.ok(block("198.51.100.0/24"));
+    let id = incident.record.containment[0].id;
+    incident.invalid(IncidentCommand::ReverseContainment { action_id: id, reason: "oops".into() }, "reason");
+    incident.ok(IncidentCommand::ReverseContainment { action_id: id, reason: "The range belongs to a partner".into() });
+    incident.refused(IncidentCommand::ReverseContainment {
+        action_id: id,
+        reason: "The range belongs to a partner".into(),
+    });
+    incident.refused(IncidentCommand::ReverseContainment {
+        action_id: 99,
+        reason: "The range belongs to a partner".into(),
+    });
+}
+
+#[test]
+fn the_record_is_rebuilt_from_its_events() {
+    let mut incident = Incident::new();
+    incident.ready_for_containment();
+    incident.move_to(Phase::ContainmentShortTerm, "").unwrap();
+    incident.ok(IncidentCommand::SetDataCategories { categories: vec!["Credentials".into(), "Payroll".into()] });
+    let mut events = incident.replay.iter();
+    let mut rebuilt = IncidentRecord::open(incident.record.reference, events.next().unwrap(), at(0), "ann").unwrap();
+    for event in events {
+        rebuilt.apply(event, at(1), "ann");
+    }
+    assert_eq!(rebuilt, incident.record);
+}
+
+fn complete_notice_form() -> crate::notices::NoticeForm {
+    crate::notices::NoticeForm {
+        subject: "Important: your account data".into(),
+        nature: "On 20 November someone copied our customer database.".into(),
+        contact: "Dana Privacy, dpo@corp.example".into(),
+        consequences: "Phishing emails that look like ours.".into(),
+        measures: "We closed the hole and reset every password.".into(),
+        advice: "Choose a new password; ignore emails asking for it.".into(),
+        controller_information: "About 40 of your users and 120 records; ask dpo@corp.example for the list.".into(),
+    }
+}
+
+#[test]
+fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_approved() {
+    use crate::notices::{NoticeStatus, RecipientList, RecipientSource};
+
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let playbook = Playbook { tasks: Vec::new() };
+    let opened = opening("Customer data copied", Origin::Declared, None).unwrap();
+    let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
+    let mut record = IncidentRecord::open(reference, &opened, at, "Ann").unwrap();
+    let run = |record: &mut IncidentRecord, actor: &str, command| -> Result<(), String> {
+        let ctx = Context { now: at, actor, playbook: &playbook };
+        let events = decide(record, command, &ctx).map_err(|e| match e {
+            WorkflowError::Refused(message) => message,
+            WorkflowError::Invalid(errors) => format!("{errors:?}"),
+        })?;
+        events.iter().for_each(|event| record.apply(event, at, actor));
+        Ok(())
+    };
+    let draft = |notice_id| IncidentCommand::DraftNotice { notice_id, form: complete_notice_form() };
+    let ask = IncidentCommand::RequestNoticeApproval { notice_id: 1 };
+    let approve = IncidentCommand::ApproveNotice { notice_id: 1 };
+
+    run(&mut record, "Ann", draft(None)).unwrap();
+    assert_eq!(run(&mut record, "Ann", ask.clone()).unwrap_err(), "Choose the recipients first");
+    let list = RecipientList { list: "L-1".into(), count: 2, source: RecipientSource::Csv };
+    record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, at, "Ann");
+    run(&mut record, "Ann", ask.clone()).unwrap();
+    assert_eq!(
+        run(&mut record, "Ann", approve.clone()).unwrap_err(),
+        "Another team member must approve what Ann composed"
+    );
+    run(&mut record, "Ann", draft(Some(1))).unwrap();
+    assert_eq!(record.notices[0].status, NoticeStatus::Draft, "a change asks for approval anew");
+    assert_eq!(run(&mut record, "Bo", approve.clone()).unwrap_err(), "Ask for approval first");
+    run(&mut record, "Ann", ask).unwrap();
+    run(&mut record, "Bo", approve).unwrap();
+    assert_eq!(record.notices[0].campaign(), Some("L-1"));
+    let final_ = run(&mut record, "Ann", draft(Some(1))).unwrap_err();
+    assert!(final_.contains("approved and is being sent"), "{final_}");
+    assert!(run(&mut record, "Ann", IncidentCommand::WithdrawNotice { notice_id: 1 }).is_err());
+    assert_eq!(run(&mut record, "Ann", draft(Some(7))).unwrap_err(), "There is no notice 7");
+}
