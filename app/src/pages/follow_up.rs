@@ -11,7 +11,7 @@ use shared::report::parse_follow_up_message;
 use shared::validation::FieldError;
 
 use crate::components::{
-    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, LoadError, Loading, LocalTime, TextArea,
+    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, Loaded, LocalTime, TextArea,
 };
 use crate::{api, dom, files};
 
@@ -148,15 +148,9 @@ fn FollowUpReport(token: String) -> impl IntoView {
     });
     let loaded = move || matches!(*report.read(), Some(Ok(_)));
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(view) => view! { <ReportOverview report=view /> }.into_any(),
-                    Err(error) if error.is_not_found() => view! { <InvalidLink /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=report not_found=InvalidLink let:report>
+            <ReportOverview report />
+        </Loaded>
         // Outside the transition, so a reload after sending keeps the form and its thank-you note.
         <Show when=loaded>
             <AddInformationForm token=token.clone() on_added=move || report.refetch() />

@@ -6,10 +6,7 @@ use shared::incident::IncidentTitle;
 use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
-use crate::components::{
-    CursorTrail, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, Pagination, PhaseBadge, TableFrame, TextArea,
-    TextField,
-};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, PagedList, PhaseBadge, TableFrame, TextArea, TextField};
 use crate::{api, clock, dom};
 
 const DECLARE_TARGETS: &[(&str, &str)] =
@@ -121,29 +118,12 @@ fn DeclareIncident() -> impl IntoView {
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
     dom::set_title("Incidents");
-    let trail = CursorTrail::default();
-    let page = LocalResource::new(move || {
-        let cursor = trail.current();
-        async move { api::list_incidents(cursor.as_deref()).await }
-    });
+    let fetch = |cursor: Option<String>| async move { api::list_incidents(cursor.as_deref()).await };
     view! {
         <h1>"Incidents"</h1>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.items.is_empty() => view! {
-                        <p class="empty">"No incidents yet. Open one from a report, or declare one below."</p>
-                    }
-                    .into_any(),
-                    Ok(page) => view! {
-                        <IncidentsTable incidents=page.items />
-                        <Pagination trail next_cursor=page.next_cursor />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty="No incidents yet. Open one from a report, or declare one below." let:incidents>
+            <IncidentsTable incidents />
+        </PagedList>
         <DeclareIncident />
     }
 }

@@ -10,7 +10,7 @@ use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, StandingBadge, TableFrame, TextArea, TextField,
+    Countdown, ErrorSummary, FormErrors, Loaded, LocalTime, StandingBadge, TableFrame, TextArea, TextField,
 };
 use crate::{api, clock, dom};
 
@@ -190,6 +190,17 @@ fn Register(detail: PolicyDetail) -> impl IntoView {
     }
 }
 
+/// What the page says before the deadline checker's first run has made the register.
+#[component]
+fn NotSetUp() -> impl IntoView {
+    view! {
+        <p class="empty">
+            "The register is set up by the deadline checker's first run, a minute or so after "
+            "Tocsin starts. Reload this page shortly."
+        </p>
+    }
+}
+
 #[component]
 pub fn PolicyPage() -> impl IntoView {
     dom::set_title("Policy");
@@ -200,20 +211,8 @@ pub fn PolicyPage() -> impl IntoView {
             "The incident policy is reviewed every year and after a major incident (policy §8). Reviews after an "
             "incident are that incident's obligations; the yearly one is kept here."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <Register detail /> }.into_any(),
-                    Err(error) if error.is_not_found() => view! {
-                        <p class="empty">
-                            "The register is set up by the deadline checker's first run, a minute or so after "
-                            "Tocsin starts. Reload this page shortly."
-                        </p>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=detail not_found=NotSetUp let:detail>
+            <Register detail />
+        </Loaded>
     }
 }

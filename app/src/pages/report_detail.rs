@@ -10,8 +10,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime,
-    StatusBadge, TextArea, TextField,
+    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, Loaded, LocalTime, StatusBadge,
+    TextArea, TextField,
 };
 use crate::{api, dom};
 
@@ -259,13 +259,8 @@ pub fn ReportDetailPage() -> impl IntoView {
     });
     view! {
         <p class="breadcrumb"><a href="/dashboard/reports">"All reports"</a></p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(report) => view! { <LoadedReport report /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=report let:report>
+            <LoadedReport report />
+        </Loaded>
     }
 }

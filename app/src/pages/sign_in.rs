@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use shared::access::{AcceptInvitationForm, Enrolment, PasswordResetForm, SignInForm, Welcome};
 
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, TextField};
+use crate::components::{ErrorSummary, FormErrors, Loaded, TextField};
 use crate::{api, dom};
 
 const SIGN_IN_TARGETS: &[(&str, &str)] = &[("email", "email"), ("password", "password"), ("code", "code")];
@@ -338,14 +338,9 @@ pub fn WelcomePage() -> impl IntoView {
             {move || match welcome.get() {
                 Some(welcome) => view! { <RecoveryCodes welcome /> }.into_any(),
                 None => view! {
-                    <Suspense fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match enrolment.await {
-                                Ok(enrolment) => view! { <Enrol enrolment on_welcome /> }.into_any(),
-                                Err(error) => view! { <LoadError error /> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
+                    <Loaded data=enrolment let:enrolment>
+                        <Enrol enrolment on_welcome />
+                    </Loaded>
                 }
                 .into_any(),
             }}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, LocalTime, TableFrame, TextField};
+use crate::components::{ErrorSummary, FormErrors, Loaded, LocalTime, TableFrame, TextField};
 use crate::{api, dom};
 
 const INVITE_TARGETS: &[(&str, &str)] = &[("email", "invite_email"), ("name", "invite_name"), ("role", "invite_role")];
@@ -146,14 +146,9 @@ pub fn TeamPage() -> impl IntoView {
             "Members work on reports and incidents; leads also hold the yearly policy review; admins also "
             "manage the team; auditors read everything and change nothing. A changed account is signed out."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match members.await {
-                    Ok(members) => view! { <Members members /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=members let:members>
+            <Members members />
+        </Loaded>
         <Invite />
     }
 }
