@@ -12,6 +12,7 @@ mod phase_badge;
 mod reports_table;
 mod standing;
 mod status_badge;
+mod submit;
 mod table_frame;
 
 pub use attachment_list::AttachmentList;
@@ -26,4 +27,5 @@ pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
 pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};
+pub use submit::{SubmitButton, on_submit, send};
 pub use table_frame::TableFrame;
