@@ -19,6 +19,38 @@ pub fn LoadError(error: ApiError) -> impl IntoView {
     }
 }
 
+/// `children` with `data` once it has loaded, or why it could not be; `not_found`, when given,
+/// stands in for a not-found answer. Loading again (another page, say) keeps the data shown
+/// until the new data is in, so the page does not flash "Loading…".
+#[component]
+pub fn Loaded<T, V, F>(
+    data: LocalResource<Result<T, ApiError>>,
+    #[prop(optional, into)] not_found: Option<ViewFn>,
+    children: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=Loading>
+            {move || {
+                let (children, not_found) = (children.clone(), not_found.clone());
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => children(data).into_any(),
+                        Err(error) => match not_found.filter(|_| error.is_not_found()) {
+                            Some(not_found) => not_found.run(),
+                            None => view! { <LoadError error /> }.into_any(),
+                        },
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// How long a request runs before the app says it is still working on it.
 const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(4);
 

@@ -1,17 +1,23 @@
 //! Paging through newest-first lists. The server's cursors only go forward, so the trail keeps
 //! the cursors of the pages already seen to make "Previous page" possible.
 
+use std::future::Future;
+
 use leptos::prelude::*;
+use shared::api::Page;
+
+use super::Loaded;
+use crate::api::ApiError;
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CursorTrail {
+struct CursorTrail {
     /// The cursor of each page after the first, up to the current one.
     cursors: RwSignal<Vec<String>>,
 }
 
 impl CursorTrail {
     /// The cursor of the current page; `None` on the first.
-    pub fn current(&self) -> Option<String> {
+    fn current(&self) -> Option<String> {
         self.cursors.read().last().cloned()
     }
 
@@ -21,7 +27,7 @@ impl CursorTrail {
 }
 
 #[component]
-pub fn Pagination(trail: CursorTrail, next_cursor: Option<String>) -> impl IntoView {
+fn Pagination(trail: CursorTrail, next_cursor: Option<String>) -> impl IntoView {
     let cursors = trail.cursors;
     let on_first_page = move || cursors.read().is_empty();
     if cursors.read_untracked().is_empty() && next_cursor.is_none() {
@@ -47,4 +53,38 @@ pub fn Pagination(trail: CursorTrail, next_cursor: Option<String>) -> impl IntoV
             </button>
         </nav>
     })
+}
+
+/// A list, page by page: `fetch` loads the page at a cursor (`None` for the first), `children`
+/// shows a page's items, with the page links below; a list with no items says `empty` instead.
+/// Created afresh (as when a filter changes), it starts again at the first page.
+#[component]
+pub fn PagedList<T, Fut, Fetch, V, F>(fetch: Fetch, #[prop(into)] empty: String, children: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Page<T>, ApiError>> + 'static,
+    Fetch: Fn(Option<String>) -> Fut + 'static,
+    V: IntoView + 'static,
+    F: Fn(Vec<T>) -> V + Clone + Send + Sync + 'static,
+{
+    let trail = CursorTrail::default();
+    let page = LocalResource::new(move || fetch(trail.current()));
+    view! {
+        <Loaded data=page let:page>
+            {if page.items.is_empty() {
+                view! { <p class="empty">{empty.clone()}</p> }.into_any()
+            } else {
+                view! {
+                    {children(page.items)}
+                    <Pagination trail next_cursor=page.next_cursor />
+                }
+                .into_any()
+            }}
+        </Loaded>
+    }
+}
+
+/// A list the server sends whole, as the one page of a `PagedList`.
+pub fn one_page<T>(items: Vec<T>) -> Page<T> {
+    Page { items, next_cursor: None }
 }

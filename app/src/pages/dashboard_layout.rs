@@ -1,4 +1,3 @@
-use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -6,7 +5,7 @@ use leptos_router::components::{A, Outlet};
 use shared::access::{Action, Me, SignInForm};
 
 use super::sign_in::PasswordAndCode;
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading};
+use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, SubmitButton, on_submit, send};
 use crate::{api, dom};
 
 const REAUTH_TARGETS: &[(&str, &str)] = &[("password", "reauth_password"), ("code", "reauth_code")];
@@ -20,7 +19,7 @@ fn SessionEndedDialog(email: String) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let errors = FormErrors::with_summary_id("reauth-errors");
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let showing = api::session_ended();
     Effect::new(move |_| {
         let Some(dialog) = dialog.get() else { return };
@@ -33,24 +32,19 @@ fn SessionEndedDialog(email: String) -> impl IntoView {
             dialog.close();
         }
     });
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let submit = move || {
         let form = SignInForm { email: email.clone(), password: password.get_untracked(), code: code.get_untracked() };
-        sending.set(true);
-        spawn_local(async move {
+        let request = async move {
             // Each code works once: whatever the answer, this one is spent.
             code.set(String::new());
-            match api::sign_in(&form).await {
-                Ok(_) => {
-                    password.set(String::new());
-                    errors.clear();
-                }
-                Err(error) => errors.show_api_error(&error, "code"),
+            api::sign_in(&form).await
+        };
+        send(busy, request, move |result| match result {
+            Ok(_) => {
+                password.set(String::new());
+                errors.clear();
             }
-            sending.set(false);
+            Err(error) => errors.show_api_error(&error, "code"),
         });
     };
     view! {
@@ -67,11 +61,11 @@ fn SessionEndedDialog(email: String) -> impl IntoView {
                 "and everything you typed on it stay as they are. Then send what you were sending again."
             </p>
             <ErrorSummary errors targets=REAUTH_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <PasswordAndCode password code errors ids=("reauth_password", "reauth_code") />
-                <button type="submit" id="reauth-submit" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Signing in…" } else { "Sign in and carry on" }}
-                </button>
+                <SubmitButton id="reauth-submit" busy busy_label="Signing in…">
+                    "Sign in and carry on"
+                </SubmitButton>
             </form>
         </dialog>
     }

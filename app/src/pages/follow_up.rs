@@ -2,16 +2,15 @@
 //! The token travels in the URL fragment, so it never reaches a server log; it goes to the API
 //! as a bearer token.
 
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::api::{FollowUpForm, FollowUpView};
 use shared::report::parse_follow_up_message;
 use shared::validation::FieldError;
 
 use crate::components::{
-    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, LoadError, Loading, LocalTime, TextArea,
+    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, Loaded, LocalTime, SubmitButton, TextArea,
+    on_submit, send,
 };
 use crate::{api, dom, files};
 
@@ -60,14 +59,11 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
     let message = RwSignal::new(String::new());
     let attachments = NodeRef::<Input>::new();
     let errors = FormErrors::default();
-    let sending = RwSignal::new(None::<api::Progress>);
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(api::Progress::Sending);
     let added = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked().is_some() {
-            return;
-        }
+    let submit = move || {
         added.set(false);
         let chosen = files::selected(attachments);
         let mut problems = Vec::new();
@@ -82,24 +78,20 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
             return;
         }
         errors.clear();
-        sending.set(Some(api::Progress::Sending));
+        progress.set(api::Progress::Sending);
         let token = token.clone();
         // `uploads` is filled by `api::submit_follow_up` when files go straight to storage.
         let form = FollowUpForm { message: message.get_untracked(), uploads: Vec::new() };
-        spawn_local(async move {
-            let result =
-                api::submit_follow_up(&token, form, &chosen, move |progress| sending.set(Some(progress))).await;
-            sending.set(None);
-            match result {
-                Ok(_) => {
-                    message.set(String::new());
-                    files::clear(attachments);
-                    added.set(true);
-                    dom::focus_after_render(ADDED_NOTICE_ID);
-                    on_added.run(());
-                }
-                Err(error) => errors.show_api_error(&error, "attachments"),
+        let request = async move { api::submit_follow_up(&token, form, &chosen, move |now| progress.set(now)).await };
+        send(busy, request, move |result| match result {
+            Ok(_) => {
+                message.set(String::new());
+                files::clear(attachments);
+                added.set(true);
+                dom::focus_after_render(ADDED_NOTICE_ID);
+                on_added.run(());
             }
+            Err(error) => errors.show_api_error(&error, "attachments"),
         });
     };
 
@@ -112,7 +104,7 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                 </p>
             </Show>
             <ErrorSummary errors targets=FIELD_TARGETS />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextArea
                     id="follow_up_message"
                     label="What else should we know?"
@@ -126,11 +118,13 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                     input=attachments
                     error=errors.for_field("attachments")
                 />
-                <button type="submit" id="submit-follow-up" class="button" disabled=move || sending.read().is_some()>
-                    {move || {
-                        sending.get().map_or_else(|| "Send information".to_owned(), |progress| progress.to_string())
-                    }}
-                </button>
+                <SubmitButton
+                    id="submit-follow-up"
+                    busy
+                    busy_label=Signal::derive(move || progress.get().to_string())
+                >
+                    "Send information"
+                </SubmitButton>
             </form>
         </section>
     }
@@ -148,15 +142,9 @@ fn FollowUpReport(token: String) -> impl IntoView {
     });
     let loaded = move || matches!(*report.read(), Some(Ok(_)));
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(view) => view! { <ReportOverview report=view /> }.into_any(),
-                    Err(error) if error.is_not_found() => view! { <InvalidLink /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=report not_found=InvalidLink let:report>
+            <ReportOverview report />
+        </Loaded>
         // Outside the transition, so a reload after sending keeps the form and its thank-you note.
         <Show when=loaded>
             <AddInformationForm token=token.clone() on_added=move || report.refetch() />

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::inbound::{InboundMessage, InboundOutcome};
 
 use crate::api;
-use crate::components::{LoadError, Loading, LocalTime, TableFrame};
+use crate::components::{LocalTime, PagedList, TableFrame, one_page};
 use crate::dom;
 
 fn outcome(message: &InboundMessage) -> AnyView {
@@ -59,20 +59,12 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
 #[component]
 pub fn InboundPage() -> impl IntoView {
     dom::set_title("Inbound email");
-    let messages = LocalResource::new(api::inbound_messages);
+    let fetch = |_: Option<String>| async { api::inbound_messages().await.map(one_page) };
     view! {
         <h1>"Inbound email"</h1>
         <p class="lead">"Messages sent to the security address, newest first, and what each became."</p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match messages.await {
-                    Ok(list) if list.is_empty() => {
-                        view! { <p class="empty">"No email has come in yet."</p> }.into_any()
-                    }
-                    Ok(list) => view! { <InboundTable messages=list /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty="No email has come in yet." let:messages>
+            <InboundTable messages />
+        </PagedList>
     }
 }

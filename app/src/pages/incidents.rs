@@ -1,4 +1,3 @@
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use shared::api::{DeclareIncidentForm, IncidentSummary};
@@ -7,8 +6,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    CursorTrail, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, Pagination, PhaseBadge, TableFrame, TextArea,
-    TextField,
+    ErrorSummary, FormErrors, LocalTime, PagedList, PhaseBadge, SubmitButton, TableFrame, TextArea, TextField,
+    on_submit,
 };
 use crate::{api, clock, dom};
 
@@ -66,14 +65,10 @@ fn DeclareIncident() -> impl IntoView {
     let detected_at = RwSignal::new(String::new());
     let summary = RwSignal::new(String::new());
     let errors = FormErrors::with_summary_id("declare-errors");
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let navigate = use_navigate();
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let submit = move || {
         let form = DeclareIncidentForm {
             title: title.get_untracked(),
             detected_at: clock::local_input_to_rfc3339(&detected_at.get_untracked()),
@@ -84,7 +79,7 @@ fn DeclareIncident() -> impl IntoView {
             return;
         }
         let request = async move { api::declare_incident(&form).await };
-        send_then_open_incident(sending, errors, "summary", navigate.clone(), request);
+        send_then_open_incident(busy, errors, "summary", navigate.clone(), request);
     };
 
     view! {
@@ -92,7 +87,7 @@ fn DeclareIncident() -> impl IntoView {
             <h2 id="declare-heading">"Declare an incident"</h2>
             <p>"For something the team found itself, with no report behind it."</p>
             <ErrorSummary errors targets=DECLARE_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
                 <TextField
                     id="declare_detected_at"
@@ -110,9 +105,9 @@ fn DeclareIncident() -> impl IntoView {
                     error=errors.for_field("summary")
                     rows=5
                 />
-                <button type="submit" id="declare-incident" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Declaring…" } else { "Declare incident" }}
-                </button>
+                <SubmitButton id="declare-incident" busy busy_label="Declaring…">
+                    "Declare incident"
+                </SubmitButton>
             </form>
         </section>
     }
@@ -121,29 +116,12 @@ fn DeclareIncident() -> impl IntoView {
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
     dom::set_title("Incidents");
-    let trail = CursorTrail::default();
-    let page = LocalResource::new(move || {
-        let cursor = trail.current();
-        async move { api::list_incidents(cursor.as_deref()).await }
-    });
+    let fetch = |cursor: Option<String>| async move { api::list_incidents(cursor.as_deref()).await };
     view! {
         <h1>"Incidents"</h1>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.items.is_empty() => view! {
-                        <p class="empty">"No incidents yet. Open one from a report, or declare one below."</p>
-                    }
-                    .into_any(),
-                    Ok(page) => view! {
-                        <IncidentsTable incidents=page.items />
-                        <Pagination trail next_cursor=page.next_cursor />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty="No incidents yet. Open one from a report, or declare one below." let:incidents>
+            <IncidentsTable incidents />
+        </PagedList>
         <DeclareIncident />
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::metrics::MonthMetrics;
 
 use crate::api;
-use crate::components::{LoadError, Loading, TableFrame};
+use crate::components::{PagedList, TableFrame, one_page};
 use crate::dom;
 
 /// "2026-11" as people read it: "November 2026".
@@ -71,7 +71,7 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
 #[component]
 pub fn MetricsPage() -> impl IntoView {
     dom::set_title("Metrics");
-    let months = LocalResource::new(api::metrics);
+    let fetch = |_: Option<String>| async { api::metrics().await.map(one_page) };
     view! {
         <h1>"Metrics"</h1>
         <p class="lead">
@@ -79,14 +79,8 @@ pub fn MetricsPage() -> impl IntoView {
             "the first report, customer notice from the breach's confirmation, the rest from detection. "
             "Obligations count in the month they fell due; open ones past due count as missed."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match months.await {
-                    Ok(months) if months.is_empty() => view! { <p class="empty">"No incidents yet."</p> }.into_any(),
-                    Ok(months) => view! { <MetricsTable months /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty="No incidents yet." let:months>
+            <MetricsTable months />
+        </PagedList>
     }
 }

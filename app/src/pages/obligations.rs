@@ -9,7 +9,7 @@ use shared::deadlines::obligation::{ObligationStatus, Standing};
 use shared::reference::ReferenceKind;
 
 use crate::api::{self, obligation_state};
-use crate::components::{Countdown, CursorTrail, LoadError, Loading, LocalTime, Pagination, TableFrame, standing_name};
+use crate::components::{Countdown, LocalTime, PagedList, TableFrame, standing_name};
 use crate::{clock, dom};
 
 const FILTERS: [ObligationFilter; 3] = [ObligationFilter::Open, ObligationFilter::Met, ObligationFilter::NotRequired];
@@ -165,32 +165,14 @@ fn OpenGroups(entries: Vec<ObligationEntry>, now: Signal<DateTime<Utc>>) -> impl
 /// starts the paging over.
 #[component]
 fn ObligationList(filter: ObligationFilter, now: Signal<DateTime<Utc>>) -> impl IntoView {
-    let trail = CursorTrail::default();
-    let page = LocalResource::new(move || {
-        let cursor = trail.current();
-        async move { api::list_obligations(filter, cursor.as_deref()).await }
-    });
+    let fetch = move |cursor: Option<String>| async move { api::list_obligations(filter, cursor.as_deref()).await };
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty">{empty_text(filter)}</p> }.into_any(),
-                    Ok(page) => {
-                        let entries = page.items;
-                        let list = match filter {
-                            ObligationFilter::Open => view! { <OpenGroups entries now /> }.into_any(),
-                            _ => view! { <ObligationsTable entries now filter /> }.into_any(),
-                        };
-                        view! {
-                            {list}
-                            <Pagination trail next_cursor=page.next_cursor />
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty=empty_text(filter) let:entries>
+            {match filter {
+                ObligationFilter::Open => view! { <OpenGroups entries now /> }.into_any(),
+                _ => view! { <ObligationsTable entries now filter /> }.into_any(),
+            }}
+        </PagedList>
     }
 }
 

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::api::OutboxEntry;
 
 use crate::api::{self, outbox_email_url};
-use crate::components::{CursorTrail, LoadError, Loading, LocalTime, Pagination, TableFrame};
+use crate::components::{LocalTime, PagedList, TableFrame};
 use crate::dom;
 
 #[component]
@@ -43,26 +43,12 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     dom::set_title("Outbox");
-    let trail = CursorTrail::default();
-    let page = LocalResource::new(move || {
-        let cursor = trail.current();
-        async move { api::list_outbox(cursor.as_deref()).await }
-    });
+    let fetch = |cursor: Option<String>| async move { api::list_outbox(cursor.as_deref()).await };
     view! {
         <h1>"Outbox"</h1>
         <p class="lead">"Local mode writes emails to files instead of sending them. Newest first."</p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"No emails yet."</p> }.into_any(),
-                    Ok(page) => view! {
-                        <OutboxTable emails=page.items />
-                        <Pagination trail next_cursor=page.next_cursor />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty="No emails yet." let:emails>
+            <OutboxTable emails />
+        </PagedList>
     }
 }

@@ -1,16 +1,15 @@
 //! The policy register: when the incident policy is next due for its yearly review, the reviews
 //! held so far, and the form that records a review (which starts the next year's clock).
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::api::PolicyDetail;
 use shared::deadlines::obligation::Obligation;
 use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, ErrorSummary, FormErrors, LoadError, Loading, LocalTime, StandingBadge, TableFrame, TextArea, TextField,
+    Countdown, ErrorSummary, FormErrors, Loaded, LocalTime, StandingBadge, SubmitButton, TableFrame, TextArea,
+    TextField, on_submit, send,
 };
 use crate::{api, clock, dom};
 
@@ -92,13 +91,9 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
     let changes = RwSignal::new(String::new());
     let communicated = RwSignal::new(false);
     let errors = FormErrors::with_summary_id("review-errors");
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let submit = move || {
         let Ok(reviewed_at) = clock::local_input_to_utc(&reviewed_at.get_untracked()) else {
             let message = "Enter a date and time, or leave it empty for now".to_owned();
             return errors.show_fields(vec![FieldError { field: "reviewed_at".to_owned(), message }]);
@@ -110,17 +105,13 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
             communicated: communicated.get_untracked(),
             expected_version: version,
         };
-        sending.set(true);
-        spawn_local(async move {
-            match api::review_policy(&form).await {
-                Ok(detail) => {
-                    errors.clear();
-                    on_recorded.run(detail);
-                    dom::focus_after_render("policy-heading");
-                }
-                Err(error) => errors.show_api_error(&error, "summary"),
+        send(busy, async move { api::review_policy(&form).await }, move |result| match result {
+            Ok(detail) => {
+                errors.clear();
+                on_recorded.run(detail);
+                dom::focus_after_render("policy-heading");
             }
-            sending.set(false);
+            Err(error) => errors.show_api_error(&error, "summary"),
         });
     };
 
@@ -129,7 +120,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
             <h2 id="review-heading">"Record a review"</h2>
             <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
             <ErrorSummary errors targets=REVIEW_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextField
                     id="review_at"
                     label="When was it reviewed? (optional)"
@@ -157,9 +148,9 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
                     <input type="checkbox" id="review_communicated" bind:checked=communicated />
                     <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
                 </div>
-                <button type="submit" id="review-submit" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Recording…" } else { "Record review" }}
-                </button>
+                <SubmitButton id="review-submit" busy busy_label="Recording…">
+                    "Record review"
+                </SubmitButton>
             </form>
         </section>
     }
@@ -190,6 +181,17 @@ fn Register(detail: PolicyDetail) -> impl IntoView {
     }
 }
 
+/// What the page says before the deadline checker's first run has made the register.
+#[component]
+fn NotSetUp() -> impl IntoView {
+    view! {
+        <p class="empty">
+            "The register is set up by the deadline checker's first run, a minute or so after "
+            "Tocsin starts. Reload this page shortly."
+        </p>
+    }
+}
+
 #[component]
 pub fn PolicyPage() -> impl IntoView {
     dom::set_title("Policy");
@@ -200,20 +202,8 @@ pub fn PolicyPage() -> impl IntoView {
             "The incident policy is reviewed every year and after a major incident (policy §8). Reviews after an "
             "incident are that incident's obligations; the yearly one is kept here."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <Register detail /> }.into_any(),
-                    Err(error) if error.is_not_found() => view! {
-                        <p class="empty">
-                            "The register is set up by the deadline checker's first run, a minute or so after "
-                            "Tocsin starts. Reload this page shortly."
-                        </p>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=detail not_found=NotSetUp let:detail>
+            <Register detail />
+        </Loaded>
     }
 }

@@ -1,6 +1,4 @@
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::api::{DismissReportForm, LinkReportForm, OpenIncidentForm, ReportDetail};
 use shared::incident::IncidentTitle;
@@ -10,8 +8,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, LoadError, Loading, LocalTime,
-    StatusBadge, TextArea, TextField,
+    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, Loaded, LocalTime, StatusBadge,
+    SubmitButton, TextArea, TextField, on_submit, send,
 };
 use crate::{api, dom};
 
@@ -30,14 +28,10 @@ fn field_error(field: &str, message: impl Into<String>) -> Vec<FieldError> {
 fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     let title = RwSignal::new(suggested_title);
     let errors = FormErrors::with_summary_id("open-incident-errors");
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let navigate = use_navigate();
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let submit = move || {
         let form = OpenIncidentForm { title: title.get_untracked() };
         // Empty is allowed: the server then uses the report's headline.
         if !form.title.trim().is_empty()
@@ -47,7 +41,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
             return;
         }
         let request = async move { api::open_incident(&report, &form).await };
-        send_then_open_incident(sending, errors, "title", navigate.clone(), request);
+        send_then_open_incident(busy, errors, "title", navigate.clone(), request);
     };
 
     view! {
@@ -55,7 +49,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
             <h2 id="open-incident-heading">"Open a new incident"</h2>
             <p>"This report is not linked to an incident yet."</p>
             <ErrorSummary errors targets=&[("title", "incident_title")] heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextField
                     id="incident_title"
                     label="Incident title"
@@ -63,9 +57,9 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
                     value=title
                     error=errors.for_field("title")
                 />
-                <button type="submit" id="open-incident" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Opening…" } else { "Open incident" }}
-                </button>
+                <SubmitButton id="open-incident" busy busy_label="Opening…">
+                    "Open incident"
+                </SubmitButton>
             </form>
         </section>
     }
@@ -76,14 +70,10 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
 fn LinkToIncident(report: Reference) -> impl IntoView {
     let incident = RwSignal::new(String::new());
     let errors = FormErrors::with_summary_id("link-report-errors");
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let navigate = use_navigate();
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let submit = move || {
         let typed = incident.get_untracked();
         match typed.trim().parse::<Reference>() {
             _ if typed.trim().is_empty() => {
@@ -96,14 +86,14 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
         }
         let form = LinkReportForm { incident: typed.trim().to_owned() };
         let request = async move { api::link_report(&report, &form).await };
-        send_then_open_incident(sending, errors, "incident", navigate.clone(), request);
+        send_then_open_incident(busy, errors, "incident", navigate.clone(), request);
     };
 
     view! {
         <section class="panel" aria-labelledby="link-report-heading">
             <h2 id="link-report-heading">"Add to an existing incident"</h2>
             <ErrorSummary errors targets=&[("incident", "link_incident")] heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextField
                     id="link_incident"
                     label="Incident reference"
@@ -111,9 +101,9 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
                     value=incident
                     error=errors.for_field("incident")
                 />
-                <button type="submit" id="link-report" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Adding…" } else { "Add to incident" }}
-                </button>
+                <SubmitButton id="link-report" busy busy_label="Adding…">
+                    "Add to incident"
+                </SubmitButton>
             </form>
         </section>
     }
@@ -124,27 +114,18 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
 fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportDetail>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let errors = FormErrors::with_summary_id("dismiss-report-errors");
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let submit = move || {
         let form = DismissReportForm { reason: reason.get_untracked() };
         if form.reason.trim().is_empty() {
             errors.show_fields(field_error("reason", "Enter why this report is not taken further"));
             return;
         }
         errors.clear();
-        sending.set(true);
-        spawn_local(async move {
-            let result = api::dismiss_report(&report, &form).await;
-            sending.set(false);
-            match result {
-                Ok(updated) => on_dismissed.run(updated),
-                Err(error) => errors.show_api_error(&error, "reason"),
-            }
+        send(busy, async move { api::dismiss_report(&report, &form).await }, move |result| match result {
+            Ok(updated) => on_dismissed.run(updated),
+            Err(error) => errors.show_api_error(&error, "reason"),
         });
     };
 
@@ -152,7 +133,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
         <section class="panel" aria-labelledby="dismiss-report-heading">
             <h2 id="dismiss-report-heading">"Dismiss this report"</h2>
             <ErrorSummary errors targets=&[("reason", "dismiss_reason")] heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextArea
                     id="dismiss_reason"
                     label="Why is it not taken further?"
@@ -161,14 +142,9 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
                     error=errors.for_field("reason")
                     rows=4
                 />
-                <button
-                    type="submit"
-                    id="dismiss-report"
-                    class="button button--secondary"
-                    disabled=move || sending.get()
-                >
-                    {move || if sending.get() { "Dismissing…" } else { "Dismiss report" }}
-                </button>
+                <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
+                    "Dismiss report"
+                </SubmitButton>
             </form>
         </section>
     }
@@ -259,13 +235,8 @@ pub fn ReportDetailPage() -> impl IntoView {
     });
     view! {
         <p class="breadcrumb"><a href="/dashboard/reports">"All reports"</a></p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(report) => view! { <LoadedReport report /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=report let:report>
+            <LoadedReport report />
+        </Loaded>
     }
 }

@@ -1,7 +1,6 @@
 //! The public report form. The rules of `shared::report` run here first, so mistakes show
 //! without a round trip; the server runs the same rules again.
 
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,7 +8,9 @@ use shared::api::{ReportForm, ReportReceipt};
 use shared::report::{NewReport, ReporterKind};
 use shared::validation::FieldError;
 
-use crate::components::{ErrorSummary, FileField, FormErrors, InlineError, TextArea, TextField, described_by};
+use crate::components::{
+    ErrorSummary, FileField, FormErrors, InlineError, SubmitButton, TextArea, TextField, described_by, on_submit, send,
+};
 use crate::{api, clock, files};
 
 /// Where the error summary sends focus for each field; a radio group's first option stands for it.
@@ -67,7 +68,8 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
     let attachments = NodeRef::<Input>::new();
     let website = RwSignal::new(String::new());
     let errors = FormErrors::default();
-    let sending = RwSignal::new(None::<api::Progress>);
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(api::Progress::Sending);
     // The bot barrier's ticket, taken as the form opens and again after the server refuses one
     // (expired, or sent within seconds); a failure here shows when the form is sent.
     let ticket = RwSignal::new(String::new());
@@ -94,11 +96,7 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
         website: website.get_untracked(),
     };
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked().is_some() {
-            return;
-        }
+    let submit = move || {
         let form = typed_form();
         let chosen = files::selected(attachments);
         let mut problems = NewReport::parse(&form, clock::now()).err().unwrap_or_default().0;
@@ -110,21 +108,18 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             return;
         }
         errors.clear();
-        sending.set(Some(api::Progress::Sending));
-        spawn_local(async move {
-            let result = api::submit_report(form, &chosen, move |progress| sending.set(Some(progress))).await;
-            sending.set(None);
-            match result {
-                Ok(receipt) => on_received.run(receipt),
-                // Nothing typed is cleared, so the reporter only fixes what is named.
-                Err(error) => {
-                    if let api::ApiError::Server { body, .. } = &error
-                        && body.fields.iter().any(|field| field.field == "ticket")
-                    {
-                        fetch_ticket();
-                    }
-                    errors.show_api_error(&error, "attachments")
+        progress.set(api::Progress::Sending);
+        let request = async move { api::submit_report(form, &chosen, move |now| progress.set(now)).await };
+        send(busy, request, move |result| match result {
+            Ok(receipt) => on_received.run(receipt),
+            // Nothing typed is cleared, so the reporter only fixes what is named.
+            Err(error) => {
+                if let api::ApiError::Server { body, .. } = &error
+                    && body.fields.iter().any(|field| field.field == "ticket")
+                {
+                    fetch_ticket();
                 }
+                errors.show_api_error(&error, "attachments")
             }
         });
     };
@@ -137,7 +132,7 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             "account, and you can stay anonymous."
         </p>
         <ErrorSummary errors targets=FIELD_TARGETS />
-        <form class="report-form" novalidate on:submit=on_submit>
+        <form class="report-form" novalidate on:submit=on_submit(submit)>
             <ReporterKindChoice value=reporter_kind error=errors.for_field("reporter_kind") />
             <TextField
                 id="name"
@@ -197,9 +192,9 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
                 <label for="website">"Leave empty"</label>
                 <input type="text" id="website" name="website" tabindex="-1" autocomplete="off" bind:value=website />
             </div>
-            <button type="submit" id="submit-report" class="button" disabled=move || sending.read().is_some()>
-                {move || sending.get().map_or_else(|| "Send report".to_owned(), |progress| progress.to_string())}
-            </button>
+            <SubmitButton id="submit-report" busy busy_label=Signal::derive(move || progress.get().to_string())>
+                "Send report"
+            </SubmitButton>
         </form>
     }
 }

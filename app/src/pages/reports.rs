@@ -3,38 +3,22 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::report::ReportStatus;
 
 use crate::api;
-use crate::components::{CursorTrail, LoadError, Loading, Pagination, ReportsTable, status_name};
+use crate::components::{PagedList, ReportsTable, status_name};
 use crate::dom;
 
 /// One status's reports, page by page. Created afresh when the filter changes, which also
 /// starts the paging over.
 #[component]
 fn ReportList(status: Option<ReportStatus>) -> impl IntoView {
-    let trail = CursorTrail::default();
-    let page = LocalResource::new(move || {
-        let cursor = trail.current();
-        async move { api::list_reports(status, cursor.as_deref()).await }
-    });
+    let empty = match status {
+        None => "No reports yet.".to_owned(),
+        Some(status) => format!("No reports with status {}.", status_name(status)),
+    };
+    let fetch = move |cursor: Option<String>| async move { api::list_reports(status, cursor.as_deref()).await };
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.items.is_empty() => {
-                        let text = match status {
-                            None => "No reports yet.".to_owned(),
-                            Some(status) => format!("No reports with status {}.", status_name(status)),
-                        };
-                        view! { <p class="empty">{text}</p> }.into_any()
-                    }
-                    Ok(page) => view! {
-                        <ReportsTable reports=page.items />
-                        <Pagination trail next_cursor=page.next_cursor />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList fetch empty let:reports>
+            <ReportsTable reports />
+        </PagedList>
     }
 }
 

@@ -3,13 +3,11 @@
 //! resetting a forgotten password. The secrets in emailed links travel after `#`, so they never
 //! reach a server log.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use shared::access::{AcceptInvitationForm, Enrolment, PasswordResetForm, SignInForm, Welcome};
 
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, TextField};
+use crate::components::{ErrorSummary, FormErrors, Loaded, SubmitButton, TextField, on_submit, send};
 use crate::{api, dom};
 
 const SIGN_IN_TARGETS: &[(&str, &str)] = &[("email", "email"), ("password", "password"), ("code", "code")];
@@ -84,25 +82,21 @@ pub fn SignInPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let errors = FormErrors::default();
-    let sending = RwSignal::new(false);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
+    let busy = RwSignal::new(false);
+    let submit = move || {
         let form =
             SignInForm { email: email.get_untracked(), password: password.get_untracked(), code: code.get_untracked() };
-        sending.set(true);
         let next = next.clone();
-        spawn_local(async move {
-            match api::sign_in(&form).await {
-                Ok(_) => go_to(&after_sign_in(next)),
-                Err(error) => {
-                    // Each code works once: a refused one is cleared, the rest stays.
-                    code.set(String::new());
-                    errors.show_api_error(&error, "code");
-                    sending.set(false);
-                }
+        send(busy, async move { api::sign_in(&form).await }, move |result| match result {
+            Ok(_) => {
+                // Still busy while the browser leaves for the dashboard.
+                busy.set(true);
+                go_to(&after_sign_in(next));
+            }
+            Err(error) => {
+                // Each code works once: a refused one is cleared, the rest stays.
+                code.set(String::new());
+                errors.show_api_error(&error, "code");
             }
         });
     };
@@ -122,7 +116,7 @@ pub fn SignInPage() -> impl IntoView {
                 </Show>
             </Suspense>
             <ErrorSummary errors targets=SIGN_IN_TARGETS />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextField
                     id="email"
                     label="Email address"
@@ -132,9 +126,9 @@ pub fn SignInPage() -> impl IntoView {
                     autocomplete="username"
                 />
                 <PasswordAndCode password code errors ids=("password", "code") />
-                <button type="submit" id="sign-in" class="button" disabled=move || sending.get()>
-                    {move || if sending.get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <SubmitButton id="sign-in" busy busy_label="Signing in…">
+                    "Sign in"
+                </SubmitButton>
             </form>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
         </AccountFrame>
@@ -147,14 +141,12 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let errors = FormErrors::default();
     let sent = RwSignal::new(false);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let busy = RwSignal::new(false);
+    let submit = move || {
         let email = email.get_untracked();
-        spawn_local(async move {
-            match api::request_password_reset(&email).await {
-                Ok(()) => sent.set(true),
-                Err(error) => errors.show_api_error(&error, "email"),
-            }
+        send(busy, async move { api::request_password_reset(&email).await }, move |result| match result {
+            Ok(()) => sent.set(true),
+            Err(error) => errors.show_api_error(&error, "email"),
         });
     };
     view! {
@@ -164,7 +156,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 when=move || sent.get()
                 fallback=move || view! {
                     <ErrorSummary errors targets=&[("email", "email")] />
-                    <form novalidate on:submit=on_submit>
+                    <form novalidate on:submit=on_submit(submit)>
                         <TextField
                             id="email"
                             label="Email address"
@@ -174,7 +166,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                             input_type="email"
                             autocomplete="username"
                         />
-                        <button type="submit" id="send-reset" class="button">"Send the link"</button>
+                        <SubmitButton id="send-reset" busy>"Send the link"</SubmitButton>
                     </form>
                 }
             >
@@ -198,15 +190,13 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let errors = FormErrors::default();
     let done = RwSignal::new(false);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let busy = RwSignal::new(false);
+    let submit = move || {
         let form =
             PasswordResetForm { token: link_token(), password: password.get_untracked(), code: code.get_untracked() };
-        spawn_local(async move {
-            match api::reset_password(&form).await {
-                Ok(()) => done.set(true),
-                Err(error) => errors.show_api_error(&error, "code"),
-            }
+        send(busy, async move { api::reset_password(&form).await }, move |result| match result {
+            Ok(()) => done.set(true),
+            Err(error) => errors.show_api_error(&error, "code"),
         });
     };
     view! {
@@ -216,7 +206,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 when=move || done.get()
                 fallback=move || view! {
                     <ErrorSummary errors targets=&[("password", "password"), ("code", "code")] />
-                    <form novalidate on:submit=on_submit>
+                    <form novalidate on:submit=on_submit(submit)>
                         <TextField
                             id="password"
                             label="New password"
@@ -234,7 +224,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             error=errors.for_field("code")
                             autocomplete="one-time-code"
                         />
-                        <button type="submit" id="reset-password" class="button">"Set the password"</button>
+                        <SubmitButton id="reset-password" busy>"Set the password"</SubmitButton>
                     </form>
                 }
             >
@@ -265,26 +255,21 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let errors = FormErrors::default();
-    let sending = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let secret = enrolment.totp_secret.clone();
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let form = AcceptInvitationForm {
             token: link_token(),
             password: password.get_untracked(),
             totp_secret: secret.clone(),
             code: code.get_untracked(),
         };
-        sending.set(true);
-        spawn_local(async move {
-            match api::accept_invitation(&form).await {
-                Ok(welcome) => {
-                    on_welcome.run(welcome);
-                    dom::focus_after_render("recovery-heading");
-                }
-                Err(error) => errors.show_api_error(&error, "code"),
+        send(busy, async move { api::accept_invitation(&form).await }, move |result| match result {
+            Ok(welcome) => {
+                on_welcome.run(welcome);
+                dom::focus_after_render("recovery-heading");
             }
-            sending.set(false);
+            Err(error) => errors.show_api_error(&error, "code"),
         });
     };
     // Groups of four are easier to type into an app by hand.
@@ -295,7 +280,7 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
             <strong>{enrolment.role.label()}</strong> "."
         </p>
         <ErrorSummary errors targets=&[("password", "password"), ("code", "code")] />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <TextField
                 id="password"
                 label="Choose a password"
@@ -319,9 +304,9 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
                 error=errors.for_field("code")
                 autocomplete="one-time-code"
             />
-            <button type="submit" id="accept-invitation" class="button" disabled=move || sending.get()>
+            <SubmitButton id="accept-invitation" busy>
                 "Create my account"
-            </button>
+            </SubmitButton>
         </form>
     }
 }
@@ -338,14 +323,9 @@ pub fn WelcomePage() -> impl IntoView {
             {move || match welcome.get() {
                 Some(welcome) => view! { <RecoveryCodes welcome /> }.into_any(),
                 None => view! {
-                    <Suspense fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match enrolment.await {
-                                Ok(enrolment) => view! { <Enrol enrolment on_welcome /> }.into_any(),
-                                Err(error) => view! { <LoadError error /> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
+                    <Loaded data=enrolment let:enrolment>
+                        <Enrol enrolment on_welcome />
+                    </Loaded>
                 }
                 .into_any(),
             }}

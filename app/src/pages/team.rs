@@ -1,12 +1,13 @@
 //! The team (admins only): who has an account, with which role; invitations, role changes and
 //! disabling. The server refuses to leave the team without an admin.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, LocalTime, TableFrame, TextField};
+use crate::components::{
+    ErrorSummary, FormErrors, Loaded, LocalTime, SubmitButton, TableFrame, TextField, on_submit, send,
+};
 use crate::{api, dom};
 
 const INVITE_TARGETS: &[(&str, &str)] = &[("email", "invite_email"), ("name", "invite_name"), ("role", "invite_role")];
@@ -101,20 +102,18 @@ fn Invite() -> impl IntoView {
     let role = RwSignal::new(TeamRole::Member.as_str().to_owned());
     let errors = FormErrors::with_summary_id("invite-errors");
     let sent = RwSignal::new(None::<String>);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let busy = RwSignal::new(false);
+    let submit = move || {
         let form =
             InvitationForm { email: email.get_untracked(), name: name.get_untracked(), role: role.get_untracked() };
-        spawn_local(async move {
-            match api::invite(&form).await {
-                Ok(invitation) => {
-                    errors.clear();
-                    email.set(String::new());
-                    name.set(String::new());
-                    sent.set(Some(format!("Invitation sent to {}.", invitation.email)));
-                }
-                Err(error) => errors.show_api_error(&error, "email"),
+        send(busy, async move { api::invite(&form).await }, move |result| match result {
+            Ok(invitation) => {
+                errors.clear();
+                email.set(String::new());
+                name.set(String::new());
+                sent.set(Some(format!("Invitation sent to {}.", invitation.email)));
             }
+            Err(error) => errors.show_api_error(&error, "email"),
         });
     };
     view! {
@@ -123,14 +122,14 @@ fn Invite() -> impl IntoView {
             <p>"They get a link by email that works once, for a week, to choose a password and set up a second factor."</p>
             <ErrorSummary errors targets=INVITE_TARGETS heading=3 />
             <p role="status" id="invite-sent">{move || sent.get()}</p>
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextField id="invite_email" label="Email address" value=email error=errors.for_field("email") input_type="email" />
                 <TextField id="invite_name" label="Name" hint="As it appears in incident roles and the audit trail." value=name error=errors.for_field("name") />
                 <div class="field">
                     <label for="invite_role">"Role"</label>
                     <RoleSelect id="invite_role".to_owned() value=role />
                 </div>
-                <button type="submit" id="invite-submit" class="button">"Send invitation"</button>
+                <SubmitButton id="invite-submit" busy>"Send invitation"</SubmitButton>
             </form>
         </section>
     }
@@ -146,14 +145,9 @@ pub fn TeamPage() -> impl IntoView {
             "Members work on reports and incidents; leads also hold the yearly policy review; admins also "
             "manage the team; auditors read everything and change nothing. A changed account is signed out."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match members.await {
-                    Ok(members) => view! { <Members members /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=members let:members>
+            <Members members />
+        </Loaded>
         <Invite />
     }
 }

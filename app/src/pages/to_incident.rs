@@ -4,31 +4,23 @@
 use std::future::Future;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use shared::api::IncidentDetail;
 
 use crate::api::ApiError;
-use crate::components::FormErrors;
+use crate::components::{FormErrors, send};
 
-/// Runs `request` with `sending` set; errors the server does not tie to a field go on `field`.
+/// Sends `request` with `busy` set; errors the server does not tie to a field go on `field`.
 pub fn send_then_open_incident(
-    sending: RwSignal<bool>,
+    busy: RwSignal<bool>,
     errors: FormErrors,
     field: &'static str,
     navigate: impl Fn(&str, NavigateOptions) + 'static,
     request: impl Future<Output = Result<IncidentDetail, ApiError>> + 'static,
 ) {
     errors.clear();
-    sending.set(true);
-    spawn_local(async move {
-        let result = request.await;
-        sending.set(false);
-        match result {
-            Ok(incident) => {
-                navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default())
-            }
-            Err(error) => errors.show_api_error(&error, field),
-        }
+    send(busy, request, move |result| match result {
+        Ok(incident) => navigate(&format!("/dashboard/incidents/{}", incident.record.reference), Default::default()),
+        Err(error) => errors.show_api_error(&error, field),
     });
 }

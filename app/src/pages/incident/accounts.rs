@@ -1,7 +1,6 @@
 //! The affected accounts, imported from CSV: every bad line is listed, and nothing is imported
 //! until all lines are good.
 
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,7 +8,7 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{ErrorSummary, FormErrors, TableFrame, described_by};
+use crate::components::{ErrorSummary, FormErrors, SubmitButton, TableFrame, described_by, on_submit};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -100,8 +99,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
             }
         });
     };
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         imported.set(false);
         if csv.get_untracked().trim().is_empty() {
             let message = "Paste the CSV, or choose a .csv file".to_owned();
@@ -126,7 +124,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                 </p>
             </Show>
             <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <div class=move || if has_errors() { "field field--error" } else { "field" }>
                     <label for="affected_csv">"Accounts as CSV"</label>
                     <p class="hint" id="affected_csv-hint">
@@ -166,9 +164,9 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                         on:change=on_file
                     />
                 </div>
-                <button type="submit" id="import-accounts" class="button" disabled=move || busy.get()>
+                <SubmitButton id="import-accounts" busy>
                     "Import accounts"
-                </button>
+                </SubmitButton>
             </form>
             <AccountsTable />
         </section>

@@ -1,6 +1,5 @@
 //! What kind of incident, how bad, whether it is a breach, and which data is involved.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::record::{IncidentCommand, VerdictChoice};
 use shared::validation::FieldError;
@@ -9,7 +8,7 @@ use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Se
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, TextField};
+use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextField, on_submit};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
@@ -72,8 +71,7 @@ fn CategoryAndSeverity() -> impl IntoView {
     let errors = FormErrors::with_summary_id("classification-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let chosen_category = Category::parse(&category.get_untracked());
         let chosen_severity = Severity::parse(&severity.get_untracked());
         let mut problems = Vec::new();
@@ -97,7 +95,7 @@ fn CategoryAndSeverity() -> impl IntoView {
     view! {
         <h3>"Category and severity"</h3>
         <ErrorSummary errors targets=CLASSIFY_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <SelectField
                 id="category"
                 label="Category"
@@ -113,9 +111,9 @@ fn CategoryAndSeverity() -> impl IntoView {
                 value=severity
                 error=errors.for_field("severity")
             />
-            <button type="submit" id="save-classification" class="button" disabled=move || busy.get()>
+            <SubmitButton id="save-classification" busy>
                 "Save category and severity"
-            </button>
+            </SubmitButton>
         </form>
     }
 }
@@ -154,8 +152,7 @@ fn Verdict() -> impl IntoView {
     let errors = FormErrors::with_summary_id("verdict-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let Some(choice) = verdict_choice(&verdict.get_untracked()) else {
             return errors.show_fields(problem("verdict", "Choose a verdict"));
         };
@@ -179,7 +176,7 @@ fn Verdict() -> impl IntoView {
     view! {
         <h3>"Breach verdict"</h3>
         <ErrorSummary errors targets=VERDICT_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <RadioGroup
                 name="verdict"
                 legend="Was data breached?"
@@ -195,9 +192,9 @@ fn Verdict() -> impl IntoView {
                 error=errors.for_field("confirmed_at")
                 input_type="datetime-local"
             />
-            <button type="submit" id="save-verdict" class="button" disabled=move || busy.get()>
+            <SubmitButton id="save-verdict" busy>
                 "Save verdict"
-            </button>
+            </SubmitButton>
         </form>
     }
 }
@@ -215,10 +212,9 @@ fn DataInvolved() -> impl IntoView {
     let errors = FormErrors::with_summary_id("data-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = {
+    let submit = {
         let boxes = boxes.clone();
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
+        move || {
             let categories = chosen_categories(&boxes, &others.get_untracked());
             ws.run(IncidentCommand::SetDataCategories { categories }, Errors::Form(errors), busy, || {});
         }
@@ -227,7 +223,7 @@ fn DataInvolved() -> impl IntoView {
     view! {
         <h3>"Data involved"</h3>
         <ErrorSummary errors targets=DATA_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <CheckboxGroup
                 name="data"
                 legend="Which kinds of data are involved?"
@@ -243,9 +239,9 @@ fn DataInvolved() -> impl IntoView {
                     error=Signal::derive(|| None)
                 />
             </CheckboxGroup>
-            <button type="submit" id="save-data-categories" class="button" disabled=move || busy.get()>
+            <SubmitButton id="save-data-categories" busy>
                 "Save data involved"
-            </button>
+            </SubmitButton>
         </form>
     }
 }

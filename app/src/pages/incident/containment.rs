@@ -1,7 +1,6 @@
 //! The containment log: what was blocked, disabled or rotated, by whom, with what result, and
 //! whether it was reversed (with a reason).
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
 use shared::validation::FieldError;
@@ -11,7 +10,8 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    ErrorSummary, FormErrors, InlineError, LocalTime, TableFrame, TextArea, TextField, described_by,
+    ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TableFrame, TextArea, TextField, described_by,
+    on_submit,
 };
 use crate::dom;
 
@@ -41,8 +41,7 @@ fn LogAction() -> impl IntoView {
     let chosen_kind = move || ActionKind::parse(&kind.read()).unwrap_or(ActionKind::BlockIp);
     let target_error = errors.for_field("target");
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let action_kind = chosen_kind();
         let mut problems = Vec::new();
         let action_result = ActionResult::ALL.into_iter().find(|r| r.as_str() == result.get_untracked());
@@ -78,7 +77,7 @@ fn LogAction() -> impl IntoView {
     view! {
         <h3>"Log an action"</h3>
         <ErrorSummary errors targets=LOG_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
             <div class=move || if target_error.read().is_some() { "field field--error" } else { "field" }>
                 <label for="action_target">{move || chosen_kind().target_label()}</label>
@@ -108,9 +107,9 @@ fn LogAction() -> impl IntoView {
                 error=errors.for_field("performed_at")
                 input_type="datetime-local"
             />
-            <button type="submit" id="log-action" class="button" disabled=move || busy.get()>
+            <SubmitButton id="log-action" busy>
                 "Log action"
-            </button>
+            </SubmitButton>
         </form>
     }
 }
@@ -198,8 +197,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
     let errors = FormErrors::with_summary_id("reverse-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let Ok(action_id) = chosen.get_untracked().parse::<u32>() else {
             return errors.show_fields(vec![problem("action_id", "Choose the action to reverse")]);
         };
@@ -217,7 +215,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
         <Show when=move || open_actions.with(|a| !a.is_empty())>
             <h3 id="reverse-heading">"Reverse an action"</h3>
             <ErrorSummary errors targets=REVERSE_TARGETS heading=4 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 {move || {
                     let choices =
                         open_actions.get().into_iter().map(|(id, name)| Choice::new(id.to_string(), name)).collect();
@@ -240,9 +238,9 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
                     error=errors.for_field("reason")
                     rows=3
                 />
-                <button type="submit" id="reverse-action" class="button button--secondary" disabled=move || busy.get()>
+                <SubmitButton id="reverse-action" busy secondary=true>
                     "Reverse action"
-                </button>
+                </SubmitButton>
             </form>
         </Show>
     }

@@ -3,7 +3,6 @@
 //! set by hand when the record does not know them or knows them wrong.
 
 use chrono::{DateTime, Utc};
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 use shared::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
@@ -17,8 +16,8 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, TableFrame, TextArea, TextField,
-    standing_name,
+    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, SubmitButton, TableFrame, TextArea,
+    TextField, on_submit, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -130,11 +129,10 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
     // person is taken back to its heading.
     let heading = heading_id(&id);
     let on_done = move || dom::focus_after_render(heading.clone());
-    let on_meet = {
+    let meet = {
         let on_done = on_done.clone();
         let id = id.clone();
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
+        move || {
             let Some(evidence_kind) = EvidenceKind::ALL.into_iter().find(|k| k.as_str() == kind.get_untracked()) else {
                 return errors.show_fields(problem("evidence_kind", "Choose the kind of evidence"));
             };
@@ -161,19 +159,20 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
             ws.run(command, Errors::Form(errors), busy, on_done.clone());
         }
     };
-    let on_waive = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let waive = move || {
         let command = IncidentCommand::WaiveObligation { id: id.clone(), justification: justification.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, on_done.clone());
     };
 
+    // Each button names its obligation for screen readers, as the page lists several.
+    let (meet_for, waive_for) = (format!(": {title}"), format!(": {title}"));
     let kinds = EvidenceKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
     // A file is sent as the file itself, so its kind takes a file input instead of the text.
     let (evidence_id, file_id) = (format!("meet_evidence_{part}"), format!("meet_file_{part}"));
     view! {
         <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
         <div class="obligation-actions">
-            <form novalidate on:submit=on_meet>
+            <form novalidate on:submit=on_submit(meet)>
                 <fieldset class="obligation-action">
                     <legend>"Mark it met"</legend>
                     <SelectField
@@ -211,13 +210,13 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
                         error=errors.for_field("met_at")
                         input_type="datetime-local"
                     />
-                    <button type="submit" id=format!("meet_submit_{part}") class="button" disabled=move || busy.get()>
+                    <SubmitButton id=format!("meet_submit_{part}") busy>
                         "Mark met"
-                        <span class="visually-hidden">{format!(": {title}")}</span>
-                    </button>
+                        <span class="visually-hidden">{meet_for.clone()}</span>
+                    </SubmitButton>
                 </fieldset>
             </form>
-            <form novalidate on:submit=on_waive>
+            <form novalidate on:submit=on_submit(waive)>
                 <fieldset class="obligation-action">
                     <legend>"Not required"</legend>
                     <TextArea
@@ -228,15 +227,10 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
                         error=errors.for_field("justification")
                         rows=3
                     />
-                    <button
-                        type="submit"
-                        id=format!("waive_submit_{part}")
-                        class="button button--secondary"
-                        disabled=move || busy.get()
-                    >
+                    <SubmitButton id=format!("waive_submit_{part}") busy secondary=true>
                         "Mark not required"
-                        <span class="visually-hidden">{format!(": {title}")}</span>
-                    </button>
+                        <span class="visually-hidden">{waive_for.clone()}</span>
+                    </SubmitButton>
                 </fieldset>
             </form>
         </div>
@@ -423,19 +417,16 @@ fn SetAnchor() -> impl IntoView {
         let command = IncidentCommand::SetAnchor { anchor: chosen, at, reason: reason.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || reason.set(String::new()));
     };
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match clock::local_input_to_utc(&at.get_untracked()) {
-            Ok(Some(at)) => send(Some(at)),
-            _ => errors.show_fields(problem("at", "Enter the date and time")),
-        }
+    let submit = move || match clock::local_input_to_utc(&at.get_untracked()) {
+        Ok(Some(at)) => send(Some(at)),
+        _ => errors.show_fields(problem("at", "Enter the date and time")),
     };
 
     let choices = Anchor::INCIDENT.into_iter().map(|a| Choice::new(a.to_string(), a.label())).collect();
     view! {
         <h4>"Set or correct a time"</h4>
         <ErrorSummary errors targets=ANCHOR_TARGETS heading=5 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <SelectField
                 id="anchor_select"
                 label="Event"
@@ -462,15 +453,15 @@ fn SetAnchor() -> impl IntoView {
                 rows=3
             />
             <div class="button-group">
-                <button type="submit" id="anchor_submit" class="button" disabled=move || busy.get()>
+                <SubmitButton id="anchor_submit" busy>
                     "Set time"
-                </button>
+                </SubmitButton>
                 <Show when=move || chosen().is_some_and(|a| a.set_by_hand)>
                     <button
                         type="button"
                         id="anchor_clear"
                         class="button button--secondary"
-                        disabled=move || busy.get()
+                        disabled=busy
                         on:click=move |_| send(None)
                     >
                         "Clear the time set by hand"

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::audit::Verification;
 
 use super::workspace::use_workspace;
 use crate::api;
+use crate::components::send;
 
 const HASH_PREFIX: usize = 12;
 
@@ -28,18 +28,12 @@ pub fn ExportSection() -> impl IntoView {
     let file_name = |extension: &str| format!("{}.{extension}", ws.reference);
 
     let verify = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
         result.set(None);
-        spawn_local(async move {
-            let outcome = match api::verify_audit(&ws.reference).await {
+        send(busy, async move { api::verify_audit(&ws.reference).await }, move |answer| {
+            result.set(Some(match answer {
                 Ok(verification) => (verification.is_intact(), verdict(&verification)),
                 Err(error) => (false, format!("The audit trail could not be checked: {error}")),
-            };
-            busy.set(false);
-            result.set(Some(outcome));
+            }))
         });
     };
 
@@ -64,7 +58,7 @@ pub fn ExportSection() -> impl IntoView {
                 type="button"
                 id="verify-audit"
                 class="button button--secondary"
-                disabled=move || busy.get()
+                disabled=busy
                 on:click=verify
             >
                 {move || if busy.get() { "Verifying…" } else { "Verify audit trail" }}

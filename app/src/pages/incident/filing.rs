@@ -1,14 +1,13 @@
 //! A regulator filing on its obligation: each required item with the team's answer or one drafted
 //! from the record, what is still missing, and recording the filing once made.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::filings::{FilingDraft, FilingMethod};
 use shared::record::IncidentCommand;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, TextArea, TextField};
+use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, SubmitButton, TextArea, TextField, on_submit};
 use crate::{api, clock};
 
 /// The draft of obligation `id`, loaded again after every change to the incident.
@@ -43,19 +42,17 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
     let reference = RwSignal::new(String::new());
     let filed_at = RwSignal::new(String::new());
 
-    let on_save = {
+    let save = {
         let (id, answers) = (draft.obligation.clone(), answers.clone());
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
+        move || {
             let answers = answers.iter().map(|a| a.get_untracked()).collect();
             let command = IncidentCommand::SaveFiling { obligation: id.clone(), answers };
             ws.run(command, Errors::Form(errors), busy, || {});
         }
     };
-    let on_record = {
+    let record = {
         let id = draft.obligation.clone();
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
+        move || {
             let Some(method) = FilingMethod::ALL.into_iter().find(|m| m.as_str() == method.get_untracked()) else {
                 return;
             };
@@ -114,13 +111,13 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
         <ErrorSummary errors targets id_suffix=format!("_{part}") heading=5 />
         {draft.recipient.map(|to| view! { <p><strong>"To: "</strong>{to}</p> })}
         {missing}
-        <form novalidate on:submit=on_save>
+        <form novalidate on:submit=on_submit(save)>
             {items}
-            <button type="submit" id=format!("filing_save_{part}") class="button button--secondary" disabled=move || busy.get()>
+            <SubmitButton id=format!("filing_save_{part}") busy secondary=true>
                 "Save the draft"
-            </button>
+            </SubmitButton>
         </form>
-        <form novalidate on:submit=on_record>
+        <form novalidate on:submit=on_submit(record)>
             <fieldset class="obligation-action">
                 <legend>"Record the filing"</legend>
                 <SelectField
@@ -144,9 +141,9 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
                     error=errors.for_field("filed_at")
                     input_type="datetime-local"
                 />
-                <button type="submit" id=format!("filing_record_{part}") class="button" disabled=move || busy.get()>
+                <SubmitButton id=format!("filing_record_{part}") busy>
                     "Record the filing"
-                </button>
+                </SubmitButton>
             </fieldset>
         </form>
     }

@@ -1,7 +1,6 @@
 //! The investigation record: our failure or not, which data was accessed and how, how many
 //! records and people, where they live, and the risk to them.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
 use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, YesNoUnknown};
@@ -9,7 +8,7 @@ use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, 
 use super::classification::{built_in_choices, chosen_categories, show_categories};
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, split_list};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, TextArea, TextField};
+use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
 
 const TARGETS: &[(&str, &str)] = &[
     ("our_failure", "our_failure-yes"),
@@ -73,10 +72,9 @@ pub fn InvestigationSection() -> impl IntoView {
     let errors = FormErrors::with_summary_id("investigation-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = {
+    let submit = {
         let (accessed_boxes, use_boxes) = (accessed_boxes.clone(), use_boxes.clone());
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
+        move || {
             let our_failure_value = our_failure.get_untracked();
             let form = InvestigationForm {
                 our_failure: ANSWERS.into_iter().find(|a| answer_value(*a) == our_failure_value).unwrap_or_default(),
@@ -118,7 +116,7 @@ pub fn InvestigationSection() -> impl IntoView {
         <section id="investigation" aria-labelledby="investigation-heading">
             <h2 id="investigation-heading">"Investigation"</h2>
             <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <RadioGroup
                     name="our_failure"
                     legend="Was it a failure of our technology or processes?"
@@ -185,9 +183,9 @@ pub fn InvestigationSection() -> impl IntoView {
                     value=risk
                     error=errors.for_field("risk_to_people")
                 />
-                <button type="submit" id="save-investigation" class="button" disabled=move || busy.get()>
+                <SubmitButton id="save-investigation" busy>
                     "Save investigation"
-                </button>
+                </SubmitButton>
             </form>
         </section>
     }

@@ -24,7 +24,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::IncidentDetail;
 
-use crate::components::{LoadError, Loading};
+use crate::components::Loaded;
 use crate::{api, dom};
 use workspace::{NOTICE_ID, Workspace};
 
@@ -122,13 +122,8 @@ pub fn IncidentDetailPage() -> impl IntoView {
     });
     view! {
         <p class="breadcrumb"><a href="/dashboard/incidents">"All incidents"</a></p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match incident.await {
-                    Ok(incident) => view! { <IncidentWorkspace incident /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=incident let:incident>
+            <IncidentWorkspace incident />
+        </Loaded>
     }
 }

@@ -1,10 +1,9 @@
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
 use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, TextArea};
+use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, on_submit};
 
 const TARGETS: &[(&str, &str)] = &[("markdown", "note_markdown")];
 
@@ -16,8 +15,7 @@ pub fn NotesSection() -> impl IntoView {
     let errors = FormErrors::with_summary_id("note-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         if markdown.get_untracked().trim().is_empty() {
             let problem = FieldError { field: "markdown".into(), message: "Enter the note".into() };
             return errors.show_fields(vec![problem]);
@@ -30,7 +28,7 @@ pub fn NotesSection() -> impl IntoView {
         <section id="notes" aria-labelledby="notes-heading">
             <h2 id="notes-heading">"Add a note"</h2>
             <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit>
+            <form novalidate on:submit=on_submit(submit)>
                 <TextArea
                     id="note_markdown"
                     label="Note"
@@ -40,9 +38,9 @@ pub fn NotesSection() -> impl IntoView {
                     error=errors.for_field("markdown")
                     rows=5
                 />
-                <button type="submit" id="add-note" class="button" disabled=move || busy.get()>
+                <SubmitButton id="add-note" busy>
                     "Add note"
-                </button>
+                </SubmitButton>
             </form>
         </section>
     }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::notices::{DeliveryState, Notice, NoticeForm, NoticeProgress, NoticeStatus, RecipientsForm};
@@ -14,7 +13,7 @@ use shared::workflow::investigation::LineError;
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{ErrorSummary, FormErrors, TextArea, TextField};
+use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
 
 const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("subject", "notice_subject"),
@@ -92,19 +91,19 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
                     "Preview"
                 </button>
                 <Show when=move || can_ask>
-                    <button type="button" id=format!("notice-{id}-ask") class="button" disabled=move || busy.get()
+                    <button type="button" id=format!("notice-{id}-ask") class="button" disabled=busy
                         on:click=move |_| act(IncidentCommand::RequestNoticeApproval { notice_id: id })>
                         "Ask for approval"
                     </button>
                 </Show>
                 <Show when=move || waiting>
-                    <button type="button" id=format!("notice-{id}-approve") class="button" disabled=move || busy.get()
+                    <button type="button" id=format!("notice-{id}-approve") class="button" disabled=busy
                         on:click=move |_| act(IncidentCommand::ApproveNotice { notice_id: id })>
                         "Approve and send"
                     </button>
                 </Show>
                 <Show when=move || editable>
-                    <button type="button" id=format!("notice-{id}-withdraw") class="button button--secondary" disabled=move || busy.get()
+                    <button type="button" id=format!("notice-{id}-withdraw") class="button button--secondary" disabled=busy
                         on:click=move |_| act(IncidentCommand::WithdrawNotice { notice_id: id })>
                         "Withdraw"
                     </button>
@@ -135,18 +134,17 @@ fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineErr
     let busy = RwSignal::new(false);
     let choose = move |form: RecipientsForm| ws.choose_recipients(notice_id, form, errors, busy, refused);
     let left_out = move || refused.with(|all| all.get(&notice_id).cloned().unwrap_or_default());
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         choose(RecipientsForm::Csv { csv: csv.get_untracked() });
     };
     view! {
         <h4>"Recipients"</h4>
         <ErrorSummary errors targets=RECIPIENT_TARGETS heading=5 />
         <button type="button" id=format!("notice-{notice_id}-from-investigation") class="button button--secondary"
-            disabled=move || busy.get() on:click=move |_| choose(RecipientsForm::Investigation)>
+            disabled=busy on:click=move |_| choose(RecipientsForm::Investigation)>
             "Use the affected accounts"
         </button>
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <TextArea
                 id="notice_csv"
                 label="Or paste a CSV file"
@@ -155,9 +153,9 @@ fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineErr
                 error=errors.for_field("recipients")
                 rows=4
             />
-            <button type="submit" id=format!("notice-{notice_id}-import") class="button button--secondary" disabled=move || busy.get()>
+            <SubmitButton id=format!("notice-{notice_id}-import") busy secondary=true>
                 "Import recipients"
-            </button>
+            </SubmitButton>
         </form>
         <Show when=move || !left_out().is_empty()>
             <p>"Left out:"</p>
@@ -190,8 +188,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     let suffix = notice_id.map_or_else(|| "new".to_owned(), |id| id.to_string());
     let errors = FormErrors::with_summary_id(format!("notice-{suffix}-errors"));
     let busy = RwSignal::new(false);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let form = NoticeForm {
             subject: subject.get_untracked(),
             nature: nature.get_untracked(),
@@ -224,7 +221,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     view! {
         <h3>{heading}</h3>
         <ErrorSummary errors targets=NOTICE_TARGETS id_suffix heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <TextField id=id("subject") label="Subject" value=subject error=errors.for_field("subject") />
             <TextArea id=id("nature") label="What happened" hint="In plain language: what, when, what data." value=nature error=errors.for_field("nature") rows=4 />
             <TextArea id=id("consequences") label="Likely consequences" value=consequences error=errors.for_field("consequences") rows=3 />
@@ -234,9 +231,9 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
                 hint="For customers who are themselves controllers of the data: categories and numbers of their data subjects and records, timing, a contact for their own GDPR duties."
                 value=controller_information error=errors.for_field("controller_information") rows=3 />
             <TextArea id=id("contact") label="Who to contact" hint="The data protection officer or another contact point." value=contact error=errors.for_field("contact") rows=2 />
-            <button type="submit" id=save_id class="button" disabled=move || busy.get()>
+            <SubmitButton id=save_id busy>
                 "Save the draft"
-            </button>
+            </SubmitButton>
         </form>
     }
 }

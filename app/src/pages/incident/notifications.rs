@@ -1,7 +1,6 @@
 //! Telling people: the stakeholder list, status updates to it (previewed before they go), and a
 //! preview of the internal notification IT and management got when the incident opened.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
@@ -10,7 +9,7 @@ use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{ErrorSummary, FormErrors, TextArea};
+use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, on_submit};
 
 const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
 const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
@@ -34,8 +33,7 @@ fn StakeholdersForm() -> impl IntoView {
     let addresses = RwSignal::new(saved.get_untracked().join("\n"));
     let errors = FormErrors::with_summary_id("stakeholder-errors");
     let busy = RwSignal::new(false);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let emails = addresses.get_untracked().lines().map(str::to_owned).collect();
         let on_done = move || addresses.set(saved.get_untracked().join("\n"));
         ws.run(IncidentCommand::SetStakeholders { emails }, Errors::Form(errors), busy, on_done);
@@ -43,7 +41,7 @@ fn StakeholdersForm() -> impl IntoView {
     view! {
         <h3>"Stakeholders"</h3>
         <ErrorSummary errors targets=STAKEHOLDER_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <TextArea
                 id="stakeholders"
                 label="Who gets status updates"
@@ -52,9 +50,9 @@ fn StakeholdersForm() -> impl IntoView {
                 error=errors.for_field("stakeholders")
                 rows=3
             />
-            <button type="submit" id="save-stakeholders" class="button button--secondary" disabled=move || busy.get()>
+            <SubmitButton id="save-stakeholders" busy secondary=true>
                 "Save stakeholders"
-            </button>
+            </SubmitButton>
         </form>
     }
 }
@@ -66,6 +64,8 @@ fn StatusUpdateForm() -> impl IntoView {
     let message = RwSignal::new(String::new());
     let errors = FormErrors::with_summary_id("update-errors");
     let busy = RwSignal::new(false);
+    // With no stakeholders there is nobody to send to: the button stays disabled, as while busy.
+    let unavailable = Signal::derive(move || busy.get() || stakeholders.get() == 0);
     let preview: RwSignal<Option<Result<EmailPreview, String>>> = RwSignal::new(None);
     let show_preview = move |kind: NotificationKind| {
         let form = StatusUpdateForm { message: message.get_untracked() };
@@ -74,8 +74,7 @@ fn StatusUpdateForm() -> impl IntoView {
             preview.set(Some(answer.map_err(|error| error.to_string())));
         });
     };
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         if message.get_untracked().trim().is_empty() {
             let problem = FieldError { field: "message".into(), message: "Enter the update".into() };
             return errors.show_fields(vec![problem]);
@@ -88,7 +87,7 @@ fn StatusUpdateForm() -> impl IntoView {
     view! {
         <h3>"Status update"</h3>
         <ErrorSummary errors targets=UPDATE_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <TextArea
                 id="update_message"
                 label="Update"
@@ -106,18 +105,13 @@ fn StatusUpdateForm() -> impl IntoView {
                 >
                     "Preview"
                 </button>
-                <button
-                    type="submit"
-                    id="send-update"
-                    class="button"
-                    disabled=move || busy.get() || stakeholders.get() == 0
-                >
+                <SubmitButton id="send-update" busy=unavailable>
                     {move || match stakeholders.get() {
                         0 => "Add stakeholders to send updates".to_owned(),
                         1 => "Send to 1 stakeholder".to_owned(),
                         n => format!("Send to {n} stakeholders"),
                     }}
-                </button>
+                </SubmitButton>
                 <button
                     type="button"
                     id="preview-internal"

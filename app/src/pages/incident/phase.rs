@@ -75,7 +75,7 @@ pub fn PhaseSection() -> impl IntoView {
                         type="button"
                         id=id
                         class=class
-                        disabled=move || busy.get()
+                        disabled=busy
                         on:click=move |_| move_to(legal.clone())
                     >
                         {text}

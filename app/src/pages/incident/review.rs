@@ -1,14 +1,15 @@
 //! The post-incident review: findings, root cause, what worked and what did not, follow-up
 //! actions with owners and due dates, and the procedure updates. Read-only once completed.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
 use shared::workflow::phase::Phase;
 use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, InlineError, LocalTime, TableFrame, TextArea, described_by};
+use crate::components::{
+    ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TableFrame, TextArea, described_by, on_submit,
+};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[
@@ -139,8 +140,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
         }
         ws.run(IncidentCommand::SaveReview { form }, Errors::Form(errors), busy, then);
     };
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         save(Box::new(|| {}));
     };
     // Completing takes what is on screen: it is saved first when it differs from the saved review.
@@ -199,7 +199,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
 
     view! {
         <ErrorSummary errors targets=TARGETS heading=3 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <TextArea id="review_findings" label="Findings" value=findings error=errors.for_field("findings") />
             <TextArea id="review_root_cause" label="Root cause" value=root_cause error=errors.for_field("root_cause") />
             <TextArea
@@ -233,10 +233,10 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
                 rows=4
             />
             <div class="button-group">
-                <button type="submit" id="save-review" class="button button--secondary" disabled=move || busy.get()>
+                <SubmitButton id="save-review" busy secondary=true>
                     "Save draft"
-                </button>
-                <button type="button" id="complete-review" class="button" disabled=move || busy.get() on:click=complete>
+                </SubmitButton>
+                <button type="button" id="complete-review" class="button" disabled=busy on:click=complete>
                     "Complete review"
                 </button>
             </div>

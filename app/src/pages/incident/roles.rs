@@ -1,6 +1,5 @@
 //! Who does what: current holders of each role, every hand-over kept with its time.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::access::{Action, Me};
 use shared::record::IncidentCommand;
@@ -9,7 +8,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextField};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, SubmitButton, TableFrame, TextField, on_submit};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -41,7 +40,7 @@ fn CurrentHolders() -> impl IntoView {
                                     type="button"
                                     id=id
                                     class="button button--secondary button--small"
-                                    disabled=move || busy.get()
+                                    disabled=busy
                                     on:click={
                                         let person = person.clone();
                                         move |_| end(role, person.clone())
@@ -127,8 +126,7 @@ fn AssignRole() -> impl IntoView {
     let errors = FormErrors::with_summary_id("role-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let Some(chosen) = Role::parse(&role.get_untracked()) else {
             return errors.show_fields(vec![FieldError { field: "role".into(), message: "Choose a role".into() }]);
         };
@@ -145,7 +143,7 @@ fn AssignRole() -> impl IntoView {
         <h3>"Assign a role"</h3>
         <p class="hint">"Assigning a role that has one holder hands it over; team members can be many."</p>
         <ErrorSummary errors targets=TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <SelectField id="role" label="Role" choices value=role error=errors.for_field("role") />
             <TextField
                 id="person"
@@ -154,9 +152,9 @@ fn AssignRole() -> impl IntoView {
                 value=person
                 error=errors.for_field("person")
             />
-            <button type="submit" id="assign-role" class="button" disabled=move || busy.get()>
+            <SubmitButton id="assign-role" busy>
                 "Assign role"
-            </button>
+            </SubmitButton>
         </form>
     }
 }
@@ -185,7 +183,7 @@ fn Access() -> impl IntoView {
             " "
             {may_restrict.then(|| view! {
                 <button type="button" id="restrict" class="button button--secondary button--small"
-                    disabled=move || busy.get() on:click=toggle>
+                    disabled=busy on:click=toggle>
                     {move || if restricted.get() { "Open to the whole team" } else { "Restrict to participants" }}
                 </button>
             })}

@@ -1,6 +1,5 @@
 //! The checklist: tasks per phase, from the playbook or added by hand, each with a status.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
 use shared::validation::FieldError;
@@ -10,7 +9,7 @@ use shared::workflow::tasks::{Task, TaskStatus};
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextField};
+use crate::components::{ErrorSummary, FormErrors, LocalTime, SubmitButton, TableFrame, TextField, on_submit};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -63,7 +62,7 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
             <td>{due}</td>
             <td>
                 <label class="visually-hidden" for=select_id.clone()>{format!("Status of {title}")}</label>
-                <select id=select_id class="compact" disabled=move || busy.get() on:change=on_status>
+                <select id=select_id class="compact" disabled=busy on:change=on_status>
                     {options}
                 </select>
             </td>
@@ -72,7 +71,7 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
                     type="button"
                     id=format!("remove-task-{id}")
                     class="button button--secondary button--small"
-                    disabled=move || busy.get()
+                    disabled=busy
                     on:click=remove
                 >
                     "Remove"
@@ -144,8 +143,7 @@ fn AddTask() -> impl IntoView {
     let errors = FormErrors::with_summary_id("task-errors");
     let busy = RwSignal::new(false);
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let mut problems = Vec::new();
         let chosen_phase = Phase::parse(&phase.get_untracked());
         if chosen_phase.is_none() {
@@ -181,7 +179,7 @@ fn AddTask() -> impl IntoView {
     view! {
         <h3>"Add a task"</h3>
         <ErrorSummary errors targets=TARGETS heading=4 />
-        <form novalidate on:submit=on_submit>
+        <form novalidate on:submit=on_submit(submit)>
             <SelectField id="task_phase" label="Phase" choices=phases value=phase error=errors.for_field("phase") />
             <TextField id="task_title" label="Task" value=title error=errors.for_field("title") />
             <TextField
@@ -199,9 +197,9 @@ fn AddTask() -> impl IntoView {
                 error=errors.for_field("due_at")
                 input_type="datetime-local"
             />
-            <button type="submit" id="add-task" class="button" disabled=move || busy.get()>
+            <SubmitButton id="add-task" busy>
                 "Add task"
-            </button>
+            </SubmitButton>
         </form>
     }
 }

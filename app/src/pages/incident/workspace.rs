@@ -16,7 +16,7 @@ use shared::workflow::investigation::LineError;
 use web_sys::File;
 
 use crate::api::{self, ApiError};
-use crate::components::FormErrors;
+use crate::components::{FormErrors, send};
 use crate::dom;
 
 pub const NOTICE_ID: &str = "command-error";
@@ -141,25 +141,16 @@ impl Workspace {
         on_done: impl FnOnce() + 'static,
         request: impl Future<Output = Result<IncidentDetail, ApiError>> + 'static,
     ) {
-        // Checked before the request is made, so a second click meanwhile sends nothing.
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
         if let Errors::Form(form) = errors {
             form.clear();
         }
         self.notice.set(None);
-        spawn_local(async move {
-            let result = request.await;
-            busy.set(false);
-            match result {
-                Ok(detail) => {
-                    self.show(detail);
-                    on_done();
-                }
-                Err(error) => self.fail(&error, errors),
+        send(busy, request, move |result| match result {
+            Ok(detail) => {
+                self.show(detail);
+                on_done();
             }
+            Err(error) => self.fail(&error, errors),
         });
     }
 
