@@ -27,5 +27,5 @@ fn the_command_prints_and_emails_an_admin_invitation_and_names_bad_input() {
     let (ok, output) = invite_admin(data_dir.path(), &["not-an-address", "Ada"]);
     assert!(!ok && output.contains("email: Enter an email address"), "{output}");
     let (ok, output) = invite_admin(data_dir.path(), &["ada@example.com"]);
-    assert!(!ok && output.contains("usage: tocsin invite-admin <email> <name>"), "{output}");
+    assert!(!ok && output.contains("Usage: tocsin invite-admin <email> <name>"), "{output}");
 }

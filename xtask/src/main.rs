@@ -2,6 +2,10 @@
 //! template and builds a Lambda function for arm64. Both install what is missing first (the wasm32
 //! target, Trunk, the matching wasm-bindgen CLI, and for tests Chromium with chromedriver, axe-core, moto,
 //! and the Python tools for the template and the Lambda build), so they work on a fresh machine.
+//! `cargo xtask check-architecture` reports circles between module files, crossed layers and
+//! oversized files (its test runs under `cargo test`).
+
+mod architecture;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         Some("check-infra") => check_infra(&root),
         Some("bench") => bench(&root),
         Some("tour") => tour(&root),
+        Some("check-architecture") => check_architecture(&root),
         _ => {
             eprintln!(
                 "usage:\n  cargo xtask run [--release]   build the app and run Tocsin locally\n  \
@@ -40,7 +45,8 @@ fn main() -> anyhow::Result<()> {
                  cargo xtask build-lambdas      build the functions for Lambda arm64 into target/lambda/\n  \
                  cargo xtask check-infra        lint infra/template.yaml with cfn-lint and checkov\n  \
                  cargo xtask bench              run the benchmark suite and write its figures into the README\n  \
-                 cargo xtask tour               photograph every page (target/screenshots) and refresh the README's"
+                 cargo xtask tour               photograph every page (target/screenshots) and refresh the README's\n  \
+                 cargo xtask check-architecture report circles between module files, crossed layers, oversized files"
             );
             bail!("unknown or missing command")
         }
@@ -60,6 +66,16 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
     }
     cargo.env("TOCSIN_SERVER__STATIC_DIR", root.join("dist"));
     status(&mut cargo, "the Tocsin server")
+}
+
+/// Prints the architecture report, and exits 1 if it found anything.
+fn check_architecture(root: &Path) -> anyhow::Result<()> {
+    let report = architecture::check(root)?;
+    print!("{report}");
+    if !report.is_clean() {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// `tocsin invite-admin` on the local store: the link is printed, and written to the outbox.

@@ -2,10 +2,14 @@
 //! `tocsin verify-audit` checks every audit chain in the configured store instead, and
 //! `tocsin invite-admin <email> <name>` invites an admin (the first one, on a new installation),
 //! and `tocsin take-in-email <file.eml or folder>...` takes reports sent by email into the store.
+//! `tocsin --help` lists them. Exit codes: 0 done, 1 a failed check, refused input or error,
+//! 2 a usage error.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::{Parser, Subcommand};
 use functions::config::Settings;
 use functions::ports::SystemClock;
 use functions::service::ServiceError;
@@ -15,19 +19,64 @@ use sha2::Digest;
 use shared::access::InvitationForm;
 use shared::inbound::InboundOutcome;
 
+/// Tocsin, security incident response: the local server and its maintenance commands.
+///
+/// Settings come from `tocsin.toml` (or `$TOCSIN_CONFIG`), then `TOCSIN_*` variables.
+#[derive(Parser)]
+#[command(name = "tocsin", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the local server (the default when no command is given).
+    Serve,
+    /// Checks every audit chain in the configured store, one line per chain; fails if any is broken.
+    VerifyAudit,
+    /// Invites an admin (the first one, on a new installation) and prints the single-use link.
+    #[command(after_help = "Example: tocsin invite-admin ada@example.com \"Ada Lovelace\"")]
+    InviteAdmin {
+        /// The admin's email address; the invitation is also sent there.
+        #[arg(value_name = "email")]
+        email: String,
+        /// The admin's name, as the team sees it.
+        #[arg(value_name = "name")]
+        name: String,
+    },
+    /// Takes in reports sent by email: `.eml` files, or every `.eml` file in a folder.
+    TakeInEmail {
+        /// `.eml` files or folders of them; each message is first copied into `<data_dir>/inbound/`.
+        #[arg(value_name = "file.eml or folder", required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Parses the command line (usage errors exit 2, `--help` and `--version` 0), then runs the
+/// command; an error is printed as `error:` with its causes, and exits 1.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run(cli.command.unwrap_or(Command::Serve)).unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::FAILURE
+    })
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
     let settings = Settings::load()?;
     functions::telemetry::init(false);
-    match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => {}
-        Some("verify-audit") => return verify_audit(&settings).await,
-        Some("invite-admin") => return invite_admin(&settings).await,
-        Some("take-in-email") => return take_in_email(&settings).await,
-        Some(other) => anyhow::bail!(
-            "unknown command {other:?}: use `serve` (the default), `verify-audit`, `invite-admin` or `take-in-email`"
-        ),
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::VerifyAudit => verify_audit(&settings).await,
+        Command::InviteAdmin { email, name } => invite_admin(&settings, email, name).await,
+        Command::TakeInEmail { paths } => take_in_email(&settings, paths).await,
     }
+}
+
+/// Serves the API and the app until stopped.
+async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     let app = Application::build(settings).await?;
     tracing::info!("Tocsin is running at http://{}/ (dashboard: /dashboard)", app.address());
     if app.services().team().await?.is_empty() {
@@ -41,13 +90,7 @@ async fn main() -> anyhow::Result<ExitCode> {
 }
 
 /// Sends an admin invitation and prints its link, for whoever runs the command to open.
-async fn invite_admin(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let mut args = std::env::args().skip(2);
-    let (Some(email), Some(name)) = (args.next(), args.next()) else {
-        anyhow::bail!(
-            "usage: tocsin invite-admin <email> <name>, e.g. tocsin invite-admin ada@example.com \"Ada Lovelace\""
-        )
-    };
+async fn invite_admin(settings: &Settings, email: String, name: String) -> anyhow::Result<ExitCode> {
     let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.address()));
     let state = build_state(settings, public_url, Arc::new(SystemClock)).await?;
     let form = InvitationForm { email: email.clone(), name, role: "admin".to_owned() };
@@ -81,9 +124,7 @@ async fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
 
 /// Takes in each `.eml` file named, or found in a named folder, and prints what became of it.
 /// Each message is first copied into `<data_dir>/inbound/`, so even a refused one is kept.
-async fn take_in_email(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let paths: Vec<std::path::PathBuf> = std::env::args().skip(2).map(Into::into).collect();
-    anyhow::ensure!(!paths.is_empty(), "usage: tocsin take-in-email <file.eml or folder>...");
+async fn take_in_email(settings: &Settings, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
