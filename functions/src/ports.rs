@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use shared::access::TeamRole;
-use shared::api::{AttachmentSummary, IncidentSummary, Page, ReportDetail, ReportSummary};
+use shared::api::{AttachmentSummary, IncidentSummary, OutboxEntry, Page, ReportDetail, ReportSummary};
 use shared::attachment::AttachmentKind;
 use shared::audit::{AuditEntry, ChainHead};
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
@@ -321,6 +321,11 @@ pub trait NoticeStore: Send + Sync {
 }
 
 /// Team accounts, their sessions and emailed tokens, and the counters that throttle sign-ins.
+/// A session ends after this long without a request.
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::minutes(30);
+/// And this long after sign-in, however busy.
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Fails with a conflict if the email address has an account already.
@@ -545,6 +550,23 @@ pub trait Mailer: Send + Sync {
     /// Whether an email tagged [`DELIVERY_TAG`] = `delivery` was sent: how an interrupted
     /// campaign settles a delivery it claimed without sending twice.
     async fn sent_with_tag(&self, delivery: &str) -> anyhow::Result<SentLookup>;
+}
+
+/// The local outbox read back: what the dashboard's outbox page lists and downloads.
+#[async_trait]
+pub trait OutboxReader: Send + Sync {
+    async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError>;
+    /// One message's entry and its RFC 5322 bytes.
+    async fn message(&self, id: &str) -> Result<Option<(OutboxEntry, Vec<u8>)>, StoreError>;
+}
+
+/// One event from the mail service about a message Tocsin sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailEventReport {
+    /// The message's [`DELIVERY_TAG`] value.
+    pub delivery: String,
+    pub message_id: String,
+    pub event: MailEvent,
 }
 
 pub trait Clock: Send + Sync {

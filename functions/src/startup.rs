@@ -19,10 +19,10 @@ use crate::config::{DeadlineSettings, Mode, Settings};
 use crate::http::security::{ContentSecurityPolicy, secured};
 use crate::http::{AppState, api_router};
 use crate::ports::{AttachmentStore, Clock, Mailer, Store, SystemClock};
+use crate::service::CampaignSettings;
 use crate::service::email::EmailTemplates;
-use crate::service::export::ExportTemplates;
-use crate::service::notices::CampaignSettings;
-use crate::service::oidc::OidcProvider;
+use crate::service::export_templates::ExportTemplates;
+use crate::service::oidc_provider::OidcProvider;
 use crate::service::{AlertIntake, DeadlineContacts, Services};
 use shared::deadlines::calendar::{BUILT_IN_CALENDARS, Calendars, CalendarsFile};
 use shared::deadlines::obligation::Deadlines;
@@ -248,7 +248,7 @@ fn state(settings: &Settings, services: Services, upload_origin: Option<String>)
         outbox: None,
         upload_origin,
         trusted_proxies: settings.server.trusted_proxies.clone(),
-        public_limiter: crate::http::auth::public_limiter(settings.server.public_requests_per_minute),
+        public_limiter: crate::http::public_limiter(settings.server.public_requests_per_minute),
         intake_slots: Arc::new(tokio::sync::Semaphore::new(crate::http::REPORTS_TAKEN_IN_AT_ONCE)),
     }
 }

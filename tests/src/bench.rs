@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use functions::ports::{IncidentCommit, IncidentStore};
-use functions::service::deadlines::obligation_writes;
+use functions::service::commit::obligation_writes;
 use shared::audit::{AuditEvent, ChainHead, seal};
 use shared::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, ObligationStatus};
 use shared::record::effects::reconcile;

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use functions::adapters::local_files::LocalAttachmentStore;
+use functions::ports::MailEventReport;
 use functions::ports::{DELIVERY_TAG, Email, Mailer, SentLookup, Store};
 use functions::service::Services;
-use functions::service::notices::MailEventReport;
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
 use shared::deadlines::obligation::ObligationStatus;
 use shared::notices::{DeliveryKind, DeliveryState, MailEvent, NoticeForm, RecipientsForm};

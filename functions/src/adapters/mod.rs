@@ -1,7 +1,6 @@
 //! Adapters behind the ports. The embedded set (SQLite, local files, outbox) is the default; the
 //! AWS set (DynamoDB, S3, SES v2) is compiled with the `aws` feature.
 
-pub mod inbound_email;
 pub mod local_files;
 mod mime;
 pub mod outbox;

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::mime::build_message;
 use super::serial::SerialThread;
-use crate::ports::{Clock, DELIVERY_TAG, Email, Mailer, PageRequest, SentLookup, StoreError};
+use crate::ports::{Clock, DELIVERY_TAG, Email, Mailer, OutboxReader, PageRequest, SentLookup, StoreError};
 
 const MAILBOX_FILE: &str = "outbox.mbox";
 const INDEX_FILE: &str = "index.jsonl";
@@ -86,34 +86,6 @@ impl OutboxMailer {
     }
 
     /// Emails newest first; the cursor is how many were already served.
-    pub async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError> {
-        let skip = match page.cursor.as_deref() {
-            None => 0,
-            Some(c) => c.parse::<usize>().map_err(|_| StoreError::InvalidCursor)?,
-        };
-        let mut entries: Vec<_> = self.read_lines().await?.into_iter().map(|line| line.entry).collect();
-        entries.reverse();
-        let total = entries.len();
-        let items: Vec<_> = entries.into_iter().skip(skip).take(page.limit as usize).collect();
-        let served = skip + items.len();
-        Ok(Page { items, next_cursor: (served < total).then(|| served.to_string()) })
-    }
-
-    /// One email's entry and its message (`.eml` bytes), by id.
-    pub async fn message(&self, id: &str) -> Result<Option<(OutboxEntry, Vec<u8>)>, StoreError> {
-        let id = id.to_owned();
-        let found = self
-            .files
-            .run(move |files| -> anyhow::Result<_> {
-                let Some(line) = read_index_lines(&files.dir)?.into_iter().find(|line| line.entry.id == id) else {
-                    return Ok(None);
-                };
-                let message = read_message(&files.dir, &line)?;
-                Ok(Some((line.entry, message)))
-            })
-            .await??;
-        Ok(found)
-    }
 
     async fn read_lines(&self) -> anyhow::Result<Vec<IndexLine>> {
         self.files.run(|files| read_index_lines(&files.dir)).await?
@@ -222,6 +194,38 @@ mod mboxrd {
             message.extend_from_slice(if quoted_from { &line[1..] } else { line });
         }
         message
+    }
+}
+
+#[async_trait]
+impl OutboxReader for OutboxMailer {
+    async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError> {
+        let skip = match page.cursor.as_deref() {
+            None => 0,
+            Some(c) => c.parse::<usize>().map_err(|_| StoreError::InvalidCursor)?,
+        };
+        let mut entries: Vec<_> = self.read_lines().await?.into_iter().map(|line| line.entry).collect();
+        entries.reverse();
+        let total = entries.len();
+        let items: Vec<_> = entries.into_iter().skip(skip).take(page.limit as usize).collect();
+        let served = skip + items.len();
+        Ok(Page { items, next_cursor: (served < total).then(|| served.to_string()) })
+    }
+
+    /// One email's entry and its message (`.eml` bytes), by id.
+    async fn message(&self, id: &str) -> Result<Option<(OutboxEntry, Vec<u8>)>, StoreError> {
+        let id = id.to_owned();
+        let found = self
+            .files
+            .run(move |files| -> anyhow::Result<_> {
+                let Some(line) = read_index_lines(&files.dir)?.into_iter().find(|line| line.entry.id == id) else {
+                    return Ok(None);
+                };
+                let message = read_message(&files.dir, &line)?;
+                Ok(Some((line.entry, message)))
+            })
+            .await??;
+        Ok(found)
     }
 }
 

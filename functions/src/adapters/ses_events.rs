@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use shared::notices::MailEvent;
 
-use crate::ports::DELIVERY_TAG;
-use crate::service::notices::MailEventReport;
+use crate::ports::{DELIVERY_TAG, MailEventReport};
 
 #[derive(Deserialize)]
 struct Envelope {

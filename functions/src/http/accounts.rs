@@ -10,13 +10,13 @@ use shared::access::{
 };
 use shared::api::ReportTicket;
 
-use super::AppState;
 use super::auth::{
     Allowed, ClientAddress, DEVICE_COOKIE, OIDC_STATE_COOKIE, SESSION_COOKIE, ToManageTeam, ToRead,
     clear_session_cookie, cookie, cookie_header, set_cookie,
 };
 use super::error::ApiError;
 use super::extract::{JsonBody, QueryParams};
+use super::state::AppState;
 use crate::service::ServiceError;
 use crate::service::accounts::{Origin, SignedIn};
 use axum::http::HeaderValue;

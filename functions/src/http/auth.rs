@@ -3,8 +3,6 @@
 
 use std::marker::PhantomData;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -12,12 +10,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cookie::{Cookie, SameSite};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 use shared::access::{Action, SecurityEvent};
 
-use super::AppState;
 use super::error::{ApiError, too_many};
+use super::state::AppState;
 use crate::service::ServiceError;
 use crate::service::accounts::Caller;
 
@@ -154,15 +151,6 @@ impl<N: Needs> FromRequestParts<AppState> for Allowed<N> {
         }
         Ok(Allowed(caller, PhantomData))
     }
-}
-
-/// Requests per client address on the public routes, kept in memory per instance (AWS adds WAF
-/// rate rules in front).
-pub type PublicLimiter = DefaultKeyedRateLimiter<IpAddr>;
-
-pub fn public_limiter(per_minute: u32) -> Arc<PublicLimiter> {
-    let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
-    Arc::new(RateLimiter::keyed(quota))
 }
 
 /// Past this many addresses the limiter forgets those whose allowance is full again.

@@ -25,15 +25,15 @@ use shared::record::IncidentCommand;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
 
-use super::AppState;
 use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};
 use super::error::ApiError;
 use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
+use super::state::AppState;
 use crate::service::ServiceError;
 use crate::service::accounts::Caller;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
 use crate::service::dashboard::page_request;
-use crate::service::export::ExportFormat;
+use crate::service::export_templates::ExportFormat;
 
 type ApiResult<T> = Result<T, ApiError>;
 

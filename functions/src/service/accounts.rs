@@ -19,14 +19,11 @@ use shared::validation::ValidationErrors;
 use totp_rs::TOTP;
 use uuid::Uuid;
 
+use super::error::ServiceError;
+use super::services::Services;
 use super::token::SecretToken;
-use super::{ServiceError, Services};
-use crate::ports::{Account, AccountToken, Email, Session, StoreError, TokenPurpose};
+use crate::ports::{Account, AccountToken, Email, SESSION_IDLE, SESSION_LIFETIME, Session, StoreError, TokenPurpose};
 
-/// A session ends after this long without a request.
-pub const SESSION_IDLE: Duration = Duration::minutes(30);
-/// And this long after sign-in, however busy.
-pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 /// How stale `last_seen_at` may get before a request writes it again (saves a write per request).
 const SESSION_TOUCH_EVERY: Duration = Duration::seconds(60);
 const INVITATION_VALID_FOR: Duration = Duration::days(7);
@@ -200,12 +197,6 @@ fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now.duration_trunc(FAILURE_WINDOW).unwrap_or(now)
 }
 
-fn field_errors(field: &str, message: impl Into<String>) -> ServiceError {
-    let mut errors = ValidationErrors::default();
-    errors.push(field, message);
-    ServiceError::Validation(errors)
-}
-
 fn new_totp_secret() -> Vec<u8> {
     let mut secret = vec![0u8; TOTP_SECRET_BYTES];
     rand::rng().fill_bytes(&mut secret);
@@ -271,7 +262,7 @@ impl Services {
         by: &str,
     ) -> Result<(InvitationSent, String), ServiceError> {
         if self.accounts.account_by_email(&invitation.email).await?.is_some() {
-            return Err(field_errors("email", format!("{} has an account already", invitation.email)));
+            return Err(ServiceError::field("email", format!("{} has an account already", invitation.email)));
         }
         let now = self.clock.now();
         let token = SecretToken::generate();
@@ -478,7 +469,7 @@ impl Services {
     /// Emails a reset link if the address has an account; answers the same either way.
     pub async fn request_password_reset(&self, request: PasswordResetRequest) -> Result<(), ServiceError> {
         let Ok(email) = account_email(&request.email) else {
-            return Err(field_errors("email", "Enter an email address in the format name@example.com"));
+            return Err(ServiceError::field("email", "Enter an email address in the format name@example.com"));
         };
         let Some((account, _)) = self.accounts.account_by_email(&email).await? else { return Ok(()) };
         if account.disabled {

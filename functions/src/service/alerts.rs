@@ -14,8 +14,9 @@ use shared::validation::single_line;
 use shared::workflow::classification::Severity;
 use shared::workflow::phase::Phase;
 
-use super::workflow::Effects;
-use super::{ServiceError, Services};
+use super::commit::Effects;
+use super::error::ServiceError;
+use super::services::Services;
 use crate::ports::AlertKeyWrite;
 
 pub const SIGNATURE_HEADER: &str = "tocsin-signature";

@@ -8,7 +8,8 @@ use sha2::Sha256;
 use shared::api::{ReportForm, ReportTicket};
 use shared::validation::ValidationErrors;
 
-use super::{ServiceError, Services};
+use super::error::ServiceError;
+use super::services::Services;
 
 /// A form left open longer than this is sent again with a fresh ticket (the app does it).
 const TICKET_LIFETIME: Duration = Duration::hours(24);

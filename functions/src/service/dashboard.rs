@@ -4,7 +4,8 @@ use shared::api::{DEFAULT_PAGE_SIZE, IncidentSummary, MAX_PAGE_SIZE, Page, Repor
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 
-use super::{ServiceError, Services};
+use super::error::ServiceError;
+use super::services::Services;
 use crate::ports::{PageRequest, StoredAttachment};
 
 /// A page request from query parameters: the size defaults and is capped.

@@ -11,16 +11,14 @@ use shared::api::{EvidenceFileForm, IncidentDetail, MAX_PAGE_SIZE, ObligationEnt
 use shared::deadlines::obligation::{Evidence, EvidenceFile, EvidenceKind, ObligationStatus, Step, StepKind, plan};
 use shared::deadlines::rules::EscalationTarget;
 use shared::metrics::{MonthMetrics, monthly};
-use shared::record::{IncidentRecord, meet_obligation};
+use shared::record::meet_obligation;
 use shared::reference::{Reference, ReferenceKind};
 use shared::validation::ValidationErrors;
-use shared::workflow::roles::Role;
 
-use super::workflow::Effects;
-use super::{ServiceError, Services, Upload};
-use crate::ports::{
-    Deliveries, Delivery, ObligationRow, ObligationState, ObligationWrite, PageRequest, ScheduledObligation,
-};
+use super::commit::Effects;
+use super::error::ServiceError;
+use super::services::{Services, Upload};
+use crate::ports::{Deliveries, Delivery, ObligationRow, ObligationState, PageRequest, ScheduledObligation};
 
 pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
 /// Rows one run takes from the due index; the rest wait for the next run, minutes later.
@@ -37,45 +35,6 @@ pub struct CheckerRun {
     /// Rows another run (or an incident change) updated first; they come back on the next run.
     pub lost_races: usize,
     pub failures: usize,
-}
-
-fn rows_of(record: &IncidentRecord) -> Vec<ObligationRow> {
-    let response_lead = record.current_holders(Role::ResponseLead).next().map(str::to_owned);
-    record
-        .obligations
-        .iter()
-        .map(|obligation| ObligationRow {
-            subject: record.reference,
-            incident_title: record.title.clone(),
-            response_lead: response_lead.clone(),
-            obligation: obligation.clone(),
-        })
-        .collect()
-}
-
-/// The rows that differ between two versions of a record. An open row with a due time goes on
-/// the due index at `now`, so the checker plans its reminders on its next run.
-pub fn obligation_writes(
-    before: Option<&IncidentRecord>,
-    after: &IncidentRecord,
-    now: DateTime<Utc>,
-) -> Vec<ObligationWrite> {
-    changed_rows(before.map(rows_of).unwrap_or_default(), rows_of(after), now)
-}
-
-pub(super) fn changed_rows(
-    before: Vec<ObligationRow>,
-    after: Vec<ObligationRow>,
-    now: DateTime<Utc>,
-) -> Vec<ObligationWrite> {
-    after
-        .into_iter()
-        .filter(|row| !before.contains(row))
-        .map(|row| {
-            let check_at = (row.obligation.is_open() && row.obligation.due_at.is_some()).then_some(now);
-            ObligationWrite { row, check_at }
-        })
-        .collect()
 }
 
 fn entry(scheduled: ScheduledObligation) -> ObligationEntry {

@@ -10,9 +10,10 @@ use shared::reference::Reference;
 use shared::report::{DESCRIPTION_MAX, DESCRIPTION_MIN, NewReport, ReporterEmail, ReporterKind, ReporterName};
 
 use super::email::ReceiptContext;
+use super::error::ServiceError;
+use super::inbound_email::{self, InboundEmail, InboundFile};
+use super::services::{Services, Upload};
 use super::token::SecretToken;
-use super::{ServiceError, Services, Upload};
-use crate::adapters::inbound_email::{self, InboundEmail, InboundFile};
 use crate::ports::{EmailArrival, FollowUpDraft, ReportDraft, StoreError};
 
 /// A message as the receiving side hands it over.

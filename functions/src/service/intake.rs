@@ -12,8 +12,9 @@ use shared::validation::ValidationErrors;
 use uuid::Uuid;
 
 use super::email::ReceiptContext;
+use super::error::ServiceError;
+use super::services::{Services, Upload};
 use super::token::SecretToken;
-use super::{ServiceError, Services, Upload};
 use crate::ports::{FollowUpDraft, ReportDraft, StoredAttachment};
 
 /// Long enough for a slow connection to send 10 MB, short enough that a leaked ticket soon dies.

@@ -8,8 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use shared::api::NoticeRecipientsSaved;
 use shared::notices::{
-    DeliveryKind, DeliveryState, DeliveryView, MailEvent, Notice, NoticeProgress, Recipient, RecipientList,
-    RecipientsForm,
+    DeliveryKind, DeliveryState, DeliveryView, Notice, NoticeProgress, Recipient, RecipientList, RecipientsForm,
 };
 use shared::notifications::EmailPreview;
 use shared::record::effects::campaign_finished;
@@ -18,9 +17,10 @@ use shared::reference::Reference;
 use shared::workflow::investigation::line_errors_on;
 use uuid::Uuid;
 
-use super::workflow::Effects;
-use super::{ServiceError, Services};
-use crate::ports::{Campaign, DELIVERY_TAG, DeliveryRow, Email, SentLookup};
+use super::commit::Effects;
+use super::error::ServiceError;
+use super::services::Services;
+use crate::ports::{Campaign, DELIVERY_TAG, DeliveryRow, Email, MailEventReport, SentLookup};
 
 /// Who Tocsin is on an incident's timeline when it acts by itself.
 const TOCSIN: &str = "Tocsin";
@@ -28,19 +28,6 @@ const TOCSIN: &str = "Tocsin";
 const BATCH: u32 = 100;
 /// The problem deliveries the dashboard lists.
 const PROBLEMS_SHOWN: usize = 100;
-
-/// How campaigns send.
-#[derive(Debug, Clone)]
-pub struct CampaignSettings {
-    /// Messages per second: at most the SES account's maximum send rate.
-    pub per_second: u32,
-    /// A delivery claimed this long ago and never settled was interrupted: it is settled from
-    /// the mailer's record (the outbox), or, where the mailer cannot tell (SES), from its Send event.
-    pub stale_after: chrono::Duration,
-    /// An interrupted delivery with no word from the mail service after this long is marked failed,
-    /// not sent again: the team decides, rather than risk a second message.
-    pub unconfirmed_after: chrono::Duration,
-}
 
 /// What one sending run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -360,15 +347,6 @@ impl Services {
         }
         Ok(true)
     }
-}
-
-/// One event from the mail service about a message Tocsin sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailEventReport {
-    /// The message's [`DELIVERY_TAG`] value.
-    pub delivery: String,
-    pub message_id: String,
-    pub event: MailEvent,
 }
 
 const UNCONFIRMED: &str = "Sending was interrupted and the mail service never confirmed this message; it was not \

@@ -12,9 +12,10 @@ use shared::reference::Reference;
 use shared::validation::multi_line;
 use shared::workflow::roles::Role;
 
+use super::commit::Effects;
+use super::error::ServiceError;
 use super::markdown::render_note;
-use super::workflow::{Effects, field_error};
-use super::{ServiceError, Services};
+use super::services::Services;
 use crate::ports::Email;
 
 /// Who Tocsin is on an incident's timeline when it acts by itself.
@@ -160,8 +161,8 @@ impl Services {
         form: StatusUpdateForm,
         actor: &str,
     ) -> Result<IncidentDetail, ServiceError> {
-        let message =
-            multi_line(&form.message, "Update", 1, UPDATE_MAX).map_err(|error| field_error("message", error))?;
+        let message = multi_line(&form.message, "Update", 1, UPDATE_MAX)
+            .map_err(|error| ServiceError::field("message", error))?;
         let detail = self.incident(reference).await?;
         let stakeholders = detail.record.stakeholders.clone();
         if stakeholders.is_empty() {

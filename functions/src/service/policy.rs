@@ -7,8 +7,9 @@ use shared::audit::{AuditEvent, ChainHead, seal};
 use shared::policy::{PolicyEvent, PolicyRegister, PolicyReviewForm, REGISTER_TITLE};
 use shared::reference::{Reference, ReferenceKind};
 
-use super::deadlines::changed_rows;
-use super::{ServiceError, Services};
+use super::commit::changed_rows;
+use super::error::ServiceError;
+use super::services::Services;
 use crate::ports::{ObligationRow, RegisterCommit};
 
 /// The actor named on changes Tocsin makes by itself.

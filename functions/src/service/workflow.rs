@@ -2,7 +2,6 @@
 //! and the audit trail. Every change goes through [`Services::change_incident`]: decide against the
 //! record read, seal the events into the audit chain, and commit both atomically.
 
-use chrono::{DateTime, Datelike, Utc};
 use shared::api::{
     AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest,
     IncidentDetail, LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
@@ -10,7 +9,6 @@ use shared::api::{
 use shared::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
 use shared::deadlines::timing::Anchor;
 use shared::incident::IncidentTitle;
-use shared::record::effects::reconcile;
 use shared::record::{
     Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
 };
@@ -20,141 +18,21 @@ use shared::validation::{ValidationErrors, multi_line};
 use shared::workflow::investigation::{line_errors_on, parse_affected_accounts_csv};
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
 
-use super::deadlines::obligation_writes;
+use super::commit::Effects;
+use super::error::ServiceError;
 use super::markdown::render_note;
-use super::{ServiceError, Services};
-use crate::ports::{AlertKeyWrite, Campaign, CampaignWrite, IncidentCommit, PageRequest, ReportDismissal};
-
-impl From<WorkflowError> for ServiceError {
-    fn from(error: WorkflowError) -> Self {
-        match error {
-            WorkflowError::Invalid(errors) => ServiceError::Validation(errors),
-            WorkflowError::Refused(message) => ServiceError::Refused(message),
-        }
-    }
-}
-
-/// What a change to an incident needs besides its events.
-#[derive(Default)]
-pub(super) struct Effects {
-    pub link_report: Option<Reference>,
-    pub alert_key: Option<AlertKeyWrite>,
-}
+use super::services::Services;
+use crate::ports::{PageRequest, ReportDismissal};
 
 pub const TIMELINE_PAGE_MAX: u32 = 200;
 
-/// The campaign an event starts or ends: approval starts sending, the last settled delivery ends it.
-fn campaign_write(record: &IncidentRecord, event: &IncidentEvent, at: DateTime<Utc>) -> Option<CampaignWrite> {
-    let list_of = |id: u32| record.notices.iter().find(|n| n.id == id)?.recipients.as_ref().map(|r| r.list.clone());
-    match event {
-        IncidentEvent::NoticeApproved { notice_id } => Some(CampaignWrite::Start(Campaign {
-            list: list_of(*notice_id)?,
-            incident: record.reference,
-            notice_id: *notice_id,
-            started_at: at,
-        })),
-        IncidentEvent::NoticeCampaignFinished { notice_id, .. } => {
-            Some(CampaignWrite::Finish { list: list_of(*notice_id)? })
-        }
-        _ => None,
-    }
-}
-
 impl Services {
-    fn context<'a>(&'a self, actor: &'a str) -> Context<'a> {
-        Context { now: self.clock.now(), actor, playbook: &self.playbook }
-    }
-
-    /// Opens a new incident from its first events, commits it with its audit chain, and tells IT
-    /// and management.
-    pub(super) async fn create_incident(
-        &self,
-        opened: IncidentEvent,
-        then: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
-        actor: &str,
-        effects: Effects,
-    ) -> Result<IncidentDetail, ServiceError> {
-        let ctx = self.context(actor);
-        let reference = self.store.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
-        let mut record = IncidentRecord::open(reference, &opened, ctx.now, actor)
-            .ok_or_else(|| anyhow::anyhow!("an incident must open with an Opened event"))?;
-        let mut events = vec![opened];
-        for event in then(&record, &ctx)? {
-            record.apply(&event, ctx.now, actor);
-            events.push(event);
-        }
-        let detail = self.commit(None, record, None, events, ctx.now, actor, effects).await?;
-        Ok(self.notify_internal(detail).await)
-    }
-
-    /// Applies `change` to the incident as it is now; `expected_version` guards against changes
-    /// made meanwhile by someone else.
-    pub(super) async fn change_incident(
-        &self,
-        reference: Reference,
-        expected_version: Option<u64>,
-        actor: &str,
-        change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
-        effects: Effects,
-    ) -> Result<IncidentDetail, ServiceError> {
-        let (mut record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
-        if expected_version.is_some_and(|v| v != head.seq) {
-            return Err(ServiceError::Conflict(format!(
-                "{reference} was changed by someone else meanwhile; reload it and try again"
-            )));
-        }
-        let ctx = self.context(actor);
-        let events = change(&record, &ctx)?;
-        let before = record.clone();
-        for event in &events {
-            record.apply(event, ctx.now, actor);
-        }
-        self.commit(Some(&before), record, Some(head), events, ctx.now, actor, effects).await
-    }
-
-    /// Brings the obligations in line with the changed record, seals everything into the audit
-    /// chain and commits it with the obligation rows that changed.
-    #[allow(clippy::too_many_arguments)]
-    async fn commit(
-        &self,
-        before: Option<&IncidentRecord>,
-        mut record: IncidentRecord,
-        previous: Option<ChainHead>,
-        mut events: Vec<IncidentEvent>,
-        at: DateTime<Utc>,
-        actor: &str,
-        effects: Effects,
-    ) -> Result<IncidentDetail, ServiceError> {
-        if let Some(reconciled) = reconcile(&self.deadlines, &record, at) {
-            record.apply(&reconciled, at, actor);
-            events.push(reconciled);
-        }
-        let obligations = obligation_writes(before, &record, at);
-        let campaign = events.iter().find_map(|event| campaign_write(&record, event, at));
-        let start = previous.clone().unwrap_or_else(ChainHead::genesis);
-        let (entries, head) = seal(&start, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
-        // What was committed is what a read would return, so only the linked reports are read back.
-        let committed = (record.clone(), head.clone());
-        let commit = IncidentCommit {
-            record,
-            previous,
-            entries,
-            head,
-            link_report: effects.link_report,
-            alert_key: effects.alert_key,
-            obligations,
-            campaign,
-        };
-        self.store.commit_incident(commit).await?;
-        self.detail(committed.0, committed.1).await
-    }
-
     pub async fn incident(&self, reference: Reference) -> Result<IncidentDetail, ServiceError> {
         let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
         self.detail(record, head).await
     }
 
-    async fn detail(&self, record: IncidentRecord, head: ChainHead) -> Result<IncidentDetail, ServiceError> {
+    pub(super) async fn detail(&self, record: IncidentRecord, head: ChainHead) -> Result<IncidentDetail, ServiceError> {
         let reports = self.store.incident_reports(record.reference).await?;
         let clock = ClockAnchor::of_record(&record);
         let detected =
@@ -198,20 +76,19 @@ impl Services {
         form: LinkReportForm,
         actor: &str,
     ) -> Result<IncidentDetail, ServiceError> {
-        let incident: Reference = form
-            .incident
-            .trim()
-            .parse()
-            .ok()
-            .filter(|r: &Reference| r.kind == ReferenceKind::Incident)
-            .ok_or_else(|| field_error("incident", "Enter an incident reference such as INC-2026-000001"))?;
+        let incident: Reference =
+            form.incident.trim().parse().ok().filter(|r: &Reference| r.kind == ReferenceKind::Incident).ok_or_else(
+                || ServiceError::field("incident", "Enter an incident reference such as INC-2026-000001"),
+            )?;
         let received_at = Some(self.untriaged_report(report).await?.received_at);
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at };
         let linked =
             self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects).await.map_err(|error| {
                 match error {
-                    ServiceError::NotFound => field_error("incident", format!("There is no incident {incident}")),
+                    ServiceError::NotFound => {
+                        ServiceError::field("incident", format!("There is no incident {incident}"))
+                    }
                     other => other,
                 }
             })?;
@@ -226,7 +103,7 @@ impl Services {
         actor: &str,
     ) -> Result<ReportDetail, ServiceError> {
         let reason = multi_line(&form.reason, "Reason", REASON_MIN, REASON_MAX)
-            .map_err(|message| field_error("reason", message))?;
+            .map_err(|message| ServiceError::field("reason", message))?;
         self.untriaged_report(report).await?;
         let previous = self.store.audit_head(report).await?;
         let start = previous.clone().unwrap_or_else(ChainHead::genesis);
@@ -405,12 +282,6 @@ impl Services {
             ReferenceKind::Security => self.store.audit_head(subject).await?.is_some(),
         })
     }
-}
-
-pub(super) fn field_error(field: &str, message: impl Into<String>) -> ServiceError {
-    let mut errors = ValidationErrors::default();
-    errors.push(field, message);
-    ServiceError::Validation(errors)
 }
 
 fn timeline_entry(body: AuditBody, hash: String) -> TimelineEntry {

@@ -153,7 +153,7 @@ async fn unreadable_and_oversize_messages_are_kept_as_refused_records() {
     assert!(reason.contains("not an email message"), "{reason}");
 
     let mut huge = corpus("plain.eml");
-    huge.resize(functions::adapters::inbound_email::MAX_MESSAGE_BYTES + 1, b'a');
+    huge.resize(functions::service::inbound_email::MAX_MESSAGE_BYTES + 1, b'a');
     let oversize = take_in(&app, &huge).await;
     let InboundOutcome::Rejected { reason } = &oversize.message.outcome else { panic!("{oversize:?}") };
     assert!(reason.contains("over the"), "{reason}");

@@ -8,8 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Attributes, DynamoStore, Item, corrupt, key, n, put, s, store_error, timestamp};
-use crate::ports::{Account, AccountStore, AccountToken, Session, StoreError};
-use crate::service::accounts::SESSION_LIFETIME;
+use crate::ports::{Account, AccountStore, AccountToken, SESSION_LIFETIME, Session, StoreError};
 
 const ACCOUNTS_PK: &str = "ACCOUNTS";
 const NEW: &str = "attribute_not_exists(PK)";

@@ -1,0 +1,138 @@
+//! The incident report's templates: Markdown, and HTML with print styles, both rendered from one
+//! view of the incident so they never disagree.
+
+use minijinja::{Environment, Value};
+use serde::Serialize;
+use shared::api::IncidentDetail;
+use shared::audit::Verification;
+use shared::workflow::classification::{BreachVerdict, DataCategory};
+
+pub struct ExportTemplates {
+    env: Environment<'static>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Html,
+}
+
+impl ExportFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Markdown => "text/markdown; charset=utf-8",
+            ExportFormat::Html => "text/html; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Markdown => "md",
+            ExportFormat::Html => "html",
+        }
+    }
+}
+
+/// One timeline entry as the templates show it.
+#[derive(Serialize)]
+pub struct TimelineLine {
+    pub at: String,
+    pub actor: String,
+    pub summary: String,
+    pub note_markdown: Option<String>,
+    pub note_html: Option<Value>,
+}
+
+impl ExportTemplates {
+    pub fn new() -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.add_template("incident.md", include_str!("../../templates/export/incident.md"))?;
+        env.add_template("incident.html", include_str!("../../templates/export/incident.html"))?;
+        Ok(Self { env })
+    }
+
+    pub fn render(
+        &self,
+        format: ExportFormat,
+        detail: &IncidentDetail,
+        verification: &Verification,
+        timeline: Vec<TimelineLine>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<String> {
+        let name = match format {
+            ExportFormat::Markdown => "incident.md",
+            ExportFormat::Html => "incident.html",
+        };
+        Ok(self.env.get_template(name)?.render(export_context(detail, verification, timeline, now))?)
+    }
+}
+
+pub fn time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn labels(categories: &[DataCategory]) -> String {
+    if categories.is_empty() {
+        "none recorded".to_owned()
+    } else {
+        categories.iter().map(DataCategory::label).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn export_context(
+    detail: &IncidentDetail,
+    verification: &Verification,
+    timeline: Vec<TimelineLine>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Value {
+    let r = &detail.record;
+    let c = &r.classification;
+    let i = &r.investigation.findings;
+    minijinja::context! {
+        reference => r.reference.to_string(),
+        title => r.title,
+        exported_at => time(now),
+        phase => r.phase.label(),
+        opened_at => time(r.opened_at),
+        opened_by => r.opened_by,
+        detected_at => time(detail.detected_at),
+        category => c.category.map_or("not classified", |c| c.label()),
+        severity => c.severity.map(|s| format!("{}: {}", s.label(), s.meaning())).unwrap_or_else(|| "not graded".to_owned()),
+        verdict => match c.verdict {
+            BreachVerdict::Confirmed { confirmed_at } => format!("Confirmed breach ({})", time(confirmed_at)),
+            other => other.label().to_owned(),
+        },
+        data_categories => labels(&c.data_categories),
+        reports => detail.reports.iter().map(|rep| minijinja::context! { reference => rep.reference.to_string(), received_at => time(rep.received_at), headline => rep.headline }).collect::<Vec<_>>(),
+        roles => r.roles.iter().map(|a| minijinja::context! { role => a.role.label(), person => a.person, assigned_at => time(a.assigned_at), assigned_by => a.assigned_by, ended_at => a.ended_at.map(time) }).collect::<Vec<_>>(),
+        phases => r.phase_changes.iter().map(|p| minijinja::context! { from => p.from.label(), to => p.to.label(), at => time(p.at), by => p.by, reason => p.reason }).collect::<Vec<_>>(),
+        tasks => r.tasks.iter().map(|t| minijinja::context! { phase => t.phase.label(), title => t.title, owner => t.owner, due_at => t.due_at.map(time), status => t.status.label() }).collect::<Vec<_>>(),
+        investigation => minijinja::context! {
+            our_failure => i.our_failure.label(),
+            failure_detail => i.failure_detail,
+            data_accessed => labels(&i.data_accessed),
+            records_estimate => i.records_estimate,
+            data_use => i.data_use.iter().map(|u| u.label()).collect::<Vec<_>>().join(", "),
+            affected_estimate => i.affected_estimate,
+            affected_accounts => r.investigation.affected_accounts.len(),
+            jurisdictions => i.jurisdictions.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", "),
+        },
+        actions => r.containment.iter().map(|a| minijinja::context! { kind => a.kind.label(), target => a.target, by => a.performed_by, at => time(a.performed_at), result => a.result.label(), note => a.note, reversal => a.reversal.as_ref().map(|rev| format!("Reversed {} by {}: {}", time(rev.at), rev.by, rev.reason)) }).collect::<Vec<_>>(),
+        review => minijinja::context! {
+            findings => r.review.draft.findings,
+            root_cause => r.review.draft.root_cause,
+            what_worked => r.review.draft.what_worked,
+            what_did_not => r.review.draft.what_did_not,
+            procedure_updates => r.review.draft.procedure_updates,
+            follow_ups => r.review.draft.follow_up_actions.iter().map(|f| minijinja::context! { action => f.action, owner => f.owner, due_on => f.due_on.to_string() }).collect::<Vec<_>>(),
+            completed => r.review.completed_at.map(|at| format!("{} by {}", time(at), r.review.completed_by.clone().unwrap_or_default())),
+        },
+        timeline => timeline,
+        audit => minijinja::context! {
+            entries => verification.entries_checked,
+            head => verification.head.as_ref().map(|h| h.hash.clone()),
+            intact => verification.is_intact(),
+            problem => verification.broken.as_ref().map(|b| format!("entry {}: {}", b.seq, b.problem)),
+        },
+    }
+}
