@@ -180,6 +180,7 @@ pub fn services(
             management: settings.deadlines.management.clone(),
             people: settings.deadlines.people.clone(),
         },
+        sending: Arc::new(tokio::sync::Notify::new()),
         policy_reviewed_before: settings.deadlines.policy_reviewed_on.map(|day| day.and_time(NaiveTime::MIN).and_utc()),
         min_report_time: chrono::Duration::seconds(i64::from(settings.server.min_report_seconds)),
         oidc: settings.oidc.as_ref().map(|oidc| OidcProvider {
@@ -243,8 +244,10 @@ pub fn load_deadlines(settings: &DeadlineSettings) -> anyhow::Result<Deadlines> 
 }
 
 fn state(settings: &Settings, services: Services, upload_origin: Option<String>) -> AppState {
+    let services = Arc::new(services);
+    tokio::spawn(crate::service::notices::send_when_woken(Arc::downgrade(&services), services.sending.clone()));
     AppState {
-        services: Arc::new(services),
+        services,
         outbox: None,
         upload_origin,
         trusted_proxies: settings.server.trusted_proxies.clone(),

@@ -3,6 +3,8 @@
 //! fixtures and collects what it answers. This covers what the handler tests cannot: each `main`
 //! picking Lambda mode, the runtime client, and errors reported for a retry.
 
+use functions::service::access::Caller;
+use shared::access::TeamRole;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -215,7 +217,7 @@ async fn the_deadline_function_escalates_an_overdue_duty_once_per_scheduled_run(
     let incident = services.declare_incident(form, "Ann").await.unwrap();
     let lead = IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Ann".into() };
     let request = IncidentCommandRequest { expected_version: incident.version, command: lead };
-    services.command(incident.record.reference, request, "Ann").await.unwrap();
+    services.command(incident.record.reference, request, &Caller::acting_as("Ann", TeamRole::Lead)).await.unwrap();
     drop(services);
 
     let runtime = RuntimeApi::start().await;

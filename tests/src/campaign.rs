@@ -2,6 +2,8 @@
 //! `record_mail_event`) over every store, with the outbox or SES (moto) behind a mailer that
 //! counts what it sent and can stall like a crashed sender.
 
+use functions::service::access::Caller;
+use shared::access::TeamRole;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -141,7 +143,7 @@ pub fn notice_form() -> NoticeForm {
 impl Rig {
     async fn run(&self, incident: &IncidentDetail, command: IncidentCommand, actor: &str) -> IncidentDetail {
         let request = IncidentCommandRequest { expected_version: incident.version, command };
-        self.services.command(incident.record.reference, request, actor).await.unwrap()
+        self.services.command(incident.record.reference, request, &Caller::acting_as(actor, TeamRole::Lead)).await.unwrap()
     }
 
     /// A confirmed breach of customers' personal data (so the customer duty is open) with an
@@ -170,7 +172,7 @@ impl Rig {
         }
         let reference = incident.record.reference;
         let saved =
-            self.services.set_notice_recipients(reference, 1, RecipientsForm::Csv { csv }, "Tyler King").await.unwrap();
+            self.services.set_notice_recipients(reference, 1, RecipientsForm::Csv { csv }, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
         assert_eq!((saved.count as usize, saved.refused.len()), (count, 0));
         let incident =
             self.run(&saved.incident, IncidentCommand::RequestNoticeApproval { notice_id: 1 }, "Tyler King").await;
@@ -187,7 +189,7 @@ impl Rig {
     pub async fn send_until_finished(&self, reference: Reference) -> IncidentDetail {
         for _ in 0..20 {
             self.services.send_notices(Duration::from_secs(120)).await.unwrap();
-            let incident = self.services.incident(reference).await.unwrap();
+            let incident = self.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), reference).await.unwrap();
             if incident.record.notices[0].finished.is_some() {
                 return incident;
             }
@@ -298,26 +300,26 @@ pub async fn mail_events_in_any_order_end_the_same_and_suppress_bad_addresses(ri
 
     // A second notice to the same people: the bounced and the complaining address are not mailed.
     let before = rig.mailer.sent().len();
-    let incident = rig.services.incident(incident.record.reference).await.unwrap();
+    let incident = rig.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference).await.unwrap();
     let request =
         |incident: &IncidentDetail, command| IncidentCommandRequest { expected_version: incident.version, command };
     let draft = IncidentCommand::DraftNotice { notice_id: None, form: notice_form() };
     let incident =
-        rig.services.command(incident.record.reference, request(&incident, draft), "Tyler King").await.unwrap();
+        rig.services.command(incident.record.reference, request(&incident, draft), &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
     let csv = format!("email\ncustomer1@{0}\ncustomer2@{0}\ncustomer3@{0}\n", rig.domain);
     let saved =
-        rig.services.set_notice_recipients(incident.record.reference, 2, RecipientsForm::Csv { csv }, "Tyler King");
+        rig.services.set_notice_recipients(incident.record.reference, 2, RecipientsForm::Csv { csv }, &Caller::acting_as("Tyler King", TeamRole::Lead));
     let incident = saved.await.unwrap().incident;
     let ask = IncidentCommand::RequestNoticeApproval { notice_id: 2 };
     let incident =
-        rig.services.command(incident.record.reference, request(&incident, ask), "Tyler King").await.unwrap();
+        rig.services.command(incident.record.reference, request(&incident, ask), &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
     let approve = IncidentCommand::ApproveNotice { notice_id: 2 };
     let incident =
-        rig.services.command(incident.record.reference, request(&incident, approve), "Uma Approver").await.unwrap();
+        rig.services.command(incident.record.reference, request(&incident, approve), &Caller::acting_as("Uma Approver", TeamRole::Lead)).await.unwrap();
     rig.services.send_notices(Duration::from_secs(60)).await.unwrap();
     let second = rig.mailer.sent()[before..].to_vec();
     assert_eq!(second.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), [format!("customer1@{}", rig.domain)]);
-    let incident = rig.services.incident(incident.record.reference).await.unwrap();
+    let incident = rig.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference).await.unwrap();
     assert_eq!(incident.record.notices[1].finished.map(|r| (r.sent, r.suppressed)), Some((1, 2)));
 }
 

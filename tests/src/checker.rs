@@ -2,6 +2,8 @@
 //! (`Services::run_due`) on a controlled clock, sending into a real outbox whose index is read
 //! back to count what was sent.
 
+use functions::service::access::Caller;
+use shared::access::TeamRole;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -70,7 +72,7 @@ impl Checker {
         let incident = self.services.declare_incident(form, "Tyler King").await.unwrap();
         let lead = IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler King".into() };
         let request = IncidentCommandRequest { expected_version: incident.version, command: lead };
-        self.services.command(incident.record.reference, request, "Tyler King").await.unwrap()
+        self.services.command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap()
     }
 
     pub async fn run_at(&self, at: DateTime<Utc>) -> functions::service::deadlines::CheckerRun {
@@ -192,7 +194,7 @@ pub async fn a_met_obligation_is_no_longer_checked(store: Arc<dyn Store>) {
     };
     checker.clock.set(start() + minutes(10));
     let request = IncidentCommandRequest { expected_version: incident.version, command: meet };
-    checker.services.command(incident.record.reference, request, "Tyler King").await.unwrap();
+    checker.services.command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
     for at in [minutes(31), minutes(61), minutes(200)] {
         let run = checker.run_at(start() + at).await;
         assert_eq!((run.reminders_sent, run.escalations_sent), (0, 0), "{run:?}");
@@ -247,7 +249,7 @@ pub async fn the_yearly_policy_review_reminds_once_and_restarts_when_held(store:
     }
     assert_eq!(checker.sent_for(register.reference, "POLICY-ANNUAL-1"), [("reminder-0".into(), 1)]);
     assert!(checker.sent_for(register.reference, "POLICY-ANNUAL-2").is_empty());
-    let verification = checker.services.verify_audit(register.reference).await.unwrap();
+    let verification = checker.services.verify_audit(&Caller::acting_as("Tocsin tests", TeamRole::Admin), register.reference).await.unwrap();
     assert!(verification.is_intact() && verification.entries_checked >= 3, "{verification:?}");
 }
 

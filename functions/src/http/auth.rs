@@ -16,7 +16,7 @@ use shared::access::{Action, SecurityEvent};
 use super::error::{ApiError, too_many};
 use super::state::AppState;
 use crate::service::ServiceError;
-use crate::service::accounts::Caller;
+use crate::service::access::Caller;
 
 /// `__Host-`: only ever set by this origin over HTTPS, for the whole site, never a parent domain.
 pub const SESSION_COOKIE: &str = "__Host-tocsin-session";

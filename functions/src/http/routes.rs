@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
-use shared::access::SecurityEvent;
 use shared::api::{
     AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
     EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
@@ -30,7 +29,7 @@ use super::error::ApiError;
 use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
 use super::state::AppState;
 use crate::service::ServiceError;
-use crate::service::accounts::Caller;
+use crate::service::access::Caller;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
 use crate::service::dashboard::page_request;
 use crate::service::export_templates::ExportFormat;
@@ -96,14 +95,14 @@ pub struct ListQuery {
 
 pub async fn list_reports(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Page<ReportSummary>>> {
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(s.parse::<ReportStatus>().map_err(ApiError::Malformed)?),
     };
-    Ok(Json(state.services.list_reports(status, page_request(query.cursor, query.limit)).await?))
+    Ok(Json(state.services.list_reports(&caller, status, page_request(query.cursor, query.limit)).await?))
 }
 
 /// A malformed reference names nothing, so it is a 404 like an unknown one.
@@ -111,20 +110,12 @@ fn reference(raw: &str) -> ApiResult<Reference> {
     raw.parse().map_err(|_| ServiceError::NotFound.into())
 }
 
-/// A reference the caller may see: a restricted incident is a 404 to anyone but its
-/// participants and admins, as if it did not exist.
-async fn visible(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Reference> {
-    let subject = reference(raw)?;
-    state.services.ensure_visible(subject, caller).await?;
-    Ok(subject)
-}
-
 pub async fn report(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<ReportDetail>> {
-    Ok(Json(state.services.report(reference(&raw)?).await?))
+    Ok(Json(state.services.report(&caller, reference(&raw)?).await?))
 }
 
 pub async fn open_incident(
@@ -143,10 +134,7 @@ pub async fn link_report(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<LinkReportForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    if let Ok(incident) = form.incident.trim().parse::<Reference>() {
-        state.services.ensure_visible(incident, &caller).await?;
-    }
-    Ok(Json(state.services.link_report(reference(&raw)?, form, caller.name()).await?))
+    Ok(Json(state.services.link_report(reference(&raw)?, form, &caller).await?))
 }
 
 pub async fn dismiss_report(
@@ -172,30 +160,7 @@ pub async fn incident_command(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(request): JsonBody<IncidentCommandRequest>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    let incident = visible(&state, &caller, &raw).await?;
-    if let IncidentCommand::Restrict { restricted } = request.command {
-        state.services.check_restriction(incident, restricted, &caller).await?;
-    }
-    let approves_a_notice = matches!(request.command, IncidentCommand::ApproveNotice { .. });
-    let detail = state.services.command(incident, request, caller.name()).await?;
-    if approves_a_notice {
-        start_sending(&state);
-    }
-    Ok(Json(detail))
-}
-
-/// How long a sending run started by an approval may go on; the scheduled runs carry on after.
-const SENDING_RUN: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// Starts sending an approved notice now rather than at the next scheduled run. Two runs at once
-/// are safe: each delivery is claimed by a conditional write.
-fn start_sending(state: &AppState) {
-    let services = state.services.clone();
-    tokio::spawn(async move {
-        if let Err(error) = services.send_notices(SENDING_RUN).await {
-            tracing::error!(%error, "sending customer notices failed; the scheduled run carries on");
-        }
-    });
+    Ok(Json(state.services.command(reference(&raw)?, request, &caller).await?))
 }
 
 /// Chooses a customer notice's recipients: the investigation's affected accounts or a CSV file.
@@ -205,8 +170,8 @@ pub async fn notice_recipients(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<RecipientsForm>,
 ) -> ApiResult<Json<NoticeRecipientsSaved>> {
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.set_notice_recipients(incident, notice_id, form, caller.name()).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.set_notice_recipients(incident, notice_id, form, &caller).await?))
 }
 
 /// The customer notice as its first recipient would get it.
@@ -215,8 +180,8 @@ pub async fn notice_preview(
     Allowed(caller, _): Allowed<ToRead>,
     Path((raw, notice_id)): Path<(String, u32)>,
 ) -> ApiResult<Json<EmailPreview>> {
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.preview_notice(incident, notice_id).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.preview_notice(&caller, incident, notice_id).await?))
 }
 
 /// How far a notice's sending is: counts by state and the deliveries that need a look.
@@ -225,8 +190,8 @@ pub async fn notice_progress(
     Allowed(caller, _): Allowed<ToRead>,
     Path((raw, notice_id)): Path<(String, u32)>,
 ) -> ApiResult<Json<NoticeProgress>> {
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.notice_progress(incident, notice_id).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.notice_progress(&caller, incident, notice_id).await?))
 }
 
 /// Sends a status update to the incident's stakeholders.
@@ -236,8 +201,8 @@ pub async fn post_status_update(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<StatusUpdateForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok((StatusCode::CREATED, Json(state.services.post_status_update(incident, form, caller.name()).await?)))
+    let incident = reference(&raw)?;
+    Ok((StatusCode::CREATED, Json(state.services.post_status_update(incident, form, &caller).await?)))
 }
 
 pub async fn import_affected_accounts(
@@ -246,8 +211,8 @@ pub async fn import_affected_accounts(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(import): JsonBody<AffectedAccountsImport>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.import_affected_accounts(incident, import, caller.name()).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.import_affected_accounts(incident, import, &caller).await?))
 }
 
 #[derive(Deserialize)]
@@ -263,13 +228,8 @@ pub async fn timeline(
     Path(raw): Path<String>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
-    let subject = visible(&state, &caller, &raw).await?;
-    // The security log has its own route, for the roles that may read it.
-    if subject.kind == ReferenceKind::Security {
-        return Err(ServiceError::NotFound.into());
-    }
-    let page = state.services.timeline(subject, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?;
-    Ok(Json(page))
+    let (after, limit) = (query.cursor.unwrap_or(0), query.limit.unwrap_or(100));
+    Ok(Json(state.services.timeline(&caller, reference(&raw)?, after, limit).await?))
 }
 
 /// A year's security log, oldest first, in pages like a timeline.
@@ -279,8 +239,7 @@ pub async fn security_log(
     Path(year): Path<i32>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
-    let log = Reference::new(ReferenceKind::Security, year, 1);
-    Ok(Json(state.services.timeline(log, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?))
+    Ok(Json(state.services.security_log(year, query.cursor.unwrap_or(0), query.limit.unwrap_or(100)).await?))
 }
 
 pub async fn verify_audit(
@@ -288,7 +247,7 @@ pub async fn verify_audit(
     Allowed(caller, _): Allowed<ToRead>,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Verification>> {
-    Ok(Json(state.services.verify_audit(visible(&state, &caller, &raw).await?).await?))
+    Ok(Json(state.services.verify_audit(&caller, reference(&raw)?).await?))
 }
 
 /// A notification about the incident as it would be sent now (`internal`, `stakeholder` with the
@@ -300,8 +259,8 @@ pub async fn preview_notification(
     JsonBody(form): JsonBody<StatusUpdateForm>,
 ) -> ApiResult<Json<EmailPreview>> {
     let kind = NotificationKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(ServiceError::NotFound)?;
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.preview_notification(incident, kind, &form.message).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.preview_notification(&caller, incident, kind, &form.message).await?))
 }
 
 /// The filing of one duty to tell an authority: the draft, what is missing, the filing if made.
@@ -310,8 +269,8 @@ pub async fn filing(
     Allowed(caller, _): Allowed<ToRead>,
     Path((raw, obligation)): Path<(String, String)>,
 ) -> ApiResult<Json<FilingDraft>> {
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.filing(incident, &obligation).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.filing(&caller, incident, &obligation).await?))
 }
 
 /// `export.md` or `export.html`.
@@ -325,10 +284,8 @@ pub async fn export_incident(
         "export.html" => ExportFormat::Html,
         _ => return Err(ServiceError::NotFound.into()),
     };
-    let incident = visible(&state, &caller, &raw).await?;
-    let text = state.services.export_incident(incident, format).await?;
-    let what = format!("the {} export of {incident}", format.extension());
-    state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
+    let incident = reference(&raw)?;
+    let text = state.services.export_incident(&caller, incident, format).await?;
     let mut response =
         download(format.content_type(), &format!("{incident}.{}", format.extension()), text.into_bytes());
     // The HTML export is ours and static: let it render (for printing) but run nothing.
@@ -375,15 +332,7 @@ pub async fn obligations(
     QueryParams(query): QueryParams<ObligationsQuery>,
 ) -> ApiResult<Json<Page<ObligationEntry>>> {
     let filter = query.state.unwrap_or(ObligationFilter::Open);
-    let mut page = state.services.obligations(filter, page_request(query.cursor, query.limit)).await?;
-    let mut hidden = Vec::new();
-    for entry in &page.items {
-        if !hidden.contains(&entry.incident) && state.services.ensure_visible(entry.incident, &caller).await.is_err() {
-            hidden.push(entry.incident);
-        }
-    }
-    page.items.retain(|entry| !hidden.contains(&entry.incident));
-    Ok(Json(page))
+    Ok(Json(state.services.obligations(&caller, filter, page_request(query.cursor, query.limit)).await?))
 }
 
 pub async fn policy(State(state): State<AppState>, _: Allowed<ToRead>) -> ApiResult<Json<PolicyDetail>> {
@@ -403,7 +352,7 @@ pub async fn inbound_messages(
     State(state): State<AppState>,
     _: Allowed<ToRead>,
 ) -> ApiResult<Json<Vec<shared::inbound::InboundMessage>>> {
-    Ok(Json(state.services.store.list_inbound(INBOUND_LISTED).await?))
+    Ok(Json(state.services.inbound_messages(INBOUND_LISTED).await?))
 }
 
 /// How many messages the inbound list shows.
@@ -421,10 +370,7 @@ pub async fn list_incidents(
     if query.status.is_some() {
         return Err(ApiError::Malformed("incidents cannot be filtered by status yet".to_owned()));
     }
-    let mut page = state.services.list_incidents(page_request(query.cursor, query.limit)).await?;
-    // A page may come back shorter than asked; the cursor still leads on.
-    page.items.retain(|incident| incident.visible_to(caller.name(), caller.role()));
-    Ok(Json(page))
+    Ok(Json(state.services.list_incidents(&caller, page_request(query.cursor, query.limit)).await?))
 }
 
 pub async fn incident(
@@ -432,7 +378,7 @@ pub async fn incident(
     Allowed(caller, _): Allowed<ToRead>,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.incident(visible(&state, &caller, &raw).await?).await?))
+    Ok(Json(state.services.incident(&caller, reference(&raw)?).await?))
 }
 
 /// Evidence is always downloaded, never rendered: a sandboxing CSP and `nosniff` back that up.
@@ -470,8 +416,8 @@ pub async fn meet_obligation_with_file(
     with_files: FormWithFiles<EvidenceFileForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
     let FormWithFiles { form, uploads } = with_files;
-    let incident = visible(&state, &caller, &raw).await?;
-    Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, caller.name()).await?))
+    let incident = reference(&raw)?;
+    Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, &caller).await?))
 }
 
 pub async fn download_evidence(
@@ -479,10 +425,8 @@ pub async fn download_evidence(
     Allowed(caller, _): Allowed<ToExport>,
     Path((raw, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let incident = visible(&state, &caller, &raw).await?;
-    let (file_name, file, bytes) = state.services.evidence_file(incident, &id).await?;
-    let what = format!("evidence {file_name:?} of {incident}");
-    state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
+    let incident = reference(&raw)?;
+    let (file_name, file, bytes) = state.services.evidence_file(&caller, incident, &id).await?;
     Ok(download(file.kind.content_type(), &file_name, bytes))
 }
 
@@ -491,9 +435,7 @@ pub async fn download_attachment(
     Allowed(caller, _): Allowed<ToExport>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (attachment, bytes) = state.services.attachment(&id).await?;
-    let what = format!("report attachment {:?} ({id})", attachment.file_name);
-    state.services.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
+    let (attachment, bytes) = state.services.attachment(&caller, &id).await?;
     Ok(download(attachment.kind.content_type(), &attachment.file_name, bytes))
 }
 

@@ -1,5 +1,5 @@
-//! Team accounts: invitations, sign-in with a password and a TOTP second factor, sessions,
-//! password resets, the team page, and the security log that records them.
+//! Signing in: a password and a TOTP second factor (or a recovery code), throttled per account,
+//! device and address; sessions and the caller they stand for; password resets.
 
 use std::sync::OnceLock;
 
@@ -19,6 +19,8 @@ use shared::validation::ValidationErrors;
 use totp_rs::TOTP;
 use uuid::Uuid;
 
+use super::access::{Caller, me};
+use super::credentials::{SecondFactor, hash_password, password_matches, second_factor, sha256_hex};
 use super::error::ServiceError;
 use super::services::Services;
 use super::token::SecretToken;
@@ -26,7 +28,6 @@ use crate::ports::{Account, AccountToken, Email, SESSION_IDLE, SESSION_LIFETIME,
 
 /// How stale `last_seen_at` may get before a request writes it again (saves a write per request).
 const SESSION_TOUCH_EVERY: Duration = Duration::seconds(60);
-const INVITATION_VALID_FOR: Duration = Duration::days(7);
 const RESET_VALID_FOR: Duration = Duration::hours(1);
 
 /// Failed sign-ins are counted in fixed windows of this length; a limit applies to the current
@@ -39,50 +40,8 @@ const DEVICE_FAILURES_ALLOWED: u32 = 10;
 /// Per client address, across accounts.
 const ADDRESS_FAILURES_ALLOWED: u32 = 30;
 const TRUSTED_DEVICES_KEPT: usize = 10;
-const RECOVERY_CODES: usize = 10;
-const TOTP_STEP_SECONDS: u64 = 30;
-/// 160 bits, RFC 4226's recommended secret length.
-const TOTP_SECRET_BYTES: usize = 20;
-
-/// No one could have made a request before Tocsin existed: security logs start this year.
-const FIRST_SECURITY_LOG_YEAR: i32 = 2026;
 
 const REFUSED: &str = "The email address, password or code is not right";
-
-/// A signed-in person, as handlers see them.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub account: Account,
-}
-
-impl Caller {
-    pub fn name(&self) -> &str {
-        &self.account.name
-    }
-
-    pub fn role(&self) -> TeamRole {
-        self.account.role
-    }
-
-    pub fn me(&self) -> Me {
-        me(&self.account)
-    }
-}
-
-fn me(account: &Account) -> Me {
-    Me { id: account.id.clone(), email: account.email.clone(), name: account.name.clone(), role: account.role }
-}
-
-fn team_member(account: &Account) -> TeamMember {
-    TeamMember {
-        id: account.id.clone(),
-        email: account.email.clone(),
-        name: account.name.clone(),
-        role: account.role,
-        disabled: account.disabled,
-        created_at: account.created_at,
-    }
-}
 
 /// A new session: the cookie values to set.
 pub struct SignedIn {
@@ -99,256 +58,11 @@ pub struct Origin<'a> {
     pub device: Option<&'a str>,
 }
 
-/// Argon2id with OWASP's second configuration (m = 19 MiB, t = 2, p = 1), the minimum.
-fn argon2() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid parameters"))
-}
-
-async fn hash_password(password: NewPassword) -> Result<String, ServiceError> {
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("a salt: {e}"))?;
-        let hash = argon2().hash_password(password.expose().as_bytes(), &salt).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(hash.to_string())
-    })
-    .await
-    .context("the hashing task")?
-}
-
-/// Checks a password against a stored hash, or against a dummy one when there is no account, so
-/// the time taken does not tell whether an address has an account.
-async fn password_matches(stored: Option<String>, password: String) -> Result<bool, ServiceError> {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    tokio::task::spawn_blocking(move || {
-        let stored = stored.unwrap_or_else(|| {
-            DUMMY
-                .get_or_init(|| {
-                    let salt = SaltString::encode_b64(&[7u8; 16]).expect("a fixed salt");
-                    argon2().hash_password(b"no account has this", &salt).expect("hashing works").to_string()
-                })
-                .clone()
-        });
-        // Accounts made by single sign-on have no password: nothing matches.
-        let Ok(parsed) = PasswordHash::new(&stored) else { return Ok(false) };
-        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .context("the hashing task")?
-}
-
-fn totp(secret: Vec<u8>, email: &str) -> Result<TOTP, ServiceError> {
-    TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, TOTP_STEP_SECONDS, secret, Some("Tocsin".to_owned()), email.to_owned())
-        .map_err(|e| ServiceError::Unexpected(anyhow::anyhow!("a TOTP secret: {e}")))
-}
-
-/// The step a six-digit code is valid for: the current one or either neighbour (clock drift),
-/// and never one at or before `after` (a code works once).
-fn totp_step(totp: &TOTP, code: &str, now: DateTime<Utc>, after: u64) -> Option<u64> {
-    let current = now.timestamp().unsigned_abs() / TOTP_STEP_SECONDS;
-    [current, current - 1, current + 1]
-        .into_iter()
-        .filter(|step| *step > after)
-        .find(|step| totp.check(code, step * TOTP_STEP_SECONDS))
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// Recovery codes are typed by people: case, spaces and dashes do not matter.
-fn normalise_recovery_code(code: &str) -> String {
-    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
-}
-
-fn recovery_codes() -> Vec<String> {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    (0..RECOVERY_CODES)
-        .map(|_| {
-            let mut bytes = [0u8; 10];
-            rand::rng().fill_bytes(&mut bytes);
-            let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
-            format!("{}-{}", &chars[..5], &chars[5..])
-        })
-        .collect()
-}
-
-/// What a second-factor code turned out to be.
-enum SecondFactor {
-    Totp { step: u64 },
-    RecoveryCode { index: usize },
-}
-
-fn second_factor(account: &Account, code: &str, now: DateTime<Utc>) -> Result<Option<SecondFactor>, ServiceError> {
-    let code = code.trim();
-    if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
-        let totp = totp(account.totp_secret.clone(), &account.email)?;
-        return Ok(totp_step(&totp, code, now, account.last_totp_step).map(|step| SecondFactor::Totp { step }));
-    }
-    let hash = sha256_hex(&normalise_recovery_code(code));
-    Ok(account
-        .recovery_codes
-        .iter()
-        .position(|stored| *stored == hash)
-        .map(|index| SecondFactor::RecoveryCode { index }))
-}
-
 fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now.duration_trunc(FAILURE_WINDOW).unwrap_or(now)
 }
 
-fn new_totp_secret() -> Vec<u8> {
-    let mut secret = vec![0u8; TOTP_SECRET_BYTES];
-    rand::rng().fill_bytes(&mut secret);
-    secret
-}
-
 impl Services {
-    /// Appends one event to this year's security log, retrying when another request appended first.
-    pub async fn log_security(&self, actor: &str, event: SecurityEvent) -> Result<(), ServiceError> {
-        let subject = Reference::new(ReferenceKind::Security, self.clock.now().year(), 1);
-        self.append_event(subject, actor, AuditEvent::Security(event)).await
-    }
-
-    /// Adds one event to the end of a chain kept without a record of its own (the security log,
-    /// a report's), retrying when another writer got there first.
-    pub(super) async fn append_event(
-        &self,
-        subject: Reference,
-        actor: &str,
-        event: AuditEvent,
-    ) -> Result<(), ServiceError> {
-        let now = self.clock.now();
-        for _ in 0..8 {
-            let previous = self.store.audit_head(subject).await?;
-            let start = previous.clone().unwrap_or_else(shared::audit::ChainHead::genesis);
-            let (entries, head) = seal(&start, subject, now, actor, [event.clone()]);
-            match self.store.append_audit(subject, previous, entries, head).await {
-                Err(StoreError::Conflict(_)) => continue,
-                other => return Ok(other?),
-            }
-        }
-        Err(ServiceError::Unavailable(format!("the audit trail of {subject} is busy")))
-    }
-
-    /// Every year's security log that exists.
-    pub async fn security_logs(&self) -> Result<Vec<Reference>, ServiceError> {
-        let mut logs = Vec::new();
-        for year in FIRST_SECURITY_LOG_YEAR..=self.clock.now().year() {
-            let subject = Reference::new(ReferenceKind::Security, year, 1);
-            if self.store.audit_head(subject).await?.is_some() {
-                logs.push(subject);
-            }
-        }
-        Ok(logs)
-    }
-
-    /// Sends an invitation link to `invitation.email`; the link works once, for a week.
-    pub async fn invite(&self, form: InvitationForm, by: &Caller) -> Result<InvitationSent, ServiceError> {
-        let invitation = form.parse()?;
-        self.send_invitation(invitation, by.name()).await.map(|(sent, _)| sent)
-    }
-
-    /// An invitation from the operator's side (the first admin's, from the command line): the
-    /// link is handed back to print as well as emailed.
-    pub async fn invitation_link(&self, form: InvitationForm, by: &str) -> Result<String, ServiceError> {
-        let (_, link) = self.send_invitation(form.parse()?, by).await?;
-        Ok(link)
-    }
-
-    async fn send_invitation(
-        &self,
-        invitation: Invitation,
-        by: &str,
-    ) -> Result<(InvitationSent, String), ServiceError> {
-        if self.accounts.account_by_email(&invitation.email).await?.is_some() {
-            return Err(ServiceError::field("email", format!("{} has an account already", invitation.email)));
-        }
-        let now = self.clock.now();
-        let token = SecretToken::generate();
-        let expires_at = now + INVITATION_VALID_FOR;
-        let Invitation { email, name, role } = invitation;
-        let purpose = TokenPurpose::Invitation { email: email.clone(), name: name.clone(), role };
-        self.accounts.insert_token(AccountToken { hash: token.hash_hex(), purpose, expires_at }).await?;
-        let link = format!("{}/welcome#{}", self.public_url, token.as_str());
-        let message = self.templates.invitation(&email, &name, role, by, &link, expires_at, &self.sender_name)?;
-        self.mailer.send(&message).await.context("sending the invitation")?;
-        self.log_security(by, SecurityEvent::Invited { email: email.clone(), role }).await?;
-        Ok((InvitationSent { email, expires_at }, link))
-    }
-
-    async fn invitation(&self, token: &str) -> Result<(SecretToken, Invitation), ServiceError> {
-        let invalid = || ServiceError::Refused("This invitation link is not valid any more: ask for a new one".into());
-        let token = SecretToken::parse(token).ok_or_else(invalid)?;
-        match self.accounts.token(&token.hash_hex(), self.clock.now()).await? {
-            Some(AccountToken { purpose: TokenPurpose::Invitation { email, name, role }, .. }) => {
-                Ok((token, Invitation { email, name, role }))
-            }
-            _ => Err(invalid()),
-        }
-    }
-
-    /// What an invitation link opens: a fresh authenticator secret (nothing is stored until accepted).
-    pub async fn open_invitation(&self, token: &str) -> Result<Enrolment, ServiceError> {
-        let (_, invitation) = self.invitation(token).await?;
-        let totp = totp(new_totp_secret(), &invitation.email)?;
-        Ok(Enrolment {
-            email: invitation.email,
-            name: invitation.name,
-            role: invitation.role,
-            totp_secret: totp.get_secret_base32(),
-            otpauth_uri: totp.get_url(),
-        })
-    }
-
-    /// Creates the account once the first code proves the secret was enrolled, and signs in.
-    pub async fn accept_invitation(
-        &self,
-        form: AcceptInvitationForm,
-        origin: Origin<'_>,
-    ) -> Result<(Welcome, SignedIn), ServiceError> {
-        let (token, invitation) = self.invitation(&form.token).await?;
-        let now = self.clock.now();
-        let mut errors = ValidationErrors::default();
-        let password =
-            errors.collect("password", NewPassword::parse(&form.password, &invitation.email, &invitation.name));
-        let secret = totp_rs::Secret::Encoded(form.totp_secret.trim().to_uppercase()).to_bytes().ok();
-        let step = match secret.clone().map(|s| totp(s, &invitation.email)).transpose()? {
-            Some(totp) => totp_step(&totp, form.code.trim(), now, 0),
-            None => None,
-        };
-        if step.is_none() {
-            errors.push("code", "That code does not match: enter the six digits your app shows now");
-        }
-        let (Some(password), Some(secret), Some(step)) = (password, secret, step) else {
-            return Err(ServiceError::Validation(errors));
-        };
-        let codes = recovery_codes();
-        let account = Account {
-            id: Uuid::now_v7().to_string(),
-            email: invitation.email.clone(),
-            name: invitation.name,
-            role: invitation.role,
-            password_hash: hash_password(password).await?,
-            totp_secret: secret,
-            last_totp_step: step,
-            recovery_codes: codes.iter().map(|c| sha256_hex(&normalise_recovery_code(c))).collect(),
-            trusted_devices: Vec::new(),
-            disabled: false,
-            sessions_valid_after: now,
-            created_at: now,
-        };
-        // Using the token first means two tabs accepting at once create one account.
-        self.accounts
-            .use_token(&token.hash_hex(), now)
-            .await
-            .map_err(|_| ServiceError::Refused("This invitation link was used already: sign in instead".to_owned()))?;
-        self.accounts.insert_account(account.clone()).await?;
-        let event = SecurityEvent::InvitationAccepted { email: account.email.clone(), role: account.role };
-        self.log_security(&account.name, event).await?;
-        let signed_in = self.start_session(account, 1, origin).await?;
-        Ok((Welcome { me: signed_in.me.clone(), recovery_codes: codes }, signed_in))
-    }
 
     /// Checks the throttles, then the password and the second factor together.
     pub async fn sign_in(&self, form: SignInForm, origin: Origin<'_>) -> Result<SignedIn, ServiceError> {
@@ -518,10 +232,6 @@ impl Services {
         Ok(())
     }
 
-    pub async fn team(&self) -> Result<Vec<TeamMember>, ServiceError> {
-        Ok(self.accounts.accounts().await?.iter().map(team_member).collect())
-    }
-
     /// Refuses a change that would leave the team without an active admin.
     pub(crate) async fn ensure_an_admin_remains(&self, before: &Account, after: &Account) -> Result<(), ServiceError> {
         let is_admin = |account: &Account| account.role == TeamRole::Admin && !account.disabled;
@@ -536,193 +246,5 @@ impl Services {
         Ok(())
     }
 
-    /// A new role or disabling; the last enabled admin cannot be demoted or disabled, and a
-    /// changed account's sessions end.
-    pub async fn change_account(
-        &self,
-        id: &str,
-        change: AccountChange,
-        by: &Caller,
-    ) -> Result<TeamMember, ServiceError> {
-        let (mut account, version) = self.accounts.account(id).await?.ok_or(ServiceError::NotFound)?;
-        let before = account.clone();
-        if let Some(role) = change.role {
-            account.role = role;
-        }
-        if let Some(disabled) = change.disabled {
-            account.disabled = disabled;
-        }
-        self.ensure_an_admin_remains(&before, &account).await?;
-        if account == before {
-            return Ok(team_member(&account));
-        }
-        account.sessions_valid_after = self.clock.now();
-        self.accounts.update_account(account.clone(), version).await?;
-        if account.role != before.role {
-            let event =
-                SecurityEvent::RoleChanged { email: account.email.clone(), from: before.role, to: account.role };
-            self.log_security(by.name(), event).await?;
-        }
-        if account.disabled != before.disabled {
-            let event = SecurityEvent::AccountDisabled { email: account.email.clone(), disabled: account.disabled };
-            self.log_security(by.name(), event).await?;
-        }
-        Ok(team_member(&account))
-    }
-
-    /// Refuses, as not found, an incident restricted to participants the caller is not one of.
-    pub async fn ensure_visible(&self, subject: Reference, caller: &Caller) -> Result<(), ServiceError> {
-        if subject.kind != ReferenceKind::Incident {
-            return Ok(());
-        }
-        match self.store.incident(subject).await? {
-            Some((record, _)) if !record.visible_to(caller.name(), caller.role()) => Err(ServiceError::NotFound),
-            _ => Ok(()),
-        }
-    }
-
-    /// Restricting needs a lead or an admin, and one who would still see the incident after.
-    pub async fn check_restriction(
-        &self,
-        incident: Reference,
-        restricted: bool,
-        caller: &Caller,
-    ) -> Result<(), ServiceError> {
-        if !caller.role().may(shared::access::Action::Restrict) {
-            let event = SecurityEvent::Denied {
-                method: "POST".to_owned(),
-                path: format!("/api/incidents/{incident}/commands (restrict)"),
-                role: caller.role(),
-            };
-            self.log_security(caller.name(), event).await?;
-            return Err(ServiceError::Forbidden(format!(
-                "Your role ({}) does not allow restricting an incident",
-                caller.role().label()
-            )));
-        }
-        let (record, _) = self.store.incident(incident).await?.ok_or(ServiceError::NotFound)?;
-        if restricted && caller.role() != TeamRole::Admin && !record.participants().contains(&caller.name()) {
-            return Err(ServiceError::Refused(
-                "Take a role in the incident first: once restricted, only its participants and admins see it".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The secret that signs public form tickets, shared by every instance through the store and
-    /// read once per process.
-    pub async fn form_secret(&self) -> Result<&[u8], ServiceError> {
-        let secret = self
-            .cached_form_secret
-            .get_or_try_init(|| async {
-                let mut candidate = vec![0u8; 32];
-                rand::rng().fill_bytes(&mut candidate);
-                self.accounts.secret("form-ticket", candidate).await
-            })
-            .await?;
-        Ok(secret)
-    }
 }
 
-/// The email templates for accounts.
-impl super::email::EmailTemplates {
-    #[allow(clippy::too_many_arguments)]
-    pub fn invitation(
-        &self,
-        to: &str,
-        name: &str,
-        role: TeamRole,
-        invited_by: &str,
-        link: &str,
-        expires_at: DateTime<Utc>,
-        sender_name: &str,
-    ) -> anyhow::Result<Email> {
-        let context = minijinja::context! {
-            name, role => role.label(), invited_by, link, sender_name,
-            expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        };
-        self.render(
-            "invitation",
-            to,
-            "You are invited to Tocsin, the incident response dashboard",
-            &context,
-            "invitation",
-        )
-    }
-
-    pub fn password_reset(
-        &self,
-        to: &str,
-        name: &str,
-        link: &str,
-        expires_at: DateTime<Utc>,
-        sender_name: &str,
-    ) -> anyhow::Result<Email> {
-        let context = minijinja::context! {
-            name, link, sender_name, expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        };
-        self.render("password_reset", to, "Reset your Tocsin password", &context, "password_reset")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account(secret: Vec<u8>) -> Account {
-        Account {
-            id: "a".into(),
-            email: "ada@example.com".into(),
-            name: "Ada".into(),
-            role: TeamRole::Admin,
-            password_hash: String::new(),
-            totp_secret: secret,
-            last_totp_step: 0,
-            recovery_codes: vec![sha256_hex("abcdefghij")],
-            trusted_devices: vec![],
-            disabled: false,
-            sessions_valid_after: DateTime::UNIX_EPOCH,
-            created_at: DateTime::UNIX_EPOCH,
-        }
-    }
-
-    #[test]
-    fn a_code_is_good_for_its_step_and_the_neighbours_and_never_twice() {
-        let secret = new_totp_secret();
-        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let totp = totp(secret.clone(), "ada@example.com").unwrap();
-        let step = now.timestamp() as u64 / 30;
-        let code = totp.generate(step * 30);
-        assert_eq!(totp_step(&totp, &code, now, 0), Some(step));
-        assert_eq!(totp_step(&totp, &code, now + Duration::seconds(30), 0), Some(step), "a step late");
-        assert_eq!(totp_step(&totp, &code, now + Duration::seconds(90), 0), None, "three steps late");
-        assert_eq!(totp_step(&totp, &code, now, step), None, "already used");
-        let mut a = account(secret);
-        a.last_totp_step = step;
-        assert!(second_factor(&a, &code, now).unwrap().is_none());
-    }
-
-    #[test]
-    fn a_recovery_code_matches_whatever_its_case_and_dashes() {
-        let a = account(new_totp_secret());
-        let now = DateTime::UNIX_EPOCH;
-        assert!(matches!(
-            second_factor(&a, " ABCDE-fghij ", now).unwrap(),
-            Some(SecondFactor::RecoveryCode { index: 0 })
-        ));
-        assert!(second_factor(&a, "abcde-fghik", now).unwrap().is_none());
-        let codes = recovery_codes();
-        assert_eq!(codes.len(), RECOVERY_CODES);
-        assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
-    }
-
-    #[tokio::test]
-    async fn passwords_are_argon2id_with_at_least_the_required_cost() {
-        let password = NewPassword::parse("correct horse battery", "ada@example.com", "Ada").unwrap();
-        let stored = hash_password(password).await.unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
-        assert!(password_matches(Some(stored.clone()), "correct horse battery".into()).await.unwrap());
-        assert!(!password_matches(Some(stored), "correct horse batterY".into()).await.unwrap());
-        assert!(!password_matches(None, "anything".into()).await.unwrap());
-    }
-}

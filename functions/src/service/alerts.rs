@@ -14,6 +14,7 @@ use shared::validation::single_line;
 use shared::workflow::classification::Severity;
 use shared::workflow::phase::Phase;
 
+use super::access::Actor;
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::Services;
@@ -115,7 +116,7 @@ impl Services {
                 self.store.incident(seen.incident).await?.is_some_and(|(record, _)| record.phase != Phase::Closed);
             if open {
                 let effects = Effects { alert_key: Some(alert_key), ..Effects::default() };
-                self.change_incident(seen.incident, None, &actor, |_, _| Ok(vec![sighting]), effects).await?;
+                self.change_incident(seen.incident, None, Actor::Tocsin(&actor), |_, _| Ok(vec![sighting]), effects).await?;
                 return Ok(AlertOutcome { incident: seen.incident, opened: false });
             }
         }

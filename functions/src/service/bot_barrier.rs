@@ -66,3 +66,19 @@ impl Services {
         Ok(())
     }
 }
+
+impl Services {
+    /// The secret that signs public form tickets, shared by every instance through the store and
+    /// read once per process.
+    pub async fn form_secret(&self) -> Result<&[u8], ServiceError> {
+        let secret = self
+            .cached_form_secret
+            .get_or_try_init(|| async {
+                let mut candidate = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut candidate);
+                self.accounts.secret("form-ticket", candidate).await
+            })
+            .await?;
+        Ok(secret)
+    }
+}

@@ -10,6 +10,7 @@ use shared::record::{Context, IncidentEvent, IncidentRecord, WorkflowError};
 use shared::reference::{Reference, ReferenceKind};
 use shared::workflow::roles::Role;
 
+use super::access::{Actor, ensure_may_see};
 use super::error::ServiceError;
 use super::services::Services;
 use crate::ports::{AlertKeyWrite, Campaign, CampaignWrite, IncidentCommit, ObligationRow, ObligationWrite};
@@ -65,20 +66,37 @@ impl Services {
         Ok(self.notify_internal(detail).await)
     }
 
-    /// Applies `change` to the incident as it is now; `expected_version` guards against changes
-    /// made meanwhile by someone else.
+    /// Applies `change` to the incident as it is now, for `actor`: a member who may not see the
+    /// incident finds nothing there. `expected_version` guards against changes made meanwhile.
     pub(super) async fn change_incident(
         &self,
         reference: Reference,
+        expected_version: Option<u64>,
+        actor: Actor<'_>,
+        change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
+        effects: Effects,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+        if let Actor::Member(caller) = actor {
+            ensure_may_see(&record, caller)?;
+        }
+        self.change_read(record, head, expected_version, actor.name(), change, effects).await
+    }
+
+    /// [`Services::change_incident`] on a record already read (and its access decided).
+    pub(super) async fn change_read(
+        &self,
+        mut record: IncidentRecord,
+        head: ChainHead,
         expected_version: Option<u64>,
         actor: &str,
         change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
-        let (mut record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
         if expected_version.is_some_and(|v| v != head.seq) {
             return Err(ServiceError::Conflict(format!(
-                "{reference} was changed by someone else meanwhile; reload it and try again"
+                "{} was changed by someone else meanwhile; reload it and try again",
+                record.reference
             )));
         }
         let ctx = self.context(actor);
@@ -123,7 +141,12 @@ impl Services {
             obligations,
             campaign,
         };
+        let starts_a_campaign = matches!(commit.campaign, Some(CampaignWrite::Start(_)));
         self.store.commit_incident(commit).await?;
+        if starts_a_campaign {
+            // Sending starts now rather than at the next scheduled run.
+            self.sending.notify_one();
+        }
         self.detail(committed.0, committed.1).await
     }
 }

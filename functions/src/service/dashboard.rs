@@ -1,9 +1,12 @@
 //! The response team's reads: report and incident lists, reports, attachments.
 
+use shared::access::SecurityEvent;
 use shared::api::{DEFAULT_PAGE_SIZE, IncidentSummary, MAX_PAGE_SIZE, Page, ReportDetail, ReportSummary};
+use shared::inbound::InboundMessage;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 
+use super::access::Caller;
 use super::error::ServiceError;
 use super::services::Services;
 use crate::ports::{PageRequest, StoredAttachment};
@@ -14,26 +17,48 @@ pub fn page_request(cursor: Option<String>, limit: Option<u32>) -> PageRequest {
 }
 
 impl Services {
+    /// Reports, less those linked to an incident the caller may not see; a page may come back
+    /// shorter than asked, and its cursor still leads on.
     pub async fn list_reports(
         &self,
+        caller: &Caller,
         status: Option<ReportStatus>,
         page: PageRequest,
     ) -> Result<Page<ReportSummary>, ServiceError> {
-        Ok(self.store.list_reports(status, page).await?)
+        let mut page = self.store.list_reports(status, page).await?;
+        let linked: Vec<Reference> = page.items.iter().filter_map(|report| report.incident).collect();
+        let hidden = self.hidden_from(caller, &linked).await?;
+        page.items.retain(|report| report.incident.is_none_or(|incident| !hidden.contains(&incident)));
+        Ok(page)
     }
 
-    pub async fn report(&self, reference: Reference) -> Result<ReportDetail, ServiceError> {
-        self.store.report(reference).await?.ok_or(ServiceError::NotFound)
+    /// A report, unless it is linked to an incident the caller may not see.
+    pub async fn report(&self, caller: &Caller, reference: Reference) -> Result<ReportDetail, ServiceError> {
+        let report = self.store.report(reference).await?.ok_or(ServiceError::NotFound)?;
+        if let Some(incident) = report.incident {
+            self.visible_incident(caller, incident).await?;
+        }
+        Ok(report)
     }
 
-    pub async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, ServiceError> {
-        Ok(self.store.list_incidents(page).await?)
+    /// Incidents the caller may see; a page may come back shorter than asked.
+    pub async fn list_incidents(&self, caller: &Caller, page: PageRequest) -> Result<Page<IncidentSummary>, ServiceError> {
+        let mut page = self.store.list_incidents(page).await?;
+        page.items.retain(|incident| incident.visible_to(caller.name(), caller.role()));
+        Ok(page)
     }
 
-    /// An attachment's metadata and bytes, for download.
-    pub async fn attachment(&self, id: &str) -> Result<(StoredAttachment, Vec<u8>), ServiceError> {
+    /// The newest messages sent to the security address: what each became, and those refused.
+    pub async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboundMessage>, ServiceError> {
+        Ok(self.store.list_inbound(limit).await?)
+    }
+
+    /// An attachment's metadata and bytes, for download; the download goes on the security log.
+    pub async fn attachment(&self, caller: &Caller, id: &str) -> Result<(StoredAttachment, Vec<u8>), ServiceError> {
         let attachment = self.store.attachment(id).await?.ok_or(ServiceError::NotFound)?;
         let bytes = self.attachments.get(&attachment.storage_key).await?.ok_or(ServiceError::NotFound)?;
+        let what = format!("report attachment {:?} ({id})", attachment.file_name);
+        self.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
         Ok((attachment, bytes))
     }
 }

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use shared::access::SecurityEvent;
 use shared::api::{EvidenceFileForm, IncidentDetail, MAX_PAGE_SIZE, ObligationEntry, ObligationFilter, Page};
 use shared::deadlines::obligation::{Evidence, EvidenceFile, EvidenceKind, ObligationStatus, Step, StepKind, plan};
 use shared::deadlines::rules::EscalationTarget;
@@ -15,6 +16,7 @@ use shared::record::meet_obligation;
 use shared::reference::{Reference, ReferenceKind};
 use shared::validation::ValidationErrors;
 
+use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::{Services, Upload};
@@ -204,8 +206,11 @@ impl Services {
     }
 
     /// One page of the obligations board.
+    /// Obligations across the incidents the caller may see; a page may come back shorter than
+    /// asked, and its cursor still leads on.
     pub async fn obligations(
         &self,
+        caller: &Caller,
         filter: ObligationFilter,
         page: PageRequest,
     ) -> Result<Page<ObligationEntry>, ServiceError> {
@@ -215,7 +220,11 @@ impl Services {
             ObligationFilter::NotRequired => ObligationState::NotRequired,
         };
         let page = self.store.obligations_by_state(state, page).await?;
-        Ok(Page { items: page.items.into_iter().map(entry).collect(), next_cursor: page.next_cursor })
+        let mut items: Vec<ObligationEntry> = page.items.into_iter().map(entry).collect();
+        let subjects: Vec<Reference> = items.iter().map(|entry| entry.incident).collect();
+        let hidden = self.hidden_from(caller, &subjects).await?;
+        items.retain(|entry| !hidden.contains(&entry.incident));
+        Ok(Page { items, next_cursor: page.next_cursor })
     }
 
     /// Figures for the last 13 months of detected incidents, newest month first.
@@ -252,7 +261,7 @@ impl Services {
         obligation: String,
         form: EvidenceFileForm,
         uploads: Vec<Upload>,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
         let uploads = self.with_ticketed_uploads(uploads, &form.uploads).await?;
         if uploads.len() != 1 {
@@ -271,7 +280,7 @@ impl Services {
             .change_incident(
                 incident,
                 Some(form.expected_version),
-                actor,
+                Actor::Member(caller),
                 |record, ctx| meet_obligation(record, obligation, form.met_at, evidence, ctx),
                 Effects::default(),
             )
@@ -285,10 +294,11 @@ impl Services {
     /// An evidence file of an incident, by the id its obligation records.
     pub async fn evidence_file(
         &self,
+        caller: &Caller,
         incident: Reference,
         id: &str,
     ) -> Result<(String, EvidenceFile, Vec<u8>), ServiceError> {
-        let (record, _) = self.store.incident(incident).await?.ok_or(ServiceError::NotFound)?;
+        let (record, _) = self.visible_incident(caller, incident).await?;
         let (name, file) = record
             .obligations
             .iter()
@@ -301,6 +311,8 @@ impl Services {
             .next()
             .ok_or(ServiceError::NotFound)?;
         let bytes = self.attachments.get(&file.id).await?.ok_or(ServiceError::NotFound)?;
+        let what = format!("evidence {name:?} of {incident}");
+        self.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
         Ok((name, file, bytes))
     }
 }

@@ -183,3 +183,44 @@ mod tests {
         assert_eq!(email.subject, "We received your security report TOC-2026-000001");
     }
 }
+
+/// The email templates for accounts.
+impl EmailTemplates {
+    #[allow(clippy::too_many_arguments)]
+    pub fn invitation(
+        &self,
+        to: &str,
+        name: &str,
+        role: TeamRole,
+        invited_by: &str,
+        link: &str,
+        expires_at: DateTime<Utc>,
+        sender_name: &str,
+    ) -> anyhow::Result<Email> {
+        let context = minijinja::context! {
+            name, role => role.label(), invited_by, link, sender_name,
+            expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        };
+        self.render(
+            "invitation",
+            to,
+            "You are invited to Tocsin, the incident response dashboard",
+            &context,
+            "invitation",
+        )
+    }
+
+    pub fn password_reset(
+        &self,
+        to: &str,
+        name: &str,
+        link: &str,
+        expires_at: DateTime<Utc>,
+        sender_name: &str,
+    ) -> anyhow::Result<Email> {
+        let context = minijinja::context! {
+            name, link, sender_name, expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        };
+        self.render("password_reset", to, "Reset your Tocsin password", &context, "password_reset")
+    }
+}

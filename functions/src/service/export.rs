@@ -1,10 +1,12 @@
 //! The incident report for the file and for print, with its timeline and the audit chain's state.
 
 use minijinja::Value;
+use shared::access::SecurityEvent;
 use shared::audit::{AuditBody, AuditEvent};
 use shared::record::{IncidentEvent, describe};
 use shared::reference::Reference;
 
+use super::access::Caller;
 use super::error::ServiceError;
 use super::export_templates::{ExportFormat, TimelineLine, time};
 use super::markdown::render_note;
@@ -12,8 +14,13 @@ use super::services::Services;
 
 impl Services {
     /// The whole incident report, with its timeline and the audit chain's state at export time.
-    pub async fn export_incident(&self, reference: Reference, format: ExportFormat) -> Result<String, ServiceError> {
-        let detail = self.incident(reference).await?;
+    pub async fn export_incident(
+        &self,
+        caller: &Caller,
+        reference: Reference,
+        format: ExportFormat,
+    ) -> Result<String, ServiceError> {
+        let detail = self.incident(caller, reference).await?;
         let (entries, verification) = self.audit_trail(reference).await?;
         let mut timeline = Vec::new();
         for entry in entries {
@@ -34,6 +41,9 @@ impl Services {
                 note_html,
             });
         }
-        Ok(self.exports.render(format, &detail, &verification, timeline, self.clock.now())?)
+        let text = self.exports.render(format, &detail, &verification, timeline, self.clock.now())?;
+        let what = format!("the {} export of {reference}", format.extension());
+        self.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
+        Ok(text)
     }
 }

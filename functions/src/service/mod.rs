@@ -1,10 +1,12 @@
 //! Use cases: what Tocsin does, in terms of the ports only. HTTP handlers and Lambda entry points
 //! call these; the same code runs on every adapter set.
 
+pub mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod bot_barrier;
 pub mod commit;
+pub mod credentials;
 pub mod dashboard;
 pub mod deadlines;
 pub mod email;
@@ -20,7 +22,9 @@ pub mod notifications;
 pub mod oidc;
 pub mod oidc_provider;
 pub mod policy;
+pub mod security_log;
 pub mod services;
+pub mod team;
 pub mod token;
 pub mod workflow;
 

@@ -3,7 +3,10 @@
 //! moves pending → sending → sent or failed only by conditional writes, so a crash, a rerun or a
 //! second sender never sends anyone two messages; sending keeps to the configured rate.
 
+use std::sync::{Arc, Weak};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use serde::Serialize;
 use shared::api::NoticeRecipientsSaved;
@@ -17,6 +20,7 @@ use shared::reference::Reference;
 use shared::workflow::investigation::line_errors_on;
 use uuid::Uuid;
 
+use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::Services;
@@ -53,6 +57,22 @@ fn paragraphs(text: &str) -> Vec<&str> {
     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
+/// How long a sending run started by an approval may go on; the scheduled runs carry on after.
+const SENDING_RUN: Duration = Duration::from_secs(15 * 60);
+
+/// Sends approved notices as soon as they are approved: each wake-up ([`Services::sending`]) runs
+/// one sending run. Ends when the services are dropped. A scheduled run at the same time is safe:
+/// each delivery is claimed by a conditional write.
+pub async fn send_when_woken(services: Weak<Services>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        let Some(services) = services.upgrade() else { return };
+        if let Err(error) = services.send_notices(SENDING_RUN).await {
+            tracing::error!(%error, "sending customer notices failed; the scheduled run carries on");
+        }
+    }
+}
+
 impl Services {
     /// Takes the notice's recipients from the investigation or a CSV file, as a new list (the
     /// old one stays unused), which asks for approval anew.
@@ -61,9 +81,9 @@ impl Services {
         reference: Reference,
         notice_id: u32,
         form: RecipientsForm,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<NoticeRecipientsSaved, ServiceError> {
-        let detail = self.incident(reference).await?;
+        let detail = self.incident(caller, reference).await?;
         detail.record.editable_notice(notice_id).map_err(ServiceError::from)?;
         let (recipients, refused_lines, source) = form
             .recipients(&detail.record.investigation.affected_accounts)
@@ -76,7 +96,7 @@ impl Services {
             .change_incident(
                 reference,
                 None,
-                actor,
+                Actor::Member(caller),
                 |record, _| {
                     record.editable_notice(notice_id)?;
                     Ok(vec![IncidentEvent::NoticeRecipientsSet { notice_id, recipients: chosen }])
@@ -122,8 +142,13 @@ impl Services {
     }
 
     /// The notice as its first recipient would get it (or a sample recipient, before any are chosen).
-    pub async fn preview_notice(&self, reference: Reference, notice_id: u32) -> Result<EmailPreview, ServiceError> {
-        let detail = self.incident(reference).await?;
+    pub async fn preview_notice(
+        &self,
+        caller: &Caller,
+        reference: Reference,
+        notice_id: u32,
+    ) -> Result<EmailPreview, ServiceError> {
+        let detail = self.incident(caller, reference).await?;
         let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
         let (list, first) = match &notice.recipients {
             Some(chosen) => {
@@ -154,8 +179,13 @@ impl Services {
     }
 
     /// How far the notice's sending is, and the deliveries that need a look.
-    pub async fn notice_progress(&self, reference: Reference, notice_id: u32) -> Result<NoticeProgress, ServiceError> {
-        let detail = self.incident(reference).await?;
+    pub async fn notice_progress(
+        &self,
+        caller: &Caller,
+        reference: Reference,
+        notice_id: u32,
+    ) -> Result<NoticeProgress, ServiceError> {
+        let detail = self.incident(caller, reference).await?;
         let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
         let Some(chosen) = &notice.recipients else { return Ok(NoticeProgress::default()) };
         // One pass over the deliveries gives both the counts and the problems.
@@ -307,7 +337,7 @@ impl Services {
             .change_incident(
                 campaign.incident,
                 None,
-                TOCSIN,
+                Actor::Tocsin(TOCSIN),
                 |record, _| {
                     if record.notice(notice_id)?.finished.is_some() {
                         return Err(WorkflowError::Refused(ALREADY_FINISHED.to_owned()));

@@ -12,6 +12,7 @@ use shared::reference::Reference;
 use shared::validation::multi_line;
 use shared::workflow::roles::Role;
 
+use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::markdown::render_note;
@@ -118,7 +119,7 @@ impl Services {
         kind: NotificationKind,
         message: Option<String>,
         sent: Sent,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<IncidentDetail, ServiceError> {
         let at = self.clock.now();
         let Sent { subject, messages, complete } = sent;
@@ -144,7 +145,7 @@ impl Services {
         if sent.messages.is_empty() {
             return detail;
         }
-        match self.record_sent(reference, NotificationKind::Internal, None, sent, TOCSIN).await {
+        match self.record_sent(reference, NotificationKind::Internal, None, sent, Actor::Tocsin(TOCSIN)).await {
             Ok(updated) => updated,
             Err(error) => {
                 tracing::error!(%reference, %error, "the internal notification went out but was not recorded");
@@ -159,11 +160,11 @@ impl Services {
         &self,
         reference: Reference,
         form: StatusUpdateForm,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
         let message = multi_line(&form.message, "Update", 1, UPDATE_MAX)
             .map_err(|error| ServiceError::field("message", error))?;
-        let detail = self.incident(reference).await?;
+        let detail = self.incident(caller, reference).await?;
         let stakeholders = detail.record.stakeholders.clone();
         if stakeholders.is_empty() {
             return Err(ServiceError::Refused("The incident has no stakeholders yet: add them first".to_owned()));
@@ -172,18 +173,19 @@ impl Services {
         if sent.messages.is_empty() {
             return Err(ServiceError::Unavailable("the update could not be sent; try again".to_owned()));
         }
-        self.record_sent(reference, NotificationKind::Stakeholder, Some(message), sent, actor).await
+        self.record_sent(reference, NotificationKind::Stakeholder, Some(message), sent, Actor::Member(caller)).await
     }
 
     /// A notification of `kind` about the incident as it would be sent now; `message` is a status
     /// update as typed so far.
     pub async fn preview_notification(
         &self,
+        caller: &Caller,
         reference: Reference,
         kind: NotificationKind,
         message: &str,
     ) -> Result<EmailPreview, ServiceError> {
-        let detail = self.incident(reference).await?;
+        let detail = self.incident(caller, reference).await?;
         let (to, message) = match kind {
             NotificationKind::Internal => (self.internal_recipients.clone(), None),
             NotificationKind::Stakeholder => (detail.record.stakeholders.clone(), Some(message)),
@@ -197,8 +199,13 @@ impl Services {
 impl Services {
     /// The filing for a duty to tell an authority: each required item answered by the team or
     /// drafted from the record, what is missing, and the filing once recorded.
-    pub async fn filing(&self, reference: Reference, obligation: &str) -> Result<FilingDraft, ServiceError> {
-        let detail = self.incident(reference).await?;
+    pub async fn filing(
+        &self,
+        caller: &Caller,
+        reference: Reference,
+        obligation: &str,
+    ) -> Result<FilingDraft, ServiceError> {
+        let detail = self.incident(caller, reference).await?;
         let duty = detail.record.obligations.iter().find(|o| o.id == obligation && is_filing(o));
         let duty = duty.ok_or(ServiceError::NotFound)?;
         Ok(draft(&detail.record, duty, self.contact_point.as_deref()))

@@ -44,6 +44,8 @@ pub struct Services {
     pub sender_name: String,
     /// The mail server whose `Authentication-Results` are believed on `.eml` files taken in.
     pub trusted_authserv_id: Option<String>,
+    /// Wakes the notice sender ([`super::notices::send_when_woken`]): an approved notice goes out now.
+    pub sending: Arc<tokio::sync::Notify>,
     /// The bot barrier's signing key once read: it never changes, and every report checks it.
     pub cached_form_secret: tokio::sync::OnceCell<Vec<u8>>,
 }

@@ -18,6 +18,7 @@ use shared::validation::{ValidationErrors, multi_line};
 use shared::workflow::investigation::{line_errors_on, parse_affected_accounts_csv};
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
 
+use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::markdown::render_note;
@@ -27,8 +28,9 @@ use crate::ports::{PageRequest, ReportDismissal};
 pub const TIMELINE_PAGE_MAX: u32 = 200;
 
 impl Services {
-    pub async fn incident(&self, reference: Reference) -> Result<IncidentDetail, ServiceError> {
-        let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+    /// The incident as `caller` may see it.
+    pub async fn incident(&self, caller: &Caller, reference: Reference) -> Result<IncidentDetail, ServiceError> {
+        let (record, head) = self.visible_incident(caller, reference).await?;
         self.detail(record, head).await
     }
 
@@ -74,7 +76,7 @@ impl Services {
         &self,
         report: Reference,
         form: LinkReportForm,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
         let incident: Reference =
             form.incident.trim().parse().ok().filter(|r: &Reference| r.kind == ReferenceKind::Incident).ok_or_else(
@@ -84,7 +86,7 @@ impl Services {
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at };
         let linked =
-            self.change_incident(incident, None, actor, |_, _| Ok(vec![linked]), effects).await.map_err(|error| {
+            self.change_incident(incident, None, Actor::Member(caller), |_, _| Ok(vec![linked]), effects).await.map_err(|error| {
                 match error {
                     ServiceError::NotFound => {
                         ServiceError::field("incident", format!("There is no incident {incident}"))
@@ -92,7 +94,7 @@ impl Services {
                     other => other,
                 }
             })?;
-        self.notify_reporter(report, actor).await;
+        self.notify_reporter(report, caller.name()).await;
         Ok(linked)
     }
 
@@ -142,21 +144,21 @@ impl Services {
         self.create_incident(opened, then, actor, Effects::default()).await
     }
 
+    /// A change the caller asks of an incident, decided on one read of its record: whether they
+    /// may see it, may restrict it, and what the command changes.
     pub async fn command(
         &self,
         incident: Reference,
         request: IncidentCommandRequest,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
+        let (record, head) = self.visible_incident(caller, incident).await?;
+        if let IncidentCommand::Restrict { restricted } = request.command {
+            self.ensure_may_restrict(&record, restricted, caller).await?;
+        }
         let command = request.command;
-        self.change_incident(
-            incident,
-            Some(request.expected_version),
-            actor,
-            |record, ctx| decide(record, command, ctx),
-            Effects::default(),
-        )
-        .await
+        let change = |record: &IncidentRecord, ctx: &Context<'_>| decide(record, command, ctx);
+        self.change_read(record, head, Some(request.expected_version), caller.name(), change, Effects::default()).await
     }
 
     /// Replaces the affected-account list from CSV; every bad line is reported and nothing changes.
@@ -164,13 +166,13 @@ impl Services {
         &self,
         incident: Reference,
         import: AffectedAccountsImport,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
         let accounts = parse_affected_accounts_csv(&import.csv).map_err(|lines| line_errors_on("csv", &lines))?;
         self.change_incident(
             incident,
             Some(import.expected_version),
-            actor,
+            Actor::Member(caller),
             |record, _| {
                 if record.phase == shared::workflow::phase::Phase::Closed {
                     return Err(WorkflowError::Refused("The incident is closed; only notes can be added".to_owned()));
@@ -185,10 +187,25 @@ impl Services {
     /// The incident's audit trail as a timeline, oldest first, `after_seq` exclusive.
     pub async fn timeline(
         &self,
+        caller: &Caller,
         subject: Reference,
         after_seq: u64,
         limit: u32,
     ) -> Result<Page<TimelineEntry>, ServiceError> {
+        // The security log has its own use case, for the roles that may read it.
+        if subject.kind == ReferenceKind::Security {
+            return Err(ServiceError::NotFound);
+        }
+        self.ensure_visible(subject, caller).await?;
+        self.chain_page(subject, after_seq, limit).await
+    }
+
+    /// A year's security log, oldest first, in pages like a timeline.
+    pub async fn security_log(&self, year: i32, after_seq: u64, limit: u32) -> Result<Page<TimelineEntry>, ServiceError> {
+        self.chain_page(Reference::new(ReferenceKind::Security, year, 1), after_seq, limit).await
+    }
+
+    async fn chain_page(&self, subject: Reference, after_seq: u64, limit: u32) -> Result<Page<TimelineEntry>, ServiceError> {
         if self.store.audit_head(subject).await?.is_none() {
             return Err(ServiceError::NotFound);
         }
@@ -210,7 +227,8 @@ impl Services {
     }
 
     /// Checks a subject's whole audit chain against its head.
-    pub async fn verify_audit(&self, subject: Reference) -> Result<Verification, ServiceError> {
+    pub async fn verify_audit(&self, caller: &Caller, subject: Reference) -> Result<Verification, ServiceError> {
+        self.ensure_visible(subject, caller).await?;
         Ok(self.audit_trail(subject).await?.1)
     }
 

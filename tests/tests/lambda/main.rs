@@ -3,6 +3,8 @@
 //! server; the schedule's input and SES's EventBridge events handed to the event handlers. (Each
 //! binary under a stand-in Lambda runtime: `functions/tests/lambda_runtime.rs`.)
 
+use functions::service::access::Caller;
+use shared::access::TeamRole;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -103,7 +105,7 @@ async fn a_scheduled_run_sends_approved_notices_within_the_invocation_time() {
     assert_eq!(full["notices"]["sent"], 3, "{full}");
     assert_eq!(full["notices"]["finished"], json!([list]), "{full}");
     assert_eq!(full["execution_id"], "e1");
-    assert!(rig.services.incident(incident.record.reference).await.unwrap().record.notices[0].finished.is_some());
+    assert!(rig.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference).await.unwrap().record.notices[0].finished.is_some());
 }
 
 /// SES's bounce event, as EventBridge delivers it (a real event's shape, in a fixture), about a
