@@ -32,7 +32,11 @@ async fn the_command_reports_each_chain_and_fails_on_a_broken_one() {
     for step in 0..3 {
         let command = IncidentCommand::AddNote { markdown: format!("Step {step}") };
         let request = IncidentCommandRequest { expected_version: incident.version + step, command };
-        state.services.command(incident.record.reference, request, &Caller::acting_as("Ann", TeamRole::Lead)).await.unwrap();
+        state
+            .services
+            .command(incident.record.reference, request, &Caller::acting_as("Ann", TeamRole::Lead))
+            .await
+            .unwrap();
     }
 
     let (ok, output) = verify_audit(data_dir.path());

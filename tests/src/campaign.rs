@@ -143,7 +143,10 @@ pub fn notice_form() -> NoticeForm {
 impl Rig {
     async fn run(&self, incident: &IncidentDetail, command: IncidentCommand, actor: &str) -> IncidentDetail {
         let request = IncidentCommandRequest { expected_version: incident.version, command };
-        self.services.command(incident.record.reference, request, &Caller::acting_as(actor, TeamRole::Lead)).await.unwrap()
+        self.services
+            .command(incident.record.reference, request, &Caller::acting_as(actor, TeamRole::Lead))
+            .await
+            .unwrap()
     }
 
     /// A confirmed breach of customers' personal data (so the customer duty is open) with an
@@ -171,8 +174,16 @@ impl Rig {
             csv.push_str(&format!("A-{n},Customer {n},customer{n}@{},DE\n", self.domain));
         }
         let reference = incident.record.reference;
-        let saved =
-            self.services.set_notice_recipients(reference, 1, RecipientsForm::Csv { csv }, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
+        let saved = self
+            .services
+            .set_notice_recipients(
+                reference,
+                1,
+                RecipientsForm::Csv { csv },
+                &Caller::acting_as("Tyler King", TeamRole::Lead),
+            )
+            .await
+            .unwrap();
         assert_eq!((saved.count as usize, saved.refused.len()), (count, 0));
         let incident =
             self.run(&saved.incident, IncidentCommand::RequestNoticeApproval { notice_id: 1 }, "Tyler King").await;
@@ -189,7 +200,8 @@ impl Rig {
     pub async fn send_until_finished(&self, reference: Reference) -> IncidentDetail {
         for _ in 0..20 {
             self.services.send_notices(Duration::from_secs(120)).await.unwrap();
-            let incident = self.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), reference).await.unwrap();
+            let incident =
+                self.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), reference).await.unwrap();
             if incident.record.notices[0].finished.is_some() {
                 return incident;
             }
@@ -300,26 +312,24 @@ pub async fn mail_events_in_any_order_end_the_same_and_suppress_bad_addresses(ri
 
     // A second notice to the same people: the bounced and the complaining address are not mailed.
     let before = rig.mailer.sent().len();
-    let incident = rig.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference).await.unwrap();
+    let (tyler, uma) =
+        (Caller::acting_as("Tyler King", TeamRole::Lead), Caller::acting_as("Uma Approver", TeamRole::Lead));
+    let incident = rig.services.incident(&tyler, incident.record.reference).await.unwrap();
     let request =
         |incident: &IncidentDetail, command| IncidentCommandRequest { expected_version: incident.version, command };
     let draft = IncidentCommand::DraftNotice { notice_id: None, form: notice_form() };
-    let incident =
-        rig.services.command(incident.record.reference, request(&incident, draft), &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
+    let incident = rig.services.command(incident.record.reference, request(&incident, draft), &tyler).await.unwrap();
     let csv = format!("email\ncustomer1@{0}\ncustomer2@{0}\ncustomer3@{0}\n", rig.domain);
-    let saved =
-        rig.services.set_notice_recipients(incident.record.reference, 2, RecipientsForm::Csv { csv }, &Caller::acting_as("Tyler King", TeamRole::Lead));
+    let saved = rig.services.set_notice_recipients(incident.record.reference, 2, RecipientsForm::Csv { csv }, &tyler);
     let incident = saved.await.unwrap().incident;
     let ask = IncidentCommand::RequestNoticeApproval { notice_id: 2 };
-    let incident =
-        rig.services.command(incident.record.reference, request(&incident, ask), &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
+    let incident = rig.services.command(incident.record.reference, request(&incident, ask), &tyler).await.unwrap();
     let approve = IncidentCommand::ApproveNotice { notice_id: 2 };
-    let incident =
-        rig.services.command(incident.record.reference, request(&incident, approve), &Caller::acting_as("Uma Approver", TeamRole::Lead)).await.unwrap();
+    let incident = rig.services.command(incident.record.reference, request(&incident, approve), &uma).await.unwrap();
     rig.services.send_notices(Duration::from_secs(60)).await.unwrap();
     let second = rig.mailer.sent()[before..].to_vec();
     assert_eq!(second.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), [format!("customer1@{}", rig.domain)]);
-    let incident = rig.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference).await.unwrap();
+    let incident = rig.services.incident(&tyler, incident.record.reference).await.unwrap();
     assert_eq!(incident.record.notices[1].finished.map(|r| (r.sent, r.suppressed)), Some((1, 2)));
 }
 

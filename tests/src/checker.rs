@@ -72,7 +72,10 @@ impl Checker {
         let incident = self.services.declare_incident(form, "Tyler King").await.unwrap();
         let lead = IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler King".into() };
         let request = IncidentCommandRequest { expected_version: incident.version, command: lead };
-        self.services.command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap()
+        self.services
+            .command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead))
+            .await
+            .unwrap()
     }
 
     pub async fn run_at(&self, at: DateTime<Utc>) -> functions::service::deadlines::CheckerRun {
@@ -194,7 +197,11 @@ pub async fn a_met_obligation_is_no_longer_checked(store: Arc<dyn Store>) {
     };
     checker.clock.set(start() + minutes(10));
     let request = IncidentCommandRequest { expected_version: incident.version, command: meet };
-    checker.services.command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
+    checker
+        .services
+        .command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead))
+        .await
+        .unwrap();
     for at in [minutes(31), minutes(61), minutes(200)] {
         let run = checker.run_at(start() + at).await;
         assert_eq!((run.reminders_sent, run.escalations_sent), (0, 0), "{run:?}");
@@ -249,7 +256,11 @@ pub async fn the_yearly_policy_review_reminds_once_and_restarts_when_held(store:
     }
     assert_eq!(checker.sent_for(register.reference, "POLICY-ANNUAL-1"), [("reminder-0".into(), 1)]);
     assert!(checker.sent_for(register.reference, "POLICY-ANNUAL-2").is_empty());
-    let verification = checker.services.verify_audit(&Caller::acting_as("Tocsin tests", TeamRole::Admin), register.reference).await.unwrap();
+    let verification = checker
+        .services
+        .verify_audit(&Caller::acting_as("Tocsin tests", TeamRole::Admin), register.reference)
+        .await
+        .unwrap();
     assert!(verification.is_intact() && verification.entries_checked >= 3, "{verification:?}");
 }
 

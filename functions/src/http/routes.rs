@@ -20,8 +20,7 @@ use shared::metrics::MonthMetrics;
 use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::policy::PolicyReviewForm;
-use shared::record::IncidentCommand;
-use shared::reference::{Reference, ReferenceKind};
+use shared::reference::Reference;
 use shared::report::ReportStatus;
 
 use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};
@@ -29,7 +28,6 @@ use super::error::ApiError;
 use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
 use super::state::AppState;
 use crate::service::ServiceError;
-use crate::service::access::Caller;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
 use crate::service::dashboard::page_request;
 use crate::service::export_templates::ExportFormat;

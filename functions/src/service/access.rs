@@ -3,8 +3,7 @@
 //! notices and filings). Use cases call it on the record they read anyway, so a decision costs
 //! no extra read; handlers never decide access themselves.
 
-use shared::access::{Action, SecurityEvent, TeamRole};
-use shared::api::Me;
+use shared::access::{Action, Me, SecurityEvent, TeamRole};
 use shared::audit::ChainHead;
 use shared::record::IncidentRecord;
 use shared::reference::{Reference, ReferenceKind};

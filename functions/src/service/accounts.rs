@@ -1,30 +1,19 @@
 //! Signing in: a password and a TOTP second factor (or a recovery code), throttled per account,
 //! device and address; sessions and the caller they stand for; password resets.
 
-use std::sync::OnceLock;
-
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use chrono::{DateTime, Datelike, Duration, DurationRound, Utc};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use shared::access::{
-    AcceptInvitationForm, AccountChange, Enrolment, Invitation, InvitationForm, InvitationSent, Me, NewPassword,
-    PasswordResetForm, PasswordResetRequest, SecurityEvent, SignInForm, TeamMember, TeamRole, Welcome, account_email,
+    Me, NewPassword, PasswordResetForm, PasswordResetRequest, SecurityEvent, SignInForm, TeamRole, account_email,
 };
-use shared::audit::{AuditEvent, seal};
-use shared::reference::{Reference, ReferenceKind};
 use shared::validation::ValidationErrors;
-use totp_rs::TOTP;
-use uuid::Uuid;
 
 use super::access::{Caller, me};
 use super::credentials::{SecondFactor, hash_password, password_matches, second_factor, sha256_hex};
 use super::error::ServiceError;
 use super::services::Services;
 use super::token::SecretToken;
-use crate::ports::{Account, AccountToken, Email, SESSION_IDLE, SESSION_LIFETIME, Session, StoreError, TokenPurpose};
+use crate::ports::{Account, AccountToken, SESSION_IDLE, SESSION_LIFETIME, Session, TokenPurpose};
 
 /// How stale `last_seen_at` may get before a request writes it again (saves a write per request).
 const SESSION_TOUCH_EVERY: Duration = Duration::seconds(60);
@@ -63,7 +52,6 @@ fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Services {
-
     /// Checks the throttles, then the password and the second factor together.
     pub async fn sign_in(&self, form: SignInForm, origin: Origin<'_>) -> Result<SignedIn, ServiceError> {
         let now = self.clock.now();
@@ -245,6 +233,4 @@ impl Services {
         }
         Ok(())
     }
-
 }
-

@@ -116,7 +116,8 @@ impl Services {
                 self.store.incident(seen.incident).await?.is_some_and(|(record, _)| record.phase != Phase::Closed);
             if open {
                 let effects = Effects { alert_key: Some(alert_key), ..Effects::default() };
-                self.change_incident(seen.incident, None, Actor::Tocsin(&actor), |_, _| Ok(vec![sighting]), effects).await?;
+                self.change_incident(seen.incident, None, Actor::Tocsin(&actor), |_, _| Ok(vec![sighting]), effects)
+                    .await?;
                 return Ok(AlertOutcome { incident: seen.incident, opened: false });
             }
         }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
+use rand::RngCore;
 use sha2::Sha256;
 use shared::api::{ReportForm, ReportTicket};
 use shared::validation::ValidationErrors;

@@ -100,7 +100,11 @@ pub(super) enum SecondFactor {
     RecoveryCode { index: usize },
 }
 
-pub(super) fn second_factor(account: &Account, code: &str, now: DateTime<Utc>) -> Result<Option<SecondFactor>, ServiceError> {
+pub(super) fn second_factor(
+    account: &Account,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SecondFactor>, ServiceError> {
     let code = code.trim();
     if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
         let totp = totp(account.totp_secret.clone(), &account.email)?;
@@ -123,6 +127,8 @@ pub(super) fn new_totp_secret() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
+    use shared::access::TeamRole;
 
     fn account(secret: Vec<u8>) -> Account {
         Account {

@@ -34,15 +34,23 @@ impl Services {
 
     /// A report, unless it is linked to an incident the caller may not see.
     pub async fn report(&self, caller: &Caller, reference: Reference) -> Result<ReportDetail, ServiceError> {
-        let report = self.store.report(reference).await?.ok_or(ServiceError::NotFound)?;
+        let report = self.stored_report(reference).await?;
         if let Some(incident) = report.incident {
             self.visible_incident(caller, incident).await?;
         }
         Ok(report)
     }
 
+    pub(super) async fn stored_report(&self, reference: Reference) -> Result<ReportDetail, ServiceError> {
+        self.store.report(reference).await?.ok_or(ServiceError::NotFound)
+    }
+
     /// Incidents the caller may see; a page may come back shorter than asked.
-    pub async fn list_incidents(&self, caller: &Caller, page: PageRequest) -> Result<Page<IncidentSummary>, ServiceError> {
+    pub async fn list_incidents(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> Result<Page<IncidentSummary>, ServiceError> {
         let mut page = self.store.list_incidents(page).await?;
         page.items.retain(|incident| incident.visible_to(caller.name(), caller.role()));
         Ok(page)

@@ -1,6 +1,7 @@
 //! Email content from templates. HTML parts are autoescaped (reporters' text can hold markup), text
 //! parts are not.
 
+use shared::access::TeamRole;
 use std::path::Path;
 
 use anyhow::Context;
@@ -160,30 +161,6 @@ impl EmailTemplates {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_part_escapes_reporter_text_and_text_part_keeps_it() {
-        let templates = EmailTemplates::new(None).unwrap();
-        let context = ReceiptContext {
-            name: Some("Ada".into()),
-            reference: "TOC-2026-000001".into(),
-            received_at: "2026-11-23 10:00".into(),
-            follow_up_url: "http://127.0.0.1:3000/follow-up#abc".into(),
-            headline: "<script>alert(1)</script>".into(),
-            sender_name: "Security team".into(),
-        };
-        let email = templates.receipt("ada@example.com".into(), &context).unwrap();
-        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;"));
-        assert!(!email.html.contains("<script>"));
-        assert!(email.text.contains("<script>alert(1)</script>"));
-        assert!(email.text.contains("http://127.0.0.1:3000/follow-up#abc"));
-        assert_eq!(email.subject, "We received your security report TOC-2026-000001");
-    }
-}
-
 /// The email templates for accounts.
 impl EmailTemplates {
     #[allow(clippy::too_many_arguments)]
@@ -222,5 +199,29 @@ impl EmailTemplates {
             name, link, sender_name, expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         };
         self.render("password_reset", to, "Reset your Tocsin password", &context, "password_reset")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_part_escapes_reporter_text_and_text_part_keeps_it() {
+        let templates = EmailTemplates::new(None).unwrap();
+        let context = ReceiptContext {
+            name: Some("Ada".into()),
+            reference: "TOC-2026-000001".into(),
+            received_at: "2026-11-23 10:00".into(),
+            follow_up_url: "http://127.0.0.1:3000/follow-up#abc".into(),
+            headline: "<script>alert(1)</script>".into(),
+            sender_name: "Security team".into(),
+        };
+        let email = templates.receipt("ada@example.com".into(), &context).unwrap();
+        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;"));
+        assert!(!email.html.contains("<script>"));
+        assert!(email.text.contains("<script>alert(1)</script>"));
+        assert!(email.text.contains("http://127.0.0.1:3000/follow-up#abc"));
+        assert_eq!(email.subject, "We received your security report TOC-2026-000001");
     }
 }

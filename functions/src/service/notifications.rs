@@ -221,7 +221,7 @@ impl Services {
     }
 
     async fn try_notify_reporter(&self, report: Reference, actor: &str) -> Result<(), ServiceError> {
-        let detail = self.report(report).await?;
+        let detail = self.stored_report(report).await?;
         let Some(to) = detail.reporter_email.as_deref() else { return Ok(()) };
         let context = minijinja::context! {
             name => detail.reporter_name,

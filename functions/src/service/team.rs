@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::access::Caller;
 use super::accounts::{Origin, SignedIn};
-use super::credentials::{hash_password, new_totp_secret, normalise_recovery_code, recovery_codes, sha256_hex, totp, totp_step};
+use super::credentials::{
+    hash_password, new_totp_secret, normalise_recovery_code, recovery_codes, sha256_hex, totp, totp_step,
+};
 use super::error::ServiceError;
 use super::services::Services;
 use super::token::SecretToken;

@@ -10,7 +10,7 @@ use shared::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, V
 use shared::deadlines::timing::Anchor;
 use shared::incident::IncidentTitle;
 use shared::record::{
-    Context, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
+    Context, IncidentCommand, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
 };
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline, parse_observed_at};
@@ -47,7 +47,7 @@ impl Services {
 
     /// A report waiting for triage, or a conflict that says what became of it.
     async fn untriaged_report(&self, report: Reference) -> Result<ReportDetail, ServiceError> {
-        let detail = self.report(report).await?;
+        let detail = self.stored_report(report).await?;
         match (detail.status, detail.incident) {
             (ReportStatus::Received, None) => Ok(detail),
             (_, Some(incident)) => Err(ServiceError::Conflict(format!("{report} is already linked to {incident}"))),
@@ -85,14 +85,12 @@ impl Services {
         let received_at = Some(self.untriaged_report(report).await?.received_at);
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at };
-        let linked =
-            self.change_incident(incident, None, Actor::Member(caller), |_, _| Ok(vec![linked]), effects).await.map_err(|error| {
-                match error {
-                    ServiceError::NotFound => {
-                        ServiceError::field("incident", format!("There is no incident {incident}"))
-                    }
-                    other => other,
-                }
+        let linked = self
+            .change_incident(incident, None, Actor::Member(caller), |_, _| Ok(vec![linked]), effects)
+            .await
+            .map_err(|error| match error {
+                ServiceError::NotFound => ServiceError::field("incident", format!("There is no incident {incident}")),
+                other => other,
             })?;
         self.notify_reporter(report, caller.name()).await;
         Ok(linked)
@@ -113,7 +111,7 @@ impl Services {
         let (entries, head) = seal(&start, report, self.clock.now(), actor, [event]);
         self.store.commit_dismissal(ReportDismissal { report, reason, previous, entries, head }).await?;
         self.notify_reporter(report, actor).await;
-        self.report(report).await
+        self.stored_report(report).await
     }
 
     pub async fn declare_incident(
@@ -201,11 +199,21 @@ impl Services {
     }
 
     /// A year's security log, oldest first, in pages like a timeline.
-    pub async fn security_log(&self, year: i32, after_seq: u64, limit: u32) -> Result<Page<TimelineEntry>, ServiceError> {
+    pub async fn security_log(
+        &self,
+        year: i32,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Page<TimelineEntry>, ServiceError> {
         self.chain_page(Reference::new(ReferenceKind::Security, year, 1), after_seq, limit).await
     }
 
-    async fn chain_page(&self, subject: Reference, after_seq: u64, limit: u32) -> Result<Page<TimelineEntry>, ServiceError> {
+    async fn chain_page(
+        &self,
+        subject: Reference,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Page<TimelineEntry>, ServiceError> {
         if self.store.audit_head(subject).await?.is_none() {
             return Err(ServiceError::NotFound);
         }
@@ -261,16 +269,16 @@ impl Services {
     pub async fn verify_all_audit_chains(&self) -> Result<Vec<Verification>, ServiceError> {
         let mut results = Vec::new();
         for log in self.security_logs().await? {
-            results.push(self.verify_audit(log).await?);
+            results.push(self.audit_trail(log).await?.1);
         }
         if let Some((register, _)) = self.store.policy_register().await? {
-            results.push(self.verify_audit(register.reference).await?);
+            results.push(self.audit_trail(register.reference).await?.1);
         }
         let mut cursor = None;
         loop {
             let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
             for incident in page.items {
-                results.push(self.verify_audit(incident.reference).await?);
+                results.push(self.audit_trail(incident.reference).await?.1);
             }
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
@@ -282,7 +290,7 @@ impl Services {
             let dismissed = Some(ReportStatus::Dismissed);
             let page = self.store.list_reports(dismissed, PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
             for report in page.items {
-                results.push(self.verify_audit(report.reference).await?);
+                results.push(self.audit_trail(report.reference).await?.1);
             }
             match page.next_cursor {
                 Some(next) => cursor = Some(next),

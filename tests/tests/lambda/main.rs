@@ -105,7 +105,16 @@ async fn a_scheduled_run_sends_approved_notices_within_the_invocation_time() {
     assert_eq!(full["notices"]["sent"], 3, "{full}");
     assert_eq!(full["notices"]["finished"], json!([list]), "{full}");
     assert_eq!(full["execution_id"], "e1");
-    assert!(rig.services.incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference).await.unwrap().record.notices[0].finished.is_some());
+    assert!(
+        rig.services
+            .incident(&Caller::acting_as("Tocsin tests", TeamRole::Admin), incident.record.reference)
+            .await
+            .unwrap()
+            .record
+            .notices[0]
+            .finished
+            .is_some()
+    );
 }
 
 /// SES's bounce event, as EventBridge delivers it (a real event's shape, in a fixture), about a
