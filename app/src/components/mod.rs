@@ -1,6 +1,7 @@
 //! Small reusable pieces of the views.
 
 mod attachment_list;
+mod data_table;
 mod email_intake;
 mod error_summary;
 mod fields;
@@ -13,9 +14,9 @@ mod reports_table;
 mod standing;
 mod status_badge;
 mod submit;
-mod table_frame;
 
 pub use attachment_list::AttachmentList;
+pub use data_table::DataTable;
 pub use email_intake::EmailIntakeDetails;
 pub use error_summary::{ErrorSummary, FormErrors};
 pub use fields::{FileField, InlineError, TextArea, TextField, described_by};
@@ -28,4 +29,3 @@ pub use reports_table::ReportsTable;
 pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};
 pub use submit::{SubmitButton, on_submit, send};
-pub use table_frame::TableFrame;

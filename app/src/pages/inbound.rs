@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::inbound::{InboundMessage, InboundOutcome};
 
 use crate::api;
-use crate::components::{LocalTime, PagedList, TableFrame, one_page};
+use crate::components::{DataTable, LocalTime, PagedList, one_page};
 use crate::dom;
 
 fn outcome(message: &InboundMessage) -> AnyView {
@@ -36,22 +36,8 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Inbound email">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Received"</th>
-                        <th scope="col">"From"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Became"</th>
-                        <th scope="col">"Message kept at"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = ["Received", "From", "Subject", "Became", "Message kept at"];
+    view! { <DataTable label="Inbound email" columns>{rows}</DataTable> }
 }
 
 /// Every message sent to the security address, newest first: a refused one stays visible here

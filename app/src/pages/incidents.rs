@@ -6,8 +6,7 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    ErrorSummary, FormErrors, LocalTime, PagedList, PhaseBadge, SubmitButton, TableFrame, TextArea, TextField,
-    on_submit,
+    DataTable, ErrorSummary, FormErrors, LocalTime, PagedList, PhaseBadge, SubmitButton, TextArea, TextField, on_submit,
 };
 use crate::{api, clock, dom};
 
@@ -38,24 +37,8 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Incidents">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Reference"</th>
-                        <th scope="col">"Title"</th>
-                        <th scope="col">"Phase"</th>
-                        <th scope="col">"Severity"</th>
-                        <th scope="col">"Category"</th>
-                        <th scope="col">"Opened"</th>
-                        <th scope="col">"Reports"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = ["Reference", "Title", "Phase", "Severity", "Category", "Opened", "Reports"];
+    view! { <DataTable label="Incidents" columns>{rows}</DataTable> }
 }
 
 /// An incident with no report behind it, say one the team spotted in monitoring.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::metrics::MonthMetrics;
 
 use crate::api;
-use crate::components::{PagedList, TableFrame, one_page};
+use crate::components::{DataTable, PagedList, one_page};
 use crate::dom;
 
 /// "2026-11" as people read it: "November 2026".
@@ -47,25 +47,17 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Monthly figures">
-            <table id="metrics">
-                <thead>
-                    <tr>
-                        <th scope="col">"Month"</th>
-                        <th scope="col">"Incidents"</th>
-                        <th scope="col">"To triage"</th>
-                        <th scope="col">"To internal notice"</th>
-                        <th scope="col">"To customer notice"</th>
-                        <th scope="col">"To containment"</th>
-                        <th scope="col">"To recovery"</th>
-                        <th scope="col">"Obligations met on time"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = [
+        "Month",
+        "Incidents",
+        "To triage",
+        "To internal notice",
+        "To customer notice",
+        "To containment",
+        "To recovery",
+        "Obligations met on time",
+    ];
+    view! { <DataTable label="Monthly figures" id="metrics" columns>{rows}</DataTable> }
 }
 
 #[component]

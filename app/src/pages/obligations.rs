@@ -9,7 +9,7 @@ use shared::deadlines::obligation::{ObligationStatus, Standing};
 use shared::reference::ReferenceKind;
 
 use crate::api::{self, obligation_state};
-use crate::components::{Countdown, LocalTime, PagedList, TableFrame, standing_name};
+use crate::components::{Countdown, DataTable, LocalTime, PagedList, standing_name};
 use crate::{clock, dom};
 
 const FILTERS: [ObligationFilter; 3] = [ObligationFilter::Open, ObligationFilter::Met, ObligationFilter::NotRequired];
@@ -111,25 +111,13 @@ fn ObligationsTable(
         ObligationFilter::Met => Some("Met"),
         ObligationFilter::NotRequired => Some("Judged not required"),
     };
+    let columns: Vec<&str> = ["Incident", "Obligation", "Due"]
+        .into_iter()
+        .chain(outcome_heading)
+        .chain(["Response lead", "Reminders sent", "Escalations sent"])
+        .collect();
     let rows = entries.into_iter().map(|entry| view! { <ObligationRow entry now /> }).collect_view();
-    view! {
-        <TableFrame label="Obligations">
-            <table aria-labelledby=labelled_by>
-                <thead>
-                    <tr>
-                        <th scope="col">"Incident"</th>
-                        <th scope="col">"Obligation"</th>
-                        <th scope="col">"Due"</th>
-                        {outcome_heading.map(|heading| view! { <th scope="col">{heading}</th> })}
-                        <th scope="col">"Response lead"</th>
-                        <th scope="col">"Reminders sent"</th>
-                        <th scope="col">"Escalations sent"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    view! { <DataTable label="Obligations" columns labelled_by>{rows}</DataTable> }
 }
 
 /// The open obligations of a page grouped by urgency; an obligation moves group as time passes.

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::api::OutboxEntry;
 
 use crate::api::{self, outbox_email_url};
-use crate::components::{LocalTime, PagedList, TableFrame};
+use crate::components::{DataTable, LocalTime, PagedList};
 use crate::dom;
 
 #[component]
@@ -22,21 +22,7 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Outbox">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"To"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Written"</th>
-                        <th scope="col">"Email file"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    view! { <DataTable label="Outbox" columns=["To", "Subject", "Written", "Email file"]>{rows}</DataTable> }
 }
 
 /// In local mode emails are written to files instead of being sent; this lists them.

@@ -8,7 +8,7 @@ use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, ErrorSummary, FormErrors, Loaded, LocalTime, StandingBadge, SubmitButton, TableFrame, TextArea,
+    Countdown, DataTable, ErrorSummary, FormErrors, Loaded, LocalTime, StandingBadge, SubmitButton, TextArea,
     TextField, on_submit, send,
 };
 use crate::{api, clock, dom};
@@ -66,20 +66,13 @@ fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableFrame label="Policy reviews">
-            <table id="policy-reviews">
-                <thead>
-                    <tr>
-                        <th scope="col">"Reviewed"</th>
-                        <th scope="col">"By"</th>
-                        <th scope="col">"Summary"</th>
-                        <th scope="col">"Changes"</th>
-                        <th scope="col">"Communicated"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable
+            label="Policy reviews"
+            id="policy-reviews"
+            columns=["Reviewed", "By", "Summary", "Changes", "Communicated"]
+        >
+            {rows}
+        </DataTable>
     }
     .into_any()
 }

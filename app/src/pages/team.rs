@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
 use crate::components::{
-    ErrorSummary, FormErrors, Loaded, LocalTime, SubmitButton, TableFrame, TextField, on_submit, send,
+    DataTable, ErrorSummary, FormErrors, Loaded, LocalTime, SubmitButton, TextField, on_submit, send,
 };
 use crate::{api, dom};
 
@@ -75,23 +75,10 @@ fn MemberRow(member: TeamMember, errors: FormErrors) -> impl IntoView {
 fn Members(members: Vec<TeamMember>) -> impl IntoView {
     let errors = FormErrors::with_summary_id("team-errors");
     let rows = members.into_iter().map(|member| view! { <MemberRow member errors /> }).collect_view();
+    let columns = ["Name", "Email", "Role", "Status", "Joined", "Access"];
     view! {
         <ErrorSummary errors targets=&[] />
-        <TableFrame label="Team accounts">
-            <table id="team">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Joined"</th>
-                        <th scope="col">"Access"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable label="Team accounts" id="team" columns>{rows}</DataTable>
     }
 }
 

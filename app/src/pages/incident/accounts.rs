@@ -8,7 +8,7 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TableFrame, described_by, on_submit};
+use crate::components::{DataTable, ErrorSummary, FormErrors, SubmitButton, described_by, on_submit};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -58,19 +58,13 @@ fn AccountsTable() -> impl IntoView {
             .collect_view();
         view! {
             <p id="accounts-count">{summary}</p>
-            <TableFrame label="Affected accounts">
-                <table id="affected-accounts">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Account"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Jurisdiction"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </TableFrame>
+            <DataTable
+                label="Affected accounts"
+                id="affected-accounts"
+                columns=["Account", "Email", "Name", "Jurisdiction"]
+            >
+                {rows}
+            </DataTable>
         }
         .into_any()
     }

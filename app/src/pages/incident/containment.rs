@@ -10,7 +10,7 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TableFrame, TextArea, TextField, described_by,
+    DataTable, ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, TextField, described_by,
     on_submit,
 };
 use crate::dom;
@@ -165,22 +165,13 @@ fn ActionsTable(#[prop(into)] on_reverse: Callback<u32>) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <TableFrame label="Containment actions">
-                <table id="containment-actions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Action"</th>
-                            <th scope="col">"Target"</th>
-                            <th scope="col">"Result"</th>
-                            <th scope="col">"By"</th>
-                            <th scope="col">"When"</th>
-                            <th scope="col">"Note"</th>
-                            <th scope="col">"Reversal"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </TableFrame>
+            <DataTable
+                label="Containment actions"
+                id="containment-actions"
+                columns=["Action", "Target", "Result", "By", "When", "Note", "Reversal"]
+            >
+                {rows}
+            </DataTable>
         }
         .into_any()
     }

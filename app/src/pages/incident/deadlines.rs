@@ -16,7 +16,7 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, SubmitButton, TableFrame, TextArea,
+    Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, SubmitButton, TextArea,
     TextField, on_submit, standing_name,
 };
 use crate::format::human_size;
@@ -380,18 +380,14 @@ fn ClockTable() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <TableFrame label="Deadline clock">
-            <table id="clock" aria-labelledby="clock-heading">
-                <thead>
-                    <tr>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Source"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable
+            label="Deadline clock"
+            id="clock"
+            labelled_by="clock-heading"
+            columns=["Event", "When", "Source"]
+        >
+            {rows}
+        </DataTable>
     }
 }
 

@@ -8,7 +8,7 @@ use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
-    ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TableFrame, TextArea, described_by, on_submit,
+    DataTable, ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, described_by, on_submit,
 };
 use crate::dom;
 
@@ -285,18 +285,7 @@ fn CompletedReview(review: Review) -> impl IntoView {
             <dd class="text-block">{review.draft.procedure_updates}</dd>
         </dl>
         <h3>"Follow-up actions"</h3>
-        <TableFrame label="Follow-up actions">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Owner"</th>
-                        <th scope="col">"Due"</th>
-                    </tr>
-                </thead>
-                <tbody>{actions}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable label="Follow-up actions" columns=["Action", "Owner", "Due"]>{actions}</DataTable>
     }
 }
 

@@ -8,7 +8,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LocalTime, SubmitButton, TableFrame, TextField, on_submit};
+use crate::components::{DataTable, ErrorSummary, FormErrors, LocalTime, SubmitButton, TextField, on_submit};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -100,20 +100,7 @@ fn RoleHistory() -> impl IntoView {
             when=move || roles.with(|r| !r.is_empty())
             fallback=|| view! { <p class="empty">"Nobody has been assigned yet."</p> }
         >
-            <TableFrame label="Roles">
-                <table>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Person"</th>
-                            <th scope="col">"Assigned"</th>
-                            <th scope="col">"By"</th>
-                            <th scope="col">"Ended"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </TableFrame>
+            <DataTable label="Roles" columns=["Role", "Person", "Assigned", "By", "Ended"]>{rows}</DataTable>
         </Show>
     }
 }

@@ -9,7 +9,7 @@ use shared::workflow::tasks::{Task, TaskStatus};
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, LocalTime, SubmitButton, TableFrame, TextField, on_submit};
+use crate::components::{DataTable, ErrorSummary, FormErrors, LocalTime, SubmitButton, TextField, on_submit};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -103,21 +103,14 @@ fn TaskTables() -> impl IntoView {
                     let rows = rows.into_iter().map(|task| view! { <TaskRow task busy /> }).collect_view();
                     view! {
                         <h3 id=heading_id.clone()>{phase.label()}</h3>
-                        <TableFrame label=format!("{} tasks", phase.label())>
-                            <table aria-labelledby=heading_id>
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Task"</th>
-                                        <th scope="col">"Note"</th>
-                                        <th scope="col">"Owner"</th>
-                                        <th scope="col">"Due"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col"><span class="visually-hidden">"Remove"</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>{rows}</tbody>
-                            </table>
-                        </TableFrame>
+                        <DataTable
+                            label=format!("{} tasks", phase.label())
+                            labelled_by=heading_id
+                            columns=["Task", "Note", "Owner", "Due", "Status"]
+                            actions="Remove"
+                        >
+                            {rows}
+                        </DataTable>
                     }
                 })
             })
