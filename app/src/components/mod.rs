@@ -19,7 +19,10 @@ pub use attachment_list::AttachmentList;
 pub use data_table::DataTable;
 pub use email_intake::EmailIntakeDetails;
 pub use error_summary::{ErrorSummary, FormErrors};
-pub use fields::{FileField, InlineError, TextArea, TextField, described_by};
+pub use fields::{
+    Field, FieldSet, FileField, InlineError, LocalTimeField, TextArea, TextField, aria_describedby, aria_invalid,
+    described_by,
+};
 pub use follow_up_list::FollowUpList;
 pub use local_time::LocalTime;
 pub use notices::{LoadError, Loaded, Loading, StillWorking};

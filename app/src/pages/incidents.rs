@@ -6,7 +6,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    DataTable, ErrorSummary, FormErrors, LocalTime, PagedList, PhaseBadge, SubmitButton, TextArea, TextField, on_submit,
+    DataTable, ErrorSummary, FormErrors, LocalTime, LocalTimeField, PagedList, PhaseBadge, SubmitButton, TextArea,
+    TextField, on_submit,
 };
 use crate::{api, clock, dom};
 
@@ -72,13 +73,12 @@ fn DeclareIncident() -> impl IntoView {
             <ErrorSummary errors targets=DECLARE_TARGETS heading=3 />
             <form novalidate on:submit=on_submit(submit)>
                 <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
-                <TextField
+                <LocalTimeField
                     id="declare_detected_at"
                     label="When was it detected? (optional)"
-                    hint="In your local time. Leave empty for now."
                     value=detected_at
                     error=errors.for_field("detected_at")
-                    input_type="datetime-local"
+                    empty_is_now=true
                 />
                 <TextArea
                     id="declare_summary"

@@ -8,8 +8,8 @@ use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, DataTable, ErrorSummary, FormErrors, Loaded, LocalTime, StandingBadge, SubmitButton, TextArea,
-    TextField, on_submit, send,
+    Countdown, DataTable, ErrorSummary, FormErrors, Loaded, LocalTime, LocalTimeField, StandingBadge, SubmitButton,
+    TextArea, on_submit, send,
 };
 use crate::{api, clock, dom};
 
@@ -114,13 +114,12 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
             <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
             <ErrorSummary errors targets=REVIEW_TARGETS heading=3 />
             <form novalidate on:submit=on_submit(submit)>
-                <TextField
+                <LocalTimeField
                     id="review_at"
                     label="When was it reviewed? (optional)"
-                    hint="In your local time. Leave empty for now."
                     value=reviewed_at
                     error=errors.for_field("reviewed_at")
-                    input_type="datetime-local"
+                    empty_is_now=true
                 />
                 <TextArea
                     id="review_summary"

@@ -9,7 +9,8 @@ use shared::report::{NewReport, ReporterKind};
 use shared::validation::FieldError;
 
 use crate::components::{
-    ErrorSummary, FileField, FormErrors, InlineError, SubmitButton, TextArea, TextField, described_by, on_submit, send,
+    ErrorSummary, FieldSet, FileField, FormErrors, LocalTimeField, SubmitButton, TextArea, TextField, aria_describedby,
+    aria_invalid, on_submit, send,
 };
 use crate::{api, clock, files};
 
@@ -39,8 +40,8 @@ fn ReporterKindChoice(value: RwSignal<String>, error: Signal<Option<String>>) ->
                         name="reporter_kind"
                         value=kind.as_str()
                         bind:group=value
-                        aria-invalid=move || error.read().is_some().then_some("true")
-                        aria-describedby=move || described_by("reporter_kind", false, error.read().is_some())
+                        aria-invalid=aria_invalid(error)
+                        aria-describedby=aria_describedby("reporter_kind".to_owned(), false, error)
                     />
                     <label for=id>{kind.label()}</label>
                 </div>
@@ -48,11 +49,9 @@ fn ReporterKindChoice(value: RwSignal<String>, error: Signal<Option<String>>) ->
         })
         .collect_view();
     view! {
-        <fieldset class=move || if error.read().is_some() { "field field--error" } else { "field" }>
-            <legend>"Who are you?"</legend>
-            <InlineError id="reporter_kind-error".to_owned() error />
+        <FieldSet name="reporter_kind" legend="Who are you?" error>
             <div class="radios">{options}</div>
-        </fieldset>
+        </FieldSet>
     }
 }
 
@@ -166,13 +165,11 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
                 value=steps_to_reproduce
                 error=errors.for_field("steps_to_reproduce")
             />
-            <TextField
+            <LocalTimeField
                 id="observed_at"
                 label="When did you notice it? (optional)"
-                hint="In your local time."
                 value=observed_at
                 error=errors.for_field("observed_at")
-                input_type="datetime-local"
             />
             <TextField
                 id="affected_system"

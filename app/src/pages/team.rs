@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
 use crate::components::{
-    DataTable, ErrorSummary, FormErrors, Loaded, LocalTime, SubmitButton, TextField, on_submit, send,
+    DataTable, ErrorSummary, Field, FormErrors, Loaded, LocalTime, SubmitButton, TextField, on_submit, send,
 };
 use crate::{api, dom};
 
@@ -112,10 +112,9 @@ fn Invite() -> impl IntoView {
             <form novalidate on:submit=on_submit(submit)>
                 <TextField id="invite_email" label="Email address" value=email error=errors.for_field("email") input_type="email" />
                 <TextField id="invite_name" label="Name" hint="As it appears in incident roles and the audit trail." value=name error=errors.for_field("name") />
-                <div class="field">
-                    <label for="invite_role">"Role"</label>
+                <Field id="invite_role" label="Role">
                     <RoleSelect id="invite_role".to_owned() value=role />
-                </div>
+                </Field>
                 <SubmitButton id="invite-submit" busy>"Send invitation"</SubmitButton>
             </form>
         </section>

@@ -8,7 +8,7 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{DataTable, ErrorSummary, FormErrors, SubmitButton, described_by, on_submit};
+use crate::components::{DataTable, ErrorSummary, Field, FormErrors, SubmitButton, described_by, on_submit};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -143,11 +143,11 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                         aria-describedby=move || described_by("affected_csv", true, has_errors())
                     ></textarea>
                 </div>
-                <div class="field">
-                    <label for="affected_csv_file">"Or choose a .csv file"</label>
-                    <p class="hint" id="affected_csv_file-hint">
-                        "Its text is put in the box above, to check before importing."
-                    </p>
+                <Field
+                    id="affected_csv_file"
+                    label="Or choose a .csv file"
+                    hint="Its text is put in the box above, to check before importing."
+                >
                     <input
                         type="file"
                         id="affected_csv_file"
@@ -157,7 +157,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                         aria-describedby="affected_csv_file-hint"
                         on:change=on_file
                     />
-                </div>
+                </Field>
                 <SubmitButton id="import-accounts" busy>
                     "Import accounts"
                 </SubmitButton>

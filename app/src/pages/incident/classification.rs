@@ -8,7 +8,7 @@ use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Se
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextField, on_submit};
+use crate::components::{ErrorSummary, FormErrors, LocalTimeField, SubmitButton, TextField, on_submit};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
@@ -89,7 +89,7 @@ fn CategoryAndSeverity() -> impl IntoView {
         }
     };
 
-    let categories = Category::ALL.into_iter().map(|c| Choice::new(c.as_str(), c.label())).collect();
+    let categories = Choice::all(Category::ALL, Category::as_str, Category::label);
     let severities =
         Severity::ALL.into_iter().map(|s| Choice::new(s.as_str(), s.label()).with_hint(s.meaning())).collect();
     view! {
@@ -184,13 +184,12 @@ fn Verdict() -> impl IntoView {
                 value=verdict
                 error=errors.for_field("verdict")
             />
-            <TextField
+            <LocalTimeField
                 id="confirmed_at"
                 label="When was the breach confirmed? (optional)"
                 hint="For a confirmed breach, in your local time. Leave empty for now."
                 value=confirmed_at
                 error=errors.for_field("confirmed_at")
-                input_type="datetime-local"
             />
             <SubmitButton id="save-verdict" busy>
                 "Save verdict"

@@ -10,8 +10,7 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    DataTable, ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, TextField, described_by,
-    on_submit,
+    DataTable, ErrorSummary, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextArea, TextField, on_submit,
 };
 use crate::dom;
 
@@ -39,7 +38,6 @@ fn LogAction() -> impl IntoView {
     let errors = FormErrors::with_summary_id("containment-errors");
     let busy = RwSignal::new(false);
     let chosen_kind = move || ActionKind::parse(&kind.read()).unwrap_or(ActionKind::BlockIp);
-    let target_error = errors.for_field("target");
 
     let submit = move || {
         let action_kind = chosen_kind();
@@ -72,25 +70,19 @@ fn LogAction() -> impl IntoView {
         });
     };
 
-    let kinds = ActionKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
-    let results = ActionResult::ALL.into_iter().map(|r| Choice::new(r.as_str(), r.label())).collect();
+    let kinds = Choice::all(ActionKind::ALL, ActionKind::as_str, ActionKind::label);
+    let results = Choice::all(ActionResult::ALL, ActionResult::as_str, ActionResult::label);
     view! {
         <h3>"Log an action"</h3>
         <ErrorSummary errors targets=LOG_TARGETS heading=4 />
         <form novalidate on:submit=on_submit(submit)>
             <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
-            <div class=move || if target_error.read().is_some() { "field field--error" } else { "field" }>
-                <label for="action_target">{move || chosen_kind().target_label()}</label>
-                <InlineError id="action_target-error".to_owned() error=target_error />
-                <input
-                    type="text"
-                    id="action_target"
-                    name="action_target"
-                    bind:value=target
-                    aria-invalid=move || target_error.read().is_some().then_some("true")
-                    aria-describedby=move || described_by("action_target", false, target_error.read().is_some())
-                />
-            </div>
+            <TextField
+                id="action_target"
+                label=move || chosen_kind().target_label()
+                value=target
+                error=errors.for_field("target")
+            />
             <SelectField
                 id="action_result"
                 label="Result"
@@ -99,13 +91,12 @@ fn LogAction() -> impl IntoView {
                 error=errors.for_field("result")
             />
             <TextArea id="action_note" label="Note (optional)" value=note error=errors.for_field("note") rows=3 />
-            <TextField
+            <LocalTimeField
                 id="action_performed_at"
                 label="When was it done? (optional)"
-                hint="In your local time. Leave empty for now."
                 value=performed_at
                 error=errors.for_field("performed_at")
-                input_type="datetime-local"
+                empty_is_now=true
             />
             <SubmitButton id="log-action" busy>
                 "Log action"

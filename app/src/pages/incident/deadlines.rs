@@ -16,8 +16,8 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, SubmitButton, TextArea,
-    TextField, on_submit, standing_name,
+    Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, StandingBadge, SubmitButton,
+    TextArea, TextField, on_submit, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -166,7 +166,7 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
 
     // Each button names its obligation for screen readers, as the page lists several.
     let (meet_for, waive_for) = (format!(": {title}"), format!(": {title}"));
-    let kinds = EvidenceKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
+    let kinds = Choice::all(EvidenceKind::ALL, EvidenceKind::as_str, EvidenceKind::label);
     // A file is sent as the file itself, so its kind takes a file input instead of the text.
     let (evidence_id, file_id) = (format!("meet_evidence_{part}"), format!("meet_file_{part}"));
     view! {
@@ -202,13 +202,12 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
                             single=true
                         />
                     </Show>
-                    <TextField
+                    <LocalTimeField
                         id=format!("meet_met_at_{part}")
                         label="When was it met? (optional)"
-                        hint="In your local time. Leave empty for now."
                         value=met_at
                         error=errors.for_field("met_at")
-                        input_type="datetime-local"
+                        empty_is_now=true
                     />
                     <SubmitButton id=format!("meet_submit_{part}") busy>
                         "Mark met"
@@ -431,13 +430,11 @@ fn SetAnchor() -> impl IntoView {
                 error=errors.for_field("anchor")
                 placeholder="Choose an event"
             />
-            <TextField
+            <LocalTimeField
                 id="anchor_at"
                 label="When"
-                hint="In your local time."
                 value=at
                 error=errors.for_field("at")
-                input_type="datetime-local"
             />
             <TextArea
                 id="anchor_reason"

@@ -7,7 +7,9 @@ use shared::record::IncidentCommand;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{
+    ErrorSummary, FormErrors, LoadError, Loading, LocalTimeField, SubmitButton, TextArea, TextField, on_submit,
+};
 use crate::{api, clock};
 
 /// The draft of obligation `id`, loaded again after every change to the incident.
@@ -104,7 +106,7 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
             }
         })
         .collect_view();
-    let methods = FilingMethod::ALL.into_iter().map(|m| Choice::new(m.as_str(), m.label())).collect();
+    let methods = Choice::all(FilingMethod::ALL, FilingMethod::as_str, FilingMethod::label);
     let targets: &'static [(&'static str, &'static str)] =
         &[("authority_reference", "filing_reference"), ("filed_at", "filing_filed_at")];
     view! {
@@ -133,13 +135,12 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
                     value=reference
                     error=errors.for_field("authority_reference")
                 />
-                <TextField
+                <LocalTimeField
                     id=format!("filing_filed_at_{part}")
                     label="When was it filed? (optional)"
-                    hint="In your local time. Leave empty for now."
                     value=filed_at
                     error=errors.for_field("filed_at")
-                    input_type="datetime-local"
+                    empty_is_now=true
                 />
                 <SubmitButton id=format!("filing_record_{part}") busy>
                     "Record the filing"

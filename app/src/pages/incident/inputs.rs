@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{InlineError, described_by};
+use crate::components::{Field, FieldSet, aria_describedby, aria_invalid, described_by};
 
 /// One choice of a radio group or select: the value sent, the label shown and an optional hint.
 #[derive(Debug, Clone)]
@@ -18,14 +18,22 @@ impl Choice {
         Self { value: value.into(), label: label.into(), hint: None }
     }
 
+    /// One choice per value of an enum, sent as `value` and shown as `label`.
+    pub fn all<T>(
+        values: impl IntoIterator<Item = T>,
+        value: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<Self>
+    where
+        T: Copy,
+    {
+        values.into_iter().map(|v| Self::new(value(v), label(v))).collect()
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
-}
-
-fn field_class(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Send + Sync + 'static {
-    move || if error.read().is_some() { "field field--error" } else { "field" }
 }
 
 /// A radio group in a fieldset; option `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
@@ -68,11 +76,9 @@ pub fn RadioGroup(
         })
         .collect_view();
     view! {
-        <fieldset class=field_class(error)>
-            <legend>{legend}</legend>
-            <InlineError id=format!("{name}-error") error />
+        <FieldSet name legend error>
             <div class="radios">{options}</div>
-        </fieldset>
+        </FieldSet>
     }
 }
 
@@ -109,13 +115,10 @@ pub fn CheckboxGroup(
         })
         .collect_view();
     view! {
-        <fieldset class=field_class(error)>
-            <legend>{legend}</legend>
-            {hint.map(|hint| view! { <p class="hint" id=format!("{name}-hint")>{hint}</p> })}
-            <InlineError id=format!("{name}-error") error />
+        <FieldSet name legend hint error>
             <div class="radios">{boxes}</div>
             {children.map(|children| children())}
-        </fieldset>
+        </FieldSet>
     }
 }
 
@@ -123,13 +126,13 @@ pub fn CheckboxGroup(
 #[component]
 pub fn SelectField(
     #[prop(into)] id: String,
-    #[prop(into)] label: Signal<String>,
+    label: &'static str,
     choices: Vec<Choice>,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
     #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
-    let described = id.clone();
+    let describedby = aria_describedby(id.clone(), false, error);
     let placeholder = placeholder
         .map(|text| view! { <option value="" prop:selected=move || value.read().is_empty()>{text}</option> });
     let options = choices
@@ -144,20 +147,18 @@ pub fn SelectField(
         })
         .collect_view();
     view! {
-        <div class=field_class(error)>
-            <label for=id.clone()>{move || label.get()}</label>
-            <InlineError id=format!("{id}-error") error />
+        <Field id=id.clone() label error>
             <select
                 id=id.clone()
                 name=id
                 on:change=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || error.read().is_some().then_some("true")
-                aria-describedby=move || described_by(&described, false, error.read().is_some())
+                aria-invalid=aria_invalid(error)
+                aria-describedby=describedby
             >
                 {placeholder}
                 {options}
             </select>
-        </div>
+        </Field>
     }
 }
 

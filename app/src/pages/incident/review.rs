@@ -8,7 +8,8 @@ use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
-    DataTable, ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, described_by, on_submit,
+    DataTable, ErrorSummary, Field, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, aria_describedby,
+    aria_invalid, on_submit,
 };
 use crate::dom;
 
@@ -84,22 +85,21 @@ fn RowInput(
     label: &'static str,
     value: RwSignal<String>,
     #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] error: Option<Signal<Option<String>>>,
+    #[prop(optional)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let error = error.unwrap_or_else(|| Signal::derive(|| None));
-    let error_id = id.clone();
+    let describedby = aria_describedby(id.clone(), false, error);
+    // The row's fieldset shows the error, so the field around the input does not.
     view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
+        <Field id=id.clone() label>
             <input
                 type=input_type
                 id=id.clone()
-                name=id.clone()
+                name=id
                 bind:value=value
-                aria-invalid=move || error.read().is_some().then_some("true")
-                aria-describedby=move || described_by(&error_id, false, error.read().is_some())
+                aria-invalid=aria_invalid(error)
+                aria-describedby=describedby
             />
-        </div>
+        </Field>
     }
 }
 

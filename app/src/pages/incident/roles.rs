@@ -125,7 +125,7 @@ fn AssignRole() -> impl IntoView {
         ws.run(command, Errors::Form(errors), busy, move || person.set(String::new()));
     };
 
-    let choices = Role::ALL.into_iter().map(|r| Choice::new(r.as_str(), r.label())).collect();
+    let choices = Choice::all(Role::ALL, Role::as_str, Role::label);
     view! {
         <h3>"Assign a role"</h3>
         <p class="hint">"Assigning a role that has one holder hands it over; team members can be many."</p>

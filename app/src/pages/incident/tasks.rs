@@ -9,7 +9,9 @@ use shared::workflow::tasks::{Task, TaskStatus};
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{DataTable, ErrorSummary, FormErrors, LocalTime, SubmitButton, TextField, on_submit};
+use crate::components::{
+    DataTable, ErrorSummary, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextField, on_submit,
+};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -168,7 +170,7 @@ fn AddTask() -> impl IntoView {
         });
     };
 
-    let phases = task_phases().map(|p| Choice::new(p.as_str(), p.label())).collect();
+    let phases = Choice::all(task_phases(), Phase::as_str, Phase::label);
     view! {
         <h3>"Add a task"</h3>
         <ErrorSummary errors targets=TARGETS heading=4 />
@@ -182,13 +184,11 @@ fn AddTask() -> impl IntoView {
                 value=owner
                 error=errors.for_field("owner")
             />
-            <TextField
+            <LocalTimeField
                 id="task_due"
                 label="Due (optional)"
-                hint="In your local time."
                 value=due
                 error=errors.for_field("due_at")
-                input_type="datetime-local"
             />
             <SubmitButton id="add-task" busy>
                 "Add task"
