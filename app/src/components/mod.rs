@@ -31,4 +31,4 @@ pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
 pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};
-pub use submit::{SubmitButton, on_submit, send};
+pub use submit::{CheckedForm, SubmitButton, on_submit, send};

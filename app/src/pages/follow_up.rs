@@ -9,8 +9,7 @@ use shared::report::parse_follow_up_message;
 use shared::validation::FieldError;
 
 use crate::components::{
-    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, Loaded, LocalTime, SubmitButton, TextArea,
-    on_submit, send,
+    AttachmentList, CheckedForm, FileField, FollowUpList, FormErrors, Loaded, LocalTime, SubmitButton, TextArea, send,
 };
 use crate::{api, dom, files};
 
@@ -103,8 +102,7 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                     "Thank you: your information was added to the report."
                 </p>
             </Show>
-            <ErrorSummary errors targets=FIELD_TARGETS />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=FIELD_TARGETS submit>
                 <TextArea
                     id="follow_up_message"
                     label="What else should we know?"
@@ -125,7 +123,7 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                 >
                     "Send information"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }

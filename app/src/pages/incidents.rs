@@ -6,8 +6,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    DataTable, ErrorSummary, FormErrors, LocalTime, LocalTimeField, PagedList, PhaseBadge, SubmitButton, TextArea,
-    TextField, on_submit,
+    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, PagedList, PhaseBadge, SubmitButton, TextArea,
+    TextField,
 };
 use crate::{api, clock, dom};
 
@@ -70,8 +70,7 @@ fn DeclareIncident() -> impl IntoView {
         <section class="panel" aria-labelledby="declare-heading">
             <h2 id="declare-heading">"Declare an incident"</h2>
             <p>"For something the team found itself, with no report behind it."</p>
-            <ErrorSummary errors targets=DECLARE_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=DECLARE_TARGETS heading=3 submit>
                 <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
                 <LocalTimeField
                     id="declare_detected_at"
@@ -91,7 +90,7 @@ fn DeclareIncident() -> impl IntoView {
                 <SubmitButton id="declare-incident" busy busy_label="Declaring…">
                     "Declare incident"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }

@@ -8,8 +8,8 @@ use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, DataTable, ErrorSummary, FormErrors, Loaded, LocalTime, LocalTimeField, StandingBadge, SubmitButton,
-    TextArea, on_submit, send,
+    CheckedForm, Countdown, DataTable, FormErrors, Loaded, LocalTime, LocalTimeField, StandingBadge, SubmitButton,
+    TextArea, send,
 };
 use crate::{api, clock, dom};
 
@@ -112,8 +112,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
         <section class="panel" aria-labelledby="review-heading">
             <h2 id="review-heading">"Record a review"</h2>
             <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
-            <ErrorSummary errors targets=REVIEW_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=REVIEW_TARGETS heading=3 submit>
                 <LocalTimeField
                     id="review_at"
                     label="When was it reviewed? (optional)"
@@ -143,7 +142,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
                 <SubmitButton id="review-submit" busy busy_label="Recording…">
                     "Record review"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }

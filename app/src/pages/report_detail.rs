@@ -8,8 +8,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, Loaded, LocalTime, StatusBadge,
-    SubmitButton, TextArea, TextField, on_submit, send,
+    AttachmentList, CheckedForm, EmailIntakeDetails, FollowUpList, FormErrors, Loaded, LocalTime, StatusBadge,
+    SubmitButton, TextArea, TextField, send,
 };
 use crate::{api, dom};
 
@@ -48,8 +48,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
         <section class="panel" aria-labelledby="open-incident-heading">
             <h2 id="open-incident-heading">"Open a new incident"</h2>
             <p>"This report is not linked to an incident yet."</p>
-            <ErrorSummary errors targets=&[("title", "incident_title")] heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=&[("title", "incident_title")] heading=3 submit>
                 <TextField
                     id="incident_title"
                     label="Incident title"
@@ -60,7 +59,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
                 <SubmitButton id="open-incident" busy busy_label="Opening…">
                     "Open incident"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }
@@ -92,8 +91,7 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="link-report-heading">
             <h2 id="link-report-heading">"Add to an existing incident"</h2>
-            <ErrorSummary errors targets=&[("incident", "link_incident")] heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=&[("incident", "link_incident")] heading=3 submit>
                 <TextField
                     id="link_incident"
                     label="Incident reference"
@@ -104,7 +102,7 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
                 <SubmitButton id="link-report" busy busy_label="Adding…">
                     "Add to incident"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }
@@ -132,8 +130,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     view! {
         <section class="panel" aria-labelledby="dismiss-report-heading">
             <h2 id="dismiss-report-heading">"Dismiss this report"</h2>
-            <ErrorSummary errors targets=&[("reason", "dismiss_reason")] heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=&[("reason", "dismiss_reason")] heading=3 submit>
                 <TextArea
                     id="dismiss_reason"
                     label="Why is it not taken further?"
@@ -145,7 +142,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
                 <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
                     "Dismiss report"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }

@@ -9,8 +9,8 @@ use shared::report::{NewReport, ReporterKind};
 use shared::validation::FieldError;
 
 use crate::components::{
-    ErrorSummary, FieldSet, FileField, FormErrors, LocalTimeField, SubmitButton, TextArea, TextField, aria_describedby,
-    aria_invalid, on_submit, send,
+    CheckedForm, FieldSet, FileField, FormErrors, LocalTimeField, SubmitButton, TextArea, TextField, aria_describedby,
+    aria_invalid, send,
 };
 use crate::{api, clock, files};
 
@@ -130,8 +130,7 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             "email, a leaked password, a bug that exposes other people's information. You do not need an "
             "account, and you can stay anonymous."
         </p>
-        <ErrorSummary errors targets=FIELD_TARGETS />
-        <form class="report-form" novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=FIELD_TARGETS class="report-form" submit>
             <ReporterKindChoice value=reporter_kind error=errors.for_field("reporter_kind") />
             <TextField
                 id="name"
@@ -192,6 +191,6 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             <SubmitButton id="submit-report" busy busy_label=Signal::derive(move || progress.get().to_string())>
                 "Send report"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }

@@ -8,7 +8,7 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{DataTable, ErrorSummary, Field, FormErrors, SubmitButton, described_by, on_submit};
+use crate::components::{CheckedForm, DataTable, Field, FormErrors, SubmitButton, described_by};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -117,8 +117,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                     "The accounts were imported; they replace any imported before."
                 </p>
             </Show>
-            <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=TARGETS heading=3 submit>
                 <div class=move || if has_errors() { "field field--error" } else { "field" }>
                     <label for="affected_csv">"Accounts as CSV"</label>
                     <p class="hint" id="affected_csv-hint">
@@ -161,7 +160,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                 <SubmitButton id="import-accounts" busy>
                     "Import accounts"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
             <AccountsTable />
         </section>
     }

@@ -8,7 +8,7 @@ use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Se
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, LocalTimeField, SubmitButton, TextField, on_submit};
+use crate::components::{CheckedForm, FormErrors, LocalTimeField, SubmitButton, TextField};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
@@ -94,8 +94,7 @@ fn CategoryAndSeverity() -> impl IntoView {
         Severity::ALL.into_iter().map(|s| Choice::new(s.as_str(), s.label()).with_hint(s.meaning())).collect();
     view! {
         <h3>"Category and severity"</h3>
-        <ErrorSummary errors targets=CLASSIFY_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=CLASSIFY_TARGETS heading=4 submit>
             <SelectField
                 id="category"
                 label="Category"
@@ -114,7 +113,7 @@ fn CategoryAndSeverity() -> impl IntoView {
             <SubmitButton id="save-classification" busy>
                 "Save category and severity"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -175,8 +174,7 @@ fn Verdict() -> impl IntoView {
     ];
     view! {
         <h3>"Breach verdict"</h3>
-        <ErrorSummary errors targets=VERDICT_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=VERDICT_TARGETS heading=4 submit>
             <RadioGroup
                 name="verdict"
                 legend="Was data breached?"
@@ -194,7 +192,7 @@ fn Verdict() -> impl IntoView {
             <SubmitButton id="save-verdict" busy>
                 "Save verdict"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -221,8 +219,7 @@ fn DataInvolved() -> impl IntoView {
 
     view! {
         <h3>"Data involved"</h3>
-        <ErrorSummary errors targets=DATA_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=DATA_TARGETS heading=4 submit>
             <CheckboxGroup
                 name="data"
                 legend="Which kinds of data are involved?"
@@ -241,7 +238,7 @@ fn DataInvolved() -> impl IntoView {
             <SubmitButton id="save-data-categories" busy>
                 "Save data involved"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 

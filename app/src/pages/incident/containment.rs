@@ -10,7 +10,7 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    DataTable, ErrorSummary, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextArea, TextField, on_submit,
+    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextArea, TextField,
 };
 use crate::dom;
 
@@ -74,8 +74,7 @@ fn LogAction() -> impl IntoView {
     let results = Choice::all(ActionResult::ALL, ActionResult::as_str, ActionResult::label);
     view! {
         <h3>"Log an action"</h3>
-        <ErrorSummary errors targets=LOG_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=LOG_TARGETS heading=4 submit>
             <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
             <TextField
                 id="action_target"
@@ -101,7 +100,7 @@ fn LogAction() -> impl IntoView {
             <SubmitButton id="log-action" busy>
                 "Log action"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -196,8 +195,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
     view! {
         <Show when=move || open_actions.with(|a| !a.is_empty())>
             <h3 id="reverse-heading">"Reverse an action"</h3>
-            <ErrorSummary errors targets=REVERSE_TARGETS heading=4 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=REVERSE_TARGETS heading=4 submit>
                 {move || {
                     let choices =
                         open_actions.get().into_iter().map(|(id, name)| Choice::new(id.to_string(), name)).collect();
@@ -223,7 +221,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
                 <SubmitButton id="reverse-action" busy secondary=true>
                     "Reverse action"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </Show>
     }
 }

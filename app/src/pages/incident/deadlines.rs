@@ -16,8 +16,8 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, StandingBadge, SubmitButton,
-    TextArea, TextField, on_submit, standing_name,
+    CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, StandingBadge,
+    SubmitButton, TextArea, TextField, on_submit, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -420,8 +420,7 @@ fn SetAnchor() -> impl IntoView {
     let choices = Anchor::INCIDENT.into_iter().map(|a| Choice::new(a.to_string(), a.label())).collect();
     view! {
         <h4>"Set or correct a time"</h4>
-        <ErrorSummary errors targets=ANCHOR_TARGETS heading=5 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=ANCHOR_TARGETS heading=5 submit>
             <SelectField
                 id="anchor_select"
                 label="Event"
@@ -461,7 +460,7 @@ fn SetAnchor() -> impl IntoView {
                     </button>
                 </Show>
             </div>
-        </form>
+        </CheckedForm>
     }
 }
 

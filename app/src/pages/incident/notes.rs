@@ -3,7 +3,7 @@ use shared::record::IncidentCommand;
 use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, on_submit};
+use crate::components::{CheckedForm, FormErrors, SubmitButton, TextArea};
 
 const TARGETS: &[(&str, &str)] = &[("markdown", "note_markdown")];
 
@@ -27,8 +27,7 @@ pub fn NotesSection() -> impl IntoView {
     view! {
         <section id="notes" aria-labelledby="notes-heading">
             <h2 id="notes-heading">"Add a note"</h2>
-            <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=TARGETS heading=3 submit>
                 <TextArea
                     id="note_markdown"
                     label="Note"
@@ -41,7 +40,7 @@ pub fn NotesSection() -> impl IntoView {
                 <SubmitButton id="add-note" busy>
                     "Add note"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </section>
     }
 }

@@ -13,7 +13,7 @@ use shared::workflow::investigation::LineError;
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{CheckedForm, ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
 
 const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("subject", "notice_subject"),
@@ -220,8 +220,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     };
     view! {
         <h3>{heading}</h3>
-        <ErrorSummary errors targets=NOTICE_TARGETS id_suffix heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=NOTICE_TARGETS id_suffix heading=4 submit>
             <TextField id=id("subject") label="Subject" value=subject error=errors.for_field("subject") />
             <TextArea id=id("nature") label="What happened" hint="In plain language: what, when, what data." value=nature error=errors.for_field("nature") rows=4 />
             <TextArea id=id("consequences") label="Likely consequences" value=consequences error=errors.for_field("consequences") rows=3 />
@@ -234,7 +233,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
             <SubmitButton id=save_id busy>
                 "Save the draft"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 

@@ -9,7 +9,7 @@ use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, on_submit};
+use crate::components::{CheckedForm, FormErrors, SubmitButton, TextArea};
 
 const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
 const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
@@ -40,8 +40,7 @@ fn StakeholdersForm() -> impl IntoView {
     };
     view! {
         <h3>"Stakeholders"</h3>
-        <ErrorSummary errors targets=STAKEHOLDER_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=STAKEHOLDER_TARGETS heading=4 submit>
             <TextArea
                 id="stakeholders"
                 label="Who gets status updates"
@@ -53,7 +52,7 @@ fn StakeholdersForm() -> impl IntoView {
             <SubmitButton id="save-stakeholders" busy secondary=true>
                 "Save stakeholders"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -86,8 +85,7 @@ fn StatusUpdateForm() -> impl IntoView {
     };
     view! {
         <h3>"Status update"</h3>
-        <ErrorSummary errors targets=UPDATE_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=UPDATE_TARGETS heading=4 submit>
             <TextArea
                 id="update_message"
                 label="Update"
@@ -121,7 +119,7 @@ fn StatusUpdateForm() -> impl IntoView {
                     "Preview the internal notification"
                 </button>
             </div>
-        </form>
+        </CheckedForm>
         {move || preview.get().map(|answer| match answer {
             Ok(email) => view! { <EmailPreviewView email /> }.into_any(),
             Err(error) => view! { <p class="notice notice--error" role="alert">{error}</p> }.into_any(),

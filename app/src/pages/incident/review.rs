@@ -8,8 +8,8 @@ use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
-    DataTable, ErrorSummary, Field, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, aria_describedby,
-    aria_invalid, on_submit,
+    CheckedForm, DataTable, Field, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, aria_describedby,
+    aria_invalid,
 };
 use crate::dom;
 
@@ -198,8 +198,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
     };
 
     view! {
-        <ErrorSummary errors targets=TARGETS heading=3 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=TARGETS heading=3 submit>
             <TextArea id="review_findings" label="Findings" value=findings error=errors.for_field("findings") />
             <TextArea id="review_root_cause" label="Root cause" value=root_cause error=errors.for_field("root_cause") />
             <TextArea
@@ -243,7 +242,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
             <Show when=move || phase.get() != Phase::LessonsLearned>
                 <p class="hint">"The review can be drafted any time and completed in the lessons-learned phase."</p>
             </Show>
-        </form>
+        </CheckedForm>
     }
 }
 

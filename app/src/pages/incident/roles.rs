@@ -8,7 +8,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{DataTable, ErrorSummary, FormErrors, LocalTime, SubmitButton, TextField, on_submit};
+use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, SubmitButton, TextField};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -129,8 +129,7 @@ fn AssignRole() -> impl IntoView {
     view! {
         <h3>"Assign a role"</h3>
         <p class="hint">"Assigning a role that has one holder hands it over; team members can be many."</p>
-        <ErrorSummary errors targets=TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=TARGETS heading=4 submit>
             <SelectField id="role" label="Role" choices value=role error=errors.for_field("role") />
             <TextField
                 id="person"
@@ -142,7 +141,7 @@ fn AssignRole() -> impl IntoView {
             <SubmitButton id="assign-role" busy>
                 "Assign role"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 

@@ -9,9 +9,7 @@ use shared::workflow::tasks::{Task, TaskStatus};
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{
-    DataTable, ErrorSummary, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextField, on_submit,
-};
+use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextField};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -173,8 +171,7 @@ fn AddTask() -> impl IntoView {
     let phases = Choice::all(task_phases(), Phase::as_str, Phase::label);
     view! {
         <h3>"Add a task"</h3>
-        <ErrorSummary errors targets=TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=TARGETS heading=4 submit>
             <SelectField id="task_phase" label="Phase" choices=phases value=phase error=errors.for_field("phase") />
             <TextField id="task_title" label="Task" value=title error=errors.for_field("title") />
             <TextField
@@ -193,7 +190,7 @@ fn AddTask() -> impl IntoView {
             <SubmitButton id="add-task" busy>
                 "Add task"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
