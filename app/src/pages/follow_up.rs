@@ -9,7 +9,8 @@ use shared::report::parse_follow_up_message;
 use shared::validation::FieldError;
 
 use crate::components::{
-    AttachmentList, CheckedForm, FileField, FollowUpList, FormErrors, Loaded, LocalTime, SubmitButton, TextArea, send,
+    AttachmentList, CheckedForm, FileField, FollowUpList, FormErrors, Loaded, LocalTime, Section, SubmitButton,
+    TextArea, send,
 };
 use crate::{api, dom, files};
 
@@ -95,8 +96,7 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
     };
 
     view! {
-        <section class="add-information" aria-labelledby="add-information-heading">
-            <h2 id="add-information-heading">"Add information"</h2>
+        <Section class="add-information" heading_id="add-information-heading" title="Add information">
             <Show when=move || added.get()>
                 <p id=ADDED_NOTICE_ID class="notice notice--success" role="status" tabindex="-1">
                     "Thank you: your information was added to the report."
@@ -124,7 +124,7 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                     "Send information"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }
 

@@ -6,8 +6,8 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, PagedList, PhaseBadge, SubmitButton, TextArea,
-    TextField,
+    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, PagedList, PhaseBadge, Section, SubmitButton,
+    TextArea, TextField,
 };
 use crate::{api, clock, dom};
 
@@ -67,8 +67,7 @@ fn DeclareIncident() -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="declare-heading">
-            <h2 id="declare-heading">"Declare an incident"</h2>
+        <Section class="panel" heading_id="declare-heading" title="Declare an incident">
             <p>"For something the team found itself, with no report behind it."</p>
             <CheckedForm errors targets=DECLARE_TARGETS heading=3 submit>
                 <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
@@ -91,7 +90,7 @@ fn DeclareIncident() -> impl IntoView {
                     "Declare incident"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }
 

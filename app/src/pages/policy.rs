@@ -8,8 +8,8 @@ use shared::policy::{PolicyReview, PolicyReviewForm};
 use shared::validation::FieldError;
 
 use crate::components::{
-    CheckedForm, Countdown, DataTable, FormErrors, Loaded, LocalTime, LocalTimeField, StandingBadge, SubmitButton,
-    TextArea, send,
+    CheckedForm, Countdown, DataTable, FormErrors, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
+    SubmitButton, TextArea, send,
 };
 use crate::{api, clock, dom};
 
@@ -109,8 +109,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
     };
 
     view! {
-        <section class="panel" aria-labelledby="review-heading">
-            <h2 id="review-heading">"Record a review"</h2>
+        <Section class="panel" heading_id="review-heading" title="Record a review">
             <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
             <CheckedForm errors targets=REVIEW_TARGETS heading=3 submit>
                 <LocalTimeField
@@ -143,7 +142,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
                     "Record review"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }
 
@@ -159,14 +158,12 @@ fn Register(detail: PolicyDetail) -> impl IntoView {
                 "Register " <strong>{register.reference.to_string()}</strong> ". Last reviewed "
                 <LocalTime at=register.last_reviewed_at() /> "."
             </p>
-            <section aria-labelledby="due-heading">
-                <h2 id="due-heading">"Next review"</h2>
+            <Section heading_id="due-heading" title="Next review">
                 <DueDuties duties=open />
-            </section>
-            <section aria-labelledby="history-heading">
-                <h2 id="history-heading">"Reviews"</h2>
+            </Section>
+            <Section heading_id="history-heading" title="Reviews">
                 <ReviewHistory reviews=register.reviews />
-            </section>
+            </Section>
             <RecordReview version on_recorded />
         }
     }

@@ -8,7 +8,7 @@ use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, CheckedForm, EmailIntakeDetails, FollowUpList, FormErrors, Loaded, LocalTime, StatusBadge,
+    AttachmentList, CheckedForm, EmailIntakeDetails, FollowUpList, FormErrors, Loaded, LocalTime, Section, StatusBadge,
     SubmitButton, TextArea, TextField, send,
 };
 use crate::{api, dom};
@@ -45,8 +45,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="open-incident-heading">
-            <h2 id="open-incident-heading">"Open a new incident"</h2>
+        <Section class="panel" heading_id="open-incident-heading" title="Open a new incident">
             <p>"This report is not linked to an incident yet."</p>
             <CheckedForm errors targets=&[("title", "incident_title")] heading=3 submit>
                 <TextField
@@ -60,7 +59,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
                     "Open incident"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }
 
@@ -89,8 +88,7 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="link-report-heading">
-            <h2 id="link-report-heading">"Add to an existing incident"</h2>
+        <Section class="panel" heading_id="link-report-heading" title="Add to an existing incident">
             <CheckedForm errors targets=&[("incident", "link_incident")] heading=3 submit>
                 <TextField
                     id="link_incident"
@@ -103,7 +101,7 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
                     "Add to incident"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }
 
@@ -128,8 +126,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     };
 
     view! {
-        <section class="panel" aria-labelledby="dismiss-report-heading">
-            <h2 id="dismiss-report-heading">"Dismiss this report"</h2>
+        <Section class="panel" heading_id="dismiss-report-heading" title="Dismiss this report">
             <CheckedForm errors targets=&[("reason", "dismiss_reason")] heading=3 submit>
                 <TextArea
                     id="dismiss_reason"
@@ -143,7 +140,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
                     "Dismiss report"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
 use crate::components::{
-    DataTable, ErrorSummary, Field, FormErrors, Loaded, LocalTime, SubmitButton, TextField, on_submit, send,
+    DataTable, ErrorSummary, Field, FormErrors, Loaded, LocalTime, Section, SubmitButton, TextField, on_submit, send,
 };
 use crate::{api, dom};
 
@@ -104,8 +104,7 @@ fn Invite() -> impl IntoView {
         });
     };
     view! {
-        <section class="panel" aria-labelledby="invite-heading">
-            <h2 id="invite-heading">"Invite someone"</h2>
+        <Section class="panel" heading_id="invite-heading" title="Invite someone">
             <p>"They get a link by email that works once, for a week, to choose a password and set up a second factor."</p>
             <ErrorSummary errors targets=INVITE_TARGETS heading=3 />
             <p role="status" id="invite-sent">{move || sent.get()}</p>
@@ -117,7 +116,7 @@ fn Invite() -> impl IntoView {
                 </Field>
                 <SubmitButton id="invite-submit" busy>"Send invitation"</SubmitButton>
             </form>
-        </section>
+        </Section>
     }
 }
 

@@ -8,7 +8,7 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{CheckedForm, DataTable, Field, FormErrors, SubmitButton, described_by};
+use crate::components::{CheckedForm, DataTable, Field, FormErrors, Section, SubmitButton, described_by};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -110,8 +110,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
     };
 
     view! {
-        <section id="affected-accounts-section" aria-labelledby="accounts-heading">
-            <h2 id="accounts-heading">"Affected accounts"</h2>
+        <Section id="affected-accounts-section" heading_id="accounts-heading" title="Affected accounts">
             <Show when=move || imported.get()>
                 <p id=IMPORTED_ID class="notice notice--success" role="status" tabindex="-1">
                     "The accounts were imported; they replace any imported before."
@@ -162,6 +161,6 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                 </SubmitButton>
             </CheckedForm>
             <AccountsTable />
-        </section>
+        </Section>
     }
 }

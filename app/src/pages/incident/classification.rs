@@ -8,7 +8,7 @@ use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Se
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{CheckedForm, FormErrors, LocalTimeField, SubmitButton, TextField};
+use crate::components::{CheckedForm, FormErrors, LocalTimeField, Section, SubmitButton, TextField};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
@@ -245,11 +245,10 @@ fn DataInvolved() -> impl IntoView {
 #[component]
 pub fn ClassificationSection() -> impl IntoView {
     view! {
-        <section id="classification" aria-labelledby="classification-heading">
-            <h2 id="classification-heading">"Classification"</h2>
+        <Section id="classification" heading_id="classification-heading" title="Classification">
             <CategoryAndSeverity />
             <Verdict />
             <DataInvolved />
-        </section>
+        </Section>
     }
 }

@@ -10,7 +10,7 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextArea, TextField,
+    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextArea, TextField,
 };
 use crate::dom;
 
@@ -235,11 +235,10 @@ pub fn ContainmentSection() -> impl IntoView {
         dom::focus_after_render("reverse_reason");
     };
     view! {
-        <section id="containment" aria-labelledby="containment-heading">
-            <h2 id="containment-heading">"Containment log"</h2>
+        <Section id="containment" heading_id="containment-heading" title="Containment log">
             <ActionsTable on_reverse />
             <ReverseAction chosen />
             <LogAction />
-        </section>
+        </Section>
     }
 }

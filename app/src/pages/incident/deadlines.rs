@@ -16,8 +16,8 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, StandingBadge,
-    SubmitButton, TextArea, TextField, on_submit, standing_name,
+    CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, Section,
+    StandingBadge, SubmitButton, TextArea, TextField, on_submit, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -468,8 +468,7 @@ fn SetAnchor() -> impl IntoView {
 pub fn DeadlinesSection() -> impl IntoView {
     let now = clock::ticking();
     view! {
-        <section id="deadlines" aria-labelledby="deadlines-heading">
-            <h2 id="deadlines-heading">"Deadlines"</h2>
+        <Section id="deadlines" heading_id="deadlines-heading" title="Deadlines">
             <p class="hint">
                 "The notices and filings the rules require of this incident. Each falls due a set time "
                 "after one of the clock times below."
@@ -479,6 +478,6 @@ pub fn DeadlinesSection() -> impl IntoView {
             <h3 id="clock-heading">"Clock"</h3>
             <ClockTable />
             <SetAnchor />
-        </section>
+        </Section>
     }
 }

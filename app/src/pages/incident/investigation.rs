@@ -8,7 +8,7 @@ use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, 
 use super::classification::{built_in_choices, chosen_categories, show_categories};
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, split_list};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, FormErrors, SubmitButton, TextArea, TextField};
+use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea, TextField};
 
 const TARGETS: &[(&str, &str)] = &[
     ("our_failure", "our_failure-yes"),
@@ -113,8 +113,7 @@ pub fn InvestigationSection() -> impl IntoView {
         })
         .collect();
     view! {
-        <section id="investigation" aria-labelledby="investigation-heading">
-            <h2 id="investigation-heading">"Investigation"</h2>
+        <Section id="investigation" heading_id="investigation-heading" title="Investigation">
             <CheckedForm errors targets=TARGETS heading=3 submit>
                 <RadioGroup
                     name="our_failure"
@@ -186,6 +185,6 @@ pub fn InvestigationSection() -> impl IntoView {
                     "Save investigation"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }

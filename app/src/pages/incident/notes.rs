@@ -3,7 +3,7 @@ use shared::record::IncidentCommand;
 use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, FormErrors, SubmitButton, TextArea};
+use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
 
 const TARGETS: &[(&str, &str)] = &[("markdown", "note_markdown")];
 
@@ -25,8 +25,7 @@ pub fn NotesSection() -> impl IntoView {
     };
 
     view! {
-        <section id="notes" aria-labelledby="notes-heading">
-            <h2 id="notes-heading">"Add a note"</h2>
+        <Section id="notes" heading_id="notes-heading" title="Add a note">
             <CheckedForm errors targets=TARGETS heading=3 submit>
                 <TextArea
                     id="note_markdown"
@@ -41,6 +40,6 @@ pub fn NotesSection() -> impl IntoView {
                     "Add note"
                 </SubmitButton>
             </CheckedForm>
-        </section>
+        </Section>
     }
 }

@@ -13,7 +13,7 @@ use shared::workflow::investigation::LineError;
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{CheckedForm, ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{CheckedForm, ErrorSummary, FormErrors, Section, SubmitButton, TextArea, TextField, on_submit};
 
 const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("subject", "notice_subject"),
@@ -35,8 +35,7 @@ pub fn NoticesSection() -> impl IntoView {
     // Kept here: a card is drawn anew whenever its notice changes.
     let refused: RwSignal<BTreeMap<u32, Vec<LineError>>> = RwSignal::new(BTreeMap::new());
     view! {
-        <section id="customer-notices" aria-labelledby="customer-notices-heading">
-            <h2 id="customer-notices-heading">"Customer notices"</h2>
+        <Section id="customer-notices" heading_id="customer-notices-heading" title="Customer notices">
             <p class="hint">
                 "A notice tells affected customers what happened, what it means for them and what to do. "
                 "A second team member approves it before it goes; each customer gets one message."
@@ -45,7 +44,7 @@ pub fn NoticesSection() -> impl IntoView {
                 <NoticeCard notice refused />
             </For>
             <NoticeEditor notice=None />
-        </section>
+        </Section>
     }
 }
 

@@ -9,7 +9,7 @@ use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{CheckedForm, FormErrors, SubmitButton, TextArea};
+use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
 
 const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
 const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
@@ -17,11 +17,10 @@ const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
 #[component]
 pub fn NotificationsSection() -> impl IntoView {
     view! {
-        <section id="notifications" aria-labelledby="notifications-heading">
-            <h2 id="notifications-heading">"Notifications"</h2>
+        <Section id="notifications" heading_id="notifications-heading" title="Notifications">
             <StakeholdersForm />
             <StatusUpdateForm />
-        </section>
+        </Section>
     }
 }
 

@@ -8,8 +8,8 @@ use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
-    CheckedForm, DataTable, Field, FormErrors, InlineError, LocalTime, SubmitButton, TextArea, aria_describedby,
-    aria_invalid,
+    CheckedForm, DataTable, Field, FormErrors, InlineError, LocalTime, Section, SubmitButton, TextArea,
+    aria_describedby, aria_invalid,
 };
 use crate::dom;
 
@@ -294,8 +294,7 @@ pub fn ReviewSection() -> impl IntoView {
     let phase = ws.select(|r| r.phase);
     let completed = ws.select(|r| r.review.is_complete());
     view! {
-        <section id="review" aria-labelledby="review-heading">
-            <h2 id="review-heading">"Post-incident review"</h2>
+        <Section id="review" heading_id="review-heading" title="Post-incident review">
             {move || {
                 if completed.get() {
                     let review = ws.detail.with_untracked(|d| d.record.review.clone());
@@ -304,6 +303,6 @@ pub fn ReviewSection() -> impl IntoView {
                     view! { <ReviewEditor phase /> }.into_any()
                 }
             }}
-        </section>
+        </Section>
     }
 }

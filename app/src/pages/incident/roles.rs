@@ -8,7 +8,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, SubmitButton, TextField};
+use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, Section, SubmitButton, TextField};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -180,13 +180,12 @@ fn Access() -> impl IntoView {
 #[component]
 pub fn RolesSection() -> impl IntoView {
     view! {
-        <section id="roles" aria-labelledby="roles-heading">
-            <h2 id="roles-heading">"Roles"</h2>
+        <Section id="roles" heading_id="roles-heading" title="Roles">
             <Access />
             <CurrentHolders />
             <AssignRole />
             <h3>"History"</h3>
             <RoleHistory />
-        </section>
+        </Section>
     }
 }

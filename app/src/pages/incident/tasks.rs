@@ -9,7 +9,9 @@ use shared::workflow::tasks::{Task, TaskStatus};
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, SubmitButton, TextField};
+use crate::components::{
+    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextField,
+};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -197,13 +199,12 @@ fn AddTask() -> impl IntoView {
 #[component]
 pub fn TasksSection() -> impl IntoView {
     view! {
-        <section id="tasks" aria-labelledby="tasks-heading">
-            <h2 id="tasks-heading">"Tasks"</h2>
+        <Section id="tasks" heading_id="tasks-heading" title="Tasks">
             <p class="hint">
                 "Moving to the next phase with tasks still open needs a written reason, so finish or skip them first."
             </p>
             <TaskTables />
             <AddTask />
-        </section>
+        </Section>
     }
 }
