@@ -26,7 +26,7 @@ pub use fields::{
 };
 pub use follow_up_list::FollowUpList;
 pub use local_time::LocalTime;
-pub use notices::{LoadError, Loaded, Loading, StillWorking};
+pub use notices::{LoadError, Loaded, Loading, StillWorking, SuccessNotice};
 pub use pagination::{PagedList, one_page};
 pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;

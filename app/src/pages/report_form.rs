@@ -99,14 +99,10 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
         let form = typed_form();
         let chosen = files::selected(attachments);
         let mut problems = NewReport::parse(&form, clock::now()).err().unwrap_or_default().0;
-        if let Some(message) = files::problem(&chosen) {
-            problems.push(FieldError { field: "attachments".to_owned(), message });
-        }
-        if !problems.is_empty() {
-            errors.show_fields(problems);
+        problems.extend(files::problem(&chosen).map(|message| FieldError { field: "attachments".to_owned(), message }));
+        if !errors.check(problems) {
             return;
         }
-        errors.clear();
         progress.set(api::Progress::Sending);
         let request = async move { api::submit_report(form, &chosen, move |now| progress.set(now)).await };
         send(busy, request, move |result| match result {

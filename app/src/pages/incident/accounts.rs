@@ -8,7 +8,9 @@ use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{CheckedForm, DataTable, Field, FormErrors, Section, SubmitButton, described_by};
+use crate::components::{
+    CheckedForm, DataTable, Field, FormErrors, Section, SubmitButton, SuccessNotice, described_by,
+};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -111,11 +113,9 @@ pub fn AffectedAccountsSection() -> impl IntoView {
 
     view! {
         <Section id="affected-accounts-section" heading_id="accounts-heading" title="Affected accounts">
-            <Show when=move || imported.get()>
-                <p id=IMPORTED_ID class="notice notice--success" role="status" tabindex="-1">
-                    "The accounts were imported; they replace any imported before."
-                </p>
-            </Show>
+            <SuccessNotice id=IMPORTED_ID shown=imported>
+                "The accounts were imported; they replace any imported before."
+            </SuccessNotice>
             <CheckedForm errors targets=TARGETS heading=3 submit>
                 <div class=move || if has_errors() { "field field--error" } else { "field" }>
                     <label for="affected_csv">"Accounts as CSV"</label>

@@ -13,11 +13,11 @@ use shared::reference::Reference;
 use shared::validation::FieldError;
 
 use super::filing::FilingPanel;
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, ObligationAction, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
     CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, Section,
-    StandingBadge, SubmitButton, TextArea, TextField, on_submit, standing_name,
+    StandingBadge, SubmitButton, TextArea, TextField, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -168,70 +168,68 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
     let (meet_for, waive_for) = (format!(": {title}"), format!(": {title}"));
     let kinds = Choice::all(EvidenceKind::ALL, EvidenceKind::as_str, EvidenceKind::label);
     // A file is sent as the file itself, so its kind takes a file input instead of the text.
-    let (evidence_id, file_id) = (format!("meet_evidence_{part}"), format!("meet_file_{part}"));
+    let field_id = |name: &str| format!("{name}_{part}");
+    let (evidence_id, file_id) = (field_id("meet_evidence"), field_id("meet_file"));
+    let (kind_id, met_at_id, meet_id) =
+        (field_id("meet_evidence_kind"), field_id("meet_met_at"), field_id("meet_submit"));
+    let (justification_id, waive_id) = (field_id("waive_justification"), field_id("waive_submit"));
     view! {
         <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
         <div class="obligation-actions">
-            <form novalidate on:submit=on_submit(meet)>
-                <fieldset class="obligation-action">
-                    <legend>"Mark it met"</legend>
-                    <SelectField
-                        id=format!("meet_evidence_kind_{part}")
-                        label="Kind of evidence"
-                        choices=kinds
-                        value=kind
-                        error=errors.for_field("evidence_kind")
-                    />
-                    <Show
-                        when=is_file
-                        fallback=move || view! {
-                            <TextField
-                                id=evidence_id.clone()
-                                label="Evidence"
-                                hint="The message id, the regulator's reference, or a short note."
-                                value=evidence
-                                error=errors.for_field("evidence")
-                            />
-                        }
-                    >
-                        <FileField
-                            id=file_id.clone()
-                            label="Evidence file"
-                            input=file
-                            error=errors.for_field(FILE_FIELD)
-                            single=true
+            <ObligationAction legend="Mark it met" submit=meet>
+                <SelectField
+                    id=kind_id
+                    label="Kind of evidence"
+                    choices=kinds
+                    value=kind
+                    error=errors.for_field("evidence_kind")
+                />
+                <Show
+                    when=is_file
+                    fallback=move || view! {
+                        <TextField
+                            id=evidence_id.clone()
+                            label="Evidence"
+                            hint="The message id, the regulator's reference, or a short note."
+                            value=evidence
+                            error=errors.for_field("evidence")
                         />
-                    </Show>
-                    <LocalTimeField
-                        id=format!("meet_met_at_{part}")
-                        label="When was it met? (optional)"
-                        value=met_at
-                        error=errors.for_field("met_at")
-                        empty_is_now=true
+                    }
+                >
+                    <FileField
+                        id=file_id.clone()
+                        label="Evidence file"
+                        input=file
+                        error=errors.for_field(FILE_FIELD)
+                        single=true
                     />
-                    <SubmitButton id=format!("meet_submit_{part}") busy>
-                        "Mark met"
-                        <span class="visually-hidden">{meet_for.clone()}</span>
-                    </SubmitButton>
-                </fieldset>
-            </form>
-            <form novalidate on:submit=on_submit(waive)>
-                <fieldset class="obligation-action">
-                    <legend>"Not required"</legend>
-                    <TextArea
-                        id=format!("waive_justification_{part}")
-                        label="Why is it not required?"
-                        hint="At least 10 characters. Recorded in the audit trail."
-                        value=justification
-                        error=errors.for_field("justification")
-                        rows=3
-                    />
-                    <SubmitButton id=format!("waive_submit_{part}") busy secondary=true>
-                        "Mark not required"
-                        <span class="visually-hidden">{waive_for.clone()}</span>
-                    </SubmitButton>
-                </fieldset>
-            </form>
+                </Show>
+                <LocalTimeField
+                    id=met_at_id
+                    label="When was it met? (optional)"
+                    value=met_at
+                    error=errors.for_field("met_at")
+                    empty_is_now=true
+                />
+                <SubmitButton id=meet_id busy>
+                    "Mark met"
+                    <span class="visually-hidden">{meet_for.clone()}</span>
+                </SubmitButton>
+            </ObligationAction>
+            <ObligationAction legend="Not required" submit=waive>
+                <TextArea
+                    id=justification_id
+                    label="Why is it not required?"
+                    hint="At least 10 characters. Recorded in the audit trail."
+                    value=justification
+                    error=errors.for_field("justification")
+                    rows=3
+                />
+                <SubmitButton id=waive_id busy secondary=true>
+                    "Mark not required"
+                    <span class="visually-hidden">{waive_for.clone()}</span>
+                </SubmitButton>
+            </ObligationAction>
         </div>
     }
 }

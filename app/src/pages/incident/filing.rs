@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::filings::{FilingDraft, FilingMethod};
 use shared::record::IncidentCommand;
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, ObligationAction, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
     ErrorSummary, FormErrors, LoadError, Loading, LocalTimeField, SubmitButton, TextArea, TextField, on_submit,
@@ -119,33 +119,30 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
                 "Save the draft"
             </SubmitButton>
         </form>
-        <form novalidate on:submit=on_submit(record)>
-            <fieldset class="obligation-action">
-                <legend>"Record the filing"</legend>
-                <SelectField
-                    id=format!("filing_method_{part}")
-                    label="How it was filed"
-                    choices=methods
-                    value=method
-                    error=errors.for_field("method")
-                />
-                <TextField
-                    id=format!("filing_reference_{part}")
-                    label="The authority's reference"
-                    value=reference
-                    error=errors.for_field("authority_reference")
-                />
-                <LocalTimeField
-                    id=format!("filing_filed_at_{part}")
-                    label="When was it filed? (optional)"
-                    value=filed_at
-                    error=errors.for_field("filed_at")
-                    empty_is_now=true
-                />
-                <SubmitButton id=format!("filing_record_{part}") busy>
-                    "Record the filing"
-                </SubmitButton>
-            </fieldset>
-        </form>
+        <ObligationAction legend="Record the filing" submit=record>
+            <SelectField
+                id=format!("filing_method_{part}")
+                label="How it was filed"
+                choices=methods
+                value=method
+                error=errors.for_field("method")
+            />
+            <TextField
+                id=format!("filing_reference_{part}")
+                label="The authority's reference"
+                value=reference
+                error=errors.for_field("authority_reference")
+            />
+            <LocalTimeField
+                id=format!("filing_filed_at_{part}")
+                label="When was it filed? (optional)"
+                value=filed_at
+                error=errors.for_field("filed_at")
+                empty_is_now=true
+            />
+            <SubmitButton id=format!("filing_record_{part}") busy>
+                "Record the filing"
+            </SubmitButton>
+        </ObligationAction>
     }
 }

@@ -1,9 +1,12 @@
 //! Form controls the incident sections share: radio groups, checkbox groups and selects, each
-//! with a label or legend and its inline error wired up like the text fields in `components`.
+//! with a label or legend and its inline error wired up like the text fields in `components`;
+//! the forms of an obligation, and the buttons that send a command on their own.
 
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 
-use crate::components::{Field, FieldSet, aria_describedby, aria_invalid, described_by};
+use super::workspace::{Errors, use_workspace};
+use crate::components::{Field, FieldSet, aria_describedby, aria_invalid, described_by, on_submit};
 
 /// One choice of a radio group or select: the value sent, the label shown and an optional hint.
 #[derive(Debug, Clone)]
@@ -159,6 +162,38 @@ pub fn SelectField(
                 {options}
             </select>
         </Field>
+    }
+}
+
+/// One thing to do about an obligation (mark it met, record its filing…): a form of its own,
+/// named by `legend`, whose errors show in the obligation's summary.
+#[component]
+pub fn ObligationAction(legend: &'static str, submit: impl Fn() + 'static, children: Children) -> impl IntoView {
+    view! {
+        <form novalidate on:submit=on_submit(submit)>
+            <fieldset class="obligation-action">
+                <legend>{legend}</legend>
+                {children()}
+            </fieldset>
+        </form>
+    }
+}
+
+/// A button outside any form that sends the `command` of the moment, disabled while `busy`; a
+/// refusal shows in the page's notice.
+#[component]
+pub fn CommandButton(
+    #[prop(into)] id: String,
+    class: &'static str,
+    busy: RwSignal<bool>,
+    command: impl Fn() -> IncidentCommand + 'static,
+    children: Children,
+) -> impl IntoView {
+    let ws = use_workspace();
+    view! {
+        <button type="button" id=id class=class disabled=busy on:click=move |_| ws.run(command(), Errors::Notice, busy, || {})>
+            {children()}
+        </button>
     }
 }
 

@@ -10,6 +10,7 @@ use shared::notices::{DeliveryState, Notice, NoticeForm, NoticeProgress, NoticeS
 use shared::record::IncidentCommand;
 use shared::workflow::investigation::LineError;
 
+use super::inputs::CommandButton;
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
@@ -71,7 +72,6 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
         |list| format!("{} recipient(s) from {}", list.count, list.source.label()),
     );
     let busy = RwSignal::new(false);
-    let act = move |command: IncidentCommand| ws.run(command, Errors::Notice, busy, || {});
     let preview = RwSignal::new(None);
     let show_preview = move |_| {
         spawn_local(async move {
@@ -89,24 +89,24 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
                 <button type="button" id=format!("notice-{id}-preview") class="button button--secondary" on:click=show_preview>
                     "Preview"
                 </button>
-                <Show when=move || can_ask>
-                    <button type="button" id=format!("notice-{id}-ask") class="button" disabled=busy
-                        on:click=move |_| act(IncidentCommand::RequestNoticeApproval { notice_id: id })>
+                {can_ask.then(|| view! {
+                    <CommandButton id=format!("notice-{id}-ask") class="button" busy
+                        command=move || IncidentCommand::RequestNoticeApproval { notice_id: id }>
                         "Ask for approval"
-                    </button>
-                </Show>
-                <Show when=move || waiting>
-                    <button type="button" id=format!("notice-{id}-approve") class="button" disabled=busy
-                        on:click=move |_| act(IncidentCommand::ApproveNotice { notice_id: id })>
+                    </CommandButton>
+                })}
+                {waiting.then(|| view! {
+                    <CommandButton id=format!("notice-{id}-approve") class="button" busy
+                        command=move || IncidentCommand::ApproveNotice { notice_id: id }>
                         "Approve and send"
-                    </button>
-                </Show>
-                <Show when=move || editable>
-                    <button type="button" id=format!("notice-{id}-withdraw") class="button button--secondary" disabled=busy
-                        on:click=move |_| act(IncidentCommand::WithdrawNotice { notice_id: id })>
+                    </CommandButton>
+                })}
+                {editable.then(|| view! {
+                    <CommandButton id=format!("notice-{id}-withdraw") class="button button--secondary" busy
+                        command=move || IncidentCommand::WithdrawNotice { notice_id: id }>
                         "Withdraw"
-                    </button>
-                </Show>
+                    </CommandButton>
+                })}
             </div>
             {move || preview.get().map(|answer| match answer {
                 Ok(email) => view! { <EmailPreviewView email /> }.into_any(),

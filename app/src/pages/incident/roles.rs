@@ -6,7 +6,7 @@ use shared::record::IncidentCommand;
 use shared::validation::FieldError;
 use shared::workflow::roles::Role;
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, Section, SubmitButton, TextField};
 
@@ -17,9 +17,6 @@ fn CurrentHolders() -> impl IntoView {
     let ws = use_workspace();
     let roles = ws.select(|r| r.roles.clone());
     let busy = RwSignal::new(false);
-    let end = move |role: Role, person: String| {
-        ws.run(IncidentCommand::EndRole { role, person }, Errors::Notice, busy, || {});
-    };
     let rows = move || {
         let roles = roles.get();
         Role::ALL
@@ -36,21 +33,20 @@ fn CurrentHolders() -> impl IntoView {
                             <li>
                                 <span class="holder">{person.clone()}</span>
                                 " "
-                                <button
-                                    type="button"
+                                <CommandButton
                                     id=id
                                     class="button button--secondary button--small"
-                                    disabled=busy
-                                    on:click={
+                                    busy
+                                    command={
                                         let person = person.clone();
-                                        move |_| end(role, person.clone())
+                                        move || IncidentCommand::EndRole { role, person: person.clone() }
                                     }
                                 >
                                     "End"
                                     <span class="visually-hidden">
                                         {format!(" {person}'s role as {}", role.label().to_lowercase())}
                                     </span>
-                                </button>
+                                </CommandButton>
                             </li>
                         }
                     })
@@ -153,10 +149,7 @@ fn Access() -> impl IntoView {
     let restricted = ws.select(|r| r.restricted);
     let busy = RwSignal::new(false);
     let may_restrict = use_context::<Me>().is_some_and(|me| me.role.may(Action::Restrict));
-    let toggle = move |_| {
-        let command = IncidentCommand::Restrict { restricted: !restricted.get_untracked() };
-        ws.run(command, Errors::Notice, busy, || {});
-    };
+    let toggle = move || IncidentCommand::Restrict { restricted: !restricted.get_untracked() };
     view! {
         <p id="access">
             {move || {
@@ -168,10 +161,9 @@ fn Access() -> impl IntoView {
             }}
             " "
             {may_restrict.then(|| view! {
-                <button type="button" id="restrict" class="button button--secondary button--small"
-                    disabled=busy on:click=toggle>
+                <CommandButton id="restrict" class="button button--secondary button--small" busy command=toggle>
                     {move || if restricted.get() { "Open to the whole team" } else { "Restrict to participants" }}
-                </button>
+                </CommandButton>
             })}
         </p>
     }

@@ -6,7 +6,7 @@ use shared::validation::FieldError;
 use shared::workflow::phase::Phase;
 use shared::workflow::tasks::{Task, TaskStatus};
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
@@ -47,7 +47,6 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
             ws.run(IncidentCommand::UpdateTask { task_id: id, status, owner, due_at }, Errors::Notice, busy, || {});
         }
     };
-    let remove = move |_| ws.run(IncidentCommand::RemoveTask { task_id: id }, Errors::Notice, busy, || {});
     let options = STATUSES
         .into_iter()
         .map(|option| view! { <option value=status_value(option) selected=option == status>{option.label()}</option> })
@@ -69,16 +68,15 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
                 </select>
             </td>
             <td>
-                <button
-                    type="button"
+                <CommandButton
                     id=format!("remove-task-{id}")
                     class="button button--secondary button--small"
-                    disabled=busy
-                    on:click=remove
+                    busy
+                    command=move || IncidentCommand::RemoveTask { task_id: id }
                 >
                     "Remove"
                     <span class="visually-hidden">{format!(" task {title}")}</span>
-                </button>
+                </CommandButton>
             </td>
         </tr>
     }
