@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use shared::api::{DeclareIncidentForm, IncidentSummary};
 use shared::incident::IncidentTitle;
-use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
@@ -59,7 +58,7 @@ fn DeclareIncident() -> impl IntoView {
             summary: summary.get_untracked(),
         };
         if let Err(message) = IncidentTitle::parse(&form.title) {
-            errors.show_fields(vec![FieldError { field: "title".to_owned(), message }]);
+            errors.show_field("title", message);
             return;
         }
         let request = async move { api::declare_incident(&form).await };

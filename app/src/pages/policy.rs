@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use shared::api::PolicyDetail;
 use shared::deadlines::obligation::Obligation;
 use shared::policy::{PolicyReview, PolicyReviewForm};
-use shared::validation::FieldError;
 
 use crate::components::{
     CheckedForm, Countdown, DataTable, FormErrors, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
@@ -88,8 +87,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
 
     let submit = move || {
         let Ok(reviewed_at) = clock::local_input_to_utc(&reviewed_at.get_untracked()) else {
-            let message = "Enter a date and time, or leave it empty for now".to_owned();
-            return errors.show_fields(vec![FieldError { field: "reviewed_at".to_owned(), message }]);
+            return errors.show_field("reviewed_at", "Enter a date and time, or leave it empty for now");
         };
         let form = PolicyReviewForm {
             reviewed_at,

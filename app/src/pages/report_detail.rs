@@ -4,7 +4,6 @@ use shared::api::{DismissReportForm, LinkReportForm, OpenIncidentForm, ReportDet
 use shared::incident::IncidentTitle;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline};
-use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
@@ -17,10 +16,6 @@ const DISMISSED_NOTICE_ID: &str = "report-dismissed";
 
 fn or_not_given(value: Option<String>) -> String {
     value.unwrap_or_else(|| "Not given".to_owned())
-}
-
-fn field_error(field: &str, message: impl Into<String>) -> Vec<FieldError> {
-    vec![FieldError { field: field.to_owned(), message: message.into() }]
 }
 
 /// Triage, first way: open an incident from this report and link the two.
@@ -37,7 +32,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
         if !form.title.trim().is_empty()
             && let Err(message) = IncidentTitle::parse(&form.title)
         {
-            errors.show_fields(field_error("title", message));
+            errors.show_field("title", message);
             return;
         }
         let request = async move { api::open_incident(&report, &form).await };
@@ -75,11 +70,11 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
         let typed = incident.get_untracked();
         match typed.trim().parse::<Reference>() {
             _ if typed.trim().is_empty() => {
-                return errors.show_fields(field_error("incident", "Enter the incident reference"));
+                return errors.show_field("incident", "Enter the incident reference");
             }
             Ok(reference) if reference.kind == ReferenceKind::Incident => {}
             _ => {
-                return errors.show_fields(field_error("incident", "Enter a reference such as INC-2026-000001"));
+                return errors.show_field("incident", "Enter a reference such as INC-2026-000001");
             }
         }
         let form = LinkReportForm { incident: typed.trim().to_owned() };
@@ -115,7 +110,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     let submit = move || {
         let form = DismissReportForm { reason: reason.get_untracked() };
         if form.reason.trim().is_empty() {
-            errors.show_fields(field_error("reason", "Enter why this report is not taken further"));
+            errors.show_field("reason", "Enter why this report is not taken further");
             return;
         }
         errors.clear();

@@ -4,7 +4,6 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
@@ -90,7 +89,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                     errors.clear();
                     csv.set(text);
                 }
-                Some(Err(message)) => errors.show_fields(vec![FieldError { field: "csv".into(), message }]),
+                Some(Err(message)) => errors.show_field("csv", message),
                 None => {}
             }
         });
@@ -98,8 +97,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
     let submit = move || {
         imported.set(false);
         if csv.get_untracked().trim().is_empty() {
-            let message = "Paste the CSV, or choose a .csv file".to_owned();
-            return errors.show_fields(vec![FieldError { field: "csv".into(), message }]);
+            return errors.show_field("csv", "Paste the CSV, or choose a .csv file");
         }
         ws.import_accounts(csv.get_untracked(), errors, busy, move || {
             csv.set(String::new());

@@ -14,8 +14,8 @@ const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
 const DATA_TARGETS: &[(&str, &str)] = &[("categories", "data_other")];
 
-fn problem(field: &str, message: &str) -> Vec<FieldError> {
-    vec![FieldError { field: field.to_owned(), message: message.to_owned() }]
+fn problem(field: &str, message: &str) -> FieldError {
+    FieldError { field: field.to_owned(), message: message.to_owned() }
 }
 
 /// The built-in data categories as checkboxes, and the rest as a comma-separated text: the
@@ -76,10 +76,10 @@ fn CategoryAndSeverity() -> impl IntoView {
         let chosen_severity = Severity::parse(&severity.get_untracked());
         let mut problems = Vec::new();
         if chosen_category.is_none() {
-            problems.extend(problem("category", "Choose a category"));
+            problems.push(problem("category", "Choose a category"));
         }
         if chosen_severity.is_none() {
-            problems.extend(problem("severity", "Choose a severity"));
+            problems.push(problem("severity", "Choose a severity"));
         }
         match (chosen_category, chosen_severity) {
             (Some(category), Some(severity)) => {
@@ -153,11 +153,11 @@ fn Verdict() -> impl IntoView {
 
     let submit = move || {
         let Some(choice) = verdict_choice(&verdict.get_untracked()) else {
-            return errors.show_fields(problem("verdict", "Choose a verdict"));
+            return errors.show_field("verdict", "Choose a verdict");
         };
         let confirmed = match clock::local_input_to_utc(&confirmed_at.get_untracked()) {
             Ok(at) => at.filter(|_| choice == VerdictChoice::Confirmed),
-            Err(()) => return errors.show_fields(problem("confirmed_at", "Enter a date and time, or leave it empty")),
+            Err(()) => return errors.show_field("confirmed_at", "Enter a date and time, or leave it empty"),
         };
         ws.run(
             IncidentCommand::SetVerdict { verdict: choice, confirmed_at: confirmed },

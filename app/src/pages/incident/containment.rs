@@ -180,10 +180,10 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
 
     let submit = move || {
         let Ok(action_id) = chosen.get_untracked().parse::<u32>() else {
-            return errors.show_fields(vec![problem("action_id", "Choose the action to reverse")]);
+            return errors.show_field("action_id", "Choose the action to reverse");
         };
         if reason.get_untracked().trim().is_empty() {
-            return errors.show_fields(vec![problem("reason", "Enter why the action is reversed")]);
+            return errors.show_field("reason", "Enter why the action is reversed");
         }
         let command = IncidentCommand::ReverseContainment { action_id, reason: reason.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || {

@@ -10,7 +10,6 @@ use shared::deadlines::rules::{Audience, Rule};
 use shared::deadlines::timing::Anchor;
 use shared::record::IncidentCommand;
 use shared::reference::Reference;
-use shared::validation::FieldError;
 
 use super::filing::FilingPanel;
 use super::inputs::{Choice, ObligationAction, SelectField};
@@ -32,10 +31,6 @@ const OBLIGATION_TARGETS: &[(&str, &str)] = &[
     ("met_at", "meet_met_at"),
     ("justification", "waive_justification"),
 ];
-
-fn problem(field: &str, message: &str) -> Vec<FieldError> {
-    vec![FieldError { field: field.to_owned(), message: message.to_owned() }]
-}
 
 /// An obligation's id as part of element ids: rule ids may hold `(`, `)` and `.`.
 fn id_part(id: &str) -> String {
@@ -134,19 +129,19 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
         let id = id.clone();
         move || {
             let Some(evidence_kind) = EvidenceKind::ALL.into_iter().find(|k| k.as_str() == kind.get_untracked()) else {
-                return errors.show_fields(problem("evidence_kind", "Choose the kind of evidence"));
+                return errors.show_field("evidence_kind", "Choose the kind of evidence");
             };
             let Ok(met_at) = clock::local_input_to_utc(&met_at.get_untracked()) else {
-                return errors.show_fields(problem("met_at", "Enter a date and time, or leave it empty for now"));
+                return errors.show_field("met_at", "Enter a date and time, or leave it empty for now");
             };
             if evidence_kind == EvidenceKind::File {
                 // The server takes a file only as the file itself, never as a name typed in.
                 let chosen = files::selected(file);
                 let Some(first) = chosen.first().cloned() else {
-                    return errors.show_fields(problem(FILE_FIELD, "Choose the file to upload as the evidence"));
+                    return errors.show_field(FILE_FIELD, "Choose the file to upload as the evidence");
                 };
                 if let Some(message) = files::problem(&chosen) {
-                    return errors.show_fields(problem(FILE_FIELD, &message));
+                    return errors.show_field(FILE_FIELD, message);
                 }
                 return ws.meet_with_file(id.clone(), met_at, first, errors, busy, on_done.clone());
             }
@@ -405,14 +400,14 @@ fn SetAnchor() -> impl IntoView {
 
     let send = move |at: Option<DateTime<Utc>>| {
         let Ok(chosen) = Anchor::try_from(anchor.get_untracked()) else {
-            return errors.show_fields(problem("anchor", "Choose the event whose time to set"));
+            return errors.show_field("anchor", "Choose the event whose time to set");
         };
         let command = IncidentCommand::SetAnchor { anchor: chosen, at, reason: reason.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || reason.set(String::new()));
     };
     let submit = move || match clock::local_input_to_utc(&at.get_untracked()) {
         Ok(Some(at)) => send(Some(at)),
-        _ => errors.show_fields(problem("at", "Enter the date and time")),
+        _ => errors.show_field("at", "Enter the date and time"),
     };
 
     let choices = Anchor::INCIDENT.into_iter().map(|a| Choice::new(a.to_string(), a.label())).collect();

@@ -59,10 +59,7 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
                 return;
             };
             let Ok(filed_at) = clock::local_input_to_utc(&filed_at.get_untracked()) else {
-                return errors.show_fields(vec![shared::validation::FieldError {
-                    field: "filed_at".into(),
-                    message: "Enter a date and time, or leave it empty for now".into(),
-                }]);
+                return errors.show_field("filed_at", "Enter a date and time, or leave it empty for now");
             };
             let command = IncidentCommand::RecordFiling {
                 obligation: id.clone(),

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
@@ -17,8 +16,7 @@ pub fn NotesSection() -> impl IntoView {
 
     let submit = move || {
         if markdown.get_untracked().trim().is_empty() {
-            let problem = FieldError { field: "markdown".into(), message: "Enter the note".into() };
-            return errors.show_fields(vec![problem]);
+            return errors.show_field("markdown", "Enter the note");
         }
         let command = IncidentCommand::AddNote { markdown: markdown.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || markdown.set(String::new()));

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
@@ -74,8 +73,7 @@ fn StatusUpdateForm() -> impl IntoView {
     };
     let submit = move || {
         if message.get_untracked().trim().is_empty() {
-            let problem = FieldError { field: "message".into(), message: "Enter the update".into() };
-            return errors.show_fields(vec![problem]);
+            return errors.show_field("message", "Enter the update");
         }
         ws.post_update(message.get_untracked(), errors, busy, move || {
             message.set(String::new());

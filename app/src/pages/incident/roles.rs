@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 use shared::access::{Action, Me};
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
 use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, CommandButton, SelectField};
@@ -111,11 +110,10 @@ fn AssignRole() -> impl IntoView {
 
     let submit = move || {
         let Some(chosen) = Role::parse(&role.get_untracked()) else {
-            return errors.show_fields(vec![FieldError { field: "role".into(), message: "Choose a role".into() }]);
+            return errors.show_field("role", "Choose a role");
         };
         if person.get_untracked().trim().is_empty() {
-            let message = "Enter the person's name or email address".into();
-            return errors.show_fields(vec![FieldError { field: "person".into(), message }]);
+            return errors.show_field("person", "Enter the person's name or email address");
         }
         let command = IncidentCommand::AssignRole { role: chosen, person: person.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || person.set(String::new()));
