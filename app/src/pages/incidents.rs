@@ -5,8 +5,8 @@ use shared::incident::IncidentTitle;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, PagedList, PhaseBadge, Section, SubmitButton,
-    TextArea, TextField,
+    DataTable, FormErrors, FormPanel, LocalTime, LocalTimeField, PagedList, PhaseBadge, SubmitButton, TextArea,
+    TextField,
 };
 use crate::{api, clock, dom};
 
@@ -66,30 +66,34 @@ fn DeclareIncident() -> impl IntoView {
     };
 
     view! {
-        <Section class="panel" heading_id="declare-heading" title="Declare an incident">
-            <p>"For something the team found itself, with no report behind it."</p>
-            <CheckedForm errors targets=DECLARE_TARGETS heading=3 submit>
-                <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
-                <LocalTimeField
-                    id="declare_detected_at"
-                    label="When was it detected? (optional)"
-                    value=detected_at
-                    error=errors.for_field("detected_at")
-                    empty_is_now=true
-                />
-                <TextArea
-                    id="declare_summary"
-                    label="What is known so far (optional)"
-                    hint="Markdown. Recorded as the first note on the timeline."
-                    value=summary
-                    error=errors.for_field("summary")
-                    rows=5
-                />
-                <SubmitButton id="declare-incident" busy busy_label="Declaring…">
-                    "Declare incident"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+        <FormPanel
+            heading_id="declare-heading"
+            title="Declare an incident"
+            intro="For something the team found itself, with no report behind it."
+            errors
+            targets=DECLARE_TARGETS
+            submit
+        >
+            <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
+            <LocalTimeField
+                id="declare_detected_at"
+                label="When was it detected? (optional)"
+                value=detected_at
+                error=errors.for_field("detected_at")
+                empty_is_now=true
+            />
+            <TextArea
+                id="declare_summary"
+                label="What is known so far (optional)"
+                hint="Markdown. Recorded as the first note on the timeline."
+                value=summary
+                error=errors.for_field("summary")
+                rows=5
+            />
+            <SubmitButton id="declare-incident" busy busy_label="Declaring…">
+                "Declare incident"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 

@@ -7,7 +7,7 @@ use shared::deadlines::obligation::Obligation;
 use shared::policy::{PolicyReview, PolicyReviewForm};
 
 use crate::components::{
-    CheckedForm, Countdown, DataTable, FormErrors, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
+    Countdown, DataTable, FormErrors, FormPanel, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
     SubmitButton, TextArea, send,
 };
 use crate::{api, clock, dom};
@@ -107,40 +107,44 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
     };
 
     view! {
-        <Section class="panel" heading_id="review-heading" title="Record a review">
-            <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
-            <CheckedForm errors targets=REVIEW_TARGETS heading=3 submit>
-                <LocalTimeField
-                    id="review_at"
-                    label="When was it reviewed? (optional)"
-                    value=reviewed_at
-                    error=errors.for_field("reviewed_at")
-                    empty_is_now=true
-                />
-                <TextArea
-                    id="review_summary"
-                    label="What was reviewed and found"
-                    hint="The sections read, who took part, what the last incidents taught."
-                    value=summary
-                    error=errors.for_field("summary")
-                    rows=4
-                />
-                <TextArea
-                    id="review_changes"
-                    label="Changes made (optional)"
-                    value=changes
-                    error=errors.for_field("changes")
-                    rows=3
-                />
-                <div class="radio checkbox">
-                    <input type="checkbox" id="review_communicated" bind:checked=communicated />
-                    <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
-                </div>
-                <SubmitButton id="review-submit" busy busy_label="Recording…">
-                    "Record review"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+        <FormPanel
+            heading_id="review-heading"
+            title="Record a review"
+            intro="Recording a review meets this year's duty and starts the clock for the next one."
+            errors
+            targets=REVIEW_TARGETS
+            submit
+        >
+            <LocalTimeField
+                id="review_at"
+                label="When was it reviewed? (optional)"
+                value=reviewed_at
+                error=errors.for_field("reviewed_at")
+                empty_is_now=true
+            />
+            <TextArea
+                id="review_summary"
+                label="What was reviewed and found"
+                hint="The sections read, who took part, what the last incidents taught."
+                value=summary
+                error=errors.for_field("summary")
+                rows=4
+            />
+            <TextArea
+                id="review_changes"
+                label="Changes made (optional)"
+                value=changes
+                error=errors.for_field("changes")
+                rows=3
+            />
+            <div class="radio checkbox">
+                <input type="checkbox" id="review_communicated" bind:checked=communicated />
+                <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
+            </div>
+            <SubmitButton id="review-submit" busy busy_label="Recording…">
+                "Record review"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 

@@ -7,7 +7,7 @@ use shared::report::{ReportStatus, headline};
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, CheckedForm, EmailIntakeDetails, FollowUpList, FormErrors, Loaded, LocalTime, Section, StatusBadge,
+    AttachmentList, EmailIntakeDetails, FollowUpList, FormErrors, FormPanel, Loaded, LocalTime, StatusBadge,
     SubmitButton, TextArea, TextField, send,
 };
 use crate::{api, dom};
@@ -40,21 +40,25 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     };
 
     view! {
-        <Section class="panel" heading_id="open-incident-heading" title="Open a new incident">
-            <p>"This report is not linked to an incident yet."</p>
-            <CheckedForm errors targets=&[("title", "incident_title")] heading=3 submit>
-                <TextField
-                    id="incident_title"
-                    label="Incident title"
-                    hint="Leave empty to use the report's first line."
-                    value=title
-                    error=errors.for_field("title")
-                />
-                <SubmitButton id="open-incident" busy busy_label="Opening…">
-                    "Open incident"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+        <FormPanel
+            heading_id="open-incident-heading"
+            title="Open a new incident"
+            intro="This report is not linked to an incident yet."
+            errors
+            targets=&[("title", "incident_title")]
+            submit
+        >
+            <TextField
+                id="incident_title"
+                label="Incident title"
+                hint="Leave empty to use the report's first line."
+                value=title
+                error=errors.for_field("title")
+            />
+            <SubmitButton id="open-incident" busy busy_label="Opening…">
+                "Open incident"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
@@ -83,20 +87,24 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
     };
 
     view! {
-        <Section class="panel" heading_id="link-report-heading" title="Add to an existing incident">
-            <CheckedForm errors targets=&[("incident", "link_incident")] heading=3 submit>
-                <TextField
-                    id="link_incident"
-                    label="Incident reference"
-                    hint="For example INC-2026-000001. Several reports can belong to one incident."
-                    value=incident
-                    error=errors.for_field("incident")
-                />
-                <SubmitButton id="link-report" busy busy_label="Adding…">
-                    "Add to incident"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+        <FormPanel
+            heading_id="link-report-heading"
+            title="Add to an existing incident"
+            errors
+            targets=&[("incident", "link_incident")]
+            submit
+        >
+            <TextField
+                id="link_incident"
+                label="Incident reference"
+                hint="For example INC-2026-000001. Several reports can belong to one incident."
+                value=incident
+                error=errors.for_field("incident")
+            />
+            <SubmitButton id="link-report" busy busy_label="Adding…">
+                "Add to incident"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
@@ -121,21 +129,25 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     };
 
     view! {
-        <Section class="panel" heading_id="dismiss-report-heading" title="Dismiss this report">
-            <CheckedForm errors targets=&[("reason", "dismiss_reason")] heading=3 submit>
-                <TextArea
-                    id="dismiss_reason"
-                    label="Why is it not taken further?"
-                    hint="The reporter sees this reason on their follow-up page, so write it for them."
-                    value=reason
-                    error=errors.for_field("reason")
-                    rows=4
-                />
-                <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
-                    "Dismiss report"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+        <FormPanel
+            heading_id="dismiss-report-heading"
+            title="Dismiss this report"
+            errors
+            targets=&[("reason", "dismiss_reason")]
+            submit
+        >
+            <TextArea
+                id="dismiss_reason"
+                label="Why is it not taken further?"
+                hint="The reporter sees this reason on their follow-up page, so write it for them."
+                value=reason
+                error=errors.for_field("reason")
+                rows=4
+            />
+            <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
+                "Dismiss report"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
