@@ -8,6 +8,7 @@ mod fields;
 mod follow_up_list;
 mod local_time;
 mod notices;
+mod page_heading;
 mod pagination;
 mod phase_badge;
 mod reports_table;
@@ -25,8 +26,9 @@ pub use fields::{
     described_by,
 };
 pub use follow_up_list::FollowUpList;
-pub use local_time::LocalTime;
+pub use local_time::{LocalTime, LocalTimeOr};
 pub use notices::{LoadError, Loaded, Loading, StillWorking, SuccessNotice};
+pub use page_heading::PageHeading;
 pub use pagination::{PagedList, one_page};
 pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;

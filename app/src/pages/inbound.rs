@@ -2,8 +2,7 @@ use leptos::prelude::*;
 use shared::inbound::{InboundMessage, InboundOutcome};
 
 use crate::api;
-use crate::components::{DataTable, LocalTime, PagedList, one_page};
-use crate::dom;
+use crate::components::{DataTable, LocalTime, PageHeading, PagedList, one_page};
 
 fn outcome(message: &InboundMessage) -> AnyView {
     match &message.outcome {
@@ -44,11 +43,12 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
 /// with its reason, and its raw message is kept.
 #[component]
 pub fn InboundPage() -> impl IntoView {
-    dom::set_title("Inbound email");
     let fetch = |_: Option<String>| async { api::inbound_messages().await.map(one_page) };
     view! {
-        <h1>"Inbound email"</h1>
-        <p class="lead">"Messages sent to the security address, newest first, and what each became."</p>
+        <PageHeading
+            title="Inbound email"
+            lead="Messages sent to the security address, newest first, and what each became."
+        />
         <PagedList fetch empty="No email has come in yet." let:messages>
             <InboundTable messages />
         </PagedList>

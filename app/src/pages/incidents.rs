@@ -5,10 +5,10 @@ use shared::incident::IncidentTitle;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    DataTable, FormErrors, FormPanel, LocalTime, LocalTimeField, PagedList, PhaseBadge, SubmitButton, TextArea,
-    TextField,
+    DataTable, FormErrors, FormPanel, LocalTime, LocalTimeField, PageHeading, PagedList, PhaseBadge, SubmitButton,
+    TextArea, TextField,
 };
-use crate::{api, clock, dom};
+use crate::{api, clock};
 
 const DECLARE_TARGETS: &[(&str, &str)] =
     &[("title", "declare_title"), ("detected_at", "declare_detected_at"), ("summary", "declare_summary")];
@@ -99,10 +99,9 @@ fn DeclareIncident() -> impl IntoView {
 
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    dom::set_title("Incidents");
     let fetch = |cursor: Option<String>| async move { api::list_incidents(cursor.as_deref()).await };
     view! {
-        <h1>"Incidents"</h1>
+        <PageHeading title="Incidents" />
         <PagedList fetch empty="No incidents yet. Open one from a report, or declare one below." let:incidents>
             <IncidentsTable incidents />
         </PagedList>

@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use shared::metrics::MonthMetrics;
 
 use crate::api;
-use crate::components::{DataTable, PagedList, one_page};
-use crate::dom;
+use crate::components::{DataTable, PageHeading, PagedList, one_page};
 
 /// "2026-11" as people read it: "November 2026".
 fn month_name(month: &str) -> String {
@@ -62,15 +61,14 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
 
 #[component]
 pub fn MetricsPage() -> impl IntoView {
-    dom::set_title("Metrics");
     let fetch = |_: Option<String>| async { api::metrics().await.map(one_page) };
     view! {
-        <h1>"Metrics"</h1>
-        <p class="lead">
-            "Incidents by the month they were detected, newest first. Times are medians in hours: triage from "
-            "the first report, customer notice from the breach's confirmation, the rest from detection. "
-            "Obligations count in the month they fell due; open ones past due count as missed."
-        </p>
+        <PageHeading
+            title="Metrics"
+            lead="Incidents by the month they were detected, newest first. Times are medians in hours: triage \
+                  from the first report, customer notice from the breach's confirmation, the rest from detection. \
+                  Obligations count in the month they fell due; open ones past due count as missed."
+        />
         <PagedList fetch empty="No incidents yet." let:months>
             <MetricsTable months />
         </PagedList>

@@ -2,8 +2,7 @@ use leptos::prelude::*;
 use shared::api::OutboxEntry;
 
 use crate::api::{self, outbox_email_url};
-use crate::components::{DataTable, LocalTime, PagedList};
-use crate::dom;
+use crate::components::{DataTable, LocalTime, PageHeading, PagedList};
 
 #[component]
 fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
@@ -28,11 +27,9 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
 /// In local mode emails are written to files instead of being sent; this lists them.
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    dom::set_title("Outbox");
     let fetch = |cursor: Option<String>| async move { api::list_outbox(cursor.as_deref()).await };
     view! {
-        <h1>"Outbox"</h1>
-        <p class="lead">"Local mode writes emails to files instead of sending them. Newest first."</p>
+        <PageHeading title="Outbox" lead="Local mode writes emails to files instead of sending them. Newest first." />
         <PagedList fetch empty="No emails yet." let:emails>
             <OutboxTable emails />
         </PagedList>

@@ -15,8 +15,8 @@ use super::filing::FilingPanel;
 use super::inputs::{Choice, ObligationAction, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, Section,
-    StandingBadge, SubmitButton, TextArea, TextField, standing_name,
+    CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, LocalTimeOr,
+    Section, StandingBadge, SubmitButton, TextArea, TextField, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -242,10 +242,6 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
         Some(at) => view! { <LocalTime at /> }.into_any(),
         None => view! { "not known yet" }.into_any(),
     };
-    let due = match due_at {
-        Some(at) => view! { <LocalTime at /> }.into_any(),
-        None => view! { <span class="muted">"When the clock starts"</span> }.into_any(),
-    };
     let warnings = (!warnings.is_empty()).then(|| {
         let items = warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view();
         view! { <ul class="obligation-warnings">{items}</ul> }
@@ -295,7 +291,7 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
                 <dt>"Clock starts"</dt>
                 <dd>{rule.anchor.label()} ": " {started}</dd>
                 <dt>"Due"</dt>
-                <dd>{due}</dd>
+                <dd><LocalTimeOr at=due_at otherwise="When the clock starts" /></dd>
                 {outcome}
             </dl>
             {rule.note.map(|note| view! { <p class="hint">{note}</p> })}
@@ -352,10 +348,6 @@ fn ClockTable() -> impl IntoView {
             .get()
             .into_iter()
             .map(|anchor| {
-                let at = match anchor.at {
-                    Some(at) => view! { <LocalTime at /> }.into_any(),
-                    None => view! { <span class="muted">"Not known"</span> }.into_any(),
-                };
                 let source = match (anchor.set_by_hand, anchor.at) {
                     (true, _) => "Set by hand",
                     (false, Some(_)) => "From the record",
@@ -364,7 +356,7 @@ fn ClockTable() -> impl IntoView {
                 view! {
                     <tr id=format!("anchor-{}", anchor.anchor)>
                         <th scope="row">{anchor.anchor.label()}</th>
-                        <td>{at}</td>
+                        <td><LocalTimeOr at=anchor.at otherwise="Not known" /></td>
                         <td>{source}</td>
                     </tr>
                 }

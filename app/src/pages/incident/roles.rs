@@ -7,7 +7,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, Section, SubmitButton, TextField};
+use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeOr, Section, SubmitButton, TextField};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -74,17 +74,13 @@ fn RoleHistory() -> impl IntoView {
             .get()
             .into_iter()
             .map(|a| {
-                let ended = match a.ended_at {
-                    Some(at) => view! { <LocalTime at /> }.into_any(),
-                    None => view! { <span class="muted">"Current"</span> }.into_any(),
-                };
                 view! {
                     <tr>
                         <td>{a.role.label()}</td>
                         <td>{a.person}</td>
                         <td><LocalTime at=a.assigned_at /></td>
                         <td>{a.assigned_by}</td>
-                        <td>{ended}</td>
+                        <td><LocalTimeOr at=a.ended_at otherwise="Current" /></td>
                     </tr>
                 }
             })

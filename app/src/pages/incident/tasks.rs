@@ -10,7 +10,7 @@ use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextField,
+    CheckedForm, DataTable, FormErrors, LocalTimeField, LocalTimeOr, Section, SubmitButton, TextField,
 };
 
 const TARGETS: &[(&str, &str)] =
@@ -51,16 +51,12 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
         .into_iter()
         .map(|option| view! { <option value=status_value(option) selected=option == status>{option.label()}</option> })
         .collect_view();
-    let due = match due_at {
-        Some(at) => view! { <LocalTime at /> }.into_any(),
-        None => view! { <span class="muted">"None"</span> }.into_any(),
-    };
     view! {
         <tr class=format!("task task--{}", status_value(status))>
             <td>{title.clone()}</td>
             <td class="text-block small">{note.unwrap_or_default()}</td>
             <td>{owner.unwrap_or_else(|| "Nobody yet".to_owned())}</td>
-            <td>{due}</td>
+            <td><LocalTimeOr at=due_at otherwise="None" /></td>
             <td>
                 <label class="visually-hidden" for=select_id.clone()>{format!("Status of {title}")}</label>
                 <select id=select_id class="compact" disabled=busy on:change=on_status>
