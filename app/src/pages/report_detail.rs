@@ -1,14 +1,15 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use shared::api::{DismissReportForm, LinkReportForm, OpenIncidentForm, ReportDetail};
 use shared::incident::IncidentTitle;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline};
 
+use super::record_page::RecordPage;
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, EmailIntakeDetails, FollowUpList, FormErrors, FormPanel, Loaded, LocalTime, StatusBadge,
-    SubmitButton, TextArea, TextField, send,
+    AttachmentList, EmailIntakeDetails, FollowUpList, FormErrors, FormPanel, LocalTime, StatusBadge, SubmitButton,
+    TextArea, TextField, send,
 };
 use crate::{api, dom};
 
@@ -225,19 +226,13 @@ fn LoadedReport(report: ReportDetail) -> impl IntoView {
     move || view! { <ReportDetails report=current.get() on_dismissed /> }
 }
 
+/// One report, by the reference in the address.
 #[component]
 pub fn ReportDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let reference = Memo::new(move |_| params.read().get("reference").unwrap_or_default());
-    Effect::new(move || dom::set_title(&format!("Report {}", reference.get())));
-    let report = LocalResource::new(move || {
-        let reference = reference.get();
-        async move { api::report(&reference).await }
-    });
+    let fetch = |reference: String| async move { api::report(&reference).await };
     view! {
-        <p class="breadcrumb"><a href="/dashboard/reports">"All reports"</a></p>
-        <Loaded data=report let:report>
+        <RecordPage kind="Report" back=("/dashboard/reports", "All reports") fetch let:report>
             <LoadedReport report />
-        </Loaded>
+        </RecordPage>
     }
 }

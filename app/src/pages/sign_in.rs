@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::access::{AcceptInvitationForm, Enrolment, PasswordResetForm, SignInForm, Welcome};
 
+use super::public_layout::SiteFrame;
 use crate::components::{CheckedForm, FormErrors, Loaded, SubmitButton, TextField, send};
 use crate::{api, dom};
 
@@ -23,20 +24,13 @@ fn after_sign_in(next: Option<String>) -> String {
     next.filter(|path| path.starts_with("/dashboard")).unwrap_or_else(|| "/dashboard".to_owned())
 }
 
-/// The frame of the account pages: the brand, nothing else to wander off to.
+/// The frame of the account pages.
 #[component]
 fn AccountFrame(children: Children) -> impl IntoView {
     view! {
-        <a class="skip-link" href="#main">"Skip to main content"</a>
-        <header class="site-header">
-            <div class="container">
-                <a class="brand" href="/dashboard">"Tocsin"</a>
-                <span class="tagline">"Incident response team"</span>
-            </div>
-        </header>
-        <main id="main" class="container container--narrow" tabindex="-1">
+        <SiteFrame home="/dashboard" tagline="Incident response team">
             {children()}
-        </main>
+        </SiteFrame>
     }
 }
 
