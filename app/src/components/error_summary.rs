@@ -47,6 +47,23 @@ impl FormErrors {
         self.focus_summary();
     }
 
+    /// Shows one problem on `field`, and focuses the summary.
+    pub fn show_field(&self, field: &str, message: impl Into<String>) {
+        self.show_fields(vec![FieldError { field: field.to_owned(), message: message.into() }]);
+    }
+
+    /// Shows the problems found before sending, or clears the errors when there are none: true
+    /// when the form may go.
+    pub fn check(&self, problems: Vec<FieldError>) -> bool {
+        let none = problems.is_empty();
+        if none {
+            self.clear();
+        } else {
+            self.show_fields(problems);
+        }
+        none
+    }
+
     /// Shows a problem that belongs to no field, and focuses the summary.
     pub fn show_general(&self, message: String) {
         self.fields.set(Vec::new());

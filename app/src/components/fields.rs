@@ -13,8 +13,18 @@ pub fn described_by(id: &str, has_hint: bool, has_error: bool) -> Option<String>
     (!ids.is_empty()).then(|| ids.join(" "))
 }
 
-fn aria_invalid(error: Signal<Option<String>>) -> impl Fn() -> Option<&'static str> + Send + Sync + 'static {
+/// A control's `aria-invalid`, following its error.
+pub fn aria_invalid(error: Signal<Option<String>>) -> impl Fn() -> Option<&'static str> + Send + Sync + 'static {
     move || error.read().is_some().then_some("true")
+}
+
+/// A control's `aria-describedby`, following its error.
+pub fn aria_describedby(
+    id: String,
+    has_hint: bool,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    move || described_by(&id, has_hint, error.read().is_some())
 }
 
 #[component]
@@ -40,23 +50,60 @@ fn field_class(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Sen
     move || if error.read().is_some() { "field field--error" } else { "field" }
 }
 
+/// What every kind of input shows around itself: its label, hint and inline error, then the
+/// control (`children`, with id `id`), which names them with `aria_describedby`.
+#[component]
+pub fn Field(
+    #[prop(into)] id: String,
+    #[prop(into)] label: TextProp,
+    #[prop(optional, into)] hint: MaybeProp<String>,
+    #[prop(optional)] error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=field_class(error)>
+            <label for=id.clone()>{move || label.get()}</label>
+            <Hint id=id.clone() hint=hint.get_untracked() />
+            <InlineError id=format!("{id}-error") error />
+            {children()}
+        </div>
+    }
+}
+
+/// The same around a group of controls (radio buttons, checkboxes): a fieldset named by its
+/// legend; the group's hint and error ids start with `name`.
+#[component]
+pub fn FieldSet(
+    name: &'static str,
+    legend: &'static str,
+    #[prop(optional, into)] hint: MaybeProp<String>,
+    error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <fieldset class=field_class(error)>
+            <legend>{legend}</legend>
+            <Hint id=name hint=hint.get_untracked() />
+            <InlineError id=format!("{name}-error") error />
+            {children()}
+        </fieldset>
+    }
+}
+
+/// A one-line text input; `error` may be left out for an input the server does not check.
 #[component]
 pub fn TextField(
     #[prop(into)] id: String,
-    label: &'static str,
+    #[prop(into)] label: TextProp,
     value: RwSignal<String>,
-    error: Signal<Option<String>>,
+    #[prop(optional)] error: Signal<Option<String>>,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
-    let has_hint = hint.is_some();
-    let described = id.clone();
+    let describedby = aria_describedby(id.clone(), hint.is_some(), error);
     view! {
-        <div class=field_class(error)>
-            <label for=id.clone()>{label}</label>
-            <Hint id=id.clone() hint />
-            <InlineError id=format!("{id}-error") error />
+        <Field id=id.clone() label hint error>
             <input
                 type=input_type
                 id=id.clone()
@@ -64,37 +111,51 @@ pub fn TextField(
                 autocomplete=autocomplete
                 bind:value=value
                 aria-invalid=aria_invalid(error)
-                aria-describedby=move || described_by(&described, has_hint, error.read().is_some())
+                aria-describedby=describedby
             />
-        </div>
+        </Field>
     }
+}
+
+/// A date and time typed in the reader's local time; with `empty_is_now`, left empty it means
+/// now (no time is sent, and the server takes the present), and the hint says so.
+#[component]
+pub fn LocalTimeField(
+    #[prop(into)] id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional)] empty_is_now: bool,
+    /// Replaces the hint, for a time with more to say about it.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+) -> impl IntoView {
+    let hint =
+        hint.unwrap_or(if empty_is_now { "In your local time. Leave empty for now." } else { "In your local time." });
+    view! { <TextField id label hint value error input_type="datetime-local" /> }
 }
 
 #[component]
 pub fn TextArea(
     #[prop(into)] id: String,
-    #[prop(into)] label: String,
+    #[prop(into)] label: TextProp,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 6)] rows: u32,
 ) -> impl IntoView {
-    let has_hint = hint.is_some();
-    let described = id.clone();
+    let describedby = aria_describedby(id.clone(), hint.is_some(), error);
     view! {
-        <div class=field_class(error)>
-            <label for=id.clone()>{label}</label>
-            <Hint id=id.clone() hint />
-            <InlineError id=format!("{id}-error") error />
+        <Field id=id.clone() label hint error>
             <textarea
                 id=id.clone()
                 name=id
                 rows=rows
                 bind:value=value
                 aria-invalid=aria_invalid(error)
-                aria-describedby=move || described_by(&described, has_hint, error.read().is_some())
+                aria-describedby=describedby
             ></textarea>
-        </div>
+        </Field>
     }
 }
 
@@ -109,12 +170,9 @@ pub fn FileField(
     #[prop(optional)] single: bool,
 ) -> impl IntoView {
     let hint = if single { crate::files::single_limits_hint() } else { crate::files::limits_hint() };
-    let described = id.clone();
+    let describedby = aria_describedby(id.clone(), true, error);
     view! {
-        <div class=field_class(error)>
-            <label for=id.clone()>{label}</label>
-            <Hint id=id.clone() hint=Some(hint) />
-            <InlineError id=format!("{id}-error") error />
+        <Field id=id.clone() label hint error>
             <input
                 type="file"
                 id=id.clone()
@@ -123,8 +181,8 @@ pub fn FileField(
                 accept=shared::attachment::ACCEPT_ATTRIBUTE
                 node_ref=input
                 aria-invalid=aria_invalid(error)
-                aria-describedby=move || described_by(&described, true, error.read().is_some())
+                aria-describedby=describedby
             />
-        </div>
+        </Field>
     }
 }

@@ -19,6 +19,19 @@ pub fn LoadError(error: ApiError) -> impl IntoView {
     }
 }
 
+/// Says, while `shown`, that what the person sent went through. It can take focus (`id`), so
+/// that screen readers read it out.
+#[component]
+pub fn SuccessNotice(id: &'static str, shown: RwSignal<bool>, children: ChildrenFn) -> impl IntoView {
+    view! {
+        <Show when=move || shown.get()>
+            <p id=id class="notice notice--success" role="status" tabindex="-1">
+                {children()}
+            </p>
+        </Show>
+    }
+}
+
 /// `children` with `data` once it has loaded, or why it could not be; `not_found`, when given,
 /// stands in for a not-found answer. Loading again (another page, say) keeps the data shown
 /// until the new data is in, so the page does not flash "Loading…".

@@ -2,8 +2,7 @@ use leptos::prelude::*;
 use shared::api::ReportSummary;
 use shared::report::ReporterKind;
 
-use super::{LocalTime, StatusBadge};
-use crate::components::TableFrame;
+use super::{DataTable, LocalTime, StatusBadge};
 
 /// Who sent a report, briefly: the name when given, and the kind of reporter.
 fn reporter(kind: ReporterKind, name: Option<String>) -> impl IntoView {
@@ -41,22 +40,6 @@ pub fn ReportsTable(reports: Vec<ReportSummary>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Reports">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Reference"</th>
-                        <th scope="col">"Received"</th>
-                        <th scope="col">"Reporter"</th>
-                        <th scope="col">"What happened"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Files"</th>
-                        <th scope="col">"Incident"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = ["Reference", "Received", "Reporter", "What happened", "Status", "Files", "Incident"];
+    view! { <DataTable label="Reports" columns>{rows}</DataTable> }
 }

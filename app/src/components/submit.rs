@@ -7,12 +7,35 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::{ErrorSummary, FormErrors};
+
 /// A form's submit handler: `handle` runs instead of the browser's own submission, which would
 /// load another page.
 pub fn on_submit(handle: impl Fn() + 'static) -> impl Fn(SubmitEvent) + 'static {
     move |ev: SubmitEvent| {
         ev.prevent_default();
         handle();
+    }
+}
+
+/// A form the app checks itself (`novalidate`, so the browser shows no messages of its own),
+/// with the summary of its `errors` above it (`targets`, `id_suffix` and `heading` as for
+/// `ErrorSummary`). `submit` runs instead of the browser's own submission.
+#[component]
+pub fn CheckedForm(
+    errors: FormErrors,
+    targets: &'static [(&'static str, &'static str)],
+    #[prop(optional, into)] id_suffix: String,
+    #[prop(default = 2)] heading: u8,
+    #[prop(optional)] class: Option<&'static str>,
+    submit: impl Fn() + 'static,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <ErrorSummary errors targets id_suffix heading />
+        <form class=class novalidate on:submit=on_submit(submit)>
+            {children()}
+        </form>
     }
 }
 

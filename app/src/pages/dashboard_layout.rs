@@ -5,7 +5,7 @@ use leptos_router::components::{A, Outlet};
 use shared::access::{Action, Me, SignInForm};
 
 use super::sign_in::PasswordAndCode;
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, SubmitButton, on_submit, send};
+use crate::components::{CheckedForm, FormErrors, LoadError, Loading, SubmitButton, send};
 use crate::{api, dom};
 
 const REAUTH_TARGETS: &[(&str, &str)] = &[("password", "reauth_password"), ("code", "reauth_code")];
@@ -60,13 +60,12 @@ fn SessionEndedDialog(email: String) -> impl IntoView {
                 "Sessions end after 30 idle minutes or 12 hours. Sign in again to carry on: this page "
                 "and everything you typed on it stay as they are. Then send what you were sending again."
             </p>
-            <ErrorSummary errors targets=REAUTH_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=REAUTH_TARGETS heading=3 submit>
                 <PasswordAndCode password code errors ids=("reauth_password", "reauth_code") />
                 <SubmitButton id="reauth-submit" busy busy_label="Signing in…">
                     "Sign in and carry on"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </dialog>
     }
 }

@@ -9,8 +9,8 @@ use shared::report::parse_follow_up_message;
 use shared::validation::FieldError;
 
 use crate::components::{
-    AttachmentList, ErrorSummary, FileField, FollowUpList, FormErrors, Loaded, LocalTime, SubmitButton, TextArea,
-    on_submit, send,
+    AttachmentList, CheckedForm, FileField, FollowUpList, FormErrors, Loaded, LocalTime, Section, SubmitButton,
+    SuccessNotice, TextArea, send,
 };
 use crate::{api, dom, files};
 
@@ -70,14 +70,10 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
         if let Err(message) = parse_follow_up_message(&message.get_untracked(), !chosen.is_empty()) {
             problems.push(FieldError { field: "message".to_owned(), message });
         }
-        if let Some(message) = files::problem(&chosen) {
-            problems.push(FieldError { field: "attachments".to_owned(), message });
-        }
-        if !problems.is_empty() {
-            errors.show_fields(problems);
+        problems.extend(files::problem(&chosen).map(|message| FieldError { field: "attachments".to_owned(), message }));
+        if !errors.check(problems) {
             return;
         }
-        errors.clear();
         progress.set(api::Progress::Sending);
         let token = token.clone();
         // `uploads` is filled by `api::submit_follow_up` when files go straight to storage.
@@ -96,15 +92,11 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
     };
 
     view! {
-        <section class="add-information" aria-labelledby="add-information-heading">
-            <h2 id="add-information-heading">"Add information"</h2>
-            <Show when=move || added.get()>
-                <p id=ADDED_NOTICE_ID class="notice notice--success" role="status" tabindex="-1">
-                    "Thank you: your information was added to the report."
-                </p>
-            </Show>
-            <ErrorSummary errors targets=FIELD_TARGETS />
-            <form novalidate on:submit=on_submit(submit)>
+        <Section class="add-information" heading_id="add-information-heading" title="Add information">
+            <SuccessNotice id=ADDED_NOTICE_ID shown=added>
+                "Thank you: your information was added to the report."
+            </SuccessNotice>
+            <CheckedForm errors targets=FIELD_TARGETS submit>
                 <TextArea
                     id="follow_up_message"
                     label="What else should we know?"
@@ -125,8 +117,8 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
                 >
                     "Send information"
                 </SubmitButton>
-            </form>
-        </section>
+            </CheckedForm>
+        </Section>
     }
 }
 

@@ -2,8 +2,7 @@ use leptos::prelude::*;
 use shared::inbound::{InboundMessage, InboundOutcome};
 
 use crate::api;
-use crate::components::{LocalTime, PagedList, TableFrame, one_page};
-use crate::dom;
+use crate::components::{DataTable, LocalTime, PageHeading, PagedList, one_page};
 
 fn outcome(message: &InboundMessage) -> AnyView {
     match &message.outcome {
@@ -36,33 +35,20 @@ fn InboundTable(messages: Vec<InboundMessage>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Inbound email">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Received"</th>
-                        <th scope="col">"From"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Became"</th>
-                        <th scope="col">"Message kept at"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = ["Received", "From", "Subject", "Became", "Message kept at"];
+    view! { <DataTable label="Inbound email" columns>{rows}</DataTable> }
 }
 
 /// Every message sent to the security address, newest first: a refused one stays visible here
 /// with its reason, and its raw message is kept.
 #[component]
 pub fn InboundPage() -> impl IntoView {
-    dom::set_title("Inbound email");
     let fetch = |_: Option<String>| async { api::inbound_messages().await.map(one_page) };
     view! {
-        <h1>"Inbound email"</h1>
-        <p class="lead">"Messages sent to the security address, newest first, and what each became."</p>
+        <PageHeading
+            title="Inbound email"
+            lead="Messages sent to the security address, newest first, and what each became."
+        />
         <PagedList fetch empty="No email has come in yet." let:messages>
             <InboundTable messages />
         </PagedList>

@@ -2,14 +2,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use shared::api::{DeclareIncidentForm, IncidentSummary};
 use shared::incident::IncidentTitle;
-use shared::validation::FieldError;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    ErrorSummary, FormErrors, LocalTime, PagedList, PhaseBadge, SubmitButton, TableFrame, TextArea, TextField,
-    on_submit,
+    DataTable, FormErrors, FormPanel, LocalTime, LocalTimeField, PageHeading, PagedList, PhaseBadge, SubmitButton,
+    TextArea, TextField,
 };
-use crate::{api, clock, dom};
+use crate::{api, clock};
 
 const DECLARE_TARGETS: &[(&str, &str)] =
     &[("title", "declare_title"), ("detected_at", "declare_detected_at"), ("summary", "declare_summary")];
@@ -38,24 +37,8 @@ fn IncidentsTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Incidents">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Reference"</th>
-                        <th scope="col">"Title"</th>
-                        <th scope="col">"Phase"</th>
-                        <th scope="col">"Severity"</th>
-                        <th scope="col">"Category"</th>
-                        <th scope="col">"Opened"</th>
-                        <th scope="col">"Reports"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = ["Reference", "Title", "Phase", "Severity", "Category", "Opened", "Reports"];
+    view! { <DataTable label="Incidents" columns>{rows}</DataTable> }
 }
 
 /// An incident with no report behind it, say one the team spotted in monitoring.
@@ -75,7 +58,7 @@ fn DeclareIncident() -> impl IntoView {
             summary: summary.get_untracked(),
         };
         if let Err(message) = IncidentTitle::parse(&form.title) {
-            errors.show_fields(vec![FieldError { field: "title".to_owned(), message }]);
+            errors.show_field("title", message);
             return;
         }
         let request = async move { api::declare_incident(&form).await };
@@ -83,42 +66,42 @@ fn DeclareIncident() -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="declare-heading">
-            <h2 id="declare-heading">"Declare an incident"</h2>
-            <p>"For something the team found itself, with no report behind it."</p>
-            <ErrorSummary errors targets=DECLARE_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
-                <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
-                <TextField
-                    id="declare_detected_at"
-                    label="When was it detected? (optional)"
-                    hint="In your local time. Leave empty for now."
-                    value=detected_at
-                    error=errors.for_field("detected_at")
-                    input_type="datetime-local"
-                />
-                <TextArea
-                    id="declare_summary"
-                    label="What is known so far (optional)"
-                    hint="Markdown. Recorded as the first note on the timeline."
-                    value=summary
-                    error=errors.for_field("summary")
-                    rows=5
-                />
-                <SubmitButton id="declare-incident" busy busy_label="Declaring…">
-                    "Declare incident"
-                </SubmitButton>
-            </form>
-        </section>
+        <FormPanel
+            heading_id="declare-heading"
+            title="Declare an incident"
+            intro="For something the team found itself, with no report behind it."
+            errors
+            targets=DECLARE_TARGETS
+            submit
+        >
+            <TextField id="declare_title" label="Title" value=title error=errors.for_field("title") />
+            <LocalTimeField
+                id="declare_detected_at"
+                label="When was it detected? (optional)"
+                value=detected_at
+                error=errors.for_field("detected_at")
+                empty_is_now=true
+            />
+            <TextArea
+                id="declare_summary"
+                label="What is known so far (optional)"
+                hint="Markdown. Recorded as the first note on the timeline."
+                value=summary
+                error=errors.for_field("summary")
+                rows=5
+            />
+            <SubmitButton id="declare-incident" busy busy_label="Declaring…">
+                "Declare incident"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    dom::set_title("Incidents");
     let fetch = |cursor: Option<String>| async move { api::list_incidents(cursor.as_deref()).await };
     view! {
-        <h1>"Incidents"</h1>
+        <PageHeading title="Incidents" />
         <PagedList fetch empty="No incidents yet. Open one from a report, or declare one below." let:incidents>
             <IncidentsTable incidents />
         </PagedList>

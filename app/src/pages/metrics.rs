@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use shared::metrics::MonthMetrics;
 
 use crate::api;
-use crate::components::{PagedList, TableFrame, one_page};
-use crate::dom;
+use crate::components::{DataTable, PageHeading, PagedList, one_page};
 
 /// "2026-11" as people read it: "November 2026".
 fn month_name(month: &str) -> String {
@@ -47,38 +46,29 @@ fn MetricsTable(months: Vec<MonthMetrics>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Monthly figures">
-            <table id="metrics">
-                <thead>
-                    <tr>
-                        <th scope="col">"Month"</th>
-                        <th scope="col">"Incidents"</th>
-                        <th scope="col">"To triage"</th>
-                        <th scope="col">"To internal notice"</th>
-                        <th scope="col">"To customer notice"</th>
-                        <th scope="col">"To containment"</th>
-                        <th scope="col">"To recovery"</th>
-                        <th scope="col">"Obligations met on time"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    let columns = [
+        "Month",
+        "Incidents",
+        "To triage",
+        "To internal notice",
+        "To customer notice",
+        "To containment",
+        "To recovery",
+        "Obligations met on time",
+    ];
+    view! { <DataTable label="Monthly figures" id="metrics" columns>{rows}</DataTable> }
 }
 
 #[component]
 pub fn MetricsPage() -> impl IntoView {
-    dom::set_title("Metrics");
     let fetch = |_: Option<String>| async { api::metrics().await.map(one_page) };
     view! {
-        <h1>"Metrics"</h1>
-        <p class="lead">
-            "Incidents by the month they were detected, newest first. Times are medians in hours: triage from "
-            "the first report, customer notice from the breach's confirmation, the rest from detection. "
-            "Obligations count in the month they fell due; open ones past due count as missed."
-        </p>
+        <PageHeading
+            title="Metrics"
+            lead="Incidents by the month they were detected, newest first. Times are medians in hours: triage \
+                  from the first report, customer notice from the breach's confirmation, the rest from detection. \
+                  Obligations count in the month they fell due; open ones past due count as missed."
+        />
         <PagedList fetch empty="No incidents yet." let:months>
             <MetricsTable months />
         </PagedList>

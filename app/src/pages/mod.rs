@@ -11,6 +11,7 @@ mod obligations;
 mod outbox;
 mod policy;
 mod public_layout;
+mod record_page;
 mod report;
 mod report_detail;
 mod report_form;

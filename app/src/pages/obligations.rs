@@ -9,8 +9,8 @@ use shared::deadlines::obligation::{ObligationStatus, Standing};
 use shared::reference::ReferenceKind;
 
 use crate::api::{self, obligation_state};
-use crate::components::{Countdown, LocalTime, PagedList, TableFrame, standing_name};
-use crate::{clock, dom};
+use crate::clock;
+use crate::components::{Countdown, DataTable, LocalTime, LocalTimeOr, PageHeading, PagedList, standing_name};
 
 const FILTERS: [ObligationFilter; 3] = [ObligationFilter::Open, ObligationFilter::Met, ObligationFilter::NotRequired];
 /// The groups of the open view, most urgent first.
@@ -73,8 +73,7 @@ fn ObligationRow(entry: ObligationEntry, now: Signal<DateTime<Utc>>) -> impl Int
         Some(at) if obligation.is_open() => {
             view! { <LocalTime at /> <span class="small"><Countdown due=at now /></span> }.into_any()
         }
-        Some(at) => view! { <LocalTime at /> }.into_any(),
-        None => view! { <span class="muted">"Clock not started"</span> }.into_any(),
+        at => view! { <LocalTimeOr at otherwise="Clock not started" /> }.into_any(),
     };
     let lead = response_lead
         .map_or_else(|| view! { <span class="muted">"Nobody yet"</span> }.into_any(), |lead| lead.into_any());
@@ -111,25 +110,13 @@ fn ObligationsTable(
         ObligationFilter::Met => Some("Met"),
         ObligationFilter::NotRequired => Some("Judged not required"),
     };
+    let columns: Vec<&str> = ["Incident", "Obligation", "Due"]
+        .into_iter()
+        .chain(outcome_heading)
+        .chain(["Response lead", "Reminders sent", "Escalations sent"])
+        .collect();
     let rows = entries.into_iter().map(|entry| view! { <ObligationRow entry now /> }).collect_view();
-    view! {
-        <TableFrame label="Obligations">
-            <table aria-labelledby=labelled_by>
-                <thead>
-                    <tr>
-                        <th scope="col">"Incident"</th>
-                        <th scope="col">"Obligation"</th>
-                        <th scope="col">"Due"</th>
-                        {outcome_heading.map(|heading| view! { <th scope="col">{heading}</th> })}
-                        <th scope="col">"Response lead"</th>
-                        <th scope="col">"Reminders sent"</th>
-                        <th scope="col">"Escalations sent"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    view! { <DataTable label="Obligations" columns labelled_by>{rows}</DataTable> }
 }
 
 /// The open obligations of a page grouped by urgency; an obligation moves group as time passes.
@@ -178,7 +165,6 @@ fn ObligationList(filter: ObligationFilter, now: Signal<DateTime<Utc>>) -> impl 
 
 #[component]
 pub fn ObligationsPage() -> impl IntoView {
-    dom::set_title("Obligations");
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let state = query.read().get("state").unwrap_or_default();
@@ -202,8 +188,10 @@ pub fn ObligationsPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Obligations"</h1>
-        <p class="lead">"The notices and filings every incident owes. Open ones come soonest due first."</p>
+        <PageHeading
+            title="Obligations"
+            lead="The notices and filings every incident owes. Open ones come soonest due first."
+        />
         <nav class="tabs" aria-label="Which obligations">{tabs}</nav>
         {move || view! { <ObligationList filter=filter.get() now /> }}
     }

@@ -2,8 +2,7 @@ use leptos::prelude::*;
 use shared::api::OutboxEntry;
 
 use crate::api::{self, outbox_email_url};
-use crate::components::{LocalTime, PagedList, TableFrame};
-use crate::dom;
+use crate::components::{DataTable, LocalTime, PageHeading, PagedList};
 
 #[component]
 fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
@@ -22,31 +21,15 @@ fn OutboxTable(emails: Vec<OutboxEntry>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <TableFrame label="Outbox">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"To"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Written"</th>
-                        <th scope="col">"Email file"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
-    }
+    view! { <DataTable label="Outbox" columns=["To", "Subject", "Written", "Email file"]>{rows}</DataTable> }
 }
 
 /// In local mode emails are written to files instead of being sent; this lists them.
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    dom::set_title("Outbox");
     let fetch = |cursor: Option<String>| async move { api::list_outbox(cursor.as_deref()).await };
     view! {
-        <h1>"Outbox"</h1>
-        <p class="lead">"Local mode writes emails to files instead of sending them. Newest first."</p>
+        <PageHeading title="Outbox" lead="Local mode writes emails to files instead of sending them. Newest first." />
         <PagedList fetch empty="No emails yet." let:emails>
             <OutboxTable emails />
         </PagedList>

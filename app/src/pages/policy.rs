@@ -5,11 +5,10 @@ use leptos::prelude::*;
 use shared::api::PolicyDetail;
 use shared::deadlines::obligation::Obligation;
 use shared::policy::{PolicyReview, PolicyReviewForm};
-use shared::validation::FieldError;
 
 use crate::components::{
-    Countdown, ErrorSummary, FormErrors, Loaded, LocalTime, StandingBadge, SubmitButton, TableFrame, TextArea,
-    TextField, on_submit, send,
+    Countdown, DataTable, FormErrors, FormPanel, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
+    SubmitButton, TextArea, send,
 };
 use crate::{api, clock, dom};
 
@@ -66,20 +65,13 @@ fn ReviewHistory(reviews: Vec<PolicyReview>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableFrame label="Policy reviews">
-            <table id="policy-reviews">
-                <thead>
-                    <tr>
-                        <th scope="col">"Reviewed"</th>
-                        <th scope="col">"By"</th>
-                        <th scope="col">"Summary"</th>
-                        <th scope="col">"Changes"</th>
-                        <th scope="col">"Communicated"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable
+            label="Policy reviews"
+            id="policy-reviews"
+            columns=["Reviewed", "By", "Summary", "Changes", "Communicated"]
+        >
+            {rows}
+        </DataTable>
     }
     .into_any()
 }
@@ -95,8 +87,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
 
     let submit = move || {
         let Ok(reviewed_at) = clock::local_input_to_utc(&reviewed_at.get_untracked()) else {
-            let message = "Enter a date and time, or leave it empty for now".to_owned();
-            return errors.show_fields(vec![FieldError { field: "reviewed_at".to_owned(), message }]);
+            return errors.show_field("reviewed_at", "Enter a date and time, or leave it empty for now");
         };
         let form = PolicyReviewForm {
             reviewed_at,
@@ -116,43 +107,44 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
     };
 
     view! {
-        <section class="panel" aria-labelledby="review-heading">
-            <h2 id="review-heading">"Record a review"</h2>
-            <p>"Recording a review meets this year's duty and starts the clock for the next one."</p>
-            <ErrorSummary errors targets=REVIEW_TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
-                <TextField
-                    id="review_at"
-                    label="When was it reviewed? (optional)"
-                    hint="In your local time. Leave empty for now."
-                    value=reviewed_at
-                    error=errors.for_field("reviewed_at")
-                    input_type="datetime-local"
-                />
-                <TextArea
-                    id="review_summary"
-                    label="What was reviewed and found"
-                    hint="The sections read, who took part, what the last incidents taught."
-                    value=summary
-                    error=errors.for_field("summary")
-                    rows=4
-                />
-                <TextArea
-                    id="review_changes"
-                    label="Changes made (optional)"
-                    value=changes
-                    error=errors.for_field("changes")
-                    rows=3
-                />
-                <div class="radio checkbox">
-                    <input type="checkbox" id="review_communicated" bind:checked=communicated />
-                    <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
-                </div>
-                <SubmitButton id="review-submit" busy busy_label="Recording…">
-                    "Record review"
-                </SubmitButton>
-            </form>
-        </section>
+        <FormPanel
+            heading_id="review-heading"
+            title="Record a review"
+            intro="Recording a review meets this year's duty and starts the clock for the next one."
+            errors
+            targets=REVIEW_TARGETS
+            submit
+        >
+            <LocalTimeField
+                id="review_at"
+                label="When was it reviewed? (optional)"
+                value=reviewed_at
+                error=errors.for_field("reviewed_at")
+                empty_is_now=true
+            />
+            <TextArea
+                id="review_summary"
+                label="What was reviewed and found"
+                hint="The sections read, who took part, what the last incidents taught."
+                value=summary
+                error=errors.for_field("summary")
+                rows=4
+            />
+            <TextArea
+                id="review_changes"
+                label="Changes made (optional)"
+                value=changes
+                error=errors.for_field("changes")
+                rows=3
+            />
+            <div class="radio checkbox">
+                <input type="checkbox" id="review_communicated" bind:checked=communicated />
+                <label for="review_communicated">"The updates were communicated to all stakeholders"</label>
+            </div>
+            <SubmitButton id="review-submit" busy busy_label="Recording…">
+                "Record review"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
@@ -168,14 +160,12 @@ fn Register(detail: PolicyDetail) -> impl IntoView {
                 "Register " <strong>{register.reference.to_string()}</strong> ". Last reviewed "
                 <LocalTime at=register.last_reviewed_at() /> "."
             </p>
-            <section aria-labelledby="due-heading">
-                <h2 id="due-heading">"Next review"</h2>
+            <Section heading_id="due-heading" title="Next review">
                 <DueDuties duties=open />
-            </section>
-            <section aria-labelledby="history-heading">
-                <h2 id="history-heading">"Reviews"</h2>
+            </Section>
+            <Section heading_id="history-heading" title="Reviews">
                 <ReviewHistory reviews=register.reviews />
-            </section>
+            </Section>
             <RecordReview version on_recorded />
         }
     }

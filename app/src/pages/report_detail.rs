@@ -1,15 +1,15 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use shared::api::{DismissReportForm, LinkReportForm, OpenIncidentForm, ReportDetail};
 use shared::incident::IncidentTitle;
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline};
-use shared::validation::FieldError;
 
+use super::record_page::RecordPage;
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, EmailIntakeDetails, ErrorSummary, FollowUpList, FormErrors, Loaded, LocalTime, StatusBadge,
-    SubmitButton, TextArea, TextField, on_submit, send,
+    AttachmentList, EmailIntakeDetails, FollowUpList, FormErrors, FormPanel, LocalTime, StatusBadge, SubmitButton,
+    TextArea, TextField, send,
 };
 use crate::{api, dom};
 
@@ -17,10 +17,6 @@ const DISMISSED_NOTICE_ID: &str = "report-dismissed";
 
 fn or_not_given(value: Option<String>) -> String {
     value.unwrap_or_else(|| "Not given".to_owned())
-}
-
-fn field_error(field: &str, message: impl Into<String>) -> Vec<FieldError> {
-    vec![FieldError { field: field.to_owned(), message: message.into() }]
 }
 
 /// Triage, first way: open an incident from this report and link the two.
@@ -37,7 +33,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
         if !form.title.trim().is_empty()
             && let Err(message) = IncidentTitle::parse(&form.title)
         {
-            errors.show_fields(field_error("title", message));
+            errors.show_field("title", message);
             return;
         }
         let request = async move { api::open_incident(&report, &form).await };
@@ -45,23 +41,25 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="open-incident-heading">
-            <h2 id="open-incident-heading">"Open a new incident"</h2>
-            <p>"This report is not linked to an incident yet."</p>
-            <ErrorSummary errors targets=&[("title", "incident_title")] heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
-                <TextField
-                    id="incident_title"
-                    label="Incident title"
-                    hint="Leave empty to use the report's first line."
-                    value=title
-                    error=errors.for_field("title")
-                />
-                <SubmitButton id="open-incident" busy busy_label="Opening…">
-                    "Open incident"
-                </SubmitButton>
-            </form>
-        </section>
+        <FormPanel
+            heading_id="open-incident-heading"
+            title="Open a new incident"
+            intro="This report is not linked to an incident yet."
+            errors
+            targets=&[("title", "incident_title")]
+            submit
+        >
+            <TextField
+                id="incident_title"
+                label="Incident title"
+                hint="Leave empty to use the report's first line."
+                value=title
+                error=errors.for_field("title")
+            />
+            <SubmitButton id="open-incident" busy busy_label="Opening…">
+                "Open incident"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
@@ -77,11 +75,11 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
         let typed = incident.get_untracked();
         match typed.trim().parse::<Reference>() {
             _ if typed.trim().is_empty() => {
-                return errors.show_fields(field_error("incident", "Enter the incident reference"));
+                return errors.show_field("incident", "Enter the incident reference");
             }
             Ok(reference) if reference.kind == ReferenceKind::Incident => {}
             _ => {
-                return errors.show_fields(field_error("incident", "Enter a reference such as INC-2026-000001"));
+                return errors.show_field("incident", "Enter a reference such as INC-2026-000001");
             }
         }
         let form = LinkReportForm { incident: typed.trim().to_owned() };
@@ -90,22 +88,24 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="link-report-heading">
-            <h2 id="link-report-heading">"Add to an existing incident"</h2>
-            <ErrorSummary errors targets=&[("incident", "link_incident")] heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
-                <TextField
-                    id="link_incident"
-                    label="Incident reference"
-                    hint="For example INC-2026-000001. Several reports can belong to one incident."
-                    value=incident
-                    error=errors.for_field("incident")
-                />
-                <SubmitButton id="link-report" busy busy_label="Adding…">
-                    "Add to incident"
-                </SubmitButton>
-            </form>
-        </section>
+        <FormPanel
+            heading_id="link-report-heading"
+            title="Add to an existing incident"
+            errors
+            targets=&[("incident", "link_incident")]
+            submit
+        >
+            <TextField
+                id="link_incident"
+                label="Incident reference"
+                hint="For example INC-2026-000001. Several reports can belong to one incident."
+                value=incident
+                error=errors.for_field("incident")
+            />
+            <SubmitButton id="link-report" busy busy_label="Adding…">
+                "Add to incident"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
@@ -119,7 +119,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     let submit = move || {
         let form = DismissReportForm { reason: reason.get_untracked() };
         if form.reason.trim().is_empty() {
-            errors.show_fields(field_error("reason", "Enter why this report is not taken further"));
+            errors.show_field("reason", "Enter why this report is not taken further");
             return;
         }
         errors.clear();
@@ -130,23 +130,25 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     };
 
     view! {
-        <section class="panel" aria-labelledby="dismiss-report-heading">
-            <h2 id="dismiss-report-heading">"Dismiss this report"</h2>
-            <ErrorSummary errors targets=&[("reason", "dismiss_reason")] heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
-                <TextArea
-                    id="dismiss_reason"
-                    label="Why is it not taken further?"
-                    hint="The reporter sees this reason on their follow-up page, so write it for them."
-                    value=reason
-                    error=errors.for_field("reason")
-                    rows=4
-                />
-                <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
-                    "Dismiss report"
-                </SubmitButton>
-            </form>
-        </section>
+        <FormPanel
+            heading_id="dismiss-report-heading"
+            title="Dismiss this report"
+            errors
+            targets=&[("reason", "dismiss_reason")]
+            submit
+        >
+            <TextArea
+                id="dismiss_reason"
+                label="Why is it not taken further?"
+                hint="The reporter sees this reason on their follow-up page, so write it for them."
+                value=reason
+                error=errors.for_field("reason")
+                rows=4
+            />
+            <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
+                "Dismiss report"
+            </SubmitButton>
+        </FormPanel>
     }
 }
 
@@ -224,19 +226,13 @@ fn LoadedReport(report: ReportDetail) -> impl IntoView {
     move || view! { <ReportDetails report=current.get() on_dismissed /> }
 }
 
+/// One report, by the reference in the address.
 #[component]
 pub fn ReportDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let reference = Memo::new(move |_| params.read().get("reference").unwrap_or_default());
-    Effect::new(move || dom::set_title(&format!("Report {}", reference.get())));
-    let report = LocalResource::new(move || {
-        let reference = reference.get();
-        async move { api::report(&reference).await }
-    });
+    let fetch = |reference: String| async move { api::report(&reference).await };
     view! {
-        <p class="breadcrumb"><a href="/dashboard/reports">"All reports"</a></p>
-        <Loaded data=report let:report>
+        <RecordPage kind="Report" back=("/dashboard/reports", "All reports") fetch let:report>
             <LoadedReport report />
-        </Loaded>
+        </RecordPage>
     }
 }

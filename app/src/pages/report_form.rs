@@ -9,7 +9,8 @@ use shared::report::{NewReport, ReporterKind};
 use shared::validation::FieldError;
 
 use crate::components::{
-    ErrorSummary, FileField, FormErrors, InlineError, SubmitButton, TextArea, TextField, described_by, on_submit, send,
+    CheckedForm, FieldSet, FileField, FormErrors, LocalTimeField, SubmitButton, TextArea, TextField, aria_describedby,
+    aria_invalid, send,
 };
 use crate::{api, clock, files};
 
@@ -39,8 +40,8 @@ fn ReporterKindChoice(value: RwSignal<String>, error: Signal<Option<String>>) ->
                         name="reporter_kind"
                         value=kind.as_str()
                         bind:group=value
-                        aria-invalid=move || error.read().is_some().then_some("true")
-                        aria-describedby=move || described_by("reporter_kind", false, error.read().is_some())
+                        aria-invalid=aria_invalid(error)
+                        aria-describedby=aria_describedby("reporter_kind".to_owned(), false, error)
                     />
                     <label for=id>{kind.label()}</label>
                 </div>
@@ -48,11 +49,9 @@ fn ReporterKindChoice(value: RwSignal<String>, error: Signal<Option<String>>) ->
         })
         .collect_view();
     view! {
-        <fieldset class=move || if error.read().is_some() { "field field--error" } else { "field" }>
-            <legend>"Who are you?"</legend>
-            <InlineError id="reporter_kind-error".to_owned() error />
+        <FieldSet name="reporter_kind" legend="Who are you?" error>
             <div class="radios">{options}</div>
-        </fieldset>
+        </FieldSet>
     }
 }
 
@@ -100,14 +99,10 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
         let form = typed_form();
         let chosen = files::selected(attachments);
         let mut problems = NewReport::parse(&form, clock::now()).err().unwrap_or_default().0;
-        if let Some(message) = files::problem(&chosen) {
-            problems.push(FieldError { field: "attachments".to_owned(), message });
-        }
-        if !problems.is_empty() {
-            errors.show_fields(problems);
+        problems.extend(files::problem(&chosen).map(|message| FieldError { field: "attachments".to_owned(), message }));
+        if !errors.check(problems) {
             return;
         }
-        errors.clear();
         progress.set(api::Progress::Sending);
         let request = async move { api::submit_report(form, &chosen, move |now| progress.set(now)).await };
         send(busy, request, move |result| match result {
@@ -131,8 +126,7 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             "email, a leaked password, a bug that exposes other people's information. You do not need an "
             "account, and you can stay anonymous."
         </p>
-        <ErrorSummary errors targets=FIELD_TARGETS />
-        <form class="report-form" novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=FIELD_TARGETS class="report-form" submit>
             <ReporterKindChoice value=reporter_kind error=errors.for_field("reporter_kind") />
             <TextField
                 id="name"
@@ -166,13 +160,11 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
                 value=steps_to_reproduce
                 error=errors.for_field("steps_to_reproduce")
             />
-            <TextField
+            <LocalTimeField
                 id="observed_at"
                 label="When did you notice it? (optional)"
-                hint="In your local time."
                 value=observed_at
                 error=errors.for_field("observed_at")
-                input_type="datetime-local"
             />
             <TextField
                 id="affected_system"
@@ -195,6 +187,6 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
             <SubmitButton id="submit-report" busy busy_label=Signal::derive(move || progress.get().to_string())>
                 "Send report"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }

@@ -3,8 +3,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::report::ReportStatus;
 
 use crate::api;
-use crate::components::{PagedList, ReportsTable, status_name};
-use crate::dom;
+use crate::components::{PageHeading, PagedList, ReportsTable, status_name};
 
 /// One status's reports, page by page. Created afresh when the filter changes, which also
 /// starts the paging over.
@@ -24,7 +23,6 @@ fn ReportList(status: Option<ReportStatus>) -> impl IntoView {
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {
-    dom::set_title("Reports");
     let query = use_query_map();
     let status = Memo::new(move |_| query.read().get("status").and_then(|s| s.parse::<ReportStatus>().ok()));
     let navigate = use_navigate();
@@ -47,7 +45,7 @@ pub fn ReportsPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Reports"</h1>
+        <PageHeading title="Reports" />
         <div class="toolbar">
             <label for="status-filter">"Status"</label>
             <select id="status-filter" on:change=on_filter>

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::access::{AcceptInvitationForm, Enrolment, PasswordResetForm, SignInForm, Welcome};
 
-use crate::components::{ErrorSummary, FormErrors, Loaded, SubmitButton, TextField, on_submit, send};
+use super::public_layout::SiteFrame;
+use crate::components::{CheckedForm, FormErrors, Loaded, SubmitButton, TextField, send};
 use crate::{api, dom};
 
 const SIGN_IN_TARGETS: &[(&str, &str)] = &[("email", "email"), ("password", "password"), ("code", "code")];
@@ -23,20 +24,13 @@ fn after_sign_in(next: Option<String>) -> String {
     next.filter(|path| path.starts_with("/dashboard")).unwrap_or_else(|| "/dashboard".to_owned())
 }
 
-/// The frame of the account pages: the brand, nothing else to wander off to.
+/// The frame of the account pages.
 #[component]
 fn AccountFrame(children: Children) -> impl IntoView {
     view! {
-        <a class="skip-link" href="#main">"Skip to main content"</a>
-        <header class="site-header">
-            <div class="container">
-                <a class="brand" href="/dashboard">"Tocsin"</a>
-                <span class="tagline">"Incident response team"</span>
-            </div>
-        </header>
-        <main id="main" class="container container--narrow" tabindex="-1">
+        <SiteFrame home="/dashboard" tagline="Incident response team">
             {children()}
-        </main>
+        </SiteFrame>
     }
 }
 
@@ -115,8 +109,7 @@ pub fn SignInPage() -> impl IntoView {
                     <p>"Or with your Tocsin password:"</p>
                 </Show>
             </Suspense>
-            <ErrorSummary errors targets=SIGN_IN_TARGETS />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=SIGN_IN_TARGETS submit>
                 <TextField
                     id="email"
                     label="Email address"
@@ -129,7 +122,7 @@ pub fn SignInPage() -> impl IntoView {
                 <SubmitButton id="sign-in" busy busy_label="Signing in…">
                     "Sign in"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
         </AccountFrame>
     }
@@ -155,8 +148,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <Show
                 when=move || sent.get()
                 fallback=move || view! {
-                    <ErrorSummary errors targets=&[("email", "email")] />
-                    <form novalidate on:submit=on_submit(submit)>
+                    <CheckedForm errors targets=&[("email", "email")] submit>
                         <TextField
                             id="email"
                             label="Email address"
@@ -167,7 +159,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                             autocomplete="username"
                         />
                         <SubmitButton id="send-reset" busy>"Send the link"</SubmitButton>
-                    </form>
+                    </CheckedForm>
                 }
             >
                 <p id="reset-sent" role="status">
@@ -205,8 +197,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <Show
                 when=move || done.get()
                 fallback=move || view! {
-                    <ErrorSummary errors targets=&[("password", "password"), ("code", "code")] />
-                    <form novalidate on:submit=on_submit(submit)>
+                    <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
                         <TextField
                             id="password"
                             label="New password"
@@ -225,7 +216,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             autocomplete="one-time-code"
                         />
                         <SubmitButton id="reset-password" busy>"Set the password"</SubmitButton>
-                    </form>
+                    </CheckedForm>
                 }
             >
                 <p role="status">"Your password is changed, and every session of your account has ended."</p>
@@ -273,14 +264,14 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
         });
     };
     // Groups of four are easier to type into an app by hand.
-    let grouped = enrolment.totp_secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c)).collect::<Vec<_>>();
+    let grouped =
+        enrolment.totp_secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c)).collect::<Vec<_>>().join(" ");
     view! {
         <p>
             "Welcome, " <strong>{enrolment.name}</strong> " (" {enrolment.email} "). You join as "
             <strong>{enrolment.role.label()}</strong> "."
         </p>
-        <ErrorSummary errors targets=&[("password", "password"), ("code", "code")] />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
             <TextField
                 id="password"
                 label="Choose a password"
@@ -296,7 +287,7 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
                 "with this key (time-based), or open "
                 <a href=enrolment.otpauth_uri.clone() id="otpauth-link">"this link"</a> " on a phone that has one:"
             </p>
-            <p id="totp-secret" class="secret" data-secret=enrolment.totp_secret.clone()>{grouped.join(" ")}</p>
+            <p id="totp-secret" class="secret" data-secret=enrolment.totp_secret.clone()>{grouped}</p>
             <TextField
                 id="code"
                 label="The code your app shows now"
@@ -307,7 +298,7 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
             <SubmitButton id="accept-invitation" busy>
                 "Create my account"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 

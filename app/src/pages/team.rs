@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use shared::access::{AccountChange, InvitationForm, TeamMember, TeamRole};
 
 use crate::components::{
-    ErrorSummary, FormErrors, Loaded, LocalTime, SubmitButton, TableFrame, TextField, on_submit, send,
+    DataTable, ErrorSummary, Field, FormErrors, Loaded, LocalTime, Section, SubmitButton, TextField, on_submit, send,
 };
 use crate::{api, dom};
 
@@ -75,23 +75,10 @@ fn MemberRow(member: TeamMember, errors: FormErrors) -> impl IntoView {
 fn Members(members: Vec<TeamMember>) -> impl IntoView {
     let errors = FormErrors::with_summary_id("team-errors");
     let rows = members.into_iter().map(|member| view! { <MemberRow member errors /> }).collect_view();
+    let columns = ["Name", "Email", "Role", "Status", "Joined", "Access"];
     view! {
         <ErrorSummary errors targets=&[] />
-        <TableFrame label="Team accounts">
-            <table id="team">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Joined"</th>
-                        <th scope="col">"Access"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable label="Team accounts" id="team" columns>{rows}</DataTable>
     }
 }
 
@@ -117,21 +104,19 @@ fn Invite() -> impl IntoView {
         });
     };
     view! {
-        <section class="panel" aria-labelledby="invite-heading">
-            <h2 id="invite-heading">"Invite someone"</h2>
+        <Section class="panel" heading_id="invite-heading" title="Invite someone">
             <p>"They get a link by email that works once, for a week, to choose a password and set up a second factor."</p>
             <ErrorSummary errors targets=INVITE_TARGETS heading=3 />
             <p role="status" id="invite-sent">{move || sent.get()}</p>
             <form novalidate on:submit=on_submit(submit)>
                 <TextField id="invite_email" label="Email address" value=email error=errors.for_field("email") input_type="email" />
                 <TextField id="invite_name" label="Name" hint="As it appears in incident roles and the audit trail." value=name error=errors.for_field("name") />
-                <div class="field">
-                    <label for="invite_role">"Role"</label>
+                <Field id="invite_role" label="Role">
                     <RoleSelect id="invite_role".to_owned() value=role />
-                </div>
+                </Field>
                 <SubmitButton id="invite-submit" busy>"Send invitation"</SubmitButton>
             </form>
-        </section>
+        </Section>
     }
 }
 

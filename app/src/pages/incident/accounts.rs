@@ -4,11 +4,12 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::validation::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
 use super::workspace::use_workspace;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TableFrame, described_by, on_submit};
+use crate::components::{
+    CheckedForm, DataTable, Field, FormErrors, Section, SubmitButton, SuccessNotice, described_by,
+};
 use crate::dom;
 
 const TARGETS: &[(&str, &str)] = &[("csv", "affected_csv")];
@@ -58,19 +59,13 @@ fn AccountsTable() -> impl IntoView {
             .collect_view();
         view! {
             <p id="accounts-count">{summary}</p>
-            <TableFrame label="Affected accounts">
-                <table id="affected-accounts">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Account"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Jurisdiction"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </TableFrame>
+            <DataTable
+                label="Affected accounts"
+                id="affected-accounts"
+                columns=["Account", "Email", "Name", "Jurisdiction"]
+            >
+                {rows}
+            </DataTable>
         }
         .into_any()
     }
@@ -94,7 +89,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                     errors.clear();
                     csv.set(text);
                 }
-                Some(Err(message)) => errors.show_fields(vec![FieldError { field: "csv".into(), message }]),
+                Some(Err(message)) => errors.show_field("csv", message),
                 None => {}
             }
         });
@@ -102,8 +97,7 @@ pub fn AffectedAccountsSection() -> impl IntoView {
     let submit = move || {
         imported.set(false);
         if csv.get_untracked().trim().is_empty() {
-            let message = "Paste the CSV, or choose a .csv file".to_owned();
-            return errors.show_fields(vec![FieldError { field: "csv".into(), message }]);
+            return errors.show_field("csv", "Paste the CSV, or choose a .csv file");
         }
         ws.import_accounts(csv.get_untracked(), errors, busy, move || {
             csv.set(String::new());
@@ -116,15 +110,11 @@ pub fn AffectedAccountsSection() -> impl IntoView {
     };
 
     view! {
-        <section id="affected-accounts-section" aria-labelledby="accounts-heading">
-            <h2 id="accounts-heading">"Affected accounts"</h2>
-            <Show when=move || imported.get()>
-                <p id=IMPORTED_ID class="notice notice--success" role="status" tabindex="-1">
-                    "The accounts were imported; they replace any imported before."
-                </p>
-            </Show>
-            <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+        <Section id="affected-accounts-section" heading_id="accounts-heading" title="Affected accounts">
+            <SuccessNotice id=IMPORTED_ID shown=imported>
+                "The accounts were imported; they replace any imported before."
+            </SuccessNotice>
+            <CheckedForm errors targets=TARGETS heading=3 submit>
                 <div class=move || if has_errors() { "field field--error" } else { "field" }>
                     <label for="affected_csv">"Accounts as CSV"</label>
                     <p class="hint" id="affected_csv-hint">
@@ -149,11 +139,11 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                         aria-describedby=move || described_by("affected_csv", true, has_errors())
                     ></textarea>
                 </div>
-                <div class="field">
-                    <label for="affected_csv_file">"Or choose a .csv file"</label>
-                    <p class="hint" id="affected_csv_file-hint">
-                        "Its text is put in the box above, to check before importing."
-                    </p>
+                <Field
+                    id="affected_csv_file"
+                    label="Or choose a .csv file"
+                    hint="Its text is put in the box above, to check before importing."
+                >
                     <input
                         type="file"
                         id="affected_csv_file"
@@ -163,12 +153,12 @@ pub fn AffectedAccountsSection() -> impl IntoView {
                         aria-describedby="affected_csv_file-hint"
                         on:change=on_file
                     />
-                </div>
+                </Field>
                 <SubmitButton id="import-accounts" busy>
                     "Import accounts"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
             <AccountsTable />
-        </section>
+        </Section>
     }
 }

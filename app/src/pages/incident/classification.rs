@@ -8,14 +8,14 @@ use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Se
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextField, on_submit};
+use crate::components::{CheckedForm, FormErrors, LocalTimeField, Section, SubmitButton, TextField};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
 const DATA_TARGETS: &[(&str, &str)] = &[("categories", "data_other")];
 
-fn problem(field: &str, message: &str) -> Vec<FieldError> {
-    vec![FieldError { field: field.to_owned(), message: message.to_owned() }]
+fn problem(field: &str, message: &str) -> FieldError {
+    FieldError { field: field.to_owned(), message: message.to_owned() }
 }
 
 /// The built-in data categories as checkboxes, and the rest as a comma-separated text: the
@@ -76,10 +76,10 @@ fn CategoryAndSeverity() -> impl IntoView {
         let chosen_severity = Severity::parse(&severity.get_untracked());
         let mut problems = Vec::new();
         if chosen_category.is_none() {
-            problems.extend(problem("category", "Choose a category"));
+            problems.push(problem("category", "Choose a category"));
         }
         if chosen_severity.is_none() {
-            problems.extend(problem("severity", "Choose a severity"));
+            problems.push(problem("severity", "Choose a severity"));
         }
         match (chosen_category, chosen_severity) {
             (Some(category), Some(severity)) => {
@@ -89,13 +89,12 @@ fn CategoryAndSeverity() -> impl IntoView {
         }
     };
 
-    let categories = Category::ALL.into_iter().map(|c| Choice::new(c.as_str(), c.label())).collect();
+    let categories = Choice::all(Category::ALL, Category::as_str, Category::label);
     let severities =
         Severity::ALL.into_iter().map(|s| Choice::new(s.as_str(), s.label()).with_hint(s.meaning())).collect();
     view! {
         <h3>"Category and severity"</h3>
-        <ErrorSummary errors targets=CLASSIFY_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=CLASSIFY_TARGETS heading=4 submit>
             <SelectField
                 id="category"
                 label="Category"
@@ -114,7 +113,7 @@ fn CategoryAndSeverity() -> impl IntoView {
             <SubmitButton id="save-classification" busy>
                 "Save category and severity"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -154,11 +153,11 @@ fn Verdict() -> impl IntoView {
 
     let submit = move || {
         let Some(choice) = verdict_choice(&verdict.get_untracked()) else {
-            return errors.show_fields(problem("verdict", "Choose a verdict"));
+            return errors.show_field("verdict", "Choose a verdict");
         };
         let confirmed = match clock::local_input_to_utc(&confirmed_at.get_untracked()) {
             Ok(at) => at.filter(|_| choice == VerdictChoice::Confirmed),
-            Err(()) => return errors.show_fields(problem("confirmed_at", "Enter a date and time, or leave it empty")),
+            Err(()) => return errors.show_field("confirmed_at", "Enter a date and time, or leave it empty"),
         };
         ws.run(
             IncidentCommand::SetVerdict { verdict: choice, confirmed_at: confirmed },
@@ -175,8 +174,7 @@ fn Verdict() -> impl IntoView {
     ];
     view! {
         <h3>"Breach verdict"</h3>
-        <ErrorSummary errors targets=VERDICT_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=VERDICT_TARGETS heading=4 submit>
             <RadioGroup
                 name="verdict"
                 legend="Was data breached?"
@@ -184,18 +182,17 @@ fn Verdict() -> impl IntoView {
                 value=verdict
                 error=errors.for_field("verdict")
             />
-            <TextField
+            <LocalTimeField
                 id="confirmed_at"
                 label="When was the breach confirmed? (optional)"
                 hint="For a confirmed breach, in your local time. Leave empty for now."
                 value=confirmed_at
                 error=errors.for_field("confirmed_at")
-                input_type="datetime-local"
             />
             <SubmitButton id="save-verdict" busy>
                 "Save verdict"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -222,8 +219,7 @@ fn DataInvolved() -> impl IntoView {
 
     view! {
         <h3>"Data involved"</h3>
-        <ErrorSummary errors targets=DATA_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=DATA_TARGETS heading=4 submit>
             <CheckboxGroup
                 name="data"
                 legend="Which kinds of data are involved?"
@@ -242,18 +238,17 @@ fn DataInvolved() -> impl IntoView {
             <SubmitButton id="save-data-categories" busy>
                 "Save data involved"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
 #[component]
 pub fn ClassificationSection() -> impl IntoView {
     view! {
-        <section id="classification" aria-labelledby="classification-heading">
-            <h2 id="classification-heading">"Classification"</h2>
+        <Section id="classification" heading_id="classification-heading" title="Classification">
             <CategoryAndSeverity />
             <Verdict />
             <DataInvolved />
-        </section>
+        </Section>
     }
 }

@@ -10,8 +10,7 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TableFrame, TextArea, TextField, described_by,
-    on_submit,
+    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextArea, TextField,
 };
 use crate::dom;
 
@@ -39,7 +38,6 @@ fn LogAction() -> impl IntoView {
     let errors = FormErrors::with_summary_id("containment-errors");
     let busy = RwSignal::new(false);
     let chosen_kind = move || ActionKind::parse(&kind.read()).unwrap_or(ActionKind::BlockIp);
-    let target_error = errors.for_field("target");
 
     let submit = move || {
         let action_kind = chosen_kind();
@@ -72,25 +70,18 @@ fn LogAction() -> impl IntoView {
         });
     };
 
-    let kinds = ActionKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
-    let results = ActionResult::ALL.into_iter().map(|r| Choice::new(r.as_str(), r.label())).collect();
+    let kinds = Choice::all(ActionKind::ALL, ActionKind::as_str, ActionKind::label);
+    let results = Choice::all(ActionResult::ALL, ActionResult::as_str, ActionResult::label);
     view! {
         <h3>"Log an action"</h3>
-        <ErrorSummary errors targets=LOG_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=LOG_TARGETS heading=4 submit>
             <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
-            <div class=move || if target_error.read().is_some() { "field field--error" } else { "field" }>
-                <label for="action_target">{move || chosen_kind().target_label()}</label>
-                <InlineError id="action_target-error".to_owned() error=target_error />
-                <input
-                    type="text"
-                    id="action_target"
-                    name="action_target"
-                    bind:value=target
-                    aria-invalid=move || target_error.read().is_some().then_some("true")
-                    aria-describedby=move || described_by("action_target", false, target_error.read().is_some())
-                />
-            </div>
+            <TextField
+                id="action_target"
+                label=move || chosen_kind().target_label()
+                value=target
+                error=errors.for_field("target")
+            />
             <SelectField
                 id="action_result"
                 label="Result"
@@ -99,18 +90,17 @@ fn LogAction() -> impl IntoView {
                 error=errors.for_field("result")
             />
             <TextArea id="action_note" label="Note (optional)" value=note error=errors.for_field("note") rows=3 />
-            <TextField
+            <LocalTimeField
                 id="action_performed_at"
                 label="When was it done? (optional)"
-                hint="In your local time. Leave empty for now."
                 value=performed_at
                 error=errors.for_field("performed_at")
-                input_type="datetime-local"
+                empty_is_now=true
             />
             <SubmitButton id="log-action" busy>
                 "Log action"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -165,22 +155,13 @@ fn ActionsTable(#[prop(into)] on_reverse: Callback<u32>) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <TableFrame label="Containment actions">
-                <table id="containment-actions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Action"</th>
-                            <th scope="col">"Target"</th>
-                            <th scope="col">"Result"</th>
-                            <th scope="col">"By"</th>
-                            <th scope="col">"When"</th>
-                            <th scope="col">"Note"</th>
-                            <th scope="col">"Reversal"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </TableFrame>
+            <DataTable
+                label="Containment actions"
+                id="containment-actions"
+                columns=["Action", "Target", "Result", "By", "When", "Note", "Reversal"]
+            >
+                {rows}
+            </DataTable>
         }
         .into_any()
     }
@@ -199,10 +180,10 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
 
     let submit = move || {
         let Ok(action_id) = chosen.get_untracked().parse::<u32>() else {
-            return errors.show_fields(vec![problem("action_id", "Choose the action to reverse")]);
+            return errors.show_field("action_id", "Choose the action to reverse");
         };
         if reason.get_untracked().trim().is_empty() {
-            return errors.show_fields(vec![problem("reason", "Enter why the action is reversed")]);
+            return errors.show_field("reason", "Enter why the action is reversed");
         }
         let command = IncidentCommand::ReverseContainment { action_id, reason: reason.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || {
@@ -214,8 +195,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
     view! {
         <Show when=move || open_actions.with(|a| !a.is_empty())>
             <h3 id="reverse-heading">"Reverse an action"</h3>
-            <ErrorSummary errors targets=REVERSE_TARGETS heading=4 />
-            <form novalidate on:submit=on_submit(submit)>
+            <CheckedForm errors targets=REVERSE_TARGETS heading=4 submit>
                 {move || {
                     let choices =
                         open_actions.get().into_iter().map(|(id, name)| Choice::new(id.to_string(), name)).collect();
@@ -241,7 +221,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
                 <SubmitButton id="reverse-action" busy secondary=true>
                     "Reverse action"
                 </SubmitButton>
-            </form>
+            </CheckedForm>
         </Show>
     }
 }
@@ -255,11 +235,10 @@ pub fn ContainmentSection() -> impl IntoView {
         dom::focus_after_render("reverse_reason");
     };
     view! {
-        <section id="containment" aria-labelledby="containment-heading">
-            <h2 id="containment-heading">"Containment log"</h2>
+        <Section id="containment" heading_id="containment-heading" title="Containment log">
             <ActionsTable on_reverse />
             <ReverseAction chosen />
             <LogAction />
-        </section>
+        </Section>
     }
 }

@@ -10,14 +10,13 @@ use shared::deadlines::rules::{Audience, Rule};
 use shared::deadlines::timing::Anchor;
 use shared::record::IncidentCommand;
 use shared::reference::Reference;
-use shared::validation::FieldError;
 
 use super::filing::FilingPanel;
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, ObligationAction, SelectField};
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
-    Countdown, ErrorSummary, FileField, FormErrors, LocalTime, StandingBadge, SubmitButton, TableFrame, TextArea,
-    TextField, on_submit, standing_name,
+    CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, LocalTimeOr,
+    Section, StandingBadge, SubmitButton, TextArea, TextField, standing_name,
 };
 use crate::format::human_size;
 use crate::{api, clock, dom, files};
@@ -32,10 +31,6 @@ const OBLIGATION_TARGETS: &[(&str, &str)] = &[
     ("met_at", "meet_met_at"),
     ("justification", "waive_justification"),
 ];
-
-fn problem(field: &str, message: &str) -> Vec<FieldError> {
-    vec![FieldError { field: field.to_owned(), message: message.to_owned() }]
-}
 
 /// An obligation's id as part of element ids: rule ids may hold `(`, `)` and `.`.
 fn id_part(id: &str) -> String {
@@ -134,19 +129,19 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
         let id = id.clone();
         move || {
             let Some(evidence_kind) = EvidenceKind::ALL.into_iter().find(|k| k.as_str() == kind.get_untracked()) else {
-                return errors.show_fields(problem("evidence_kind", "Choose the kind of evidence"));
+                return errors.show_field("evidence_kind", "Choose the kind of evidence");
             };
             let Ok(met_at) = clock::local_input_to_utc(&met_at.get_untracked()) else {
-                return errors.show_fields(problem("met_at", "Enter a date and time, or leave it empty for now"));
+                return errors.show_field("met_at", "Enter a date and time, or leave it empty for now");
             };
             if evidence_kind == EvidenceKind::File {
                 // The server takes a file only as the file itself, never as a name typed in.
                 let chosen = files::selected(file);
                 let Some(first) = chosen.first().cloned() else {
-                    return errors.show_fields(problem(FILE_FIELD, "Choose the file to upload as the evidence"));
+                    return errors.show_field(FILE_FIELD, "Choose the file to upload as the evidence");
                 };
                 if let Some(message) = files::problem(&chosen) {
-                    return errors.show_fields(problem(FILE_FIELD, &message));
+                    return errors.show_field(FILE_FIELD, message);
                 }
                 return ws.meet_with_file(id.clone(), met_at, first, errors, busy, on_done.clone());
             }
@@ -166,73 +161,70 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
 
     // Each button names its obligation for screen readers, as the page lists several.
     let (meet_for, waive_for) = (format!(": {title}"), format!(": {title}"));
-    let kinds = EvidenceKind::ALL.into_iter().map(|k| Choice::new(k.as_str(), k.label())).collect();
+    let kinds = Choice::all(EvidenceKind::ALL, EvidenceKind::as_str, EvidenceKind::label);
     // A file is sent as the file itself, so its kind takes a file input instead of the text.
-    let (evidence_id, file_id) = (format!("meet_evidence_{part}"), format!("meet_file_{part}"));
+    let field_id = |name: &str| format!("{name}_{part}");
+    let (evidence_id, file_id) = (field_id("meet_evidence"), field_id("meet_file"));
+    let (kind_id, met_at_id, meet_id) =
+        (field_id("meet_evidence_kind"), field_id("meet_met_at"), field_id("meet_submit"));
+    let (justification_id, waive_id) = (field_id("waive_justification"), field_id("waive_submit"));
     view! {
         <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
         <div class="obligation-actions">
-            <form novalidate on:submit=on_submit(meet)>
-                <fieldset class="obligation-action">
-                    <legend>"Mark it met"</legend>
-                    <SelectField
-                        id=format!("meet_evidence_kind_{part}")
-                        label="Kind of evidence"
-                        choices=kinds
-                        value=kind
-                        error=errors.for_field("evidence_kind")
-                    />
-                    <Show
-                        when=is_file
-                        fallback=move || view! {
-                            <TextField
-                                id=evidence_id.clone()
-                                label="Evidence"
-                                hint="The message id, the regulator's reference, or a short note."
-                                value=evidence
-                                error=errors.for_field("evidence")
-                            />
-                        }
-                    >
-                        <FileField
-                            id=file_id.clone()
-                            label="Evidence file"
-                            input=file
-                            error=errors.for_field(FILE_FIELD)
-                            single=true
+            <ObligationAction legend="Mark it met" submit=meet>
+                <SelectField
+                    id=kind_id
+                    label="Kind of evidence"
+                    choices=kinds
+                    value=kind
+                    error=errors.for_field("evidence_kind")
+                />
+                <Show
+                    when=is_file
+                    fallback=move || view! {
+                        <TextField
+                            id=evidence_id.clone()
+                            label="Evidence"
+                            hint="The message id, the regulator's reference, or a short note."
+                            value=evidence
+                            error=errors.for_field("evidence")
                         />
-                    </Show>
-                    <TextField
-                        id=format!("meet_met_at_{part}")
-                        label="When was it met? (optional)"
-                        hint="In your local time. Leave empty for now."
-                        value=met_at
-                        error=errors.for_field("met_at")
-                        input_type="datetime-local"
+                    }
+                >
+                    <FileField
+                        id=file_id.clone()
+                        label="Evidence file"
+                        input=file
+                        error=errors.for_field(FILE_FIELD)
+                        single=true
                     />
-                    <SubmitButton id=format!("meet_submit_{part}") busy>
-                        "Mark met"
-                        <span class="visually-hidden">{meet_for.clone()}</span>
-                    </SubmitButton>
-                </fieldset>
-            </form>
-            <form novalidate on:submit=on_submit(waive)>
-                <fieldset class="obligation-action">
-                    <legend>"Not required"</legend>
-                    <TextArea
-                        id=format!("waive_justification_{part}")
-                        label="Why is it not required?"
-                        hint="At least 10 characters. Recorded in the audit trail."
-                        value=justification
-                        error=errors.for_field("justification")
-                        rows=3
-                    />
-                    <SubmitButton id=format!("waive_submit_{part}") busy secondary=true>
-                        "Mark not required"
-                        <span class="visually-hidden">{waive_for.clone()}</span>
-                    </SubmitButton>
-                </fieldset>
-            </form>
+                </Show>
+                <LocalTimeField
+                    id=met_at_id
+                    label="When was it met? (optional)"
+                    value=met_at
+                    error=errors.for_field("met_at")
+                    empty_is_now=true
+                />
+                <SubmitButton id=meet_id busy>
+                    "Mark met"
+                    <span class="visually-hidden">{meet_for.clone()}</span>
+                </SubmitButton>
+            </ObligationAction>
+            <ObligationAction legend="Not required" submit=waive>
+                <TextArea
+                    id=justification_id
+                    label="Why is it not required?"
+                    hint="At least 10 characters. Recorded in the audit trail."
+                    value=justification
+                    error=errors.for_field("justification")
+                    rows=3
+                />
+                <SubmitButton id=waive_id busy secondary=true>
+                    "Mark not required"
+                    <span class="visually-hidden">{waive_for.clone()}</span>
+                </SubmitButton>
+            </ObligationAction>
         </div>
     }
 }
@@ -249,10 +241,6 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
     let started = match clock_started_at {
         Some(at) => view! { <LocalTime at /> }.into_any(),
         None => view! { "not known yet" }.into_any(),
-    };
-    let due = match due_at {
-        Some(at) => view! { <LocalTime at /> }.into_any(),
-        None => view! { <span class="muted">"When the clock starts"</span> }.into_any(),
     };
     let warnings = (!warnings.is_empty()).then(|| {
         let items = warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view();
@@ -303,7 +291,7 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
                 <dt>"Clock starts"</dt>
                 <dd>{rule.anchor.label()} ": " {started}</dd>
                 <dt>"Due"</dt>
-                <dd>{due}</dd>
+                <dd><LocalTimeOr at=due_at otherwise="When the clock starts" /></dd>
                 {outcome}
             </dl>
             {rule.note.map(|note| view! { <p class="hint">{note}</p> })}
@@ -360,10 +348,6 @@ fn ClockTable() -> impl IntoView {
             .get()
             .into_iter()
             .map(|anchor| {
-                let at = match anchor.at {
-                    Some(at) => view! { <LocalTime at /> }.into_any(),
-                    None => view! { <span class="muted">"Not known"</span> }.into_any(),
-                };
                 let source = match (anchor.set_by_hand, anchor.at) {
                     (true, _) => "Set by hand",
                     (false, Some(_)) => "From the record",
@@ -372,7 +356,7 @@ fn ClockTable() -> impl IntoView {
                 view! {
                     <tr id=format!("anchor-{}", anchor.anchor)>
                         <th scope="row">{anchor.anchor.label()}</th>
-                        <td>{at}</td>
+                        <td><LocalTimeOr at=anchor.at otherwise="Not known" /></td>
                         <td>{source}</td>
                     </tr>
                 }
@@ -380,18 +364,14 @@ fn ClockTable() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <TableFrame label="Deadline clock">
-            <table id="clock" aria-labelledby="clock-heading">
-                <thead>
-                    <tr>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Source"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable
+            label="Deadline clock"
+            id="clock"
+            labelled_by="clock-heading"
+            columns=["Event", "When", "Source"]
+        >
+            {rows}
+        </DataTable>
     }
 }
 
@@ -412,21 +392,20 @@ fn SetAnchor() -> impl IntoView {
 
     let send = move |at: Option<DateTime<Utc>>| {
         let Ok(chosen) = Anchor::try_from(anchor.get_untracked()) else {
-            return errors.show_fields(problem("anchor", "Choose the event whose time to set"));
+            return errors.show_field("anchor", "Choose the event whose time to set");
         };
         let command = IncidentCommand::SetAnchor { anchor: chosen, at, reason: reason.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || reason.set(String::new()));
     };
     let submit = move || match clock::local_input_to_utc(&at.get_untracked()) {
         Ok(Some(at)) => send(Some(at)),
-        _ => errors.show_fields(problem("at", "Enter the date and time")),
+        _ => errors.show_field("at", "Enter the date and time"),
     };
 
     let choices = Anchor::INCIDENT.into_iter().map(|a| Choice::new(a.to_string(), a.label())).collect();
     view! {
         <h4>"Set or correct a time"</h4>
-        <ErrorSummary errors targets=ANCHOR_TARGETS heading=5 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=ANCHOR_TARGETS heading=5 submit>
             <SelectField
                 id="anchor_select"
                 label="Event"
@@ -435,13 +414,11 @@ fn SetAnchor() -> impl IntoView {
                 error=errors.for_field("anchor")
                 placeholder="Choose an event"
             />
-            <TextField
+            <LocalTimeField
                 id="anchor_at"
                 label="When"
-                hint="In your local time."
                 value=at
                 error=errors.for_field("at")
-                input_type="datetime-local"
             />
             <TextArea
                 id="anchor_reason"
@@ -468,7 +445,7 @@ fn SetAnchor() -> impl IntoView {
                     </button>
                 </Show>
             </div>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -476,8 +453,7 @@ fn SetAnchor() -> impl IntoView {
 pub fn DeadlinesSection() -> impl IntoView {
     let now = clock::ticking();
     view! {
-        <section id="deadlines" aria-labelledby="deadlines-heading">
-            <h2 id="deadlines-heading">"Deadlines"</h2>
+        <Section id="deadlines" heading_id="deadlines-heading" title="Deadlines">
             <p class="hint">
                 "The notices and filings the rules require of this incident. Each falls due a set time "
                 "after one of the clock times below."
@@ -487,6 +463,6 @@ pub fn DeadlinesSection() -> impl IntoView {
             <h3 id="clock-heading">"Clock"</h3>
             <ClockTable />
             <SetAnchor />
-        </section>
+        </Section>
     }
 }

@@ -3,7 +3,7 @@ use shared::audit::Verification;
 
 use super::workspace::use_workspace;
 use crate::api;
-use crate::components::send;
+use crate::components::{Section, send};
 
 const HASH_PREFIX: usize = 12;
 
@@ -25,7 +25,7 @@ pub fn ExportSection() -> impl IntoView {
     let ws = use_workspace();
     let result = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
-    let file_name = |extension: &str| format!("{}.{extension}", ws.reference);
+    let file_name = move |extension: &str| format!("{}.{extension}", ws.reference);
 
     let verify = move |_| {
         result.set(None);
@@ -38,8 +38,7 @@ pub fn ExportSection() -> impl IntoView {
     };
 
     view! {
-        <section id="export" aria-labelledby="export-heading">
-            <h2 id="export-heading">"Export and audit"</h2>
+        <Section id="export" heading_id="export-heading" title="Export and audit">
             <p>"The incident report with its full timeline, for counsel, insurers or regulators."</p>
             <ul class="export-links">
                 <li>
@@ -70,6 +69,6 @@ pub fn ExportSection() -> impl IntoView {
             }>
                 {move || result.get().map(|(_, text)| text)}
             </p>
-        </section>
+        </Section>
     }
 }

@@ -5,9 +5,11 @@ use leptos::prelude::*;
 use shared::filings::{FilingDraft, FilingMethod};
 use shared::record::IncidentCommand;
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, ObligationAction, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LoadError, Loading, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{
+    ErrorSummary, FormErrors, LoadError, Loading, LocalTimeField, SubmitButton, TextArea, TextField, on_submit,
+};
 use crate::{api, clock};
 
 /// The draft of obligation `id`, loaded again after every change to the incident.
@@ -57,10 +59,7 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
                 return;
             };
             let Ok(filed_at) = clock::local_input_to_utc(&filed_at.get_untracked()) else {
-                return errors.show_fields(vec![shared::validation::FieldError {
-                    field: "filed_at".into(),
-                    message: "Enter a date and time, or leave it empty for now".into(),
-                }]);
+                return errors.show_field("filed_at", "Enter a date and time, or leave it empty for now");
             };
             let command = IncidentCommand::RecordFiling {
                 obligation: id.clone(),
@@ -104,7 +103,7 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
             }
         })
         .collect_view();
-    let methods = FilingMethod::ALL.into_iter().map(|m| Choice::new(m.as_str(), m.label())).collect();
+    let methods = Choice::all(FilingMethod::ALL, FilingMethod::as_str, FilingMethod::label);
     let targets: &'static [(&'static str, &'static str)] =
         &[("authority_reference", "filing_reference"), ("filed_at", "filing_filed_at")];
     view! {
@@ -117,34 +116,30 @@ fn FilingForms(draft: FilingDraft, part: String) -> impl IntoView {
                 "Save the draft"
             </SubmitButton>
         </form>
-        <form novalidate on:submit=on_submit(record)>
-            <fieldset class="obligation-action">
-                <legend>"Record the filing"</legend>
-                <SelectField
-                    id=format!("filing_method_{part}")
-                    label="How it was filed"
-                    choices=methods
-                    value=method
-                    error=errors.for_field("method")
-                />
-                <TextField
-                    id=format!("filing_reference_{part}")
-                    label="The authority's reference"
-                    value=reference
-                    error=errors.for_field("authority_reference")
-                />
-                <TextField
-                    id=format!("filing_filed_at_{part}")
-                    label="When was it filed? (optional)"
-                    hint="In your local time. Leave empty for now."
-                    value=filed_at
-                    error=errors.for_field("filed_at")
-                    input_type="datetime-local"
-                />
-                <SubmitButton id=format!("filing_record_{part}") busy>
-                    "Record the filing"
-                </SubmitButton>
-            </fieldset>
-        </form>
+        <ObligationAction legend="Record the filing" submit=record>
+            <SelectField
+                id=format!("filing_method_{part}")
+                label="How it was filed"
+                choices=methods
+                value=method
+                error=errors.for_field("method")
+            />
+            <TextField
+                id=format!("filing_reference_{part}")
+                label="The authority's reference"
+                value=reference
+                error=errors.for_field("authority_reference")
+            />
+            <LocalTimeField
+                id=format!("filing_filed_at_{part}")
+                label="When was it filed? (optional)"
+                value=filed_at
+                error=errors.for_field("filed_at")
+                empty_is_now=true
+            />
+            <SubmitButton id=format!("filing_record_{part}") busy>
+                "Record the filing"
+            </SubmitButton>
+        </ObligationAction>
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::record::Origin;
 
 use super::workspace::use_workspace;
-use crate::components::{LocalTime, PhaseBadge, ReportsTable};
+use crate::components::{LocalTime, PhaseBadge, ReportsTable, Section};
 
 fn origin_text(origin: &Origin) -> String {
     match origin {
@@ -57,8 +57,7 @@ pub fn LinkedReports() -> impl IntoView {
     let ws = use_workspace();
     let reports = Memo::new(move |_| ws.detail.with(|d| d.reports.clone()));
     view! {
-        <section id="linked-reports" aria-labelledby="linked-reports-heading">
-            <h2 id="linked-reports-heading">"Linked reports"</h2>
+        <Section id="linked-reports" heading_id="linked-reports-heading" title="Linked reports">
             {move || {
                 let reports = reports.get();
                 if reports.is_empty() {
@@ -67,6 +66,6 @@ pub fn LinkedReports() -> impl IntoView {
                     view! { <ReportsTable reports /> }.into_any()
                 }
             }}
-        </section>
+        </Section>
     }
 }

@@ -1,9 +1,12 @@
 //! Form controls the incident sections share: radio groups, checkbox groups and selects, each
-//! with a label or legend and its inline error wired up like the text fields in `components`.
+//! with a label or legend and its inline error wired up like the text fields in `components`;
+//! the forms of an obligation, and the buttons that send a command on their own.
 
 use leptos::prelude::*;
+use shared::record::IncidentCommand;
 
-use crate::components::{InlineError, described_by};
+use super::workspace::{Errors, use_workspace};
+use crate::components::{Field, FieldSet, aria_describedby, aria_invalid, described_by, on_submit};
 
 /// One choice of a radio group or select: the value sent, the label shown and an optional hint.
 #[derive(Debug, Clone)]
@@ -18,14 +21,22 @@ impl Choice {
         Self { value: value.into(), label: label.into(), hint: None }
     }
 
+    /// One choice per value of an enum, sent as `value` and shown as `label`.
+    pub fn all<T>(
+        values: impl IntoIterator<Item = T>,
+        value: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<Self>
+    where
+        T: Copy,
+    {
+        values.into_iter().map(|v| Self::new(value(v), label(v))).collect()
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
-}
-
-fn field_class(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Send + Sync + 'static {
-    move || if error.read().is_some() { "field field--error" } else { "field" }
 }
 
 /// A radio group in a fieldset; option `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
@@ -68,11 +79,9 @@ pub fn RadioGroup(
         })
         .collect_view();
     view! {
-        <fieldset class=field_class(error)>
-            <legend>{legend}</legend>
-            <InlineError id=format!("{name}-error") error />
+        <FieldSet name legend error>
             <div class="radios">{options}</div>
-        </fieldset>
+        </FieldSet>
     }
 }
 
@@ -109,13 +118,10 @@ pub fn CheckboxGroup(
         })
         .collect_view();
     view! {
-        <fieldset class=field_class(error)>
-            <legend>{legend}</legend>
-            {hint.map(|hint| view! { <p class="hint" id=format!("{name}-hint")>{hint}</p> })}
-            <InlineError id=format!("{name}-error") error />
+        <FieldSet name legend hint error>
             <div class="radios">{boxes}</div>
             {children.map(|children| children())}
-        </fieldset>
+        </FieldSet>
     }
 }
 
@@ -123,13 +129,13 @@ pub fn CheckboxGroup(
 #[component]
 pub fn SelectField(
     #[prop(into)] id: String,
-    #[prop(into)] label: Signal<String>,
+    label: &'static str,
     choices: Vec<Choice>,
     value: RwSignal<String>,
     error: Signal<Option<String>>,
     #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
-    let described = id.clone();
+    let describedby = aria_describedby(id.clone(), false, error);
     let placeholder = placeholder
         .map(|text| view! { <option value="" prop:selected=move || value.read().is_empty()>{text}</option> });
     let options = choices
@@ -144,20 +150,50 @@ pub fn SelectField(
         })
         .collect_view();
     view! {
-        <div class=field_class(error)>
-            <label for=id.clone()>{move || label.get()}</label>
-            <InlineError id=format!("{id}-error") error />
+        <Field id=id.clone() label error>
             <select
                 id=id.clone()
                 name=id
                 on:change=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || error.read().is_some().then_some("true")
-                aria-describedby=move || described_by(&described, false, error.read().is_some())
+                aria-invalid=aria_invalid(error)
+                aria-describedby=describedby
             >
                 {placeholder}
                 {options}
             </select>
-        </div>
+        </Field>
+    }
+}
+
+/// One thing to do about an obligation (mark it met, record its filing…): a form of its own,
+/// named by `legend`, whose errors show in the obligation's summary.
+#[component]
+pub fn ObligationAction(legend: &'static str, submit: impl Fn() + 'static, children: Children) -> impl IntoView {
+    view! {
+        <form novalidate on:submit=on_submit(submit)>
+            <fieldset class="obligation-action">
+                <legend>{legend}</legend>
+                {children()}
+            </fieldset>
+        </form>
+    }
+}
+
+/// A button outside any form that sends the `command` of the moment, disabled while `busy`; a
+/// refusal shows in the page's notice.
+#[component]
+pub fn CommandButton(
+    #[prop(into)] id: String,
+    class: &'static str,
+    busy: RwSignal<bool>,
+    command: impl Fn() -> IncidentCommand + 'static,
+    children: Children,
+) -> impl IntoView {
+    let ws = use_workspace();
+    view! {
+        <button type="button" id=id class=class disabled=busy on:click=move |_| ws.run(command(), Errors::Notice, busy, || {})>
+            {children()}
+        </button>
     }
 }
 

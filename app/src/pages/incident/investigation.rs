@@ -8,7 +8,7 @@ use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, 
 use super::classification::{built_in_choices, chosen_categories, show_categories};
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, split_list};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea, TextField};
 
 const TARGETS: &[(&str, &str)] = &[
     ("our_failure", "our_failure-yes"),
@@ -113,10 +113,8 @@ pub fn InvestigationSection() -> impl IntoView {
         })
         .collect();
     view! {
-        <section id="investigation" aria-labelledby="investigation-heading">
-            <h2 id="investigation-heading">"Investigation"</h2>
-            <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+        <Section id="investigation" heading_id="investigation-heading" title="Investigation">
+            <CheckedForm errors targets=TARGETS heading=3 submit>
                 <RadioGroup
                     name="our_failure"
                     legend="Was it a failure of our technology or processes?"
@@ -186,7 +184,7 @@ pub fn InvestigationSection() -> impl IntoView {
                 <SubmitButton id="save-investigation" busy>
                     "Save investigation"
                 </SubmitButton>
-            </form>
-        </section>
+            </CheckedForm>
+        </Section>
     }
 }

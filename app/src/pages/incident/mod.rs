@@ -21,10 +21,9 @@ mod timeline;
 mod workspace;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::api::IncidentDetail;
 
-use crate::components::Loaded;
+use super::record_page::RecordPage;
 use crate::{api, dom};
 use workspace::{NOTICE_ID, Workspace};
 
@@ -111,19 +110,13 @@ fn IncidentWorkspace(incident: IncidentDetail) -> impl IntoView {
     }
 }
 
+/// One incident, by the reference in the address.
 #[component]
 pub fn IncidentDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let reference = Memo::new(move |_| params.read().get("reference").unwrap_or_default());
-    Effect::new(move || dom::set_title(&format!("Incident {}", reference.get())));
-    let incident = LocalResource::new(move || {
-        let reference = reference.get();
-        async move { api::incident(&reference).await }
-    });
+    let fetch = |reference: String| async move { api::incident(&reference).await };
     view! {
-        <p class="breadcrumb"><a href="/dashboard/incidents">"All incidents"</a></p>
-        <Loaded data=incident let:incident>
+        <RecordPage kind="Incident" back=("/dashboard/incidents", "All incidents") fetch let:incident>
             <IncidentWorkspace incident />
-        </Loaded>
+        </RecordPage>
     }
 }

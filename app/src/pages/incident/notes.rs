@@ -1,9 +1,8 @@
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, on_submit};
+use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
 
 const TARGETS: &[(&str, &str)] = &[("markdown", "note_markdown")];
 
@@ -17,18 +16,15 @@ pub fn NotesSection() -> impl IntoView {
 
     let submit = move || {
         if markdown.get_untracked().trim().is_empty() {
-            let problem = FieldError { field: "markdown".into(), message: "Enter the note".into() };
-            return errors.show_fields(vec![problem]);
+            return errors.show_field("markdown", "Enter the note");
         }
         let command = IncidentCommand::AddNote { markdown: markdown.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || markdown.set(String::new()));
     };
 
     view! {
-        <section id="notes" aria-labelledby="notes-heading">
-            <h2 id="notes-heading">"Add a note"</h2>
-            <ErrorSummary errors targets=TARGETS heading=3 />
-            <form novalidate on:submit=on_submit(submit)>
+        <Section id="notes" heading_id="notes-heading" title="Add a note">
+            <CheckedForm errors targets=TARGETS heading=3 submit>
                 <TextArea
                     id="note_markdown"
                     label="Note"
@@ -41,7 +37,7 @@ pub fn NotesSection() -> impl IntoView {
                 <SubmitButton id="add-note" busy>
                     "Add note"
                 </SubmitButton>
-            </form>
-        </section>
+            </CheckedForm>
+        </Section>
     }
 }

@@ -10,10 +10,11 @@ use shared::notices::{DeliveryState, Notice, NoticeForm, NoticeProgress, NoticeS
 use shared::record::IncidentCommand;
 use shared::workflow::investigation::LineError;
 
+use super::inputs::CommandButton;
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{CheckedForm, ErrorSummary, FormErrors, Section, SubmitButton, TextArea, TextField, on_submit};
 
 const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("subject", "notice_subject"),
@@ -35,8 +36,7 @@ pub fn NoticesSection() -> impl IntoView {
     // Kept here: a card is drawn anew whenever its notice changes.
     let refused: RwSignal<BTreeMap<u32, Vec<LineError>>> = RwSignal::new(BTreeMap::new());
     view! {
-        <section id="customer-notices" aria-labelledby="customer-notices-heading">
-            <h2 id="customer-notices-heading">"Customer notices"</h2>
+        <Section id="customer-notices" heading_id="customer-notices-heading" title="Customer notices">
             <p class="hint">
                 "A notice tells affected customers what happened, what it means for them and what to do. "
                 "A second team member approves it before it goes; each customer gets one message."
@@ -45,7 +45,7 @@ pub fn NoticesSection() -> impl IntoView {
                 <NoticeCard notice refused />
             </For>
             <NoticeEditor notice=None />
-        </section>
+        </Section>
     }
 }
 
@@ -72,7 +72,6 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
         |list| format!("{} recipient(s) from {}", list.count, list.source.label()),
     );
     let busy = RwSignal::new(false);
-    let act = move |command: IncidentCommand| ws.run(command, Errors::Notice, busy, || {});
     let preview = RwSignal::new(None);
     let show_preview = move |_| {
         spawn_local(async move {
@@ -90,24 +89,24 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
                 <button type="button" id=format!("notice-{id}-preview") class="button button--secondary" on:click=show_preview>
                     "Preview"
                 </button>
-                <Show when=move || can_ask>
-                    <button type="button" id=format!("notice-{id}-ask") class="button" disabled=busy
-                        on:click=move |_| act(IncidentCommand::RequestNoticeApproval { notice_id: id })>
+                {can_ask.then(|| view! {
+                    <CommandButton id=format!("notice-{id}-ask") class="button" busy
+                        command=move || IncidentCommand::RequestNoticeApproval { notice_id: id }>
                         "Ask for approval"
-                    </button>
-                </Show>
-                <Show when=move || waiting>
-                    <button type="button" id=format!("notice-{id}-approve") class="button" disabled=busy
-                        on:click=move |_| act(IncidentCommand::ApproveNotice { notice_id: id })>
+                    </CommandButton>
+                })}
+                {waiting.then(|| view! {
+                    <CommandButton id=format!("notice-{id}-approve") class="button" busy
+                        command=move || IncidentCommand::ApproveNotice { notice_id: id }>
                         "Approve and send"
-                    </button>
-                </Show>
-                <Show when=move || editable>
-                    <button type="button" id=format!("notice-{id}-withdraw") class="button button--secondary" disabled=busy
-                        on:click=move |_| act(IncidentCommand::WithdrawNotice { notice_id: id })>
+                    </CommandButton>
+                })}
+                {editable.then(|| view! {
+                    <CommandButton id=format!("notice-{id}-withdraw") class="button button--secondary" busy
+                        command=move || IncidentCommand::WithdrawNotice { notice_id: id }>
                         "Withdraw"
-                    </button>
-                </Show>
+                    </CommandButton>
+                })}
             </div>
             {move || preview.get().map(|answer| match answer {
                 Ok(email) => view! { <EmailPreviewView email /> }.into_any(),
@@ -220,8 +219,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     };
     view! {
         <h3>{heading}</h3>
-        <ErrorSummary errors targets=NOTICE_TARGETS id_suffix heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=NOTICE_TARGETS id_suffix heading=4 submit>
             <TextField id=id("subject") label="Subject" value=subject error=errors.for_field("subject") />
             <TextArea id=id("nature") label="What happened" hint="In plain language: what, when, what data." value=nature error=errors.for_field("nature") rows=4 />
             <TextArea id=id("consequences") label="Likely consequences" value=consequences error=errors.for_field("consequences") rows=3 />
@@ -234,7 +232,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
             <SubmitButton id=save_id busy>
                 "Save the draft"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 

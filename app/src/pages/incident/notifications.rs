@@ -5,11 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{ErrorSummary, FormErrors, SubmitButton, TextArea, on_submit};
+use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
 
 const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
 const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
@@ -17,11 +16,10 @@ const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
 #[component]
 pub fn NotificationsSection() -> impl IntoView {
     view! {
-        <section id="notifications" aria-labelledby="notifications-heading">
-            <h2 id="notifications-heading">"Notifications"</h2>
+        <Section id="notifications" heading_id="notifications-heading" title="Notifications">
             <StakeholdersForm />
             <StatusUpdateForm />
-        </section>
+        </Section>
     }
 }
 
@@ -40,8 +38,7 @@ fn StakeholdersForm() -> impl IntoView {
     };
     view! {
         <h3>"Stakeholders"</h3>
-        <ErrorSummary errors targets=STAKEHOLDER_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=STAKEHOLDER_TARGETS heading=4 submit>
             <TextArea
                 id="stakeholders"
                 label="Who gets status updates"
@@ -53,7 +50,7 @@ fn StakeholdersForm() -> impl IntoView {
             <SubmitButton id="save-stakeholders" busy secondary=true>
                 "Save stakeholders"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -76,8 +73,7 @@ fn StatusUpdateForm() -> impl IntoView {
     };
     let submit = move || {
         if message.get_untracked().trim().is_empty() {
-            let problem = FieldError { field: "message".into(), message: "Enter the update".into() };
-            return errors.show_fields(vec![problem]);
+            return errors.show_field("message", "Enter the update");
         }
         ws.post_update(message.get_untracked(), errors, busy, move || {
             message.set(String::new());
@@ -86,8 +82,7 @@ fn StatusUpdateForm() -> impl IntoView {
     };
     view! {
         <h3>"Status update"</h3>
-        <ErrorSummary errors targets=UPDATE_TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=UPDATE_TARGETS heading=4 submit>
             <TextArea
                 id="update_message"
                 label="Update"
@@ -121,7 +116,7 @@ fn StatusUpdateForm() -> impl IntoView {
                     "Preview the internal notification"
                 </button>
             </div>
-        </form>
+        </CheckedForm>
         {move || preview.get().map(|answer| match answer {
             Ok(email) => view! { <EmailPreviewView email /> }.into_any(),
             Err(error) => view! { <p class="notice notice--error" role="alert">{error}</p> }.into_any(),

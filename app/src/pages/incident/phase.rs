@@ -6,7 +6,7 @@ use shared::record::IncidentCommand;
 use shared::workflow::phase::{LegalMove, Phase, ReasonNeeded};
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LocalTime, TableFrame, TextArea};
+use crate::components::{DataTable, ErrorSummary, FormErrors, LocalTime, Section, TextArea};
 
 const TARGETS: &[(&str, &str)] = &[("reason", "phase_reason")];
 
@@ -140,8 +140,7 @@ pub fn PhaseSection() -> impl IntoView {
     };
 
     view! {
-        <section id="phase" aria-labelledby="phase-heading">
-            <h2 id="phase-heading">"Phase"</h2>
+        <Section id="phase" heading_id="phase-heading" title="Phase">
             <p>"The incident is in the " <strong>{move || phase.get().label()}</strong> " phase."</p>
             <ErrorSummary errors targets=TARGETS heading=3 />
             <form novalidate on:submit=|ev| ev.prevent_default()>
@@ -156,21 +155,13 @@ pub fn PhaseSection() -> impl IntoView {
             {blocked}
             <Show when=move || history.with(|h| !h.is_empty())>
                 <h3>"Phase history"</h3>
-                <TableFrame label="Phase history">
-                    <table>
-                        <thead>
-                            <tr>
-                                <th scope="col">"When"</th>
-                                <th scope="col">"From"</th>
-                                <th scope="col">"To"</th>
-                                <th scope="col">"By"</th>
-                                <th scope="col">"Reason"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{history_rows}</tbody>
-                    </table>
-                </TableFrame>
+                <DataTable
+                    label="Phase history"
+                    columns=["When", "From", "To", "By", "Reason"]
+                >
+                    {history_rows}
+                </DataTable>
             </Show>
-        </section>
+        </Section>
     }
 }

@@ -8,7 +8,8 @@ use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
-    ErrorSummary, FormErrors, InlineError, LocalTime, SubmitButton, TableFrame, TextArea, described_by, on_submit,
+    CheckedForm, DataTable, Field, FormErrors, InlineError, LocalTime, Section, SubmitButton, TextArea,
+    aria_describedby, aria_invalid,
 };
 use crate::dom;
 
@@ -84,22 +85,21 @@ fn RowInput(
     label: &'static str,
     value: RwSignal<String>,
     #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] error: Option<Signal<Option<String>>>,
+    #[prop(optional)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let error = error.unwrap_or_else(|| Signal::derive(|| None));
-    let error_id = id.clone();
+    let describedby = aria_describedby(id.clone(), false, error);
+    // The row's fieldset shows the error, so the field around the input does not.
     view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
+        <Field id=id.clone() label>
             <input
                 type=input_type
                 id=id.clone()
-                name=id.clone()
+                name=id
                 bind:value=value
-                aria-invalid=move || error.read().is_some().then_some("true")
-                aria-describedby=move || described_by(&error_id, false, error.read().is_some())
+                aria-invalid=aria_invalid(error)
+                aria-describedby=describedby
             />
-        </div>
+        </Field>
     }
 }
 
@@ -198,8 +198,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
     };
 
     view! {
-        <ErrorSummary errors targets=TARGETS heading=3 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=TARGETS heading=3 submit>
             <TextArea id="review_findings" label="Findings" value=findings error=errors.for_field("findings") />
             <TextArea id="review_root_cause" label="Root cause" value=root_cause error=errors.for_field("root_cause") />
             <TextArea
@@ -243,7 +242,7 @@ fn ReviewEditor(phase: Memo<Phase>) -> impl IntoView {
             <Show when=move || phase.get() != Phase::LessonsLearned>
                 <p class="hint">"The review can be drafted any time and completed in the lessons-learned phase."</p>
             </Show>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -285,18 +284,7 @@ fn CompletedReview(review: Review) -> impl IntoView {
             <dd class="text-block">{review.draft.procedure_updates}</dd>
         </dl>
         <h3>"Follow-up actions"</h3>
-        <TableFrame label="Follow-up actions">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Owner"</th>
-                        <th scope="col">"Due"</th>
-                    </tr>
-                </thead>
-                <tbody>{actions}</tbody>
-            </table>
-        </TableFrame>
+        <DataTable label="Follow-up actions" columns=["Action", "Owner", "Due"]>{actions}</DataTable>
     }
 }
 
@@ -306,8 +294,7 @@ pub fn ReviewSection() -> impl IntoView {
     let phase = ws.select(|r| r.phase);
     let completed = ws.select(|r| r.review.is_complete());
     view! {
-        <section id="review" aria-labelledby="review-heading">
-            <h2 id="review-heading">"Post-incident review"</h2>
+        <Section id="review" heading_id="review-heading" title="Post-incident review">
             {move || {
                 if completed.get() {
                     let review = ws.detail.with_untracked(|d| d.record.review.clone());
@@ -316,6 +303,6 @@ pub fn ReviewSection() -> impl IntoView {
                     view! { <ReviewEditor phase /> }.into_any()
                 }
             }}
-        </section>
+        </Section>
     }
 }

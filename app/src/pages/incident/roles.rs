@@ -3,12 +3,11 @@
 use leptos::prelude::*;
 use shared::access::{Action, Me};
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
 use shared::workflow::roles::Role;
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{ErrorSummary, FormErrors, LocalTime, SubmitButton, TableFrame, TextField, on_submit};
+use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeOr, Section, SubmitButton, TextField};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -17,9 +16,6 @@ fn CurrentHolders() -> impl IntoView {
     let ws = use_workspace();
     let roles = ws.select(|r| r.roles.clone());
     let busy = RwSignal::new(false);
-    let end = move |role: Role, person: String| {
-        ws.run(IncidentCommand::EndRole { role, person }, Errors::Notice, busy, || {});
-    };
     let rows = move || {
         let roles = roles.get();
         Role::ALL
@@ -36,21 +32,20 @@ fn CurrentHolders() -> impl IntoView {
                             <li>
                                 <span class="holder">{person.clone()}</span>
                                 " "
-                                <button
-                                    type="button"
+                                <CommandButton
                                     id=id
                                     class="button button--secondary button--small"
-                                    disabled=busy
-                                    on:click={
+                                    busy
+                                    command={
                                         let person = person.clone();
-                                        move |_| end(role, person.clone())
+                                        move || IncidentCommand::EndRole { role, person: person.clone() }
                                     }
                                 >
                                     "End"
                                     <span class="visually-hidden">
                                         {format!(" {person}'s role as {}", role.label().to_lowercase())}
                                     </span>
-                                </button>
+                                </CommandButton>
                             </li>
                         }
                     })
@@ -79,17 +74,13 @@ fn RoleHistory() -> impl IntoView {
             .get()
             .into_iter()
             .map(|a| {
-                let ended = match a.ended_at {
-                    Some(at) => view! { <LocalTime at /> }.into_any(),
-                    None => view! { <span class="muted">"Current"</span> }.into_any(),
-                };
                 view! {
                     <tr>
                         <td>{a.role.label()}</td>
                         <td>{a.person}</td>
                         <td><LocalTime at=a.assigned_at /></td>
                         <td>{a.assigned_by}</td>
-                        <td>{ended}</td>
+                        <td><LocalTimeOr at=a.ended_at otherwise="Current" /></td>
                     </tr>
                 }
             })
@@ -100,20 +91,7 @@ fn RoleHistory() -> impl IntoView {
             when=move || roles.with(|r| !r.is_empty())
             fallback=|| view! { <p class="empty">"Nobody has been assigned yet."</p> }
         >
-            <TableFrame label="Roles">
-                <table>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Person"</th>
-                            <th scope="col">"Assigned"</th>
-                            <th scope="col">"By"</th>
-                            <th scope="col">"Ended"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </TableFrame>
+            <DataTable label="Roles" columns=["Role", "Person", "Assigned", "By", "Ended"]>{rows}</DataTable>
         </Show>
     }
 }
@@ -128,22 +106,20 @@ fn AssignRole() -> impl IntoView {
 
     let submit = move || {
         let Some(chosen) = Role::parse(&role.get_untracked()) else {
-            return errors.show_fields(vec![FieldError { field: "role".into(), message: "Choose a role".into() }]);
+            return errors.show_field("role", "Choose a role");
         };
         if person.get_untracked().trim().is_empty() {
-            let message = "Enter the person's name or email address".into();
-            return errors.show_fields(vec![FieldError { field: "person".into(), message }]);
+            return errors.show_field("person", "Enter the person's name or email address");
         }
         let command = IncidentCommand::AssignRole { role: chosen, person: person.get_untracked() };
         ws.run(command, Errors::Form(errors), busy, move || person.set(String::new()));
     };
 
-    let choices = Role::ALL.into_iter().map(|r| Choice::new(r.as_str(), r.label())).collect();
+    let choices = Choice::all(Role::ALL, Role::as_str, Role::label);
     view! {
         <h3>"Assign a role"</h3>
         <p class="hint">"Assigning a role that has one holder hands it over; team members can be many."</p>
-        <ErrorSummary errors targets=TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=TARGETS heading=4 submit>
             <SelectField id="role" label="Role" choices value=role error=errors.for_field("role") />
             <TextField
                 id="person"
@@ -155,7 +131,7 @@ fn AssignRole() -> impl IntoView {
             <SubmitButton id="assign-role" busy>
                 "Assign role"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
@@ -167,10 +143,7 @@ fn Access() -> impl IntoView {
     let restricted = ws.select(|r| r.restricted);
     let busy = RwSignal::new(false);
     let may_restrict = use_context::<Me>().is_some_and(|me| me.role.may(Action::Restrict));
-    let toggle = move |_| {
-        let command = IncidentCommand::Restrict { restricted: !restricted.get_untracked() };
-        ws.run(command, Errors::Notice, busy, || {});
-    };
+    let toggle = move || IncidentCommand::Restrict { restricted: !restricted.get_untracked() };
     view! {
         <p id="access">
             {move || {
@@ -182,10 +155,9 @@ fn Access() -> impl IntoView {
             }}
             " "
             {may_restrict.then(|| view! {
-                <button type="button" id="restrict" class="button button--secondary button--small"
-                    disabled=busy on:click=toggle>
+                <CommandButton id="restrict" class="button button--secondary button--small" busy command=toggle>
                     {move || if restricted.get() { "Open to the whole team" } else { "Restrict to participants" }}
-                </button>
+                </CommandButton>
             })}
         </p>
     }
@@ -194,13 +166,12 @@ fn Access() -> impl IntoView {
 #[component]
 pub fn RolesSection() -> impl IntoView {
     view! {
-        <section id="roles" aria-labelledby="roles-heading">
-            <h2 id="roles-heading">"Roles"</h2>
+        <Section id="roles" heading_id="roles-heading" title="Roles">
             <Access />
             <CurrentHolders />
             <AssignRole />
             <h3>"History"</h3>
             <RoleHistory />
-        </section>
+        </Section>
     }
 }

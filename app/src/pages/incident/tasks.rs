@@ -6,10 +6,12 @@ use shared::validation::FieldError;
 use shared::workflow::phase::Phase;
 use shared::workflow::tasks::{Task, TaskStatus};
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{ErrorSummary, FormErrors, LocalTime, SubmitButton, TableFrame, TextField, on_submit};
+use crate::components::{
+    CheckedForm, DataTable, FormErrors, LocalTimeField, LocalTimeOr, Section, SubmitButton, TextField,
+};
 
 const TARGETS: &[(&str, &str)] =
     &[("phase", "task_phase"), ("title", "task_title"), ("owner", "task_owner"), ("due_at", "task_due")];
@@ -45,21 +47,16 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
             ws.run(IncidentCommand::UpdateTask { task_id: id, status, owner, due_at }, Errors::Notice, busy, || {});
         }
     };
-    let remove = move |_| ws.run(IncidentCommand::RemoveTask { task_id: id }, Errors::Notice, busy, || {});
     let options = STATUSES
         .into_iter()
         .map(|option| view! { <option value=status_value(option) selected=option == status>{option.label()}</option> })
         .collect_view();
-    let due = match due_at {
-        Some(at) => view! { <LocalTime at /> }.into_any(),
-        None => view! { <span class="muted">"None"</span> }.into_any(),
-    };
     view! {
         <tr class=format!("task task--{}", status_value(status))>
             <td>{title.clone()}</td>
             <td class="text-block small">{note.unwrap_or_default()}</td>
             <td>{owner.unwrap_or_else(|| "Nobody yet".to_owned())}</td>
-            <td>{due}</td>
+            <td><LocalTimeOr at=due_at otherwise="None" /></td>
             <td>
                 <label class="visually-hidden" for=select_id.clone()>{format!("Status of {title}")}</label>
                 <select id=select_id class="compact" disabled=busy on:change=on_status>
@@ -67,16 +64,15 @@ fn TaskRow(task: Task, busy: RwSignal<bool>) -> impl IntoView {
                 </select>
             </td>
             <td>
-                <button
-                    type="button"
+                <CommandButton
                     id=format!("remove-task-{id}")
                     class="button button--secondary button--small"
-                    disabled=busy
-                    on:click=remove
+                    busy
+                    command=move || IncidentCommand::RemoveTask { task_id: id }
                 >
                     "Remove"
                     <span class="visually-hidden">{format!(" task {title}")}</span>
-                </button>
+                </CommandButton>
             </td>
         </tr>
     }
@@ -103,21 +99,14 @@ fn TaskTables() -> impl IntoView {
                     let rows = rows.into_iter().map(|task| view! { <TaskRow task busy /> }).collect_view();
                     view! {
                         <h3 id=heading_id.clone()>{phase.label()}</h3>
-                        <TableFrame label=format!("{} tasks", phase.label())>
-                            <table aria-labelledby=heading_id>
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Task"</th>
-                                        <th scope="col">"Note"</th>
-                                        <th scope="col">"Owner"</th>
-                                        <th scope="col">"Due"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col"><span class="visually-hidden">"Remove"</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>{rows}</tbody>
-                            </table>
-                        </TableFrame>
+                        <DataTable
+                            label=format!("{} tasks", phase.label())
+                            labelled_by=heading_id
+                            columns=["Task", "Note", "Owner", "Due", "Status"]
+                            actions="Remove"
+                        >
+                            {rows}
+                        </DataTable>
                     }
                 })
             })
@@ -175,11 +164,10 @@ fn AddTask() -> impl IntoView {
         });
     };
 
-    let phases = task_phases().map(|p| Choice::new(p.as_str(), p.label())).collect();
+    let phases = Choice::all(task_phases(), Phase::as_str, Phase::label);
     view! {
         <h3>"Add a task"</h3>
-        <ErrorSummary errors targets=TARGETS heading=4 />
-        <form novalidate on:submit=on_submit(submit)>
+        <CheckedForm errors targets=TARGETS heading=4 submit>
             <SelectField id="task_phase" label="Phase" choices=phases value=phase error=errors.for_field("phase") />
             <TextField id="task_title" label="Task" value=title error=errors.for_field("title") />
             <TextField
@@ -189,31 +177,28 @@ fn AddTask() -> impl IntoView {
                 value=owner
                 error=errors.for_field("owner")
             />
-            <TextField
+            <LocalTimeField
                 id="task_due"
                 label="Due (optional)"
-                hint="In your local time."
                 value=due
                 error=errors.for_field("due_at")
-                input_type="datetime-local"
             />
             <SubmitButton id="add-task" busy>
                 "Add task"
             </SubmitButton>
-        </form>
+        </CheckedForm>
     }
 }
 
 #[component]
 pub fn TasksSection() -> impl IntoView {
     view! {
-        <section id="tasks" aria-labelledby="tasks-heading">
-            <h2 id="tasks-heading">"Tasks"</h2>
+        <Section id="tasks" heading_id="tasks-heading" title="Tasks">
             <p class="hint">
                 "Moving to the next phase with tasks still open needs a written reason, so finish or skip them first."
             </p>
             <TaskTables />
             <AddTask />
-        </section>
+        </Section>
     }
 }

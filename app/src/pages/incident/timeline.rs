@@ -6,7 +6,7 @@ use shared::api::TimelineEntry;
 
 use super::workspace::use_workspace;
 use crate::api;
-use crate::components::LocalTime;
+use crate::components::{LocalTime, Section};
 
 #[component]
 fn Entry(entry: TimelineEntry) -> impl IntoView {
@@ -110,8 +110,7 @@ pub fn TimelineSection() -> impl IntoView {
     };
 
     view! {
-        <section id="timeline-section" aria-labelledby="timeline-heading">
-            <h2 id="timeline-heading">"Timeline"</h2>
+        <Section id="timeline-section" heading_id="timeline-heading" title="Timeline">
             <p class="hint">"Oldest first. Every entry is part of the tamper-evident audit trail."</p>
             {move || error.get().map(|message| view! {
                 <p class="notice notice--error" role="alert">
@@ -134,6 +133,6 @@ pub fn TimelineSection() -> impl IntoView {
                     "Load more"
                 </button>
             </Show>
-        </section>
+        </Section>
     }
 }

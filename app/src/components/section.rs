@@ -1,0 +1,45 @@
+//! A part of a page.
+
+use leptos::prelude::*;
+
+use super::{CheckedForm, FormErrors};
+
+/// A part of a page named by its `<h2>` (`aria-labelledby`), so that screen readers list it
+/// among the page's regions and can jump to it.
+#[component]
+pub fn Section(
+    heading_id: &'static str,
+    title: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section id=id class=class aria-labelledby=heading_id>
+            <h2 id=heading_id>{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+/// A part of a page that is one form, in a panel: `intro` says what it is for, and the form's
+/// error summary takes the heading level below the panel's.
+#[component]
+pub fn FormPanel(
+    heading_id: &'static str,
+    title: &'static str,
+    #[prop(optional)] intro: Option<&'static str>,
+    errors: FormErrors,
+    targets: &'static [(&'static str, &'static str)],
+    submit: impl Fn() + Send + 'static,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Section class="panel" heading_id title>
+            {intro.map(|intro| view! { <p>{intro}</p> })}
+            <CheckedForm errors targets heading=3 submit>
+                {children()}
+            </CheckedForm>
+        </Section>
+    }
+}
