@@ -393,6 +393,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// 404: nothing here, or nothing this caller may see.
     NotFound,
+    /// 405: the path exists but not for this method; `Allow` lists those it takes.
+    MethodNotAllowed,
     /// 409: the change conflicts with the current state.
     Conflict,
     /// 409: the incident's state does not allow this (a phase rule, say); the message says why.

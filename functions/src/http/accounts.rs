@@ -1,7 +1,7 @@
 //! Handlers for sign-in, sessions, invitations, password resets and the team page.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use shared::access::{
@@ -15,7 +15,7 @@ use super::auth::{
     clear_session_cookie, cookie, cookie_header, set_cookie,
 };
 use super::error::ApiError;
-use super::extract::{JsonBody, QueryParams};
+use super::extract::{JsonBody, Path, QueryParams};
 use super::state::AppState;
 use crate::service::ServiceError;
 use crate::service::accounts::{Origin, SignedIn};

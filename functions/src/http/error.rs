@@ -21,6 +21,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("this path does not take that method")]
+    MethodNotAllowed,
 }
 
 impl From<crate::ports::StoreError> for ApiError {
@@ -56,6 +58,12 @@ impl IntoResponse for ApiError {
                 body(S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, message, vec![])
             }
             ApiError::Unauthorized(message) => body(S::UNAUTHORIZED, ErrorCode::Unauthorized, message, vec![]),
+            ApiError::MethodNotAllowed => body(
+                S::METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
+                "This address does not take that method; see the Allow header",
+                vec![],
+            ),
             ApiError::Service(error) => match error {
                 ServiceError::Validation(errors) => {
                     body(S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, "Some fields need attention", errors.0)

@@ -151,3 +151,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
             .map_err(|e| ApiError::Malformed(e.body_text()))
     }
 }
+
+/// Path parameters. One that does not parse (`/api/security-log/abc`, a notice number out of
+/// range) names nothing, so it is the JSON 404 an unknown one gets.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| ApiError::Service(ServiceError::NotFound))
+    }
+}

@@ -90,6 +90,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/outbox", get(routes::list_outbox))
         .route("/outbox/{id}", get(routes::download_outbox_message))
         .fallback(|| async { ApiError::Service(crate::service::ServiceError::NotFound) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // API answers hold report data: never cache them.
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

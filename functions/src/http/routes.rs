@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -25,7 +25,7 @@ use shared::report::ReportStatus;
 
 use super::auth::{Allowed, ToExport, ToManageTeam, ToRead, ToReadSecurityLog, ToReviewPolicy, ToWork};
 use super::error::ApiError;
-use super::extract::{FormWithFiles, JsonBody, QueryParams, parse_json};
+use super::extract::{FormWithFiles, JsonBody, Path, QueryParams, parse_json};
 use super::state::AppState;
 use crate::service::ServiceError;
 use crate::service::alerts::{SIGNATURE_HEADER, verify_signature};
@@ -286,10 +286,14 @@ pub async fn export_incident(
     let text = state.services.export_incident(&caller, incident, format).await?;
     let mut response =
         download(format.content_type(), &format!("{incident}.{}", format.extension()), text.into_bytes());
-    // The HTML export is ours and static: let it render (for printing) but run nothing.
+    // The HTML export is ours and static: let it render with its styles (for printing) but run,
+    // submit, frame or navigate nothing, even opened in place.
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'",
+        ),
     );
     Ok(response)
 }

@@ -3,8 +3,10 @@
 //! anything (OWASP ASVS 3.4 and 3.5).
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::IntoResponse;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
@@ -63,6 +65,27 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+fn from_another_site() -> Response {
+    let body = ErrorBody {
+        code: ErrorCode::Forbidden,
+        message: "This request came from another site, so it was refused".to_owned(),
+        fields: vec![],
+    };
+    (axum::http::StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The origins a change may name in `Origin`: the public URL's, and this server's own under the
+/// public URL's scheme. `Sec-Fetch-Site` alone is not believed when `Origin` names another
+/// origin or scheme.
+fn own_origins(request: &Request, public_origin: Option<&str>, scheme: &str) -> Vec<String> {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    public_origin.map(str::to_owned).into_iter().chain(host.map(|host| format!("{scheme}://{host}"))).collect()
+}
+
 /// The cross-site check and the headers, around `router`. Requests from `public_url`'s origin
 /// pass the check even when their `Host` differs: behind CloudFront the function sees API
 /// Gateway's host, not the one the browser used.
@@ -75,14 +98,21 @@ pub fn secured(router: Router, policy: ContentSecurityPolicy, public_url: &str) 
         Some(Ok(layer)) => layer,
         _ => CsrfLayer::new(),
     };
+    let scheme = reqwest::Url::parse(public_url).map_or_else(|_| "http".to_owned(), |url| url.scheme().to_owned());
     router
-        .layer(csrf.with_rejection_response(|_| {
-            let body = ErrorBody {
-                code: ErrorCode::Forbidden,
-                message: "This request came from another site, so it was refused".to_owned(),
-                fields: vec![],
-            };
-            (axum::http::StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+        .layer(csrf.with_rejection_response(|_| from_another_site()))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+            let own = own_origins(&request, public_origin.as_deref(), &scheme);
+            async move {
+                match request.headers().get(header::ORIGIN) {
+                    Some(origin)
+                        if !is_safe(request.method()) && !own.iter().any(|o| o.as_bytes() == origin.as_bytes()) =>
+                    {
+                        from_another_site()
+                    }
+                    _ => next.run(request).await,
+                }
+            }
         }))
         .layer(header(header::CONTENT_SECURITY_POLICY, policy.as_str()))
         .layer(header(header::STRICT_TRANSPORT_SECURITY, HSTS))

@@ -1,7 +1,7 @@
 //! The incident report's templates: Markdown, and HTML with print styles, both rendered from one
 //! view of the incident so they never disagree.
 
-use minijinja::{Environment, Value};
+use minijinja::{AutoEscape, Environment, Error, Value, default_auto_escape_callback, escape_formatter};
 use serde::Serialize;
 use shared::api::IncidentDetail;
 use shared::audit::Verification;
@@ -43,9 +43,39 @@ pub struct TimelineLine {
     pub note_html: Option<Value>,
 }
 
+/// The Markdown export's escaping: what people typed stays text in any Markdown viewer.
+const MARKDOWN: &str = "markdown";
+
+/// `text` with every character that could open raw HTML or an entity escaped by a backslash
+/// (CommonMark's escape for ASCII punctuation), the backslash itself included, so a viewer that
+/// renders HTML shows `<script>` as typed and runs nothing. Markdown emphasis and lists in notes
+/// keep working.
+pub fn markdown_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '<' | '>' | '&') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 impl ExportTemplates {
     pub fn new() -> anyhow::Result<Self> {
         let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".md") { AutoEscape::Custom(MARKDOWN) } else { default_auto_escape_callback(name) }
+        });
+        env.set_formatter(|out, state, value| match state.auto_escape() {
+            AutoEscape::Custom(MARKDOWN) => {
+                if !value.is_undefined() {
+                    out.write_str(&markdown_text(&value.to_string())).map_err(Error::from)?;
+                }
+                Ok(())
+            }
+            _ => escape_formatter(out, state, value),
+        });
         env.add_template("incident.md", include_str!("../../templates/export/incident.md"))?;
         env.add_template("incident.html", include_str!("../../templates/export/incident.html"))?;
         Ok(Self { env })
@@ -134,5 +164,39 @@ fn export_context(
             intact => verification.is_intact(),
             problem => verification.broken.as_ref().map(|b| format!("entry {}: {}", b.seq, b.problem)),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pulldown_cmark::{Event, Parser, html};
+
+    use super::markdown_text;
+
+    #[test]
+    fn typed_markup_stays_text_in_any_markdown_viewer() {
+        for typed in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "\\<script>alert(1)</script>",
+            "&lt;b&gt; and <!-- a comment -->",
+            "<a href=\"javascript:alert(1)\">x</a>",
+        ] {
+            let escaped = markdown_text(typed);
+            let parsed: Vec<Event> = Parser::new(&escaped).collect();
+            assert!(
+                !parsed.iter().any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_))),
+                "{typed:?} became HTML: {parsed:?}"
+            );
+            let mut rendered = String::new();
+            html::push_html(&mut rendered, Parser::new(&escaped));
+            assert!(
+                !rendered.contains("<script") && !rendered.contains("<img") && !rendered.contains("<a "),
+                "{rendered}"
+            );
+        }
+        let mut rendered = String::new();
+        html::push_html(&mut rendered, Parser::new(&markdown_text("Reported by **Sam** & <b>Jo</b>")));
+        assert_eq!(rendered, "<p>Reported by <strong>Sam</strong> &amp; &lt;b&gt;Jo&lt;/b&gt;</p>\n");
     }
 }

@@ -203,3 +203,22 @@ async fn no_xss_payload_becomes_markup_in_the_receipt_email() {
         assert!(email.text.contains(&format!("Injection test {payload}")), "the text part keeps what was written");
     }
 }
+
+#[tokio::test]
+async fn every_answer_under_the_api_is_the_json_error_shape() {
+    let app = spawn_app().await;
+    // Path parameters that do not parse name nothing: a 404 like an unknown one.
+    for path in [
+        "/api/security-log/abc",
+        "/api/incidents/INC-2026-000001/notices/-1/preview",
+        "/api/incidents/INC-2026-000001/notices/4294967296/preview",
+        "/api/no-such-route",
+    ] {
+        expect_error(app.get(path).await, 404, ErrorCode::NotFound).await;
+    }
+    // A path that exists, with a method it does not take.
+    let put = app.client.put(app.url("/api/reports")).json(&valid_report()).send().await.unwrap();
+    assert!(put.headers().contains_key("allow"), "405 says which methods the path takes");
+    expect_error(put, 405, ErrorCode::MethodNotAllowed).await;
+    assert!(app.all_reports().await.is_empty());
+}

@@ -44,11 +44,15 @@ async fn post_from(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response
 async fn changes_sent_from_another_site_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     let own_origin = app.address.clone();
+    let other_scheme = own_origin.replacen("http://", "https://", 1);
     for headers in [
         vec![("Sec-Fetch-Site", "cross-site"), ("Origin", "https://evil.example")],
         vec![("Sec-Fetch-Site", "same-site"), ("Origin", "https://sub.tocsin.example")],
         // A browser too old to send Sec-Fetch-Site still names the page's origin.
         vec![("Origin", "https://evil.example")],
+        // Sec-Fetch-Site is not believed over an Origin that names another site or scheme.
+        vec![("Sec-Fetch-Site", "same-origin"), ("Origin", "https://evil.example")],
+        vec![("Sec-Fetch-Site", "same-origin"), ("Origin", &other_scheme)],
     ] {
         let response = post_from(&app, &headers).await;
         assert_eq!(response.status(), 403, "{headers:?}");

@@ -345,8 +345,21 @@ async fn the_export_is_downloadable_markdown_and_escaped_print_html() {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
     assert!(text.contains("Reported by **Sam**") && text.contains("the chain is intact"));
+    assert!(
+        text.contains(r"Lost laptop \<script\>alert(1)\</script\>") && !text.contains("<script>"),
+        "typed markup stays text in a Markdown viewer"
+    );
 
-    let html = app.get(&format!("/api/incidents/{reference}/export.html")).await.text().await.unwrap();
+    let html = app.get(&format!("/api/incidents/{reference}/export.html")).await;
+    for export in [&html, &app.get(&format!("/api/incidents/{reference}/export.md")).await] {
+        let policy = export.headers()["content-security-policy"].to_str().unwrap();
+        for directive in
+            ["sandbox", "default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'"]
+        {
+            assert!(policy.contains(directive), "{directive} missing from {policy}");
+        }
+    }
+    let html = html.text().await.unwrap();
     assert!(html.contains("@media print"));
     assert!(html.contains("Lost laptop &lt;script&gt;") && !html.contains("<script>"), "the title is escaped");
     assert!(html.contains("Reported by <strong>Sam</strong>"));
