@@ -4,6 +4,7 @@
 //! server generates ids. That keeps the rules identical on both sides and easy to test.
 
 pub mod access;
+pub mod address;
 pub mod api;
 pub mod attachment;
 pub mod audit;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::address::plain_address;
 use crate::deadlines::rules::Audience;
 
 /// Who a notification is for; each has its own template.
@@ -70,14 +71,9 @@ pub struct StatusUpdateForm {
     pub message: String,
 }
 
-/// A plain mailbox (no display name, no `[IP]` domain, a domain with a dot), lower-cased: the
-/// only shape of address Tocsin sends to.
+/// A plain address ([`crate::address`]), lower-cased: the only shape of address Tocsin sends to.
 pub fn parse_address(raw: &str) -> Result<String, String> {
-    use email_address::{EmailAddress, Options};
-    let options = Options::default().without_display_text().without_domain_literal().with_required_tld();
-    let text = raw.trim();
-    match EmailAddress::parse_with_options(text, options) {
-        Ok(_) if !text.chars().any(char::is_control) => Ok(text.to_lowercase()),
-        _ => Err(format!("{text:?} is not an email address in the format name@example.com")),
-    }
+    plain_address(raw)
+        .map(str::to_lowercase)
+        .ok_or_else(|| format!("{:?} is not an email address in the format name@example.com", raw.trim()))
 }

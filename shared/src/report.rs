@@ -4,9 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
 
+use crate::address::plain_address;
 use crate::validation::{ValidationErrors, multi_line, single_line};
 
 /// A file sent with a ticket, named in the form that it belongs to.
@@ -162,11 +162,9 @@ pub struct ReporterEmail(String);
 impl ReporterEmail {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let text = single_line(raw, "Your email address", 1, EMAIL_MAX)?;
-        // A plain mailbox only: no display name and no [IP] domain, and the domain needs a dot.
-        let options = Options::default().without_display_text().without_domain_literal().with_required_tld();
-        EmailAddress::parse_with_options(&text, options)
-            .map(|_| Self(text))
-            .map_err(|_| "Enter an email address in the format name@example.com".to_owned())
+        plain_address(&text)
+            .map(|address| Self(address.to_owned()))
+            .ok_or_else(|| "Enter an email address in the format name@example.com".to_owned())
     }
 
     pub fn into_inner(self) -> String {
