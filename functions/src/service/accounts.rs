@@ -56,7 +56,6 @@ impl Services {
     pub async fn sign_in(&self, form: SignInForm, origin: Origin<'_>) -> Result<SignedIn, ServiceError> {
         let now = self.clock.now();
         let window = window_start(now);
-        let retry_after = (window + FAILURE_WINDOW - now).num_seconds().max(1).unsigned_abs();
         let email = account_email(&form.email).unwrap_or_else(|_| form.email.trim().to_lowercase());
         let address = origin.address.to_string();
         let found = self.accounts.account_by_email(&email).await?;
@@ -71,12 +70,16 @@ impl Services {
             _ => (format!("account:{email}"), ACCOUNT_FAILURES_ALLOWED),
         };
         let address_key = format!("address:{address}");
-        if self.recent_failures(&address_key, window).await? >= ADDRESS_FAILURES_ALLOWED
-            || self.recent_failures(&throttle_key, window).await? >= allowed
-        {
+        // A trusted browser is not held back by guessers behind the same address (a shared NAT).
+        let address_wait = match trusted {
+            true => None,
+            false => self.wait_needed(&address_key, now, ADDRESS_FAILURES_ALLOWED).await?,
+        };
+        let wait = address_wait.max(self.wait_needed(&throttle_key, now, allowed).await?);
+        if let Some(retry_after_seconds) = wait {
             let reason = "too many failed attempts".to_owned();
             self.log_security("anonymous", SecurityEvent::SignInRefused { email, address, reason }).await?;
-            return Err(ServiceError::Throttled { retry_after_seconds: retry_after });
+            return Err(ServiceError::Throttled { retry_after_seconds });
         }
 
         let password_ok = password_matches(found.as_ref().map(|(a, _)| a.password_hash.clone()), form.password).await?;
@@ -105,10 +108,21 @@ impl Services {
         self.start_session(account, version, origin).await
     }
 
-    /// Failures in this window and the one before, so a count never drops to zero at a boundary.
-    async fn recent_failures(&self, key: &str, window: DateTime<Utc>) -> Result<u32, ServiceError> {
+    /// How long `key` must wait, in seconds, when its failures in this window and the one before
+    /// (so a count never drops to zero at a boundary) reach `allowed`: until the window that holds
+    /// enough of them stops counting, so a client that waits as told is not refused again.
+    async fn wait_needed(&self, key: &str, now: DateTime<Utc>, allowed: u32) -> Result<Option<u64>, ServiceError> {
+        let window = window_start(now);
         let previous = self.accounts.failures(key, window - FAILURE_WINDOW).await?;
-        Ok(previous + self.accounts.failures(key, window).await?)
+        let current = self.accounts.failures(key, window).await?;
+        if previous + current < allowed {
+            return Ok(None);
+        }
+        // The previous window stops counting when the next one starts; this one, a window later.
+        let until = if current >= allowed { window + FAILURE_WINDOW * 2 } else { window + FAILURE_WINDOW };
+        // Whole seconds, rounded up: a client that waits exactly this long is past `until`.
+        let millis = (until - now).num_milliseconds().max(1).unsigned_abs();
+        Ok(Some(millis.div_ceil(1000)))
     }
 
     /// Records the sign-in on the account (the code's step, a new trusted browser) and opens a session.
