@@ -403,7 +403,7 @@ pub async fn inbound_messages(
     State(state): State<AppState>,
     _: Allowed<ToRead>,
 ) -> ApiResult<Json<Vec<shared::inbound::InboundMessage>>> {
-    Ok(Json(state.services.store.list_inbound(INBOUND_LISTED).await?))
+    Ok(Json(state.services.reports.list_inbound(INBOUND_LISTED).await?))
 }
 
 /// How many messages the inbound list shows.

@@ -220,10 +220,10 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let now = self.clock.now();
         for _ in 0..8 {
-            let previous = self.store.audit_head(subject).await?;
+            let previous = self.audit.audit_head(subject).await?;
             let start = previous.clone().unwrap_or_else(shared::audit::ChainHead::genesis);
             let (entries, head) = seal(&start, subject, now, actor, [event.clone()]);
-            match self.store.append_audit(subject, previous, entries, head).await {
+            match self.audit.append_audit(subject, previous, entries, head).await {
                 Err(StoreError::Conflict(_)) => continue,
                 other => return Ok(other?),
             }
@@ -236,7 +236,7 @@ impl Services {
         let mut logs = Vec::new();
         for year in FIRST_SECURITY_LOG_YEAR..=self.clock.now().year() {
             let subject = Reference::new(ReferenceKind::Security, year, 1);
-            if self.store.audit_head(subject).await?.is_some() {
+            if self.audit.audit_head(subject).await?.is_some() {
                 logs.push(subject);
             }
         }
@@ -575,7 +575,7 @@ impl Services {
         if subject.kind != ReferenceKind::Incident {
             return Ok(());
         }
-        match self.store.incident(subject).await? {
+        match self.incidents.incident(subject).await? {
             Some((record, _)) if !record.visible_to(caller.name(), caller.role()) => Err(ServiceError::NotFound),
             _ => Ok(()),
         }
@@ -600,7 +600,7 @@ impl Services {
                 caller.role().label()
             )));
         }
-        let (record, _) = self.store.incident(incident).await?.ok_or(ServiceError::NotFound)?;
+        let (record, _) = self.incidents.incident(incident).await?.ok_or(ServiceError::NotFound)?;
         if restricted && caller.role() != TeamRole::Admin && !record.participants().contains(&caller.name()) {
             return Err(ServiceError::Refused(
                 "Take a role in the incident first: once restricted, only its participants and admins see it".into(),

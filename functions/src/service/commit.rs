@@ -53,7 +53,7 @@ impl Services {
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
         let ctx = self.context(actor);
-        let reference = self.store.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
+        let reference = self.incidents.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
         let mut record = IncidentRecord::open(reference, &opened, ctx.now, actor)
             .ok_or_else(|| anyhow::anyhow!("an incident must open with an Opened event"))?;
         let mut events = vec![opened];
@@ -75,7 +75,7 @@ impl Services {
         change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
-        let (mut record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+        let (mut record, head) = self.incidents.incident(reference).await?.ok_or(ServiceError::NotFound)?;
         if expected_version.is_some_and(|v| v != head.seq) {
             return Err(ServiceError::Conflict(format!(
                 "{reference} was changed by someone else meanwhile; reload it and try again"
@@ -123,7 +123,7 @@ impl Services {
             obligations,
             campaign,
         };
-        self.store.commit_incident(commit).await?;
+        self.incidents.commit_incident(commit).await?;
         self.detail(committed.0, committed.1).await
     }
 }

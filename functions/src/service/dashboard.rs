@@ -19,20 +19,20 @@ impl Services {
         status: Option<ReportStatus>,
         page: PageRequest,
     ) -> Result<Page<ReportSummary>, ServiceError> {
-        Ok(self.store.list_reports(status, page).await?)
+        Ok(self.reports.list_reports(status, page).await?)
     }
 
     pub async fn report(&self, reference: Reference) -> Result<ReportDetail, ServiceError> {
-        self.store.report(reference).await?.ok_or(ServiceError::NotFound)
+        self.reports.report(reference).await?.ok_or(ServiceError::NotFound)
     }
 
     pub async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, ServiceError> {
-        Ok(self.store.list_incidents(page).await?)
+        Ok(self.incidents.list_incidents(page).await?)
     }
 
     /// An attachment's metadata and bytes, for download.
     pub async fn attachment(&self, id: &str) -> Result<(StoredAttachment, Vec<u8>), ServiceError> {
-        let attachment = self.store.attachment(id).await?.ok_or(ServiceError::NotFound)?;
+        let attachment = self.reports.attachment(id).await?.ok_or(ServiceError::NotFound)?;
         let bytes = self.attachments.get(&attachment.storage_key).await?.ok_or(ServiceError::NotFound)?;
         Ok((attachment, bytes))
     }

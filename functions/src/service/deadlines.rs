@@ -63,7 +63,7 @@ impl Services {
         if let Err(error) = self.keep_policy_register().await {
             tracing::error!(%error, "the policy register could not be brought up to date; the next run retries");
         }
-        let due = self.store.due_obligations(now, CHECKER_BATCH).await?;
+        let due = self.obligations.due_obligations(now, CHECKER_BATCH).await?;
         let mut run = CheckerRun { rows_read: due.len(), ..CheckerRun::default() };
         for scheduled in due {
             let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.clone());
@@ -121,7 +121,7 @@ impl Services {
         let retry_at = (!plan.send.is_empty()).then(|| now + claim_timeout);
         let claim_next = [plan.next_at, retry_at].into_iter().flatten().min();
         let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.as_str());
-        if !self.store.update_delivery(subject, id, scheduled.version, &deliveries, claim_next).await? {
+        if !self.obligations.update_delivery(subject, id, scheduled.version, &deliveries, claim_next).await? {
             run.lost_races += 1;
             return Ok(());
         }
@@ -155,10 +155,10 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let mut deliveries = ours.clone();
         for _ in 0..5 {
-            if self.store.update_delivery(subject, id, version, &deliveries, next_at).await? {
+            if self.obligations.update_delivery(subject, id, version, &deliveries, next_at).await? {
                 return Ok(());
             }
-            let Some(current) = self.store.scheduled_obligation(subject, id).await? else { return Ok(()) };
+            let Some(current) = self.obligations.scheduled_obligation(subject, id).await? else { return Ok(()) };
             version = current.version;
             deliveries = current.deliveries;
             deliveries.extend(ours.iter().filter(|(_, d)| d.sent_at.is_some()).map(|(k, d)| (k.clone(), d.clone())));
@@ -214,7 +214,7 @@ impl Services {
             ObligationFilter::Met => ObligationState::Met,
             ObligationFilter::NotRequired => ObligationState::NotRequired,
         };
-        let page = self.store.obligations_by_state(state, page).await?;
+        let page = self.obligations.obligations_by_state(state, page).await?;
         Ok(Page { items: page.items.into_iter().map(entry).collect(), next_cursor: page.next_cursor })
     }
 
@@ -225,12 +225,12 @@ impl Services {
         let mut records = Vec::new();
         let mut cursor = None;
         'pages: loop {
-            let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            let page = self.incidents.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
             for summary in page.items {
                 if summary.opened_at < since {
                     break 'pages;
                 }
-                if let Some((record, _)) = self.store.incident(summary.reference).await? {
+                if let Some((record, _)) = self.incidents.incident(summary.reference).await? {
                     records.push(record);
                 }
             }
@@ -288,7 +288,7 @@ impl Services {
         incident: Reference,
         id: &str,
     ) -> Result<(String, EvidenceFile, Vec<u8>), ServiceError> {
-        let (record, _) = self.store.incident(incident).await?.ok_or(ServiceError::NotFound)?;
+        let (record, _) = self.incidents.incident(incident).await?.ok_or(ServiceError::NotFound)?;
         let (name, file) = record
             .obligations
             .iter()
