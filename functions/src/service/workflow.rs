@@ -278,7 +278,9 @@ impl Services {
         Ok(match subject.kind {
             ReferenceKind::Incident => self.incidents.incident(subject).await?.is_some(),
             ReferenceKind::Report => self.reports.report(subject).await?.is_some(),
-            ReferenceKind::Policy => self.register.policy_register().await?.is_some_and(|(r, _)| r.reference == subject),
+            ReferenceKind::Policy => {
+                self.register.policy_register().await?.is_some_and(|(r, _)| r.reference == subject)
+            }
             ReferenceKind::Security => self.audit.audit_head(subject).await?.is_some(),
         })
     }

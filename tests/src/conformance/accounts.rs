@@ -52,7 +52,8 @@ pub async fn emailed_tokens_work_once_and_never_after_expiry(accounts: Arc<dyn A
     assert!(matches!(accounts.use_token(&token.hash, at(8, 1)).await, Err(StoreError::Conflict(_))), "expired");
     assert!(accounts.token(&"b".repeat(64), at(7, 0)).await.unwrap().is_none());
 
-    let (first, second) = tokio::join!(accounts.use_token(&token.hash, at(7, 0)), accounts.use_token(&token.hash, at(7, 0)));
+    let (first, second) =
+        tokio::join!(accounts.use_token(&token.hash, at(7, 0)), accounts.use_token(&token.hash, at(7, 0)));
     assert_eq!([first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count(), 1, "a token works once");
     assert_eq!(accounts.token(&token.hash, at(7, 0)).await.unwrap(), None, "used");
 }

@@ -9,11 +9,15 @@ use shared::reference::{Reference, ReferenceKind};
 
 use super::fixtures::{at, commit, note, open_incident};
 
-pub async fn keeps_the_audit_chain_and_refuses_stale_writes(audit: Arc<dyn AuditStore>, incidents: Arc<dyn IncidentStore>) {
+pub async fn keeps_the_audit_chain_and_refuses_stale_writes(
+    audit: Arc<dyn AuditStore>,
+    incidents: Arc<dyn IncidentStore>,
+) {
     let incident = open_incident(&incidents, "Malware on a build agent", at(11, 9), None).await.unwrap();
     let (record, head) = incidents.incident(incident).await.unwrap().unwrap();
     let notes: Vec<_> = (0..30).map(|i| note(&format!("Step {i}"))).collect();
-    let after_notes = commit(&incidents, record.clone(), Some(head.clone()), notes, at(11, 10), None, None).await.unwrap();
+    let after_notes =
+        commit(&incidents, record.clone(), Some(head.clone()), notes, at(11, 10), None, None).await.unwrap();
     assert_eq!(after_notes.seq, 31);
 
     // A writer that read the incident before the notes is refused, and writes nothing.

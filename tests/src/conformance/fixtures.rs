@@ -30,7 +30,12 @@ pub fn attachment(n: u32) -> StoredAttachment {
     }
 }
 
-pub fn draft(description: &str, received_at: DateTime<Utc>, token: u8, attachments: Vec<StoredAttachment>) -> ReportDraft {
+pub fn draft(
+    description: &str,
+    received_at: DateTime<Utc>,
+    token: u8,
+    attachments: Vec<StoredAttachment>,
+) -> ReportDraft {
     let form = ReportForm {
         reporter_kind: "third_party".into(),
         name: "Researcher".into(),

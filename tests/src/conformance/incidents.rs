@@ -21,9 +21,9 @@ pub async fn opens_incidents_from_reports_once(incidents: Arc<dyn IncidentStore>
     let (record, head) = incidents.incident(incident).await.unwrap().unwrap();
     assert_eq!((record.title.as_str(), record.opened_at), ("Credential stuffing", at(7, 10)));
     assert_eq!(head.seq, 2, "opened and linked");
-    let reports = incidents.incident_reports(incident).await.unwrap();
-    assert_eq!(reports.len(), 1);
-    assert_eq!((reports[0].attachment_count, reports[0].incident), (1, Some(incident)));
+    let linked = incidents.incident_reports(incident).await.unwrap();
+    assert_eq!(linked.len(), 1);
+    assert_eq!((linked[0].attachment_count, linked[0].incident), (1, Some(incident)));
     let report_detail = reports.report(report).await.unwrap().unwrap();
     assert_eq!((report_detail.status, report_detail.incident), (ReportStatus::Triaged, Some(incident)));
 
@@ -36,7 +36,11 @@ pub async fn opens_incidents_from_reports_once(incidents: Arc<dyn IncidentStore>
     assert_eq!(incidents.incident(Reference::new(ReferenceKind::Incident, 2026, 99)).await.unwrap(), None);
 }
 
-pub async fn links_several_reports_and_dismisses_others(incidents: Arc<dyn IncidentStore>, reports: Arc<dyn ReportStore>, audit: Arc<dyn AuditStore>) {
+pub async fn links_several_reports_and_dismisses_others(
+    incidents: Arc<dyn IncidentStore>,
+    reports: Arc<dyn ReportStore>,
+    audit: Arc<dyn AuditStore>,
+) {
     let first = reports.insert_report(draft("Login attempts from many IPs", at(10, 8), 1, vec![])).await.unwrap();
     let second = reports.insert_report(draft("Customer locked out of account", at(10, 7), 2, vec![])).await.unwrap();
     let noise = reports.insert_report(draft("The site looks slow today", at(10, 9), 3, vec![])).await.unwrap();
@@ -44,8 +48,8 @@ pub async fn links_several_reports_and_dismisses_others(incidents: Arc<dyn Incid
     let (record, head) = incidents.incident(incident).await.unwrap().unwrap();
     let linked = vec![IncidentEvent::ReportLinked { report: second, received_at: None }];
     commit(&incidents, record, Some(head), linked, at(10, 11), Some(second), None).await.unwrap();
-    let reports = incidents.incident_reports(incident).await.unwrap();
-    assert_eq!(reports.iter().map(|r| r.reference).collect::<Vec<_>>(), [second, first], "in received order");
+    let linked = incidents.incident_reports(incident).await.unwrap();
+    assert_eq!(linked.iter().map(|r| r.reference).collect::<Vec<_>>(), [second, first], "in received order");
     assert_eq!(incidents.list_incidents(page(None, 10)).await.unwrap().items[0].report_count, 2);
 
     let reason = "A known slowdown during the deploy, not a security matter";
@@ -99,7 +103,9 @@ pub async fn alert_keys_move_only_from_what_was_read(incidents: Arc<dyn Incident
         key: "login-spike".into(),
         summary: "again".into(),
     }];
-    commit(&incidents, record, Some(head), sighting, at(12, 11), None, Some(write(Some(seen), at(12, 11)))).await.unwrap();
+    commit(&incidents, record, Some(head), sighting, at(12, 11), None, Some(write(Some(seen), at(12, 11))))
+        .await
+        .unwrap();
     assert_eq!(incidents.alert_key("grafana", "login-spike").await.unwrap().unwrap().last_seen, at(12, 11));
     assert_eq!(incidents.list_incidents(page(None, 10)).await.unwrap().items.len(), 1);
 }

@@ -102,13 +102,14 @@ macro_rules! store_conformance_suite {
             // The caller's `$new_store` may name its items (`fresh_sqlite()`).
             #[allow(unused_imports)]
             use super::*;
+            use $crate::$($path)::+ as cases;
 
             $(
                 #[tokio::test]
                 async fn $case() {
                     let store = $new_store.await;
                     let ports = $crate::conformance::Ports::of(store.store());
-                    $crate::$($path)::+::$case($(ports.$port.clone()),+).await;
+                    cases::$case($(ports.$port.clone()),+).await;
                 }
             )*
         }

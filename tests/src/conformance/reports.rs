@@ -75,7 +75,10 @@ pub async fn keeps_follow_ups_in_order_with_their_files(reports: Arc<dyn ReportS
     assert!(matches!(reports.add_follow_up(missing, orphan).await, Err(StoreError::NotFound)));
 }
 
-pub async fn lists_newest_first_in_pages_with_a_status_filter(reports: Arc<dyn ReportStore>, incidents: Arc<dyn IncidentStore>) {
+pub async fn lists_newest_first_in_pages_with_a_status_filter(
+    reports: Arc<dyn ReportStore>,
+    incidents: Arc<dyn IncidentStore>,
+) {
     let mut inserted = Vec::new();
     for n in 0..7u8 {
         let text = format!("Report number {n} in the list");
@@ -103,10 +106,16 @@ pub async fn lists_newest_first_in_pages_with_a_status_filter(reports: Arc<dyn R
     assert_eq!(triaged.items.iter().map(|r| r.reference).collect::<Vec<_>>(), [inserted[2]]);
     let exact = reports.list_reports(None, page(None, 7)).await.unwrap();
     assert_eq!((exact.items.len(), exact.next_cursor), (7, None), "a full last page has no next page");
-    assert!(matches!(reports.list_reports(None, page(Some("garbage".into()), 3)).await, Err(StoreError::InvalidCursor)));
+    assert!(matches!(
+        reports.list_reports(None, page(Some("garbage".into()), 3)).await,
+        Err(StoreError::InvalidCursor)
+    ));
 }
 
-pub async fn concurrent_writers_neither_collide_nor_lose_anything(reports: Arc<dyn ReportStore>, incidents: Arc<dyn IncidentStore>) {
+pub async fn concurrent_writers_neither_collide_nor_lose_anything(
+    reports: Arc<dyn ReportStore>,
+    incidents: Arc<dyn IncidentStore>,
+) {
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..50u8 {
         let reports = reports.clone();
@@ -155,8 +164,14 @@ pub async fn each_email_is_taken_in_once_and_replies_find_their_report(reports: 
         email: Some(arrival(key)),
     };
     reports.add_follow_up(reference, reply("m2@mail.example.com")).await.unwrap();
-    assert!(matches!(reports.add_follow_up(reference, reply("m2@mail.example.com")).await, Err(StoreError::Conflict(_))));
-    assert!(matches!(reports.add_follow_up(reference, reply("m1@mail.example.com")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        reports.add_follow_up(reference, reply("m2@mail.example.com")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        reports.add_follow_up(reference, reply("m1@mail.example.com")).await,
+        Err(StoreError::Conflict(_))
+    ));
     let detail = reports.report(reference).await.unwrap().unwrap();
     assert_eq!(detail.follow_ups.len(), 1, "each message once");
     assert_eq!(detail.follow_ups[0].email.as_ref().map(|e| e.message_key.as_str()), Some("m2@mail.example.com"));

@@ -7,10 +7,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
 
-use super::attributes::{Attributes, Item, corrupt, n, s};
-use super::keys::{
-    ACCOUNTS_PK, account_sk, email_pk, failures_pk, key, secret_pk, session_pk, token_pk, window_sk,
-};
+use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
+use super::keys::{ACCOUNTS_PK, account_sk, email_pk, failures_pk, key, secret_pk, session_pk, token_pk, window_sk};
 use super::store::{DynamoStore, put, store_error};
 use crate::ports::{Account, AccountStore, AccountToken, SESSION_LIFETIME, Session, StoreError};
 

@@ -53,6 +53,10 @@ impl Attributes for Item {
     }
 }
 
-pub(super) fn parse_with<T, E>(item: &Item, name: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<T, StoreError> {
+pub(super) fn parse_with<T, E>(
+    item: &Item,
+    name: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, StoreError> {
     parse(item.text(name)?).map_err(|_| corrupt(name))
 }

@@ -13,9 +13,7 @@ use shared::report::ReportStatus;
 
 use super::attributes::{Attributes, n, parse_with, s, timestamp};
 use super::codec::{incident_record, report_summary};
-use super::keys::{
-    INCIDENT_INDEX, RECENCY_INDEX, alert_pk, alert_sk, incident_pk, key, recency_key, report_pk,
-};
+use super::keys::{INCIDENT_INDEX, RECENCY_INDEX, alert_pk, alert_sk, incident_pk, key, recency_key, report_pk};
 use super::notices::campaign_write;
 use super::obligations::obligation_update;
 use super::store::{DynamoStore, TRANSACTION_MAX, put};

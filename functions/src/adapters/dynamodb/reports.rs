@@ -15,8 +15,7 @@ use uuid::Uuid;
 use super::attributes::{Attributes, corrupt, n, parse_with, s, timestamp};
 use super::codec::{attachment_from_item, email_intake, inbound_from_item, inbound_item, report_summary};
 use super::keys::{
-    RECENCY_INDEX, STATUS_INDEX, attachment_pk, follow_up_token_pk, inbound_pk, key, receipt_pk, recency_key,
-    report_pk,
+    RECENCY_INDEX, STATUS_INDEX, attachment_pk, follow_up_token_pk, inbound_pk, key, receipt_pk, recency_key, report_pk,
 };
 use super::store::{DynamoStore, put};
 use crate::ports::{

@@ -139,7 +139,12 @@ impl DynamoStore {
     }
 
     /// Every item of a partition (or index partition), following pagination to the end.
-    pub(super) async fn query_all(&self, index: Option<&str>, pk_name: &str, pk: String) -> Result<Vec<Item>, StoreError> {
+    pub(super) async fn query_all(
+        &self,
+        index: Option<&str>,
+        pk_name: &str,
+        pk: String,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -165,7 +170,11 @@ impl DynamoStore {
     }
 
     /// Up to `want` items of a query, following DynamoDB's pages until there are enough.
-    pub(super) async fn query_up_to(&self, want: usize, query: impl Fn() -> QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+    pub(super) async fn query_up_to(
+        &self,
+        want: usize,
+        query: impl Fn() -> QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {

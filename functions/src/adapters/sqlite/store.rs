@@ -20,7 +20,6 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0007_email_intake.sql")),
 ];
 
-
 #[derive(Clone)]
 pub struct SqliteStore {
     writer: Writer,
