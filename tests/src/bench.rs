@@ -19,7 +19,7 @@ pub fn incident_commit(number: u32, closed: bool, deadlines: &Deadlines, opened_
     let opened =
         IncidentEvent::Opened { title: format!("Incident {number}"), origin: Origin::Declared, detected_at: None };
     let mut record = IncidentRecord::open(reference, &opened, opened_at, "bench").expect("opens");
-    let reconciled = reconcile(&deadlines, &record, opened_at).expect("the internal notice applies");
+    let reconciled = reconcile(deadlines, &record, opened_at).expect("the internal notice applies");
     record.apply(&reconciled, opened_at, "bench");
     if closed {
         for obligation in &mut record.obligations {

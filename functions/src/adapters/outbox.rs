@@ -85,8 +85,6 @@ impl OutboxMailer {
         &self.dir
     }
 
-    /// Emails newest first; the cursor is how many were already served.
-
     async fn read_lines(&self) -> anyhow::Result<Vec<IndexLine>> {
         self.files.run(|files| read_index_lines(&files.dir)).await?
     }
@@ -199,6 +197,7 @@ mod mboxrd {
 
 #[async_trait]
 impl OutboxReader for OutboxMailer {
+    /// Emails newest first; the cursor is how many were already served.
     async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError> {
         let skip = match page.cursor.as_deref() {
             None => 0,
