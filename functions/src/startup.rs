@@ -154,7 +154,12 @@ pub fn services(
     let sender_name = settings.email.sender.split('<').next().unwrap_or_default().trim().trim_matches('"').to_owned();
     let notifications = &settings.notifications;
     Ok(Services {
-        store: store.clone(),
+        // One adapter behind every store port.
+        reports: store.clone(),
+        incidents: store.clone(),
+        audit: store.clone(),
+        obligations: store.clone(),
+        register: store.clone(),
         accounts: store.clone(),
         notices: store,
         attachments,

@@ -70,7 +70,7 @@ async fn main() {
     let app = spawn_app().await;
     let deadlines = load_deadlines(&DeadlineSettings::default()).expect("the built-in rules load");
     let opened_at = Utc::now() - chrono::Duration::days(30);
-    let store = app.services.store.clone();
+    let store = app.services.incidents.clone();
 
     let seeding = Instant::now();
     commit_all(&store, (1..=small).map(|n| incident_commit(n, true, &deadlines, opened_at))).await;

@@ -89,7 +89,7 @@ impl Services {
         caller: &Caller,
         reference: Reference,
     ) -> Result<(IncidentRecord, ChainHead), ServiceError> {
-        let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+        let (record, head) = self.incidents.incident(reference).await?.ok_or(ServiceError::NotFound)?;
         ensure_may_see(&record, caller)?;
         Ok((record, head))
     }
@@ -107,7 +107,7 @@ impl Services {
                 continue;
             }
             checked.push(*incident);
-            if let Some((record, _)) = self.store.incident(*incident).await?
+            if let Some((record, _)) = self.incidents.incident(*incident).await?
                 && ensure_may_see(&record, caller).is_err()
             {
                 hidden.push(*incident);
@@ -121,11 +121,11 @@ impl Services {
     pub(super) async fn ensure_visible(&self, subject: Reference, caller: &Caller) -> Result<(), ServiceError> {
         let incident = match subject.kind {
             ReferenceKind::Incident => Some(subject),
-            ReferenceKind::Report => self.store.report(subject).await?.and_then(|report| report.incident),
+            ReferenceKind::Report => self.reports.report(subject).await?.and_then(|report| report.incident),
             ReferenceKind::Policy | ReferenceKind::Security => None,
         };
         match incident {
-            Some(incident) => match self.store.incident(incident).await? {
+            Some(incident) => match self.incidents.incident(incident).await? {
                 Some((record, _)) => ensure_may_see(&record, caller),
                 None => Ok(()),
             },

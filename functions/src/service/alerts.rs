@@ -97,7 +97,7 @@ impl Services {
 
     async fn apply_alert(&self, source: &str, key: &str, payload: &AlertPayload) -> Result<AlertOutcome, ServiceError> {
         let now = self.clock.now();
-        let previous = self.store.alert_key(source, key).await?;
+        let previous = self.incidents.alert_key(source, key).await?;
         let actor = format!("alert:{source}");
         let sighting = IncidentEvent::AlertReceived {
             source: source.to_owned(),
@@ -113,7 +113,7 @@ impl Services {
         if let Some(seen) = previous.filter(|seen| now - seen.last_seen <= self.alerts.window) {
             // A closed incident is history: a repeat after closing opens a new one.
             let open =
-                self.store.incident(seen.incident).await?.is_some_and(|(record, _)| record.phase != Phase::Closed);
+                self.incidents.incident(seen.incident).await?.is_some_and(|(record, _)| record.phase != Phase::Closed);
             if open {
                 let effects = Effects { alert_key: Some(alert_key), ..Effects::default() };
                 self.change_incident(seen.incident, None, Actor::Tocsin(&actor), |_, _| Ok(vec![sighting]), effects)

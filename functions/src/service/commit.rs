@@ -54,7 +54,7 @@ impl Services {
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
         let ctx = self.context(actor);
-        let reference = self.store.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
+        let reference = self.incidents.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
         let mut record = IncidentRecord::open(reference, &opened, ctx.now, actor)
             .ok_or_else(|| anyhow::anyhow!("an incident must open with an Opened event"))?;
         let mut events = vec![opened];
@@ -76,7 +76,7 @@ impl Services {
         change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
-        let (record, head) = self.store.incident(reference).await?.ok_or(ServiceError::NotFound)?;
+        let (record, head) = self.incidents.incident(reference).await?.ok_or(ServiceError::NotFound)?;
         if let Actor::Member(caller) = actor {
             ensure_may_see(&record, caller)?;
         }
@@ -142,7 +142,7 @@ impl Services {
             campaign,
         };
         let starts_a_campaign = matches!(commit.campaign, Some(CampaignWrite::Start(_)));
-        self.store.commit_incident(commit).await?;
+        self.incidents.commit_incident(commit).await?;
         if starts_a_campaign {
             // Sending starts now rather than at the next scheduled run.
             self.sending.notify_one();

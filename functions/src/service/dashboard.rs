@@ -25,7 +25,7 @@ impl Services {
         status: Option<ReportStatus>,
         page: PageRequest,
     ) -> Result<Page<ReportSummary>, ServiceError> {
-        let mut page = self.store.list_reports(status, page).await?;
+        let mut page = self.reports.list_reports(status, page).await?;
         let linked: Vec<Reference> = page.items.iter().filter_map(|report| report.incident).collect();
         let hidden = self.hidden_from(caller, &linked).await?;
         page.items.retain(|report| report.incident.is_none_or(|incident| !hidden.contains(&incident)));
@@ -42,7 +42,7 @@ impl Services {
     }
 
     pub(super) async fn stored_report(&self, reference: Reference) -> Result<ReportDetail, ServiceError> {
-        self.store.report(reference).await?.ok_or(ServiceError::NotFound)
+        self.reports.report(reference).await?.ok_or(ServiceError::NotFound)
     }
 
     /// Incidents the caller may see; a page may come back shorter than asked.
@@ -51,19 +51,19 @@ impl Services {
         caller: &Caller,
         page: PageRequest,
     ) -> Result<Page<IncidentSummary>, ServiceError> {
-        let mut page = self.store.list_incidents(page).await?;
+        let mut page = self.incidents.list_incidents(page).await?;
         page.items.retain(|incident| incident.visible_to(caller.name(), caller.role()));
         Ok(page)
     }
 
     /// The newest messages sent to the security address: what each became, and those refused.
     pub async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboundMessage>, ServiceError> {
-        Ok(self.store.list_inbound(limit).await?)
+        Ok(self.reports.list_inbound(limit).await?)
     }
 
     /// An attachment's metadata and bytes, for download; the download goes on the security log.
     pub async fn attachment(&self, caller: &Caller, id: &str) -> Result<(StoredAttachment, Vec<u8>), ServiceError> {
-        let attachment = self.store.attachment(id).await?.ok_or(ServiceError::NotFound)?;
+        let attachment = self.reports.attachment(id).await?.ok_or(ServiceError::NotFound)?;
         let bytes = self.attachments.get(&attachment.storage_key).await?.ok_or(ServiceError::NotFound)?;
         let what = format!("report attachment {:?} ({id})", attachment.file_name);
         self.log_security(caller.name(), SecurityEvent::Exported { what }).await?;

@@ -65,7 +65,7 @@ impl Services {
         if let Err(error) = self.keep_policy_register().await {
             tracing::error!(%error, "the policy register could not be brought up to date; the next run retries");
         }
-        let due = self.store.due_obligations(now, CHECKER_BATCH).await?;
+        let due = self.obligations.due_obligations(now, CHECKER_BATCH).await?;
         let mut run = CheckerRun { rows_read: due.len(), ..CheckerRun::default() };
         for scheduled in due {
             let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.clone());
@@ -123,7 +123,7 @@ impl Services {
         let retry_at = (!plan.send.is_empty()).then(|| now + claim_timeout);
         let claim_next = [plan.next_at, retry_at].into_iter().flatten().min();
         let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.as_str());
-        if !self.store.update_delivery(subject, id, scheduled.version, &deliveries, claim_next).await? {
+        if !self.obligations.update_delivery(subject, id, scheduled.version, &deliveries, claim_next).await? {
             run.lost_races += 1;
             return Ok(());
         }
@@ -157,10 +157,10 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let mut deliveries = ours.clone();
         for _ in 0..5 {
-            if self.store.update_delivery(subject, id, version, &deliveries, next_at).await? {
+            if self.obligations.update_delivery(subject, id, version, &deliveries, next_at).await? {
                 return Ok(());
             }
-            let Some(current) = self.store.scheduled_obligation(subject, id).await? else { return Ok(()) };
+            let Some(current) = self.obligations.scheduled_obligation(subject, id).await? else { return Ok(()) };
             version = current.version;
             deliveries = current.deliveries;
             deliveries.extend(ours.iter().filter(|(_, d)| d.sent_at.is_some()).map(|(k, d)| (k.clone(), d.clone())));
@@ -219,7 +219,7 @@ impl Services {
             ObligationFilter::Met => ObligationState::Met,
             ObligationFilter::NotRequired => ObligationState::NotRequired,
         };
-        let page = self.store.obligations_by_state(state, page).await?;
+        let page = self.obligations.obligations_by_state(state, page).await?;
         let mut items: Vec<ObligationEntry> = page.items.into_iter().map(entry).collect();
         let subjects: Vec<Reference> = items.iter().map(|entry| entry.incident).collect();
         let hidden = self.hidden_from(caller, &subjects).await?;
@@ -234,12 +234,12 @@ impl Services {
         let mut records = Vec::new();
         let mut cursor = None;
         'pages: loop {
-            let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            let page = self.incidents.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
             for summary in page.items {
                 if summary.opened_at < since {
                     break 'pages;
                 }
-                if let Some((record, _)) = self.store.incident(summary.reference).await? {
+                if let Some((record, _)) = self.incidents.incident(summary.reference).await? {
                     records.push(record);
                 }
             }

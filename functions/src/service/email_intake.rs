@@ -56,14 +56,14 @@ impl Services {
                     outcome: InboundOutcome::Rejected { reason: unreadable.to_string() },
                 };
                 tracing::warn!(key = %message.message_key, reason = %unreadable, "email refused");
-                let recorded = self.store.record_inbound(message.clone()).await?;
+                let recorded = self.reports.record_inbound(message.clone()).await?;
                 return match recorded {
                     true => Ok(Intake { message, duplicate: false }),
                     false => self.known(&message.message_key).await,
                 };
             }
         };
-        if self.store.inbound(&email.key).await?.is_some() {
+        if self.reports.inbound(&email.key).await?.is_some() {
             return self.known(&email.key).await;
         }
         let authentication = arriving.authentication.unwrap_or(email.authentication);
@@ -94,7 +94,7 @@ impl Services {
                     attachments: attachments.clone(),
                     email: Some(arrival),
                 };
-                self.store.add_follow_up(reference, draft).await.map(|()| InboundOutcome::FollowUp { reference })
+                self.reports.add_follow_up(reference, draft).await.map(|()| InboundOutcome::FollowUp { reference })
             }
             None => self.report_from(&email, text, received_at, attachments.clone(), arrival).await,
         };
@@ -107,7 +107,7 @@ impl Services {
                 self.known(&email.key).await.map(|intake| Intake { duplicate: false, ..intake })
             }
             // Delivered twice at once: the other delivery's write won.
-            Err(StoreError::Conflict(_)) if self.store.inbound(&email.key).await?.is_some() => {
+            Err(StoreError::Conflict(_)) if self.reports.inbound(&email.key).await?.is_some() => {
                 self.discard(&attachments).await;
                 self.known(&email.key).await
             }
@@ -119,7 +119,7 @@ impl Services {
     }
 
     async fn known(&self, message_key: &str) -> Result<Intake, ServiceError> {
-        let message = self.store.inbound(message_key).await?.ok_or(ServiceError::NotFound)?;
+        let message = self.reports.inbound(message_key).await?.ok_or(ServiceError::NotFound)?;
         Ok(Intake { message, duplicate: true })
     }
 
@@ -138,12 +138,12 @@ impl Services {
         for id in &email.answers {
             // Both mailers' ids are the local part of the Message-ID they wrote.
             let local_part = id.trim_matches(['<', '>']).split('@').next().unwrap_or_default();
-            if let Some(reference) = self.store.report_by_receipt_id(local_part).await? {
+            if let Some(reference) = self.reports.report_by_receipt_id(local_part).await? {
                 return Ok(Some(reference));
             }
         }
         let (Some(reference), Some(sender)) = (email.reference, &email.sender) else { return Ok(None) };
-        let report = self.store.report(reference).await?;
+        let report = self.reports.report(reference).await?;
         let same_sender = report
             .and_then(|r| r.reporter_email)
             .is_some_and(|reporter| reporter.eq_ignore_ascii_case(&sender.address));
@@ -180,7 +180,7 @@ impl Services {
             attachments,
             email: Some(arrival),
         };
-        self.store.insert_report(draft).await.map(|reference| InboundOutcome::Report { reference })
+        self.reports.insert_report(draft).await.map(|reference| InboundOutcome::Report { reference })
     }
 
     /// The receipt, as for the form, and its id kept so a reply finds the report. A sender that
@@ -207,7 +207,7 @@ impl Services {
         let sent = async {
             let receipt = self.templates.receipt(sender.address.clone(), &context)?;
             let id = self.mailer.send(&receipt).await?;
-            self.store.set_receipt_id(reference, &id).await?;
+            self.reports.set_receipt_id(reference, &id).await?;
             anyhow::Ok(())
         };
         // The report is safe already; a mail failure is logged, not turned into a lost report.

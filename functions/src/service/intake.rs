@@ -35,7 +35,7 @@ impl Services {
             attachments: attachments.clone(),
             email: None,
         };
-        let reference = match self.store.insert_report(draft).await {
+        let reference = match self.reports.insert_report(draft).await {
             Ok(reference) => reference,
             Err(error) => {
                 self.discard(&attachments).await;
@@ -81,7 +81,7 @@ impl Services {
 
     pub async fn follow_up_view(&self, token: Option<&str>) -> Result<FollowUpView, ServiceError> {
         let reference = self.reference_for_token(token).await?;
-        let report = self.store.report(reference).await?.ok_or(ServiceError::NotFound)?;
+        let report = self.reports.report(reference).await?.ok_or(ServiceError::NotFound)?;
         Ok(FollowUpView {
             reference: report.reference,
             status: report.status,
@@ -115,7 +115,7 @@ impl Services {
             email: None,
         };
         let received_at = draft.received_at;
-        if let Err(error) = self.store.add_follow_up(reference, draft).await {
+        if let Err(error) = self.reports.add_follow_up(reference, draft).await {
             self.discard(&attachments).await;
             return Err(error.into());
         }
@@ -130,7 +130,7 @@ impl Services {
 
     async fn reference_for_token(&self, token: Option<&str>) -> Result<shared::reference::Reference, ServiceError> {
         let token = token.and_then(SecretToken::parse).ok_or(ServiceError::NotFound)?;
-        self.store.report_reference_by_token(token.hash()).await?.ok_or(ServiceError::NotFound)
+        self.reports.report_reference_by_token(token.hash()).await?.ok_or(ServiceError::NotFound)
     }
 
     pub fn client_settings(&self) -> ClientSettings {

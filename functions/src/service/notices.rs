@@ -222,7 +222,7 @@ impl Services {
         pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut run = SendRun::default();
         for campaign in self.notices.active_campaigns().await? {
-            let Some((record, _)) = self.store.incident(campaign.incident).await? else { continue };
+            let Some((record, _)) = self.incidents.incident(campaign.incident).await? else { continue };
             let Some(notice) = record.notices.iter().find(|n| n.campaign() == Some(campaign.list.as_str())) else {
                 tracing::error!(list = %campaign.list, "an active campaign has no approved notice; skipped");
                 continue;

@@ -31,7 +31,7 @@ fn rows_of(register: &PolicyRegister) -> Vec<ObligationRow> {
 impl Services {
     /// The register as stored; the checker's first run sets it up.
     pub async fn policy_register(&self) -> Result<PolicyDetail, ServiceError> {
-        let (register, head) = self.store.policy_register().await?.ok_or(ServiceError::NotFound)?;
+        let (register, head) = self.register.policy_register().await?.ok_or(ServiceError::NotFound)?;
         Ok(PolicyDetail { register, version: head.seq })
     }
 
@@ -61,7 +61,7 @@ impl Services {
     async fn current_register(&self) -> Result<(PolicyRegister, ChainHead), ServiceError> {
         let now = self.clock.now();
         for _ in 0..3 {
-            let result = match self.store.policy_register().await? {
+            let result = match self.register.policy_register().await? {
                 None => {
                     let reference = Reference::new(ReferenceKind::Policy, now.year(), 1);
                     let (register, established) =
@@ -107,7 +107,7 @@ impl Services {
         let start = previous.clone().unwrap_or_else(ChainHead::genesis);
         let (entries, head) = seal(&start, register.reference, at, actor, events.into_iter().map(AuditEvent::Policy));
         let commit = RegisterCommit { register: register.clone(), previous, entries, head: head.clone(), obligations };
-        self.store.commit_policy_register(commit).await?;
+        self.register.commit_policy_register(commit).await?;
         Ok((register, head))
     }
 }

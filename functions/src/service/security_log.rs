@@ -30,10 +30,10 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let now = self.clock.now();
         for _ in 0..8 {
-            let previous = self.store.audit_head(subject).await?;
+            let previous = self.audit.audit_head(subject).await?;
             let start = previous.clone().unwrap_or_else(ChainHead::genesis);
             let (entries, head) = seal(&start, subject, now, actor, [event.clone()]);
-            match self.store.append_audit(subject, previous, entries, head).await {
+            match self.audit.append_audit(subject, previous, entries, head).await {
                 Err(StoreError::Conflict(_)) => continue,
                 other => return Ok(other?),
             }
@@ -46,7 +46,7 @@ impl Services {
         let mut logs = Vec::new();
         for year in FIRST_SECURITY_LOG_YEAR..=self.clock.now().year() {
             let subject = Reference::new(ReferenceKind::Security, year, 1);
-            if self.store.audit_head(subject).await?.is_some() {
+            if self.audit.audit_head(subject).await?.is_some() {
                 logs.push(subject);
             }
         }

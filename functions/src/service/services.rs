@@ -9,11 +9,23 @@ use shared::workflow::tasks::Playbook;
 use super::email::EmailTemplates;
 use super::export_templates::ExportTemplates;
 use super::oidc_provider::OidcProvider;
-use crate::ports::{AccountStore, AttachmentStore, Clock, IncidentStore, Mailer, NoticeStore};
+use crate::ports::{
+    AccountStore, AttachmentStore, AuditStore, Clock, IncidentStore, Mailer, NoticeStore, ObligationStore, PolicyStore,
+    ReportStore,
+};
 
 /// Everything a use case may reach, built once at start-up.
 pub struct Services {
-    pub store: Arc<dyn IncidentStore>,
+    /// Reports, their follow-ups and files' metadata, and the inbound mail log.
+    pub reports: Arc<dyn ReportStore>,
+    /// Incidents, their linked reports and alert keys.
+    pub incidents: Arc<dyn IncidentStore>,
+    /// Every subject's audit chain.
+    pub audit: Arc<dyn AuditStore>,
+    /// The obligation rows the deadline checker and the board read.
+    pub obligations: Arc<dyn ObligationStore>,
+    /// The policy register.
+    pub register: Arc<dyn PolicyStore>,
     pub accounts: Arc<dyn AccountStore>,
     pub notices: Arc<dyn NoticeStore>,
     pub attachments: Arc<dyn AttachmentStore>,

@@ -35,7 +35,7 @@ impl Services {
     }
 
     pub(super) async fn detail(&self, record: IncidentRecord, head: ChainHead) -> Result<IncidentDetail, ServiceError> {
-        let reports = self.store.incident_reports(record.reference).await?;
+        let reports = self.incidents.incident_reports(record.reference).await?;
         let clock = ClockAnchor::of_record(&record);
         let detected =
             clock.iter().find(|c| c.anchor == Anchor::Detected).and_then(|c| c.at).unwrap_or(record.opened_at);
@@ -105,11 +105,11 @@ impl Services {
         let reason = multi_line(&form.reason, "Reason", REASON_MIN, REASON_MAX)
             .map_err(|message| ServiceError::field("reason", message))?;
         self.untriaged_report(report).await?;
-        let previous = self.store.audit_head(report).await?;
+        let previous = self.audit.audit_head(report).await?;
         let start = previous.clone().unwrap_or_else(ChainHead::genesis);
         let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.clone() });
         let (entries, head) = seal(&start, report, self.clock.now(), actor, [event]);
-        self.store.commit_dismissal(ReportDismissal { report, reason, previous, entries, head }).await?;
+        self.reports.commit_dismissal(ReportDismissal { report, reason, previous, entries, head }).await?;
         self.notify_reporter(report, actor).await;
         self.stored_report(report).await
     }
@@ -214,11 +214,11 @@ impl Services {
         after_seq: u64,
         limit: u32,
     ) -> Result<Page<TimelineEntry>, ServiceError> {
-        if self.store.audit_head(subject).await?.is_none() {
+        if self.audit.audit_head(subject).await?.is_none() {
             return Err(ServiceError::NotFound);
         }
         let limit = limit.clamp(1, TIMELINE_PAGE_MAX);
-        let mut entries = self.store.audit_entries(subject, after_seq, limit + 1).await?;
+        let mut entries = self.audit.audit_entries(subject, after_seq, limit + 1).await?;
         let next_cursor = (entries.len() > limit as usize).then(|| {
             entries.truncate(limit as usize);
             entries.last().map(|e| e.seq.to_string()).unwrap_or_default()
@@ -246,11 +246,11 @@ impl Services {
         subject: Reference,
     ) -> Result<(Vec<AuditEntry>, Verification), ServiceError> {
         const PAGE: u32 = 1_000;
-        let head = self.store.audit_head(subject).await?;
+        let head = self.audit.audit_head(subject).await?;
         let mut entries: Vec<AuditEntry> = Vec::new();
         loop {
             let after = entries.last().map_or(0, |e| e.seq);
-            let page = self.store.audit_entries(subject, after, PAGE).await?;
+            let page = self.audit.audit_entries(subject, after, PAGE).await?;
             let done = page.len() < PAGE as usize;
             entries.extend(page);
             if done {
@@ -271,12 +271,12 @@ impl Services {
         for log in self.security_logs().await? {
             results.push(self.audit_trail(log).await?.1);
         }
-        if let Some((register, _)) = self.store.policy_register().await? {
+        if let Some((register, _)) = self.register.policy_register().await? {
             results.push(self.audit_trail(register.reference).await?.1);
         }
         let mut cursor = None;
         loop {
-            let page = self.store.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            let page = self.incidents.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
             for incident in page.items {
                 results.push(self.audit_trail(incident.reference).await?.1);
             }
@@ -288,7 +288,7 @@ impl Services {
         let mut cursor = None;
         loop {
             let dismissed = Some(ReportStatus::Dismissed);
-            let page = self.store.list_reports(dismissed, PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
+            let page = self.reports.list_reports(dismissed, PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
             for report in page.items {
                 results.push(self.audit_trail(report.reference).await?.1);
             }
@@ -302,10 +302,12 @@ impl Services {
 
     async fn subject_exists(&self, subject: Reference) -> Result<bool, ServiceError> {
         Ok(match subject.kind {
-            ReferenceKind::Incident => self.store.incident(subject).await?.is_some(),
-            ReferenceKind::Report => self.store.report(subject).await?.is_some(),
-            ReferenceKind::Policy => self.store.policy_register().await?.is_some_and(|(r, _)| r.reference == subject),
-            ReferenceKind::Security => self.store.audit_head(subject).await?.is_some(),
+            ReferenceKind::Incident => self.incidents.incident(subject).await?.is_some(),
+            ReferenceKind::Report => self.reports.report(subject).await?.is_some(),
+            ReferenceKind::Policy => {
+                self.register.policy_register().await?.is_some_and(|(r, _)| r.reference == subject)
+            }
+            ReferenceKind::Security => self.audit.audit_head(subject).await?.is_some(),
         })
     }
 }

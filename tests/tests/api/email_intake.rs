@@ -159,7 +159,7 @@ async fn unreadable_and_oversize_messages_are_kept_as_refused_records() {
     assert!(reason.contains("over the"), "{reason}");
     assert!(take_in(&app, &huge).await.duplicate, "refused once, known after");
 
-    let recorded = app.services.store.list_inbound(10).await.unwrap();
+    let recorded = app.services.reports.list_inbound(10).await.unwrap();
     assert_eq!(recorded.len(), 2);
     assert!(app.all_reports().await.is_empty());
 }

@@ -7,39 +7,12 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Attributes, DynamoStore, Item, corrupt, key, n, put, s, store_error, timestamp};
+use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
+use super::keys::{ACCOUNTS_PK, account_sk, email_pk, failures_pk, key, secret_pk, session_pk, token_pk, window_sk};
+use super::store::{DynamoStore, put, store_error};
 use crate::ports::{Account, AccountStore, AccountToken, SESSION_LIFETIME, Session, StoreError};
 
-const ACCOUNTS_PK: &str = "ACCOUNTS";
 const NEW: &str = "attribute_not_exists(PK)";
-
-fn account_sk(id: &str) -> String {
-    format!("ACCOUNT#{id}")
-}
-
-fn email_pk(email: &str) -> String {
-    format!("EMAIL#{email}")
-}
-
-fn token_pk(hash: &str) -> String {
-    format!("ACCOUNT_TOKEN#{hash}")
-}
-
-fn session_pk(hash: &str) -> String {
-    format!("SESSION#{hash}")
-}
-
-fn failures_pk(key_name: &str) -> String {
-    format!("FAILURES#{key_name}")
-}
-
-fn window_sk(window: DateTime<Utc>) -> String {
-    format!("WINDOW#{}", timestamp(window))
-}
-
-fn secret_pk(name: &str) -> String {
-    format!("SECRET#{name}")
-}
 
 /// The form DynamoDB's TTL reads: epoch seconds.
 fn expires(at: DateTime<Utc>) -> AttributeValue {

@@ -8,25 +8,13 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, TransactWriteItem, Update, WriteRequest};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 
-use super::{Attributes, DynamoStore, Item, corrupt, key, n, put, s, store_error, timestamp};
+use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
+use super::keys::{ACTIVE_CAMPAIGNS, RECENCY_INDEX, campaign_pk, delivery_sk, key, suppression_pk};
+use super::store::{DynamoStore, put, store_error};
 use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError};
 
-/// Active campaigns sit in the recency index under this key until they finish.
-const ACTIVE_CAMPAIGNS: &str = "CAMPAIGNS";
 /// BatchWriteItem's item limit.
 const BATCH_MAX: usize = 25;
-
-fn campaign_pk(list: &str) -> String {
-    format!("CAMPAIGN#{list}")
-}
-
-fn delivery_sk(seq: u32) -> String {
-    format!("DELIVERY#{seq:010}")
-}
-
-fn suppression_pk(email: &str) -> String {
-    format!("SUPPRESSED#{email}")
-}
 
 /// The outcome flags, one attribute each, so merging an event is a `SET` that repeats harmlessly.
 const OUTCOME_FLAGS: [(&str, MailEvent); 4] = [
@@ -134,7 +122,7 @@ impl NoticeStore for DynamoStore {
     }
 
     async fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let items = self.query_all(Some(super::RECENCY_INDEX), "GSI1PK", ACTIVE_CAMPAIGNS.to_owned()).await?;
+        let items = self.query_all(Some(RECENCY_INDEX), "GSI1PK", ACTIVE_CAMPAIGNS.to_owned()).await?;
         let mut campaigns = items
             .iter()
             .map(|item| {

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, parse_time, timestamp};
+use super::codec::{parse_time, timestamp};
+use super::store::SqliteStore;
 use crate::ports::{Account, AccountStore, AccountToken, Session, StoreError};
 
 fn json_error(error: serde_json::Error) -> StoreError {

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 
-use super::{SqliteStore, parse_reference, parse_time, timestamp};
+use super::codec::{parse_reference, parse_time, timestamp};
+use super::store::SqliteStore;
 use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError};
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {

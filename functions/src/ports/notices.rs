@@ -1,0 +1,70 @@
+//! Customer notice campaigns: each recipient's delivery, and the addresses never to mail.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
+use shared::reference::Reference;
+
+use super::error::StoreError;
+
+/// A customer notice being sent: its recipient list's deliveries, for as long as one is unsettled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    /// The recipient list's id (`RecipientList::list`), which keys the deliveries.
+    pub list: String,
+    pub incident: Reference,
+    pub notice_id: u32,
+    pub started_at: DateTime<Utc>,
+}
+
+/// A campaign starting or ending, written in the same transaction as the incident change.
+#[derive(Debug, Clone)]
+pub enum CampaignWrite {
+    Start(Campaign),
+    Finish { list: String },
+}
+
+/// One recipient's delivery of a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    /// The recipient's place in the list, from 1.
+    pub seq: u32,
+    pub recipient: Recipient,
+    pub state: DeliveryState,
+    pub outcome: MailOutcome,
+}
+
+/// Notice deliveries and the suppression list. Each delivery moves only by a conditional write on
+/// the state read, so of two senders exactly one wins each step.
+#[async_trait]
+pub trait NoticeStore: Send + Sync {
+    /// Writes a new list's deliveries, pending, numbered from 1 in order.
+    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> Result<(), StoreError>;
+    /// Campaigns started and not finished, oldest first.
+    async fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError>;
+    /// A list's deliveries after `after_seq` in order, only those in state `kind` if given, at most `limit`.
+    async fn deliveries(
+        &self,
+        list: &str,
+        kind: Option<DeliveryKind>,
+        after_seq: u32,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
+    /// Moves a delivery from `from` to `to`; `false` (nothing written) if it is no longer `from`.
+    async fn move_delivery(
+        &self,
+        list: &str,
+        seq: u32,
+        from: &DeliveryState,
+        to: &DeliveryState,
+    ) -> Result<bool, StoreError>;
+    /// Merges a mail event into a delivery's outcome (a union: repeats and any order agree) and
+    /// returns the delivery as it now is; `None` if there is no such delivery.
+    async fn merge_mail_event(&self, list: &str, seq: u32, event: MailEvent)
+    -> Result<Option<DeliveryRow>, StoreError>;
+    async fn delivery_counts(&self, list: &str) -> Result<DeliveryCounts, StoreError>;
+    /// Why an address must not be mailed, if it must not.
+    async fn suppression(&self, email: &str) -> Result<Option<String>, StoreError>;
+    /// Suppresses an address; the first reason stays.
+    async fn suppress(&self, email: &str, reason: &str) -> Result<(), StoreError>;
+}
