@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use shared::api::ReportSummary;
+use shared::attachment::AttachmentKind;
 use shared::inbound::{EmailIntake, InboundMessage};
 use shared::record::IncidentRecord;
 use shared::reference::Reference;
@@ -10,7 +11,6 @@ use shared::report::{ReportStatus, ReporterKind, headline};
 use super::attributes::{Attributes, Item, corrupt, parse_with, s, timestamp};
 use super::keys::{inbound_pk, key};
 use crate::ports::{Deliveries, ObligationRow, ScheduledObligation, StoreError, StoredAttachment};
-use shared::attachment::AttachmentKind;
 
 pub(super) fn inbound_item(message: &InboundMessage) -> Result<Item, StoreError> {
     let mut item = key(inbound_pk(&message.message_key), "INBOUND");
