@@ -188,15 +188,8 @@ pub fn services(
         sending: Arc::new(tokio::sync::Notify::new()),
         policy_reviewed_before: settings.deadlines.policy_reviewed_on.map(|day| day.and_time(NaiveTime::MIN).and_utc()),
         min_report_time: chrono::Duration::seconds(i64::from(settings.server.min_report_seconds)),
-        oidc: settings.oidc.as_ref().map(|oidc| OidcProvider {
-            issuer: oidc.issuer.clone(),
-            client_id: oidc.client_id.clone(),
-            client_secret: oidc.client_secret.clone(),
-            authorization_endpoint: oidc.authorization_endpoint.clone(),
-            token_endpoint: oidc.token_endpoint.clone(),
-            jwks_uri: oidc.jwks_uri.clone(),
-            groups_claim: oidc.groups_claim.clone(),
-            roles: oidc.roles.clone(),
+        oidc: settings.oidc.clone().map(|settings| OidcProvider {
+            settings,
             redirect_uri: format!("{}/api/oidc/callback", public_url.trim_end_matches('/')),
         }),
         public_url: public_url.trim_end_matches('/').to_owned(),

@@ -53,7 +53,7 @@ async fn seed_history(store: &Arc<dyn Store>, history: &History, commits: Vec<In
             ("opened_at".to_owned(), s(opened)),
             ("record".to_owned(), s(serde_json::to_string(&commit.record).unwrap())),
             ("report_count".to_owned(), AttributeValue::N("0".into())),
-            ("version".to_owned(), AttributeValue::N(commit.head.seq.to_string())),
+            ("version".to_owned(), AttributeValue::N(commit.chain.head.seq.to_string())),
         ]));
         for write in &commit.obligations {
             assert!(write.check_at.is_none(), "closed incidents have nothing due");

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use functions::ports::{IncidentCommit, IncidentStore};
+use functions::ports::{ChainAppend, IncidentCommit, IncidentStore};
 use functions::service::commit::obligation_writes;
-use shared::audit::{AuditEvent, ChainHead, seal};
+use shared::audit::AuditEvent;
 use shared::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, ObligationStatus};
 use shared::record::effects::reconcile;
 use shared::record::{IncidentEvent, IncidentRecord, Origin};
@@ -28,18 +28,9 @@ pub fn incident_commit(number: u32, closed: bool, deadlines: &Deadlines, opened_
         }
     }
     let events = [AuditEvent::Incident(opened), AuditEvent::Incident(reconciled)];
-    let (entries, head) = seal(&ChainHead::genesis(), reference, opened_at, "bench", events);
+    let chain = ChainAppend::seal(None, reference, opened_at, "bench", events);
     let obligations = obligation_writes(None, &record, opened_at);
-    IncidentCommit {
-        record,
-        previous: None,
-        entries,
-        head,
-        link_report: None,
-        alert_key: None,
-        obligations,
-        campaign: None,
-    }
+    IncidentCommit { record, chain, link_report: None, alert_key: None, obligations, campaign: None }
 }
 
 /// Commits incidents through the store, four at a time.

@@ -21,7 +21,9 @@ use uuid::Uuid;
 
 use super::mime::build_message;
 use super::serial::SerialThread;
-use crate::ports::{Clock, DELIVERY_TAG, Email, Mailer, OutboxReader, PageRequest, SentLookup, StoreError};
+use crate::ports::{
+    Clock, DELIVERY_TAG, Email, Mailer, OutboxReader, PageRequest, SentLookup, StoreError, StoreResult,
+};
 
 const MAILBOX_FILE: &str = "outbox.mbox";
 const INDEX_FILE: &str = "index.jsonl";
@@ -198,7 +200,7 @@ mod mboxrd {
 #[async_trait]
 impl OutboxReader for OutboxMailer {
     /// Emails newest first; the cursor is how many were already served.
-    async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError> {
+    async fn list(&self, page: PageRequest) -> StoreResult<Page<OutboxEntry>> {
         let skip = match page.cursor.as_deref() {
             None => 0,
             Some(c) => c.parse::<usize>().map_err(|_| StoreError::InvalidCursor)?,
@@ -212,7 +214,7 @@ impl OutboxReader for OutboxMailer {
     }
 
     /// One email's entry and its message (`.eml` bytes), by id.
-    async fn message(&self, id: &str) -> Result<Option<(OutboxEntry, Vec<u8>)>, StoreError> {
+    async fn message(&self, id: &str) -> StoreResult<Option<(OutboxEntry, Vec<u8>)>> {
         let id = id.to_owned();
         let found = self
             .files

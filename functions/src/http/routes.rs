@@ -103,45 +103,40 @@ pub async fn list_reports(
     Ok(Json(state.services.list_reports(&caller, status, page_request(query.cursor, query.limit)).await?))
 }
 
-/// A malformed reference names nothing, so it is a 404 like an unknown one.
-fn reference(raw: &str) -> ApiResult<Reference> {
-    raw.parse().map_err(|_| ServiceError::NotFound.into())
-}
-
 pub async fn report(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path(raw): Path<String>,
+    Path(reference): Path<Reference>,
 ) -> ApiResult<Json<ReportDetail>> {
-    Ok(Json(state.services.report(&caller, reference(&raw)?).await?))
+    Ok(Json(state.services.report(&caller, reference).await?))
 }
 
 pub async fn open_incident(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<OpenIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = state.services.open_incident(reference(&raw)?, form, caller.name()).await?;
+    let incident = state.services.open_incident(reference, form, caller.name()).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
 pub async fn link_report(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<LinkReportForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.link_report(reference(&raw)?, form, &caller).await?))
+    Ok(Json(state.services.link_report(reference, form, &caller).await?))
 }
 
 pub async fn dismiss_report(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<DismissReportForm>,
 ) -> ApiResult<Json<ReportDetail>> {
-    Ok(Json(state.services.dismiss_report(reference(&raw)?, form, caller.name()).await?))
+    Ok(Json(state.services.dismiss_report(reference, form, caller.name()).await?))
 }
 
 pub async fn declare_incident(
@@ -154,21 +149,20 @@ pub async fn declare_incident(
 
 pub async fn incident_command(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path(reference): Path<Reference>,
     JsonBody(request): JsonBody<IncidentCommandRequest>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.command(reference(&raw)?, request, &caller).await?))
+    Ok(Json(state.services.command(reference, request, &caller).await?))
 }
 
 /// Chooses a customer notice's recipients: the investigation's affected accounts or a CSV file.
 pub async fn notice_recipients(
     State(state): State<AppState>,
-    Path((raw, notice_id)): Path<(String, u32)>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path((incident, notice_id)): Path<(Reference, u32)>,
     JsonBody(form): JsonBody<RecipientsForm>,
 ) -> ApiResult<Json<NoticeRecipientsSaved>> {
-    let incident = reference(&raw)?;
     Ok(Json(state.services.set_notice_recipients(incident, notice_id, form, &caller).await?))
 }
 
@@ -176,9 +170,8 @@ pub async fn notice_recipients(
 pub async fn notice_preview(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path((raw, notice_id)): Path<(String, u32)>,
+    Path((incident, notice_id)): Path<(Reference, u32)>,
 ) -> ApiResult<Json<EmailPreview>> {
-    let incident = reference(&raw)?;
     Ok(Json(state.services.preview_notice(&caller, incident, notice_id).await?))
 }
 
@@ -186,30 +179,27 @@ pub async fn notice_preview(
 pub async fn notice_progress(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path((raw, notice_id)): Path<(String, u32)>,
+    Path((incident, notice_id)): Path<(Reference, u32)>,
 ) -> ApiResult<Json<NoticeProgress>> {
-    let incident = reference(&raw)?;
     Ok(Json(state.services.notice_progress(&caller, incident, notice_id).await?))
 }
 
 /// Sends a status update to the incident's stakeholders.
 pub async fn post_status_update(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path(incident): Path<Reference>,
     JsonBody(form): JsonBody<StatusUpdateForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = reference(&raw)?;
     Ok((StatusCode::CREATED, Json(state.services.post_status_update(incident, form, &caller).await?)))
 }
 
 pub async fn import_affected_accounts(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path(incident): Path<Reference>,
     JsonBody(import): JsonBody<AffectedAccountsImport>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    let incident = reference(&raw)?;
     Ok(Json(state.services.import_affected_accounts(incident, import, &caller).await?))
 }
 
@@ -223,11 +213,11 @@ pub struct TimelineQuery {
 pub async fn timeline(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path(raw): Path<String>,
+    Path(reference): Path<Reference>,
     QueryParams(query): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Page<TimelineEntry>>> {
     let (after, limit) = (query.cursor.unwrap_or(0), query.limit.unwrap_or(100));
-    Ok(Json(state.services.timeline(&caller, reference(&raw)?, after, limit).await?))
+    Ok(Json(state.services.timeline(&caller, reference, after, limit).await?))
 }
 
 /// A year's security log, oldest first, in pages like a timeline.
@@ -243,9 +233,9 @@ pub async fn security_log(
 pub async fn verify_audit(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path(raw): Path<String>,
+    Path(reference): Path<Reference>,
 ) -> ApiResult<Json<Verification>> {
-    Ok(Json(state.services.verify_audit(&caller, reference(&raw)?).await?))
+    Ok(Json(state.services.verify_audit(&caller, reference).await?))
 }
 
 /// A notification about the incident as it would be sent now (`internal`, `stakeholder` with the
@@ -253,11 +243,10 @@ pub async fn verify_audit(
 pub async fn preview_notification(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path((raw, kind)): Path<(String, String)>,
+    Path((incident, kind)): Path<(Reference, String)>,
     JsonBody(form): JsonBody<StatusUpdateForm>,
 ) -> ApiResult<Json<EmailPreview>> {
     let kind = NotificationKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(ServiceError::NotFound)?;
-    let incident = reference(&raw)?;
     Ok(Json(state.services.preview_notification(&caller, incident, kind, &form.message).await?))
 }
 
@@ -265,9 +254,8 @@ pub async fn preview_notification(
 pub async fn filing(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path((raw, obligation)): Path<(String, String)>,
+    Path((incident, obligation)): Path<(Reference, String)>,
 ) -> ApiResult<Json<FilingDraft>> {
-    let incident = reference(&raw)?;
     Ok(Json(state.services.filing(&caller, incident, &obligation).await?))
 }
 
@@ -275,14 +263,13 @@ pub async fn filing(
 pub async fn export_incident(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToExport>,
-    Path((raw, file)): Path<(String, String)>,
+    Path((incident, file)): Path<(Reference, String)>,
 ) -> ApiResult<Response> {
     let format = match file.as_str() {
         "export.md" => ExportFormat::Markdown,
         "export.html" => ExportFormat::Html,
         _ => return Err(ServiceError::NotFound.into()),
     };
-    let incident = reference(&raw)?;
     let text = state.services.export_incident(&caller, incident, format).await?;
     let mut response =
         download(format.content_type(), &format!("{incident}.{}", format.extension()), text.into_bytes());
@@ -378,9 +365,9 @@ pub async fn list_incidents(
 pub async fn incident(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToRead>,
-    Path(raw): Path<String>,
+    Path(reference): Path<Reference>,
 ) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.incident(&caller, reference(&raw)?).await?))
+    Ok(Json(state.services.incident(&caller, reference).await?))
 }
 
 /// Evidence is always downloaded, never rendered: a sandboxing CSP and `nosniff` back that up.
@@ -413,21 +400,19 @@ fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
 
 pub async fn meet_obligation_with_file(
     State(state): State<AppState>,
-    Path((raw, obligation)): Path<(String, String)>,
     Allowed(caller, _): Allowed<ToWork>,
+    Path((incident, obligation)): Path<(Reference, String)>,
     with_files: FormWithFiles<EvidenceFileForm>,
 ) -> ApiResult<Json<IncidentDetail>> {
     let FormWithFiles { form, uploads } = with_files;
-    let incident = reference(&raw)?;
     Ok(Json(state.services.meet_obligation_with_file(incident, obligation, form, uploads, &caller).await?))
 }
 
 pub async fn download_evidence(
     State(state): State<AppState>,
     Allowed(caller, _): Allowed<ToExport>,
-    Path((raw, id)): Path<(String, String)>,
+    Path((incident, id)): Path<(Reference, String)>,
 ) -> ApiResult<Response> {
-    let incident = reference(&raw)?;
     let (file_name, file, bytes) = state.services.evidence_file(&caller, incident, &id).await?;
     Ok(download(file.kind.content_type(), &file_name, bytes))
 }

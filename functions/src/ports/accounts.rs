@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::access::TeamRole;
 
-use super::error::StoreError;
+use super::error::StoreResult;
 
 /// A team account. Secrets are stored only as hashes: the password as an argon2id PHC string,
 /// recovery codes and trusted-device tokens as SHA-256. The TOTP secret must be readable to check
@@ -28,6 +28,27 @@ pub struct Account {
     /// Sessions started before this are over (password reset, disabling, role change).
     pub sessions_valid_after: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Account {
+    /// A new, enabled account with no password, TOTP secret, recovery codes or trusted browsers:
+    /// what a single sign-on creates, and what an invitation fills in with the secrets it set.
+    pub fn without_credentials(id: String, email: String, name: String, role: TeamRole, now: DateTime<Utc>) -> Self {
+        Account {
+            id,
+            email,
+            name,
+            role,
+            password_hash: String::new(),
+            totp_secret: Vec::new(),
+            last_totp_step: 0,
+            recovery_codes: Vec::new(),
+            trusted_devices: Vec::new(),
+            disabled: false,
+            sessions_valid_after: now,
+            created_at: now,
+        }
+    }
 }
 
 /// What a single-use emailed token is for.
@@ -76,29 +97,29 @@ pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Fails with a conflict if the email address has an account already.
-    async fn insert_account(&self, account: Account) -> Result<(), StoreError>;
-    async fn account(&self, id: &str) -> Result<Option<(Account, u64)>, StoreError>;
-    async fn account_by_email(&self, email: &str) -> Result<Option<(Account, u64)>, StoreError>;
-    async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    async fn insert_account(&self, account: Account) -> StoreResult<()>;
+    async fn account(&self, id: &str) -> StoreResult<Option<(Account, u64)>>;
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<(Account, u64)>>;
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
     /// Writes the account if its version is still `version`; otherwise a conflict.
-    async fn update_account(&self, account: Account, version: u64) -> Result<(), StoreError>;
+    async fn update_account(&self, account: Account, version: u64) -> StoreResult<()>;
 
-    async fn insert_token(&self, token: AccountToken) -> Result<(), StoreError>;
+    async fn insert_token(&self, token: AccountToken) -> StoreResult<()>;
     /// The token if it exists, is unused and unexpired at `now`.
-    async fn token(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<AccountToken>, StoreError>;
+    async fn token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AccountToken>>;
     /// Marks the token used; a conflict if it was used (or expired) meanwhile, so it works once.
-    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
 
-    async fn insert_session(&self, session: Session) -> Result<(), StoreError>;
-    async fn session(&self, hash: &str) -> Result<Option<Session>, StoreError>;
-    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn delete_session(&self, hash: &str) -> Result<(), StoreError>;
+    async fn insert_session(&self, session: Session) -> StoreResult<()>;
+    async fn session(&self, hash: &str) -> StoreResult<Option<Session>>;
+    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_session(&self, hash: &str) -> StoreResult<()>;
 
     /// Adds one failure to `key`'s count for the window starting at `window`; returns the count.
-    async fn add_failure(&self, key: &str, window: DateTime<Utc>) -> Result<u32, StoreError>;
-    async fn failures(&self, key: &str, window: DateTime<Utc>) -> Result<u32, StoreError>;
+    async fn add_failure(&self, key: &str, window: DateTime<Utc>) -> StoreResult<u32>;
+    async fn failures(&self, key: &str, window: DateTime<Utc>) -> StoreResult<u32>;
 
     /// A server-wide secret by name: the stored one, or `candidate` stored now if there is none,
     /// so every instance agrees on it.
-    async fn secret(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+    async fn secret(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>>;
 }

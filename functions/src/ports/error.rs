@@ -14,3 +14,7 @@ pub enum StoreError {
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
+
+/// What every store port returns, as `io::Result` is for I/O: the signatures then read as what
+/// they give back.
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use shared::api::{OutboxEntry, Page};
 use shared::notices::MailEvent;
 
-use super::error::StoreError;
+use super::error::StoreResult;
 use super::paging::PageRequest;
 
 /// Where the receiving mail service leaves the messages sent to the security address (S3, by
@@ -52,9 +52,9 @@ pub trait Mailer: Send + Sync {
 /// The local outbox read back: what the dashboard's outbox page lists and downloads.
 #[async_trait]
 pub trait OutboxReader: Send + Sync {
-    async fn list(&self, page: PageRequest) -> Result<Page<OutboxEntry>, StoreError>;
+    async fn list(&self, page: PageRequest) -> StoreResult<Page<OutboxEntry>>;
     /// One message's entry and its RFC 5322 bytes.
-    async fn message(&self, id: &str) -> Result<Option<(OutboxEntry, Vec<u8>)>, StoreError>;
+    async fn message(&self, id: &str) -> StoreResult<Option<(OutboxEntry, Vec<u8>)>>;
 }
 
 /// One event from the mail service about a message Tocsin sent.

@@ -22,10 +22,10 @@ mod store;
 
 pub use accounts::{Account, AccountStore, AccountToken, SESSION_IDLE, SESSION_LIFETIME, Session, TokenPurpose};
 pub use attachments::{AttachmentStore, SignedUpload};
-pub use audit::AuditStore;
+pub use audit::{AuditStore, ChainAppend};
 pub use clock::{Clock, SystemClock};
-pub use error::StoreError;
-pub use incidents::{AlertKey, AlertKeyWrite, IncidentCommit, IncidentStore};
+pub use error::{StoreError, StoreResult};
+pub use incidents::{AlertKey, AlertKeyWrite, IncidentCommit, IncidentStore, sequence_name};
 pub use mail::{DELIVERY_TAG, Email, InboundMailbox, MailEventReport, Mailer, OutboxReader, SentLookup};
 pub use notices::{Campaign, CampaignWrite, DeliveryRow, NoticeStore};
 pub use obligations::{

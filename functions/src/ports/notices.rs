@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 use shared::reference::Reference;
 
-use super::error::StoreError;
+use super::error::StoreResult;
 
 /// A customer notice being sent: its recipient list's deliveries, for as long as one is unsettled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +39,9 @@ pub struct DeliveryRow {
 #[async_trait]
 pub trait NoticeStore: Send + Sync {
     /// Writes a new list's deliveries, pending, numbered from 1 in order.
-    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> Result<(), StoreError>;
+    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()>;
     /// Campaigns started and not finished, oldest first.
-    async fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError>;
+    async fn active_campaigns(&self) -> StoreResult<Vec<Campaign>>;
     /// A list's deliveries after `after_seq` in order, only those in state `kind` if given, at most `limit`.
     async fn deliveries(
         &self,
@@ -49,22 +49,15 @@ pub trait NoticeStore: Send + Sync {
         kind: Option<DeliveryKind>,
         after_seq: u32,
         limit: u32,
-    ) -> Result<Vec<DeliveryRow>, StoreError>;
+    ) -> StoreResult<Vec<DeliveryRow>>;
     /// Moves a delivery from `from` to `to`; `false` (nothing written) if it is no longer `from`.
-    async fn move_delivery(
-        &self,
-        list: &str,
-        seq: u32,
-        from: &DeliveryState,
-        to: &DeliveryState,
-    ) -> Result<bool, StoreError>;
+    async fn move_delivery(&self, list: &str, seq: u32, from: &DeliveryState, to: &DeliveryState) -> StoreResult<bool>;
     /// Merges a mail event into a delivery's outcome (a union: repeats and any order agree) and
     /// returns the delivery as it now is; `None` if there is no such delivery.
-    async fn merge_mail_event(&self, list: &str, seq: u32, event: MailEvent)
-    -> Result<Option<DeliveryRow>, StoreError>;
-    async fn delivery_counts(&self, list: &str) -> Result<DeliveryCounts, StoreError>;
+    async fn merge_mail_event(&self, list: &str, seq: u32, event: MailEvent) -> StoreResult<Option<DeliveryRow>>;
+    async fn delivery_counts(&self, list: &str) -> StoreResult<DeliveryCounts>;
     /// Why an address must not be mailed, if it must not.
-    async fn suppression(&self, email: &str) -> Result<Option<String>, StoreError>;
+    async fn suppression(&self, email: &str) -> StoreResult<Option<String>>;
     /// Suppresses an address; the first reason stays.
-    async fn suppress(&self, email: &str, reason: &str) -> Result<(), StoreError>;
+    async fn suppress(&self, email: &str, reason: &str) -> StoreResult<()>;
 }

@@ -9,7 +9,7 @@ use shared::api::Page;
 use shared::deadlines::obligation::{Obligation, ObligationStatus};
 use shared::reference::Reference;
 
-use super::error::StoreError;
+use super::error::StoreResult;
 use super::paging::PageRequest;
 
 /// An obligation as the deadline checker and the board see it, kept beside its incident (or the
@@ -101,7 +101,7 @@ pub struct ScheduledObligation {
 pub trait ObligationStore: Send + Sync {
     /// Obligations with a reminder or escalation due by `now`, earliest first, at most `limit`:
     /// read through the due-time index, so closed incidents cost nothing.
-    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ScheduledObligation>, StoreError>;
+    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ScheduledObligation>>;
     /// Replaces an obligation's delivery log and next check time if its version is still
     /// `expected_version`; `false` when someone else changed it first.
     async fn update_delivery(
@@ -111,17 +111,17 @@ pub trait ObligationStore: Send + Sync {
         expected_version: u64,
         deliveries: &Deliveries,
         next_check_at: Option<DateTime<Utc>>,
-    ) -> Result<bool, StoreError>;
+    ) -> StoreResult<bool>;
     async fn scheduled_obligation(
         &self,
         subject: Reference,
         obligation: &str,
-    ) -> Result<Option<ScheduledObligation>, StoreError>;
+    ) -> StoreResult<Option<ScheduledObligation>>;
     /// Obligations in one state across incidents: open ones by due time (soonest first), met
     /// and not required ones by due time (latest first).
     async fn obligations_by_state(
         &self,
         state: ObligationState,
         page: PageRequest,
-    ) -> Result<Page<ScheduledObligation>, StoreError>;
+    ) -> StoreResult<Page<ScheduledObligation>>;
 }

@@ -22,23 +22,14 @@ impl Caller {
     /// Someone acting through the use cases directly rather than a session: the test rigs, which
     /// drive the services in process. There is no way to such a caller from outside the process.
     pub fn acting_as(name: &str, role: TeamRole) -> Self {
-        let epoch = chrono::DateTime::UNIX_EPOCH;
-        Caller {
-            account: Account {
-                id: format!("in-process:{name}"),
-                email: String::new(),
-                name: name.to_owned(),
-                role,
-                password_hash: String::new(),
-                totp_secret: Vec::new(),
-                last_totp_step: 0,
-                recovery_codes: Vec::new(),
-                trusted_devices: Vec::new(),
-                disabled: false,
-                sessions_valid_after: epoch,
-                created_at: epoch,
-            },
-        }
+        let account = Account::without_credentials(
+            format!("in-process:{name}"),
+            String::new(),
+            name.to_owned(),
+            role,
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        Caller { account }
     }
 
     pub fn name(&self) -> &str {

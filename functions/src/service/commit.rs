@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use shared::api::IncidentDetail;
-use shared::audit::{AuditEvent, ChainHead, seal};
+use shared::audit::{AuditEvent, ChainHead};
 use shared::record::effects::reconcile;
 use shared::record::{Context, IncidentEvent, IncidentRecord, WorkflowError};
 use shared::reference::{Reference, ReferenceKind};
@@ -13,7 +13,9 @@ use shared::workflow::roles::Role;
 use super::access::{Actor, ensure_may_see};
 use super::error::ServiceError;
 use super::services::Services;
-use crate::ports::{AlertKeyWrite, Campaign, CampaignWrite, IncidentCommit, ObligationRow, ObligationWrite};
+use crate::ports::{
+    AlertKeyWrite, Campaign, CampaignWrite, ChainAppend, IncidentCommit, ObligationRow, ObligationWrite,
+};
 
 /// What a change to an incident needs besides its events.
 #[derive(Default)]
@@ -127,15 +129,13 @@ impl Services {
         }
         let obligations = obligation_writes(before, &record, at);
         let campaign = events.iter().find_map(|event| campaign_write(&record, event, at));
-        let start = previous.clone().unwrap_or_else(ChainHead::genesis);
-        let (entries, head) = seal(&start, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
+        let chain =
+            ChainAppend::seal(previous, record.reference, at, actor, events.into_iter().map(AuditEvent::Incident));
         // What was committed is what a read would return, so only the linked reports are read back.
-        let committed = (record.clone(), head.clone());
+        let committed = (record.clone(), chain.head.clone());
         let commit = IncidentCommit {
             record,
-            previous,
-            entries,
-            head,
+            chain,
             link_report: effects.link_report,
             alert_key: effects.alert_key,
             obligations,

@@ -95,29 +95,17 @@ impl Services {
         };
         let plan = plan(&scheduled.row.obligation, &done, now);
         let mut deliveries = scheduled.deliveries.clone();
-        for step in &plan.superseded {
-            deliveries.insert(
-                step.key.clone(),
-                Delivery {
-                    claimed_at: now,
-                    sent_at: None,
-                    superseded: true,
-                    recipients: Vec::new(),
-                    message_ids: Vec::new(),
-                },
-            );
-        }
-        for step in &plan.send {
-            deliveries.insert(
-                step.key.clone(),
-                Delivery {
-                    claimed_at: now,
-                    sent_at: None,
-                    superseded: false,
-                    recipients: Vec::new(),
-                    message_ids: Vec::new(),
-                },
-            );
+        // Superseded steps are settled for good; the others are claimed until their sends are done.
+        let claims = plan.superseded.iter().map(|step| (step, true)).chain(plan.send.iter().map(|step| (step, false)));
+        for (step, superseded) in claims {
+            let claim = Delivery {
+                claimed_at: now,
+                sent_at: None,
+                superseded,
+                recipients: Vec::new(),
+                message_ids: Vec::new(),
+            };
+            deliveries.insert(step.key.clone(), claim);
         }
         // Until the sends are confirmed, come back when the claim would expire.
         let retry_at = (!plan.send.is_empty()).then(|| now + claim_timeout);

@@ -14,7 +14,7 @@ use super::error::ServiceError;
 use super::inbound_email::{self, InboundEmail, InboundFile};
 use super::services::{Services, Upload};
 use super::token::SecretToken;
-use crate::ports::{EmailArrival, FollowUpDraft, ReportDraft, StoreError};
+use crate::ports::{EmailArrival, FollowUpDraft, ReportDraft, StoreError, StoreResult};
 
 /// A message as the receiving side hands it over.
 pub struct ArrivingEmail<'a> {
@@ -157,7 +157,7 @@ impl Services {
         received_at: chrono::DateTime<chrono::Utc>,
         attachments: Vec<crate::ports::StoredAttachment>,
         arrival: EmailArrival,
-    ) -> Result<InboundOutcome, StoreError> {
+    ) -> StoreResult<InboundOutcome> {
         let sender = email.sender.as_ref();
         // The sender's name and address are kept only when they would pass the form's checks.
         let report = NewReport {

@@ -52,7 +52,7 @@ impl Services {
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_str().as_bytes()));
         let query = [
             ("response_type", "code"),
-            ("client_id", &provider.client_id),
+            ("client_id", &provider.settings.client_id),
             ("redirect_uri", &provider.redirect_uri),
             ("scope", "openid email profile"),
             ("state", state.as_str()),
@@ -66,9 +66,9 @@ impl Services {
                 format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC))
             })
             .collect();
-        let separator = if provider.authorization_endpoint.contains('?') { '&' } else { '?' };
+        let separator = if provider.settings.authorization_endpoint.contains('?') { '&' } else { '?' };
         Ok(LoginStart {
-            location: format!("{}{separator}{}", provider.authorization_endpoint, encoded.join("&")),
+            location: format!("{}{separator}{}", provider.settings.authorization_endpoint, encoded.join("&")),
             state,
         })
     }
@@ -104,20 +104,21 @@ impl Services {
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", &provider.redirect_uri),
-            ("client_id", &provider.client_id),
+            ("client_id", &provider.settings.client_id),
             ("code_verifier", &verifier),
         ];
-        if let Some(secret) = &provider.client_secret {
+        if let Some(secret) = &provider.settings.client_secret {
             form.push(("client_secret", secret));
         }
-        let response = http.post(&provider.token_endpoint).form(&form).send().await.context("the token endpoint")?;
+        let response =
+            http.post(&provider.settings.token_endpoint).form(&form).send().await.context("the token endpoint")?;
         if !response.status().is_success() {
             tracing::warn!(status = %response.status(), "the provider refused the code");
             return Err(refused("the provider did not accept the sign-in"));
         }
         let tokens: TokenResponse = response.json().await.context("the token endpoint's answer")?;
         let keys: JwkSet =
-            http.get(&provider.jwks_uri).send().await.context("the JWKS")?.json().await.context("the JWKS")?;
+            http.get(&provider.settings.jwks_uri).send().await.context("the JWKS")?.json().await.context("the JWKS")?;
         let identity = match verify_id_token(&tokens.id_token, &keys, provider, &nonce) {
             Ok(identity) => identity,
             Err(refusal) => {
@@ -130,7 +131,7 @@ impl Services {
                 return Err(refused("the provider's token did not check out"));
             }
         };
-        let Some(role) = role_of(&identity.groups, &provider.roles) else {
+        let Some(role) = role_of(&identity.groups, &provider.settings.roles) else {
             let event = SecurityEvent::SignInRefused {
                 email: identity.email.clone(),
                 address: origin.address.to_string(),
@@ -175,20 +176,8 @@ impl Services {
             None => {
                 // No password and no TOTP secret: this account signs in only through the provider,
                 // which enforces its own second factor.
-                let account = Account {
-                    id: Uuid::now_v7().to_string(),
-                    email: identity.email.clone(),
-                    name,
-                    role,
-                    password_hash: String::new(),
-                    totp_secret: Vec::new(),
-                    last_totp_step: 0,
-                    recovery_codes: Vec::new(),
-                    trusted_devices: Vec::new(),
-                    disabled: false,
-                    sessions_valid_after: now,
-                    created_at: now,
-                };
+                let account =
+                    Account::without_credentials(Uuid::now_v7().to_string(), identity.email.clone(), name, role, now);
                 self.accounts.insert_account(account.clone()).await?;
                 let event = SecurityEvent::InvitationAccepted { email: account.email.clone(), role };
                 self.log_security("single sign-on", event).await?;

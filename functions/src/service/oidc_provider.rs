@@ -8,24 +8,17 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 use shared::access::{TeamRole, account_email};
 
+use crate::config::OidcSettings;
+
 /// Clock skew allowed on `exp` and `nbf`, in seconds.
 const LEEWAY_SECONDS: u64 = 60;
 /// Asymmetric algorithms only: `none` and HMAC (whose key would be the public key) never pass.
 const ALGORITHMS: &[Algorithm] = &[Algorithm::RS256, Algorithm::ES256];
 
-/// The provider, as configured (`oidc` in the settings).
+/// The provider as configured (`oidc` in the settings), and where it sends people back to.
 #[derive(Debug, Clone)]
 pub struct OidcProvider {
-    pub issuer: String,
-    pub client_id: String,
-    pub client_secret: Option<String>,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub jwks_uri: String,
-    /// The claim holding the groups (Cognito: `cognito:groups`).
-    pub groups_claim: String,
-    /// Provider group to Tocsin role.
-    pub roles: HashMap<String, TeamRole>,
+    pub settings: OidcSettings,
     /// `<public url>/api/oidc/callback`.
     pub redirect_uri: String,
 }
@@ -79,8 +72,8 @@ pub fn verify_id_token(
     let jwk = header.kid.as_deref().and_then(|kid| keys.find(kid)).ok_or(TokenRefusal::UnknownKey)?;
     let key = DecodingKey::from_jwk(jwk).map_err(|_| TokenRefusal::UnknownKey)?;
     let mut validation = Validation::new(header.alg);
-    validation.set_issuer(&[&provider.issuer]);
-    validation.set_audience(&[&provider.client_id]);
+    validation.set_issuer(&[&provider.settings.issuer]);
+    validation.set_audience(&[&provider.settings.client_id]);
     validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECONDS;
     validation.required_spec_claims = HashSet::from(["exp".to_owned(), "iss".to_owned(), "aud".to_owned()]);
@@ -93,7 +86,7 @@ pub fn verify_id_token(
         .filter(|_| claims.email_verified != Some(false))
         .and_then(|email| account_email(&email).ok())
         .ok_or(TokenRefusal::Email)?;
-    let groups = match claims.other.get(&provider.groups_claim) {
+    let groups = match claims.other.get(&provider.settings.groups_claim) {
         Some(serde_json::Value::Array(groups)) => groups.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect(),
         Some(serde_json::Value::String(group)) => vec![group.clone()],
         _ => Vec::new(),
@@ -126,7 +119,7 @@ mod tests {
     const JWKS: &str = include_str!("../../tests/fixtures/oidc-test-jwks.json");
 
     fn provider() -> OidcProvider {
-        OidcProvider {
+        let settings = OidcSettings {
             issuer: "https://idp.example".into(),
             client_id: "tocsin".into(),
             client_secret: None,
@@ -135,8 +128,8 @@ mod tests {
             jwks_uri: "https://idp.example/jwks".into(),
             groups_claim: "cognito:groups".into(),
             roles: HashMap::from([("irt".to_owned(), TeamRole::Member), ("irt-admins".to_owned(), TeamRole::Admin)]),
-            redirect_uri: "https://tocsin.example/api/oidc/callback".into(),
-        }
+        };
+        OidcProvider { settings, redirect_uri: "https://tocsin.example/api/oidc/callback".into() }
     }
 
     fn claims() -> serde_json::Value {
@@ -168,8 +161,8 @@ mod tests {
     fn a_good_token_gives_the_identity_and_the_highest_mapped_role() {
         let identity = check(&with(|_| {})).unwrap();
         assert_eq!(identity.email, "ada@example.com");
-        assert_eq!(role_of(&identity.groups, &provider().roles), Some(TeamRole::Admin));
-        assert_eq!(role_of(&["sales".to_owned()], &provider().roles), None);
+        assert_eq!(role_of(&identity.groups, &provider().settings.roles), Some(TeamRole::Admin));
+        assert_eq!(role_of(&["sales".to_owned()], &provider().settings.roles), None);
     }
 
     #[test]

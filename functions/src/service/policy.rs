@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use shared::api::PolicyDetail;
-use shared::audit::{AuditEvent, ChainHead, seal};
+use shared::audit::{AuditEvent, ChainHead};
 use shared::policy::{PolicyEvent, PolicyRegister, PolicyReviewForm, REGISTER_TITLE};
 use shared::reference::{Reference, ReferenceKind};
 
 use super::commit::changed_rows;
 use super::error::ServiceError;
 use super::services::Services;
-use crate::ports::{ObligationRow, RegisterCommit};
+use crate::ports::{ChainAppend, ObligationRow, RegisterCommit};
 
 /// The actor named on changes Tocsin makes by itself.
 const SYSTEM_ACTOR: &str = "Tocsin";
@@ -104,9 +104,10 @@ impl Services {
             events.push(reconciled);
         }
         let obligations = changed_rows(before.map(rows_of).unwrap_or_default(), rows_of(&register), at);
-        let start = previous.clone().unwrap_or_else(ChainHead::genesis);
-        let (entries, head) = seal(&start, register.reference, at, actor, events.into_iter().map(AuditEvent::Policy));
-        let commit = RegisterCommit { register: register.clone(), previous, entries, head: head.clone(), obligations };
+        let chain =
+            ChainAppend::seal(previous, register.reference, at, actor, events.into_iter().map(AuditEvent::Policy));
+        let head = chain.head.clone();
+        let commit = RegisterCommit { register: register.clone(), chain, obligations };
         self.register.commit_policy_register(commit).await?;
         Ok((register, head))
     }

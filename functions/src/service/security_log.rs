@@ -3,12 +3,12 @@
 
 use chrono::Datelike;
 use shared::access::SecurityEvent;
-use shared::audit::{AuditEvent, ChainHead, seal};
+use shared::audit::AuditEvent;
 use shared::reference::{Reference, ReferenceKind};
 
 use super::error::ServiceError;
 use super::services::Services;
-use crate::ports::StoreError;
+use crate::ports::{ChainAppend, StoreError};
 
 /// No one could have made a request before Tocsin existed: security logs start this year.
 const FIRST_SECURITY_LOG_YEAR: i32 = 2026;
@@ -31,9 +31,8 @@ impl Services {
         let now = self.clock.now();
         for _ in 0..8 {
             let previous = self.audit.audit_head(subject).await?;
-            let start = previous.clone().unwrap_or_else(ChainHead::genesis);
-            let (entries, head) = seal(&start, subject, now, actor, [event.clone()]);
-            match self.audit.append_audit(subject, previous, entries, head).await {
+            let chain = ChainAppend::seal(previous, subject, now, actor, [event.clone()]);
+            match self.audit.append_audit(subject, chain).await {
                 Err(StoreError::Conflict(_)) => continue,
                 other => return Ok(other?),
             }

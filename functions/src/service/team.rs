@@ -116,18 +116,17 @@ impl Services {
         };
         let codes = recovery_codes();
         let account = Account {
-            id: Uuid::now_v7().to_string(),
-            email: invitation.email.clone(),
-            name: invitation.name,
-            role: invitation.role,
             password_hash: hash_password(password).await?,
             totp_secret: secret,
             last_totp_step: step,
             recovery_codes: codes.iter().map(|c| sha256_hex(&normalise_recovery_code(c))).collect(),
-            trusted_devices: Vec::new(),
-            disabled: false,
-            sessions_valid_after: now,
-            created_at: now,
+            ..Account::without_credentials(
+                Uuid::now_v7().to_string(),
+                invitation.email.clone(),
+                invitation.name,
+                invitation.role,
+                now,
+            )
         };
         // Using the token first means two tabs accepting at once create one account.
         self.accounts

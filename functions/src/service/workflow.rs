@@ -6,7 +6,7 @@ use shared::api::{
     AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest,
     IncidentDetail, LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
 };
-use shared::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, seal, verify};
+use shared::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, verify};
 use shared::deadlines::timing::Anchor;
 use shared::incident::IncidentTitle;
 use shared::record::{
@@ -23,7 +23,7 @@ use super::commit::Effects;
 use super::error::ServiceError;
 use super::markdown::render_note;
 use super::services::Services;
-use crate::ports::{PageRequest, ReportDismissal};
+use crate::ports::{ChainAppend, PageRequest, ReportDismissal};
 
 pub const TIMELINE_PAGE_MAX: u32 = 200;
 
@@ -106,10 +106,9 @@ impl Services {
             .map_err(|message| ServiceError::field("reason", message))?;
         self.untriaged_report(report).await?;
         let previous = self.audit.audit_head(report).await?;
-        let start = previous.clone().unwrap_or_else(ChainHead::genesis);
         let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.clone() });
-        let (entries, head) = seal(&start, report, self.clock.now(), actor, [event]);
-        self.reports.commit_dismissal(ReportDismissal { report, reason, previous, entries, head }).await?;
+        let chain = ChainAppend::seal(previous, report, self.clock.now(), actor, [event]);
+        self.reports.commit_dismissal(ReportDismissal { report, reason, chain }).await?;
         self.notify_reporter(report, actor).await;
         self.stored_report(report).await
     }

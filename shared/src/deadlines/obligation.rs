@@ -164,9 +164,8 @@ pub enum ObligationChange {
     },
     Retimed {
         id: String,
-        clock_started_at: Option<DateTime<Utc>>,
-        due_at: Option<DateTime<Utc>>,
-        warnings: Vec<String>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// The facts changed and the duty no longer applies.
     Lapsed {
@@ -176,9 +175,8 @@ pub enum ObligationChange {
     /// The facts changed and a lapsed duty applies again.
     Reopened {
         id: String,
-        clock_started_at: Option<DateTime<Utc>>,
-        due_at: Option<DateTime<Utc>>,
-        warnings: Vec<String>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// Met by an event of the record itself (the review completed).
     Met {
@@ -198,9 +196,9 @@ impl ObligationChange {
             ObligationChange::Opened { obligation } => {
                 format!("{} ({}), {}", obligation.id, obligation.rule.title, when(obligation.due_at))
             }
-            ObligationChange::Retimed { id, due_at, .. } => format!("{id} now {}", when(*due_at)),
+            ObligationChange::Retimed { id, timing } => format!("{id} now {}", when(timing.due_at)),
             ObligationChange::Lapsed { id, reason } => format!("{id} not required. {reason}"),
-            ObligationChange::Reopened { id, due_at, .. } => format!("{id} applies again, {}", when(*due_at)),
+            ObligationChange::Reopened { id, timing } => format!("{id} applies again, {}", when(timing.due_at)),
             ObligationChange::Met { id, evidence, .. } => format!("{id} met ({})", evidence.value),
         }
     }
@@ -214,10 +212,13 @@ pub struct Deadlines {
     pub organisation: Organisation,
 }
 
-struct Timing {
-    clock_started_at: Option<DateTime<Utc>>,
-    due_at: Option<DateTime<Utc>>,
-    warnings: Vec<String>,
+/// An obligation's clock and due time as its rule reads them from the facts, with what made
+/// them uncertain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    pub clock_started_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub warnings: Vec<String>,
 }
 
 impl Deadlines {
@@ -298,22 +299,12 @@ impl Deadlines {
                         || timing.clock_started_at != obligation.clock_started_at
                         || timing.warnings != obligation.warnings
                     {
-                        changes.push(ObligationChange::Retimed {
-                            id: obligation.id.clone(),
-                            clock_started_at: timing.clock_started_at,
-                            due_at: timing.due_at,
-                            warnings: timing.warnings,
-                        });
+                        changes.push(ObligationChange::Retimed { id: obligation.id.clone(), timing });
                     }
                 }
                 (ObligationStatus::NotRequired { by: None, .. }, None) => {
                     let timing = self.timing(&obligation.rule, &facts.anchors);
-                    changes.push(ObligationChange::Reopened {
-                        id: obligation.id.clone(),
-                        clock_started_at: timing.clock_started_at,
-                        due_at: timing.due_at,
-                        warnings: timing.warnings,
-                    });
+                    changes.push(ObligationChange::Reopened { id: obligation.id.clone(), timing });
                 }
                 _ => {}
             }

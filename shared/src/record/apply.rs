@@ -251,12 +251,11 @@ impl IncidentRecord {
     fn apply_obligation_change(&mut self, change: &ObligationChange, at: DateTime<Utc>) {
         match change {
             ObligationChange::Opened { obligation } => self.obligations.push(obligation.as_ref().clone()),
-            ObligationChange::Retimed { id, clock_started_at, due_at, warnings }
-            | ObligationChange::Reopened { id, clock_started_at, due_at, warnings } => {
+            ObligationChange::Retimed { id, timing } | ObligationChange::Reopened { id, timing } => {
                 if let Some(obligation) = self.obligation_mut(id) {
-                    obligation.clock_started_at = *clock_started_at;
-                    obligation.due_at = *due_at;
-                    obligation.warnings.clone_from(warnings);
+                    obligation.clock_started_at = timing.clock_started_at;
+                    obligation.due_at = timing.due_at;
+                    obligation.warnings.clone_from(&timing.warnings);
                     obligation.status = ObligationStatus::Open;
                 }
             }

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use functions::ports::{AuditStore, IncidentStore, StoreError};
+use functions::ports::{AuditStore, ChainAppend, IncidentStore, StoreError};
 use shared::access::SecurityEvent;
-use shared::audit::{AuditEvent, ChainHead, seal, verify};
+use shared::audit::{AuditEvent, verify};
 use shared::reference::{Reference, ReferenceKind};
 
 use super::fixtures::{at, commit, note, open_incident};
@@ -46,16 +46,18 @@ pub async fn a_chain_of_its_own_grows_only_from_its_head(audit: Arc<dyn AuditSto
     let signed_out = |email: &str| AuditEvent::Security(SecurityEvent::SignedOut { email: email.to_owned() });
     assert_eq!(audit.audit_head(log).await.unwrap(), None);
 
-    let (entries, first) = seal(&ChainHead::genesis(), log, at(13, 9), "tester", [signed_out("ada@example.com")]);
-    audit.append_audit(log, None, entries.clone(), first.clone()).await.unwrap();
-    let restarted = audit.append_audit(log, None, entries, first.clone()).await;
+    let start = ChainAppend::seal(None, log, at(13, 9), "tester", [signed_out("ada@example.com")]);
+    let first = start.head.clone();
+    audit.append_audit(log, start.clone()).await.unwrap();
+    let restarted = audit.append_audit(log, start).await;
     assert!(matches!(restarted, Err(StoreError::Conflict(_))), "a chain starts once: {restarted:?}");
 
     let events = [signed_out("bob@example.com"), signed_out("eve@example.com")];
-    let (entries, second) = seal(&first, log, at(13, 10), "tester", events);
-    audit.append_audit(log, Some(first.clone()), entries, second.clone()).await.unwrap();
-    let (late, late_head) = seal(&first, log, at(13, 11), "tester", [signed_out("mallory@example.com")]);
-    let stale = audit.append_audit(log, Some(first), late, late_head).await;
+    let next = ChainAppend::seal(Some(first.clone()), log, at(13, 10), "tester", events);
+    let second = next.head.clone();
+    audit.append_audit(log, next).await.unwrap();
+    let late = ChainAppend::seal(Some(first), log, at(13, 11), "tester", [signed_out("mallory@example.com")]);
+    let stale = audit.append_audit(log, late).await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "sealed on an old head: {stale:?}");
 
     assert_eq!(audit.audit_head(log).await.unwrap(), Some(second.clone()));

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use functions::ports::{
-    AlertKeyWrite, EmailArrival, IncidentCommit, IncidentStore, PageRequest, ReportDraft, StoreError, StoredAttachment,
+    AlertKeyWrite, ChainAppend, EmailArrival, IncidentCommit, IncidentStore, PageRequest, ReportDraft, StoreError,
+    StoredAttachment,
 };
 use shared::api::ReportForm;
 use shared::attachment::AttachmentKind;
-use shared::audit::{AuditEvent, ChainHead, seal};
+use shared::audit::{AuditEvent, ChainHead};
 use shared::inbound::{AuthVerdict, EmailAuthentication, EmailIntake, RefusedFile};
 use shared::record::{IncidentEvent, IncidentRecord, Origin};
 use shared::reference::{Reference, ReferenceKind};
@@ -72,14 +73,13 @@ pub async fn commit(
     for event in &events {
         record.apply(event, when, "tester");
     }
-    let start = previous.clone().unwrap_or_else(ChainHead::genesis);
-    let (entries, head) = seal(&start, record.reference, when, "tester", events.into_iter().map(AuditEvent::Incident));
+    let chain =
+        ChainAppend::seal(previous, record.reference, when, "tester", events.into_iter().map(AuditEvent::Incident));
+    let head = chain.head.clone();
     store
         .commit_incident(IncidentCommit {
             record,
-            previous,
-            entries,
-            head: head.clone(),
+            chain,
             link_report,
             alert_key,
             obligations: Vec::new(),

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use functions::ports::{AlertKey, AlertKeyWrite, AuditStore, IncidentStore, ReportDismissal, ReportStore, StoreError};
-use shared::audit::{AuditEvent, ChainHead, ReportEvent, seal, verify};
+use functions::ports::{
+    AlertKey, AlertKeyWrite, AuditStore, ChainAppend, IncidentStore, ReportDismissal, ReportStore, StoreError,
+};
+use shared::audit::{AuditEvent, ChainHead, ReportEvent, verify};
 use shared::record::{IncidentEvent, IncidentRecord, Origin};
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::ReportStatus;
@@ -54,8 +56,8 @@ pub async fn links_several_reports_and_dismisses_others(
 
     let reason = "A known slowdown during the deploy, not a security matter";
     let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.to_owned() });
-    let (entries, head) = seal(&ChainHead::genesis(), noise, at(10, 12), "tester", [event]);
-    let dismissal = ReportDismissal { report: noise, reason: reason.to_owned(), previous: None, entries, head };
+    let chain = ChainAppend::seal(None, noise, at(10, 12), "tester", [event]);
+    let dismissal = ReportDismissal { report: noise, reason: reason.to_owned(), chain };
     reports.commit_dismissal(dismissal.clone()).await.unwrap();
     let detail = reports.report(noise).await.unwrap().unwrap();
     assert_eq!((detail.status, detail.dismissal_reason.as_deref()), (ReportStatus::Dismissed, Some(reason)));

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use functions::config::DeadlineSettings;
 use functions::ports::{
-    AuditStore, ObligationRow, ObligationState, ObligationStore, ObligationWrite, PolicyStore, RegisterCommit,
-    StoreError,
+    AuditStore, ChainAppend, ObligationRow, ObligationState, ObligationStore, ObligationWrite, PolicyStore,
+    RegisterCommit, StoreError,
 };
 use functions::startup::load_deadlines;
-use shared::audit::{AuditEvent, ChainHead, seal};
+use shared::audit::{AuditEvent, ChainHead};
 use shared::policy::{PolicyEvent, PolicyRegister, PolicyReview};
 use shared::reference::{Reference, ReferenceKind};
 
@@ -41,9 +41,9 @@ fn register_commit(
             check_at: obligation.is_open().then_some(when),
         })
         .collect();
-    let start = previous.clone().unwrap_or_else(ChainHead::genesis);
-    let (entries, head) = seal(&start, register.reference, when, "tester", events.into_iter().map(AuditEvent::Policy));
-    RegisterCommit { register, previous, entries, head, obligations }
+    let chain =
+        ChainAppend::seal(previous, register.reference, when, "tester", events.into_iter().map(AuditEvent::Policy));
+    RegisterCommit { register, chain, obligations }
 }
 
 pub async fn the_register_is_set_up_once_and_changes_only_from_the_head_read(
@@ -62,8 +62,8 @@ pub async fn the_register_is_set_up_once_and_changes_only_from_the_head_read(
     let first = register_commit(established.clone(), None, events, at(14, 9));
     let duty = first.register.obligations.first().expect("the yearly review is due").id.clone();
     register.commit_policy_register(first.clone()).await.unwrap();
-    assert_eq!(register.policy_register().await.unwrap(), Some((first.register.clone(), first.head.clone())));
-    assert_eq!(audit.audit_head(reference).await.unwrap(), Some(first.head.clone()));
+    assert_eq!(register.policy_register().await.unwrap(), Some((first.register.clone(), first.chain.head.clone())));
+    assert_eq!(audit.audit_head(reference).await.unwrap(), Some(first.chain.head.clone()));
     let row = obligations.scheduled_obligation(reference, &duty).await.unwrap().expect("written with the register");
     assert_eq!((row.row.state(), row.next_check_at), (ObligationState::Open, Some(at(14, 9))));
 
@@ -79,14 +79,14 @@ pub async fn the_register_is_set_up_once_and_changes_only_from_the_head_read(
         communicated: true,
     };
     let reviewed = vec![PolicyEvent::Reviewed { review }];
-    let stale = register_commit(first.register.clone(), Some(first.head.clone()), reviewed.clone(), at(15, 10));
-    let next = register_commit(first.register.clone(), Some(first.head.clone()), reviewed, at(15, 9));
+    let stale = register_commit(first.register.clone(), Some(first.chain.head.clone()), reviewed.clone(), at(15, 10));
+    let next = register_commit(first.register.clone(), Some(first.chain.head.clone()), reviewed, at(15, 9));
     register.commit_policy_register(next.clone()).await.unwrap();
     assert!(
         matches!(register.commit_policy_register(stale).await, Err(StoreError::Conflict(_))),
         "a change decided on an old head"
     );
-    assert_eq!(register.policy_register().await.unwrap(), Some((next.register.clone(), next.head.clone())));
+    assert_eq!(register.policy_register().await.unwrap(), Some((next.register.clone(), next.chain.head.clone())));
     assert_eq!(next.register.reviews.len(), 1);
     let row = obligations.scheduled_obligation(reference, &duty).await.unwrap().unwrap();
     assert_eq!((row.row.state(), row.next_check_at), (ObligationState::Met, None), "met by the review");

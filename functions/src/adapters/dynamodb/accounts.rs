@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
 use super::keys::{ACCOUNTS_PK, account_sk, email_pk, failures_pk, key, secret_pk, session_pk, token_pk, window_sk};
-use super::store::{DynamoStore, put, store_error};
-use crate::ports::{Account, AccountStore, AccountToken, SESSION_LIFETIME, Session, StoreError};
+use super::store::{DynamoStore, if_condition_held, put, store_error};
+use crate::ports::{Account, AccountStore, AccountToken, SESSION_LIFETIME, Session, StoreError, StoreResult};
 
 const NEW: &str = "attribute_not_exists(PK)";
 
@@ -19,7 +19,7 @@ fn expires(at: DateTime<Utc>) -> AttributeValue {
     n(at.timestamp())
 }
 
-fn account_from_item(item: &Item) -> Result<(Account, u64), StoreError> {
+fn account_from_item(item: &Item) -> StoreResult<(Account, u64)> {
     let account = serde_json::from_str(item.text("record")?).map_err(|_| corrupt("record"))?;
     Ok((account, item.number("version")?))
 }
@@ -34,7 +34,7 @@ fn conflict(message: String) -> impl FnOnce(StoreError) -> StoreError {
 
 impl DynamoStore {
     /// Puts an item that must not exist yet; if it does, a conflict.
-    async fn put_new(&self, item: Item) -> Result<(), StoreError> {
+    async fn put_new(&self, item: Item) -> StoreResult<()> {
         let request = self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(NEW);
         request.send().await.map_err(store_error)?;
         Ok(())
@@ -43,7 +43,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl AccountStore for DynamoStore {
-    async fn insert_account(&self, account: Account) -> Result<(), StoreError> {
+    async fn insert_account(&self, account: Account) -> StoreResult<()> {
         let mut item = key(ACCOUNTS_PK.to_owned(), &account_sk(&account.id));
         item.insert("record".into(), s(serde_json::to_string(&account).context("encoding an account")?));
         item.insert("email".into(), s(&account.email));
@@ -54,16 +54,16 @@ impl AccountStore for DynamoStore {
         self.transact(writes).await.map_err(conflict(format!("{} has an account already", account.email)))
     }
 
-    async fn account(&self, id: &str) -> Result<Option<(Account, u64)>, StoreError> {
+    async fn account(&self, id: &str) -> StoreResult<Option<(Account, u64)>> {
         self.get(ACCOUNTS_PK.to_owned(), &account_sk(id)).await?.as_ref().map(account_from_item).transpose()
     }
 
-    async fn account_by_email(&self, email: &str) -> Result<Option<(Account, u64)>, StoreError> {
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<(Account, u64)>> {
         let Some(item) = self.get(email_pk(email), "EMAIL").await? else { return Ok(None) };
         self.account(item.text("account")?).await
     }
 
-    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
         let items = self.query_all(None, "PK", ACCOUNTS_PK.to_owned()).await?;
         let mut accounts =
             items.iter().map(|i| account_from_item(i).map(|(account, _)| account)).collect::<Result<Vec<_>, _>>()?;
@@ -71,7 +71,7 @@ impl AccountStore for DynamoStore {
         Ok(accounts)
     }
 
-    async fn update_account(&self, account: Account, version: u64) -> Result<(), StoreError> {
+    async fn update_account(&self, account: Account, version: u64) -> StoreResult<()> {
         let record = serde_json::to_string(&account).context("encoding an account")?;
         self.client
             .update_item()
@@ -92,7 +92,7 @@ impl AccountStore for DynamoStore {
         Ok(())
     }
 
-    async fn insert_token(&self, token: AccountToken) -> Result<(), StoreError> {
+    async fn insert_token(&self, token: AccountToken) -> StoreResult<()> {
         let mut item = key(token_pk(&token.hash), "TOKEN");
         item.insert("purpose".into(), s(serde_json::to_string(&token.purpose).context("encoding a token purpose")?));
         item.insert("expires_at".into(), s(timestamp(token.expires_at)));
@@ -100,7 +100,7 @@ impl AccountStore for DynamoStore {
         self.put_new(item).await
     }
 
-    async fn token(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<AccountToken>, StoreError> {
+    async fn token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AccountToken>> {
         let Some(item) = self.get(token_pk(hash), "TOKEN").await? else { return Ok(None) };
         let expires_at = item.time("expires_at")?;
         if item.contains_key("used_at") || expires_at <= now {
@@ -110,7 +110,7 @@ impl AccountStore for DynamoStore {
         Ok(Some(AccountToken { hash: hash.to_owned(), purpose, expires_at }))
     }
 
-    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -125,7 +125,7 @@ impl AccountStore for DynamoStore {
         Ok(())
     }
 
-    async fn insert_session(&self, session: Session) -> Result<(), StoreError> {
+    async fn insert_session(&self, session: Session) -> StoreResult<()> {
         let mut item = key(session_pk(&session.hash), "SESSION");
         item.extend([
             ("account".to_owned(), s(session.account)),
@@ -136,7 +136,7 @@ impl AccountStore for DynamoStore {
         self.put_new(item).await
     }
 
-    async fn session(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+    async fn session(&self, hash: &str) -> StoreResult<Option<Session>> {
         let Some(item) = self.get(session_pk(hash), "SESSION").await? else { return Ok(None) };
         Ok(Some(Session {
             hash: hash.to_owned(),
@@ -146,7 +146,7 @@ impl AccountStore for DynamoStore {
         }))
     }
 
-    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
         let touched = self
             .client
             .update_item()
@@ -158,20 +158,18 @@ impl AccountStore for DynamoStore {
             .send()
             .await
             .map_err(store_error);
-        match touched {
-            // A session ended meanwhile stays ended rather than coming back as a bare item.
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(other) => Err(other),
-        }
+        // A session ended meanwhile stays ended rather than coming back as a bare item.
+        if_condition_held(touched)?;
+        Ok(())
     }
 
-    async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
+    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
         let request = self.client.delete_item().table_name(&self.table).set_key(Some(key(session_pk(hash), "SESSION")));
         request.send().await.map_err(store_error)?;
         Ok(())
     }
 
-    async fn add_failure(&self, key_name: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn add_failure(&self, key_name: &str, window: DateTime<Utc>) -> StoreResult<u32> {
         let output = self
             .client
             .update_item()
@@ -189,19 +187,16 @@ impl AccountStore for DynamoStore {
         output.attributes().cloned().unwrap_or_default().number("count")
     }
 
-    async fn failures(&self, key_name: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn failures(&self, key_name: &str, window: DateTime<Utc>) -> StoreResult<u32> {
         let item = self.get(failures_pk(key_name), &window_sk(window)).await?;
         item.map_or(Ok(0), |item| item.number("count"))
     }
 
-    async fn secret(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    async fn secret(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>> {
         let mut item = key(secret_pk(name), "SECRET");
         item.insert("secret".into(), AttributeValue::B(Blob::new(candidate)));
-        match self.put_new(item).await {
-            // Another instance stored one first: theirs is the secret.
-            Ok(()) | Err(StoreError::Conflict(_)) => {}
-            Err(other) => return Err(other),
-        }
+        // Another instance may have stored one first: theirs is the secret.
+        if_condition_held(self.put_new(item).await)?;
         let item = self.get(secret_pk(name), "SECRET").await?.ok_or_else(|| corrupt("secret"))?;
         item.get("secret").and_then(|v| v.as_b().ok()).map(|b| b.as_ref().to_vec()).ok_or_else(|| corrupt("secret"))
     }

@@ -10,9 +10,9 @@ use shared::report::{ReportStatus, ReporterKind, headline};
 
 use super::attributes::{Attributes, Item, corrupt, parse_with, s, timestamp};
 use super::keys::{inbound_pk, key};
-use crate::ports::{Deliveries, ObligationRow, ScheduledObligation, StoreError, StoredAttachment};
+use crate::ports::{Deliveries, ObligationRow, ScheduledObligation, StoreResult, StoredAttachment};
 
-pub(super) fn inbound_item(message: &InboundMessage) -> Result<Item, StoreError> {
+pub(super) fn inbound_item(message: &InboundMessage) -> StoreResult<Item> {
     let mut item = key(inbound_pk(&message.message_key), "INBOUND");
     item.extend([
         ("body".to_owned(), s(serde_json::to_string(message).context("encoding an inbound message")?)),
@@ -22,17 +22,17 @@ pub(super) fn inbound_item(message: &InboundMessage) -> Result<Item, StoreError>
     Ok(item)
 }
 
-pub(super) fn inbound_from_item(item: &Item) -> Result<InboundMessage, StoreError> {
+pub(super) fn inbound_from_item(item: &Item) -> StoreResult<InboundMessage> {
     serde_json::from_str(item.text("body")?).map_err(|_| corrupt("body"))
 }
 
-pub(super) fn email_intake(item: &Item) -> Result<Option<EmailIntake>, StoreError> {
+pub(super) fn email_intake(item: &Item) -> StoreResult<Option<EmailIntake>> {
     item.optional_text("email_intake")
         .map(|json| serde_json::from_str(&json).map_err(|_| corrupt("email_intake")))
         .transpose()
 }
 
-pub(super) fn attachment_from_item(item: &Item) -> Result<StoredAttachment, StoreError> {
+pub(super) fn attachment_from_item(item: &Item) -> StoreResult<StoredAttachment> {
     Ok(StoredAttachment {
         id: item.text("id")?.to_owned(),
         file_name: item.text("file_name")?.to_owned(),
@@ -43,7 +43,7 @@ pub(super) fn attachment_from_item(item: &Item) -> Result<StoredAttachment, Stor
     })
 }
 
-pub(super) fn report_summary(item: &Item) -> Result<ReportSummary, StoreError> {
+pub(super) fn report_summary(item: &Item) -> StoreResult<ReportSummary> {
     Ok(ReportSummary {
         reference: parse_with(item, "reference", str::parse::<Reference>)?,
         status: parse_with(item, "status", str::parse::<ReportStatus>)?,
@@ -56,7 +56,7 @@ pub(super) fn report_summary(item: &Item) -> Result<ReportSummary, StoreError> {
     })
 }
 
-pub(super) fn scheduled_from_item(item: &Item) -> Result<ScheduledObligation, StoreError> {
+pub(super) fn scheduled_from_item(item: &Item) -> StoreResult<ScheduledObligation> {
     let row: ObligationRow = serde_json::from_str(item.text("row")?).map_err(|_| corrupt("row"))?;
     let deliveries: Deliveries = serde_json::from_str(item.text("deliveries")?).map_err(|_| corrupt("deliveries"))?;
     let next_check_at = item.get("next_check_at").map(|_| item.time("next_check_at")).transpose()?;
@@ -65,7 +65,7 @@ pub(super) fn scheduled_from_item(item: &Item) -> Result<ScheduledObligation, St
 
 /// The `record` attribute, or for incidents opened before the workflow existed, a record rebuilt
 /// from their title and opening time.
-pub(super) fn incident_record(item: &Item) -> Result<IncidentRecord, StoreError> {
+pub(super) fn incident_record(item: &Item) -> StoreResult<IncidentRecord> {
     if let Some(json) = item.optional_text("record") {
         return serde_json::from_str(&json).map_err(|_| corrupt("record"));
     }

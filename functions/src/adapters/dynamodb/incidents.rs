@@ -17,46 +17,42 @@ use super::keys::{INCIDENT_INDEX, RECENCY_INDEX, alert_pk, alert_sk, incident_pk
 use super::notices::campaign_write;
 use super::obligations::obligation_update;
 use super::store::{DynamoStore, TRANSACTION_MAX, put};
-use crate::ports::{AlertKey, AuditStore, IncidentCommit, IncidentStore, ObligationWrite, PageRequest, StoreError};
+use crate::ports::{
+    AlertKey, AuditStore, IncidentCommit, IncidentStore, ObligationWrite, PageRequest, StoreError, StoreResult,
+};
 
 #[async_trait]
 impl IncidentStore for DynamoStore {
-    async fn next_reference(&self, kind: ReferenceKind, year: i32) -> Result<Reference, StoreError> {
-        let sequence = match kind {
-            ReferenceKind::Report => "report",
-            ReferenceKind::Incident => "incident",
-            ReferenceKind::Policy => "policy",
-            ReferenceKind::Security => "security",
-        };
-        Ok(Reference::new(kind, year, self.next_number(sequence, year).await?))
+    async fn next_reference(&self, kind: ReferenceKind, year: i32) -> StoreResult<Reference> {
+        Ok(Reference::new(kind, year, self.next_number(kind, year).await?))
     }
 
-    async fn incident(&self, reference: Reference) -> Result<Option<(IncidentRecord, ChainHead)>, StoreError> {
+    async fn incident(&self, reference: Reference) -> StoreResult<Option<(IncidentRecord, ChainHead)>> {
         let Some(item) = self.get(incident_pk(reference), "INCIDENT").await? else { return Ok(None) };
         let head = self.audit_head(reference).await?.unwrap_or_else(ChainHead::genesis);
         Ok(Some((incident_record(&item)?, head)))
     }
 
-    async fn incident_reports(&self, incident: Reference) -> Result<Vec<ReportSummary>, StoreError> {
+    async fn incident_reports(&self, incident: Reference) -> StoreResult<Vec<ReportSummary>> {
         let linked = self.query_all(Some(INCIDENT_INDEX), "GSI3PK", incident_pk(incident)).await?;
         linked.iter().map(report_summary).collect()
     }
 
-    async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, StoreError> {
+    async fn list_incidents(&self, page: PageRequest) -> StoreResult<Page<IncidentSummary>> {
         let (items, next_cursor) = self.recent_page(RECENCY_INDEX, "INCIDENTS".to_owned(), &page).await?;
         let items = items
             .iter()
             .map(|item| Ok(IncidentSummary::of(&incident_record(item)?, item.number("report_count")?)))
-            .collect::<Result<_, StoreError>>()?;
+            .collect::<StoreResult<_>>()?;
         Ok(Page { items, next_cursor })
     }
 
-    async fn commit_incident(&self, commit: IncidentCommit) -> Result<(), StoreError> {
+    async fn commit_incident(&self, commit: IncidentCommit) -> StoreResult<()> {
         let reference = commit.record.reference;
-        let mut writes = self.audit_writes(reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+        let mut writes = self.audit_writes(reference, &commit.chain)?;
         let record = serde_json::to_string(&commit.record).context("encoding the incident record")?;
         let linked = u32::from(commit.link_report.is_some());
-        if commit.previous.is_none() {
+        if commit.chain.previous.is_none() {
             let mut item = key(incident_pk(reference), "INCIDENT");
             item.extend([
                 ("reference".to_owned(), s(reference.to_string())),
@@ -64,7 +60,7 @@ impl IncidentStore for DynamoStore {
                 ("opened_at".to_owned(), s(timestamp(commit.record.opened_at))),
                 ("record".to_owned(), s(record)),
                 ("report_count".to_owned(), n(linked)),
-                ("version".to_owned(), n(commit.head.seq)),
+                ("version".to_owned(), n(commit.chain.head.seq)),
                 ("GSI1PK".to_owned(), s("INCIDENTS")),
                 ("GSI1SK".to_owned(), s(recency_key(commit.record.opened_at, reference))),
             ]);
@@ -78,7 +74,7 @@ impl IncidentStore for DynamoStore {
                 .expression_attribute_names("#record", "record")
                 .expression_attribute_values(":title", s(&commit.record.title))
                 .expression_attribute_values(":record", s(record))
-                .expression_attribute_values(":version", n(commit.head.seq))
+                .expression_attribute_values(":version", n(commit.chain.head.seq))
                 .expression_attribute_values(":linked", n(linked))
                 .build()
                 .context("building an Update")?;
@@ -147,13 +143,13 @@ impl IncidentStore for DynamoStore {
             let writes = chunk
                 .iter()
                 .map(|w| Ok(TransactWriteItem::builder().update(obligation_update(&self.table, w)?).build()))
-                .collect::<Result<Vec<_>, StoreError>>()?;
+                .collect::<StoreResult<Vec<_>>>()?;
             self.transact(writes).await?;
         }
         Ok(())
     }
 
-    async fn alert_key(&self, source: &str, key_name: &str) -> Result<Option<AlertKey>, StoreError> {
+    async fn alert_key(&self, source: &str, key_name: &str) -> StoreResult<Option<AlertKey>> {
         let Some(item) = self.get(alert_pk(source), &alert_sk(key_name)).await? else {
             return Ok(None);
         };

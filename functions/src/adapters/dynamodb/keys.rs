@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use shared::reference::{Reference, ReferenceKind};
 
 use super::attributes::{Item, s, timestamp};
-use crate::ports::StoreError;
+use crate::ports::{StoreError, StoreResult};
 
 pub(super) const RECENCY_INDEX: &str = "GSI1";
 pub(super) const STATUS_INDEX: &str = "GSI2";
@@ -49,7 +49,7 @@ pub(super) fn recency_key(at: DateTime<Utc>, reference: Reference) -> String {
 }
 
 /// A cursor is the last item's recency key: `<RFC 3339 time>#<reference>`.
-pub(super) fn checked_cursor(cursor: Option<&str>) -> Result<Option<String>, StoreError> {
+pub(super) fn checked_cursor(cursor: Option<&str>) -> StoreResult<Option<String>> {
     let Some(cursor) = cursor else { return Ok(None) };
     let (time, reference) = cursor.split_once('#').ok_or(StoreError::InvalidCursor)?;
     DateTime::parse_from_rfc3339(time).map_err(|_| StoreError::InvalidCursor)?;

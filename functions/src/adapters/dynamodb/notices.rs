@@ -10,8 +10,8 @@ use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, Ma
 
 use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
 use super::keys::{ACTIVE_CAMPAIGNS, RECENCY_INDEX, campaign_pk, delivery_sk, key, suppression_pk};
-use super::store::{DynamoStore, put, store_error};
-use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError};
+use super::store::{DynamoStore, if_condition_held, put, store_error};
+use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError, StoreResult};
 
 /// BatchWriteItem's item limit.
 const BATCH_MAX: usize = 25;
@@ -24,11 +24,11 @@ const OUTCOME_FLAGS: [(&str, MailEvent); 4] = [
     ("complained", MailEvent::Complaint),
 ];
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).context("encoding a delivery").map_err(StoreError::Unexpected)
 }
 
-fn delivery_from_item(item: &Item) -> Result<DeliveryRow, StoreError> {
+fn delivery_from_item(item: &Item) -> StoreResult<DeliveryRow> {
     let seq = item.text("SK")?.trim_start_matches("DELIVERY#").parse().map_err(|_| corrupt("SK"))?;
     let recipient = serde_json::from_str(item.text("recipient")?).map_err(|_| corrupt("recipient"))?;
     let state = serde_json::from_str(item.text("state")?).map_err(|_| corrupt("state"))?;
@@ -41,7 +41,7 @@ fn delivery_from_item(item: &Item) -> Result<DeliveryRow, StoreError> {
 }
 
 /// Starts or finishes a campaign inside an incident's transaction.
-pub(super) fn campaign_write(table: &str, write: &CampaignWrite) -> Result<TransactWriteItem, StoreError> {
+pub(super) fn campaign_write(table: &str, write: &CampaignWrite) -> StoreResult<TransactWriteItem> {
     match write {
         CampaignWrite::Start(campaign) => {
             let mut item = key(campaign_pk(&campaign.list), "CAMPAIGN");
@@ -70,7 +70,7 @@ pub(super) fn campaign_write(table: &str, write: &CampaignWrite) -> Result<Trans
 
 impl DynamoStore {
     /// Writes items in batches, sending again what DynamoDB left unprocessed (with a short pause).
-    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+    async fn batch_put(&self, items: Vec<Item>) -> StoreResult<()> {
         for chunk in items.chunks(BATCH_MAX) {
             let mut requests = chunk
                 .iter()
@@ -79,7 +79,7 @@ impl DynamoStore {
                         PutRequest::builder().set_item(Some(item.clone())).build().context("building a PutRequest")?;
                     Ok(WriteRequest::builder().put_request(put).build())
                 })
-                .collect::<Result<Vec<_>, StoreError>>()?;
+                .collect::<StoreResult<Vec<_>>>()?;
             let mut pause = std::time::Duration::from_millis(50);
             while !requests.is_empty() {
                 let output = self
@@ -102,7 +102,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl NoticeStore for DynamoStore {
-    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> Result<(), StoreError> {
+    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()> {
         let pending = json(&DeliveryState::Pending)?;
         let items = recipients
             .iter()
@@ -116,12 +116,12 @@ impl NoticeStore for DynamoStore {
                 ]);
                 Ok(item)
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
         // A list id is new for every choice of recipients, so no item here exists yet.
         self.batch_put(items).await
     }
 
-    async fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+    async fn active_campaigns(&self) -> StoreResult<Vec<Campaign>> {
         let items = self.query_all(Some(RECENCY_INDEX), "GSI1PK", ACTIVE_CAMPAIGNS.to_owned()).await?;
         let mut campaigns = items
             .iter()
@@ -133,7 +133,7 @@ impl NoticeStore for DynamoStore {
                     started_at: item.time("started_at")?,
                 })
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
         campaigns.sort_by(|a, b| (a.started_at, &a.list).cmp(&(b.started_at, &b.list)));
         Ok(campaigns)
     }
@@ -144,7 +144,7 @@ impl NoticeStore for DynamoStore {
         kind: Option<DeliveryKind>,
         after_seq: u32,
         limit: u32,
-    ) -> Result<Vec<DeliveryRow>, StoreError> {
+    ) -> StoreResult<Vec<DeliveryRow>> {
         let items = self
             .query_up_to(limit as usize, || {
                 let query = self
@@ -168,13 +168,7 @@ impl NoticeStore for DynamoStore {
         items.iter().map(delivery_from_item).collect()
     }
 
-    async fn move_delivery(
-        &self,
-        list: &str,
-        seq: u32,
-        from: &DeliveryState,
-        to: &DeliveryState,
-    ) -> Result<bool, StoreError> {
+    async fn move_delivery(&self, list: &str, seq: u32, from: &DeliveryState, to: &DeliveryState) -> StoreResult<bool> {
         let result = self
             .client
             .update_item()
@@ -190,19 +184,10 @@ impl NoticeStore for DynamoStore {
             .send()
             .await
             .map_err(store_error);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(other) => Err(other),
-        }
+        Ok(if_condition_held(result)?.is_some())
     }
 
-    async fn merge_mail_event(
-        &self,
-        list: &str,
-        seq: u32,
-        event: MailEvent,
-    ) -> Result<Option<DeliveryRow>, StoreError> {
+    async fn merge_mail_event(&self, list: &str, seq: u32, event: MailEvent) -> StoreResult<Option<DeliveryRow>> {
         let Some((flag, _)) = OUTCOME_FLAGS.iter().find(|(_, e)| *e == event) else {
             // An event with no flag of its own changes nothing: the delivery as it is.
             let item = self.get(campaign_pk(list), &delivery_sk(seq)).await?;
@@ -221,14 +206,12 @@ impl NoticeStore for DynamoStore {
             .send()
             .await
             .map_err(store_error);
-        match result {
-            Ok(output) => delivery_from_item(&output.attributes().cloned().unwrap_or_default()).map(Some),
-            Err(StoreError::Conflict(_)) => Ok(None),
-            Err(other) => Err(other),
-        }
+        if_condition_held(result)?
+            .map(|output| delivery_from_item(&output.attributes().cloned().unwrap_or_default()))
+            .transpose()
     }
 
-    async fn delivery_counts(&self, list: &str) -> Result<DeliveryCounts, StoreError> {
+    async fn delivery_counts(&self, list: &str) -> StoreResult<DeliveryCounts> {
         let mut counts = DeliveryCounts::default();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -255,12 +238,12 @@ impl NoticeStore for DynamoStore {
         }
     }
 
-    async fn suppression(&self, email: &str) -> Result<Option<String>, StoreError> {
+    async fn suppression(&self, email: &str) -> StoreResult<Option<String>> {
         let item = self.get(suppression_pk(email), "SUPPRESSED").await?;
         item.map(|i| i.text("reason").map(str::to_owned)).transpose()
     }
 
-    async fn suppress(&self, email: &str, reason: &str) -> Result<(), StoreError> {
+    async fn suppress(&self, email: &str, reason: &str) -> StoreResult<()> {
         let mut item = key(suppression_pk(email), "SUPPRESSED");
         item.insert("reason".into(), s(reason));
         let request = self
@@ -269,9 +252,7 @@ impl NoticeStore for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)");
-        match request.send().await.map_err(store_error) {
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(other) => Err(other),
-        }
+        if_condition_held(request.send().await.map_err(store_error))?;
+        Ok(())
     }
 }

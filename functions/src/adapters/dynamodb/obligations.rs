@@ -11,15 +11,15 @@ use shared::reference::Reference;
 use super::attributes::{n, s, timestamp};
 use super::codec::scheduled_from_item;
 use super::keys::{DUE_INDEX, STATUS_INDEX, due_key, key, obligation_sk, subject_pk};
-use super::store::{DynamoStore, store_error};
+use super::store::{DynamoStore, if_condition_held, store_error};
 use crate::ports::{
-    Deliveries, ObligationState, ObligationStore, ObligationWrite, PageRequest, ScheduledObligation, StoreError,
+    Deliveries, ObligationState, ObligationStore, ObligationWrite, PageRequest, ScheduledObligation, StoreResult,
     board_key,
 };
 
 /// The update that writes an obligation row and keeps its delivery log: on the due index while
 /// `check_at` is set, off it otherwise.
-pub(super) fn obligation_update(table: &str, write: &ObligationWrite) -> Result<Update, StoreError> {
+pub(super) fn obligation_update(table: &str, write: &ObligationWrite) -> StoreResult<Update> {
     let row = &write.row;
     let json = serde_json::to_string(row).context("encoding an obligation row")?;
     let mut set = "SET #state = :state, #row = :row, GSI2PK = :board_pk, GSI2SK = :board_key, \
@@ -52,7 +52,7 @@ pub(super) fn obligation_update(table: &str, write: &ObligationWrite) -> Result<
 
 #[async_trait]
 impl ObligationStore for DynamoStore {
-    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ScheduledObligation>, StoreError> {
+    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ScheduledObligation>> {
         // Everything due by `now`: keys are `<time>#...`, and `~` sorts after every `#`.
         let until = format!("{}~", timestamp(now));
         let items = self
@@ -76,7 +76,7 @@ impl ObligationStore for DynamoStore {
         expected_version: u64,
         deliveries: &Deliveries,
         next_check_at: Option<DateTime<Utc>>,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         let deliveries = serde_json::to_string(deliveries).context("encoding deliveries")?;
         let mut request = self
             .client
@@ -100,18 +100,14 @@ impl ObligationStore for DynamoStore {
                 "SET deliveries = :deliveries REMOVE next_check_at, GSI4PK, GSI4SK ADD version :one",
             ),
         };
-        match request.send().await.map_err(store_error) {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(other) => Err(other),
-        }
+        Ok(if_condition_held(request.send().await.map_err(store_error))?.is_some())
     }
 
     async fn scheduled_obligation(
         &self,
         subject: Reference,
         obligation: &str,
-    ) -> Result<Option<ScheduledObligation>, StoreError> {
+    ) -> StoreResult<Option<ScheduledObligation>> {
         self.get(subject_pk(subject), &obligation_sk(obligation)).await?.as_ref().map(scheduled_from_item).transpose()
     }
 
@@ -119,7 +115,7 @@ impl ObligationStore for DynamoStore {
         &self,
         state: ObligationState,
         page: PageRequest,
-    ) -> Result<Page<ScheduledObligation>, StoreError> {
+    ) -> StoreResult<Page<ScheduledObligation>> {
         let ascending = state == ObligationState::Open;
         let items = self
             .query_up_to(page.limit as usize + 1, || {

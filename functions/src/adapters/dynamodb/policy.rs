@@ -10,20 +10,20 @@ use super::attributes::{Attributes, corrupt, s};
 use super::keys::{REGISTER_PK, REGISTER_SK, key};
 use super::obligations::obligation_update;
 use super::store::DynamoStore;
-use crate::ports::{AuditStore, PolicyStore, RegisterCommit, StoreError};
+use crate::ports::{AuditStore, PolicyStore, RegisterCommit, StoreError, StoreResult};
 
 #[async_trait]
 impl PolicyStore for DynamoStore {
-    async fn policy_register(&self) -> Result<Option<(PolicyRegister, ChainHead)>, StoreError> {
+    async fn policy_register(&self) -> StoreResult<Option<(PolicyRegister, ChainHead)>> {
         let Some(item) = self.get(REGISTER_PK.to_owned(), REGISTER_SK).await? else { return Ok(None) };
         let register: PolicyRegister = serde_json::from_str(item.text("record")?).map_err(|_| corrupt("record"))?;
         let head = self.audit_head(register.reference).await?.unwrap_or_else(ChainHead::genesis);
         Ok(Some((register, head)))
     }
 
-    async fn commit_policy_register(&self, commit: RegisterCommit) -> Result<(), StoreError> {
+    async fn commit_policy_register(&self, commit: RegisterCommit) -> StoreResult<()> {
         let reference = commit.register.reference;
-        let mut writes = self.audit_writes(reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+        let mut writes = self.audit_writes(reference, &commit.chain)?;
         let mut item = key(REGISTER_PK.to_owned(), REGISTER_SK);
         item.insert("reference".into(), s(reference.to_string()));
         item.insert(
@@ -31,12 +31,12 @@ impl PolicyStore for DynamoStore {
             s(serde_json::to_string(&commit.register).context("encoding the policy register")?),
         );
         // The head's condition guards an update; a first write must also find no register at all.
-        let condition = match commit.previous {
+        let condition = match commit.chain.previous {
             None => "attribute_not_exists(PK)",
             Some(_) => "#reference = :reference",
         };
         let mut register = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
-        if commit.previous.is_some() {
+        if commit.chain.previous.is_some() {
             register = register
                 .expression_attribute_names("#reference", "reference")
                 .expression_attribute_values(":reference", s(reference.to_string()));

@@ -17,9 +17,10 @@ use super::codec::{attachment_from_item, email_intake, inbound_from_item, inboun
 use super::keys::{
     RECENCY_INDEX, STATUS_INDEX, attachment_pk, follow_up_token_pk, inbound_pk, key, receipt_pk, recency_key, report_pk,
 };
-use super::store::{DynamoStore, put};
+use super::store::{DynamoStore, if_condition_held, put};
 use crate::ports::{
-    EmailArrival, FollowUpDraft, PageRequest, ReportDismissal, ReportDraft, ReportStore, StoreError, StoredAttachment,
+    EmailArrival, FollowUpDraft, PageRequest, ReportDismissal, ReportDraft, ReportStore, StoreError, StoreResult,
+    StoredAttachment,
 };
 
 /// The record of the message a report or follow-up came in, written with it: a message recorded
@@ -29,7 +30,7 @@ fn arrival_write(
     arrival: &EmailArrival,
     received_at: DateTime<Utc>,
     outcome: InboundOutcome,
-) -> Result<(TransactWriteItem, AttributeValue), StoreError> {
+) -> StoreResult<(TransactWriteItem, AttributeValue)> {
     let json = serde_json::to_string(&arrival.intake).context("encoding the email intake")?;
     let record = inbound_item(&arrival.record(received_at, outcome))?;
     Ok((put(table, record, Some("attribute_not_exists(PK)"))?, s(json)))
@@ -40,7 +41,7 @@ fn attachment_items(
     pk: &str,
     sk_prefix: &str,
     attachments: &[StoredAttachment],
-) -> Result<Vec<TransactWriteItem>, StoreError> {
+) -> StoreResult<Vec<TransactWriteItem>> {
     let mut writes = Vec::new();
     for (position, a) in attachments.iter().enumerate() {
         let mut item = key(pk.to_owned(), &format!("{sk_prefix}ATT#{position:02}"));
@@ -61,9 +62,10 @@ fn attachment_items(
 
 #[async_trait]
 impl ReportStore for DynamoStore {
-    async fn insert_report(&self, draft: ReportDraft) -> Result<Reference, StoreError> {
+    async fn insert_report(&self, draft: ReportDraft) -> StoreResult<Reference> {
         let year = draft.received_at.year();
-        let reference = Reference::new(ReferenceKind::Report, year, self.next_number("report", year).await?);
+        let reference =
+            Reference::new(ReferenceKind::Report, year, self.next_number(ReferenceKind::Report, year).await?);
         let pk = report_pk(reference);
         let r = &draft.report;
         let recency = recency_key(draft.received_at, reference);
@@ -105,7 +107,7 @@ impl ReportStore for DynamoStore {
         Ok(reference)
     }
 
-    async fn report(&self, reference: Reference) -> Result<Option<ReportDetail>, StoreError> {
+    async fn report(&self, reference: Reference) -> StoreResult<Option<ReportDetail>> {
         let items = self.query_all(None, "PK", report_pk(reference)).await?;
         let Some(report) = items.iter().find(|i| i.text("SK").is_ok_and(|sk| sk == "REPORT")) else { return Ok(None) };
         let mut detail = ReportDetail {
@@ -149,12 +151,12 @@ impl ReportStore for DynamoStore {
         Ok(Some(detail))
     }
 
-    async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Reference>, StoreError> {
+    async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> StoreResult<Option<Reference>> {
         let item = self.get(follow_up_token_pk(&token_hash), "TOKEN").await?;
         item.map(|i| parse_with(&i, "reference", str::parse::<Reference>)).transpose()
     }
 
-    async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError> {
+    async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> StoreResult<()> {
         let pk = report_pk(report);
         let sk = format!("FOLLOWUP#{}#{}", timestamp(follow_up.received_at), Uuid::now_v7());
         let mut item = key(pk.clone(), &sk);
@@ -187,11 +189,7 @@ impl ReportStore for DynamoStore {
         }
     }
 
-    async fn list_reports(
-        &self,
-        status: Option<ReportStatus>,
-        page: PageRequest,
-    ) -> Result<Page<ReportSummary>, StoreError> {
+    async fn list_reports(&self, status: Option<ReportStatus>, page: PageRequest) -> StoreResult<Page<ReportSummary>> {
         let (index, pk) = match status {
             Some(status) => (STATUS_INDEX, format!("REPORTS#{}", status.as_str())),
             None => (RECENCY_INDEX, "REPORTS".to_owned()),
@@ -200,9 +198,9 @@ impl ReportStore for DynamoStore {
         Ok(Page { items: items.iter().map(report_summary).collect::<Result<_, _>>()?, next_cursor })
     }
 
-    async fn commit_dismissal(&self, dismissal: ReportDismissal) -> Result<(), StoreError> {
+    async fn commit_dismissal(&self, dismissal: ReportDismissal) -> StoreResult<()> {
         let report = dismissal.report;
-        let mut writes = self.audit_writes(report, dismissal.previous.as_ref(), &dismissal.entries, &dismissal.head)?;
+        let mut writes = self.audit_writes(report, &dismissal.chain)?;
         let dismiss = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(report_pk(report), "REPORT")))
@@ -225,31 +223,27 @@ impl ReportStore for DynamoStore {
         })
     }
 
-    async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {
+    async fn attachment(&self, id: &str) -> StoreResult<Option<StoredAttachment>> {
         self.get(attachment_pk(id), "ATTACHMENT").await?.as_ref().map(attachment_from_item).transpose()
     }
 
-    async fn record_inbound(&self, message: InboundMessage) -> Result<bool, StoreError> {
+    async fn record_inbound(&self, message: InboundMessage) -> StoreResult<bool> {
         let record = put(&self.table, inbound_item(&message)?, Some("attribute_not_exists(PK)"))?;
-        match self.transact(vec![record]).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(error) => Err(error),
-        }
+        Ok(if_condition_held(self.transact(vec![record]).await)?.is_some())
     }
 
-    async fn inbound(&self, message_key: &str) -> Result<Option<InboundMessage>, StoreError> {
+    async fn inbound(&self, message_key: &str) -> StoreResult<Option<InboundMessage>> {
         let item = self.get(inbound_pk(message_key), "INBOUND").await?;
         item.as_ref().map(inbound_from_item).transpose()
     }
 
-    async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundMessage>, StoreError> {
+    async fn list_inbound(&self, limit: u32) -> StoreResult<Vec<InboundMessage>> {
         let page = PageRequest { cursor: None, limit };
         let (items, _) = self.recent_page(RECENCY_INDEX, "INBOUND".to_owned(), &page).await?;
         items.iter().map(inbound_from_item).collect()
     }
 
-    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> Result<(), StoreError> {
+    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> StoreResult<()> {
         if self.get(report_pk(report), "REPORT").await?.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -258,7 +252,7 @@ impl ReportStore for DynamoStore {
         self.transact(vec![put(&self.table, item, None)?]).await
     }
 
-    async fn report_by_receipt_id(&self, message_id: &str) -> Result<Option<Reference>, StoreError> {
+    async fn report_by_receipt_id(&self, message_id: &str) -> StoreResult<Option<Reference>> {
         let item = self.get(receipt_pk(message_id), "RECEIPT").await?;
         item.map(|i| parse_with(&i, "reference", str::parse::<Reference>)).transpose()
     }

@@ -10,10 +10,11 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
     ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
+use shared::reference::ReferenceKind;
 
 use super::attributes::{Attributes, Item, n, s};
 use super::keys::{DUE_INDEX, INCIDENT_INDEX, RECENCY_INDEX, STATUS_INDEX, checked_cursor, key, sequence_pk};
-use crate::ports::{PageRequest, StoreError};
+use crate::ports::{PageRequest, StoreError, StoreResult, sequence_name};
 
 /// A transaction's item limit.
 pub(super) const TRANSACTION_MAX: usize = 100;
@@ -65,7 +66,17 @@ where
     store_error(error)
 }
 
-pub(super) fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+/// A conditional write's outcome: `Some` with its output if it was made, `None` if its condition
+/// did not hold (which [`store_error`] reports as a conflict).
+pub(super) fn if_condition_held<T>(result: StoreResult<T>) -> StoreResult<Option<T>> {
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(StoreError::Conflict(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+pub(super) fn put(table: &str, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
     let put =
         Put::builder().table_name(table).set_item(Some(item)).set_condition_expression(condition.map(str::to_owned));
     Ok(TransactWriteItem::builder().put(put.build().context("building a Put")?).build())
@@ -109,12 +120,12 @@ impl DynamoStore {
         Ok(())
     }
 
-    pub(super) async fn next_number(&self, sequence: &str, year: i32) -> Result<u32, StoreError> {
+    pub(super) async fn next_number(&self, kind: ReferenceKind, year: i32) -> StoreResult<u32> {
         let output = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(sequence_pk(sequence, year), "SEQ")))
+            .set_key(Some(key(sequence_pk(sequence_name(kind), year), "SEQ")))
             .update_expression("ADD #last :one")
             .expression_attribute_names("#last", "last")
             .expression_attribute_values(":one", n(1))
@@ -125,7 +136,7 @@ impl DynamoStore {
         output.attributes().cloned().unwrap_or_default().number("last")
     }
 
-    pub(super) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+    pub(super) async fn get(&self, pk: String, sk: &str) -> StoreResult<Option<Item>> {
         let output = self
             .client
             .get_item()
@@ -139,17 +150,9 @@ impl DynamoStore {
     }
 
     /// Every item of a partition (or index partition), following pagination to the end.
-    pub(super) async fn query_all(
-        &self,
-        index: Option<&str>,
-        pk_name: &str,
-        pk: String,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
+    pub(super) async fn query_all(&self, index: Option<&str>, pk_name: &str, pk: String) -> StoreResult<Vec<Item>> {
+        self.query_up_to(usize::MAX, || {
+            self.client
                 .query()
                 .table_name(&self.table)
                 .set_index_name(index.map(str::to_owned))
@@ -157,16 +160,8 @@ impl DynamoStore {
                 .expression_attribute_names("#pk", pk_name)
                 .expression_attribute_values(":pk", s(pk.clone()))
                 .set_consistent_read(index.is_none().then_some(true))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(store_error)?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(last) => start = Some(last.clone()),
-                None => return Ok(items),
-            }
-        }
+        })
+        .await
     }
 
     /// Up to `want` items of a query, following DynamoDB's pages until there are enough.
@@ -174,22 +169,24 @@ impl DynamoStore {
         &self,
         want: usize,
         query: impl Fn() -> QueryFluentBuilder,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
-        loop {
+        while items.len() < want {
+            // A count too large for a `Limit` (`usize::MAX`: everything) reads without one.
             let output = query()
-                .limit((want - items.len()) as i32)
+                .set_limit(i32::try_from(want - items.len()).ok())
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(store_error)?;
             items.extend(output.items().iter().cloned());
             match output.last_evaluated_key() {
-                Some(last) if items.len() < want => start = Some(last.clone()),
-                _ => return Ok(items),
+                Some(last) => start = Some(last.clone()),
+                None => break,
             }
         }
+        Ok(items)
     }
 
     /// One newest-first page of an index partition, `limit + 1` items read to know if more follow.
@@ -198,7 +195,7 @@ impl DynamoStore {
         index: &str,
         pk: String,
         page: &PageRequest,
-    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    ) -> StoreResult<(Vec<Item>, Option<String>)> {
         let cursor = checked_cursor(page.cursor.as_deref())?;
         let mut items = self
             .query_up_to(page.limit as usize + 1, || {
@@ -228,7 +225,7 @@ impl DynamoStore {
         Ok((items, next))
     }
 
-    pub(super) async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    pub(super) async fn transact(&self, writes: Vec<TransactWriteItem>) -> StoreResult<()> {
         self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(transaction_error)?;
         Ok(())
     }

@@ -2,18 +2,24 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{parse_time, timestamp};
 use super::store::SqliteStore;
-use crate::ports::{Account, AccountStore, AccountToken, Session, StoreError};
+use crate::ports::{Account, AccountStore, AccountToken, Session, StoreError, StoreResult};
 
 fn json_error(error: serde_json::Error) -> StoreError {
     StoreError::Unexpected(anyhow::Error::new(error).context("an account row"))
 }
 
-fn account_row(record: &str, version: i64) -> Result<(Account, u64), StoreError> {
+fn account_row(record: &str, version: i64) -> StoreResult<(Account, u64)> {
     Ok((serde_json::from_str(record).map_err(json_error)?, version.unsigned_abs()))
+}
+
+/// The account with its version that `sql` finds by a unique key (`id` or `email`), if any.
+fn account_where(conn: &Connection, sql: &str, key: String) -> StoreResult<Option<(Account, u64)>> {
+    let row = conn.query_row(sql, [key], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))).optional()?;
+    row.map(|(record, version)| account_row(&record, version)).transpose()
 }
 
 fn email_taken(error: rusqlite::Error, email: &str) -> StoreError {
@@ -27,7 +33,7 @@ fn email_taken(error: rusqlite::Error, email: &str) -> StoreError {
 
 #[async_trait]
 impl AccountStore for SqliteStore {
-    async fn insert_account(&self, account: Account) -> Result<(), StoreError> {
+    async fn insert_account(&self, account: Account) -> StoreResult<()> {
         let record = serde_json::to_string(&account).map_err(json_error)?;
         self.write(move |conn| {
             conn.execute(
@@ -40,33 +46,17 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn account(&self, id: &str) -> Result<Option<(Account, u64)>, StoreError> {
+    async fn account(&self, id: &str) -> StoreResult<Option<(Account, u64)>> {
         let id = id.to_owned();
-        self.read(move |conn| {
-            let row = conn
-                .query_row("SELECT record, version FROM accounts WHERE id = ?1", [id], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-                })
-                .optional()?;
-            row.map(|(record, version)| account_row(&record, version)).transpose()
-        })
-        .await
+        self.read(move |conn| account_where(conn, "SELECT record, version FROM accounts WHERE id = ?1", id)).await
     }
 
-    async fn account_by_email(&self, email: &str) -> Result<Option<(Account, u64)>, StoreError> {
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<(Account, u64)>> {
         let email = email.to_owned();
-        self.read(move |conn| {
-            let row = conn
-                .query_row("SELECT record, version FROM accounts WHERE email = ?1", [email], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-                })
-                .optional()?;
-            row.map(|(record, version)| account_row(&record, version)).transpose()
-        })
-        .await
+        self.read(move |conn| account_where(conn, "SELECT record, version FROM accounts WHERE email = ?1", email)).await
     }
 
-    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
         self.read(|conn| {
             let mut query = conn.prepare_cached("SELECT record FROM accounts ORDER BY email")?;
             let records = query.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -75,7 +65,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn update_account(&self, account: Account, version: u64) -> Result<(), StoreError> {
+    async fn update_account(&self, account: Account, version: u64) -> StoreResult<()> {
         let record = serde_json::to_string(&account).map_err(json_error)?;
         self.write(move |conn| {
             let updated = conn
@@ -92,7 +82,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn insert_token(&self, token: AccountToken) -> Result<(), StoreError> {
+    async fn insert_token(&self, token: AccountToken) -> StoreResult<()> {
         let purpose = serde_json::to_string(&token.purpose).map_err(json_error)?;
         self.write(move |conn| {
             conn.execute(
@@ -104,7 +94,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn token(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<AccountToken>, StoreError> {
+    async fn token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AccountToken>> {
         let hash = hash.to_owned();
         self.read(move |conn| {
             let row = conn
@@ -126,7 +116,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let hash = hash.to_owned();
         self.write(move |conn| {
             let used = conn.execute(
@@ -141,7 +131,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn insert_session(&self, session: Session) -> Result<(), StoreError> {
+    async fn insert_session(&self, session: Session) -> StoreResult<()> {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO sessions (hash, account, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4)",
@@ -152,7 +142,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn session(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+    async fn session(&self, hash: &str) -> StoreResult<Option<Session>> {
         let hash = hash.to_owned();
         self.read(move |conn| {
             Ok(conn
@@ -169,7 +159,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
         let hash = hash.to_owned();
         self.write(move |conn| {
             conn.execute("UPDATE sessions SET last_seen_at = ?2 WHERE hash = ?1", params![hash, timestamp(at)])?;
@@ -178,7 +168,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
+    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
         let hash = hash.to_owned();
         self.write(move |conn| {
             conn.execute("DELETE FROM sessions WHERE hash = ?1", [hash])?;
@@ -187,7 +177,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn add_failure(&self, key: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn add_failure(&self, key: &str, window: DateTime<Utc>) -> StoreResult<u32> {
         let key = key.to_owned();
         self.write(move |conn| {
             let tx = conn.savepoint()?;
@@ -206,7 +196,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn failures(&self, key: &str, window: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn failures(&self, key: &str, window: DateTime<Utc>) -> StoreResult<u32> {
         let key = key.to_owned();
         self.read(move |conn| {
             let count: Option<i64> = conn
@@ -221,7 +211,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn secret(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    async fn secret(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>> {
         let name = name.to_owned();
         self.write(move |conn| {
             conn.execute(

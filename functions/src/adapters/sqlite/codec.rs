@@ -7,7 +7,7 @@ use shared::api::{Page, ReportSummary};
 use shared::reference::Reference;
 use shared::report::{ReportStatus, ReporterKind, headline};
 
-use crate::ports::StoreError;
+use crate::ports::{StoreError, StoreResult};
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
@@ -57,7 +57,7 @@ pub(super) fn report_summary_from_row(row: &Row<'_>) -> rusqlite::Result<ReportS
 }
 
 /// Cursors are the `seq` of the last row served, so a page is `seq < cursor`, newest first.
-pub(super) fn parse_cursor(cursor: Option<&str>) -> Result<i64, StoreError> {
+pub(super) fn parse_cursor(cursor: Option<&str>) -> StoreResult<i64> {
     cursor.map_or(Ok(i64::MAX), |c| c.parse::<i64>().map_err(|_| StoreError::InvalidCursor))
 }
 

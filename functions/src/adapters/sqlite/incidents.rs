@@ -18,7 +18,7 @@ use super::codec::{
 use super::notices::write_campaign;
 use super::obligations::write_obligation;
 use super::store::{SqliteStore, next_number};
-use crate::ports::{AlertKey, IncidentCommit, IncidentStore, PageRequest, StoreError};
+use crate::ports::{AlertKey, IncidentCommit, IncidentStore, PageRequest, StoreError, StoreResult};
 
 /// The record column, or for incidents opened before the workflow existed, a record rebuilt from
 /// their title and opening time.
@@ -43,23 +43,17 @@ fn read_alert_key(conn: &Connection, source: &str, key: &str) -> rusqlite::Resul
 
 #[async_trait]
 impl IncidentStore for SqliteStore {
-    async fn next_reference(&self, kind: ReferenceKind, year: i32) -> Result<Reference, StoreError> {
-        let sequence = match kind {
-            ReferenceKind::Report => "report",
-            ReferenceKind::Incident => "incident",
-            ReferenceKind::Policy => "policy",
-            ReferenceKind::Security => "security",
-        };
+    async fn next_reference(&self, kind: ReferenceKind, year: i32) -> StoreResult<Reference> {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
-            let number = next_number(&tx, sequence, year)?;
+            let number = next_number(&tx, kind, year)?;
             tx.commit()?;
             Ok(Reference::new(kind, year, number))
         })
         .await
     }
 
-    async fn incident(&self, reference: Reference) -> Result<Option<(IncidentRecord, ChainHead)>, StoreError> {
+    async fn incident(&self, reference: Reference) -> StoreResult<Option<(IncidentRecord, ChainHead)>> {
         self.read(move |conn| {
             let found = conn
                 .query_row(
@@ -80,7 +74,7 @@ impl IncidentStore for SqliteStore {
         .await
     }
 
-    async fn incident_reports(&self, incident: Reference) -> Result<Vec<ReportSummary>, StoreError> {
+    async fn incident_reports(&self, incident: Reference) -> StoreResult<Vec<ReportSummary>> {
         self.read(move |conn| {
             let mut query = conn.prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS} FROM reports r JOIN incidents i ON i.seq = r.incident_seq
@@ -91,7 +85,7 @@ impl IncidentStore for SqliteStore {
         .await
     }
 
-    async fn list_incidents(&self, page: PageRequest) -> Result<Page<IncidentSummary>, StoreError> {
+    async fn list_incidents(&self, page: PageRequest) -> StoreResult<Page<IncidentSummary>> {
         let before = parse_cursor(page.cursor.as_deref())?;
         self.read(move |conn| {
             let mut query = conn.prepare_cached(
@@ -112,13 +106,13 @@ impl IncidentStore for SqliteStore {
         .await
     }
 
-    async fn commit_incident(&self, commit: IncidentCommit) -> Result<(), StoreError> {
+    async fn commit_incident(&self, commit: IncidentCommit) -> StoreResult<()> {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             let reference = commit.record.reference;
-            append_audit(&tx, reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+            append_audit(&tx, reference, &commit.chain)?;
             let record = serde_json::to_string(&commit.record).context("encoding the incident record")?;
-            if commit.previous.is_none() {
+            if commit.chain.previous.is_none() {
                 tx.execute(
                     "INSERT INTO incidents (reference, title, opened_at, record) VALUES (?1, ?2, ?3, ?4)",
                     params![reference.to_string(), commit.record.title, timestamp(commit.record.opened_at), record],
@@ -168,7 +162,7 @@ impl IncidentStore for SqliteStore {
         .await
     }
 
-    async fn alert_key(&self, source: &str, key: &str) -> Result<Option<AlertKey>, StoreError> {
+    async fn alert_key(&self, source: &str, key: &str) -> StoreResult<Option<AlertKey>> {
         let (source, key) = (source.to_owned(), key.to_owned());
         self.read(move |conn| Ok(read_alert_key(conn, &source, &key)?)).await
     }

@@ -6,17 +6,17 @@ use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, Ma
 
 use super::codec::{parse_reference, parse_time, timestamp};
 use super::store::SqliteStore;
-use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError};
+use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError, StoreResult};
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("a delivery")))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("a delivery row")))
 }
 
-fn delivery(seq: i64, recipient: &str, state: &str, outcome: &str) -> Result<DeliveryRow, StoreError> {
+fn delivery(seq: i64, recipient: &str, state: &str, outcome: &str) -> StoreResult<DeliveryRow> {
     Ok(DeliveryRow {
         seq: u32::try_from(seq).map_err(|e| StoreError::Unexpected(e.into()))?,
         recipient: parse(recipient)?,
@@ -26,7 +26,7 @@ fn delivery(seq: i64, recipient: &str, state: &str, outcome: &str) -> Result<Del
 }
 
 /// Starts or finishes a campaign inside an incident's transaction.
-pub(super) fn write_campaign(tx: &Connection, write: &CampaignWrite) -> Result<(), StoreError> {
+pub(super) fn write_campaign(tx: &Connection, write: &CampaignWrite) -> StoreResult<()> {
     match write {
         CampaignWrite::Start(campaign) => {
             tx.execute(
@@ -48,7 +48,7 @@ pub(super) fn write_campaign(tx: &Connection, write: &CampaignWrite) -> Result<(
 
 #[async_trait]
 impl NoticeStore for SqliteStore {
-    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> Result<(), StoreError> {
+    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()> {
         let list = list.to_owned();
         let rows = recipients.iter().map(json).collect::<Result<Vec<_>, _>>()?;
         let pending = json(&DeliveryState::Pending)?;
@@ -71,7 +71,7 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+    async fn active_campaigns(&self) -> StoreResult<Vec<Campaign>> {
         self.read(|conn| {
             let mut query = conn.prepare_cached(
                 "SELECT list, incident, notice_id, started_at FROM campaigns WHERE finished = 0 ORDER BY started_at",
@@ -95,7 +95,7 @@ impl NoticeStore for SqliteStore {
         kind: Option<DeliveryKind>,
         after_seq: u32,
         limit: u32,
-    ) -> Result<Vec<DeliveryRow>, StoreError> {
+    ) -> StoreResult<Vec<DeliveryRow>> {
         let list = list.to_owned();
         self.read(move |conn| {
             let mut query = conn.prepare_cached(
@@ -116,13 +116,7 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn move_delivery(
-        &self,
-        list: &str,
-        seq: u32,
-        from: &DeliveryState,
-        to: &DeliveryState,
-    ) -> Result<bool, StoreError> {
+    async fn move_delivery(&self, list: &str, seq: u32, from: &DeliveryState, to: &DeliveryState) -> StoreResult<bool> {
         let (list, from, kind, to) = (list.to_owned(), json(from)?, to.kind().as_str(), json(to)?);
         self.write(move |conn| {
             let moved = conn.execute(
@@ -134,12 +128,7 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn merge_mail_event(
-        &self,
-        list: &str,
-        seq: u32,
-        event: MailEvent,
-    ) -> Result<Option<DeliveryRow>, StoreError> {
+    async fn merge_mail_event(&self, list: &str, seq: u32, event: MailEvent) -> StoreResult<Option<DeliveryRow>> {
         let list = list.to_owned();
         self.write(move |conn| {
             let tx = conn.savepoint()?;
@@ -162,7 +151,7 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn delivery_counts(&self, list: &str) -> Result<DeliveryCounts, StoreError> {
+    async fn delivery_counts(&self, list: &str) -> StoreResult<DeliveryCounts> {
         let list = list.to_owned();
         self.read(move |conn| {
             let mut query = conn.prepare_cached("SELECT state, outcome FROM deliveries WHERE list = ?1")?;
@@ -177,7 +166,7 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn suppression(&self, email: &str) -> Result<Option<String>, StoreError> {
+    async fn suppression(&self, email: &str) -> StoreResult<Option<String>> {
         let email = email.to_owned();
         self.read(move |conn| {
             Ok(conn
@@ -187,7 +176,7 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn suppress(&self, email: &str, reason: &str) -> Result<(), StoreError> {
+    async fn suppress(&self, email: &str, reason: &str) -> StoreResult<()> {
         let (email, reason) = (email.to_owned(), reason.to_owned());
         self.write(move |conn| {
             conn.execute("INSERT OR IGNORE INTO suppressions (email, reason) VALUES (?1, ?2)", [email, reason])?;

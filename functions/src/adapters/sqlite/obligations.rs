@@ -12,11 +12,11 @@ use super::codec::{conversion_error, parse_time, timestamp};
 use super::store::SqliteStore;
 use crate::ports::{
     Deliveries, ObligationRow, ObligationState, ObligationStore, ObligationWrite, PageRequest, ScheduledObligation,
-    StoreError, board_key,
+    StoreResult, board_key,
 };
 
 /// Rewrites an obligation's row, keeping its delivery log.
-pub(super) fn write_obligation(tx: &Connection, write: &ObligationWrite) -> Result<(), StoreError> {
+pub(super) fn write_obligation(tx: &Connection, write: &ObligationWrite) -> StoreResult<()> {
     let row = &write.row;
     let json = serde_json::to_string(row).context("encoding an obligation row")?;
     tx.execute(
@@ -52,7 +52,7 @@ fn scheduled_from_row(row: &Row<'_>) -> rusqlite::Result<ScheduledObligation> {
 
 #[async_trait]
 impl ObligationStore for SqliteStore {
-    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ScheduledObligation>, StoreError> {
+    async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ScheduledObligation>> {
         self.read(move |conn| {
             let mut query = conn.prepare_cached(&format!(
                 "SELECT {SCHEDULED_COLUMNS} FROM obligations
@@ -71,7 +71,7 @@ impl ObligationStore for SqliteStore {
         expected_version: u64,
         deliveries: &Deliveries,
         next_check_at: Option<DateTime<Utc>>,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         let obligation = obligation.to_owned();
         let deliveries = serde_json::to_string(deliveries).context("encoding deliveries")?;
         self.write(move |conn| {
@@ -95,7 +95,7 @@ impl ObligationStore for SqliteStore {
         &self,
         subject: Reference,
         obligation: &str,
-    ) -> Result<Option<ScheduledObligation>, StoreError> {
+    ) -> StoreResult<Option<ScheduledObligation>> {
         let obligation = obligation.to_owned();
         self.read(move |conn| {
             let mut query = conn.prepare_cached(&format!(
@@ -110,7 +110,7 @@ impl ObligationStore for SqliteStore {
         &self,
         state: ObligationState,
         page: PageRequest,
-    ) -> Result<Page<ScheduledObligation>, StoreError> {
+    ) -> StoreResult<Page<ScheduledObligation>> {
         self.read(move |conn| {
             let (comparison, order, start) =
                 if state == ObligationState::Open { (">", "ASC", "") } else { ("<", "DESC", "\u{10FFFF}") };

@@ -10,11 +10,11 @@ use super::audit::append_audit;
 use super::codec::conversion_error;
 use super::obligations::write_obligation;
 use super::store::SqliteStore;
-use crate::ports::{PolicyStore, RegisterCommit, StoreError};
+use crate::ports::{PolicyStore, RegisterCommit, StoreError, StoreResult};
 
 #[async_trait]
 impl PolicyStore for SqliteStore {
-    async fn policy_register(&self) -> Result<Option<(PolicyRegister, ChainHead)>, StoreError> {
+    async fn policy_register(&self) -> StoreResult<Option<(PolicyRegister, ChainHead)>> {
         self.read(move |conn| {
             let found = conn
                 .query_row(
@@ -37,13 +37,13 @@ impl PolicyStore for SqliteStore {
         .await
     }
 
-    async fn commit_policy_register(&self, commit: RegisterCommit) -> Result<(), StoreError> {
+    async fn commit_policy_register(&self, commit: RegisterCommit) -> StoreResult<()> {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             let reference = commit.register.reference;
-            append_audit(&tx, reference, commit.previous.as_ref(), &commit.entries, &commit.head)?;
+            append_audit(&tx, reference, &commit.chain)?;
             let record = serde_json::to_string(&commit.register).context("encoding the policy register")?;
-            let written = if commit.previous.is_none() {
+            let written = if commit.chain.previous.is_none() {
                 tx.execute(
                     "INSERT INTO policy_register (singleton, reference, record) VALUES (1, ?1, ?2)
                      ON CONFLICT (singleton) DO NOTHING",

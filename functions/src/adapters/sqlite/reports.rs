@@ -18,7 +18,8 @@ use super::codec::{
 };
 use super::store::{SqliteStore, next_number};
 use crate::ports::{
-    EmailArrival, FollowUpDraft, PageRequest, ReportDismissal, ReportDraft, ReportStore, StoreError, StoredAttachment,
+    EmailArrival, FollowUpDraft, PageRequest, ReportDismissal, ReportDraft, ReportStore, StoreError, StoreResult,
+    StoredAttachment,
 };
 
 /// Records the message a report or follow-up came in, in the write that stores it; a message
@@ -28,7 +29,7 @@ fn record_arrival(
     arrival: &EmailArrival,
     received_at: DateTime<Utc>,
     outcome: InboundOutcome,
-) -> Result<String, StoreError> {
+) -> StoreResult<String> {
     let intake = &arrival.intake;
     if !insert_inbound(tx, &arrival.record(received_at, outcome))? {
         return Err(StoreError::Conflict(format!("message {} was taken in already", intake.message_key)));
@@ -36,7 +37,7 @@ fn record_arrival(
     Ok(serde_json::to_string(intake).context("encoding the email intake")?)
 }
 
-fn insert_inbound(conn: &Connection, message: &InboundMessage) -> Result<bool, StoreError> {
+fn insert_inbound(conn: &Connection, message: &InboundMessage) -> StoreResult<bool> {
     let body = serde_json::to_string(message).context("encoding an inbound message")?;
     let inserted = conn.execute(
         "INSERT INTO inbound_messages (message_key, body) VALUES (?1, ?2) ON CONFLICT (message_key) DO NOTHING",
@@ -103,11 +104,11 @@ fn attachments_of(
 
 #[async_trait]
 impl ReportStore for SqliteStore {
-    async fn insert_report(&self, draft: ReportDraft) -> Result<Reference, StoreError> {
+    async fn insert_report(&self, draft: ReportDraft) -> StoreResult<Reference> {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             let year = draft.received_at.year();
-            let reference = Reference::new(ReferenceKind::Report, year, next_number(&tx, "report", year)?);
+            let reference = Reference::new(ReferenceKind::Report, year, next_number(&tx, ReferenceKind::Report, year)?);
             let r = &draft.report;
             let email = draft
                 .email
@@ -141,7 +142,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn report(&self, reference: Reference) -> Result<Option<ReportDetail>, StoreError> {
+    async fn report(&self, reference: Reference) -> StoreResult<Option<ReportDetail>> {
         self.read(move |conn| {
             let found = conn
                 .query_row(
@@ -204,7 +205,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Reference>, StoreError> {
+    async fn report_reference_by_token(&self, token_hash: [u8; 32]) -> StoreResult<Option<Reference>> {
         self.read(move |conn| {
             let found: Option<String> = conn
                 .query_row(
@@ -218,7 +219,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> Result<(), StoreError> {
+    async fn add_follow_up(&self, report: Reference, follow_up: FollowUpDraft) -> StoreResult<()> {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             let report_seq: i64 = tx
@@ -243,11 +244,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn list_reports(
-        &self,
-        status: Option<ReportStatus>,
-        page: PageRequest,
-    ) -> Result<Page<ReportSummary>, StoreError> {
+    async fn list_reports(&self, status: Option<ReportStatus>, page: PageRequest) -> StoreResult<Page<ReportSummary>> {
         let before = parse_cursor(page.cursor.as_deref())?;
         self.read(move |conn| {
             let status_filter = if status.is_some() { "r.status = ?3 AND" } else { "?3 IS NULL AND" };
@@ -265,11 +262,11 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn commit_dismissal(&self, dismissal: ReportDismissal) -> Result<(), StoreError> {
+    async fn commit_dismissal(&self, dismissal: ReportDismissal) -> StoreResult<()> {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             let report = dismissal.report;
-            append_audit(&tx, report, dismissal.previous.as_ref(), &dismissal.entries, &dismissal.head)?;
+            append_audit(&tx, report, &dismissal.chain)?;
             let dismissed = tx.execute(
                 "UPDATE reports SET status = ?2, dismissal_reason = ?3
                  WHERE reference = ?1 AND status = ?4 AND incident_seq IS NULL",
@@ -289,7 +286,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {
+    async fn attachment(&self, id: &str) -> StoreResult<Option<StoredAttachment>> {
         let id = id.to_owned();
         self.read(move |conn| {
             Ok(conn.query_row("SELECT * FROM attachments WHERE id = ?1", [id], attachment_from_row).optional()?)
@@ -297,11 +294,11 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn record_inbound(&self, message: InboundMessage) -> Result<bool, StoreError> {
+    async fn record_inbound(&self, message: InboundMessage) -> StoreResult<bool> {
         self.write(move |conn| insert_inbound(conn, &message)).await
     }
 
-    async fn inbound(&self, message_key: &str) -> Result<Option<InboundMessage>, StoreError> {
+    async fn inbound(&self, message_key: &str) -> StoreResult<Option<InboundMessage>> {
         let message_key = message_key.to_owned();
         self.read(move |conn| {
             let body: Option<String> = conn
@@ -312,7 +309,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundMessage>, StoreError> {
+    async fn list_inbound(&self, limit: u32) -> StoreResult<Vec<InboundMessage>> {
         self.read(move |conn| {
             let mut query = conn.prepare_cached("SELECT body FROM inbound_messages ORDER BY seq DESC LIMIT ?1")?;
             let bodies =
@@ -325,7 +322,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> Result<(), StoreError> {
+    async fn set_receipt_id(&self, report: Reference, message_id: &str) -> StoreResult<()> {
         let message_id = message_id.to_owned();
         self.write(move |conn| {
             let updated = conn.execute(
@@ -340,7 +337,7 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn report_by_receipt_id(&self, message_id: &str) -> Result<Option<Reference>, StoreError> {
+    async fn report_by_receipt_id(&self, message_id: &str) -> StoreResult<Option<Reference>> {
         let message_id = message_id.to_owned();
         self.read(move |conn| {
             let found: Option<String> = conn

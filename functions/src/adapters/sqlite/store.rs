@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, params};
 use rusqlite_migration::{M, Migrations};
+use shared::reference::ReferenceKind;
 
 use super::writer::Writer;
-use crate::ports::StoreError;
+use crate::ports::{StoreResult, sequence_name};
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0001_intake.sql")),
@@ -43,15 +44,15 @@ impl SqliteStore {
 
     pub(super) async fn write<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+        work: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         self.writer.run(work).await
     }
 
     pub(super) async fn read<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+        work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         let reader = self.reader.clone();
         tokio::task::spawn_blocking(move || work(&reader.lock().unwrap_or_else(PoisonError::into_inner)))
             .await
@@ -66,10 +67,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// The next number of this year's sequence, inside the caller's transaction.
-pub(super) fn next_number(tx: &Connection, name: &str, year: i32) -> rusqlite::Result<u32> {
+pub(super) fn next_number(tx: &Connection, kind: ReferenceKind, year: i32) -> rusqlite::Result<u32> {
     tx.prepare_cached(
         "INSERT INTO sequences (name, year, last) VALUES (?1, ?2, 1)
          ON CONFLICT (name, year) DO UPDATE SET last = last + 1 RETURNING last",
     )?
-    .query_row(params![name, year], |row| row.get(0))
+    .query_row(params![sequence_name(kind), year], |row| row.get(0))
 }

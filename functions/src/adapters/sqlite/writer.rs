@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::Context;
 use rusqlite::Connection;
 
-use crate::ports::StoreError;
+use crate::ports::StoreResult;
 
 /// Bounds how long the first write of a group waits on the last.
 const MOST_WRITES_PER_COMMIT: usize = 256;
@@ -80,8 +80,8 @@ impl Writer {
     /// changes nothing.
     pub(super) async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+        work: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         let (job, answered) = job(work);
         self.jobs.send(job).map_err(|_| anyhow::anyhow!("the SQLite writer thread has stopped"))?;
         answered.await.map_err(|_| anyhow::anyhow!("a write on the SQLite writer thread panicked"))?
@@ -89,8 +89,8 @@ impl Writer {
 }
 
 fn job<T: Send + 'static>(
-    work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-) -> (Job, tokio::sync::oneshot::Receiver<Result<T, StoreError>>) {
+    work: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+) -> (Job, tokio::sync::oneshot::Receiver<StoreResult<T>>) {
     let (answer, answered) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move |conn| {
         let outcome = work(conn);
@@ -179,7 +179,7 @@ mod tests {
     }
 
     /// A write of two rows, `id` and `id + 1000`, in one savepoint.
-    fn insert(id: i64) -> impl FnOnce(&mut Connection) -> Result<(), StoreError> + Send + 'static {
+    fn insert(id: i64) -> impl FnOnce(&mut Connection) -> StoreResult<()> + Send + 'static {
         move |conn| {
             let sp = conn.savepoint()?;
             sp.execute("INSERT INTO notes (id, text) VALUES (?1 + 1000, 'second')", [id])?;
@@ -194,7 +194,7 @@ mod tests {
         select.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
     }
 
-    type Answer = tokio::sync::oneshot::Receiver<Result<(), StoreError>>;
+    type Answer = tokio::sync::oneshot::Receiver<StoreResult<()>>;
 
     fn outcome(mut answer: Answer) -> Result<(), String> {
         answer.try_recv().expect("answered once the group is settled").map_err(|e| format!("{e:#}"))
@@ -205,7 +205,7 @@ mod tests {
         let (_dir, mut conn) = database();
         let (jobs, answers): (Vec<Job>, Vec<Answer>) =
             [insert(1), insert(2), insert(1), insert(3)].map(job).into_iter().unzip();
-        let (panicking, panicked) = job(|conn| -> Result<(), StoreError> {
+        let (panicking, panicked) = job(|conn| -> StoreResult<()> {
             let sp = conn.savepoint()?;
             sp.execute("INSERT INTO notes (id, text) VALUES (9, 'lost')", [])?;
             panic!("a bad write")
