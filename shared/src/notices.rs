@@ -31,16 +31,17 @@ pub struct NoticeForm {
     pub controller_information: String,
 }
 
-/// A [`NoticeForm`] with every section checked.
+/// A [`NoticeForm`] with every section checked: only [`NoticeForm::parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoticeContent {
-    pub subject: String,
-    pub nature: String,
-    pub contact: String,
-    pub consequences: String,
-    pub measures: String,
-    pub advice: String,
-    pub controller_information: String,
+#[serde(transparent)]
+pub struct NoticeContent(NoticeForm);
+
+impl std::ops::Deref for NoticeContent {
+    type Target = NoticeForm;
+
+    fn deref(&self) -> &NoticeForm {
+        &self.0
+    }
 }
 
 impl NoticeForm {
@@ -59,9 +60,15 @@ impl NoticeForm {
             section("controller_information", &self.controller_information, "Information for controllers");
         let subject = errors.collect("subject", single_line(&self.subject, "Subject", 5, SUBJECT_MAX));
         match subject {
-            Some(subject) if errors.is_empty() => {
-                Ok(NoticeContent { subject, nature, contact, consequences, measures, advice, controller_information })
-            }
+            Some(subject) if errors.is_empty() => Ok(NoticeContent(NoticeForm {
+                subject,
+                nature,
+                contact,
+                consequences,
+                measures,
+                advice,
+                controller_information,
+            })),
             _ => Err(errors),
         }
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use functions::adapters::local_files::LocalAttachmentStore;
 use functions::ports::MailEventReport;
-use functions::ports::{DELIVERY_TAG, Email, Mailer, SentLookup, Store};
+use functions::ports::{DELIVERY_TAG, DeliveryPage, Email, Mailer, SentLookup, Store};
 use functions::service::Services;
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest, IncidentDetail};
 use shared::deadlines::obligation::ObligationStatus;
@@ -237,7 +237,8 @@ pub async fn a_thousand_recipients_interrupted_halfway_get_one_message_each(rig:
 
     let counts = rig.services.notices.delivery_counts(&list).await.unwrap();
     assert_eq!((counts.sent, counts.sending, counts.pending), (499, 1, 500), "{counts:?}");
-    let interrupted = rig.services.notices.deliveries(&list, Some(DeliveryKind::Sending), 0, 10).await.unwrap();
+    let interrupted =
+        rig.services.notices.deliveries(&list, DeliveryPage::in_state(DeliveryKind::Sending, 0, 10)).await.unwrap();
     let interrupted = interrupted[0].seq;
 
     // A run before the claim is stale leaves it alone and sends the rest.
@@ -297,11 +298,11 @@ pub async fn mail_events_in_any_order_end_the_same_and_suppress_bad_addresses(ri
     for event in &events {
         assert!(rig.services.record_mail_event(event.clone()).await.unwrap());
     }
-    let once = rig.services.notices.deliveries(&list, None, 0, 10).await.unwrap();
+    let once = rig.services.notices.deliveries(&list, DeliveryPage::any_state(0, 10)).await.unwrap();
     for event in events.iter().rev().chain(events.iter()) {
         rig.services.record_mail_event(event.clone()).await.unwrap();
     }
-    let replayed = rig.services.notices.deliveries(&list, None, 0, 10).await.unwrap();
+    let replayed = rig.services.notices.deliveries(&list, DeliveryPage::any_state(0, 10)).await.unwrap();
     assert_eq!(once, replayed, "replayed twice, backwards then forwards: the same state");
     let labels: Vec<&str> = replayed.iter().map(|d| d.outcome.label()).collect();
     assert_eq!(labels, ["Delivered", "Bounced", "Complained"]);
@@ -337,7 +338,7 @@ pub async fn mail_events_in_any_order_end_the_same_and_suppress_bad_addresses(ri
 /// failed after a while, never sent twice; a failure leaves the customer duty open.
 pub async fn an_unconfirmed_delivery_fails_rather_than_going_twice(rig: Rig) {
     let (incident, list) = rig.approved_notice(2).await;
-    let first = rig.services.notices.deliveries(&list, None, 0, 1).await.unwrap().remove(0);
+    let first = rig.services.notices.deliveries(&list, DeliveryPage::any_state(0, 1)).await.unwrap().remove(0);
     let claimed = DeliveryState::Sending { claimed_at: start() };
     assert!(rig.services.notices.move_delivery(&list, first.seq, &first.state, &claimed).await.unwrap());
     assert!(
@@ -357,7 +358,7 @@ pub async fn an_unconfirmed_delivery_fails_rather_than_going_twice(rig: Rig) {
 /// the other way round: never sent, so it goes now (once).
 pub async fn an_interrupted_claim_the_outbox_never_sent_goes_once(rig: Rig) {
     let (incident, list) = rig.approved_notice(2).await;
-    let first = rig.services.notices.deliveries(&list, None, 0, 1).await.unwrap().remove(0);
+    let first = rig.services.notices.deliveries(&list, DeliveryPage::any_state(0, 1)).await.unwrap().remove(0);
     let claimed = DeliveryState::Sending { claimed_at: start() };
     assert!(rig.services.notices.move_delivery(&list, first.seq, &first.state, &claimed).await.unwrap());
     rig.clock.set(start() + minutes(10));

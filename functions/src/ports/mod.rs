@@ -27,10 +27,10 @@ pub use clock::{Clock, SystemClock};
 pub use error::{StoreError, StoreResult};
 pub use incidents::{AlertKey, AlertKeyWrite, IncidentCommit, IncidentStore, sequence_name};
 pub use mail::{DELIVERY_TAG, Email, InboundMailbox, MailEventReport, Mailer, OutboxReader, SentLookup};
-pub use notices::{Campaign, CampaignWrite, DeliveryRow, NoticeStore};
+pub use notices::{Campaign, CampaignWrite, DeliveryPage, DeliveryRow, NoticeStore};
 pub use obligations::{
-    Deliveries, Delivery, ObligationRow, ObligationState, ObligationStore, ObligationWrite, ScheduledObligation,
-    board_key,
+    Deliveries, Delivery, DeliveryUpdate, ObligationRow, ObligationState, ObligationStore, ObligationWrite,
+    ScheduledObligation, board_key,
 };
 pub use paging::PageRequest;
 pub use policy::{PolicyStore, RegisterCommit};

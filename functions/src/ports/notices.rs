@@ -34,6 +34,25 @@ pub struct DeliveryRow {
     pub outcome: MailOutcome,
 }
 
+/// Which of a list's deliveries to read: those after `after_seq`, at most `limit`, only those in
+/// state `kind` if given.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryPage {
+    pub kind: Option<DeliveryKind>,
+    pub after_seq: u32,
+    pub limit: u32,
+}
+
+impl DeliveryPage {
+    pub fn any_state(after_seq: u32, limit: u32) -> Self {
+        Self { kind: None, after_seq, limit }
+    }
+
+    pub fn in_state(kind: DeliveryKind, after_seq: u32, limit: u32) -> Self {
+        Self { kind: Some(kind), after_seq, limit }
+    }
+}
+
 /// Notice deliveries and the suppression list. Each delivery moves only by a conditional write on
 /// the state read, so of two senders exactly one wins each step.
 #[async_trait]
@@ -42,14 +61,8 @@ pub trait NoticeStore: Send + Sync {
     async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()>;
     /// Campaigns started and not finished, oldest first.
     async fn active_campaigns(&self) -> StoreResult<Vec<Campaign>>;
-    /// A list's deliveries after `after_seq` in order, only those in state `kind` if given, at most `limit`.
-    async fn deliveries(
-        &self,
-        list: &str,
-        kind: Option<DeliveryKind>,
-        after_seq: u32,
-        limit: u32,
-    ) -> StoreResult<Vec<DeliveryRow>>;
+    /// One page of a list's deliveries, in order.
+    async fn deliveries(&self, list: &str, page: DeliveryPage) -> StoreResult<Vec<DeliveryRow>>;
     /// Moves a delivery from `from` to `to`; `false` (nothing written) if it is no longer `from`.
     async fn move_delivery(&self, list: &str, seq: u32, from: &DeliveryState, to: &DeliveryState) -> StoreResult<bool>;
     /// Merges a mail event into a delivery's outcome (a union: repeats and any order agree) and

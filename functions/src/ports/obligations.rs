@@ -12,6 +12,16 @@ use shared::reference::Reference;
 use super::error::StoreResult;
 use super::paging::PageRequest;
 
+/// The deadline checker's write to one obligation's delivery log, kept only if the row is still at
+/// `expected_version` (someone else's write in between wins).
+pub struct DeliveryUpdate<'a> {
+    pub subject: Reference,
+    pub obligation: &'a str,
+    pub expected_version: u64,
+    pub deliveries: &'a Deliveries,
+    pub next_check_at: Option<DateTime<Utc>>,
+}
+
 /// An obligation as the deadline checker and the board see it, kept beside its incident (or the
 /// policy register, for the organisation's standing duties).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -104,14 +114,7 @@ pub trait ObligationStore: Send + Sync {
     async fn due_obligations(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ScheduledObligation>>;
     /// Replaces an obligation's delivery log and next check time if its version is still
     /// `expected_version`; `false` when someone else changed it first.
-    async fn update_delivery(
-        &self,
-        subject: Reference,
-        obligation: &str,
-        expected_version: u64,
-        deliveries: &Deliveries,
-        next_check_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<bool>;
+    async fn update_delivery(&self, update: DeliveryUpdate<'_>) -> StoreResult<bool>;
     async fn scheduled_obligation(
         &self,
         subject: Reference,

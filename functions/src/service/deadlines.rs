@@ -20,7 +20,9 @@ use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::{Services, Upload};
-use crate::ports::{Deliveries, Delivery, ObligationRow, ObligationState, PageRequest, ScheduledObligation};
+use crate::ports::{
+    Deliveries, Delivery, DeliveryUpdate, ObligationRow, ObligationState, PageRequest, ScheduledObligation,
+};
 
 pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
 /// Rows one run takes from the due index; the rest wait for the next run, minutes later.
@@ -111,7 +113,14 @@ impl Services {
         let retry_at = (!plan.send.is_empty()).then(|| now + claim_timeout);
         let claim_next = [plan.next_at, retry_at].into_iter().flatten().min();
         let (subject, id) = (scheduled.row.subject, scheduled.row.obligation.id.as_str());
-        if !self.obligations.update_delivery(subject, id, scheduled.version, &deliveries, claim_next).await? {
+        let claim = DeliveryUpdate {
+            subject,
+            obligation: id,
+            expected_version: scheduled.version,
+            deliveries: &deliveries,
+            next_check_at: claim_next,
+        };
+        if !self.obligations.update_delivery(claim).await? {
             run.lost_races += 1;
             return Ok(());
         }
@@ -145,7 +154,14 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let mut deliveries = ours.clone();
         for _ in 0..5 {
-            if self.obligations.update_delivery(subject, id, version, &deliveries, next_at).await? {
+            let update = DeliveryUpdate {
+                subject,
+                obligation: id,
+                expected_version: version,
+                deliveries: &deliveries,
+                next_check_at: next_at,
+            };
+            if self.obligations.update_delivery(update).await? {
                 return Ok(());
             }
             let Some(current) = self.obligations.scheduled_obligation(subject, id).await? else { return Ok(()) };

@@ -52,6 +52,7 @@ impl EmailTemplates {
     /// one. Every template is compiled here, so a broken override stops the start with its name.
     pub fn new(overrides: Option<&Path>) -> anyhow::Result<Self> {
         let mut env = Environment::new();
+        env.add_filter("paragraphs", paragraphs);
         // Autoescaping follows the template name: `.html` escapes, `.txt` does not.
         for (name, built_in) in BUILT_IN {
             let source = match overrides.map(|dir| dir.join(name)).filter(|path| path.is_file()) {
@@ -91,6 +92,11 @@ impl EmailTemplates {
             tags: vec![("kind".to_owned(), "receipt".to_owned()), ("report".to_owned(), context.reference.clone())],
         })
     }
+}
+
+/// The blank-line separated paragraphs of a text, for an HTML part: `{% for p in text | paragraphs %}`.
+fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect()
 }
 
 /// How long until (or since) `due`, in words: "3 h 5 min".

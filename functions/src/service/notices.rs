@@ -24,7 +24,7 @@ use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::Services;
-use crate::ports::{Campaign, DELIVERY_TAG, DeliveryRow, Email, MailEventReport, SentLookup};
+use crate::ports::{Campaign, DELIVERY_TAG, DeliveryPage, DeliveryRow, Email, MailEventReport, SentLookup};
 
 /// Who Tocsin is on an incident's timeline when it acts by itself.
 const TOCSIN: &str = "Tocsin";
@@ -50,11 +50,6 @@ pub struct SendRun {
 /// A delivery's tag value: `<list>.<seq>`, allowed in SES tags as it is.
 fn delivery_tag(list: &str, seq: u32) -> String {
     format!("{list}.{seq}")
-}
-
-/// The blank-line separated paragraphs of a section, for the HTML part.
-fn paragraphs(text: &str) -> Vec<&str> {
-    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
 /// How long a sending run started by an approval may go on; the scheduled runs carry on after.
@@ -120,18 +115,7 @@ impl Services {
             name => who.name,
             account => who.account,
             incident => record.reference.to_string(),
-            nature => content.nature,
-            nature_paragraphs => paragraphs(&content.nature),
-            contact => content.contact,
-            contact_paragraphs => paragraphs(&content.contact),
-            consequences => content.consequences,
-            consequences_paragraphs => paragraphs(&content.consequences),
-            measures => content.measures,
-            measures_paragraphs => paragraphs(&content.measures),
-            advice => content.advice,
-            advice_paragraphs => paragraphs(&content.advice),
-            controller_information => content.controller_information,
-            controller_information_paragraphs => paragraphs(&content.controller_information),
+            notice => content,
             sender_name => self.sender_name,
         };
         let mut email =
@@ -152,7 +136,8 @@ impl Services {
         let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
         let (list, first) = match &notice.recipients {
             Some(chosen) => {
-                let first = self.notices.deliveries(&chosen.list, None, 0, 1).await?.into_iter().next();
+                let first =
+                    self.notices.deliveries(&chosen.list, DeliveryPage::any_state(0, 1)).await?.into_iter().next();
                 (chosen.list.clone(), first)
             }
             None => (String::new(), None),
@@ -192,7 +177,7 @@ impl Services {
         let mut progress = NoticeProgress::default();
         let mut after = 0;
         loop {
-            let rows = self.notices.deliveries(&chosen.list, None, after, 500).await?;
+            let rows = self.notices.deliveries(&chosen.list, DeliveryPage::any_state(after, 500)).await?;
             let Some(last) = rows.last() else { break };
             after = last.seq;
             for row in rows {
@@ -230,7 +215,10 @@ impl Services {
             self.settle_interrupted(&campaign, &mut run).await?;
             let mut after = 0;
             'list: loop {
-                let rows = self.notices.deliveries(&campaign.list, Some(DeliveryKind::Pending), after, BATCH).await?;
+                let rows = self
+                    .notices
+                    .deliveries(&campaign.list, DeliveryPage::in_state(DeliveryKind::Pending, after, BATCH))
+                    .await?;
                 let Some(last) = rows.last() else { break };
                 after = last.seq;
                 for row in rows {
@@ -300,7 +288,10 @@ impl Services {
         let now = self.clock.now();
         let mut after = 0;
         loop {
-            let rows = self.notices.deliveries(&campaign.list, Some(DeliveryKind::Sending), after, BATCH).await?;
+            let rows = self
+                .notices
+                .deliveries(&campaign.list, DeliveryPage::in_state(DeliveryKind::Sending, after, BATCH))
+                .await?;
             let Some(last) = rows.last() else { return Ok(()) };
             after = last.seq;
             for row in rows {

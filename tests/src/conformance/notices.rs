@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use functions::ports::NoticeStore;
+use functions::ports::{DeliveryPage, NoticeStore};
 use shared::notices::{DeliveryKind, DeliveryState, MailEvent, Recipient};
 
 use super::fixtures::at;
@@ -19,7 +19,7 @@ pub async fn each_delivery_is_claimed_once_and_events_merge(notices: Arc<dyn Not
         jurisdiction: Some("DE".into()),
     };
     notices.insert_recipients(&list, &[recipient(1), recipient(2), recipient(3)]).await.unwrap();
-    let pending = notices.deliveries(&list, Some(DeliveryKind::Pending), 0, 10).await.unwrap();
+    let pending = notices.deliveries(&list, DeliveryPage::in_state(DeliveryKind::Pending, 0, 10)).await.unwrap();
     assert_eq!(pending.iter().map(|d| d.seq).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(pending[1].recipient, recipient(2));
 
@@ -37,8 +37,8 @@ pub async fn each_delivery_is_claimed_once_and_events_merge(notices: Arc<dyn Not
     let stale = DeliveryState::Sending { claimed_at: at(8, 0) };
     assert!(!notices.move_delivery(&list, 2, &stale, &sent).await.unwrap(), "only from the state read");
     assert!(notices.move_delivery(&list, 2, &won[0], &sent).await.unwrap());
-    assert_eq!(notices.deliveries(&list, Some(DeliveryKind::Sending), 0, 10).await.unwrap(), []);
-    assert_eq!(notices.deliveries(&list, None, 1, 1).await.unwrap()[0].state, sent);
+    assert_eq!(notices.deliveries(&list, DeliveryPage::in_state(DeliveryKind::Sending, 0, 10)).await.unwrap(), []);
+    assert_eq!(notices.deliveries(&list, DeliveryPage::any_state(1, 1)).await.unwrap()[0].state, sent);
 
     for event in [MailEvent::Delivered, MailEvent::Complaint, MailEvent::Delivered] {
         notices.merge_mail_event(&list, 2, event).await.unwrap().unwrap();

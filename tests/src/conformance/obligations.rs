@@ -9,8 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use functions::config::DeadlineSettings;
 use functions::ports::{
-    Deliveries, Delivery, IncidentCommit, IncidentStore, ObligationState, ObligationStore, ObligationWrite,
-    ScheduledObligation, board_key,
+    Deliveries, Delivery, DeliveryUpdate, IncidentCommit, IncidentStore, ObligationState, ObligationStore,
+    ObligationWrite, ScheduledObligation, board_key,
 };
 use functions::startup::load_deadlines;
 use shared::reference::Reference;
@@ -99,9 +99,9 @@ pub async fn rows_are_due_once_checked_and_move_only_from_what_was_read(
         },
     )]);
     let later = Some(at(20, 9) + Duration::hours(3));
-    assert!(obligations.update_delivery(subject, &id, read.version, &claimed, later).await.unwrap());
+    assert!(obligations.update_delivery(update(subject, &id, read.version, &claimed, later)).await.unwrap());
     assert!(
-        !obligations.update_delivery(subject, &id, read.version, &Deliveries::new(), None).await.unwrap(),
+        !obligations.update_delivery(update(subject, &id, read.version, &Deliveries::new(), None)).await.unwrap(),
         "only from the version read"
     );
     let updated = obligations.scheduled_obligation(subject, &id).await.unwrap().unwrap();
@@ -111,7 +111,7 @@ pub async fn rows_are_due_once_checked_and_move_only_from_what_was_read(
     moved_on.remove(&(subject, id.clone()));
     assert_eq!(due(&obligations, at(20, 11)).await, moved_on, "due again at its next check");
     assert!(due(&obligations, at(20, 12)).await.contains(&(subject, id.clone())));
-    assert!(obligations.update_delivery(subject, &id, updated.version, &claimed, None).await.unwrap());
+    assert!(obligations.update_delivery(update(subject, &id, updated.version, &claimed, None)).await.unwrap());
     assert!(!due(&obligations, at(21, 0)).await.contains(&(subject, id.clone())), "off the due index");
     assert_eq!(obligations.scheduled_obligation(subject, "NO-SUCH-RULE").await.unwrap(), None);
 
@@ -122,4 +122,14 @@ pub async fn rows_are_due_once_checked_and_move_only_from_what_was_read(
         assert_eq!(board(&obligations, state, 100).await, expected, "{state:?}");
     }
     assert!(!board_order(&writes, ObligationState::Met).is_empty(), "the closed incident's rows");
+}
+
+fn update<'a>(
+    subject: Reference,
+    obligation: &'a str,
+    expected_version: u64,
+    deliveries: &'a Deliveries,
+    next_check_at: Option<DateTime<Utc>>,
+) -> DeliveryUpdate<'a> {
+    DeliveryUpdate { subject, obligation, expected_version, deliveries, next_check_at }
 }

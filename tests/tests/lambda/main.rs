@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use functions::config::Settings;
 use functions::http::AppState;
 use functions::lambda::{deadline_run, mail_event};
-use functions::ports::SystemClock;
+use functions::ports::{DeliveryPage, SystemClock};
 use functions::startup::{app_router, local_state};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::from_str;
@@ -132,7 +132,7 @@ async fn an_ses_bounce_from_eventbridge_marks_the_delivery_and_suppresses_the_ad
 
     let answer = mail_event(&rig.services, invocation(event.clone(), Duration::from_secs(30))).await.unwrap();
     assert_eq!(answer, json!({ "recorded": true }));
-    let deliveries = rig.services.notices.deliveries(&list, None, 0, 10).await.unwrap();
+    let deliveries = rig.services.notices.deliveries(&list, DeliveryPage::any_state(0, 10)).await.unwrap();
     assert_eq!(deliveries[0].outcome.label(), "Bounced");
     assert!(rig.services.notices.suppression(&sent.to).await.unwrap().is_some(), "{} is suppressed", sent.to);
 

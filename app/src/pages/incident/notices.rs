@@ -170,15 +170,7 @@ fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineErr
 fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     let ws = use_workspace();
     let notice_id = notice.as_ref().map(|n| n.id);
-    let start = notice.map(|n| NoticeForm {
-        subject: n.content.subject,
-        nature: n.content.nature,
-        contact: n.content.contact,
-        consequences: n.content.consequences,
-        measures: n.content.measures,
-        advice: n.content.advice,
-        controller_information: n.content.controller_information,
-    });
+    let start = notice.map(|n| NoticeForm::clone(&n.content));
     let start = start.unwrap_or_default();
     let field = |text: String| RwSignal::new(text);
     let (subject, nature, contact) = (field(start.subject), field(start.nature), field(start.contact));

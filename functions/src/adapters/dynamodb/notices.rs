@@ -11,7 +11,7 @@ use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, Ma
 use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
 use super::keys::{ACTIVE_CAMPAIGNS, RECENCY_INDEX, campaign_pk, delivery_sk, key, suppression_pk};
 use super::store::{DynamoStore, if_condition_held, put, store_error};
-use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError, StoreResult};
+use crate::ports::{Campaign, CampaignWrite, DeliveryPage, DeliveryRow, NoticeStore, StoreError, StoreResult};
 
 /// BatchWriteItem's item limit.
 const BATCH_MAX: usize = 25;
@@ -138,13 +138,8 @@ impl NoticeStore for DynamoStore {
         Ok(campaigns)
     }
 
-    async fn deliveries(
-        &self,
-        list: &str,
-        kind: Option<DeliveryKind>,
-        after_seq: u32,
-        limit: u32,
-    ) -> StoreResult<Vec<DeliveryRow>> {
+    async fn deliveries(&self, list: &str, page: DeliveryPage) -> StoreResult<Vec<DeliveryRow>> {
+        let DeliveryPage { kind, after_seq, limit } = page;
         let items = self
             .query_up_to(limit as usize, || {
                 let query = self

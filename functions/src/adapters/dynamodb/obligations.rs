@@ -13,7 +13,7 @@ use super::codec::scheduled_from_item;
 use super::keys::{DUE_INDEX, STATUS_INDEX, due_key, key, obligation_sk, subject_pk};
 use super::store::{DynamoStore, if_condition_held, store_error};
 use crate::ports::{
-    Deliveries, ObligationState, ObligationStore, ObligationWrite, PageRequest, ScheduledObligation, StoreResult,
+    DeliveryUpdate, ObligationState, ObligationStore, ObligationWrite, PageRequest, ScheduledObligation, StoreResult,
     board_key,
 };
 
@@ -69,14 +69,8 @@ impl ObligationStore for DynamoStore {
         items.iter().map(scheduled_from_item).collect()
     }
 
-    async fn update_delivery(
-        &self,
-        subject: Reference,
-        obligation: &str,
-        expected_version: u64,
-        deliveries: &Deliveries,
-        next_check_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<bool> {
+    async fn update_delivery(&self, update: DeliveryUpdate<'_>) -> StoreResult<bool> {
+        let DeliveryUpdate { subject, obligation, expected_version, deliveries, next_check_at } = update;
         let deliveries = serde_json::to_string(deliveries).context("encoding deliveries")?;
         let mut request = self
             .client

@@ -6,7 +6,7 @@ use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, Ma
 
 use super::codec::{parse_reference, parse_time, timestamp};
 use super::store::SqliteStore;
-use crate::ports::{Campaign, CampaignWrite, DeliveryRow, NoticeStore, StoreError, StoreResult};
+use crate::ports::{Campaign, CampaignWrite, DeliveryPage, DeliveryRow, NoticeStore, StoreError, StoreResult};
 
 fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Unexpected(anyhow::Error::new(e).context("a delivery")))
@@ -89,13 +89,8 @@ impl NoticeStore for SqliteStore {
         .await
     }
 
-    async fn deliveries(
-        &self,
-        list: &str,
-        kind: Option<DeliveryKind>,
-        after_seq: u32,
-        limit: u32,
-    ) -> StoreResult<Vec<DeliveryRow>> {
+    async fn deliveries(&self, list: &str, page: DeliveryPage) -> StoreResult<Vec<DeliveryRow>> {
+        let DeliveryPage { kind, after_seq, limit } = page;
         let list = list.to_owned();
         self.read(move |conn| {
             let mut query = conn.prepare_cached(

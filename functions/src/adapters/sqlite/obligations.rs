@@ -11,8 +11,8 @@ use shared::reference::Reference;
 use super::codec::{conversion_error, parse_time, timestamp};
 use super::store::SqliteStore;
 use crate::ports::{
-    Deliveries, ObligationRow, ObligationState, ObligationStore, ObligationWrite, PageRequest, ScheduledObligation,
-    StoreResult, board_key,
+    Deliveries, DeliveryUpdate, ObligationRow, ObligationState, ObligationStore, ObligationWrite, PageRequest,
+    ScheduledObligation, StoreResult, board_key,
 };
 
 /// Rewrites an obligation's row, keeping its delivery log.
@@ -64,14 +64,8 @@ impl ObligationStore for SqliteStore {
         .await
     }
 
-    async fn update_delivery(
-        &self,
-        subject: Reference,
-        obligation: &str,
-        expected_version: u64,
-        deliveries: &Deliveries,
-        next_check_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<bool> {
+    async fn update_delivery(&self, update: DeliveryUpdate<'_>) -> StoreResult<bool> {
+        let DeliveryUpdate { subject, obligation, expected_version, deliveries, next_check_at } = update;
         let obligation = obligation.to_owned();
         let deliveries = serde_json::to_string(deliveries).context("encoding deliveries")?;
         self.write(move |conn| {
