@@ -43,3 +43,25 @@ pub fn FormPanel(
         </Section>
     }
 }
+
+/// A form of its own within a section: its `<h3>` title and `hint`, then the form, whose error
+/// summary takes the heading level below (`id_suffix` as for `ErrorSummary`).
+#[component]
+pub fn TitledForm(
+    #[prop(into)] title: TextProp,
+    #[prop(optional)] heading_id: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    errors: FormErrors,
+    targets: &'static [(&'static str, &'static str)],
+    #[prop(optional, into)] id_suffix: String,
+    submit: impl Fn() + 'static,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <h3 id=heading_id>{move || title.get()}</h3>
+        {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+        <CheckedForm errors targets id_suffix heading=4 submit>
+            {children()}
+        </CheckedForm>
+    }
+}

@@ -8,7 +8,7 @@ use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Se
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{CheckedForm, FormErrors, LocalTimeField, Section, SubmitButton, TextField};
+use crate::components::{FormErrors, LocalTimeField, Section, SubmitButton, TextField, TitledForm};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
@@ -93,8 +93,7 @@ fn CategoryAndSeverity() -> impl IntoView {
     let severities =
         Severity::ALL.into_iter().map(|s| Choice::new(s.as_str(), s.label()).with_hint(s.meaning())).collect();
     view! {
-        <h3>"Category and severity"</h3>
-        <CheckedForm errors targets=CLASSIFY_TARGETS heading=4 submit>
+        <TitledForm title="Category and severity" errors targets=CLASSIFY_TARGETS submit>
             <SelectField
                 id="category"
                 label="Category"
@@ -113,7 +112,7 @@ fn CategoryAndSeverity() -> impl IntoView {
             <SubmitButton id="save-classification" busy>
                 "Save category and severity"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -173,8 +172,7 @@ fn Verdict() -> impl IntoView {
         Choice::new("confirmed", "Confirmed breach").with_hint("Confirmation starts the clock for telling customers."),
     ];
     view! {
-        <h3>"Breach verdict"</h3>
-        <CheckedForm errors targets=VERDICT_TARGETS heading=4 submit>
+        <TitledForm title="Breach verdict" errors targets=VERDICT_TARGETS submit>
             <RadioGroup
                 name="verdict"
                 legend="Was data breached?"
@@ -192,7 +190,7 @@ fn Verdict() -> impl IntoView {
             <SubmitButton id="save-verdict" busy>
                 "Save verdict"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -218,8 +216,7 @@ fn DataInvolved() -> impl IntoView {
     };
 
     view! {
-        <h3>"Data involved"</h3>
-        <CheckedForm errors targets=DATA_TARGETS heading=4 submit>
+        <TitledForm title="Data involved" errors targets=DATA_TARGETS submit>
             <CheckboxGroup
                 name="data"
                 legend="Which kinds of data are involved?"
@@ -238,7 +235,7 @@ fn DataInvolved() -> impl IntoView {
             <SubmitButton id="save-data-categories" busy>
                 "Save data involved"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 

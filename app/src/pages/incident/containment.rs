@@ -10,7 +10,7 @@ use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextArea, TextField,
+    DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextArea, TextField, TitledForm,
 };
 use crate::dom;
 
@@ -73,8 +73,7 @@ fn LogAction() -> impl IntoView {
     let kinds = Choice::all(ActionKind::ALL, ActionKind::as_str, ActionKind::label);
     let results = Choice::all(ActionResult::ALL, ActionResult::as_str, ActionResult::label);
     view! {
-        <h3>"Log an action"</h3>
-        <CheckedForm errors targets=LOG_TARGETS heading=4 submit>
+        <TitledForm title="Log an action" errors targets=LOG_TARGETS submit>
             <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
             <TextField
                 id="action_target"
@@ -100,7 +99,7 @@ fn LogAction() -> impl IntoView {
             <SubmitButton id="log-action" busy>
                 "Log action"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -194,8 +193,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
 
     view! {
         <Show when=move || open_actions.with(|a| !a.is_empty())>
-            <h3 id="reverse-heading">"Reverse an action"</h3>
-            <CheckedForm errors targets=REVERSE_TARGETS heading=4 submit>
+            <TitledForm title="Reverse an action" heading_id="reverse-heading" errors targets=REVERSE_TARGETS submit>
                 {move || {
                     let choices =
                         open_actions.get().into_iter().map(|(id, name)| Choice::new(id.to_string(), name)).collect();
@@ -221,7 +219,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
                 <SubmitButton id="reverse-action" busy secondary=true>
                     "Reverse action"
                 </SubmitButton>
-            </CheckedForm>
+            </TitledForm>
         </Show>
     }
 }

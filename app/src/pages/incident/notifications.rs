@@ -8,7 +8,7 @@ use shared::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
+use crate::components::{FormErrors, Section, SubmitButton, TextArea, TitledForm};
 
 const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
 const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
@@ -37,8 +37,7 @@ fn StakeholdersForm() -> impl IntoView {
         ws.run(IncidentCommand::SetStakeholders { emails }, Errors::Form(errors), busy, on_done);
     };
     view! {
-        <h3>"Stakeholders"</h3>
-        <CheckedForm errors targets=STAKEHOLDER_TARGETS heading=4 submit>
+        <TitledForm title="Stakeholders" errors targets=STAKEHOLDER_TARGETS submit>
             <TextArea
                 id="stakeholders"
                 label="Who gets status updates"
@@ -50,7 +49,7 @@ fn StakeholdersForm() -> impl IntoView {
             <SubmitButton id="save-stakeholders" busy secondary=true>
                 "Save stakeholders"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -81,8 +80,7 @@ fn StatusUpdateForm() -> impl IntoView {
         });
     };
     view! {
-        <h3>"Status update"</h3>
-        <CheckedForm errors targets=UPDATE_TARGETS heading=4 submit>
+        <TitledForm title="Status update" errors targets=UPDATE_TARGETS submit>
             <TextArea
                 id="update_message"
                 label="Update"
@@ -116,7 +114,7 @@ fn StatusUpdateForm() -> impl IntoView {
                     "Preview the internal notification"
                 </button>
             </div>
-        </CheckedForm>
+        </TitledForm>
         {move || preview.get().map(|answer| match answer {
             Ok(email) => view! { <EmailPreviewView email /> }.into_any(),
             Err(error) => view! { <p class="notice notice--error" role="alert">{error}</p> }.into_any(),

@@ -10,7 +10,7 @@ use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTimeField, LocalTimeOr, Section, SubmitButton, TextField,
+    DataTable, FormErrors, LocalTimeField, LocalTimeOr, Section, SubmitButton, TextField, TitledForm,
 };
 
 const TARGETS: &[(&str, &str)] =
@@ -166,8 +166,7 @@ fn AddTask() -> impl IntoView {
 
     let phases = Choice::all(task_phases(), Phase::as_str, Phase::label);
     view! {
-        <h3>"Add a task"</h3>
-        <CheckedForm errors targets=TARGETS heading=4 submit>
+        <TitledForm title="Add a task" errors targets=TARGETS submit>
             <SelectField id="task_phase" label="Phase" choices=phases value=phase error=errors.for_field("phase") />
             <TextField id="task_title" label="Task" value=title error=errors.for_field("title") />
             <TextField
@@ -186,7 +185,7 @@ fn AddTask() -> impl IntoView {
             <SubmitButton id="add-task" busy>
                 "Add task"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
