@@ -23,7 +23,7 @@ pub use email_intake::EmailIntakeDetails;
 pub use error_summary::{ErrorSummary, FormErrors};
 pub use fields::{
     Field, FieldSet, FileField, InlineError, LocalTimeField, TextArea, TextField, aria_describedby, aria_invalid,
-    described_by,
+    control_attributes, described_by,
 };
 pub use follow_up_list::FollowUpList;
 pub use local_time::{LocalTime, LocalTimeOr};
