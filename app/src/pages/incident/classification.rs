@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use shared::record::{IncidentCommand, VerdictChoice};
-use shared::validation::FieldError;
+use shared::validation::ValidationErrors;
 use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
 
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
@@ -13,10 +13,6 @@ use crate::components::{FormErrors, LocalTimeField, Section, SubmitButton, TextF
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
 const DATA_TARGETS: &[(&str, &str)] = &[("categories", "data_other")];
-
-fn problem(field: &str, message: &str) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.to_owned() }
-}
 
 /// The built-in data categories as checkboxes, and the rest as a comma-separated text: the
 /// values to show for a list of categories.
@@ -74,18 +70,18 @@ fn CategoryAndSeverity() -> impl IntoView {
     let submit = move || {
         let chosen_category = Category::parse(&category.get_untracked());
         let chosen_severity = Severity::parse(&severity.get_untracked());
-        let mut problems = Vec::new();
+        let mut problems = ValidationErrors::default();
         if chosen_category.is_none() {
-            problems.push(problem("category", "Choose a category"));
+            problems.push("category", "Choose a category");
         }
         if chosen_severity.is_none() {
-            problems.push(problem("severity", "Choose a severity"));
+            problems.push("severity", "Choose a severity");
         }
         match (chosen_category, chosen_severity) {
             (Some(category), Some(severity)) => {
                 ws.run(IncidentCommand::Classify { category, severity }, Errors::Form(errors), busy, || {})
             }
-            _ => errors.show_fields(problems),
+            _ => errors.show_fields(problems.0),
         }
     };
 

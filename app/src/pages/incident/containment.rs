@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
+use shared::validation::ValidationErrors;
 use shared::workflow::containment::{ActionKind, ActionResult, ContainmentAction};
 
 use super::inputs::{Choice, SelectField};
@@ -23,10 +23,6 @@ const LOG_TARGETS: &[(&str, &str)] = &[
 ];
 const REVERSE_TARGETS: &[(&str, &str)] = &[("action_id", "reverse_action"), ("reason", "reverse_reason")];
 
-fn problem(field: &str, message: &str) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.to_owned() }
-}
-
 #[component]
 fn LogAction() -> impl IntoView {
     let ws = use_workspace();
@@ -41,20 +37,20 @@ fn LogAction() -> impl IntoView {
 
     let submit = move || {
         let action_kind = chosen_kind();
-        let mut problems = Vec::new();
+        let mut problems = ValidationErrors::default();
         let action_result = ActionResult::ALL.into_iter().find(|r| r.as_str() == result.get_untracked());
         if action_result.is_none() {
-            problems.push(problem("result", "Choose the result"));
+            problems.push("result", "Choose the result");
         }
         if let Err(message) = action_kind.parse_target(&target.get_untracked()) {
-            problems.push(FieldError { field: "target".into(), message });
+            problems.push("target", message);
         }
         let when = clock::local_input_to_utc(&performed_at.get_untracked()).unwrap_or_else(|()| {
-            problems.push(problem("performed_at", "Enter a date and time, or leave it empty for now"));
+            problems.push("performed_at", "Enter a date and time, or leave it empty for now");
             None
         });
-        let Some(action_result) = action_result.filter(|_| problems.is_empty()) else {
-            return errors.show_fields(problems);
+        let Some(action_result) = action_result.filter(|_| problems.0.is_empty()) else {
+            return errors.show_fields(problems.0);
         };
         let command = IncidentCommand::LogContainment {
             kind: action_kind,
