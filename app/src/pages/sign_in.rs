@@ -69,6 +69,22 @@ fn send_then_done(
     });
 }
 
+/// A password being chosen, with the rule it has to meet.
+#[component]
+fn NewPasswordField(label: &'static str, value: RwSignal<String>, errors: FormErrors) -> impl IntoView {
+    view! {
+        <TextField
+            id="password"
+            label
+            hint="At least 12 characters. A few unrelated words make a good one."
+            value
+            error=errors.for_field("password")
+            input_type="password"
+            autocomplete="new-password"
+        />
+    }
+}
+
 /// The password and second-factor fields of a sign-in, here and in the dashboard's
 /// sign-in-again dialog; `ids` are the two fields' element ids.
 #[component]
@@ -222,15 +238,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             done
             form=move || view! {
                 <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
-                    <TextField
-                        id="password"
-                        label="New password"
-                        hint="At least 12 characters. A few unrelated words make a good one."
-                        value=password
-                        error=errors.for_field("password")
-                        input_type="password"
-                        autocomplete="new-password"
-                    />
+                    <NewPasswordField label="New password" value=password errors />
                     <TextField
                         id="code"
                         label="Code"
@@ -295,15 +303,7 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
             <strong>{enrolment.role.label()}</strong> "."
         </p>
         <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
-            <TextField
-                id="password"
-                label="Choose a password"
-                hint="At least 12 characters. A few unrelated words make a good one."
-                value=password
-                error=errors.for_field("password")
-                input_type="password"
-                autocomplete="new-password"
-            />
+            <NewPasswordField label="Choose a password" value=password errors />
             <h2>"Set up your authenticator app"</h2>
             <p>
                 "Every account signs in with a second factor. In your authenticator app, add an account "
