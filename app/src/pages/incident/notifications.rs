@@ -70,6 +70,13 @@ fn StatusUpdateForm() -> impl IntoView {
             preview.set(Some(answer.map_err(|error| error.to_string())));
         });
     };
+    let preview_button = move |id: &'static str, kind: NotificationKind, label: &'static str| {
+        view! {
+            <button type="button" id=id class="button button--secondary" on:click=move |_| show_preview(kind)>
+                {label}
+            </button>
+        }
+    };
     let submit = move || {
         if message.get_untracked().trim().is_empty() {
             return errors.show_field("message", "Enter the update");
@@ -90,14 +97,7 @@ fn StatusUpdateForm() -> impl IntoView {
                 rows=5
             />
             <div class="button-row">
-                <button
-                    type="button"
-                    id="preview-update"
-                    class="button button--secondary"
-                    on:click=move |_| show_preview(NotificationKind::Stakeholder)
-                >
-                    "Preview"
-                </button>
+                {preview_button("preview-update", NotificationKind::Stakeholder, "Preview")}
                 <SubmitButton id="send-update" busy=unavailable>
                     {move || match stakeholders.get() {
                         0 => "Add stakeholders to send updates".to_owned(),
@@ -105,14 +105,7 @@ fn StatusUpdateForm() -> impl IntoView {
                         n => format!("Send to {n} stakeholders"),
                     }}
                 </SubmitButton>
-                <button
-                    type="button"
-                    id="preview-internal"
-                    class="button button--secondary"
-                    on:click=move |_| show_preview(NotificationKind::Internal)
-                >
-                    "Preview the internal notification"
-                </button>
+                {preview_button("preview-internal", NotificationKind::Internal, "Preview the internal notification")}
             </div>
         </TitledForm>
         {move || preview.get().map(|answer| match answer {
