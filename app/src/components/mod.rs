@@ -32,7 +32,7 @@ pub use page_heading::PageHeading;
 pub use pagination::{PagedList, one_page};
 pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
-pub use section::{FormPanel, Section, TitledForm};
+pub use section::{FormSection, Section, TitledForm};
 pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};
 pub use submit::{CheckedForm, SubmitButton, on_submit, send};

@@ -10,8 +10,9 @@ use super::{CheckedForm, FormErrors};
 pub fn Section(
     heading_id: &'static str,
     title: &'static str,
-    #[prop(optional)] id: Option<&'static str>,
-    #[prop(optional)] class: Option<&'static str>,
+    // Not `optional`, which would take only a `&str`: `FormSection` hands on its own options.
+    #[prop(default = None, into)] id: Option<&'static str>,
+    #[prop(default = None, into)] class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -22,12 +23,14 @@ pub fn Section(
     }
 }
 
-/// A part of a page that is one form, in a panel: `intro` says what it is for, and the form's
-/// error summary takes the heading level below the panel's.
+/// A part of a page that is one form: `intro` says what it is for, and the form's error summary
+/// takes the heading level below the section's.
 #[component]
-pub fn FormPanel(
+pub fn FormSection(
     heading_id: &'static str,
     title: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional)] class: Option<&'static str>,
     #[prop(optional)] intro: Option<&'static str>,
     errors: FormErrors,
     targets: &'static [(&'static str, &'static str)],
@@ -35,7 +38,7 @@ pub fn FormPanel(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <Section class="panel" heading_id title>
+        <Section id class heading_id title>
             {intro.map(|intro| view! { <p>{intro}</p> })}
             <CheckedForm errors targets heading=3 submit>
                 {children()}
