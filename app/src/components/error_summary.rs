@@ -81,7 +81,7 @@ impl FormErrors {
     /// Shows a failed request: field errors on their fields; a refused or failed upload without
     /// field details on `file_field`; anything else in the summary only.
     pub fn show_api_error(&self, error: &ApiError, file_field: &str) {
-        let on_files = |message: String| self.show_fields(vec![FieldError { field: file_field.to_owned(), message }]);
+        let on_files = |message: String| self.show_field(file_field, message);
         match error {
             ApiError::Server { body, .. } if !body.fields.is_empty() => self.show_fields(body.fields.clone()),
             ApiError::Server { body, .. }

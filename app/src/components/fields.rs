@@ -1,6 +1,7 @@
 //! Form fields with a real label, an optional hint and an inline error wired up for assistive
 //! technology (`aria-invalid`, `aria-describedby`). The inline error of field `X` has id `X-error`.
 
+use leptos::attr::Attribute;
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -25,6 +26,13 @@ pub fn aria_describedby(
     error: Signal<Option<String>>,
 ) -> impl Fn() -> Option<String> + Send + Sync + 'static {
     move || described_by(&id, has_hint, error.read().is_some())
+}
+
+/// What ties a control to its field: its id and name, and its `aria-invalid` and
+/// `aria-describedby` following its error (and its hint, when it has one).
+pub fn control_attributes(id: String, has_hint: bool, error: Signal<Option<String>>) -> impl Attribute {
+    let describedby = aria_describedby(id.clone(), has_hint, error);
+    view! { <{..} id=id.clone() name=id aria-invalid=aria_invalid(error) aria-describedby=describedby /> }
 }
 
 #[component]
@@ -101,18 +109,10 @@ pub fn TextField(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
-    let describedby = aria_describedby(id.clone(), hint.is_some(), error);
+    let control = control_attributes(id.clone(), hint.is_some(), error);
     view! {
-        <Field id=id.clone() label hint error>
-            <input
-                type=input_type
-                id=id.clone()
-                name=id
-                autocomplete=autocomplete
-                bind:value=value
-                aria-invalid=aria_invalid(error)
-                aria-describedby=describedby
-            />
+        <Field id label hint error>
+            <input {..control} type=input_type autocomplete=autocomplete bind:value=value />
         </Field>
     }
 }
@@ -144,17 +144,10 @@ pub fn TextArea(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 6)] rows: u32,
 ) -> impl IntoView {
-    let describedby = aria_describedby(id.clone(), hint.is_some(), error);
+    let control = control_attributes(id.clone(), hint.is_some(), error);
     view! {
-        <Field id=id.clone() label hint error>
-            <textarea
-                id=id.clone()
-                name=id
-                rows=rows
-                bind:value=value
-                aria-invalid=aria_invalid(error)
-                aria-describedby=describedby
-            ></textarea>
+        <Field id label hint error>
+            <textarea {..control} rows=rows bind:value=value></textarea>
         </Field>
     }
 }
@@ -170,18 +163,15 @@ pub fn FileField(
     #[prop(optional)] single: bool,
 ) -> impl IntoView {
     let hint = if single { crate::files::single_limits_hint() } else { crate::files::limits_hint() };
-    let describedby = aria_describedby(id.clone(), true, error);
+    let control = control_attributes(id.clone(), true, error);
     view! {
-        <Field id=id.clone() label hint error>
+        <Field id label hint error>
             <input
+                {..control}
                 type="file"
-                id=id.clone()
-                name=id
                 multiple=!single
                 accept=shared::attachment::ACCEPT_ATTRIBUTE
                 node_ref=input
-                aria-invalid=aria_invalid(error)
-                aria-describedby=describedby
             />
         </Field>
     }

@@ -23,7 +23,7 @@ pub use email_intake::EmailIntakeDetails;
 pub use error_summary::{ErrorSummary, FormErrors};
 pub use fields::{
     Field, FieldSet, FileField, InlineError, LocalTimeField, TextArea, TextField, aria_describedby, aria_invalid,
-    described_by,
+    control_attributes, described_by,
 };
 pub use follow_up_list::FollowUpList;
 pub use local_time::{LocalTime, LocalTimeOr};
@@ -32,7 +32,7 @@ pub use page_heading::PageHeading;
 pub use pagination::{PagedList, one_page};
 pub use phase_badge::PhaseBadge;
 pub use reports_table::ReportsTable;
-pub use section::{FormPanel, Section};
+pub use section::{FormSection, Section, TitledForm};
 pub use standing::{Countdown, StandingBadge, standing_name};
 pub use status_badge::{StatusBadge, status_name};
 pub use submit::{CheckedForm, SubmitButton, on_submit, send};

@@ -6,7 +6,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use shared::api::{FollowUpForm, FollowUpView};
 use shared::report::parse_follow_up_message;
-use shared::validation::FieldError;
+use shared::validation::ValidationErrors;
 
 use crate::components::{
     AttachmentList, CheckedForm, FileField, FollowUpList, FormErrors, Loaded, LocalTime, Section, SubmitButton,
@@ -66,12 +66,14 @@ fn AddInformationForm(token: String, #[prop(into)] on_added: Callback<()>) -> im
     let submit = move || {
         added.set(false);
         let chosen = files::selected(attachments);
-        let mut problems = Vec::new();
+        let mut problems = ValidationErrors::default();
         if let Err(message) = parse_follow_up_message(&message.get_untracked(), !chosen.is_empty()) {
-            problems.push(FieldError { field: "message".to_owned(), message });
+            problems.push("message", message);
         }
-        problems.extend(files::problem(&chosen).map(|message| FieldError { field: "attachments".to_owned(), message }));
-        if !errors.check(problems) {
+        if let Some(message) = files::problem(&chosen) {
+            problems.push("attachments", message);
+        }
+        if !errors.check(problems.0) {
             return;
         }
         progress.set(api::Progress::Sending);

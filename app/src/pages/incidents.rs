@@ -5,7 +5,7 @@ use shared::incident::IncidentTitle;
 
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    DataTable, FormErrors, FormPanel, LocalTime, LocalTimeField, PageHeading, PagedList, PhaseBadge, SubmitButton,
+    DataTable, FormErrors, FormSection, LocalTime, LocalTimeField, PageHeading, PagedList, PhaseBadge, SubmitButton,
     TextArea, TextField,
 };
 use crate::{api, clock};
@@ -66,7 +66,8 @@ fn DeclareIncident() -> impl IntoView {
     };
 
     view! {
-        <FormPanel
+        <FormSection
+            class="panel"
             heading_id="declare-heading"
             title="Declare an incident"
             intro="For something the team found itself, with no report behind it."
@@ -93,7 +94,7 @@ fn DeclareIncident() -> impl IntoView {
             <SubmitButton id="declare-incident" busy busy_label="Declaring…">
                 "Declare incident"
             </SubmitButton>
-        </FormPanel>
+        </FormSection>
     }
 }
 

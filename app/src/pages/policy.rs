@@ -7,7 +7,7 @@ use shared::deadlines::obligation::Obligation;
 use shared::policy::{PolicyReview, PolicyReviewForm};
 
 use crate::components::{
-    Countdown, DataTable, FormErrors, FormPanel, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
+    Countdown, DataTable, FormErrors, FormSection, Loaded, LocalTime, LocalTimeField, Section, StandingBadge,
     SubmitButton, TextArea, send,
 };
 use crate::{api, clock, dom};
@@ -107,7 +107,8 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
     };
 
     view! {
-        <FormPanel
+        <FormSection
+            class="panel"
             heading_id="review-heading"
             title="Record a review"
             intro="Recording a review meets this year's duty and starts the clock for the next one."
@@ -144,7 +145,7 @@ fn RecordReview(version: u64, on_recorded: Callback<PolicyDetail>) -> impl IntoV
             <SubmitButton id="review-submit" busy busy_label="Recording…">
                 "Record review"
             </SubmitButton>
-        </FormPanel>
+        </FormSection>
     }
 }
 

@@ -8,7 +8,7 @@ use shared::report::{ReportStatus, headline};
 use super::record_page::RecordPage;
 use super::to_incident::send_then_open_incident;
 use crate::components::{
-    AttachmentList, EmailIntakeDetails, FollowUpList, FormErrors, FormPanel, LocalTime, StatusBadge, SubmitButton,
+    AttachmentList, EmailIntakeDetails, FollowUpList, FormErrors, FormSection, LocalTime, StatusBadge, SubmitButton,
     TextArea, TextField, send,
 };
 use crate::{api, dom};
@@ -41,7 +41,8 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
     };
 
     view! {
-        <FormPanel
+        <FormSection
+            class="panel"
             heading_id="open-incident-heading"
             title="Open a new incident"
             intro="This report is not linked to an incident yet."
@@ -59,7 +60,7 @@ fn OpenIncident(report: Reference, suggested_title: String) -> impl IntoView {
             <SubmitButton id="open-incident" busy busy_label="Opening…">
                 "Open incident"
             </SubmitButton>
-        </FormPanel>
+        </FormSection>
     }
 }
 
@@ -88,7 +89,8 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
     };
 
     view! {
-        <FormPanel
+        <FormSection
+            class="panel"
             heading_id="link-report-heading"
             title="Add to an existing incident"
             errors
@@ -105,7 +107,7 @@ fn LinkToIncident(report: Reference) -> impl IntoView {
             <SubmitButton id="link-report" busy busy_label="Adding…">
                 "Add to incident"
             </SubmitButton>
-        </FormPanel>
+        </FormSection>
     }
 }
 
@@ -130,7 +132,8 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
     };
 
     view! {
-        <FormPanel
+        <FormSection
+            class="panel"
             heading_id="dismiss-report-heading"
             title="Dismiss this report"
             errors
@@ -148,7 +151,7 @@ fn DismissReport(report: Reference, #[prop(into)] on_dismissed: Callback<ReportD
             <SubmitButton id="dismiss-report" busy secondary=true busy_label="Dismissing…">
                 "Dismiss report"
             </SubmitButton>
-        </FormPanel>
+        </FormSection>
     }
 }
 

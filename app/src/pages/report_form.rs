@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{ReportForm, ReportReceipt};
 use shared::report::{NewReport, ReporterKind};
-use shared::validation::FieldError;
 
 use crate::components::{
     CheckedForm, FieldSet, FileField, FormErrors, LocalTimeField, SubmitButton, TextArea, TextField, aria_describedby,
@@ -98,9 +97,11 @@ pub fn NewReportForm(#[prop(into)] on_received: Callback<ReportReceipt>) -> impl
     let submit = move || {
         let form = typed_form();
         let chosen = files::selected(attachments);
-        let mut problems = NewReport::parse(&form, clock::now()).err().unwrap_or_default().0;
-        problems.extend(files::problem(&chosen).map(|message| FieldError { field: "attachments".to_owned(), message }));
-        if !errors.check(problems) {
+        let mut problems = NewReport::parse(&form, clock::now()).err().unwrap_or_default();
+        if let Some(message) = files::problem(&chosen) {
+            problems.push("attachments", message);
+        }
+        if !errors.check(problems.0) {
             return;
         }
         progress.set(api::Progress::Sending);

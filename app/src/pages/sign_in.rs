@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use shared::access::{AcceptInvitationForm, Enrolment, PasswordResetForm, SignInForm, Welcome};
 
 use super::public_layout::SiteFrame;
+use crate::api::ApiError;
 use crate::components::{CheckedForm, FormErrors, Loaded, SubmitButton, TextField, send};
 use crate::{api, dom};
 
@@ -31,6 +32,56 @@ fn AccountFrame(children: Children) -> impl IntoView {
         <SiteFrame home="/dashboard" tagline="Incident response team">
             {children()}
         </SiteFrame>
+    }
+}
+
+/// An account page with one form that, once it went through (`done`), gives way to what it
+/// did (`children`).
+#[component]
+fn FormThenDone(
+    title: &'static str,
+    done: RwSignal<bool>,
+    #[prop(into)] form: ViewFn,
+    children: ChildrenFn,
+) -> impl IntoView {
+    dom::set_title(title);
+    view! {
+        <AccountFrame>
+            <h1>{title}</h1>
+            <Show when=move || done.get() fallback=form>
+                {children()}
+            </Show>
+        </AccountFrame>
+    }
+}
+
+/// Sends a `FormThenDone` form's `request`: done when it went through, else its error on `field`.
+fn send_then_done(
+    busy: RwSignal<bool>,
+    request: impl Future<Output = Result<(), ApiError>> + 'static,
+    done: RwSignal<bool>,
+    errors: FormErrors,
+    field: &'static str,
+) {
+    send(busy, request, move |result| match result {
+        Ok(()) => done.set(true),
+        Err(error) => errors.show_api_error(&error, field),
+    });
+}
+
+/// A password being chosen, with the rule it has to meet.
+#[component]
+fn NewPasswordField(label: &'static str, value: RwSignal<String>, errors: FormErrors) -> impl IntoView {
+    view! {
+        <TextField
+            id="password"
+            label
+            hint="At least 12 characters. A few unrelated words make a good one."
+            value
+            error=errors.for_field("password")
+            input_type="password"
+            autocomplete="new-password"
+        />
     }
 }
 
@@ -130,43 +181,37 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    dom::set_title("Forgot your password");
     let email = RwSignal::new(String::new());
     let errors = FormErrors::default();
     let sent = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let submit = move || {
         let email = email.get_untracked();
-        send(busy, async move { api::request_password_reset(&email).await }, move |result| match result {
-            Ok(()) => sent.set(true),
-            Err(error) => errors.show_api_error(&error, "email"),
-        });
+        send_then_done(busy, async move { api::request_password_reset(&email).await }, sent, errors, "email");
     };
     view! {
-        <AccountFrame>
-            <h1>"Forgot your password"</h1>
-            <Show
-                when=move || sent.get()
-                fallback=move || view! {
-                    <CheckedForm errors targets=&[("email", "email")] submit>
-                        <TextField
-                            id="email"
-                            label="Email address"
-                            hint="We send a link to choose a new password. You will still need your authenticator app or a recovery code."
-                            value=email
-                            error=errors.for_field("email")
-                            input_type="email"
-                            autocomplete="username"
-                        />
-                        <SubmitButton id="send-reset" busy>"Send the link"</SubmitButton>
-                    </CheckedForm>
-                }
-            >
-                <p id="reset-sent" role="status">
-                    "If that address has an account, a link is on its way. It works once, for an hour."
-                </p>
-            </Show>
-        </AccountFrame>
+        <FormThenDone
+            title="Forgot your password"
+            done=sent
+            form=move || view! {
+                <CheckedForm errors targets=&[("email", "email")] submit>
+                    <TextField
+                        id="email"
+                        label="Email address"
+                        hint="We send a link to choose a new password. You will still need your authenticator app or a recovery code."
+                        value=email
+                        error=errors.for_field("email")
+                        input_type="email"
+                        autocomplete="username"
+                    />
+                    <SubmitButton id="send-reset" busy>"Send the link"</SubmitButton>
+                </CheckedForm>
+            }
+        >
+            <p id="reset-sent" role="status">
+                "If that address has an account, a link is on its way. It works once, for an hour."
+            </p>
+        </FormThenDone>
     }
 }
 
@@ -177,7 +222,6 @@ fn link_token() -> String {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    dom::set_title("Choose a new password");
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let errors = FormErrors::default();
@@ -186,43 +230,30 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let submit = move || {
         let form =
             PasswordResetForm { token: link_token(), password: password.get_untracked(), code: code.get_untracked() };
-        send(busy, async move { api::reset_password(&form).await }, move |result| match result {
-            Ok(()) => done.set(true),
-            Err(error) => errors.show_api_error(&error, "code"),
-        });
+        send_then_done(busy, async move { api::reset_password(&form).await }, done, errors, "code");
     };
     view! {
-        <AccountFrame>
-            <h1>"Choose a new password"</h1>
-            <Show
-                when=move || done.get()
-                fallback=move || view! {
-                    <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
-                        <TextField
-                            id="password"
-                            label="New password"
-                            hint="At least 12 characters. A few unrelated words make a good one."
-                            value=password
-                            error=errors.for_field("password")
-                            input_type="password"
-                            autocomplete="new-password"
-                        />
-                        <TextField
-                            id="code"
-                            label="Code"
-                            hint="The six digits your authenticator app shows, or a recovery code."
-                            value=code
-                            error=errors.for_field("code")
-                            autocomplete="one-time-code"
-                        />
-                        <SubmitButton id="reset-password" busy>"Set the password"</SubmitButton>
-                    </CheckedForm>
-                }
-            >
-                <p role="status">"Your password is changed, and every session of your account has ended."</p>
-                <p><a href="/sign-in">"Sign in"</a></p>
-            </Show>
-        </AccountFrame>
+        <FormThenDone
+            title="Choose a new password"
+            done
+            form=move || view! {
+                <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
+                    <NewPasswordField label="New password" value=password errors />
+                    <TextField
+                        id="code"
+                        label="Code"
+                        hint="The six digits your authenticator app shows, or a recovery code."
+                        value=code
+                        error=errors.for_field("code")
+                        autocomplete="one-time-code"
+                    />
+                    <SubmitButton id="reset-password" busy>"Set the password"</SubmitButton>
+                </CheckedForm>
+            }
+        >
+            <p role="status">"Your password is changed, and every session of your account has ended."</p>
+            <p><a href="/sign-in">"Sign in"</a></p>
+        </FormThenDone>
     }
 }
 
@@ -272,15 +303,7 @@ fn Enrol(enrolment: Enrolment, on_welcome: Callback<Welcome>) -> impl IntoView {
             <strong>{enrolment.role.label()}</strong> "."
         </p>
         <CheckedForm errors targets=&[("password", "password"), ("code", "code")] submit>
-            <TextField
-                id="password"
-                label="Choose a password"
-                hint="At least 12 characters. A few unrelated words make a good one."
-                value=password
-                error=errors.for_field("password")
-                input_type="password"
-                autocomplete="new-password"
-            />
+            <NewPasswordField label="Choose a password" value=password errors />
             <h2>"Set up your authenticator app"</h2>
             <p>
                 "Every account signs in with a second factor. In your authenticator app, add an account "

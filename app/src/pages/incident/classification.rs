@@ -2,21 +2,17 @@
 
 use leptos::prelude::*;
 use shared::record::{IncidentCommand, VerdictChoice};
-use shared::validation::FieldError;
+use shared::validation::ValidationErrors;
 use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
 
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, SelectField, split_list};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
-use crate::components::{CheckedForm, FormErrors, LocalTimeField, Section, SubmitButton, TextField};
+use crate::components::{FormErrors, LocalTimeField, Section, SubmitButton, TextField, TitledForm};
 
 const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity", "severity-critical")];
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
 const DATA_TARGETS: &[(&str, &str)] = &[("categories", "data_other")];
-
-fn problem(field: &str, message: &str) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.to_owned() }
-}
 
 /// The built-in data categories as checkboxes, and the rest as a comma-separated text: the
 /// values to show for a list of categories.
@@ -74,18 +70,18 @@ fn CategoryAndSeverity() -> impl IntoView {
     let submit = move || {
         let chosen_category = Category::parse(&category.get_untracked());
         let chosen_severity = Severity::parse(&severity.get_untracked());
-        let mut problems = Vec::new();
+        let mut problems = ValidationErrors::default();
         if chosen_category.is_none() {
-            problems.push(problem("category", "Choose a category"));
+            problems.push("category", "Choose a category");
         }
         if chosen_severity.is_none() {
-            problems.push(problem("severity", "Choose a severity"));
+            problems.push("severity", "Choose a severity");
         }
         match (chosen_category, chosen_severity) {
             (Some(category), Some(severity)) => {
                 ws.run(IncidentCommand::Classify { category, severity }, Errors::Form(errors), busy, || {})
             }
-            _ => errors.show_fields(problems),
+            _ => errors.show_fields(problems.0),
         }
     };
 
@@ -93,8 +89,7 @@ fn CategoryAndSeverity() -> impl IntoView {
     let severities =
         Severity::ALL.into_iter().map(|s| Choice::new(s.as_str(), s.label()).with_hint(s.meaning())).collect();
     view! {
-        <h3>"Category and severity"</h3>
-        <CheckedForm errors targets=CLASSIFY_TARGETS heading=4 submit>
+        <TitledForm title="Category and severity" errors targets=CLASSIFY_TARGETS submit>
             <SelectField
                 id="category"
                 label="Category"
@@ -113,7 +108,7 @@ fn CategoryAndSeverity() -> impl IntoView {
             <SubmitButton id="save-classification" busy>
                 "Save category and severity"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -173,8 +168,7 @@ fn Verdict() -> impl IntoView {
         Choice::new("confirmed", "Confirmed breach").with_hint("Confirmation starts the clock for telling customers."),
     ];
     view! {
-        <h3>"Breach verdict"</h3>
-        <CheckedForm errors targets=VERDICT_TARGETS heading=4 submit>
+        <TitledForm title="Breach verdict" errors targets=VERDICT_TARGETS submit>
             <RadioGroup
                 name="verdict"
                 legend="Was data breached?"
@@ -192,7 +186,7 @@ fn Verdict() -> impl IntoView {
             <SubmitButton id="save-verdict" busy>
                 "Save verdict"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -218,8 +212,7 @@ fn DataInvolved() -> impl IntoView {
     };
 
     view! {
-        <h3>"Data involved"</h3>
-        <CheckedForm errors targets=DATA_TARGETS heading=4 submit>
+        <TitledForm title="Data involved" errors targets=DATA_TARGETS submit>
             <CheckboxGroup
                 name="data"
                 legend="Which kinds of data are involved?"
@@ -238,7 +231,7 @@ fn DataInvolved() -> impl IntoView {
             <SubmitButton id="save-data-categories" busy>
                 "Save data involved"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 

@@ -3,14 +3,14 @@
 
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
+use shared::validation::ValidationErrors;
 use shared::workflow::containment::{ActionKind, ActionResult, ContainmentAction};
 
 use super::inputs::{Choice, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextArea, TextField,
+    DataTable, FormErrors, LocalTime, LocalTimeField, Section, SubmitButton, TextArea, TextField, TitledForm,
 };
 use crate::dom;
 
@@ -22,10 +22,6 @@ const LOG_TARGETS: &[(&str, &str)] = &[
     ("performed_at", "action_performed_at"),
 ];
 const REVERSE_TARGETS: &[(&str, &str)] = &[("action_id", "reverse_action"), ("reason", "reverse_reason")];
-
-fn problem(field: &str, message: &str) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.to_owned() }
-}
 
 #[component]
 fn LogAction() -> impl IntoView {
@@ -41,20 +37,20 @@ fn LogAction() -> impl IntoView {
 
     let submit = move || {
         let action_kind = chosen_kind();
-        let mut problems = Vec::new();
+        let mut problems = ValidationErrors::default();
         let action_result = ActionResult::ALL.into_iter().find(|r| r.as_str() == result.get_untracked());
         if action_result.is_none() {
-            problems.push(problem("result", "Choose the result"));
+            problems.push("result", "Choose the result");
         }
         if let Err(message) = action_kind.parse_target(&target.get_untracked()) {
-            problems.push(FieldError { field: "target".into(), message });
+            problems.push("target", message);
         }
         let when = clock::local_input_to_utc(&performed_at.get_untracked()).unwrap_or_else(|()| {
-            problems.push(problem("performed_at", "Enter a date and time, or leave it empty for now"));
+            problems.push("performed_at", "Enter a date and time, or leave it empty for now");
             None
         });
-        let Some(action_result) = action_result.filter(|_| problems.is_empty()) else {
-            return errors.show_fields(problems);
+        let Some(action_result) = action_result.filter(|_| problems.0.is_empty()) else {
+            return errors.show_fields(problems.0);
         };
         let command = IncidentCommand::LogContainment {
             kind: action_kind,
@@ -73,8 +69,7 @@ fn LogAction() -> impl IntoView {
     let kinds = Choice::all(ActionKind::ALL, ActionKind::as_str, ActionKind::label);
     let results = Choice::all(ActionResult::ALL, ActionResult::as_str, ActionResult::label);
     view! {
-        <h3>"Log an action"</h3>
-        <CheckedForm errors targets=LOG_TARGETS heading=4 submit>
+        <TitledForm title="Log an action" errors targets=LOG_TARGETS submit>
             <SelectField id="action_kind" label="Action" choices=kinds value=kind error=errors.for_field("kind") />
             <TextField
                 id="action_target"
@@ -100,7 +95,7 @@ fn LogAction() -> impl IntoView {
             <SubmitButton id="log-action" busy>
                 "Log action"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -194,8 +189,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
 
     view! {
         <Show when=move || open_actions.with(|a| !a.is_empty())>
-            <h3 id="reverse-heading">"Reverse an action"</h3>
-            <CheckedForm errors targets=REVERSE_TARGETS heading=4 submit>
+            <TitledForm title="Reverse an action" heading_id="reverse-heading" errors targets=REVERSE_TARGETS submit>
                 {move || {
                     let choices =
                         open_actions.get().into_iter().map(|(id, name)| Choice::new(id.to_string(), name)).collect();
@@ -221,7 +215,7 @@ fn ReverseAction(chosen: RwSignal<String>) -> impl IntoView {
                 <SubmitButton id="reverse-action" busy secondary=true>
                     "Reverse action"
                 </SubmitButton>
-            </CheckedForm>
+            </TitledForm>
         </Show>
     }
 }

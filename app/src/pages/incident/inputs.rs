@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{Field, FieldSet, aria_describedby, aria_invalid, described_by, on_submit};
+use crate::components::{Field, FieldSet, control_attributes, described_by, on_submit};
 
 /// One choice of a radio group or select: the value sent, the label shown and an optional hint.
 #[derive(Debug, Clone)]
@@ -135,7 +135,7 @@ pub fn SelectField(
     error: Signal<Option<String>>,
     #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
-    let describedby = aria_describedby(id.clone(), false, error);
+    let control = control_attributes(id.clone(), false, error);
     let placeholder = placeholder
         .map(|text| view! { <option value="" prop:selected=move || value.read().is_empty()>{text}</option> });
     let options = choices
@@ -150,14 +150,8 @@ pub fn SelectField(
         })
         .collect_view();
     view! {
-        <Field id=id.clone() label error>
-            <select
-                id=id.clone()
-                name=id
-                on:change=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=aria_invalid(error)
-                aria-describedby=describedby
-            >
+        <Field id label error>
+            <select {..control} on:change=move |ev| value.set(event_target_value(&ev))>
                 {placeholder}
                 {options}
             </select>

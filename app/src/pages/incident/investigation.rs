@@ -8,7 +8,7 @@ use shared::workflow::investigation::{DataUse, InvestigationForm, RiskToPeople, 
 use super::classification::{built_in_choices, chosen_categories, show_categories};
 use super::inputs::{CheckboxGroup, Choice, RadioGroup, split_list};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea, TextField};
+use crate::components::{FormErrors, FormSection, SubmitButton, TextArea, TextField};
 
 const TARGETS: &[(&str, &str)] = &[
     ("our_failure", "our_failure-yes"),
@@ -113,78 +113,83 @@ pub fn InvestigationSection() -> impl IntoView {
         })
         .collect();
     view! {
-        <Section id="investigation" heading_id="investigation-heading" title="Investigation">
-            <CheckedForm errors targets=TARGETS heading=3 submit>
-                <RadioGroup
-                    name="our_failure"
-                    legend="Was it a failure of our technology or processes?"
-                    choices=answers
-                    value=our_failure
-                    error=errors.for_field("our_failure")
-                />
-                <TextArea
-                    id="failure_detail"
-                    label="What failed"
-                    hint="Needed when it was our failure: which technology or process."
-                    value=failure_detail
-                    error=errors.for_field("failure_detail")
-                    rows=4
-                />
-                <CheckboxGroup
-                    name="data_accessed"
-                    legend="Which data was accessed?"
-                    hint="Choose all that apply."
-                    choices=accessed_boxes
-                    error=errors.for_field("data_accessed")
-                >
-                    <TextField
-                        id="data_accessed_other"
-                        label="Other data accessed (optional)"
-                        hint="Separate kinds with commas."
-                        value=accessed_other
-                        error=Signal::derive(|| None)
-                    />
-                </CheckboxGroup>
+        <FormSection
+            id="investigation"
+            heading_id="investigation-heading"
+            title="Investigation"
+            errors
+            targets=TARGETS
+            submit
+        >
+            <RadioGroup
+                name="our_failure"
+                legend="Was it a failure of our technology or processes?"
+                choices=answers
+                value=our_failure
+                error=errors.for_field("our_failure")
+            />
+            <TextArea
+                id="failure_detail"
+                label="What failed"
+                hint="Needed when it was our failure: which technology or process."
+                value=failure_detail
+                error=errors.for_field("failure_detail")
+                rows=4
+            />
+            <CheckboxGroup
+                name="data_accessed"
+                legend="Which data was accessed?"
+                hint="Choose all that apply."
+                choices=accessed_boxes
+                error=errors.for_field("data_accessed")
+            >
                 <TextField
-                    id="records_estimate"
-                    label="How many records? (optional)"
-                    hint="A whole number, such as 1200. An estimate is fine."
-                    value=records_estimate
-                    error=errors.for_field("records_estimate")
+                    id="data_accessed_other"
+                    label="Other data accessed (optional)"
+                    hint="Separate kinds with commas."
+                    value=accessed_other
+                    error=Signal::derive(|| None)
                 />
-                <CheckboxGroup
-                    name="data_use"
-                    legend="What was done with the data?"
-                    hint="Choose all that apply."
-                    choices=use_boxes
-                    error=errors.for_field("data_use")
-                />
-                <TextField
-                    id="affected_estimate"
-                    label="How many people are affected? (optional)"
-                    hint="A whole number. An estimate is fine."
-                    value=affected_estimate
-                    error=errors.for_field("affected_estimate")
-                />
-                <TextField
-                    id="jurisdictions"
-                    label="Where do the affected people live? (optional)"
-                    hint="Country or region codes separated by commas, for example DE, FR, US-CA. \
-                          They decide which regulators to notify."
-                    value=jurisdictions
-                    error=errors.for_field("jurisdictions")
-                />
-                <RadioGroup
-                    name="risk_to_people"
-                    legend="What is the risk to the people whose data was breached?"
-                    choices=risks
-                    value=risk
-                    error=errors.for_field("risk_to_people")
-                />
-                <SubmitButton id="save-investigation" busy>
-                    "Save investigation"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+            </CheckboxGroup>
+            <TextField
+                id="records_estimate"
+                label="How many records? (optional)"
+                hint="A whole number, such as 1200. An estimate is fine."
+                value=records_estimate
+                error=errors.for_field("records_estimate")
+            />
+            <CheckboxGroup
+                name="data_use"
+                legend="What was done with the data?"
+                hint="Choose all that apply."
+                choices=use_boxes
+                error=errors.for_field("data_use")
+            />
+            <TextField
+                id="affected_estimate"
+                label="How many people are affected? (optional)"
+                hint="A whole number. An estimate is fine."
+                value=affected_estimate
+                error=errors.for_field("affected_estimate")
+            />
+            <TextField
+                id="jurisdictions"
+                label="Where do the affected people live? (optional)"
+                hint="Country or region codes separated by commas, for example DE, FR, US-CA. \
+                      They decide which regulators to notify."
+                value=jurisdictions
+                error=errors.for_field("jurisdictions")
+            />
+            <RadioGroup
+                name="risk_to_people"
+                legend="What is the risk to the people whose data was breached?"
+                choices=risks
+                value=risk
+                error=errors.for_field("risk_to_people")
+            />
+            <SubmitButton id="save-investigation" busy>
+                "Save investigation"
+            </SubmitButton>
+        </FormSection>
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use shared::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
+use crate::components::{FormErrors, FormSection, SubmitButton, TextArea};
 
 const TARGETS: &[(&str, &str)] = &[("markdown", "note_markdown")];
 
@@ -23,21 +23,19 @@ pub fn NotesSection() -> impl IntoView {
     };
 
     view! {
-        <Section id="notes" heading_id="notes-heading" title="Add a note">
-            <CheckedForm errors targets=TARGETS heading=3 submit>
-                <TextArea
-                    id="note_markdown"
-                    label="Note"
-                    hint="Markdown: **bold**, *italic*, lists, links and `code`; HTML is shown as text. \
-                          Notes appear on the timeline and cannot be edited."
-                    value=markdown
-                    error=errors.for_field("markdown")
-                    rows=5
-                />
-                <SubmitButton id="add-note" busy>
-                    "Add note"
-                </SubmitButton>
-            </CheckedForm>
-        </Section>
+        <FormSection id="notes" heading_id="notes-heading" title="Add a note" errors targets=TARGETS submit>
+            <TextArea
+                id="note_markdown"
+                label="Note"
+                hint="Markdown: **bold**, *italic*, lists, links and `code`; HTML is shown as text. \
+                      Notes appear on the timeline and cannot be edited."
+                value=markdown
+                error=errors.for_field("markdown")
+                rows=5
+            />
+            <SubmitButton id="add-note" busy>
+                "Add note"
+            </SubmitButton>
+        </FormSection>
     }
 }

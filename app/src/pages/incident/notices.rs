@@ -14,7 +14,7 @@ use super::inputs::CommandButton;
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{CheckedForm, ErrorSummary, FormErrors, Section, SubmitButton, TextArea, TextField, on_submit};
+use crate::components::{ErrorSummary, FormErrors, Section, SubmitButton, TextArea, TextField, TitledForm, on_submit};
 
 const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("subject", "notice_subject"),
@@ -210,8 +210,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
         move |name: &str| format!("notice_{name}{id_suffix}")
     };
     view! {
-        <h3>{heading}</h3>
-        <CheckedForm errors targets=NOTICE_TARGETS id_suffix heading=4 submit>
+        <TitledForm title=heading errors targets=NOTICE_TARGETS id_suffix submit>
             <TextField id=id("subject") label="Subject" value=subject error=errors.for_field("subject") />
             <TextArea id=id("nature") label="What happened" hint="In plain language: what, when, what data." value=nature error=errors.for_field("nature") rows=4 />
             <TextArea id=id("consequences") label="Likely consequences" value=consequences error=errors.for_field("consequences") rows=3 />
@@ -224,7 +223,7 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
             <SubmitButton id=save_id busy>
                 "Save the draft"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 

@@ -8,7 +8,7 @@ use shared::record::IncidentCommand;
 
 use super::workspace::{Errors, use_workspace};
 use crate::api;
-use crate::components::{CheckedForm, FormErrors, Section, SubmitButton, TextArea};
+use crate::components::{FormErrors, Section, SubmitButton, TextArea, TitledForm};
 
 const STAKEHOLDER_TARGETS: &[(&str, &str)] = &[("stakeholders", "stakeholders")];
 const UPDATE_TARGETS: &[(&str, &str)] = &[("message", "update_message")];
@@ -37,8 +37,7 @@ fn StakeholdersForm() -> impl IntoView {
         ws.run(IncidentCommand::SetStakeholders { emails }, Errors::Form(errors), busy, on_done);
     };
     view! {
-        <h3>"Stakeholders"</h3>
-        <CheckedForm errors targets=STAKEHOLDER_TARGETS heading=4 submit>
+        <TitledForm title="Stakeholders" errors targets=STAKEHOLDER_TARGETS submit>
             <TextArea
                 id="stakeholders"
                 label="Who gets status updates"
@@ -50,7 +49,7 @@ fn StakeholdersForm() -> impl IntoView {
             <SubmitButton id="save-stakeholders" busy secondary=true>
                 "Save stakeholders"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
@@ -71,6 +70,13 @@ fn StatusUpdateForm() -> impl IntoView {
             preview.set(Some(answer.map_err(|error| error.to_string())));
         });
     };
+    let preview_button = move |id: &'static str, kind: NotificationKind, label: &'static str| {
+        view! {
+            <button type="button" id=id class="button button--secondary" on:click=move |_| show_preview(kind)>
+                {label}
+            </button>
+        }
+    };
     let submit = move || {
         if message.get_untracked().trim().is_empty() {
             return errors.show_field("message", "Enter the update");
@@ -81,8 +87,7 @@ fn StatusUpdateForm() -> impl IntoView {
         });
     };
     view! {
-        <h3>"Status update"</h3>
-        <CheckedForm errors targets=UPDATE_TARGETS heading=4 submit>
+        <TitledForm title="Status update" errors targets=UPDATE_TARGETS submit>
             <TextArea
                 id="update_message"
                 label="Update"
@@ -92,14 +97,7 @@ fn StatusUpdateForm() -> impl IntoView {
                 rows=5
             />
             <div class="button-row">
-                <button
-                    type="button"
-                    id="preview-update"
-                    class="button button--secondary"
-                    on:click=move |_| show_preview(NotificationKind::Stakeholder)
-                >
-                    "Preview"
-                </button>
+                {preview_button("preview-update", NotificationKind::Stakeholder, "Preview")}
                 <SubmitButton id="send-update" busy=unavailable>
                     {move || match stakeholders.get() {
                         0 => "Add stakeholders to send updates".to_owned(),
@@ -107,16 +105,9 @@ fn StatusUpdateForm() -> impl IntoView {
                         n => format!("Send to {n} stakeholders"),
                     }}
                 </SubmitButton>
-                <button
-                    type="button"
-                    id="preview-internal"
-                    class="button button--secondary"
-                    on:click=move |_| show_preview(NotificationKind::Internal)
-                >
-                    "Preview the internal notification"
-                </button>
+                {preview_button("preview-internal", NotificationKind::Internal, "Preview the internal notification")}
             </div>
-        </CheckedForm>
+        </TitledForm>
         {move || preview.get().map(|answer| match answer {
             Ok(email) => view! { <EmailPreviewView email /> }.into_any(),
             Err(error) => view! { <p class="notice notice--error" role="alert">{error}</p> }.into_any(),

@@ -9,7 +9,7 @@ use shared::workflow::review::{FollowUpActionForm, Review, ReviewForm};
 use super::workspace::{Errors, use_workspace};
 use crate::components::{
     CheckedForm, DataTable, Field, FormErrors, InlineError, LocalTime, Section, SubmitButton, TextArea,
-    aria_describedby, aria_invalid,
+    control_attributes,
 };
 use crate::dom;
 
@@ -87,18 +87,11 @@ fn RowInput(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let describedby = aria_describedby(id.clone(), false, error);
+    let control = control_attributes(id.clone(), false, error);
     // The row's fieldset shows the error, so the field around the input does not.
     view! {
-        <Field id=id.clone() label>
-            <input
-                type=input_type
-                id=id.clone()
-                name=id
-                bind:value=value
-                aria-invalid=aria_invalid(error)
-                aria-describedby=describedby
-            />
+        <Field id label>
+            <input {..control} type=input_type bind:value=value />
         </Field>
     }
 }

@@ -7,7 +7,7 @@ use shared::workflow::roles::Role;
 
 use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
-use crate::components::{CheckedForm, DataTable, FormErrors, LocalTime, LocalTimeOr, Section, SubmitButton, TextField};
+use crate::components::{DataTable, FormErrors, LocalTime, LocalTimeOr, Section, SubmitButton, TextField, TitledForm};
 
 const TARGETS: &[(&str, &str)] = &[("role", "role"), ("person", "person")];
 
@@ -117,9 +117,13 @@ fn AssignRole() -> impl IntoView {
 
     let choices = Choice::all(Role::ALL, Role::as_str, Role::label);
     view! {
-        <h3>"Assign a role"</h3>
-        <p class="hint">"Assigning a role that has one holder hands it over; team members can be many."</p>
-        <CheckedForm errors targets=TARGETS heading=4 submit>
+        <TitledForm
+            title="Assign a role"
+            hint="Assigning a role that has one holder hands it over; team members can be many."
+            errors
+            targets=TARGETS
+            submit
+        >
             <SelectField id="role" label="Role" choices value=role error=errors.for_field("role") />
             <TextField
                 id="person"
@@ -131,7 +135,7 @@ fn AssignRole() -> impl IntoView {
             <SubmitButton id="assign-role" busy>
                 "Assign role"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 

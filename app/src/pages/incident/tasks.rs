@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use shared::record::IncidentCommand;
-use shared::validation::FieldError;
+use shared::validation::ValidationErrors;
 use shared::workflow::phase::Phase;
 use shared::workflow::tasks::{Task, TaskStatus};
 
@@ -10,7 +10,7 @@ use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
 use crate::clock;
 use crate::components::{
-    CheckedForm, DataTable, FormErrors, LocalTimeField, LocalTimeOr, Section, SubmitButton, TextField,
+    DataTable, FormErrors, LocalTimeField, LocalTimeOr, Section, SubmitButton, TextField, TitledForm,
 };
 
 const TARGETS: &[(&str, &str)] =
@@ -133,23 +133,20 @@ fn AddTask() -> impl IntoView {
     let busy = RwSignal::new(false);
 
     let submit = move || {
-        let mut problems = Vec::new();
+        let mut problems = ValidationErrors::default();
         let chosen_phase = Phase::parse(&phase.get_untracked());
         if chosen_phase.is_none() {
-            problems.push(FieldError { field: "phase".into(), message: "Choose a phase".into() });
+            problems.push("phase", "Choose a phase");
         }
         if title.get_untracked().trim().is_empty() {
-            problems.push(FieldError { field: "title".into(), message: "Enter what needs doing".into() });
+            problems.push("title", "Enter what needs doing");
         }
         let due_at = clock::local_input_to_utc(&due.get_untracked()).unwrap_or_else(|()| {
-            problems.push(FieldError {
-                field: "due_at".into(),
-                message: "Enter a date and time, or leave it empty".into(),
-            });
+            problems.push("due_at", "Enter a date and time, or leave it empty");
             None
         });
-        let Some(chosen_phase) = chosen_phase.filter(|_| problems.is_empty()) else {
-            return errors.show_fields(problems);
+        let Some(chosen_phase) = chosen_phase.filter(|_| problems.0.is_empty()) else {
+            return errors.show_fields(problems.0);
         };
         let command = IncidentCommand::AddTask {
             phase: chosen_phase,
@@ -166,8 +163,7 @@ fn AddTask() -> impl IntoView {
 
     let phases = Choice::all(task_phases(), Phase::as_str, Phase::label);
     view! {
-        <h3>"Add a task"</h3>
-        <CheckedForm errors targets=TARGETS heading=4 submit>
+        <TitledForm title="Add a task" errors targets=TARGETS submit>
             <SelectField id="task_phase" label="Phase" choices=phases value=phase error=errors.for_field("phase") />
             <TextField id="task_title" label="Task" value=title error=errors.for_field("title") />
             <TextField
@@ -186,7 +182,7 @@ fn AddTask() -> impl IntoView {
             <SubmitButton id="add-task" busy>
                 "Add task"
             </SubmitButton>
-        </CheckedForm>
+        </TitledForm>
     }
 }
 
