@@ -19,5 +19,6 @@ pub mod policy;
 pub mod record;
 pub mod reference;
 pub mod report;
+pub mod time;
 pub mod validation;
 pub mod workflow;

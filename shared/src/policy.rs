@@ -5,6 +5,7 @@
 //! review (`POLICY-ANNUAL-1`, then `POLICY-ANNUAL-2`...); recording a review meets the open cycle
 //! and opens the next, so the board keeps every past year as history.
 
+use crate::time::utc_minute;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -123,7 +124,7 @@ impl PolicyRegister {
         if reviewed_at > now {
             errors.push("reviewed_at", "The review cannot be in the future");
         } else if reviewed_at < self.last_reviewed_at() {
-            let last = self.last_reviewed_at().format("%Y-%m-%d %H:%M UTC");
+            let last = utc_minute(self.last_reviewed_at());
             errors.push("reviewed_at", format!("The review cannot come before the last one ({last})"));
         }
         match (summary, changes) {

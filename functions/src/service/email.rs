@@ -2,6 +2,7 @@
 //! parts are not.
 
 use shared::access::TeamRole;
+use shared::time::utc_minute;
 use std::path::Path;
 
 use anyhow::Context;
@@ -148,7 +149,7 @@ impl EmailTemplates {
             citation => obligation.rule.citation,
             audience => obligation.rule.notify.iter().map(|a| a.label()).collect::<Vec<_>>().join(", "),
             recipient => obligation.rule.recipient,
-            due => due.format("%Y-%m-%d %H:%M UTC").to_string(),
+            due => utc_minute(due),
             contents => obligation.rule.contents,
             url,
         };
@@ -182,7 +183,7 @@ impl EmailTemplates {
     ) -> anyhow::Result<Email> {
         let context = minijinja::context! {
             name, role => role.label(), invited_by, link, sender_name,
-            expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            expires_at => utc_minute(expires_at),
         };
         self.render(
             "invitation",
@@ -202,7 +203,7 @@ impl EmailTemplates {
         sender_name: &str,
     ) -> anyhow::Result<Email> {
         let context = minijinja::context! {
-            name, link, sender_name, expires_at => expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            name, link, sender_name, expires_at => utc_minute(expires_at),
         };
         self.render("password_reset", to, "Reset your Tocsin password", &context, "password_reset")
     }

@@ -8,9 +8,10 @@ use shared::reference::Reference;
 
 use super::access::Caller;
 use super::error::ServiceError;
-use super::export_templates::{ExportFormat, TimelineLine, time};
+use super::export_templates::{ExportFormat, TimelineLine};
 use super::markdown::render_note;
 use super::services::Services;
+use shared::time::utc_minute;
 
 impl Services {
     /// The whole incident report, with its timeline and the audit chain's state at export time.
@@ -34,7 +35,7 @@ impl Services {
                 _ => (None, None),
             };
             timeline.push(TimelineLine {
-                at: time(body.at),
+                at: utc_minute(body.at),
                 actor: body.actor,
                 summary: describe(event),
                 note_markdown,

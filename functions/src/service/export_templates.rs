@@ -5,6 +5,7 @@ use minijinja::{AutoEscape, Environment, Error, Value, default_auto_escape_callb
 use serde::Serialize;
 use shared::api::IncidentDetail;
 use shared::audit::Verification;
+use shared::time::utc_minute;
 use shared::workflow::classification::{BreachVerdict, DataCategory};
 
 pub struct ExportTemplates {
@@ -97,10 +98,6 @@ impl ExportTemplates {
     }
 }
 
-pub fn time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn labels(categories: &[DataCategory]) -> String {
     if categories.is_empty() {
         "none recorded".to_owned()
@@ -121,22 +118,22 @@ fn export_context(
     minijinja::context! {
         reference => r.reference.to_string(),
         title => r.title,
-        exported_at => time(now),
+        exported_at => utc_minute(now),
         phase => r.phase.label(),
-        opened_at => time(r.opened_at),
+        opened_at => utc_minute(r.opened_at),
         opened_by => r.opened_by,
-        detected_at => time(detail.detected_at),
+        detected_at => utc_minute(detail.detected_at),
         category => c.category.map_or("not classified", |c| c.label()),
         severity => c.severity.map(|s| format!("{}: {}", s.label(), s.meaning())).unwrap_or_else(|| "not graded".to_owned()),
         verdict => match c.verdict {
-            BreachVerdict::Confirmed { confirmed_at } => format!("Confirmed breach ({})", time(confirmed_at)),
+            BreachVerdict::Confirmed { confirmed_at } => format!("Confirmed breach ({})", utc_minute(confirmed_at)),
             other => other.label().to_owned(),
         },
         data_categories => labels(&c.data_categories),
-        reports => detail.reports.iter().map(|rep| minijinja::context! { reference => rep.reference.to_string(), received_at => time(rep.received_at), headline => rep.headline }).collect::<Vec<_>>(),
-        roles => r.roles.iter().map(|a| minijinja::context! { role => a.role.label(), person => a.person, assigned_at => time(a.assigned_at), assigned_by => a.assigned_by, ended_at => a.ended_at.map(time) }).collect::<Vec<_>>(),
-        phases => r.phase_changes.iter().map(|p| minijinja::context! { from => p.from.label(), to => p.to.label(), at => time(p.at), by => p.by, reason => p.reason }).collect::<Vec<_>>(),
-        tasks => r.tasks.iter().map(|t| minijinja::context! { phase => t.phase.label(), title => t.title, owner => t.owner, due_at => t.due_at.map(time), status => t.status.label() }).collect::<Vec<_>>(),
+        reports => detail.reports.iter().map(|rep| minijinja::context! { reference => rep.reference.to_string(), received_at => utc_minute(rep.received_at), headline => rep.headline }).collect::<Vec<_>>(),
+        roles => r.roles.iter().map(|a| minijinja::context! { role => a.role.label(), person => a.person, assigned_at => utc_minute(a.assigned_at), assigned_by => a.assigned_by, ended_at => a.ended_at.map(utc_minute) }).collect::<Vec<_>>(),
+        phases => r.phase_changes.iter().map(|p| minijinja::context! { from => p.from.label(), to => p.to.label(), at => utc_minute(p.at), by => p.by, reason => p.reason }).collect::<Vec<_>>(),
+        tasks => r.tasks.iter().map(|t| minijinja::context! { phase => t.phase.label(), title => t.title, owner => t.owner, due_at => t.due_at.map(utc_minute), status => t.status.label() }).collect::<Vec<_>>(),
         investigation => minijinja::context! {
             our_failure => i.our_failure.label(),
             failure_detail => i.failure_detail,
@@ -147,7 +144,7 @@ fn export_context(
             affected_accounts => r.investigation.affected_accounts.len(),
             jurisdictions => i.jurisdictions.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", "),
         },
-        actions => r.containment.iter().map(|a| minijinja::context! { kind => a.kind.label(), target => a.target, by => a.performed_by, at => time(a.performed_at), result => a.result.label(), note => a.note, reversal => a.reversal.as_ref().map(|rev| format!("Reversed {} by {}: {}", time(rev.at), rev.by, rev.reason)) }).collect::<Vec<_>>(),
+        actions => r.containment.iter().map(|a| minijinja::context! { kind => a.kind.label(), target => a.target, by => a.performed_by, at => utc_minute(a.performed_at), result => a.result.label(), note => a.note, reversal => a.reversal.as_ref().map(|rev| format!("Reversed {} by {}: {}", utc_minute(rev.at), rev.by, rev.reason)) }).collect::<Vec<_>>(),
         review => minijinja::context! {
             findings => r.review.draft.findings,
             root_cause => r.review.draft.root_cause,
@@ -155,7 +152,7 @@ fn export_context(
             what_did_not => r.review.draft.what_did_not,
             procedure_updates => r.review.draft.procedure_updates,
             follow_ups => r.review.draft.follow_up_actions.iter().map(|f| minijinja::context! { action => f.action, owner => f.owner, due_on => f.due_on.to_string() }).collect::<Vec<_>>(),
-            completed => r.review.completed_at.map(|at| format!("{} by {}", time(at), r.review.completed_by.clone().unwrap_or_default())),
+            completed => r.review.completed_at.map(|at| format!("{} by {}", utc_minute(at), r.review.completed_by.clone().unwrap_or_default())),
         },
         timeline => timeline,
         audit => minijinja::context! {

@@ -9,6 +9,7 @@ use shared::record::Origin;
 use shared::record::drafts::draft;
 use shared::record::effects::notification_sent;
 use shared::reference::Reference;
+use shared::time::utc_minute;
 use shared::validation::multi_line;
 use shared::workflow::roles::Role;
 
@@ -21,10 +22,6 @@ use crate::ports::Email;
 
 /// Who Tocsin is on an incident's timeline when it acts by itself.
 const TOCSIN: &str = "Tocsin";
-
-fn utc(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
 
 /// What one notification to a list of people came to.
 struct Sent {
@@ -61,8 +58,8 @@ impl Services {
             incident => record.reference.to_string(),
             title => record.title,
             phase => record.phase.label(),
-            detected_at => utc(detail.detected_at),
-            opened_at => utc(record.opened_at),
+            detected_at => utc_minute(detail.detected_at),
+            opened_at => utc_minute(record.opened_at),
             opened_by => record.opened_by,
             category => record.classification.category.map(|c| c.label()),
             severity => record.classification.severity.map(|s| s.label()),

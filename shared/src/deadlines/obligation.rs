@@ -2,6 +2,7 @@
 //! copy of that rule and its due time. They are never dropped: a duty that stops applying becomes
 //! "not required" with the reason.
 
+use crate::time::utc_minute;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -187,7 +188,7 @@ pub enum ObligationChange {
 }
 
 fn when(due_at: Option<DateTime<Utc>>) -> String {
-    due_at.map_or_else(|| "clock not started".to_owned(), |d| format!("due {}", d.format("%Y-%m-%d %H:%M UTC")))
+    due_at.map_or_else(|| "clock not started".to_owned(), |d| format!("due {}", utc_minute(d)))
 }
 
 impl ObligationChange {

@@ -75,6 +75,7 @@ pub enum EntityRole {
 }
 
 /// Conditions under which a rule applies. Every condition given must hold; lists mean "any of".
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Conditions {
@@ -94,19 +95,15 @@ pub struct Conditions {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub jurisdictions: Vec<String>,
     /// At least this many affected people, counted in `jurisdictions` when given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_affected: Option<u64>,
     /// Fewer than this many affected people.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_affected_below: Option<u64>,
     /// The organisation's roles, any of.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<EntityRole>,
     /// The incident's severity is at least this.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_severity: Option<Severity>,
     /// The assessed risk to people is at least this (an unassessed risk counts as high).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_risk: Option<RiskToPeople>,
 }
 
@@ -119,13 +116,12 @@ pub enum VerdictKind {
 }
 
 /// A reminder before the due time: at a share of the window, or some hours before.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reminder {
     /// Percent of the window gone: 50 is half-way from the clock's start to the due time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_percent: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours_before: Option<u32>,
 }
 
@@ -153,6 +149,7 @@ impl EscalationTarget {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
@@ -162,31 +159,23 @@ pub struct Rule {
     pub citation: String,
     pub anchor: Anchor,
     pub deadline: Deadline,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<Cap>,
     #[serde(default)]
     pub when: Conditions,
     pub notify: Vec<Audience>,
     /// The authority or party to file with, when there is one (the ICO, the Texas AG).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
     /// What the notice or filing must contain, as a checklist.
     #[serde(default)]
     pub contents: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminders: Option<Vec<Reminder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<Vec<Escalation>>,
     /// The duty starts applying on this date (a law not yet in force).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_from: Option<NaiveDate>,
     /// An event of the record that meets the duty by itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub met_by: Option<MetBy>,
     /// The research's confidence in the rule: `H` or `M`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -205,12 +194,12 @@ pub struct Defaults {
     pub escalation: Vec<Escalation>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesFile {
     /// The rules' version, kept on every obligation made from them.
     pub version: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Defaults>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,

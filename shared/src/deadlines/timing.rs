@@ -143,30 +143,21 @@ pub enum Deadline {
 }
 
 /// The rules file's form of [`Deadline`].
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlineSpec {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar_days: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_days: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub months: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub days_after_year_end: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub without_undue_delay_target_hours: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub count_event_day: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub roll_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cutoff: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! The one way an incident changes: a command is checked against the record ([`decide`]) and
 //! becomes events; nothing is changed here. The guards live next to the commands they check.
 
+use crate::time::utc_minute;
 use chrono::{DateTime, Utc};
 
 use super::commands::{Context, IncidentCommand, NOTE_MAX, VerdictChoice, WorkflowError};
@@ -460,9 +461,9 @@ fn set_anchor(
                     format!(
                         "{} ({}) cannot come before {} ({})",
                         later.label(),
-                        l.format("%Y-%m-%d %H:%M UTC"),
+                        utc_minute(*l),
                         earlier.label().to_lowercase(),
-                        e.format("%Y-%m-%d %H:%M UTC")
+                        utc_minute(*e)
                     ),
                 ));
             }

@@ -3,6 +3,7 @@
 use super::events::IncidentEvent;
 use super::state::Origin;
 use crate::deadlines::obligation::ObligationChange;
+use crate::time::utc_minute;
 use crate::workflow::classification::{BreachVerdict, DataCategory};
 
 /// A short, plain description of an event for the timeline and the export.
@@ -21,7 +22,7 @@ pub fn describe(event: &IncidentEvent) -> String {
         }
         IncidentEvent::VerdictSet { verdict } => match verdict {
             BreachVerdict::Confirmed { confirmed_at } => {
-                format!("Breach confirmed at {}", confirmed_at.format("%Y-%m-%d %H:%M UTC"))
+                format!("Breach confirmed at {}", utc_minute(*confirmed_at))
             }
             other => format!("Verdict: {}", other.label()),
         },
@@ -83,7 +84,7 @@ pub fn describe(event: &IncidentEvent) -> String {
         IncidentEvent::ReviewCompleted => "Post-incident review completed".to_owned(),
         IncidentEvent::AnchorSet { anchor, at, reason } => {
             let what = match at {
-                Some(at) => format!("Clock: {} set to {}", anchor.label(), at.format("%Y-%m-%d %H:%M UTC")),
+                Some(at) => format!("Clock: {} set to {}", anchor.label(), utc_minute(*at)),
                 None => format!("Clock: {} set by hand was cleared", anchor.label()),
             };
             match reason {
@@ -97,7 +98,7 @@ pub fn describe(event: &IncidentEvent) -> String {
         }
         IncidentEvent::ObligationMet { id, met_at, evidence } => format!(
             "Obligation {id} met at {} ({}: {})",
-            met_at.format("%Y-%m-%d %H:%M UTC"),
+            utc_minute(*met_at),
             evidence.kind.label().to_lowercase(),
             evidence.value
         ),

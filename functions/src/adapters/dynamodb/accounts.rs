@@ -73,10 +73,7 @@ impl AccountStore for DynamoStore {
 
     async fn update_account(&self, account: Account, version: u64) -> StoreResult<()> {
         let record = serde_json::to_string(&account).context("encoding an account")?;
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(ACCOUNTS_PK.to_owned(), &account_sk(&account.id))))
+        self.update_item(ACCOUNTS_PK.to_owned(), &account_sk(&account.id))
             .update_expression("SET #record = :record ADD version :one")
             // The email is fixed at insert; requiring it keeps the `EMAIL#` item pointing here.
             .condition_expression("version = :seen AND email = :email")
@@ -111,10 +108,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn use_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(token_pk(hash), "TOKEN")))
+        self.update_item(token_pk(hash), "TOKEN")
             .update_expression("SET used_at = :now")
             .condition_expression("attribute_exists(PK) AND attribute_not_exists(used_at) AND expires_at > :now")
             .expression_attribute_values(":now", s(timestamp(now)))
@@ -148,10 +142,7 @@ impl AccountStore for DynamoStore {
 
     async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
         let touched = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(session_pk(hash), "SESSION")))
+            .update_item(session_pk(hash), "SESSION")
             .update_expression("SET last_seen_at = :at")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":at", s(timestamp(at)))
@@ -171,10 +162,7 @@ impl AccountStore for DynamoStore {
 
     async fn add_failure(&self, key_name: &str, window: DateTime<Utc>) -> StoreResult<u32> {
         let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(failures_pk(key_name), &window_sk(window))))
+            .update_item(failures_pk(key_name), &window_sk(window))
             // Windows are minutes long; a day later nothing reads them.
             .update_expression("SET expires = :expires ADD #count :one")
             .expression_attribute_names("#count", "count")

@@ -54,9 +54,7 @@ impl AuditStore for DynamoStore {
     async fn audit_entries(&self, subject: Reference, after_seq: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         let items = self
             .query_up_to(limit as usize, || {
-                self.client
-                    .query()
-                    .table_name(&self.table)
+                self.query()
                     .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
                     .expression_attribute_values(":pk", s(audit_pk(subject)))
                     .expression_attribute_values(":from", s(entry_sk(after_seq + 1)))

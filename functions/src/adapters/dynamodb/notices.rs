@@ -143,9 +143,7 @@ impl NoticeStore for DynamoStore {
         let items = self
             .query_up_to(limit as usize, || {
                 let query = self
-                    .client
                     .query()
-                    .table_name(&self.table)
                     .consistent_read(true)
                     .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
                     .expression_attribute_values(":pk", s(campaign_pk(list)))
@@ -165,10 +163,7 @@ impl NoticeStore for DynamoStore {
 
     async fn move_delivery(&self, list: &str, seq: u32, from: &DeliveryState, to: &DeliveryState) -> StoreResult<bool> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(campaign_pk(list), &delivery_sk(seq))))
+            .update_item(campaign_pk(list), &delivery_sk(seq))
             .update_expression("SET #state = :to, #kind = :kind")
             .condition_expression("#state = :from")
             .expression_attribute_names("#state", "state")
@@ -189,10 +184,7 @@ impl NoticeStore for DynamoStore {
             return item.as_ref().map(delivery_from_item).transpose();
         };
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(campaign_pk(list), &delivery_sk(seq))))
+            .update_item(campaign_pk(list), &delivery_sk(seq))
             .update_expression("SET #flag = :true")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#flag", *flag)
@@ -211,9 +203,7 @@ impl NoticeStore for DynamoStore {
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
             let output = self
-                .client
                 .query()
-                .table_name(&self.table)
                 .consistent_read(true)
                 .key_condition_expression("PK = :pk AND begins_with(SK, :deliveries)")
                 .expression_attribute_values(":pk", s(campaign_pk(list)))

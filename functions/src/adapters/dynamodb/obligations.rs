@@ -57,9 +57,7 @@ impl ObligationStore for DynamoStore {
         let until = format!("{}~", timestamp(now));
         let items = self
             .query_up_to(limit as usize, || {
-                self.client
-                    .query()
-                    .table_name(&self.table)
+                self.query()
                     .index_name(DUE_INDEX)
                     .key_condition_expression("GSI4PK = :due AND GSI4SK <= :until")
                     .expression_attribute_values(":due", s("DUE"))
@@ -73,10 +71,7 @@ impl ObligationStore for DynamoStore {
         let DeliveryUpdate { subject, obligation, expected_version, deliveries, next_check_at } = update;
         let deliveries = serde_json::to_string(deliveries).context("encoding deliveries")?;
         let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(subject_pk(subject), &obligation_sk(obligation))))
+            .update_item(subject_pk(subject), &obligation_sk(obligation))
             .condition_expression("version = :seen")
             .expression_attribute_values(":seen", n(expected_version))
             .expression_attribute_values(":deliveries", s(deliveries))
@@ -114,9 +109,7 @@ impl ObligationStore for DynamoStore {
         let items = self
             .query_up_to(page.limit as usize + 1, || {
                 let query = self
-                    .client
                     .query()
-                    .table_name(&self.table)
                     .index_name(STATUS_INDEX)
                     .expression_attribute_values(":pk", s(format!("OBLIGATIONS#{}", state.as_str())))
                     .scan_index_forward(ascending);

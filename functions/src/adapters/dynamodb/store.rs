@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
     ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
@@ -122,10 +123,7 @@ impl DynamoStore {
 
     pub(super) async fn next_number(&self, kind: ReferenceKind, year: i32) -> StoreResult<u32> {
         let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(sequence_pk(sequence_name(kind), year), "SEQ")))
+            .update_item(sequence_pk(sequence_name(kind), year), "SEQ")
             .update_expression("ADD #last :one")
             .expression_attribute_names("#last", "last")
             .expression_attribute_values(":one", n(1))
@@ -134,6 +132,16 @@ impl DynamoStore {
             .await
             .map_err(store_error)?;
         output.attributes().cloned().unwrap_or_default().number("last")
+    }
+
+    /// An update of the item at `pk`/`sk`, for the caller to give its expressions.
+    pub(super) fn update_item(&self, pk: String, sk: &str) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.table).set_key(Some(key(pk, sk)))
+    }
+
+    /// A query of the table, for the caller to give its key condition.
+    pub(super) fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&self.table)
     }
 
     pub(super) async fn get(&self, pk: String, sk: &str) -> StoreResult<Option<Item>> {
@@ -152,9 +160,7 @@ impl DynamoStore {
     /// Every item of a partition (or index partition), following pagination to the end.
     pub(super) async fn query_all(&self, index: Option<&str>, pk_name: &str, pk: String) -> StoreResult<Vec<Item>> {
         self.query_up_to(usize::MAX, || {
-            self.client
-                .query()
-                .table_name(&self.table)
+            self.query()
                 .set_index_name(index.map(str::to_owned))
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", pk_name)
@@ -200,9 +206,7 @@ impl DynamoStore {
         let mut items = self
             .query_up_to(page.limit as usize + 1, || {
                 let query = self
-                    .client
                     .query()
-                    .table_name(&self.table)
                     .index_name(index)
                     .expression_attribute_names("#pk", format!("{index}PK"))
                     .expression_attribute_values(":pk", s(pk.clone()))

@@ -25,6 +25,15 @@ pub(super) fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// A nullable text column read through `parse`.
+pub(super) fn optional<T>(
+    row: &Row<'_>,
+    column: &str,
+    parse: fn(&str) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    row.get::<_, Option<String>>(column)?.as_deref().map(parse).transpose()
+}
+
 pub(super) fn conversion_error(message: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.into())
 }
@@ -52,7 +61,7 @@ pub(super) fn report_summary_from_row(row: &Row<'_>) -> rusqlite::Result<ReportS
         headline: headline(&description),
         received_at: parse_time(&row.get::<_, String>("received_at")?)?,
         attachment_count: row.get("attachment_count")?,
-        incident: row.get::<_, Option<String>>("incident_reference")?.as_deref().map(parse_reference).transpose()?,
+        incident: optional(row, "incident_reference", parse_reference)?,
     })
 }
 

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared::api::Page;
 use shared::reference::Reference;
 
-use super::codec::{conversion_error, parse_time, timestamp};
+use super::codec::{conversion_error, optional, parse_time, timestamp};
 use super::store::SqliteStore;
 use crate::ports::{
     Deliveries, DeliveryUpdate, ObligationRow, ObligationState, ObligationStore, ObligationWrite, PageRequest,
@@ -46,7 +46,7 @@ fn scheduled_from_row(row: &Row<'_>) -> rusqlite::Result<ScheduledObligation> {
         row: obligation,
         deliveries,
         version: row.get::<_, i64>("version")?.unsigned_abs(),
-        next_check_at: row.get::<_, Option<String>>("next_check_at")?.as_deref().map(parse_time).transpose()?,
+        next_check_at: optional(row, "next_check_at", parse_time)?,
     })
 }
 

@@ -13,7 +13,7 @@ use shared::report::ReportStatus;
 
 use super::audit::append_audit;
 use super::codec::{
-    SUMMARY_COLUMNS, conversion_error, paginate, parse_cursor, parse_enum, parse_reference, parse_time,
+    SUMMARY_COLUMNS, conversion_error, optional, paginate, parse_cursor, parse_enum, parse_reference, parse_time,
     report_summary_from_row, timestamp,
 };
 use super::store::{SqliteStore, next_number};
@@ -160,20 +160,12 @@ impl ReportStore for SqliteStore {
                                 reporter_email: row.get("reporter_email")?,
                                 description: row.get("description")?,
                                 steps_to_reproduce: row.get("steps_to_reproduce")?,
-                                observed_at: row
-                                    .get::<_, Option<String>>("observed_at")?
-                                    .as_deref()
-                                    .map(parse_time)
-                                    .transpose()?,
+                                observed_at: optional(row, "observed_at", parse_time)?,
                                 affected_system: row.get("affected_system")?,
                                 received_at: parse_time(&row.get::<_, String>("received_at")?)?,
                                 attachments: Vec::new(),
                                 follow_ups: Vec::new(),
-                                incident: row
-                                    .get::<_, Option<String>>("incident_reference")?
-                                    .as_deref()
-                                    .map(parse_reference)
-                                    .transpose()?,
+                                incident: optional(row, "incident_reference", parse_reference)?,
                                 dismissal_reason: row.get("dismissal_reason")?,
                                 email: email_intake(row)?,
                             },
