@@ -51,5 +51,6 @@ async fn the_command_reports_each_chain_and_fails_on_a_broken_one() {
     let (ok, output) = verify_audit(data_dir.path());
     assert!(!ok, "{output}");
     assert!(output.contains(&format!("BROKEN  {reference} at entry {step_one}")), "{output}");
-    assert!(output.contains("1 chain(s) checked, 1 broken"), "{output}");
+    let summary = "1 chain(s) checked: 1 incident(s), 0 report(s), 0 policy register, 0 security log(s); 1 broken";
+    assert!(output.contains(summary), "{output}");
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::record::IncidentEvent;
-use crate::reference::Reference;
+use crate::reference::{Reference, ReferenceKind};
 
 /// The `prev_hash` of a chain's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -117,6 +117,20 @@ impl Verification {
     pub fn is_intact(&self) -> bool {
         self.broken.is_none()
     }
+}
+
+/// A full check's last line: how many chains of each kind were checked and how many are broken.
+pub fn check_summary(verifications: &[Verification]) -> String {
+    let count = |kind: ReferenceKind| verifications.iter().filter(|v| v.subject.kind == kind).count();
+    let broken = verifications.iter().filter(|v| !v.is_intact()).count();
+    format!(
+        "{} chain(s) checked: {} incident(s), {} report(s), {} policy register, {} security log(s); {broken} broken",
+        verifications.len(),
+        count(ReferenceKind::Incident),
+        count(ReferenceKind::Report),
+        count(ReferenceKind::Policy),
+        count(ReferenceKind::Security),
+    )
 }
 
 /// Walks the chain in stored order and reports the first broken link, checking the end against

@@ -17,6 +17,7 @@ use functions::service::email_intake::ArrivingEmail;
 use functions::startup::{Application, build_state};
 use sha2::Digest;
 use shared::access::InvitationForm;
+use shared::audit::{Verification, check_summary};
 use shared::inbound::InboundOutcome;
 
 /// Tocsin, security incident response: the local server and its maintenance commands.
@@ -117,9 +118,8 @@ async fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
             Some(broken) => println!("BROKEN  {} at entry {}: {}", verification.subject, broken.seq, broken.problem),
         }
     }
-    let broken = report.iter().filter(|v| !v.is_intact()).count();
-    println!("{} chain(s) checked, {broken} broken", report.len());
-    Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    println!("{}", check_summary(&report));
+    Ok(if report.iter().all(Verification::is_intact) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Takes in each `.eml` file named, or found in a named folder, and prints what became of it.

@@ -40,6 +40,9 @@ pub trait AuditStore: Send + Sync {
     async fn audit_head(&self, subject: Reference) -> StoreResult<Option<ChainHead>>;
     /// Audit entries of a subject in chain order, those after `after_seq`, at most `limit`.
     async fn audit_entries(&self, subject: Reference, after_seq: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// Every subject that has a chain head or any entry, in reference order: what a full check
+    /// walks, so an entry left without a head (or filed under a made-up subject) shows too.
+    async fn audit_subjects(&self) -> StoreResult<Vec<Reference>>;
     /// Appends entries to a chain that has no record of its own (the security log). Fails with a
     /// conflict, changing nothing, if the head is no longer `previous` (`None`: no chain yet).
     async fn append_audit(&self, subject: Reference, chain: ChainAppend) -> StoreResult<()>;

@@ -2,11 +2,13 @@
 //! and the audit trail. Every change goes through [`Services::change_incident`]: decide against the
 //! record read, seal the events into the audit chain, and commit both atomically.
 
+use std::collections::BTreeSet;
+
 use shared::api::{
     AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest,
     IncidentDetail, LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
 };
-use shared::audit::{AuditBody, AuditEntry, AuditEvent, ChainHead, ReportEvent, Verification, verify};
+use shared::audit::{AuditBody, AuditEntry, AuditEvent, BrokenLink, ChainHead, ReportEvent, Verification, verify};
 use shared::deadlines::timing::Anchor;
 use shared::incident::IncidentTitle;
 use shared::record::{
@@ -263,38 +265,39 @@ impl Services {
         Ok((entries, verification))
     }
 
-    /// Every incident's chain, every dismissed report's (the only reports with one), the
-    /// policy register's and every year's security log.
+    /// Every chain the store holds (incidents, reports, the policy register, each year's security
+    /// log), and every record that must have one: an incident, a dismissed report or the register
+    /// whose chain is gone counts as broken, as does an entry with no head.
     pub async fn verify_all_audit_chains(&self) -> Result<Vec<Verification>, ServiceError> {
-        let mut results = Vec::new();
-        for log in self.security_logs().await? {
-            results.push(self.audit_trail(log).await?.1);
-        }
+        let mut must_have_chain = BTreeSet::new();
         if let Some((register, _)) = self.register.policy_register().await? {
-            results.push(self.audit_trail(register.reference).await?.1);
+            must_have_chain.insert(register.reference);
         }
         let mut cursor = None;
         loop {
             let page = self.incidents.list_incidents(PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
-            for incident in page.items {
-                results.push(self.audit_trail(incident.reference).await?.1);
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
+            must_have_chain.extend(page.items.iter().map(|incident| incident.reference));
+            let Some(next) = page.next_cursor else { break };
+            cursor = Some(next);
         }
         let mut cursor = None;
         loop {
             let dismissed = Some(ReportStatus::Dismissed);
             let page = self.reports.list_reports(dismissed, PageRequest { cursor, limit: MAX_PAGE_SIZE }).await?;
-            for report in page.items {
-                results.push(self.audit_trail(report.reference).await?.1);
+            must_have_chain.extend(page.items.iter().map(|report| report.reference));
+            let Some(next) = page.next_cursor else { break };
+            cursor = Some(next);
+        }
+        let mut subjects: BTreeSet<Reference> = self.audit.audit_subjects().await?.into_iter().collect();
+        subjects.extend(must_have_chain.iter().copied());
+        let mut results = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            let mut verification = self.audit_trail(subject).await?.1;
+            if verification.head.is_none() && verification.entries_checked == 0 && must_have_chain.contains(&subject) {
+                verification.broken =
+                    Some(BrokenLink { seq: 1, problem: "the record exists but its audit chain is gone".into() });
             }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
+            results.push(verification);
         }
         Ok(results)
     }

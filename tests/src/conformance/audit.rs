@@ -37,6 +37,7 @@ pub async fn keeps_the_audit_chain_and_refuses_stale_writes(
     assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=31).collect::<Vec<_>>());
     assert!(verify(incident, &entries, Some(&after_notes)).is_intact());
     assert_eq!(audit.audit_head(Reference::new(ReferenceKind::Incident, 2026, 50)).await.unwrap(), None);
+    assert_eq!(audit.audit_subjects().await.unwrap(), [incident], "every chain, once");
 }
 
 /// A chain with no record of its own (the security log) starts once and grows only from the head
@@ -65,4 +66,5 @@ pub async fn a_chain_of_its_own_grows_only_from_its_head(audit: Arc<dyn AuditSto
     assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
     assert!(verify(log, &entries, Some(&second)).is_intact());
     assert_eq!(audit.audit_entries(log, 1, 1).await.unwrap(), vec![entries[1].clone()]);
+    assert_eq!(audit.audit_subjects().await.unwrap(), [log]);
 }

@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod accounts;
+mod audit;
 mod bad_input;
 mod dashboard;
 mod deadlines;

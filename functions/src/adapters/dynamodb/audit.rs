@@ -1,6 +1,8 @@
 //! The audit chains: their entries and heads, and the writes that extend a chain, conditional on
 //! the head read (which incident, dismissal and register commits add to their transactions).
 
+use std::collections::BTreeSet;
+
 use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -8,8 +10,8 @@ use shared::audit::{AuditEntry, ChainHead};
 use shared::reference::Reference;
 
 use super::attributes::{Attributes, n, s};
-use super::keys::{audit_pk, entry_sk, key};
-use super::store::{DynamoStore, put};
+use super::keys::{AUDIT_PREFIX, audit_pk, entry_sk, key};
+use super::store::{DynamoStore, put, store_error};
 use crate::ports::{AuditStore, ChainAppend, StoreError, StoreResult};
 
 impl DynamoStore {
@@ -72,6 +74,39 @@ impl AuditStore for DynamoStore {
                 })
             })
             .collect()
+    }
+
+    /// A scan of the whole table (keys only): the full check is an occasional operator's run.
+    async fn audit_subjects(&self) -> StoreResult<Vec<Reference>> {
+        let mut subjects = BTreeSet::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(PK, :audit)")
+                .expression_attribute_values(":audit", s(AUDIT_PREFIX))
+                .projection_expression("PK")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in output.items() {
+                let pk = item.text("PK")?;
+                let subject = pk.strip_prefix(AUDIT_PREFIX).unwrap_or(pk);
+                subjects.insert(
+                    subject
+                        .parse::<Reference>()
+                        .map_err(|e| StoreError::Unexpected(anyhow::anyhow!("an audit chain is filed under {e}")))?,
+                );
+            }
+            match output.last_evaluated_key() {
+                Some(last) => start = Some(last.clone()),
+                None => return Ok(subjects.into_iter().collect()),
+            }
+        }
     }
 
     async fn append_audit(&self, subject: Reference, chain: ChainAppend) -> StoreResult<()> {

@@ -99,8 +99,10 @@ pub(super) fn due_key(at: DateTime<Utc>, subject: Reference, id: &str) -> String
     format!("{}#{subject}#{id}", timestamp(at))
 }
 
+pub(super) const AUDIT_PREFIX: &str = "AUDIT#";
+
 pub(super) fn audit_pk(subject: Reference) -> String {
-    format!("AUDIT#{subject}")
+    format!("{AUDIT_PREFIX}{subject}")
 }
 
 /// Zero-padded, so sort-key order is chain order.

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use shared::audit::{AuditEntry, ChainHead};
-use shared::reference::Reference;
+use shared::reference::{InvalidReference, Reference};
 
 use super::store::SqliteStore;
 use crate::ports::{AuditStore, ChainAppend, StoreError, StoreResult};
@@ -55,6 +55,26 @@ impl AuditStore for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(entries)
+        })
+        .await
+    }
+
+    async fn audit_subjects(&self) -> StoreResult<Vec<Reference>> {
+        self.read(|conn| {
+            let mut query = conn.prepare(
+                "SELECT subject FROM audit_heads UNION SELECT DISTINCT subject FROM audit_entries ORDER BY 1",
+            )?;
+            let subjects = query.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut references = subjects
+                .iter()
+                .map(|subject| {
+                    subject.parse().map_err(|e: InvalidReference| {
+                        StoreError::Unexpected(anyhow::anyhow!("an audit chain is filed under {e}"))
+                    })
+                })
+                .collect::<StoreResult<Vec<Reference>>>()?;
+            references.sort();
+            Ok(references)
         })
         .await
     }
