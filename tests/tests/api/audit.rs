@@ -66,16 +66,21 @@ const TAMPERING: &[(&str, &str)] = &[
     ("delete the head", "DELETE FROM audit_heads WHERE subject = $S"),
 ];
 
-/// The subject's rows, to put back after each attempt.
-fn snapshot(db: &Connection, subject: &str) -> (Vec<(i64, String, String)>, (i64, String)) {
+/// A chain's rows, to put back after each attempt.
+struct ChainRows {
+    entries: Vec<(i64, String, String)>,
+    head: (i64, String),
+}
+
+fn snapshot(db: &Connection, subject: &str) -> ChainRows {
     let mut query = db.prepare("SELECT seq, body, hash FROM audit_entries WHERE subject = ?1").unwrap();
     let entries = query.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
     let head =
         db.query_row("SELECT seq, hash FROM audit_heads WHERE subject = ?1", [subject], |r| Ok((r.get(0)?, r.get(1)?)));
-    (entries.map(Result::unwrap).collect(), head.unwrap())
+    ChainRows { entries: entries.map(Result::unwrap).collect(), head: head.unwrap() }
 }
 
-fn restore(db: &Connection, subject: &str, (entries, head): &(Vec<(i64, String, String)>, (i64, String))) {
+fn restore(db: &Connection, subject: &str, ChainRows { entries, head }: &ChainRows) {
     db.execute("DELETE FROM audit_entries WHERE subject = ?1", [subject]).unwrap();
     db.execute("DELETE FROM audit_heads WHERE subject = ?1", [subject]).unwrap();
     for (seq, body, hash) in entries {
@@ -99,7 +104,7 @@ async fn the_full_check_walks_every_chain_and_fails_on_any_tampering_of_any_kind
     for subject in &chains {
         let key = subject.to_string();
         let intact = snapshot(&db, &key);
-        assert!(intact.0.len() >= 2, "{subject} has {} entries: too few to reorder", intact.0.len());
+        assert!(intact.entries.len() >= 2, "{subject} has {} entries: too few to reorder", intact.entries.len());
         for (tampering, sql) in TAMPERING {
             db.execute_batch(&sql.replace("$S", &format!("'{key}'"))).unwrap();
             let (broken, summary) = broken_chains(&app).await;
