@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use lambda_http::lambda_runtime::{Error, LambdaEvent};
+use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -55,6 +55,15 @@ pub async fn deadline_run(services: &Services, event: LambdaEvent<Value>) -> Res
 
 /// One SES event. A failure is returned, so EventBridge retries it; recording one twice changes
 /// nothing.
+/// Serves `handle` for each event Lambda delivers, until the runtime stops.
+pub async fn serve_events<'a, F, Fut>(services: &'a Services, handle: F) -> anyhow::Result<()>
+where
+    F: Fn(&'a Services, LambdaEvent<Value>) -> Fut,
+    Fut: Future<Output = Result<Value, Error>>,
+{
+    lambda_runtime::run(service_fn(|event| handle(services, event))).await.map_err(|e| anyhow::anyhow!(e))
+}
+
 pub async fn mail_event(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let recorded = record_ses_event(services, &event.payload).await?;
     Ok(json!({ "recorded": recorded }))

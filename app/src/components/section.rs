@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::{CheckedForm, FormErrors};
 
 /// A part of a page named by its `<h2>` (`aria-labelledby`), so that screen readers list it
-/// among the page's regions and can jump to it.
+/// among the page's regions and can jump to it; `hint` says under the heading what it is for.
 #[component]
 pub fn Section(
     heading_id: &'static str,
@@ -13,11 +13,13 @@ pub fn Section(
     // Not `optional`, which would take only a `&str`: `FormSection` hands on its own options.
     #[prop(default = None, into)] id: Option<&'static str>,
     #[prop(default = None, into)] class: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
         <section id=id class=class aria-labelledby=heading_id>
             <h2 id=heading_id>{title}</h2>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
             {children()}
         </section>
     }

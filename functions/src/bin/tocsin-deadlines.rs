@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use functions::lambda::deadline_run;
+use functions::lambda::{deadline_run, serve_events};
 use functions::startup::function_services;
-use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 
 /// How long one run outside Lambda may send notices.
 const LOCAL_SENDING: Duration = Duration::from_secs(15 * 60);
@@ -15,8 +14,7 @@ const LOCAL_SENDING: Duration = Duration::from_secs(15 * 60);
 async fn main() -> anyhow::Result<()> {
     let (services, lambda) = function_services().await?;
     if lambda {
-        let handler = service_fn(|event: LambdaEvent<serde_json::Value>| deadline_run(&services, event));
-        return lambda_runtime::run(handler).await.map_err(|e| anyhow::anyhow!(e));
+        return serve_events(&services, deadline_run).await;
     }
     let deadlines = services.run_due(services.clock.now()).await?;
     let notices = services.send_notices(LOCAL_SENDING).await?;

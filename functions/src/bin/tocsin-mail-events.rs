@@ -4,16 +4,14 @@
 
 use std::io::BufRead;
 
-use functions::lambda::{mail_event, record_ses_event};
+use functions::lambda::{mail_event, record_ses_event, serve_events};
 use functions::startup::function_services;
-use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (services, lambda) = function_services().await?;
     if lambda {
-        let handler = service_fn(|event: LambdaEvent<serde_json::Value>| mail_event(&services, event));
-        return lambda_runtime::run(handler).await.map_err(|e| anyhow::anyhow!(e));
+        return serve_events(&services, mail_event).await;
     }
     for line in std::io::stdin().lock().lines() {
         let line = line?;

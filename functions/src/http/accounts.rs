@@ -11,14 +11,14 @@ use shared::access::{
 use shared::api::ReportTicket;
 
 use super::auth::{
-    Allowed, ClientAddress, DEVICE_COOKIE, OIDC_STATE_COOKIE, SESSION_COOKIE, ToManageTeam, ToRead,
+    Allowed, DEVICE_COOKIE, OIDC_STATE_COOKIE, SESSION_COOKIE, SignInOrigin, ToManageTeam, ToRead,
     clear_session_cookie, cookie, cookie_header, set_cookie,
 };
 use super::error::ApiError;
 use super::extract::{JsonBody, Path, QueryParams};
 use super::state::AppState;
 use crate::service::ServiceError;
-use crate::service::accounts::{Origin, SignedIn};
+use crate::service::accounts::SignedIn;
 use axum::http::HeaderValue;
 use cookie::SameSite;
 
@@ -39,11 +39,9 @@ fn signed_in_response(status: StatusCode, body: impl serde::Serialize, signed_in
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    headers: HeaderMap,
+    SignInOrigin(origin): SignInOrigin,
     JsonBody(form): JsonBody<SignInForm>,
 ) -> ApiResult<Response> {
-    let origin = Origin { address, device: cookie(&headers, DEVICE_COOKIE) };
     let signed_in = state.services.sign_in(form, origin).await?;
     Ok(signed_in_response(StatusCode::OK, &signed_in.me, &signed_in))
 }
@@ -77,11 +75,9 @@ pub async fn open_invitation(
 
 pub async fn accept_invitation(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    headers: HeaderMap,
+    SignInOrigin(origin): SignInOrigin,
     JsonBody(form): JsonBody<AcceptInvitationForm>,
 ) -> ApiResult<Response> {
-    let origin = Origin { address, device: cookie(&headers, DEVICE_COOKIE) };
     let (welcome, signed_in) = state.services.accept_invitation(form, origin).await?;
     Ok(signed_in_response(StatusCode::CREATED, &welcome, &signed_in))
 }
@@ -146,11 +142,10 @@ pub struct CallbackQuery {
 /// shows why (this is a page the browser navigates to, not a call from the app).
 pub async fn oidc_callback(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    SignInOrigin(origin): SignInOrigin,
     headers: HeaderMap,
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> Response {
-    let origin = Origin { address, device: cookie(&headers, DEVICE_COOKIE) };
     let cookie_state = cookie(&headers, OIDC_STATE_COOKIE);
     let (mut response, location) =
         match state.services.oidc_callback(&query.code, &query.state, cookie_state, origin).await {

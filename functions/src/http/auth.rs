@@ -17,6 +17,7 @@ use super::error::{ApiError, too_many};
 use super::state::AppState;
 use crate::service::ServiceError;
 use crate::service::access::Caller;
+use crate::service::accounts::Origin;
 
 /// `__Host-`: only ever set by this origin over HTTPS, for the whole site, never a parent domain.
 pub const SESSION_COOKIE: &str = "__Host-tocsin-session";
@@ -90,6 +91,19 @@ impl FromRequestParts<AppState> for ClientAddress {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress(address_of(parts, &state.trusted_proxies)))
+    }
+}
+
+/// Where a sign-in comes from: the client's address, and the device cookie an earlier sign-in
+/// from this browser left (which lets its owner past an address's lockout).
+pub struct SignInOrigin(pub Origin);
+
+impl FromRequestParts<AppState> for SignInOrigin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let device = cookie(&parts.headers, DEVICE_COOKIE).map(str::to_owned);
+        Ok(SignInOrigin(Origin { address: address_of(parts, &state.trusted_proxies), device }))
     }
 }
 

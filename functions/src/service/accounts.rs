@@ -42,9 +42,9 @@ pub struct SignedIn {
 
 /// Where a sign-in comes from: the client's address (after trusted proxies) and the browser's
 /// device cookie, if it sent one.
-pub struct Origin<'a> {
+pub struct Origin {
     pub address: std::net::IpAddr,
-    pub device: Option<&'a str>,
+    pub device: Option<String>,
 }
 
 fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -53,13 +53,13 @@ fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
 
 impl Services {
     /// Checks the throttles, then the password and the second factor together.
-    pub async fn sign_in(&self, form: SignInForm, origin: Origin<'_>) -> Result<SignedIn, ServiceError> {
+    pub async fn sign_in(&self, form: SignInForm, origin: Origin) -> Result<SignedIn, ServiceError> {
         let now = self.clock.now();
         let window = window_start(now);
         let email = account_email(&form.email).unwrap_or_else(|_| form.email.trim().to_lowercase());
         let address = origin.address.to_string();
         let found = self.accounts.account_by_email(&email).await?;
-        let device_hash = origin.device.map(sha256_hex);
+        let device_hash = origin.device.as_deref().map(sha256_hex);
         let trusted = match (&found, &device_hash) {
             (Some((account, _)), Some(hash)) => account.trusted_devices.contains(hash),
             _ => false,
@@ -130,10 +130,10 @@ impl Services {
         &self,
         mut account: Account,
         version: u64,
-        origin: Origin<'_>,
+        origin: Origin,
     ) -> Result<SignedIn, ServiceError> {
         let now = self.clock.now();
-        let known = origin.device.map(sha256_hex).filter(|hash| account.trusted_devices.contains(hash));
+        let known = origin.device.as_deref().map(sha256_hex).filter(|hash| account.trusted_devices.contains(hash));
         let new_device = known.is_none().then(SecretToken::generate);
         if let Some(device) = &new_device {
             account.trusted_devices.push(device.hash_hex());

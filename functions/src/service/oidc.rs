@@ -81,7 +81,7 @@ impl Services {
         code: &str,
         state: &str,
         cookie_state: Option<&str>,
-        origin: Origin<'_>,
+        origin: Origin,
     ) -> Result<(SignedIn, String), ServiceError> {
         let provider = self.provider()?;
         let refused = |why: &str| ServiceError::Unauthenticated(format!("Single sign-on failed: {why}. Try again"));

@@ -96,7 +96,7 @@ impl Services {
     pub async fn accept_invitation(
         &self,
         form: AcceptInvitationForm,
-        origin: Origin<'_>,
+        origin: Origin,
     ) -> Result<(Welcome, SignedIn), ServiceError> {
         let (token, invitation) = self.invitation(&form.token).await?;
         let now = self.clock.now();

@@ -453,11 +453,12 @@ fn SetAnchor() -> impl IntoView {
 pub fn DeadlinesSection() -> impl IntoView {
     let now = clock::ticking();
     view! {
-        <Section id="deadlines" heading_id="deadlines-heading" title="Deadlines">
-            <p class="hint">
-                "The notices and filings the rules require of this incident. Each falls due a set time "
-                "after one of the clock times below."
-            </p>
+        <Section
+            id="deadlines"
+            heading_id="deadlines-heading"
+            title="Deadlines"
+            hint="The notices and filings the rules require of this incident. Each falls due a set time after one of the clock times below."
+        >
             <h3 id="obligations-heading">"Obligations"</h3>
             <ObligationList now />
             <h3 id="clock-heading">"Clock"</h3>

@@ -29,6 +29,9 @@ const RECIPIENT_TARGETS: &[(&str, &str)] = &[("recipients", "notice_csv")];
 /// How often a notice being sent shows its progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
+const NOTICES_HINT: &str = "A notice tells affected customers what happened, what it means for them and what to do. \
+    A second team member approves it before it goes; each customer gets one message.";
+
 #[component]
 pub fn NoticesSection() -> impl IntoView {
     let ws = use_workspace();
@@ -36,11 +39,7 @@ pub fn NoticesSection() -> impl IntoView {
     // Kept here: a card is drawn anew whenever its notice changes.
     let refused: RwSignal<BTreeMap<u32, Vec<LineError>>> = RwSignal::new(BTreeMap::new());
     view! {
-        <Section id="customer-notices" heading_id="customer-notices-heading" title="Customer notices">
-            <p class="hint">
-                "A notice tells affected customers what happened, what it means for them and what to do. "
-                "A second team member approves it before it goes; each customer gets one message."
-            </p>
+        <Section id="customer-notices" heading_id="customer-notices-heading" title="Customer notices" hint=NOTICES_HINT>
             <For each=move || notices.get() key=|notice| format!("{notice:?}") let(notice)>
                 <NoticeCard notice refused />
             </For>

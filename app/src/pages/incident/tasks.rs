@@ -189,10 +189,12 @@ fn AddTask() -> impl IntoView {
 #[component]
 pub fn TasksSection() -> impl IntoView {
     view! {
-        <Section id="tasks" heading_id="tasks-heading" title="Tasks">
-            <p class="hint">
-                "Moving to the next phase with tasks still open needs a written reason, so finish or skip them first."
-            </p>
+        <Section
+            id="tasks"
+            heading_id="tasks-heading"
+            title="Tasks"
+            hint="Moving to the next phase with tasks still open needs a written reason, so finish or skip them first."
+        >
             <TaskTables />
             <AddTask />
         </Section>

@@ -110,8 +110,12 @@ pub fn TimelineSection() -> impl IntoView {
     };
 
     view! {
-        <Section id="timeline-section" heading_id="timeline-heading" title="Timeline">
-            <p class="hint">"Oldest first. Every entry is part of the tamper-evident audit trail."</p>
+        <Section
+            id="timeline-section"
+            heading_id="timeline-heading"
+            title="Timeline"
+            hint="Oldest first. Every entry is part of the tamper-evident audit trail."
+        >
             {move || error.get().map(|message| view! {
                 <p class="notice notice--error" role="alert">
                     {format!("The timeline could not be loaded: {message}")}

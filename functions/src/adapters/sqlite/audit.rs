@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use shared::audit::{AuditEntry, ChainHead};
-use shared::reference::{InvalidReference, Reference};
+use shared::reference::Reference;
 
+use super::codec::parse_reference;
 use super::store::SqliteStore;
 use crate::ports::{AuditStore, ChainAppend, StoreError, StoreResult};
 
@@ -64,15 +65,9 @@ impl AuditStore for SqliteStore {
             let mut query = conn.prepare(
                 "SELECT subject FROM audit_heads UNION SELECT DISTINCT subject FROM audit_entries ORDER BY 1",
             )?;
-            let subjects = query.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut references = subjects
-                .iter()
-                .map(|subject| {
-                    subject.parse().map_err(|e: InvalidReference| {
-                        StoreError::Unexpected(anyhow::anyhow!("an audit chain is filed under {e}"))
-                    })
-                })
-                .collect::<StoreResult<Vec<Reference>>>()?;
+            let mut references = query
+                .query_map([], |row| parse_reference(&row.get::<_, String>(0)?))?
+                .collect::<rusqlite::Result<Vec<Reference>>>()?;
             references.sort();
             Ok(references)
         })

@@ -1,0 +1,110 @@
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::deadlines::calendar::Calendars;
+use crate::deadlines::obligation::{EvidenceKind, ObligationStatus};
+use crate::deadlines::rules::{BUILT_IN_RULES, RuleSet, RulesFile};
+use crate::filings::FilingMethod;
+use crate::record::{Context, IncidentCommand, IncidentEvent, Origin, WorkflowError, decide};
+use crate::reference::{Reference, ReferenceKind};
+use crate::workflow::containment::{ActionKind, ActionResult};
+use crate::workflow::tasks::Playbook;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
+/// An incident with the GDPR authority duty and the internal one open, and one IP blocked.
+fn incident() -> IncidentRecord {
+    let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+    let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
+    let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
+    let opened =
+        IncidentEvent::Opened { title: "Customer database copied".into(), origin: Origin::Declared, detected_at: None };
+    let mut record = IncidentRecord::open(reference, &opened, now(), "Tyler").unwrap();
+    for id in ["EU-GDPR-33", "POLICY-INTERNAL"] {
+        let rule = rules.rules.iter().find(|r| r.id == id).unwrap().clone();
+        record.obligations.push(Obligation {
+            id: id.into(),
+            rule,
+            rules_version: "test".into(),
+            opened_at: now(),
+            clock_started_at: Some(now()),
+            due_at: Some(now() + chrono::Duration::hours(72)),
+            warnings: Vec::new(),
+            status: ObligationStatus::Open,
+        });
+    }
+    record.investigation.findings.affected_estimate = Some(1200);
+    let blocked = IncidentEvent::ContainmentLogged {
+        kind: ActionKind::BlockIp,
+        target: "203.0.113.7".into(),
+        performed_at: now(),
+        result: ActionResult::Succeeded,
+        note: None,
+    };
+    record.apply(&blocked, now(), "Tyler");
+    record
+}
+
+fn run(record: &mut IncidentRecord, command: IncidentCommand) -> Result<(), WorkflowError> {
+    let playbook = Playbook::default();
+    let ctx = Context { now: now(), actor: "Ana", playbook: &playbook };
+    for event in decide(record, command, &ctx)? {
+        record.apply(&event, now(), "Ana");
+    }
+    Ok(())
+}
+
+#[test]
+fn the_draft_fills_what_the_record_holds_and_lists_the_rest_as_missing() {
+    let record = incident();
+    let duty = record.obligations.iter().find(|o| o.id == "EU-GDPR-33").unwrap();
+    let draft = draft(&record, duty, Some("Dana Privacy, dpo@corp.example"));
+    assert_eq!(draft.items.len(), duty.rule.contents.len());
+    let answer = |start: &str| &draft.items.iter().find(|i| i.requirement.starts_with(start)).unwrap().answer;
+    assert!(answer("Art. 33(3)(a)").contains("About 1200 people affected"), "{draft:?}");
+    assert_eq!(answer("Art. 33(3)(b)"), "Dana Privacy, dpo@corp.example");
+    assert!(answer("Art. 33(3)(d)").contains("Block IP or CIDR range: 203.0.113.7"), "{draft:?}");
+    assert!(draft.missing.iter().any(|m| m.starts_with("Art. 33(3)(c)")), "consequences not assessed: {draft:?}");
+    assert!(draft.items.iter().filter(|i| !i.answer.is_empty()).all(|i| i.drafted));
+}
+
+#[test]
+fn the_teams_answers_win_and_recording_the_filing_meets_the_duty() {
+    let mut record = incident();
+    let answers = vec![String::new(), String::new(), "Identity theft is possible.".into()];
+    run(&mut record, IncidentCommand::SaveFiling { obligation: "EU-GDPR-33".into(), answers }).unwrap();
+    let duty = record.obligations.iter().find(|o| o.id == "EU-GDPR-33").unwrap().clone();
+    let drafted = draft(&record, &duty, None);
+    assert_eq!((drafted.items[2].answer.as_str(), drafted.items[2].drafted), ("Identity theft is possible.", false));
+    assert!(drafted.missing.iter().any(|m| m.starts_with("Art. 33(3)(b)")), "no contact point configured");
+
+    let not_a_filing = IncidentCommand::SaveFiling { obligation: "POLICY-INTERNAL".into(), answers: Vec::new() };
+    assert!(matches!(run(&mut record, not_a_filing), Err(WorkflowError::Refused(_))));
+    let no_reference = IncidentCommand::RecordFiling {
+        obligation: "EU-GDPR-33".into(),
+        filed_at: None,
+        method: FilingMethod::Portal,
+        authority_reference: " ".into(),
+    };
+    assert!(matches!(run(&mut record, no_reference), Err(WorkflowError::Invalid(_))));
+
+    let filed = IncidentCommand::RecordFiling {
+        obligation: "EU-GDPR-33".into(),
+        filed_at: None,
+        method: FilingMethod::Portal,
+        authority_reference: "CNIL-2026-4711".into(),
+    };
+    run(&mut record, filed).unwrap();
+    let duty = record.obligations.iter().find(|o| o.id == "EU-GDPR-33").unwrap();
+    let ObligationStatus::Met { evidence, by, .. } = &duty.status else { panic!("{:?}", duty.status) };
+    assert_eq!(
+        (evidence.kind, evidence.value.as_str(), by.as_str()),
+        (EvidenceKind::FilingReference, "CNIL-2026-4711 (Online portal)", "Ana")
+    );
+    let made = draft(&record, duty, None).filed.unwrap();
+    assert_eq!((made.by.as_str(), made.at, made.method), ("Ana", now(), FilingMethod::Portal));
+    let again = IncidentCommand::SaveFiling { obligation: "EU-GDPR-33".into(), answers: Vec::new() };
+    assert!(matches!(run(&mut record, again), Err(WorkflowError::Refused(_))), "a filed draft is final");
+}
