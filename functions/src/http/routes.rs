@@ -339,9 +339,9 @@ pub async fn review_policy(
 /// The newest messages sent to the security address: what each became, and those refused.
 pub async fn inbound_messages(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
 ) -> ApiResult<Json<Vec<shared::inbound::InboundMessage>>> {
-    Ok(Json(state.services.inbound_messages(INBOUND_LISTED).await?))
+    Ok(Json(state.services.inbound_messages(&caller, INBOUND_LISTED).await?))
 }
 
 /// How many messages the inbound list shows.
