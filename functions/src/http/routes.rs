@@ -117,7 +117,7 @@ pub async fn open_incident(
     Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<OpenIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = state.services.open_incident(reference, form, caller.name()).await?;
+    let incident = state.services.open_incident(reference, form, &caller).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
@@ -136,7 +136,7 @@ pub async fn dismiss_report(
     Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<DismissReportForm>,
 ) -> ApiResult<Json<ReportDetail>> {
-    Ok(Json(state.services.dismiss_report(reference, form, caller.name()).await?))
+    Ok(Json(state.services.dismiss_report(reference, form, &caller).await?))
 }
 
 pub async fn declare_incident(
