@@ -117,7 +117,7 @@ pub async fn open_incident(
     Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<OpenIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    let incident = state.services.open_incident(reference, form, caller.name()).await?;
+    let incident = state.services.open_incident(reference, form, &caller).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
@@ -136,7 +136,7 @@ pub async fn dismiss_report(
     Path(reference): Path<Reference>,
     JsonBody(form): JsonBody<DismissReportForm>,
 ) -> ApiResult<Json<ReportDetail>> {
-    Ok(Json(state.services.dismiss_report(reference, form, caller.name()).await?))
+    Ok(Json(state.services.dismiss_report(reference, form, &caller).await?))
 }
 
 pub async fn declare_incident(
@@ -339,9 +339,9 @@ pub async fn review_policy(
 /// The newest messages sent to the security address: what each became, and those refused.
 pub async fn inbound_messages(
     State(state): State<AppState>,
-    _: Allowed<ToRead>,
+    Allowed(caller, _): Allowed<ToRead>,
 ) -> ApiResult<Json<Vec<shared::inbound::InboundMessage>>> {
-    Ok(Json(state.services.inbound_messages(INBOUND_LISTED).await?))
+    Ok(Json(state.services.inbound_messages(&caller, INBOUND_LISTED).await?))
 }
 
 /// How many messages the inbound list shows.

@@ -100,8 +100,9 @@ pub trait ReportStore: Send + Sync {
     async fn list_reports(&self, status: Option<ReportStatus>, page: PageRequest) -> StoreResult<Page<ReportSummary>>;
     /// Dismisses a report waiting for triage, with its audit entries, in one transaction.
     async fn commit_dismissal(&self, dismissal: ReportDismissal) -> StoreResult<()>;
-    /// An attachment's metadata, of a report or of a follow-up.
-    async fn attachment(&self, id: &str) -> StoreResult<Option<StoredAttachment>>;
+    /// An attachment's metadata, of a report or of a follow-up, and the report it came with
+    /// (`None` only for a file DynamoDB kept before the report was recorded beside it).
+    async fn attachment(&self, id: &str) -> StoreResult<Option<(Option<Reference>, StoredAttachment)>>;
 
     /// Records a message that was not taken in; `false` when its key is recorded already.
     async fn record_inbound(&self, message: InboundMessage) -> StoreResult<bool>;

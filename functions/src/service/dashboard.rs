@@ -1,8 +1,8 @@
 //! The response team's reads: report and incident lists, reports, attachments.
 
-use shared::access::SecurityEvent;
+use shared::access::{SecurityEvent, TeamRole};
 use shared::api::{DEFAULT_PAGE_SIZE, IncidentSummary, MAX_PAGE_SIZE, Page, ReportDetail, ReportSummary};
-use shared::inbound::InboundMessage;
+use shared::inbound::{InboundMessage, InboundOutcome};
 use shared::reference::Reference;
 use shared::report::ReportStatus;
 
@@ -57,13 +57,38 @@ impl Services {
     }
 
     /// The newest messages sent to the security address: what each became, and those refused.
-    pub async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboundMessage>, ServiceError> {
-        Ok(self.reports.list_inbound(limit).await?)
+    /// The latest messages taken in or refused, but for those of reports linked to an incident the
+    /// caller may not see.
+    pub async fn inbound_messages(&self, caller: &Caller, limit: u32) -> Result<Vec<InboundMessage>, ServiceError> {
+        let mut messages = self.reports.list_inbound(limit).await?;
+        let mut incident_of = Vec::new();
+        for message in &messages {
+            if let InboundOutcome::Report { reference } | InboundOutcome::FollowUp { reference } = message.outcome
+                && let Some(report) = self.reports.report(reference).await?
+            {
+                incident_of.push((reference, report.incident));
+            }
+        }
+        let linked: Vec<Reference> = incident_of.iter().filter_map(|(_, incident)| *incident).collect();
+        let hidden = self.hidden_from(caller, &linked).await?;
+        messages.retain(|message| match &message.outcome {
+            InboundOutcome::Report { reference } | InboundOutcome::FollowUp { reference } => !incident_of
+                .iter()
+                .any(|(report, incident)| report == reference && incident.is_some_and(|i| hidden.contains(&i))),
+            InboundOutcome::Rejected { .. } => true,
+        });
+        Ok(messages)
     }
 
-    /// An attachment's metadata and bytes, for download; the download goes on the security log.
+    /// An attachment's metadata and bytes, for download, if the caller may see its report; the
+    /// download goes on the security log. A file whose report is not known is an admin's alone.
     pub async fn attachment(&self, caller: &Caller, id: &str) -> Result<(StoredAttachment, Vec<u8>), ServiceError> {
-        let attachment = self.reports.attachment(id).await?.ok_or(ServiceError::NotFound)?;
+        let (report, attachment) = self.reports.attachment(id).await?.ok_or(ServiceError::NotFound)?;
+        match report {
+            Some(report) => self.ensure_visible(report, caller).await?,
+            None if caller.role() == TeamRole::Admin => {}
+            None => return Err(ServiceError::NotFound),
+        }
         let bytes = self.attachments.get(&attachment.storage_key).await?.ok_or(ServiceError::NotFound)?;
         let what = format!("report attachment {:?} ({id})", attachment.file_name);
         self.log_security(caller.name(), SecurityEvent::Exported { what }).await?;

@@ -48,8 +48,9 @@ impl Services {
     }
 
     /// A report waiting for triage, or a conflict that says what became of it.
-    async fn untriaged_report(&self, report: Reference) -> Result<ReportDetail, ServiceError> {
-        let detail = self.stored_report(report).await?;
+    /// A report waiting for triage; one linked to an incident the caller may not see is not found.
+    async fn untriaged_report(&self, caller: &Caller, report: Reference) -> Result<ReportDetail, ServiceError> {
+        let detail = self.report(caller, report).await?;
         match (detail.status, detail.incident) {
             (ReportStatus::Received, None) => Ok(detail),
             (_, Some(incident)) => Err(ServiceError::Conflict(format!("{report} is already linked to {incident}"))),
@@ -61,9 +62,10 @@ impl Services {
         &self,
         report: Reference,
         form: OpenIncidentForm,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
-        let detail = self.untriaged_report(report).await?;
+        let actor = caller.name();
+        let detail = self.untriaged_report(caller, report).await?;
         let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
         let opened = opening(&title, Origin::Report { report }, None)?;
         let effects = Effects { link_report: Some(report), ..Effects::default() };
@@ -84,7 +86,7 @@ impl Services {
             form.incident.trim().parse().ok().filter(|r: &Reference| r.kind == ReferenceKind::Incident).ok_or_else(
                 || ServiceError::field("incident", "Enter an incident reference such as INC-2026-000001"),
             )?;
-        let received_at = Some(self.untriaged_report(report).await?.received_at);
+        let received_at = Some(self.untriaged_report(caller, report).await?.received_at);
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at };
         let linked = self
@@ -102,11 +104,12 @@ impl Services {
         &self,
         report: Reference,
         form: DismissReportForm,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<ReportDetail, ServiceError> {
+        let actor = caller.name();
         let reason = multi_line(&form.reason, "Reason", REASON_MIN, REASON_MAX)
             .map_err(|message| ServiceError::field("reason", message))?;
-        self.untriaged_report(report).await?;
+        self.untriaged_report(caller, report).await?;
         let previous = self.audit.audit_head(report).await?;
         let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.clone() });
         let chain = ChainAppend::seal(previous, report, self.clock.now(), actor, [event]);

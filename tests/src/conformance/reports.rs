@@ -34,7 +34,7 @@ pub async fn stores_and_reads_back_a_report(reports: Arc<dyn ReportStore>) {
         ["evidence-1.png", "evidence-2.png"]
     );
     assert_eq!(detail.attachments[1].size_bytes, 1002);
-    assert_eq!(reports.attachment(&attachment(2).id).await.unwrap(), Some(attachment(2)));
+    assert_eq!(reports.attachment(&attachment(2).id).await.unwrap(), Some((Some(reference), attachment(2))));
     assert_eq!(reports.attachment("no-such-id").await.unwrap(), None);
     assert_eq!(reports.report(Reference::new(ReferenceKind::Report, 2026, 99)).await.unwrap(), None);
 }
@@ -68,6 +68,8 @@ pub async fn keeps_follow_ups_in_order_with_their_files(reports: Arc<dyn ReportS
     assert_eq!(detail.follow_ups[0].message.as_deref(), Some("More detail"));
     assert_eq!(detail.follow_ups[1].received_at, at(4, 11));
     assert_eq!(detail.follow_ups[1].attachments[0].id, attachment(2).id);
+    let follow_up_file = reports.attachment(&attachment(2).id).await.unwrap();
+    assert_eq!(follow_up_file, Some((Some(reference), attachment(2))), "a follow-up's file names its report");
 
     let missing = Reference::new(ReferenceKind::Report, 2026, 42);
     let orphan =

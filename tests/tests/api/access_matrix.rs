@@ -119,7 +119,7 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
     }
     callers.push((Some(TeamRole::Admin), app.client.clone()));
 
-    let mut refusals = 0;
+    let (mut requests, mut refusals, mut unauthorized) = (0, 0, Vec::new());
     for (method, route, action) in MATRIX {
         let objects = match *route {
             r if r.starts_with("/reports/") => &report_objects,
@@ -136,6 +136,10 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
             }
             let status = request.send().await.unwrap().status().as_u16();
             let who = role.map_or("no one", TeamRole::as_str);
+            requests += 1;
+            if (200..300).contains(&status) && !role.is_some_and(|role| role.may(*action)) {
+                unauthorized.push(format!("{method} {path} by {who}: {status}"));
+            }
             match role {
                 None => assert_eq!(status, 401, "{method} {path} by {who}"),
                 Some(role) if !role.may(*action) => {
@@ -146,6 +150,11 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
             }
         }
     }
+    println!(
+        "role matrix: {requests} requests, {refusals} refused by the table, {} unauthorized 2xx",
+        unauthorized.len()
+    );
+    assert_eq!(unauthorized, Vec::<String>::new());
     assert!(refusals > 20, "the matrix refuses something to most roles ({refusals})");
 
     let log: Page<TimelineEntry> = app.get_json(&format!("/api/security-log/{}?limit=1000", Utc::now().year())).await;
@@ -173,4 +182,80 @@ async fn a_reporters_link_opens_their_own_report_and_nothing_else() {
         let dashboard = reqwest::Client::new().get(app.url(&format!("/api/reports/{}", receipt.reference)));
         assert_eq!(dashboard.bearer_auth(token).send().await.unwrap().status(), 401, "a token is not a session");
     }
+}
+
+/// The third dimension: an incident restricted to its participants, with a linked report and its
+/// file. Every route that reaches it, or lists what it holds, is called by each role from outside
+/// it: no 2xx, and no list names it. Its participant and an admin reach it all.
+#[tokio::test]
+async fn nothing_of_a_restricted_incident_reaches_a_role_outside_it() {
+    let app = spawn_app().await;
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+    // Numbers of their own, so that no example in a message ("INC-2026-000001") looks like them.
+    for title in ["Earlier one", "Earlier two"] {
+        app.client.post(app.url("/api/incidents")).json(&json!({ "title": title })).send().await.unwrap();
+        app.submit_json(&valid_report()).await;
+    }
+    let receipt: ReportReceipt =
+        app.submit_multipart(&valid_report(), &[("shot.png", PNG_BYTES)]).await.json().await.unwrap();
+    let open = json!({ "title": "Restricted matrix incident" });
+    let path = format!("/api/reports/{}/incident", receipt.reference);
+    let incident: IncidentDetail =
+        lead.client().post(app.url(&path)).json(&open).send().await.unwrap().json().await.unwrap();
+    let restrict =
+        json!({ "expected_version": incident.version, "command": { "type": "restrict", "restricted": true } });
+    let commands = app.url(&format!("/api/incidents/{}/commands", incident.record.reference));
+    assert_eq!(lead.client().post(commands).json(&restrict).send().await.unwrap().status(), 200);
+    let report: ReportDetail = app.get_json(&format!("/api/reports/{}", receipt.reference)).await;
+    let secrets = [incident.record.reference.to_string(), receipt.reference.to_string()];
+    let objects = json!({
+        "reference": incident.record.reference.to_string(),
+        "id": report.attachments[0].id,
+        "obligation": "POLICY-INTERNAL",
+        "file": "export.md",
+        "kind": "internal",
+        "notice": "1",
+    });
+    let report_objects = json!({ "reference": receipt.reference.to_string() });
+    let reaches_it = |route: &str| {
+        ["/incidents", "/reports", "/attachments/", "/audit/", "/obligations", "/inbound", "/metrics"]
+            .iter()
+            .any(|prefix| route.starts_with(prefix))
+    };
+
+    let mut outsiders = Vec::new();
+    for role in ["member", "lead", "auditor"] {
+        let account = app.join_as(role, &format!("Outside {role}"), &format!("outside-{role}@tocsin.example")).await;
+        outsiders.push((role, account.client()));
+    }
+    let (mut requests, mut leaks, mut reached) = (0, Vec::new(), 0);
+    for (method, route, _) in MATRIX.iter().filter(|(_, route, _)| reaches_it(route)) {
+        let path = concrete(route, if route.starts_with("/reports/") { &report_objects } else { &objects });
+        let method: Method = method.parse().unwrap();
+        let call = |client: &reqwest::Client| {
+            let mut request = client.request(method.clone(), app.url(&path));
+            if method != Method::GET {
+                request = request.json(&json!({}));
+            }
+            request.send()
+        };
+        for (role, client) in &outsiders {
+            requests += 1;
+            let response = call(client).await.unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            let named = secrets.iter().any(|secret| body.contains(secret.as_str()));
+            let listing = !route.contains('{');
+            if (status.is_success() && !listing) || named {
+                leaks.push(format!("{method} {path} by an outside {role}: {status} {body}"));
+            }
+        }
+        if method == Method::GET && call(&lead.client()).await.unwrap().status().is_success() {
+            reached += 1;
+        }
+    }
+    println!("restricted incident: {requests} requests from outside roles, {} reached it", leaks.len());
+    assert_eq!(leaks, Vec::<String>::new());
+    assert!(requests > 40, "{requests}");
+    assert!(reached >= 10, "its participant reaches its pages ({reached})");
 }

@@ -2,9 +2,13 @@
 //! lists and the board), visible to the people in its roles and to admins; only leads and admins
 //! restrict, and the audit trail says who did.
 
+use functions::service::email_intake::ArrivingEmail;
 use serde_json::{Value, json};
-use shared::api::{IncidentDetail, IncidentSummary, ObligationEntry, Page, TimelineEntry};
-use tocsin_tests::{TeamAccount, TestApp, spawn_app};
+use shared::api::{
+    IncidentDetail, IncidentSummary, ObligationEntry, Page, ReportDetail, ReportReceipt, ReportSummary, TimelineEntry,
+};
+use shared::inbound::{InboundMessage, InboundOutcome};
+use tocsin_tests::{PNG_BYTES, TeamAccount, TestApp, spawn_app, valid_report};
 
 async fn command(app: &TestApp, who: &reqwest::Client, incident: &IncidentDetail, command: Value) -> reqwest::Response {
     let path = format!("/api/incidents/{}/commands", incident.record.reference);
@@ -76,4 +80,82 @@ async fn a_restricted_incident_is_seen_only_by_its_participants_and_admins() {
     let open = json!({ "type": "restrict", "restricted": false });
     assert_eq!(command(&app, &app.client, &incident, open).await.status(), 200);
     assert!(sees(&app, &outsider, &incident).await, "open to the whole team again");
+}
+
+/// Everything reachable from a restricted incident's reports is hidden with it: the report, its
+/// files (by id, from a follow-up too), the mail it came in as, and its place in lists.
+#[tokio::test]
+async fn a_restricted_incidents_reports_files_and_mail_are_hidden_with_it() {
+    let app = spawn_app().await;
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+    let auditor = app.join_as("auditor", "Ada Auditor", "ada@tocsin.example").await;
+    let member = app.join_as("member", "Oscar Outsider", "oscar@tocsin.example").await;
+
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/tests/fixtures/inbound/attachments.eml"),
+    )
+    .unwrap();
+    let arriving = ArrivingEmail { raw: &raw, kept_at: None, authentication: None, files_flagged: None };
+    let intake = app.services.take_in_email(arriving).await.unwrap();
+    let InboundOutcome::Report { reference: mailed } = intake.message.outcome else { panic!("{intake:?}") };
+    let uploaded: ReportReceipt =
+        app.submit_multipart(&valid_report(), &[("shot.png", PNG_BYTES)]).await.json().await.unwrap();
+
+    let open = json!({ "title": "Leaked customer list" });
+    let path = format!("/api/reports/{}/incident", uploaded.reference);
+    let incident: IncidentDetail =
+        lead.client().post(app.url(&path)).json(&open).send().await.unwrap().json().await.unwrap();
+    let link = json!({ "incident": incident.record.reference.to_string() });
+    let linked = lead.client().post(app.url(&format!("/api/reports/{mailed}/link"))).json(&link).send().await.unwrap();
+    assert_eq!(linked.status(), 200);
+    let incident = current(&app, &incident).await;
+    let restrict = json!({ "type": "restrict", "restricted": true });
+    assert_eq!(command(&app, &lead.client(), &incident, restrict).await.status(), 200);
+
+    let mut files = Vec::new();
+    for report in [uploaded.reference, mailed] {
+        let detail: ReportDetail = app.get_json(&format!("/api/reports/{report}")).await;
+        files.extend(detail.attachments.iter().map(|a| a.id.clone()));
+    }
+    assert!(files.len() >= 2, "a file of each report: {files:?}");
+
+    let reaches = |account: &TeamAccount| {
+        let client = account.client();
+        let (files, app) = (files.clone(), &app);
+        async move {
+            let mut reached = Vec::new();
+            for report in [uploaded.reference, mailed] {
+                if client.get(app.url(&format!("/api/reports/{report}"))).send().await.unwrap().status() != 404 {
+                    reached.push(format!("report {report}"));
+                }
+            }
+            for id in &files {
+                if client.get(app.url(&format!("/api/attachments/{id}"))).send().await.unwrap().status() != 404 {
+                    reached.push(format!("file {id}"));
+                }
+            }
+            let listed: Page<ReportSummary> =
+                client.get(app.url("/api/reports?limit=100")).send().await.unwrap().json().await.unwrap();
+            reached.extend(
+                listed
+                    .items
+                    .iter()
+                    .filter(|r| [uploaded.reference, mailed].contains(&r.reference))
+                    .map(|r| format!("listed {}", r.reference)),
+            );
+            let inbound: Vec<InboundMessage> =
+                client.get(app.url("/api/inbound")).send().await.unwrap().json().await.unwrap();
+            reached.extend(
+                inbound
+                    .iter()
+                    .filter(|m| m.outcome == InboundOutcome::Report { reference: mailed })
+                    .map(|_| "mail".to_owned()),
+            );
+            reached
+        }
+    };
+    assert_eq!(reaches(&member).await, Vec::<String>::new(), "a member outside the incident");
+    assert_eq!(reaches(&auditor).await, Vec::<String>::new(), "an auditor outside the incident");
+    assert_eq!(reaches(&lead).await.len(), 2 + files.len() + 2 + 1, "its participant reaches everything");
+    assert_eq!(reaches(&app.admin).await.len(), 2 + files.len() + 2 + 1, "an admin reaches everything");
 }

@@ -28,6 +28,11 @@ pub(super) fn report_pk(reference: Reference) -> String {
     format!("REPORT#{reference}")
 }
 
+/// The report a [`report_pk`] names.
+pub(super) fn report_of_pk(pk: &str) -> Option<Reference> {
+    pk.strip_prefix("REPORT#")?.parse().ok()
+}
+
 pub(super) fn incident_pk(reference: Reference) -> String {
     format!("INCIDENT#{reference}")
 }

@@ -15,7 +15,8 @@ use uuid::Uuid;
 use super::attributes::{Attributes, corrupt, n, parse_with, s, timestamp};
 use super::codec::{attachment_from_item, email_intake, inbound_from_item, inbound_item, report_summary};
 use super::keys::{
-    RECENCY_INDEX, STATUS_INDEX, attachment_pk, follow_up_token_pk, inbound_pk, key, receipt_pk, recency_key, report_pk,
+    RECENCY_INDEX, STATUS_INDEX, attachment_pk, follow_up_token_pk, inbound_pk, key, receipt_pk, recency_key,
+    report_of_pk, report_pk,
 };
 use super::store::{DynamoStore, if_condition_held, put};
 use crate::ports::{
@@ -52,6 +53,8 @@ fn attachment_items(
         item.insert("sha256".into(), s(&a.sha256));
         item.insert("storage_key".into(), s(&a.storage_key));
         let mut by_id = item.clone();
+        // The report the file came with, for deciding who may download it by id alone.
+        by_id.insert("report_pk".into(), s(pk));
         by_id.insert("PK".into(), s(attachment_pk(&a.id)));
         by_id.insert("SK".into(), s("ATTACHMENT"));
         writes.push(put(table, item, Some("attribute_not_exists(PK)"))?);
@@ -223,8 +226,10 @@ impl ReportStore for DynamoStore {
         })
     }
 
-    async fn attachment(&self, id: &str) -> StoreResult<Option<StoredAttachment>> {
-        self.get(attachment_pk(id), "ATTACHMENT").await?.as_ref().map(attachment_from_item).transpose()
+    async fn attachment(&self, id: &str) -> StoreResult<Option<(Option<Reference>, StoredAttachment)>> {
+        let Some(item) = self.get(attachment_pk(id), "ATTACHMENT").await? else { return Ok(None) };
+        let report = item.optional_text("report_pk").and_then(|pk| report_of_pk(&pk));
+        Ok(Some((report, attachment_from_item(&item)?)))
     }
 
     async fn record_inbound(&self, message: InboundMessage) -> StoreResult<bool> {

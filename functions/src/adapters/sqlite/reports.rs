@@ -278,10 +278,23 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn attachment(&self, id: &str) -> StoreResult<Option<StoredAttachment>> {
+    async fn attachment(&self, id: &str) -> StoreResult<Option<(Option<Reference>, StoredAttachment)>> {
         let id = id.to_owned();
         self.read(move |conn| {
-            Ok(conn.query_row("SELECT * FROM attachments WHERE id = ?1", [id], attachment_from_row).optional()?)
+            let found = conn
+                .query_row(
+                    "SELECT a.*, r.reference AS report_reference
+                     FROM attachments a JOIN reports r ON r.seq = a.report_seq WHERE a.id = ?1",
+                    [id],
+                    |row| {
+                        Ok((
+                            Some(parse_reference(&row.get::<_, String>("report_reference")?)?),
+                            attachment_from_row(row)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            Ok(found)
         })
         .await
     }
