@@ -186,6 +186,7 @@ pub fn services(
             people: settings.deadlines.people.clone(),
         },
         sending: Arc::new(tokio::sync::Notify::new()),
+        opening_from_reports: tokio::sync::Mutex::new(()),
         policy_reviewed_before: settings.deadlines.policy_reviewed_on.map(|day| day.and_time(NaiveTime::MIN).and_utc()),
         min_report_time: chrono::Duration::seconds(i64::from(settings.server.min_report_seconds)),
         oidc: settings.oidc.clone().map(|settings| OidcProvider {

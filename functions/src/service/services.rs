@@ -58,6 +58,9 @@ pub struct Services {
     pub trusted_authserv_id: Option<String>,
     /// Wakes the notice sender ([`super::notices::send_when_woken`]): an approved notice goes out now.
     pub sending: Arc<tokio::sync::Notify>,
+    /// Incidents are opened from reports one at a time in this process, so that of concurrent
+    /// attempts on one report the refused ones are refused before they draw an incident number.
+    pub opening_from_reports: tokio::sync::Mutex<()>,
     /// The bot barrier's signing key once read: it never changes, and every report checks it.
     pub cached_form_secret: tokio::sync::OnceCell<Vec<u8>>,
 }

@@ -65,6 +65,7 @@ impl Services {
         caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
         let actor = caller.name();
+        let _one_at_a_time = self.opening_from_reports.lock().await;
         let detail = self.untriaged_report(caller, report).await?;
         let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
         let opened = opening(&title, Origin::Report { report }, None)?;

@@ -365,3 +365,23 @@ async fn the_export_is_downloadable_markdown_and_escaped_print_html() {
     assert!(html.contains("Reported by <strong>Sam</strong>"));
     assert_eq!(app.get(&format!("/api/incidents/{reference}/export.pdf")).await.status(), 404);
 }
+
+/// Of concurrent attempts to open an incident from one report, one wins; the refused ones draw no
+/// incident number, so the next incident is numbered right after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refusals_to_open_an_incident_burn_no_numbers() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let report = submit(&app, "Two hundred clicks on one button").await;
+    let path = format!("/api/reports/{}/incident", report.reference);
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (app, path) = (app.clone(), path.clone());
+        attempts.spawn(async move { post(&app, &path, json!({ "title": "" })).await.status().as_u16() });
+    }
+    let statuses: Vec<u16> = attempts.join_all().await;
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
+    let opened: ReportDetail = app.get_json(&format!("/api/reports/{}", report.reference)).await;
+    let next = declare(&app, "The next incident").await;
+    assert_eq!(next.record.reference.number, opened.incident.unwrap().number + 1, "no number skipped");
+}
