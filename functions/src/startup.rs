@@ -52,6 +52,7 @@ impl Application {
         let public_url = settings.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
         let state = build_state(&settings, public_url, clock.clone()).await?;
         if settings.mode == Mode::Local {
+            link_participants_once(state.services.clone());
             let every = std::time::Duration::from_secs(settings.deadlines.check_every_seconds);
             spawn_deadline_timer(state.services.clone(), clock, every);
         }
@@ -99,6 +100,21 @@ async fn shutdown_signal() {
         tracing::warn!(%error, "cannot listen for Ctrl-C; stop the process to shut down");
         std::future::pending::<()>().await;
     }
+}
+
+/// Links participants named before accounts decided access, in the background, once per start.
+pub fn link_participants_once(services: Arc<Services>) {
+    tokio::spawn(async move {
+        match services.link_participants().await {
+            Ok(links) if links.unlinked > 0 => tracing::warn!(
+                linked = links.linked,
+                unlinked = links.unlinked,
+                "some incident participants match no single account; their incidents show who"
+            ),
+            Ok(links) => tracing::info!(linked = links.linked, "incident participants linked to accounts"),
+            Err(error) => tracing::error!(error = %error, "linking incident participants to accounts failed"),
+        }
+    });
 }
 
 /// What a function binary starts from: the services its settings ask for, and whether it runs

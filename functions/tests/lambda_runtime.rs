@@ -23,7 +23,7 @@ use functions::startup::build_state;
 use serde_json::{Value, json};
 use shared::api::{DeclareIncidentForm, IncidentCommandRequest};
 use shared::record::IncidentCommand;
-use shared::workflow::roles::Role;
+use shared::workflow::roles::{Holder, Role};
 use tokio::sync::{Mutex, mpsc};
 
 /// What the function posted back for one invocation.
@@ -214,8 +214,9 @@ async fn the_deadline_function_escalates_an_overdue_duty_once_per_scheduled_run(
         detected_at: detected,
         ..Default::default()
     };
-    let incident = services.declare_incident(form, "Ann").await.unwrap();
-    let lead = IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Ann".into() };
+    let incident = services.declare_incident(form, &Caller::acting_as("Ann", TeamRole::Lead)).await.unwrap();
+    let lead =
+        IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Ann".into(), holder: Holder::NoAccount };
     let request = IncidentCommandRequest { expected_version: incident.version, command: lead };
     services.command(incident.record.reference, request, &Caller::acting_as("Ann", TeamRole::Lead)).await.unwrap();
     drop(services);

@@ -27,7 +27,7 @@ async fn the_command_reports_each_chain_and_fails_on_a_broken_one() {
     let settings = Settings { data_dir: data_dir.path().to_path_buf(), ..Settings::default() };
     let state = build_state(&settings, String::new(), Arc::new(SystemClock)).await.unwrap();
     let form = DeclareIncidentForm { title: "Ransomware note on a file server".into(), ..Default::default() };
-    let incident = state.services.declare_incident(form, "Ann").await.unwrap();
+    let incident = state.services.declare_incident(form, &Caller::acting_as("Ann", TeamRole::Lead)).await.unwrap();
     let reference = incident.record.reference.to_string();
     for step in 0..3 {
         let command = IncidentCommand::AddNote { markdown: format!("Step {step}") };

@@ -155,9 +155,10 @@ pub struct IncidentSummary {
     pub verdict: BreachVerdict,
     #[serde(default)]
     pub restricted: bool,
-    /// Who may see it when restricted (with admins): see `IncidentRecord::participants`.
+    /// Whose accounts may see it when restricted (with admins): see
+    /// `IncidentRecord::participant_accounts`.
     #[serde(default)]
-    pub participants: Vec<String>,
+    pub participant_accounts: Vec<String>,
 }
 
 impl IncidentSummary {
@@ -172,13 +173,15 @@ impl IncidentSummary {
             severity: record.classification.severity,
             verdict: record.classification.verdict,
             restricted: record.restricted,
-            participants: record.participants().into_iter().map(str::to_owned).collect(),
+            participant_accounts: record.participant_accounts().into_iter().map(str::to_owned).collect(),
         }
     }
 
     /// [`IncidentRecord::visible_to`], from the summary alone.
-    pub fn visible_to(&self, name: &str, role: crate::access::TeamRole) -> bool {
-        !self.restricted || role == crate::access::TeamRole::Admin || self.participants.iter().any(|p| p == name)
+    pub fn visible_to(&self, account: &str, role: crate::access::TeamRole) -> bool {
+        !self.restricted
+            || role == crate::access::TeamRole::Admin
+            || self.participant_accounts.iter().any(|p| p == account)
     }
 }
 

@@ -117,9 +117,20 @@ pub fn recipients(accounts: &[AffectedAccount]) -> (Vec<Recipient>, Vec<LineErro
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum NoticeStatus {
     Draft,
-    AwaitingApproval { requested_by: String, at: DateTime<Utc> },
-    Approved { by: String, at: DateTime<Utc> },
-    Withdrawn { by: String, at: DateTime<Utc> },
+    AwaitingApproval {
+        requested_by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested_by_account: Option<String>,
+        at: DateTime<Utc>,
+    },
+    Approved {
+        by: String,
+        at: DateTime<Utc>,
+    },
+    Withdrawn {
+        by: String,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Why an approval was refused.
@@ -136,11 +147,22 @@ pub enum ApprovalRefused {
 }
 
 impl NoticeStatus {
-    /// Approval by `by`, who must not be the person who asked for it.
-    pub fn approve(&self, by: &str, at: DateTime<Utc>) -> Result<NoticeStatus, ApprovalRefused> {
+    /// Approval by `by` (with account `by_account`), who must not be the person who asked for it:
+    /// told apart by account, or by name for a request recorded before accounts were.
+    pub fn approve(
+        &self,
+        by: &str,
+        by_account: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<NoticeStatus, ApprovalRefused> {
         match self {
             NoticeStatus::Draft => Err(ApprovalRefused::NotRequested),
-            NoticeStatus::AwaitingApproval { requested_by, .. } if requested_by == by => {
+            NoticeStatus::AwaitingApproval { requested_by, requested_by_account, .. }
+                if match (requested_by_account.as_deref(), by_account) {
+                    (Some(requester), Some(approver)) => requester == approver,
+                    _ => requested_by == by,
+                } =>
+            {
                 Err(ApprovalRefused::SamePerson(requested_by.clone()))
             }
             NoticeStatus::AwaitingApproval { .. } => Ok(NoticeStatus::Approved { by: by.to_owned(), at }),
@@ -474,12 +496,22 @@ mod tests {
     #[test]
     fn a_second_member_approves_what_the_first_composed() {
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
-        assert_eq!(NoticeStatus::Draft.approve("Bo", at), Err(ApprovalRefused::NotRequested));
-        let waiting = NoticeStatus::AwaitingApproval { requested_by: "Ann".into(), at };
-        assert_eq!(waiting.approve("Ann", at), Err(ApprovalRefused::SamePerson("Ann".into())));
-        let approved = waiting.approve("Bo", at).unwrap();
+        assert_eq!(NoticeStatus::Draft.approve("Bo", Some("b"), at), Err(ApprovalRefused::NotRequested));
+        let waiting =
+            NoticeStatus::AwaitingApproval { requested_by: "Ann".into(), requested_by_account: Some("a".into()), at };
+        assert_eq!(waiting.approve("Ann", Some("a"), at), Err(ApprovalRefused::SamePerson("Ann".into())));
+        assert_eq!(
+            waiting.approve("Ann Renamed", Some("a"), at),
+            Err(ApprovalRefused::SamePerson("Ann".into())),
+            "a new name is the same account"
+        );
+        assert!(waiting.approve("Ann", Some("another"), at).is_ok(), "a namesake is another person");
+        let recorded_by_name =
+            NoticeStatus::AwaitingApproval { requested_by: "Ann".into(), requested_by_account: None, at };
+        assert_eq!(recorded_by_name.approve("Ann", Some("x"), at), Err(ApprovalRefused::SamePerson("Ann".into())));
+        let approved = waiting.approve("Bo", Some("b"), at).unwrap();
         assert_eq!(approved, NoticeStatus::Approved { by: "Bo".into(), at });
-        assert_eq!(approved.approve("Cy", at), Err(ApprovalRefused::AlreadyApproved));
+        assert_eq!(approved.approve("Cy", Some("c"), at), Err(ApprovalRefused::AlreadyApproved));
     }
 
     #[test]

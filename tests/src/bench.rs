@@ -16,8 +16,12 @@ use shared::reference::{Reference, ReferenceKind};
 /// Incident `number` of 2026, opened at `opened_at` with its obligations; a `closed` one has them all met.
 pub fn incident_commit(number: u32, closed: bool, deadlines: &Deadlines, opened_at: DateTime<Utc>) -> IncidentCommit {
     let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number };
-    let opened =
-        IncidentEvent::Opened { title: format!("Incident {number}"), origin: Origin::Declared, detected_at: None };
+    let opened = IncidentEvent::Opened {
+        title: format!("Incident {number}"),
+        origin: Origin::Declared,
+        detected_at: None,
+        by_account: None,
+    };
     let mut record = IncidentRecord::open(reference, &opened, opened_at, "bench").expect("opens");
     let reconciled = reconcile(deadlines, &record, opened_at).expect("the internal notice applies");
     record.apply(&reconciled, opened_at, "bench");

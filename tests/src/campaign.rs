@@ -158,7 +158,8 @@ impl Rig {
             detected_at: String::new(),
             summary: String::new(),
         };
-        let incident = self.services.declare_incident(form, "Tyler King").await.unwrap();
+        let incident =
+            self.services.declare_incident(form, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
         let verdict = IncidentCommand::SetVerdict { verdict: VerdictChoice::Confirmed, confirmed_at: None };
         let incident = self.run(&incident, verdict, "Tyler King").await;
         let categories = IncidentCommand::SetDataCategories { categories: vec!["personal_information".into()] };

@@ -17,7 +17,7 @@ use shared::deadlines::obligation::ObligationStatus;
 use shared::policy::PolicyReviewForm;
 use shared::record::IncidentCommand;
 use shared::reference::Reference;
-use shared::workflow::roles::Role;
+use shared::workflow::roles::{Holder, Role};
 
 pub struct TestClock(Mutex<DateTime<Utc>>);
 
@@ -69,8 +69,13 @@ impl Checker {
         self.clock.set(start());
         let form =
             DeclareIncidentForm { title: title.into(), detected_at: detected.to_rfc3339(), summary: String::new() };
-        let incident = self.services.declare_incident(form, "Tyler King").await.unwrap();
-        let lead = IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler King".into() };
+        let incident =
+            self.services.declare_incident(form, &Caller::acting_as("Tyler King", TeamRole::Lead)).await.unwrap();
+        let lead = IncidentCommand::AssignRole {
+            role: Role::ResponseLead,
+            person: "Tyler King".into(),
+            holder: Holder::NoAccount,
+        };
         let request = IncidentCommandRequest { expected_version: incident.version, command: lead };
         self.services
             .command(incident.record.reference, request, &Caller::acting_as("Tyler King", TeamRole::Lead))

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use functions::lambda::{deadline_run, serve_events};
-use functions::startup::function_services;
+use functions::startup::{function_services, link_participants_once};
 
 /// How long one run outside Lambda may send notices.
 const LOCAL_SENDING: Duration = Duration::from_secs(15 * 60);
@@ -13,6 +13,8 @@ const LOCAL_SENDING: Duration = Duration::from_secs(15 * 60);
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (services, lambda) = function_services().await?;
+    // Once per cold start: the checker is the function every deployment runs.
+    link_participants_once(services.clone());
     if lambda {
         return serve_events(&services, deadline_run).await;
     }

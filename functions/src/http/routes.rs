@@ -144,7 +144,7 @@ pub async fn declare_incident(
     Allowed(caller, _): Allowed<ToWork>,
     JsonBody(form): JsonBody<DeclareIncidentForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
-    Ok((StatusCode::CREATED, Json(state.services.declare_incident(form, caller.name()).await?)))
+    Ok((StatusCode::CREATED, Json(state.services.declare_incident(form, &caller).await?)))
 }
 
 pub async fn incident_command(

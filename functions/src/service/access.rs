@@ -65,12 +65,19 @@ impl Actor<'_> {
             Actor::Tocsin(name) => name,
         }
     }
+
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Actor::Member(caller) => Some(&caller.account.id),
+            Actor::Tocsin(_) => None,
+        }
+    }
 }
 
 /// A restricted incident is not found for anyone but its participants and admins, as if it did
 /// not exist.
 pub fn ensure_may_see(record: &IncidentRecord, caller: &Caller) -> Result<(), ServiceError> {
-    if record.visible_to(caller.name(), caller.role()) { Ok(()) } else { Err(ServiceError::NotFound) }
+    if record.visible_to(&caller.account.id, caller.role()) { Ok(()) } else { Err(ServiceError::NotFound) }
 }
 
 impl Services {
@@ -143,7 +150,10 @@ impl Services {
                 caller.role().label()
             )));
         }
-        if restricted && caller.role() != TeamRole::Admin && !record.participants().contains(&caller.name()) {
+        if restricted
+            && caller.role() != TeamRole::Admin
+            && !record.participant_accounts().contains(&caller.account.id.as_str())
+        {
             return Err(ServiceError::Refused(
                 "Take a role in the incident first: once restricted, only its participants and admins see it".into(),
             ));

@@ -121,7 +121,7 @@ impl Services {
                 return Ok(AlertOutcome { incident: seen.incident, opened: false });
             }
         }
-        let opened = opening(&payload.title, Origin::Alert { source: source.to_owned() }, payload.observed_at)?;
+        let opened = opening(&payload.title, Origin::Alert { source: source.to_owned() }, payload.observed_at, None)?;
         let classify = IncidentCommand::Classify {
             category: payload.criterion,
             // Graded medium until the team triages it, unless the source says otherwise.

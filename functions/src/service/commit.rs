@@ -42,8 +42,8 @@ fn campaign_write(record: &IncidentRecord, event: &IncidentEvent, at: DateTime<U
 }
 
 impl Services {
-    fn context<'a>(&'a self, actor: &'a str) -> Context<'a> {
-        Context { now: self.clock.now(), actor, playbook: &self.playbook }
+    fn context<'a>(&'a self, actor: &'a Actor<'a>) -> Context<'a> {
+        Context { now: self.clock.now(), actor: actor.name(), account: actor.account(), playbook: &self.playbook }
     }
 
     /// Opens a new incident from its first events, commits it with its audit chain, and tells IT
@@ -55,7 +55,8 @@ impl Services {
         actor: &str,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
-        let ctx = self.context(actor);
+        // The opener's account is in `opened`; what follows the opening needs none.
+        let ctx = Context { now: self.clock.now(), actor, account: None, playbook: &self.playbook };
         let reference = self.incidents.next_reference(ReferenceKind::Incident, ctx.now.year()).await?;
         let mut record = IncidentRecord::open(reference, &opened, ctx.now, actor)
             .ok_or_else(|| anyhow::anyhow!("an incident must open with an Opened event"))?;
@@ -82,7 +83,7 @@ impl Services {
         if let Actor::Member(caller) = actor {
             ensure_may_see(&record, caller)?;
         }
-        self.change_read(record, head, expected_version, actor.name(), change, effects).await
+        self.change_read(record, head, expected_version, actor, change, effects).await
     }
 
     /// [`Services::change_incident`] on a record already read (and its access decided).
@@ -91,7 +92,7 @@ impl Services {
         mut record: IncidentRecord,
         head: ChainHead,
         expected_version: Option<u64>,
-        actor: &str,
+        actor: Actor<'_>,
         change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
@@ -101,7 +102,8 @@ impl Services {
                 record.reference
             )));
         }
-        let ctx = self.context(actor);
+        let ctx = self.context(&actor);
+        let actor = actor.name();
         let events = change(&record, &ctx)?;
         let before = record.clone();
         for event in &events {

@@ -52,7 +52,7 @@ impl Services {
         page: PageRequest,
     ) -> Result<Page<IncidentSummary>, ServiceError> {
         let mut page = self.incidents.list_incidents(page).await?;
-        page.items.retain(|incident| incident.visible_to(caller.name(), caller.role()));
+        page.items.retain(|incident| incident.visible_to(&caller.account.id, caller.role()));
         Ok(page)
     }
 

@@ -21,6 +21,7 @@ pub mod notices;
 pub mod notifications;
 pub mod oidc;
 pub mod oidc_provider;
+pub mod participants;
 pub mod policy;
 pub mod security_log;
 pub mod services;

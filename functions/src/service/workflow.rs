@@ -19,6 +19,7 @@ use shared::report::{ReportStatus, headline, parse_observed_at};
 use shared::validation::{ValidationErrors, multi_line};
 use shared::workflow::investigation::{line_errors_on, parse_affected_accounts_csv};
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
+use shared::workflow::roles::Holder;
 
 use super::access::{Actor, Caller};
 use super::commit::Effects;
@@ -68,7 +69,7 @@ impl Services {
         let _one_at_a_time = self.opening_from_reports.lock().await;
         let detail = self.untriaged_report(caller, report).await?;
         let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
-        let opened = opening(&title, Origin::Report { report }, None)?;
+        let opened = opening(&title, Origin::Report { report }, None, Some(caller.account.id.clone()))?;
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at: Some(detail.received_at) };
         let incident = self.create_incident(opened, |_, _| Ok(vec![linked]), actor, effects).await?;
@@ -122,7 +123,7 @@ impl Services {
     pub async fn declare_incident(
         &self,
         form: DeclareIncidentForm,
-        actor: &str,
+        caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
         let now = self.clock.now();
         let mut errors = ValidationErrors::default();
@@ -140,11 +141,16 @@ impl Services {
         let (Some(title), Some(detected_at), Some(summary)) = (title, detected_at, summary) else {
             return Err(errors.into());
         };
-        let opened = IncidentEvent::Opened { title: title.into_inner(), origin: Origin::Declared, detected_at };
+        let opened = IncidentEvent::Opened {
+            title: title.into_inner(),
+            origin: Origin::Declared,
+            detected_at,
+            by_account: Some(caller.account.id.clone()),
+        };
         let then = |_: &IncidentRecord, _: &Context<'_>| {
             Ok(summary.into_iter().map(|markdown| IncidentEvent::NoteAdded { markdown }).collect())
         };
-        self.create_incident(opened, then, actor, Effects::default()).await
+        self.create_incident(opened, then, caller.name(), Effects::default()).await
     }
 
     /// A change the caller asks of an incident, decided on one read of its record: whether they
@@ -159,9 +165,39 @@ impl Services {
         if let IncidentCommand::Restrict { restricted } = request.command {
             self.ensure_may_restrict(&record, restricted, caller).await?;
         }
-        let command = request.command;
+        let command = match request.command {
+            IncidentCommand::AssignRole { role, person, .. } => {
+                let (person, holder) = self.team_member_named(&person).await?;
+                IncidentCommand::AssignRole { role, person, holder }
+            }
+            command => command,
+        };
         let change = |record: &IncidentRecord, ctx: &Context<'_>| decide(record, command, ctx);
-        self.change_read(record, head, Some(request.expected_version), caller.name(), change, Effects::default()).await
+        let member = Actor::Member(caller);
+        self.change_read(record, head, Some(request.expected_version), member, change, Effects::default()).await
+    }
+
+    /// The account a role holder is named by: an active member's email address, or the name of
+    /// exactly one; someone the team has no account for (outside counsel) keeps only their name,
+    /// and gets no access by holding the role.
+    async fn team_member_named(&self, person: &str) -> Result<(String, Holder), ServiceError> {
+        let wanted = person.trim();
+        let team: Vec<_> = self.accounts.accounts().await?.into_iter().filter(|a| !a.disabled).collect();
+        if let Some(account) = team.iter().find(|a| a.email.eq_ignore_ascii_case(wanted)) {
+            return Ok((account.name.clone(), Holder::Account { id: account.id.clone() }));
+        }
+        let named: Vec<_> = team.iter().filter(|a| a.name.trim().eq_ignore_ascii_case(wanted)).collect();
+        match named.as_slice() {
+            [] => Ok((wanted.to_owned(), Holder::NoAccount)),
+            [account] => Ok((account.name.clone(), Holder::Account { id: account.id.clone() })),
+            _ => Err(ServiceError::field(
+                "person",
+                format!(
+                    "{} team members are called {wanted}: enter the email address of the one you mean",
+                    named.len()
+                ),
+            )),
+        }
     }
 
     /// Replaces the affected-account list from CSV; every bad line is reported and nothing changes.

@@ -15,18 +15,19 @@ use crate::workflow::containment::{ContainmentAction, Reversal};
 use crate::workflow::investigation::Investigation;
 use crate::workflow::phase::Phase;
 use crate::workflow::review::Review;
-use crate::workflow::roles::{Role, RoleAssignment};
+use crate::workflow::roles::{Holder, Role, RoleAssignment};
 use crate::workflow::tasks::{Task, TaskStatus};
 
 impl IncidentRecord {
     /// The record as its first event leaves it.
     pub fn open(reference: Reference, event: &IncidentEvent, at: DateTime<Utc>, actor: &str) -> Option<Self> {
-        let IncidentEvent::Opened { title, origin, detected_at } = event else { return None };
+        let IncidentEvent::Opened { title, origin, detected_at, by_account } = event else { return None };
         Some(Self {
             reference,
             title: title.clone(),
             opened_at: at,
             opened_by: actor.to_owned(),
+            opened_by_account: by_account.clone(),
             origin: origin.clone(),
             detected_at: *detected_at,
             phase: Phase::Identification,
@@ -51,7 +52,7 @@ impl IncidentRecord {
 
     /// The record of an incident stored before the workflow existed, from its title and opening.
     pub fn predating_workflow(reference: Reference, title: String, opened_at: DateTime<Utc>) -> Self {
-        let opened = IncidentEvent::Opened { title, origin: Origin::Declared, detected_at: None };
+        let opened = IncidentEvent::Opened { title, origin: Origin::Declared, detected_at: None, by_account: None };
         Self::open(reference, &opened, opened_at, "tocsin").expect("an Opened event opens a record")
     }
 
@@ -90,19 +91,29 @@ impl IncidentRecord {
             IncidentEvent::DataCategoriesSet { categories } => {
                 self.classification.data_categories.clone_from(categories)
             }
-            IncidentEvent::RoleAssigned { role, person } => {
+            IncidentEvent::RoleAssigned { role, person, holder } => {
                 if role.is_single_holder() {
                     self.end_role(*role, None, at);
                 }
                 self.roles.push(RoleAssignment {
                     role: *role,
                     person: person.clone(),
+                    holder: holder.clone(),
                     assigned_at: at,
                     assigned_by: actor.to_owned(),
                     ended_at: None,
                 });
             }
             IncidentEvent::RoleEnded { role, person } => self.end_role(*role, Some(person), at),
+            IncidentEvent::ParticipantLinked { person, account } => {
+                if self.opened_by == *person && self.opened_by_account.is_none() {
+                    self.opened_by_account = Some(account.clone());
+                }
+                let named_only = |r: &&mut RoleAssignment| r.is_current() && r.holder == Holder::NamedOnly;
+                for assignment in self.roles.iter_mut().filter(named_only).filter(|r| r.person == *person) {
+                    assignment.holder = Holder::Account { id: account.clone() };
+                }
+            }
             IncidentEvent::PhaseMoved { from, to, reason } => {
                 self.phase = *to;
                 self.phase_changes.push(PhaseChange {
@@ -196,9 +207,13 @@ impl IncidentRecord {
                     notice.status = NoticeStatus::Draft;
                 }
             }
-            IncidentEvent::NoticeApprovalRequested { notice_id } => {
+            IncidentEvent::NoticeApprovalRequested { notice_id, by_account } => {
                 if let Some(notice) = self.notice_mut(*notice_id) {
-                    notice.status = NoticeStatus::AwaitingApproval { requested_by: actor.to_owned(), at };
+                    notice.status = NoticeStatus::AwaitingApproval {
+                        requested_by: actor.to_owned(),
+                        requested_by_account: by_account.clone(),
+                        at,
+                    };
                 }
             }
             IncidentEvent::NoticeApproved { notice_id } => {

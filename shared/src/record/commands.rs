@@ -13,7 +13,7 @@ use crate::workflow::containment::{ActionKind, ActionResult};
 use crate::workflow::investigation::InvestigationForm;
 use crate::workflow::phase::Phase;
 use crate::workflow::review::ReviewForm;
-use crate::workflow::roles::Role;
+use crate::workflow::roles::{Holder, Role};
 use crate::workflow::tasks::{Playbook, TaskStatus};
 
 /// A change the team asks for, as typed in the dashboard.
@@ -37,6 +37,9 @@ pub enum IncidentCommand {
     AssignRole {
         role: Role,
         person: String,
+        /// Whose account `person` names, set by the service (whatever a client sends is replaced).
+        #[serde(default, skip_serializing)]
+        holder: Holder,
     },
     EndRole {
         role: Role,
@@ -164,6 +167,8 @@ pub enum WorkflowError {
 pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub actor: &'a str,
+    /// The acting member's account; `None` when Tocsin acts.
+    pub account: Option<&'a str>,
     pub playbook: &'a Playbook,
 }
 

@@ -15,7 +15,7 @@ use crate::notices::{Notice, NoticeStatus};
 use crate::validation::{ValidationErrors, multi_line, single_line};
 use crate::workflow::classification::{BreachVerdict, Category, parse_data_categories};
 use crate::workflow::phase::{Phase, REASON_MAX, REASON_MIN, ReasonNeeded};
-use crate::workflow::roles::parse_person;
+use crate::workflow::roles::{RoleAssignment, parse_person};
 use crate::workflow::tasks::{NewTask, TASK_NOTE_MAX, TASK_TITLE_MAX, Task};
 
 fn invalid(field: &str, message: impl Into<String>) -> WorkflowError {
@@ -79,14 +79,15 @@ impl IncidentRecord {
     }
 }
 
-/// The events that opening an incident records.
+/// The events that opening an incident records; `by_account` is the opener's (none for Tocsin).
 pub fn opening(
     title: &str,
     origin: Origin,
     detected_at: Option<DateTime<Utc>>,
+    by_account: Option<String>,
 ) -> Result<IncidentEvent, WorkflowError> {
     let title = field("title", IncidentTitle::parse(title))?.into_inner();
-    Ok(IncidentEvent::Opened { title, origin, detected_at })
+    Ok(IncidentEvent::Opened { title, origin, detected_at, by_account })
 }
 
 /// Checks a command against the record and says what it changes. Nothing is changed here.
@@ -139,12 +140,16 @@ pub fn decide(
                 categories: field("categories", parse_data_categories(&categories))?,
             }]
         }
-        IncidentCommand::AssignRole { role, person } => {
+        IncidentCommand::AssignRole { role, person, holder } => {
             let person = field("person", parse_person(&person, role.label()))?;
-            if record.current_holders(role).any(|p| p == person) {
+            let same_holder = |a: &RoleAssignment| match holder.account() {
+                Some(account) => a.holder.account() == Some(account),
+                None => a.holder.account().is_none() && a.person == person,
+            };
+            if record.roles.iter().filter(|a| a.role == role && a.is_current()).any(same_holder) {
                 return Err(WorkflowError::Refused(format!("{person} is already the {}", role.label().to_lowercase())));
             }
-            vec![IncidentEvent::RoleAssigned { role, person }]
+            vec![IncidentEvent::RoleAssigned { role, person, holder }]
         }
         IncidentCommand::EndRole { role, person } => {
             if !record.current_holders(role).any(|p| p == person) {
@@ -216,12 +221,15 @@ pub fn decide(
             if !matches!(notice.status, NoticeStatus::Draft) {
                 return Err(WorkflowError::Refused(format!("Notice {notice_id} is already waiting for approval")));
             }
-            vec![IncidentEvent::NoticeApprovalRequested { notice_id }]
+            vec![IncidentEvent::NoticeApprovalRequested { notice_id, by_account: ctx.account.map(str::to_owned) }]
         }
         IncidentCommand::ApproveNotice { notice_id } => {
             let notice = record.notice(notice_id)?;
             notice.ready_for_approval().map_err(WorkflowError::Refused)?;
-            notice.status.approve(ctx.actor, ctx.now).map_err(|refused| WorkflowError::Refused(refused.to_string()))?;
+            notice
+                .status
+                .approve(ctx.actor, ctx.account, ctx.now)
+                .map_err(|refused| WorkflowError::Refused(refused.to_string()))?;
             vec![IncidentEvent::NoticeApproved { notice_id }]
         }
         IncidentCommand::WithdrawNotice { notice_id } => {

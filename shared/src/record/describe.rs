@@ -30,7 +30,10 @@ pub fn describe(event: &IncidentEvent) -> String {
             let labels: Vec<String> = categories.iter().map(DataCategory::label).collect();
             format!("Data involved: {}", if labels.is_empty() { "none".to_owned() } else { labels.join(", ") })
         }
-        IncidentEvent::RoleAssigned { role, person } => format!("{person} assigned as {}", role.label().to_lowercase()),
+        IncidentEvent::ParticipantLinked { person, .. } => format!("{person} linked to their team account"),
+        IncidentEvent::RoleAssigned { role, person, .. } => {
+            format!("{person} assigned as {}", role.label().to_lowercase())
+        }
         IncidentEvent::RoleEnded { role, person } => format!("{person} is no longer {}", role.label().to_lowercase()),
         IncidentEvent::PhaseMoved { from, to, reason } => match reason {
             Some(reason) => format!("Moved from {} to {}: {reason}", from.label(), to.label()),
@@ -69,7 +72,7 @@ pub fn describe(event: &IncidentEvent) -> String {
         IncidentEvent::NoticeRecipientsSet { notice_id, recipients } => {
             format!("Customer notice {notice_id}: {} recipient(s) from {}", recipients.count, recipients.source.label())
         }
-        IncidentEvent::NoticeApprovalRequested { notice_id } => {
+        IncidentEvent::NoticeApprovalRequested { notice_id, .. } => {
             format!("Customer notice {notice_id}: approval requested")
         }
         IncidentEvent::NoticeApproved { notice_id } => format!("Customer notice {notice_id} approved; sending"),

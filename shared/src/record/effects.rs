@@ -140,7 +140,12 @@ mod tests {
 
     fn record() -> IncidentRecord {
         let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
-        let opened = IncidentEvent::Opened { title: "Leak".into(), origin: Origin::Declared, detected_at: None };
+        let opened = IncidentEvent::Opened {
+            title: "Leak".into(),
+            origin: Origin::Declared,
+            detected_at: None,
+            by_account: None,
+        };
         IncidentRecord::open(reference, &opened, at(9, 0), "Tyler").unwrap()
     }
 
@@ -232,7 +237,12 @@ mod tests {
         let organisation = Organisation { roles: vec![EntityRole::Controller], calendar: "us-federal".into() };
         let deadlines = Deadlines { rules, calendars, organisation };
         let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
-        let opened = IncidentEvent::Opened { title: "Leak".into(), origin: Origin::Declared, detected_at: None };
+        let opened = IncidentEvent::Opened {
+            title: "Leak".into(),
+            origin: Origin::Declared,
+            detected_at: None,
+            by_account: None,
+        };
         let mut record = IncidentRecord::open(reference, &opened, now, "Tyler").unwrap();
         let reconciled = reconcile(&deadlines, &record, now).unwrap();
         record.apply(&reconciled, now, "Tyler");

@@ -16,7 +16,7 @@ use crate::workflow::containment::{ActionKind, ActionResult};
 use crate::workflow::investigation::{AffectedAccount, InvestigationFindings};
 use crate::workflow::phase::Phase;
 use crate::workflow::review::ReviewDraft;
-use crate::workflow::roles::Role;
+use crate::workflow::roles::{Holder, Role};
 use crate::workflow::tasks::{NewTask, TaskStatus};
 
 /// What happened to an incident. Each event is one audit-trail entry's payload.
@@ -27,6 +27,9 @@ pub enum IncidentEvent {
         title: String,
         origin: Origin,
         detected_at: Option<DateTime<Utc>>,
+        /// The opener's account (absent when Tocsin opened it, or in entries written before).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_account: Option<String>,
     },
     ReportLinked {
         report: Reference,
@@ -55,6 +58,14 @@ pub enum IncidentEvent {
     RoleAssigned {
         role: Role,
         person: String,
+        #[serde(default)]
+        holder: Holder,
+    },
+    /// A participant named before accounts decided access (the opener, or a role holder),
+    /// matched to the one account of that name.
+    ParticipantLinked {
+        person: String,
+        account: String,
     },
     RoleEnded {
         role: Role,
@@ -162,6 +173,10 @@ pub enum IncidentEvent {
     },
     NoticeApprovalRequested {
         notice_id: u32,
+        /// The requester's account, which the approver's must differ from (absent in entries
+        /// written before: then their names must).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_account: Option<String>,
     },
     /// A second member approved the notice: its campaign starts.
     NoticeApproved {

@@ -17,7 +17,7 @@ use crate::workflow::containment::ContainmentAction;
 use crate::workflow::investigation::Investigation;
 use crate::workflow::phase::{BlockedMove, LegalMove, Moves, Phase, ReasonNeeded};
 use crate::workflow::review::Review;
-use crate::workflow::roles::{Role, RoleAssignment};
+use crate::workflow::roles::{Holder, Role, RoleAssignment};
 use crate::workflow::tasks::Task;
 
 /// How the incident came to be.
@@ -56,6 +56,8 @@ pub struct IncidentRecord {
     pub title: String,
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_by_account: Option<String>,
     pub origin: Origin,
     /// A detection time given when declaring (say, from monitoring), earlier than the opening.
     pub detected_at: Option<DateTime<Utc>>,
@@ -95,18 +97,43 @@ pub struct IncidentRecord {
 
 impl IncidentRecord {
     /// Who takes part: whoever opened it and everyone holding one of its roles now.
-    pub fn participants(&self) -> Vec<&str> {
-        let mut people: Vec<&str> = std::iter::once(self.opened_by.as_str())
-            .chain(self.roles.iter().filter(|r| r.is_current()).map(|r| r.person.as_str()))
+    /// The accounts of the participants: the opener and the current role holders. Names never
+    /// decide access: two people may share one.
+    pub fn participant_accounts(&self) -> Vec<&str> {
+        let mut accounts: Vec<&str> = self
+            .opened_by_account
+            .as_deref()
+            .into_iter()
+            .chain(self.roles.iter().filter(|r| r.is_current()).filter_map(|r| r.holder.account()))
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts
+    }
+
+    /// Participants named before accounts decided access (the opener or a current role holder),
+    /// not yet linked to one: they get no access by it until they are.
+    pub fn unlinked_participants(&self) -> Vec<&str> {
+        // An alert's incident is opened by Tocsin, not by a person.
+        let by_person = !matches!(self.origin, Origin::Alert { .. });
+        let opener = (by_person && self.opened_by_account.is_none()).then_some(self.opened_by.as_str());
+        let mut people: Vec<&str> = opener
+            .into_iter()
+            .chain(
+                self.roles
+                    .iter()
+                    .filter(|r| r.is_current() && r.holder == Holder::NamedOnly)
+                    .map(|r| r.person.as_str()),
+            )
             .collect();
         people.sort_unstable();
         people.dedup();
         people
     }
 
-    /// Whether `name`, with `role`, may see the incident at all.
-    pub fn visible_to(&self, name: &str, role: TeamRole) -> bool {
-        !self.restricted || role == TeamRole::Admin || self.participants().contains(&name)
+    /// Whether the holder of `account`, with `role`, may see the incident at all.
+    pub fn visible_to(&self, account: &str, role: TeamRole) -> bool {
+        !self.restricted || role == TeamRole::Admin || self.participant_accounts().contains(&account)
     }
 
     pub fn current_holders(&self, role: Role) -> impl Iterator<Item = &str> {

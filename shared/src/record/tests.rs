@@ -8,7 +8,7 @@ use crate::workflow::classification::{Category, Severity};
 use crate::workflow::containment::{ActionKind, ActionResult};
 use crate::workflow::phase::{LegalMove, Phase, ReasonNeeded};
 use crate::workflow::review::{FollowUpActionForm, ReviewForm};
-use crate::workflow::roles::Role;
+use crate::workflow::roles::{Holder, Role};
 use crate::workflow::tasks::{Playbook, PlaybookTask, TaskStatus};
 fn playbook() -> Playbook {
     let task = |phase, title: &str| PlaybookTask {
@@ -35,14 +35,14 @@ struct Incident {
 
 impl Incident {
     fn new() -> Self {
-        let opened = opening("Credential stuffing on login", Origin::Declared, None).unwrap();
+        let opened = opening("Credential stuffing on login", Origin::Declared, None, None).unwrap();
         let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
         let record = IncidentRecord::open(reference, &opened, at(0), "ann").unwrap();
         Self { record, playbook: playbook(), replay: vec![opened] }
     }
 
     fn run(&mut self, command: IncidentCommand) -> Result<Vec<IncidentEvent>, WorkflowError> {
-        let ctx = Context { now: at(1), actor: "ann", playbook: &self.playbook };
+        let ctx = Context { now: at(1), actor: "ann", account: Some("ann-account"), playbook: &self.playbook };
         let events = decide(&self.record, command, &ctx)?;
         for event in &events {
             self.record.apply(event, at(1), "ann");
@@ -77,8 +77,16 @@ impl Incident {
 
     fn ready_for_containment(&mut self) {
         self.ok(IncidentCommand::Classify { category: Category::AccountTakeover, severity: Severity::High });
-        self.ok(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler".into() });
-        self.ok(IncidentCommand::AssignRole { role: Role::TechnicalLead, person: "Bracken".into() });
+        self.ok(IncidentCommand::AssignRole {
+            role: Role::ResponseLead,
+            person: "Tyler".into(),
+            holder: Holder::NoAccount,
+        });
+        self.ok(IncidentCommand::AssignRole {
+            role: Role::TechnicalLead,
+            person: "Bracken".into(),
+            holder: Holder::NoAccount,
+        });
         self.finish_open_tasks();
     }
 
@@ -236,11 +244,31 @@ fn a_non_incident_closes_from_identification_with_a_reason() {
 #[test]
 fn roles_hand_over_with_history() {
     let mut incident = Incident::new();
-    incident.ok(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler".into() });
-    incident.refused(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Tyler".into() });
-    incident.ok(IncidentCommand::AssignRole { role: Role::ResponseLead, person: "Maria".into() });
-    incident.ok(IncidentCommand::AssignRole { role: Role::TeamMember, person: "Sam".into() });
-    incident.ok(IncidentCommand::AssignRole { role: Role::TeamMember, person: "Kim".into() });
+    incident.ok(IncidentCommand::AssignRole {
+        role: Role::ResponseLead,
+        person: "Tyler".into(),
+        holder: Holder::NoAccount,
+    });
+    incident.refused(IncidentCommand::AssignRole {
+        role: Role::ResponseLead,
+        person: "Tyler".into(),
+        holder: Holder::NoAccount,
+    });
+    incident.ok(IncidentCommand::AssignRole {
+        role: Role::ResponseLead,
+        person: "Maria".into(),
+        holder: Holder::NoAccount,
+    });
+    incident.ok(IncidentCommand::AssignRole {
+        role: Role::TeamMember,
+        person: "Sam".into(),
+        holder: Holder::NoAccount,
+    });
+    incident.ok(IncidentCommand::AssignRole {
+        role: Role::TeamMember,
+        person: "Kim".into(),
+        holder: Holder::NoAccount,
+    });
     assert_eq!(incident.record.current_holders(Role::ResponseLead).collect::<Vec<_>>(), ["Maria"]);
     assert_eq!(incident.record.current_holders(Role::TeamMember).count(), 2);
     let tyler = incident.record.roles.iter().find(|a| a.person == "Tyler").unwrap();
@@ -248,7 +276,10 @@ fn roles_hand_over_with_history() {
     incident.ok(IncidentCommand::EndRole { role: Role::TeamMember, person: "Sam".into() });
     incident.refused(IncidentCommand::EndRole { role: Role::TeamMember, person: "Sam".into() });
     assert_eq!(incident.record.roles.len(), 4, "ended assignments stay in the history");
-    incident.invalid(IncidentCommand::AssignRole { role: Role::Counsel, person: " ".into() }, "person");
+    incident.invalid(
+        IncidentCommand::AssignRole { role: Role::Counsel, person: " ".into(), holder: Holder::NoAccount },
+        "person",
+    );
 }
 
 #[test]
@@ -308,11 +339,11 @@ fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_appr
 
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
     let playbook = Playbook { tasks: Vec::new() };
-    let opened = opening("Customer data copied", Origin::Declared, None).unwrap();
+    let opened = opening("Customer data copied", Origin::Declared, None, None).unwrap();
     let reference = Reference::new(ReferenceKind::Incident, 2026, 1);
     let mut record = IncidentRecord::open(reference, &opened, at, "Ann").unwrap();
     let run = |record: &mut IncidentRecord, actor: &str, command| -> Result<(), String> {
-        let ctx = Context { now: at, actor, playbook: &playbook };
+        let ctx = Context { now: at, actor, account: Some(actor), playbook: &playbook };
         let events = decide(record, command, &ctx).map_err(|e| match e {
             WorkflowError::Refused(message) => message,
             WorkflowError::Invalid(errors) => format!("{errors:?}"),

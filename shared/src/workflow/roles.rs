@@ -61,15 +61,44 @@ impl Role {
 
 pub const PERSON_MAX: usize = 120;
 
-/// A person as named by the team (a name or an email address) until sign-in accounts exist.
+/// A person as the team names them (a name or an email address), before the service matches
+/// them to an account.
 pub fn parse_person(raw: &str, label: &str) -> Result<String, String> {
     single_line(raw, label, 2, PERSON_MAX)
+}
+
+/// A role holder's identity for access: their account, or why there is none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Holder {
+    /// Named before accounts decided access (entries written before carry no holder): linked to
+    /// the one account of that name when there is exactly one, until then no access.
+    #[default]
+    NamedOnly,
+    Account {
+        id: String,
+    },
+    /// Someone the team has no account for (outside counsel): the role gives no access.
+    NoAccount,
+}
+
+impl Holder {
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Holder::Account { id } => Some(id),
+            Holder::NamedOnly | Holder::NoAccount => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleAssignment {
     pub role: Role,
+    /// The holder's name as shown.
     pub person: String,
+    /// Who holds it as far as access goes: the name alone never decides.
+    #[serde(default)]
+    pub holder: Holder,
     pub assigned_at: DateTime<Utc>,
     pub assigned_by: String,
     pub ended_at: Option<DateTime<Utc>>,

@@ -98,7 +98,7 @@ pub async fn open_incident(
 ) -> Result<Reference, StoreError> {
     let reference = store.next_reference(ReferenceKind::Incident, 2026).await?;
     let origin = report.map_or(Origin::Declared, |report| Origin::Report { report });
-    let opened = IncidentEvent::Opened { title: title.to_owned(), origin, detected_at: None };
+    let opened = IncidentEvent::Opened { title: title.to_owned(), origin, detected_at: None, by_account: None };
     let record = IncidentRecord::open(reference, &opened, when, "tester").unwrap();
     let mut events = vec![opened];
     events.extend(report.map(|report| IncidentEvent::ReportLinked { report, received_at: None }));

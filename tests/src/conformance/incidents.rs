@@ -89,6 +89,7 @@ pub async fn alert_keys_move_only_from_what_was_read(incidents: Arc<dyn Incident
         title: "Login spike".into(),
         origin: Origin::Alert { source: "grafana".into() },
         detected_at: None,
+        by_account: None,
     };
     let record = IncidentRecord::open(reference, &opened, at(12, 9), "tester").unwrap();
     let head = commit(&incidents, record.clone(), None, vec![opened], at(12, 9), None, Some(write(None, at(12, 9))))
@@ -118,6 +119,7 @@ async fn open_with_alert(incidents: &Arc<dyn IncidentStore>, alert: AlertKeyWrit
         title: "Duplicate".into(),
         origin: Origin::Alert { source: "grafana".into() },
         detected_at: None,
+        by_account: None,
     };
     let record = IncidentRecord::open(reference, &opened, at(12, 10), "tester").unwrap();
     commit(incidents, record, None, vec![opened], at(12, 10), None, Some(alert)).await

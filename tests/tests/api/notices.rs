@@ -106,7 +106,8 @@ async fn a_notice_is_previewed_approved_by_a_second_member_and_sent_once_to_each
     assert!(own.message.contains("Another team member must approve"), "{}", own.message);
     assert!(app.outbox().is_empty(), "nothing goes before approval");
 
-    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await.client();
+    // Four eyes are two accounts: a lead who shares the requester's name is another person.
+    let lead = app.join_as("lead", &app.admin.name, "namesake@tocsin.example").await.client();
     let approved = command(&lead, &app, &incident, json!({ "type": "approve_notice", "notice_id": 1 })).await;
     assert_eq!(approved.status(), 200);
 

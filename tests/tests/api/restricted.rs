@@ -8,6 +8,7 @@ use shared::api::{
     IncidentDetail, IncidentSummary, ObligationEntry, Page, ReportDetail, ReportReceipt, ReportSummary, TimelineEntry,
 };
 use shared::inbound::{InboundMessage, InboundOutcome};
+use shared::workflow::roles::Holder;
 use tocsin_tests::{PNG_BYTES, TeamAccount, TestApp, spawn_app, valid_report};
 
 async fn command(app: &TestApp, who: &reqwest::Client, incident: &IncidentDetail, command: Value) -> reqwest::Response {
@@ -158,4 +159,91 @@ async fn a_restricted_incidents_reports_files_and_mail_are_hidden_with_it() {
     assert_eq!(reaches(&auditor).await, Vec::<String>::new(), "an auditor outside the incident");
     assert_eq!(reaches(&lead).await.len(), 2 + files.len() + 2 + 1, "its participant reaches everything");
     assert_eq!(reaches(&app.admin).await.len(), 2 + files.len() + 2 + 1, "an admin reaches everything");
+}
+
+async fn assign(app: &TestApp, by: &TeamAccount, incident: &IncidentDetail, person: &str) -> reqwest::Response {
+    let incident = current(app, incident).await;
+    command(app, &by.client(), &incident, json!({ "type": "assign_role", "role": "team_member", "person": person }))
+        .await
+}
+
+/// Names never decide access: a newcomer given a participant's name sees nothing, a shared name
+/// must be told apart by email, and someone without an account holds a role that opens nothing,
+/// even to an account later made with their name.
+#[tokio::test]
+async fn a_namesake_sees_nothing_and_names_never_decide_access() {
+    let app = spawn_app().await;
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+    let declare = json!({ "title": "Board minutes in a public bucket" });
+    let incident: IncidentDetail =
+        lead.client().post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
+    let restrict = json!({ "type": "restrict", "restricted": true });
+    assert_eq!(command(&app, &lead.client(), &incident, restrict).await.status(), 200);
+
+    let namesake = app.join_as("member", "Leo Lead", "leo.other@tocsin.example").await;
+    assert!(sees(&app, &lead, &incident).await, "the opener, by account");
+    assert!(!sees(&app, &namesake, &incident).await, "a newcomer with the opener's name");
+
+    let ambiguous = assign(&app, &lead, &incident, "Leo Lead").await;
+    assert_eq!(ambiguous.status(), 422);
+    let error: Value = ambiguous.json().await.unwrap();
+    assert!(error["fields"][0]["message"].as_str().unwrap().contains("enter the email address"), "{error}");
+    assert!(!sees(&app, &namesake, &incident).await);
+    assert_eq!(assign(&app, &lead, &incident, "LEO.OTHER@tocsin.example").await.status(), 200);
+    assert!(sees(&app, &namesake, &incident).await, "named by their email address, they hold the role");
+
+    assert_eq!(assign(&app, &lead, &incident, "Casey Counsel").await.status(), 200);
+    let casey = app.join_as("member", "Casey Counsel", "casey@tocsin.example").await;
+    assert_eq!(app.services.link_participants().await.unwrap().linked, 0, "chosen as no account, never linked");
+    assert!(!sees(&app, &casey, &incident).await, "an account made later with the holder's name");
+    let holders = current(&app, &incident).await.record.roles;
+    assert!(holders.iter().any(|r| r.person == "Casey Counsel" && r.holder == Holder::NoAccount), "{holders:?}");
+}
+
+/// Incidents written before accounts decided access: each participant whose name exactly one
+/// active account has is linked on the audit trail, once; a name two accounts share is left
+/// unlinked and shown, and gives nobody access.
+#[tokio::test]
+async fn participants_named_before_accounts_are_linked_once_and_the_rest_left_out() {
+    let app = spawn_app().await;
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+    let mia = app.join_as("member", "Mia Member", "mia@tocsin.example").await;
+    let sam = app.join_as("member", "Sam Shared", "sam@tocsin.example").await;
+    let declare = json!({ "title": "Old incident" });
+    let incident: IncidentDetail =
+        lead.client().post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
+    assert_eq!(assign(&app, &lead, &incident, "Mia Member").await.status(), 200);
+    assert_eq!(assign(&app, &lead, &incident, "sam@tocsin.example").await.status(), 200);
+    let restrict = json!({ "type": "restrict", "restricted": true });
+    let restricted = command(&app, &lead.client(), &current(&app, &incident).await, restrict).await;
+    assert_eq!(restricted.status(), 200);
+    let other_sam = app.join_as("member", "Sam Shared", "sam.two@tocsin.example").await;
+
+    // As an older version stored it: names only.
+    let reference = incident.record.reference.to_string();
+    app.database()
+        .execute(
+            "UPDATE incidents SET record = json_remove(record, '$.opened_by_account', '$.roles[0].holder', '$.roles[1].holder')
+             WHERE reference = ?1",
+            [&reference],
+        )
+        .unwrap();
+    for (who, account) in [("the opener", &lead), ("Mia", &mia), ("Sam", &sam)] {
+        assert!(!sees(&app, account, &incident).await, "{who} by name alone");
+    }
+
+    let links = app.services.link_participants().await.unwrap();
+    assert_eq!((links.linked, links.unlinked), (2, 1), "{links:?}");
+    assert!(sees(&app, &lead, &incident).await);
+    assert!(sees(&app, &mia, &incident).await);
+    assert!(!sees(&app, &sam, &incident).await, "a name two accounts share links neither");
+    assert!(!sees(&app, &other_sam, &incident).await);
+    let record = current(&app, &incident).await.record;
+    assert_eq!(record.unlinked_participants(), ["Sam Shared"]);
+    let timeline: Page<TimelineEntry> = app.get_json(&format!("/api/incidents/{reference}/timeline")).await;
+    assert!(
+        timeline.items.iter().any(|e| e.summary == "Mia Member linked to their team account" && e.actor == "Tocsin")
+    );
+    let again = app.services.link_participants().await.unwrap();
+    assert_eq!((again.linked, again.unlinked), (0, 1), "once");
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::access::{Action, Me};
 use shared::record::IncidentCommand;
-use shared::workflow::roles::Role;
+use shared::workflow::roles::{Holder, Role};
 
 use super::inputs::{Choice, CommandButton, SelectField};
 use super::workspace::{Errors, use_workspace};
@@ -28,9 +28,13 @@ fn CurrentHolders() -> impl IntoView {
                     .map(|(index, assignment)| {
                         let person = assignment.person.clone();
                         let id = format!("end-role-{}-{index}", role.as_str());
+                        let unlinked = assignment.holder.account().is_none().then(|| {
+                            view! { <span class="muted">" (no team account: the role gives no access)"</span> }
+                        });
                         view! {
                             <li>
                                 <span class="holder">{person.clone()}</span>
+                                {unlinked}
                                 " "
                                 <CommandButton
                                     id=id
@@ -111,7 +115,8 @@ fn AssignRole() -> impl IntoView {
         if person.get_untracked().trim().is_empty() {
             return errors.show_field("person", "Enter the person's name or email address");
         }
-        let command = IncidentCommand::AssignRole { role: chosen, person: person.get_untracked() };
+        let command =
+            IncidentCommand::AssignRole { role: chosen, person: person.get_untracked(), holder: Holder::NoAccount };
         ws.run(command, Errors::Form(errors), busy, move || person.set(String::new()));
     };
 
@@ -128,7 +133,7 @@ fn AssignRole() -> impl IntoView {
             <TextField
                 id="person"
                 label="Person"
-                hint="A name or an email address."
+                hint="A team member's name or email address. Someone without a team account (outside counsel) holds the role but sees nothing by it."
                 value=person
                 error=errors.for_field("person")
             />

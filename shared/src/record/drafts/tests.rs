@@ -19,8 +19,12 @@ fn incident() -> IncidentRecord {
     let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
     let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
     let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
-    let opened =
-        IncidentEvent::Opened { title: "Customer database copied".into(), origin: Origin::Declared, detected_at: None };
+    let opened = IncidentEvent::Opened {
+        title: "Customer database copied".into(),
+        origin: Origin::Declared,
+        detected_at: None,
+        by_account: None,
+    };
     let mut record = IncidentRecord::open(reference, &opened, now(), "Tyler").unwrap();
     for id in ["EU-GDPR-33", "POLICY-INTERNAL"] {
         let rule = rules.rules.iter().find(|r| r.id == id).unwrap().clone();
@@ -49,7 +53,7 @@ fn incident() -> IncidentRecord {
 
 fn run(record: &mut IncidentRecord, command: IncidentCommand) -> Result<(), WorkflowError> {
     let playbook = Playbook::default();
-    let ctx = Context { now: now(), actor: "Ana", playbook: &playbook };
+    let ctx = Context { now: now(), actor: "Ana", account: Some("ana-account"), playbook: &playbook };
     for event in decide(record, command, &ctx)? {
         record.apply(&event, now(), "Ana");
     }
