@@ -119,6 +119,10 @@ pub trait AccountStore: Send + Sync {
     async fn add_failure(&self, key: &str, window: DateTime<Utc>) -> StoreResult<u32>;
     async fn failures(&self, key: &str, window: DateTime<Utc>) -> StoreResult<u32>;
 
+    /// Marks `key` spent until `expires_at` (after which it could not be used anyway); `false`,
+    /// changing nothing, if it was spent already. Of concurrent callers exactly one gets `true`.
+    async fn spend_once(&self, key: &str, expires_at: DateTime<Utc>) -> StoreResult<bool>;
+
     /// A server-wide secret by name: the stored one, or `candidate` stored now if there is none,
     /// so every instance agrees on it.
     async fn secret(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>>;

@@ -135,6 +135,8 @@ impl Services {
         let now = self.clock.now();
         let known = origin.device.as_deref().map(sha256_hex).filter(|hash| account.trusted_devices.contains(hash));
         let new_device = known.is_none().then(SecretToken::generate);
+        // The first browser is the one the account was set up in; any later new one is news.
+        let tell_owner = new_device.is_some() && !account.trusted_devices.is_empty();
         if let Some(device) = &new_device {
             account.trusted_devices.push(device.hash_hex());
             let excess = account.trusted_devices.len().saturating_sub(TRUSTED_DEVICES_KEPT);
@@ -147,7 +149,31 @@ impl Services {
         self.accounts.insert_session(record).await?;
         let event = SecurityEvent::SignedIn { email: account.email.clone(), address: origin.address.to_string() };
         self.log_security(&account.name, event).await?;
+        if tell_owner {
+            self.tell_of_new_sign_in(&account, &origin, now).await;
+        }
         Ok(SignedIn { me: me(&account), session, new_device })
+    }
+
+    /// The owner hears of it by email, so a second sign-in is never silent; a mail failure does
+    /// not stop the sign-in (it is on the security log either way).
+    async fn tell_of_new_sign_in(&self, account: &Account, origin: &Origin, at: DateTime<Utc>) {
+        let reset_link = format!("{}/forgot-password", self.public_url);
+        let address = origin.address.to_string();
+        let sent = match self.templates.new_sign_in(
+            &account.email,
+            &account.name,
+            &address,
+            at,
+            &reset_link,
+            &self.sender_name,
+        ) {
+            Ok(message) => self.mailer.send(&message).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(account = %account.id, error = format!("{error:#}"), "the new sign-in email was not sent");
+        }
     }
 
     /// The person behind a session cookie, if the session is still good; it is kept alive.

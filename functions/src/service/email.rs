@@ -46,6 +46,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("reporter_update.html", include_str!("../../templates/email/reporter_update.html")),
     ("customer_notice.txt", include_str!("../../templates/email/customer_notice.txt")),
     ("customer_notice.html", include_str!("../../templates/email/customer_notice.html")),
+    ("new_sign_in.txt", include_str!("../../templates/email/new_sign_in.txt")),
+    ("new_sign_in.html", include_str!("../../templates/email/new_sign_in.html")),
 ];
 
 impl EmailTemplates {
@@ -206,6 +208,20 @@ impl EmailTemplates {
             name, link, sender_name, expires_at => utc_minute(expires_at),
         };
         self.render("password_reset", to, "Reset your Tocsin password", &context, "password_reset")
+    }
+
+    /// Tells an account's owner of a sign-in from a browser it had not been used from.
+    pub fn new_sign_in(
+        &self,
+        to: &str,
+        name: &str,
+        address: &str,
+        at: DateTime<Utc>,
+        reset_link: &str,
+        sender_name: &str,
+    ) -> anyhow::Result<Email> {
+        let context = minijinja::context! { name, address, at => utc_minute(at), reset_link, sender_name };
+        self.render("new_sign_in", to, "New sign-in to your Tocsin account", &context, "new_sign_in")
     }
 }
 

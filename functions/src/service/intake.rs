@@ -22,10 +22,12 @@ const UPLOAD_TICKET_LIFETIME: std::time::Duration = std::time::Duration::from_se
 
 impl Services {
     pub async fn submit_report(&self, form: ReportForm, uploads: Vec<Upload>) -> Result<ReportReceipt, ServiceError> {
-        self.check_bot_barrier(&form).await?;
+        let ticket_usable_until = self.check_bot_barrier(&form).await?;
         let received_at = self.clock.now();
         let report = NewReport::parse(&form, received_at)?;
         let uploads = self.with_ticketed_uploads(uploads, &form.uploads).await?;
+        // Last before storing: a form sent back for a correction keeps its ticket.
+        self.spend_ticket(&form.ticket, ticket_usable_until).await?;
         let attachments = self.store_uploads(uploads).await?;
         let token = SecretToken::generate();
         let draft = ReportDraft {

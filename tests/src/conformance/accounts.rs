@@ -86,3 +86,20 @@ pub async fn sessions_failure_counts_and_secrets_are_kept(accounts: Arc<dyn Acco
     let second = accounts.secret("form-ticket", vec![2; 32]).await.unwrap();
     assert_eq!((first, second), (vec![1; 32], vec![1; 32]), "the first secret stays");
 }
+
+/// What works once stays spent: of ten concurrent spenders exactly one wins, and a later one
+/// changes nothing; another key is its own.
+pub async fn a_key_is_spent_once(accounts: Arc<dyn AccountStore>) {
+    let until = chrono::Utc::now() + chrono::Duration::hours(1);
+    let spenders = (0..10).map(|_| {
+        let accounts = accounts.clone();
+        tokio::spawn(async move { accounts.spend_once("report-ticket:abc", until).await.unwrap() })
+    });
+    let mut won = 0;
+    for spender in spenders {
+        won += usize::from(spender.await.unwrap());
+    }
+    assert_eq!(won, 1, "exactly one spends it");
+    assert!(!accounts.spend_once("report-ticket:abc", until).await.unwrap(), "spent stays spent");
+    assert!(accounts.spend_once("report-ticket:def", until).await.unwrap(), "another key is its own");
+}

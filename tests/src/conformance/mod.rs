@@ -81,6 +81,7 @@ macro_rules! store_conformance_suite {
             accounts_are_unique_by_email_and_change_only_from_what_was_read(accounts),
             emailed_tokens_work_once_and_never_after_expiry(accounts),
             sessions_failure_counts_and_secrets_are_kept(accounts),
+            a_key_is_spent_once(accounts),
         });
         $crate::store_conformance_suite!(@port $new_store; mod notices in conformance::notices {
             each_delivery_is_claimed_once_and_events_merge(notices),

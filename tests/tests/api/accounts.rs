@@ -245,3 +245,28 @@ async fn role_changes_sign_the_account_out_are_logged_and_never_remove_the_last_
         app.get_json(&format!("/api/audit/SEC-{}-000001/verify", chrono::Datelike::year(&Utc::now()))).await;
     assert_eq!(verification["broken"], serde_json::Value::Null, "the security log's chain holds");
 }
+
+/// A second sign-in is never silent: from a browser the account has not used, its owner is
+/// emailed when and from where, with the way to react; from a known browser, nothing is sent.
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_is_emailed_to_the_owner() {
+    let app = spawn_app().await;
+    let member = app.join_as("member", "Mia Member", "mia@tocsin.example").await;
+    let told =
+        |app: &TestApp| app.outbox().into_iter().filter(|e| e.subject == "New sign-in to your Tocsin account").count();
+    assert_eq!(told(&app), 0, "setting the account up is its first browser");
+
+    let known =
+        app.sign_in("mia@tocsin.example", PASSWORD, &member.recovery_codes[0], Some(&member.device_cookie)).await;
+    assert_eq!(known.status(), 200);
+    assert_eq!(told(&app), 0, "a known browser");
+
+    let elsewhere = app.sign_in("mia@tocsin.example", PASSWORD, &member.recovery_codes[1], None).await;
+    assert_eq!(elsewhere.status(), 200);
+    let sent: Vec<_> = app.outbox().into_iter().filter(|e| e.subject == "New sign-in to your Tocsin account").collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].entry.to, ["mia@tocsin.example"]);
+    assert!(sent[0].text.contains("Address: 127.0.0.1"), "{}", sent[0].text);
+    assert!(sent[0].text.contains("/forgot-password"), "{}", sent[0].text);
+    assert!(sent[0].html.contains("reset your password now"), "{}", sent[0].html);
+}

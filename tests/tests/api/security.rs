@@ -94,6 +94,29 @@ async fn the_report_form_refuses_bots_with_a_clear_error_and_stores_nothing() {
     let mut form = valid_report();
     form["ticket"] = json!(ticket);
     assert_eq!(app.submit_json(&form).await.status(), 201, "a person, a few seconds later");
+
+    // A ticket makes one report: sent again, it is refused and the form takes a fresh one.
+    let again = app.submit_json(&form).await;
+    assert_eq!(again.status(), 422);
+    let body: ErrorBody = again.json().await.unwrap();
+    assert_eq!(body.fields[0].field, "ticket");
+    assert!(body.fields[0].message.contains("sent already"), "{body:?}");
+    assert_eq!(app.all_reports().await.len(), 1, "the replay stored nothing");
+}
+
+#[tokio::test]
+async fn one_ticket_sent_twenty_times_at_once_makes_one_report() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let form = app.with_ticket(&valid_report()).await;
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (app, form) = (app.clone(), form.clone());
+        sends.spawn(async move { app.submit_json(&form).await.status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[201].as_slice(), &[422; 19]].concat());
+    assert_eq!(app.all_reports().await.len(), 1);
 }
 
 #[tokio::test]

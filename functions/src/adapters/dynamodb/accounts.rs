@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
 
 use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
-use super::keys::{ACCOUNTS_PK, account_sk, email_pk, failures_pk, key, secret_pk, session_pk, token_pk, window_sk};
+use super::keys::{
+    ACCOUNTS_PK, account_sk, email_pk, failures_pk, key, secret_pk, session_pk, spent_pk, token_pk, window_sk,
+};
 use super::store::{DynamoStore, if_condition_held, put, store_error};
 use crate::ports::{Account, AccountStore, AccountToken, SESSION_LIFETIME, Session, StoreError, StoreResult};
 
@@ -158,6 +160,13 @@ impl AccountStore for DynamoStore {
         let request = self.client.delete_item().table_name(&self.table).set_key(Some(key(session_pk(hash), "SESSION")));
         request.send().await.map_err(store_error)?;
         Ok(())
+    }
+
+    async fn spend_once(&self, key_name: &str, expires_at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut item = key(spent_pk(key_name), "SPENT");
+        item.insert("expires".into(), expires(expires_at));
+        let request = self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(NEW);
+        Ok(if_condition_held(request.send().await.map_err(store_error))?.is_some())
     }
 
     async fn add_failure(&self, key_name: &str, window: DateTime<Utc>) -> StoreResult<u32> {

@@ -133,6 +133,10 @@ pub(super) fn session_pk(hash: &str) -> String {
     format!("SESSION#{hash}")
 }
 
+pub(super) fn spent_pk(key_name: &str) -> String {
+    format!("SPENT#{key_name}")
+}
+
 pub(super) fn failures_pk(key_name: &str) -> String {
     format!("FAILURES#{key_name}")
 }

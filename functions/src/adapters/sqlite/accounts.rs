@@ -82,6 +82,20 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn spend_once(&self, key: &str, expires_at: DateTime<Utc>) -> StoreResult<bool> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            let now = timestamp(Utc::now());
+            conn.execute("DELETE FROM spent_once WHERE expires_at < ?1", [now])?;
+            let spent = conn.execute(
+                "INSERT INTO spent_once (key, expires_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, timestamp(expires_at)],
+            )?;
+            Ok(spent == 1)
+        })
+        .await
+    }
+
     async fn insert_token(&self, token: AccountToken) -> StoreResult<()> {
         let purpose = serde_json::to_string(&token.purpose).map_err(json_error)?;
         self.write(move |conn| {

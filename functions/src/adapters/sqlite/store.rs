@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0005_accounts.sql")),
     M::up(include_str!("../../../migrations/0006_notices.sql")),
     M::up(include_str!("../../../migrations/0007_email_intake.sql")),
+    M::up(include_str!("../../../migrations/0008_spent_once.sql")),
 ];
 
 #[derive(Clone)]
