@@ -138,7 +138,8 @@ mod tests {
         Deadlines { rules, calendars, organisation }
     }
 
-    fn record() -> IncidentRecord {
+    /// INC-2026-000001, "Leak", declared by Tyler at `now`.
+    fn opened_at(now: DateTime<Utc>) -> IncidentRecord {
         let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
         let opened = IncidentEvent::Opened {
             title: "Leak".into(),
@@ -146,7 +147,11 @@ mod tests {
             detected_at: None,
             by_account: None,
         };
-        IncidentRecord::open(reference, &opened, at(9, 0), "Tyler").unwrap()
+        IncidentRecord::open(reference, &opened, now, "Tyler").unwrap()
+    }
+
+    fn record() -> IncidentRecord {
+        opened_at(at(9, 0))
     }
 
     fn reconciled(deadlines: &Deadlines, record: &mut IncidentRecord, now: DateTime<Utc>) {
@@ -236,14 +241,7 @@ mod tests {
         let rules = RuleSet::from_files(&[file], &calendars).unwrap();
         let organisation = Organisation { roles: vec![EntityRole::Controller], calendar: "us-federal".into() };
         let deadlines = Deadlines { rules, calendars, organisation };
-        let reference = Reference { kind: ReferenceKind::Incident, year: 2026, number: 1 };
-        let opened = IncidentEvent::Opened {
-            title: "Leak".into(),
-            origin: Origin::Declared,
-            detected_at: None,
-            by_account: None,
-        };
-        let mut record = IncidentRecord::open(reference, &opened, now, "Tyler").unwrap();
+        let mut record = opened_at(now);
         let reconciled = reconcile(&deadlines, &record, now).unwrap();
         record.apply(&reconciled, now, "Tyler");
         record
