@@ -125,6 +125,18 @@ impl Services {
         Ok(email)
     }
 
+    /// A notice of an incident the caller may see, and the incident's record, read once.
+    async fn visible_notice(
+        &self,
+        caller: &Caller,
+        reference: Reference,
+        notice_id: u32,
+    ) -> Result<(IncidentRecord, Notice), ServiceError> {
+        let (record, _) = self.visible_incident(caller, reference).await?;
+        let notice = record.notice(notice_id).map_err(ServiceError::from)?.clone();
+        Ok((record, notice))
+    }
+
     /// The notice as its first recipient would get it (or a sample recipient, before any are chosen).
     pub async fn preview_notice(
         &self,
@@ -132,8 +144,7 @@ impl Services {
         reference: Reference,
         notice_id: u32,
     ) -> Result<EmailPreview, ServiceError> {
-        let detail = self.incident(caller, reference).await?;
-        let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
+        let (record, notice) = self.visible_notice(caller, reference, notice_id).await?;
         let (list, first) = match &notice.recipients {
             Some(chosen) => {
                 let first =
@@ -153,7 +164,7 @@ impl Services {
             state: DeliveryState::Pending,
             outcome: Default::default(),
         });
-        let email = self.compose_notice(&detail.record, notice, &list, &first)?;
+        let email = self.compose_notice(&record, &notice, &list, &first)?;
         let to = notice.recipients.as_ref().map(|r| format!("{} recipient(s)", r.count)).unwrap_or_default();
         Ok(EmailPreview {
             to: vec![first.recipient.email, to],
@@ -170,8 +181,7 @@ impl Services {
         reference: Reference,
         notice_id: u32,
     ) -> Result<NoticeProgress, ServiceError> {
-        let detail = self.incident(caller, reference).await?;
-        let notice = detail.record.notice(notice_id).map_err(ServiceError::from)?;
+        let (_, notice) = self.visible_notice(caller, reference, notice_id).await?;
         let Some(chosen) = &notice.recipients else { return Ok(NoticeProgress::default()) };
         // One pass over the deliveries gives both the counts and the problems.
         let mut progress = NoticeProgress::default();

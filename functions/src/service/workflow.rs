@@ -65,15 +65,14 @@ impl Services {
         form: OpenIncidentForm,
         caller: &Caller,
     ) -> Result<IncidentDetail, ServiceError> {
-        let actor = caller.name();
         let _one_at_a_time = self.opening_from_reports.lock().await;
         let detail = self.untriaged_report(caller, report).await?;
         let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
         let opened = opening(&title, Origin::Report { report }, None, Some(caller.account.id.clone()))?;
         let effects = Effects { link_report: Some(report), ..Effects::default() };
         let linked = IncidentEvent::ReportLinked { report, received_at: Some(detail.received_at) };
-        let incident = self.create_incident(opened, |_, _| Ok(vec![linked]), actor, effects).await?;
-        self.notify_reporter(report, actor).await;
+        let incident = self.create_incident(opened, |_, _| Ok(vec![linked]), caller.name(), effects).await?;
+        self.notify_reporter(report, caller.name()).await;
         tracing::info!(%report, incident = %incident.record.reference, "incident opened from report");
         Ok(incident)
     }
@@ -108,15 +107,14 @@ impl Services {
         form: DismissReportForm,
         caller: &Caller,
     ) -> Result<ReportDetail, ServiceError> {
-        let actor = caller.name();
         let reason = multi_line(&form.reason, "Reason", REASON_MIN, REASON_MAX)
             .map_err(|message| ServiceError::field("reason", message))?;
         self.untriaged_report(caller, report).await?;
         let previous = self.audit.audit_head(report).await?;
         let event = AuditEvent::Report(ReportEvent::Dismissed { reason: reason.clone() });
-        let chain = ChainAppend::seal(previous, report, self.clock.now(), actor, [event]);
+        let chain = ChainAppend::seal(previous, report, self.clock.now(), caller.name(), [event]);
         self.reports.commit_dismissal(ReportDismissal { report, reason, chain }).await?;
-        self.notify_reporter(report, actor).await;
+        self.notify_reporter(report, caller.name()).await;
         self.stored_report(report).await
     }
 
