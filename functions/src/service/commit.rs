@@ -41,6 +41,14 @@ fn campaign_write(record: &IncidentRecord, event: &IncidentEvent, at: DateTime<U
     }
 }
 
+/// What a use case asks of an incident: the events to record, decided on the record as read.
+pub(super) trait Change:
+    FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>
+{
+}
+
+impl<F> Change for F where F: FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError> {}
+
 impl Services {
     fn context<'a>(&'a self, actor: &'a Actor<'a>) -> Context<'a> {
         Context { now: self.clock.now(), actor: actor.name(), account: actor.account(), playbook: &self.playbook }
@@ -51,7 +59,7 @@ impl Services {
     pub(super) async fn create_incident(
         &self,
         opened: IncidentEvent,
-        then: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
+        then: impl Change,
         actor: &str,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
@@ -76,7 +84,7 @@ impl Services {
         reference: Reference,
         expected_version: Option<u64>,
         actor: Actor<'_>,
-        change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
+        change: impl Change,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
         let (record, head) = self.incidents.incident(reference).await?.ok_or(ServiceError::NotFound)?;
@@ -93,7 +101,7 @@ impl Services {
         head: ChainHead,
         expected_version: Option<u64>,
         actor: Actor<'_>,
-        change: impl FnOnce(&IncidentRecord, &Context<'_>) -> Result<Vec<IncidentEvent>, WorkflowError>,
+        change: impl Change,
         effects: Effects,
     ) -> Result<IncidentDetail, ServiceError> {
         if expected_version.is_some_and(|v| v != head.seq) {
