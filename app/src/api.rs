@@ -69,6 +69,7 @@ fn fallback_error_body(status: u16) -> ErrorBody {
         404 => (ErrorCode::NotFound, "Not found".to_owned()),
         413 => (ErrorCode::PayloadTooLarge, "The files are too large to send".to_owned()),
         415 => (ErrorCode::UnsupportedMediaType, "A file is not of an accepted type".to_owned()),
+        431 => (ErrorCode::HeadersTooLarge, "The request's headers are too long: clear this site's cookies".to_owned()),
         _ => (ErrorCode::Internal, format!("The server could not handle the request (status {status})")),
     };
     ErrorBody { code, message, fields: Vec::new() }

@@ -71,9 +71,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        // The peer address feeds the rate limits and the security log.
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        crate::http::serve(self.listener, self.router, shutdown_signal()).await
     }
 }
 

@@ -392,6 +392,8 @@ pub enum ErrorCode {
     MalformedRequest,
     /// 413: the body or a file is over its limit.
     PayloadTooLarge,
+    /// 431: the request's headers are too many or too long (often a pile of stale cookies).
+    HeadersTooLarge,
     /// 415: a file or body of a type that is not accepted.
     UnsupportedMediaType,
     /// 404: nothing here, or nothing this caller may see.

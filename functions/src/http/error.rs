@@ -23,6 +23,8 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("this path does not take that method")]
     MethodNotAllowed,
+    #[error("the request's headers are over the limit")]
+    HeadersTooLarge,
 }
 
 impl From<crate::ports::StoreError> for ApiError {
@@ -58,6 +60,12 @@ impl IntoResponse for ApiError {
                 body(S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, message, vec![])
             }
             ApiError::Unauthorized(message) => body(S::UNAUTHORIZED, ErrorCode::Unauthorized, message, vec![]),
+            ApiError::HeadersTooLarge => body(
+                S::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                ErrorCode::HeadersTooLarge,
+                "The request's headers are too many or too long. Clearing this site's cookies usually helps",
+                vec![],
+            ),
             ApiError::MethodNotAllowed => body(
                 S::METHOD_NOT_ALLOWED,
                 ErrorCode::MethodNotAllowed,

@@ -5,11 +5,13 @@ mod accounts;
 pub mod auth;
 mod error;
 mod extract;
+mod listener;
 mod router;
 mod routes;
 pub mod security;
 mod state;
 
 pub use error::ApiError;
+pub use listener::{HEADER_BYTES_LIMIT, HEADER_COUNT_LIMIT, serve};
 pub use router::{REPORTS_TAKEN_IN_AT_ONCE, api_router};
 pub use state::{AppState, public_limiter};

@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 use super::error::ApiError;
 use super::extract::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, RECIPIENTS_BODY_LIMIT, UPLOAD_BODY_LIMIT};
 use super::state::AppState;
-use super::{accounts, auth, routes, security};
+use super::{accounts, auth, listener, routes, security};
 
 /// How many reports and follow-ups are validated, stored and acknowledged at once; the rest wait
 /// their turn, in order of arrival. Unbounded, a burst of 1,000 clients shared the CPU among all
@@ -91,6 +91,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/outbox/{id}", get(routes::download_outbox_message))
         .fallback(|| async { ApiError::Service(crate::service::ServiceError::NotFound) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn(listener::headers_within_limits))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // API answers hold report data: never cache them.
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

@@ -222,3 +222,25 @@ async fn every_answer_under_the_api_is_the_json_error_shape() {
     expect_error(put, 405, ErrorCode::MethodNotAllowed).await;
     assert!(app.all_reports().await.is_empty());
 }
+
+#[tokio::test]
+async fn oversized_headers_get_the_json_error_shape_and_nothing_is_kept() {
+    let app = spawn_app().await;
+    let form = app.with_ticket(&valid_report()).await;
+    let report = || app.client.post(app.url("/api/reports")).json(&form);
+    // One long cookie, and one past hyper's own default buffer (about 400 KiB).
+    for size in [40 * 1024, 600 * 1024] {
+        let response = report().header("Cookie", format!("stale={}", "x".repeat(size))).send().await.unwrap();
+        expect_error(response, 431, ErrorCode::HeadersTooLarge).await;
+    }
+    // More fields than the API reads (hyper's own default refuses past 100).
+    let mut many = report();
+    for index in 0..150 {
+        many = many.header(format!("x-filler-{index}"), "1");
+    }
+    expect_error(many.send().await.unwrap(), 431, ErrorCode::HeadersTooLarge).await;
+    assert!(app.all_reports().await.is_empty());
+    // Just under the limits is served.
+    let response = report().header("Cookie", format!("long={}", "x".repeat(16 * 1024))).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+}
