@@ -220,18 +220,24 @@ pub struct ClockAnchor {
     pub anchor: Anchor,
     pub at: Option<DateTime<Utc>>,
     pub set_by_hand: bool,
+    /// Where the time comes from ("Report REP-2026-000003: when the reporter noticed it").
+    pub source: Option<String>,
 }
 
 impl ClockAnchor {
     /// The incident's anchors in their natural order, known or not.
     pub fn of_record(record: &IncidentRecord) -> Vec<ClockAnchor> {
-        let known = record.anchors();
+        let mut known = record.sourced_anchors();
         Anchor::INCIDENT
             .into_iter()
-            .map(|anchor| ClockAnchor {
-                at: known.get(&anchor).copied(),
-                set_by_hand: record.clock.contains_key(&anchor),
-                anchor,
+            .map(|anchor| {
+                let sourced = known.remove(&anchor);
+                ClockAnchor {
+                    at: sourced.as_ref().map(|s| s.at),
+                    source: sourced.map(|s| s.source),
+                    set_by_hand: record.clock.contains_key(&anchor),
+                    anchor,
+                }
             })
             .collect()
     }

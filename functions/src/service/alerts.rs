@@ -103,6 +103,7 @@ impl Services {
             source: source.to_owned(),
             key: key.to_owned(),
             summary: payload.title.clone(),
+            observed_at: payload.observed_at,
         };
         let alert_key = AlertKeyWrite {
             source: source.to_owned(),

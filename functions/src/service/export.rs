@@ -8,7 +8,7 @@ use shared::reference::Reference;
 
 use super::access::Caller;
 use super::error::ServiceError;
-use super::export_templates::{ExportFormat, TimelineLine};
+use super::export_templates::{ExportFormat, SentLine, TimelineLine};
 use super::markdown::render_note;
 use super::services::Services;
 use shared::time::utc_minute;
@@ -24,10 +24,19 @@ impl Services {
         let detail = self.incident(caller, reference).await?;
         let (entries, verification) = self.audit_trail(reference).await?;
         let mut timeline = Vec::new();
+        let mut sent = Vec::new();
         for entry in entries {
             let body: AuditBody = serde_json::from_str(&entry.body)
                 .map_err(|e| anyhow::anyhow!("audit entry {} of {reference} is unreadable: {e}", entry.seq))?;
             let AuditEvent::Incident(event) = &body.event else { continue };
+            if let IncidentEvent::NotificationSent { kind, subject, recipients, .. } = event {
+                sent.push(SentLine {
+                    at: utc_minute(body.at),
+                    kind: kind.label(),
+                    subject: subject.clone(),
+                    recipients: recipients.len(),
+                });
+            }
             let (note_markdown, note_html) = match event {
                 IncidentEvent::NoteAdded { markdown } => {
                     (Some(markdown.clone()), Some(Value::from_safe_string(render_note(markdown))))
@@ -42,7 +51,7 @@ impl Services {
                 note_html,
             });
         }
-        let text = self.exports.render(format, &detail, &verification, timeline, self.clock.now())?;
+        let text = self.exports.render(format, &detail, &verification, timeline, sent, self.clock.now())?;
         let what = format!("the {} export of {reference}", format.extension());
         self.log_security(caller.name(), SecurityEvent::Exported { what }).await?;
         Ok(text)

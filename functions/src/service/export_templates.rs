@@ -5,6 +5,8 @@ use minijinja::{AutoEscape, Environment, Error, Value, default_auto_escape_callb
 use serde::Serialize;
 use shared::api::IncidentDetail;
 use shared::audit::Verification;
+use shared::deadlines::obligation::ObligationStatus;
+use shared::notices::NoticeStatus;
 use shared::time::utc_minute;
 use shared::workflow::classification::{BreachVerdict, DataCategory};
 
@@ -42,6 +44,15 @@ pub struct TimelineLine {
     pub summary: String,
     pub note_markdown: Option<String>,
     pub note_html: Option<Value>,
+}
+
+/// One email the incident sent (an internal notice or a status update), read from the audit trail.
+#[derive(Serialize)]
+pub struct SentLine {
+    pub at: String,
+    pub kind: &'static str,
+    pub subject: String,
+    pub recipients: usize,
 }
 
 /// The Markdown export's escaping: what people typed stays text in any Markdown viewer.
@@ -88,13 +99,14 @@ impl ExportTemplates {
         detail: &IncidentDetail,
         verification: &Verification,
         timeline: Vec<TimelineLine>,
+        sent: Vec<SentLine>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<String> {
         let name = match format {
             ExportFormat::Markdown => "incident.md",
             ExportFormat::Html => "incident.html",
         };
-        Ok(self.env.get_template(name)?.render(export_context(detail, verification, timeline, now))?)
+        Ok(self.env.get_template(name)?.render(export_context(detail, verification, timeline, sent, now))?)
     }
 }
 
@@ -106,10 +118,103 @@ fn labels(categories: &[DataCategory]) -> String {
     }
 }
 
+/// The obligations as a regulator would ask about them: due, met when and how, on time or late.
+fn obligation_rows(detail: &IncidentDetail, now: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+    detail
+        .record
+        .obligations
+        .iter()
+        .map(|o| {
+            let outcome = match &o.status {
+                ObligationStatus::Open => o.standing(now).label().to_owned(),
+                ObligationStatus::Met { met_at, by, evidence } => {
+                    let timing = if o.met_on_time() == Some(false) { "late" } else { "on time" };
+                    format!(
+                        "Met {} by {by}, {timing}; evidence: {}: {}",
+                        utc_minute(*met_at),
+                        evidence.kind.label(),
+                        evidence.value
+                    )
+                }
+                ObligationStatus::NotRequired { reason, by, at } => match by {
+                    Some(by) => format!("Not required (judged by {by}, {}): {reason}", utc_minute(*at)),
+                    None => format!("Not required ({}): {reason}", utc_minute(*at)),
+                },
+            };
+            minijinja::context! {
+                id => o.id,
+                title => o.rule.title,
+                citation => o.rule.citation,
+                recipient => o.rule.recipient,
+                due => o.due_at.map_or_else(|| "clock not started".to_owned(), utc_minute),
+                outcome => outcome,
+            }
+        })
+        .collect()
+}
+
+fn notice_rows(detail: &IncidentDetail) -> Vec<Value> {
+    detail
+        .record
+        .notices
+        .iter()
+        .map(|n| {
+            let status = match &n.status {
+                NoticeStatus::Draft => "Draft".to_owned(),
+                NoticeStatus::AwaitingApproval { requested_by, at, .. } => {
+                    format!("Awaiting approval (asked by {requested_by}, {})", utc_minute(*at))
+                }
+                NoticeStatus::Approved { by, at } => format!("Approved by {by}, {}", utc_minute(*at)),
+                NoticeStatus::Withdrawn { by, at } => format!("Withdrawn by {by}, {}", utc_minute(*at)),
+            };
+            let campaign = n.finished.as_ref().map(|f| {
+                format!(
+                    "finished {}: {} sent, {} failed, {} suppressed",
+                    utc_minute(f.at),
+                    f.sent,
+                    f.failed,
+                    f.suppressed
+                )
+            });
+            minijinja::context! {
+                id => n.id,
+                subject => n.content.subject,
+                composed_by => n.composed_by,
+                status => status,
+                recipients => n.recipients.as_ref().map(|r| format!("{} ({})", r.count, r.source.label())),
+                campaign => campaign,
+            }
+        })
+        .collect()
+}
+
+fn filing_rows(detail: &IncidentDetail) -> Vec<Value> {
+    let record = &detail.record;
+    record
+        .filings
+        .iter()
+        .map(|(obligation, filing)| {
+            let duty = record.obligations.iter().find(|o| &o.id == obligation);
+            minijinja::context! {
+                obligation => obligation,
+                authority => duty.and_then(|o| o.rule.recipient.clone()).unwrap_or_else(|| "the authority".to_owned()),
+                filed => filing.filed.as_ref().map(|f| format!(
+                    "Filed {} by {} ({}); the authority's reference: {}",
+                    utc_minute(f.at),
+                    f.by,
+                    f.method.label(),
+                    f.authority_reference
+                )),
+            }
+        })
+        .collect()
+}
+
 fn export_context(
     detail: &IncidentDetail,
     verification: &Verification,
     timeline: Vec<TimelineLine>,
+    sent: Vec<SentLine>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Value {
     let r = &detail.record;
@@ -132,7 +237,7 @@ fn export_context(
         data_categories => labels(&c.data_categories),
         reports => detail.reports.iter().map(|rep| minijinja::context! { reference => rep.reference.to_string(), received_at => utc_minute(rep.received_at), headline => rep.headline }).collect::<Vec<_>>(),
         roles => r.roles.iter().map(|a| minijinja::context! { role => a.role.label(), person => a.person, assigned_at => utc_minute(a.assigned_at), assigned_by => a.assigned_by, ended_at => a.ended_at.map(utc_minute) }).collect::<Vec<_>>(),
-        phases => r.phase_changes.iter().map(|p| minijinja::context! { from => p.from.label(), to => p.to.label(), at => utc_minute(p.at), by => p.by, reason => p.reason }).collect::<Vec<_>>(),
+        phases => r.phase_changes.iter().map(|p| minijinja::context! { from => p.from.label(), to => p.to.label(), at => utc_minute(p.at), by => p.by, reason => p.reason, open_duties => p.open_duties.join("; ") }).collect::<Vec<_>>(),
         tasks => r.tasks.iter().map(|t| minijinja::context! { phase => t.phase.label(), title => t.title, owner => t.owner, due_at => t.due_at.map(utc_minute), status => t.status.label() }).collect::<Vec<_>>(),
         investigation => minijinja::context! {
             our_failure => i.our_failure.label(),
@@ -144,6 +249,11 @@ fn export_context(
             affected_accounts => r.investigation.affected_accounts.len(),
             jurisdictions => i.jurisdictions.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", "),
         },
+        clock => detail.clock.iter().map(|a| minijinja::context! { anchor => a.anchor.label(), at => a.at.map(utc_minute), source => a.source }).collect::<Vec<_>>(),
+        obligations => obligation_rows(detail, now),
+        sent => sent,
+        notices => notice_rows(detail),
+        filings => filing_rows(detail),
         actions => r.containment.iter().map(|a| minijinja::context! { kind => a.kind.label(), target => a.target, by => a.performed_by, at => utc_minute(a.performed_at), result => a.result.label(), note => a.note, reversal => a.reversal.as_ref().map(|rev| format!("Reversed {} by {}: {}", utc_minute(rev.at), rev.by, rev.reason)) }).collect::<Vec<_>>(),
         review => minijinja::context! {
             findings => r.review.draft.findings,

@@ -70,7 +70,11 @@ impl Services {
         let title = if form.title.trim().is_empty() { headline(&detail.description) } else { form.title };
         let opened = opening(&title, Origin::Report { report }, None, Some(caller.account.id.clone()))?;
         let effects = Effects { link_report: Some(report), ..Effects::default() };
-        let linked = IncidentEvent::ReportLinked { report, received_at: Some(detail.received_at) };
+        let linked = IncidentEvent::ReportLinked {
+            report,
+            received_at: Some(detail.received_at),
+            observed_at: detail.observed_at,
+        };
         let incident = self.create_incident(opened, |_, _| Ok(vec![linked]), caller.name(), effects).await?;
         self.notify_reporter(report, caller.name()).await;
         tracing::info!(%report, incident = %incident.record.reference, "incident opened from report");
@@ -87,9 +91,13 @@ impl Services {
             form.incident.trim().parse().ok().filter(|r: &Reference| r.kind == ReferenceKind::Incident).ok_or_else(
                 || ServiceError::field("incident", "Enter an incident reference such as INC-2026-000001"),
             )?;
-        let received_at = Some(self.untriaged_report(caller, report).await?.received_at);
+        let detail = self.untriaged_report(caller, report).await?;
         let effects = Effects { link_report: Some(report), ..Effects::default() };
-        let linked = IncidentEvent::ReportLinked { report, received_at };
+        let linked = IncidentEvent::ReportLinked {
+            report,
+            received_at: Some(detail.received_at),
+            observed_at: detail.observed_at,
+        };
         let linked = self
             .change_incident(incident, None, Actor::Member(caller), |_, _| Ok(vec![linked]), effects)
             .await

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::events::IncidentEvent;
-use super::state::{AlertSighting, IncidentRecord, Origin, PhaseChange};
+use super::state::{AlertSighting, IncidentRecord, Observed, Origin, PhaseChange};
 use crate::deadlines::obligation::{Obligation, ObligationChange, ObligationStatus};
 use crate::filings::Filed;
 use crate::notices::{Notice, NoticeStatus};
@@ -41,6 +41,7 @@ impl IncidentRecord {
             alerts: Vec::new(),
             next_id: 1,
             first_report_at: None,
+            first_observed: None,
             clock: BTreeMap::new(),
             obligations: Vec::new(),
             restricted: false,
@@ -56,16 +57,27 @@ impl IncidentRecord {
         Self::open(reference, &opened, opened_at, "tocsin").expect("an Opened event opens a record")
     }
 
+    /// Keeps the earliest evidence of when the incident was seen.
+    fn observed(&mut self, at: Option<DateTime<Utc>>, source: impl FnOnce() -> String) {
+        if let Some(at) = at
+            && self.first_observed.as_ref().is_none_or(|earliest| at < earliest.at)
+        {
+            self.first_observed = Some(Observed { at, source: source() });
+        }
+    }
+
     /// Changes the record by one event. Events were checked by [`decide`], so this cannot fail.
     pub fn apply(&mut self, event: &IncidentEvent, at: DateTime<Utc>, actor: &str) {
         match event {
             IncidentEvent::Opened { .. } => {}
-            IncidentEvent::ReportLinked { received_at, .. } => {
+            IncidentEvent::ReportLinked { report, received_at, observed_at } => {
                 if let Some(received_at) = received_at {
                     self.first_report_at = Some(self.first_report_at.map_or(*received_at, |t| t.min(*received_at)));
                 }
+                self.observed(*observed_at, || format!("Report {report}: when the reporter noticed it"));
             }
-            IncidentEvent::AlertReceived { source, key, summary } => {
+            IncidentEvent::AlertReceived { source, key, summary, observed_at } => {
+                self.observed(*observed_at, || format!("Alert from {source}: when it was observed"));
                 match self.alerts.iter_mut().find(|a| &a.source == source && &a.key == key) {
                     Some(sighting) => {
                         sighting.last_seen = at;
@@ -114,7 +126,7 @@ impl IncidentRecord {
                     assignment.holder = Holder::Account { id: account.clone() };
                 }
             }
-            IncidentEvent::PhaseMoved { from, to, reason } => {
+            IncidentEvent::PhaseMoved { from, to, reason, open_duties } => {
                 self.phase = *to;
                 self.phase_changes.push(PhaseChange {
                     from: *from,
@@ -122,6 +134,7 @@ impl IncidentRecord {
                     at,
                     by: actor.to_owned(),
                     reason: reason.clone(),
+                    open_duties: open_duties.clone(),
                 });
             }
             IncidentEvent::TaskAdded { task } => {

@@ -353,12 +353,15 @@ fn move_phase(
         ReasonNeeded::No => None,
         needed => {
             let what = match needed {
-                ReasonNeeded::OpenTasks { titles } => {
-                    format!(
-                        "{} task(s) are still open ({}); give a reason to override them",
-                        titles.len(),
-                        titles.join(", ")
-                    )
+                ReasonNeeded::OpenWork { tasks, duties } => {
+                    let mut open = Vec::new();
+                    if !tasks.is_empty() {
+                        open.push(format!("{} task(s) ({})", tasks.len(), tasks.join(", ")));
+                    }
+                    if !duties.is_empty() {
+                        open.push(format!("{} duty(ies) ({})", duties.len(), duties.join("; ")));
+                    }
+                    format!("{} still open; give a reason to override them", open.join(" and "))
                 }
                 ReasonNeeded::GoingBack => "Going back to an earlier phase needs a reason".to_owned(),
                 _ => "Closing an incident that was not a breach needs a reason".to_owned(),
@@ -369,7 +372,11 @@ fn move_phase(
             Some(field("reason", reason(raw_reason))?)
         }
     };
-    let mut events = vec![IncidentEvent::PhaseMoved { from, to, reason }];
+    let open_duties = match &legal.reason {
+        ReasonNeeded::OpenWork { duties, .. } => duties.clone(),
+        _ => Vec::new(),
+    };
+    let mut events = vec![IncidentEvent::PhaseMoved { from, to, reason, open_duties }];
     if to > from
         && let Some(category) = record.classification.category
     {
@@ -427,7 +434,8 @@ fn parse_stakeholders(raw: &[String]) -> Result<Vec<String>, String> {
 const ANCHOR_ORDER: [(Anchor, Anchor); 9] = [
     (Anchor::Occurred, Anchor::Detected),
     (Anchor::Detected, Anchor::Aware),
-    (Anchor::Detected, Anchor::Discovered),
+    // Discovery can come before the organisation's own detection: a reporter who noticed it first.
+    (Anchor::Occurred, Anchor::Discovered),
     (Anchor::Detected, Anchor::Determined),
     (Anchor::Detected, Anchor::Confirmed),
     (Anchor::Detected, Anchor::Contained),

@@ -15,7 +15,7 @@ pub fn describe(event: &IncidentEvent) -> String {
             Origin::Alert { source } => format!("Opened \"{title}\" from a {source} alert"),
         },
         IncidentEvent::ReportLinked { report, .. } => format!("Linked report {report}"),
-        IncidentEvent::AlertReceived { source, key, summary } => format!("Alert from {source} ({key}): {summary}"),
+        IncidentEvent::AlertReceived { source, key, summary, .. } => format!("Alert from {source} ({key}): {summary}"),
         IncidentEvent::Renamed { title } => format!("Renamed to \"{title}\""),
         IncidentEvent::Classified { category, severity } => {
             format!("Classified as {} with {} severity", category.label(), severity.label().to_lowercase())
@@ -35,10 +35,16 @@ pub fn describe(event: &IncidentEvent) -> String {
             format!("{person} assigned as {}", role.label().to_lowercase())
         }
         IncidentEvent::RoleEnded { role, person } => format!("{person} is no longer {}", role.label().to_lowercase()),
-        IncidentEvent::PhaseMoved { from, to, reason } => match reason {
-            Some(reason) => format!("Moved from {} to {}: {reason}", from.label(), to.label()),
-            None => format!("Moved from {} to {}", from.label(), to.label()),
-        },
+        IncidentEvent::PhaseMoved { from, to, reason, open_duties } => {
+            let mut text = format!("Moved from {} to {}", from.label(), to.label());
+            if let Some(reason) = reason {
+                text.push_str(&format!(": {reason}"));
+            }
+            if !open_duties.is_empty() {
+                text.push_str(&format!(" (duties left open: {})", open_duties.join("; ")));
+            }
+            text
+        }
         IncidentEvent::TaskAdded { task } => format!("Task added to {}: {}", task.phase.label(), task.title),
         IncidentEvent::TaskUpdated { task_id, status, owner, .. } => match owner {
             Some(owner) => format!("Task {task_id} is {} (owner {owner})", status.label().to_lowercase()),

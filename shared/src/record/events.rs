@@ -36,11 +36,17 @@ pub enum IncidentEvent {
         /// When the report was received (absent in entries written before it was recorded).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         received_at: Option<DateTime<Utc>>,
+        /// When the reporter says they noticed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        observed_at: Option<DateTime<Utc>>,
     },
     AlertReceived {
         source: String,
         key: String,
         summary: String,
+        /// When the source says it saw what it alerts on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        observed_at: Option<DateTime<Utc>>,
     },
     Renamed {
         title: String,
@@ -75,6 +81,9 @@ pub enum IncidentEvent {
         from: Phase,
         to: Phase,
         reason: Option<String>,
+        /// Duties left open by an override, so the audit trail names what was overridden.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        open_duties: Vec<String>,
     },
     TaskAdded {
         task: NewTask,

@@ -21,4 +21,4 @@ pub use commands::{Context, IncidentCommand, NOTE_MAX, VerdictChoice, WorkflowEr
 pub use decide::{EVIDENCE_MAX, STAKEHOLDERS_MAX, decide, meet_obligation, opening};
 pub use describe::describe;
 pub use events::IncidentEvent;
-pub use state::{AlertSighting, IncidentRecord, Origin, PhaseChange};
+pub use state::{AlertSighting, IncidentRecord, Observed, Origin, PhaseChange, Sourced};

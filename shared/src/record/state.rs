@@ -37,6 +37,29 @@ pub struct PhaseChange {
     pub by: String,
     /// The written reason for an override, a step back, or closing a non-incident.
     pub reason: Option<String>,
+    /// The notification duties the reason overrode, as "title (citation)".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_duties: Vec<String>,
+}
+
+/// The earliest time the evidence puts the incident at, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    pub at: DateTime<Utc>,
+    /// "Report REP-2026-000003: when the reporter noticed it", say.
+    pub source: String,
+}
+
+/// A clock anchor's time and where the record took it from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sourced {
+    pub at: DateTime<Utc>,
+    pub source: String,
+}
+
+/// The earliest of the times known, with its source.
+fn earliest(candidates: impl IntoIterator<Item = (Option<DateTime<Utc>>, String)>) -> Option<Sourced> {
+    candidates.into_iter().filter_map(|(at, source)| at.map(|at| Sourced { at, source })).min_by_key(|s| s.at)
 }
 
 /// A monitoring alert seen on this incident; repeats within the dedup window only count up.
@@ -75,6 +98,9 @@ pub struct IncidentRecord {
     /// When the earliest linked report was received.
     #[serde(default)]
     pub first_report_at: Option<DateTime<Utc>>,
+    /// The earliest time a report or an alert says the incident was seen, which discovery starts from.
+    #[serde(default)]
+    pub first_observed: Option<Observed>,
     /// Clock anchors set by hand; they win over the ones derived from the record.
     #[serde(default)]
     pub clock: BTreeMap<Anchor, DateTime<Utc>>,
@@ -145,6 +171,16 @@ impl IncidentRecord {
         self.tasks.iter().filter(|t| t.phase <= phase && !t.status.is_finished()).map(|t| t.title.clone()).collect()
     }
 
+    /// Duties still open, as "title (citation)". The review's own duty
+    /// is left out: completing the review meets it, and closing needs the review.
+    pub fn open_duties(&self) -> Vec<String> {
+        self.obligations
+            .iter()
+            .filter(|o| o.is_open() && o.rule.met_by.is_none())
+            .map(|o| format!("{} ({})", o.rule.title, o.rule.citation))
+            .collect()
+    }
+
     /// Conditions that no reason can override.
     fn blockers(&self, to: Phase) -> Vec<String> {
         let mut blockers = Vec::new();
@@ -179,8 +215,14 @@ impl IncidentRecord {
         if let Some(next) = self.phase.next() {
             let blockers = self.blockers(next);
             if blockers.is_empty() {
-                let open = self.open_tasks_up_to(self.phase);
-                let reason = if open.is_empty() { ReasonNeeded::No } else { ReasonNeeded::OpenTasks { titles: open } };
+                let tasks = self.open_tasks_up_to(self.phase);
+                // Winding down is where a duty to tell someone would be dropped without anyone noticing.
+                let duties = if next >= Phase::LessonsLearned { self.open_duties() } else { Vec::new() };
+                let reason = if tasks.is_empty() && duties.is_empty() {
+                    ReasonNeeded::No
+                } else {
+                    ReasonNeeded::OpenWork { tasks, duties }
+                };
                 moves.legal.push(LegalMove { to: next, reason });
             } else {
                 moves.blocked.push(BlockedMove { to: next, blockers });
@@ -206,39 +248,56 @@ impl IncidentRecord {
 
     /// Every clock anchor of the incident: those set by hand win over those derived from the record.
     pub fn anchors(&self) -> BTreeMap<Anchor, DateTime<Utc>> {
+        self.sourced_anchors().into_iter().map(|(anchor, sourced)| (anchor, sourced.at)).collect()
+    }
+
+    /// The clock anchors with where each time comes from, for the team to check before relying on it.
+    pub fn sourced_anchors(&self) -> BTreeMap<Anchor, Sourced> {
         let mut derived = BTreeMap::new();
-        let detected =
-            [self.detected_at, self.first_report_at].into_iter().flatten().fold(self.opened_at, DateTime::min);
+        let detected = earliest([
+            (self.detected_at, "The detection time given when it was opened".to_owned()),
+            (self.first_report_at, "When the first report was received".to_owned()),
+            (Some(self.opened_at), "When the incident was opened".to_owned()),
+        ]);
         derived.insert(Anchor::Detected, detected);
         if let BreachVerdict::Confirmed { confirmed_at } = self.classification.verdict {
-            derived.insert(Anchor::Confirmed, confirmed_at);
+            derived.insert(Anchor::Confirmed, Some(Sourced { at: confirmed_at, source: "The breach verdict".into() }));
         }
-        let contained = self.reached(Phase::Eradication);
-        let recovered = self.reached(Phase::LessonsLearned);
+        let moved = |phase: Phase, at: Option<DateTime<Utc>>| {
+            at.map(|at| Sourced { at, source: format!("Moved to {}", phase.label()) })
+        };
+        derived.insert(Anchor::Contained, moved(Phase::Eradication, self.reached(Phase::Eradication)));
+        derived.insert(Anchor::Recovered, moved(Phase::LessonsLearned, self.reached(Phase::LessonsLearned)));
         let closed = self.phase_changes.iter().filter(|c| c.to == Phase::Closed).map(|c| c.at).max();
-        for (anchor, at) in [(Anchor::Contained, contained), (Anchor::Recovered, recovered), (Anchor::Closed, closed)] {
-            if let Some(at) = at {
-                derived.insert(anchor, at);
+        derived.insert(Anchor::Closed, moved(Phase::Closed, closed));
+        let mut derived: BTreeMap<Anchor, Sourced> =
+            derived.into_iter().filter_map(|(anchor, sourced)| sourced.map(|s| (anchor, s))).collect();
+        for (anchor, at) in &self.clock {
+            derived.insert(anchor.clone(), Sourced { at: *at, source: "Set by hand".into() });
+        }
+        // Discovery is the earliest evidence: a reporter who noticed it days before reporting starts
+        // the clock then (California's "discovery or notification", for one).
+        if !derived.contains_key(&Anchor::Discovered) {
+            let observed = self.first_observed.as_ref().map(|o| Sourced { at: o.at, source: o.source.clone() });
+            let discovered =
+                [derived.get(&Anchor::Detected).cloned(), observed].into_iter().flatten().min_by_key(|s| s.at);
+            if let Some(discovered) = discovered {
+                derived.insert(Anchor::Discovered, discovered);
             }
         }
-        for (anchor, at) in &self.clock {
-            derived.insert(anchor.clone(), *at);
-        }
-        // Awareness and determination are the confirmation unless set by hand; discovery is detection.
-        for (anchor, from) in [
-            (Anchor::Aware, Anchor::Confirmed),
-            (Anchor::Determined, Anchor::Confirmed),
-            (Anchor::Discovered, Anchor::Detected),
-        ] {
+        // Awareness and determination are the confirmation unless set by hand: a controller is
+        // aware once reasonably certain that a breach happened (WP250 rev.01, endorsed by the EDPB).
+        for anchor in [Anchor::Aware, Anchor::Determined] {
             if !derived.contains_key(&anchor)
-                && let Some(at) = derived.get(&from).copied()
+                && let Some(confirmed) = derived.get(&Anchor::Confirmed).cloned()
             {
-                derived.insert(anchor, at);
+                derived.insert(anchor, confirmed);
             }
         }
         for obligation in &self.obligations {
             if let ObligationStatus::Met { met_at, .. } = &obligation.status {
-                derived.insert(Anchor::Met(obligation.id.clone()), *met_at);
+                let source = format!("{} met", obligation.id);
+                derived.insert(Anchor::Met(obligation.id.clone()), Sourced { at: *met_at, source });
             }
         }
         derived

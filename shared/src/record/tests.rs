@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
+use crate::deadlines::obligation::ObligationStatus;
 use crate::reference::{Reference, ReferenceKind};
 use crate::workflow::classification::{Category, Severity};
 use crate::workflow::containment::{ActionKind, ActionResult};
@@ -166,7 +167,10 @@ fn open_tasks_block_a_forward_move_unless_overridden_with_a_reason() {
     assert_eq!((task.title.as_str(), task.due_at), ("Suspend the customer account", Some(at(2))));
     let legal = incident.record.moves().legal;
     let forward = legal.iter().find(|m| m.to == Phase::ContainmentLongTerm).unwrap();
-    assert_eq!(forward.reason, ReasonNeeded::OpenTasks { titles: vec!["Suspend the customer account".into()] });
+    assert_eq!(
+        forward.reason,
+        ReasonNeeded::OpenWork { tasks: vec!["Suspend the customer account".into()], duties: vec![] }
+    );
 
     incident.invalid(IncidentCommand::MovePhase { to: Phase::ContainmentLongTerm, reason: String::new() }, "reason");
     incident.invalid(IncidentCommand::MovePhase { to: Phase::ContainmentLongTerm, reason: "because".into() }, "reason");
@@ -228,6 +232,106 @@ fn lessons_learned_needs_a_verdict_and_closing_needs_a_complete_review() {
     let message = incident.refused(IncidentCommand::Rename { title: "Something else".into() });
     assert!(message.contains("closed"), "{message}");
     incident.ok(IncidentCommand::AddNote { markdown: "Filed with the insurer".into() });
+}
+
+/// `ids` from the built-in rules, open on the record as the deadline rules would leave them.
+fn with_open_duties(record: &mut IncidentRecord, ids: &[&str]) {
+    use crate::deadlines::calendar::Calendars;
+    use crate::deadlines::obligation::Obligation;
+    use crate::deadlines::rules::{BUILT_IN_RULES, RuleSet, RulesFile};
+    let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+    let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
+    for id in ids {
+        record.obligations.push(Obligation {
+            id: (*id).into(),
+            rule: rules.rule(id).unwrap().clone(),
+            rules_version: "test".into(),
+            opened_at: at(0),
+            clock_started_at: Some(at(0)),
+            due_at: Some(at(72)),
+            warnings: Vec::new(),
+            status: ObligationStatus::Open,
+        });
+    }
+}
+
+#[test]
+fn winding_down_with_duties_open_names_them_and_needs_a_reason_on_the_audit_trail() {
+    let mut incident = Incident::new();
+    incident.ready_for_containment();
+    with_open_duties(&mut incident.record, &["EU-GDPR-34", "CA-IND", "POLICY-REVIEW"]);
+    for phase in [Phase::ContainmentShortTerm, Phase::ContainmentLongTerm, Phase::Eradication, Phase::Recovery] {
+        incident.finish_open_tasks();
+        // Open duties do not hold up the response itself.
+        incident.move_to(phase, "").unwrap();
+    }
+    incident.ok(IncidentCommand::SetVerdict { verdict: VerdictChoice::Confirmed, confirmed_at: Some(at(1)) });
+    let legal = incident.record.moves().legal;
+    let ReasonNeeded::OpenWork { tasks, duties } =
+        &legal.iter().find(|m| m.to == Phase::LessonsLearned).unwrap().reason
+    else {
+        panic!("{legal:?}")
+    };
+    assert!(tasks.is_empty());
+    // The review's own duty is met by the review, which closing needs anyway.
+    assert_eq!(duties.len(), 2, "{duties:?}");
+    assert!(duties[0].contains("Art. 34") && duties[1].contains("1798.82"), "{duties:?}");
+    incident.invalid(IncidentCommand::MovePhase { to: Phase::LessonsLearned, reason: String::new() }, "reason");
+    let message = incident.run(IncidentCommand::MovePhase { to: Phase::LessonsLearned, reason: String::new() });
+    assert!(format!("{message:?}").contains("2 duty(ies)"), "{message:?}");
+
+    let events = incident.move_to(Phase::LessonsLearned, "Counsel advised the notices go out from the parent").unwrap();
+    let IncidentEvent::PhaseMoved { open_duties, .. } = &events[0] else { panic!("{events:?}") };
+    assert_eq!(open_duties, duties);
+    let described = describe(&events[0]);
+    assert!(described.contains("duties left open") && described.contains("Art. 34"), "{described}");
+    assert_eq!(incident.record.phase_changes.last().unwrap().open_duties.len(), 2);
+
+    // Closing asks again while they stay open, and not once they are met or judged not required.
+    incident.complete_review();
+    let legal = incident.record.moves().legal;
+    assert!(matches!(legal[legal.len() - 1].reason, ReasonNeeded::OpenWork { .. }), "{legal:?}");
+    for obligation in &mut incident.record.obligations {
+        obligation.status = ObligationStatus::NotRequired { reason: "test".into(), by: None, at: at(2) };
+    }
+    let closing = incident.record.moves().legal.into_iter().find(|m| m.to == Phase::Closed).unwrap();
+    assert_eq!(closing.reason, ReasonNeeded::No);
+}
+
+#[test]
+fn discovery_starts_from_the_earliest_evidence_and_says_where_it_comes_from() {
+    use crate::deadlines::timing::Anchor;
+    let mut incident = Incident::new();
+    let sourced = incident.record.sourced_anchors();
+    assert_eq!(sourced[&Anchor::Discovered].at, at(0));
+    assert_eq!(sourced[&Anchor::Discovered].source, "When the incident was opened");
+    let report = Reference::new(ReferenceKind::Report, 2026, 3);
+    let linked = IncidentEvent::ReportLinked { report, received_at: Some(at(-2)), observed_at: Some(at(-120)) };
+    incident.record.apply(&linked, at(1), "ann");
+    // A later alert that saw it after the reporter does not move the clock.
+    let alert = IncidentEvent::AlertReceived {
+        source: "grafana".into(),
+        key: "k".into(),
+        summary: "s".into(),
+        observed_at: Some(at(-24)),
+    };
+    incident.record.apply(&alert, at(1), "ann");
+    let sourced = incident.record.sourced_anchors();
+    assert_eq!(sourced[&Anchor::Detected].at, at(-2), "detection is when the organisation learned of it");
+    assert_eq!(sourced[&Anchor::Detected].source, "When the first report was received");
+    assert_eq!(sourced[&Anchor::Discovered].at, at(-120));
+    assert_eq!(sourced[&Anchor::Discovered].source, "Report TOC-2026-000003: when the reporter noticed it");
+    // The team's own time wins, and says so.
+    incident.ok(IncidentCommand::SetAnchor {
+        anchor: Anchor::Discovered,
+        at: Some(at(-48)),
+        reason: "The reporter's date was the wrong month".into(),
+    });
+    let sourced = incident.record.sourced_anchors();
+    assert_eq!(
+        (sourced[&Anchor::Discovered].at, sourced[&Anchor::Discovered].source.as_str()),
+        (at(-48), "Set by hand")
+    );
 }
 
 #[test]

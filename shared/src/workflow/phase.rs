@@ -71,9 +71,11 @@ impl Phase {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ReasonNeeded {
     No,
-    /// Tasks of this or an earlier phase are still open; the reason overrides them.
-    OpenTasks {
-        titles: Vec<String>,
+    /// Moving on leaves work open: tasks of this or an earlier phase and, into Lessons learned or
+    /// Closed, duties (to notify, to review). The reason overrides them and goes on the audit trail.
+    OpenWork {
+        tasks: Vec<String>,
+        duties: Vec<String>,
     },
     /// Going back to an earlier phase.
     GoingBack,

@@ -101,7 +101,7 @@ pub async fn open_incident(
     let opened = IncidentEvent::Opened { title: title.to_owned(), origin, detected_at: None, by_account: None };
     let record = IncidentRecord::open(reference, &opened, when, "tester").unwrap();
     let mut events = vec![opened];
-    events.extend(report.map(|report| IncidentEvent::ReportLinked { report, received_at: None }));
+    events.extend(report.map(|report| IncidentEvent::ReportLinked { report, received_at: None, observed_at: None }));
     commit(store, record, None, events, when, report, None).await?;
     Ok(reference)
 }

@@ -48,7 +48,7 @@ pub async fn links_several_reports_and_dismisses_others(
     let noise = reports.insert_report(draft("The site looks slow today", at(10, 9), 3, vec![])).await.unwrap();
     let incident = open_incident(&incidents, "Credential stuffing", at(10, 10), Some(first)).await.unwrap();
     let (record, head) = incidents.incident(incident).await.unwrap().unwrap();
-    let linked = vec![IncidentEvent::ReportLinked { report: second, received_at: None }];
+    let linked = vec![IncidentEvent::ReportLinked { report: second, received_at: None, observed_at: None }];
     commit(&incidents, record, Some(head), linked, at(10, 11), Some(second), None).await.unwrap();
     let linked = incidents.incident_reports(incident).await.unwrap();
     assert_eq!(linked.iter().map(|r| r.reference).collect::<Vec<_>>(), [second, first], "in received order");
@@ -105,6 +105,7 @@ pub async fn alert_keys_move_only_from_what_was_read(incidents: Arc<dyn Incident
         source: "grafana".into(),
         key: "login-spike".into(),
         summary: "again".into(),
+        observed_at: None,
     }];
     commit(&incidents, record, Some(head), sighting, at(12, 11), None, Some(write(Some(seen), at(12, 11))))
         .await

@@ -8,8 +8,9 @@ use shared::api::{
     AlertOutcome, ErrorBody, ErrorCode, FollowUpView, IncidentDetail, Page, ReportDetail, ReportReceipt, TimelineEntry,
 };
 use shared::audit::Verification;
+use shared::deadlines::timing::Anchor;
 use shared::report::ReportStatus;
-use shared::workflow::phase::Phase;
+use shared::workflow::phase::{Phase, ReasonNeeded};
 use tocsin_tests::{ALERT_SECRET, ALERT_SOURCE, TestApp, spawn_app, valid_report};
 
 async fn submit(app: &TestApp, description: &str) -> ReportReceipt {
@@ -77,6 +78,13 @@ async fn triage_opens_links_and_dismisses_and_the_reporter_sees_why() {
             .await;
     assert_eq!(linked.reports.len(), 2);
     assert_eq!(linked.detected_at, linked.reports.iter().map(|r| r.received_at).min().unwrap());
+    // Discovery starts when the reporter noticed it, not when the report was logged, and says so.
+    let discovered = linked.clock.iter().find(|a| a.anchor == Anchor::Discovered).unwrap();
+    assert_eq!(discovered.at.unwrap().to_rfc3339(), "2026-01-02T03:04:05+00:00");
+    let source = format!("Report {}: when the reporter noticed it", first.reference);
+    assert_eq!((discovered.source.as_deref(), discovered.set_by_hand), (Some(source.as_str()), false));
+    let detected = linked.clock.iter().find(|a| a.anchor == Anchor::Detected).unwrap();
+    assert_eq!(detected.source.as_deref(), Some("When the first report was received"));
 
     let link_noise = format!("/api/reports/{}/link", noise.reference);
     let unknown = post(&app, &link_noise, json!({ "incident": "INC-2026-000999" })).await;
@@ -163,7 +171,14 @@ async fn an_incident_goes_from_declared_to_closed_under_the_rules() {
         command(&app, &incident, json!({ "type": "move_phase", "to": "lessons_learned", "reason": reason }));
     assert!(error(undecided.await, 409).await.message.contains("verdict"));
     run(&app, &mut incident, json!({ "type": "set_verdict", "verdict": "confirmed" })).await;
+    // Duties still open are named before the move, and the override keeps the list.
+    let winding_down = incident.moves.legal.iter().find(|m| m.to == Phase::LessonsLearned).unwrap();
+    let ReasonNeeded::OpenWork { duties, .. } = winding_down.reason.clone() else { panic!("{winding_down:?}") };
+    assert!(duties.iter().any(|d| d.starts_with("Notify IT and management (")), "{duties:?}");
+    let quiet = command(&app, &incident, json!({ "type": "move_phase", "to": "lessons_learned" })).await;
+    assert!(error(quiet, 422).await.fields[0].message.contains("2 duty(ies) (Notify IT"));
     run(&app, &mut incident, json!({ "type": "move_phase", "to": "lessons_learned", "reason": reason })).await;
+    assert_eq!(incident.record.phase_changes.last().unwrap().open_duties, duties);
 
     let early_close = command(&app, &incident, json!({ "type": "move_phase", "to": "closed" }));
     assert!(error(early_close.await, 409).await.message.contains("review"));
@@ -338,6 +353,8 @@ async fn the_export_is_downloadable_markdown_and_escaped_print_html() {
         "## Timeline",
         "## Investigation",
         "## Containment actions",
+        "## Deadline clock",
+        "## Obligations",
         "## Notifications",
         "## Post-incident review",
         "## Audit trail",
@@ -345,6 +362,10 @@ async fn the_export_is_downloadable_markdown_and_escaped_print_html() {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
     assert!(text.contains("Reported by **Sam**") && text.contains("the chain is intact"));
+    let duty = text.lines().find(|l| l.starts_with("| POLICY-INTERNAL: Notify IT and management |")).expect(&text);
+    assert!(duty.contains("Incident Management and Response Policy") && duty.ends_with("| Due soon |"), "{duty}");
+    assert!(text.contains("| Discovered | ") && text.contains("| When the incident was opened |"), "{text}");
+    assert!(text.contains("No notifications recorded."), "nothing was sent yet");
     assert!(
         text.contains(r"Lost laptop \<script\>alert(1)\</script\>") && !text.contains("<script>"),
         "typed markup stays text in a Markdown viewer"

@@ -348,11 +348,7 @@ fn ClockTable() -> impl IntoView {
             .get()
             .into_iter()
             .map(|anchor| {
-                let source = match (anchor.set_by_hand, anchor.at) {
-                    (true, _) => "Set by hand",
-                    (false, Some(_)) => "From the record",
-                    (false, None) => "",
-                };
+                let source = anchor.source.unwrap_or_default();
                 view! {
                     <tr id=format!("anchor-{}", anchor.anchor)>
                         <th scope="row">{anchor.anchor.label()}</th>

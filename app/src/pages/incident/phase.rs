@@ -23,14 +23,24 @@ fn button_text(from: Phase, to: Phase) -> String {
 /// Why the reason box is there: open tasks named, and going back or closing early said once.
 fn why_reason(legal: &[LegalMove]) -> impl IntoView + use<> {
     let mut items = Vec::new();
+    let listed = |names: &[String]| names.iter().map(|name| view! { <li>{name.clone()}</li> }).collect_view();
     for m in legal {
-        if let ReasonNeeded::OpenTasks { titles } = &m.reason {
-            let titles = titles.iter().map(|title| view! { <li>{title.clone()}</li> }).collect_view();
-            let text = format!(
-                "Moving to {} leaves these tasks open. Finish or skip them first, or give a reason to override them:",
-                m.to.label()
-            );
-            items.push(view! { <li>{text} <ul>{titles}</ul></li> }.into_any());
+        if let ReasonNeeded::OpenWork { tasks, duties } = &m.reason {
+            if !tasks.is_empty() {
+                let text = format!(
+                    "Moving to {} leaves these tasks open. Finish or skip them first, or give a reason to override them:",
+                    m.to.label()
+                );
+                items.push(view! { <li>{text} <ul>{listed(tasks)}</ul></li> }.into_any());
+            }
+            if !duties.is_empty() {
+                let text = format!(
+                    "These duties are still open. Moving to {} with them open needs a reason, which the audit \
+                     trail keeps with the list:",
+                    m.to.label()
+                );
+                items.push(view! { <li class="open-duties">{text} <ul>{listed(duties)}</ul></li> }.into_any());
+            }
         }
     }
     if legal.iter().any(|m| m.reason == ReasonNeeded::NotAnIncident) {
@@ -132,7 +142,11 @@ pub fn PhaseSection() -> impl IntoView {
                         <td>{change.from.label()}</td>
                         <td>{change.to.label()}</td>
                         <td>{change.by}</td>
-                        <td class="text-block">{change.reason.unwrap_or_default()}</td>
+                        <td class="text-block">
+                            {change.reason.unwrap_or_default()}
+                            {(!change.open_duties.is_empty())
+                                .then(|| format!(" (duties left open: {})", change.open_duties.join("; ")))}
+                        </td>
                     </tr>
                 }
             })
