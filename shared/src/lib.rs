@@ -8,6 +8,7 @@ pub mod address;
 pub mod api;
 pub mod attachment;
 pub mod audit;
+pub mod data_elements;
 pub mod deadlines;
 pub mod filings;
 pub mod inbound;

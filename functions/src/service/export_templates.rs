@@ -114,7 +114,7 @@ fn labels(categories: &[DataCategory]) -> String {
     if categories.is_empty() {
         "none recorded".to_owned()
     } else {
-        categories.iter().map(DataCategory::label).collect::<Vec<_>>().join(", ")
+        categories.iter().map(DataCategory::described).collect::<Vec<_>>().join(", ")
     }
 }
 

@@ -64,7 +64,9 @@ impl Facts {
                 .collect();
             return Some(format!("none of these data categories is involved: {}", names.join(", ")));
         }
-        if when.personal_data && !self.data_categories.iter().any(|c| c != DataCategory::BUSINESS_CRITICAL) {
+        if when.personal_data
+            && !self.data_categories.iter().any(|c| DataCategory::parse(c).is_ok_and(|c| c.is_personal()))
+        {
             return Some("no personal data is recorded as involved".to_owned());
         }
         if when.customer_impact && self.affected_estimate == 0 {

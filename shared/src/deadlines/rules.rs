@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::calendar::{Calendars, parse_timezone};
 use super::jurisdiction::jurisdiction_pattern_ok;
 use super::timing::{Anchor, Cap, Deadline};
+use crate::data_elements::element;
 use crate::workflow::classification::Severity;
 use crate::workflow::investigation::RiskToPeople;
 
@@ -222,6 +223,12 @@ fn check_rule(rule: &Rule, ids: &BTreeSet<&str>, calendars: &Calendars) -> Vec<S
     for (field, value) in [("title", &rule.title), ("citation", &rule.citation)] {
         if value.trim().is_empty() {
             errors.push(format!("{field} is empty"));
+        }
+    }
+    // A rule naming data the vocabulary does not know would never arise: a typo, not a choice.
+    for category in &rule.when.data_categories {
+        if element(category).is_none() {
+            errors.push(format!("data category {category:?} is not in the vocabulary (rules/data_elements.toml)"));
         }
     }
     if rule.notify.is_empty() {

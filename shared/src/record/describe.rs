@@ -27,7 +27,7 @@ pub fn describe(event: &IncidentEvent) -> String {
             other => format!("Verdict: {}", other.label()),
         },
         IncidentEvent::DataCategoriesSet { categories } => {
-            let labels: Vec<String> = categories.iter().map(DataCategory::label).collect();
+            let labels: Vec<String> = categories.iter().map(DataCategory::described).collect();
             format!("Data involved: {}", if labels.is_empty() { "none".to_owned() } else { labels.join(", ") })
         }
         IncidentEvent::ParticipantLinked { person, .. } => format!("{person} linked to their team account"),

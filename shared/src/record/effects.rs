@@ -13,7 +13,7 @@ use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation
 use crate::deadlines::rules::{Audience, EntityRole, VerdictKind};
 use crate::notices::{CampaignResult, DeliveryCounts};
 use crate::notifications::NotificationKind;
-use crate::workflow::classification::BreachVerdict;
+use crate::workflow::classification::{BreachVerdict, DataCategory};
 
 /// What the rules' conditions and clocks read from `record`, for an organisation in `roles`.
 pub fn facts(record: &IncidentRecord, roles: &[EntityRole]) -> Facts {
@@ -28,7 +28,8 @@ pub fn facts(record: &IncidentRecord, roles: &[EntityRole]) -> Facts {
         .data_categories
         .iter()
         .chain(&findings.data_accessed)
-        .map(|c| c.as_str().to_owned())
+        // Parsed again so that a category saved before the vocabulary knew its alias counts as it.
+        .map(|c| DataCategory::parse(c.as_str()).map_or_else(|_| c.as_str().to_owned(), |c| c.as_str().to_owned()))
         .collect();
     let mut affected_by_jurisdiction = BTreeMap::new();
     let mut jurisdictions: BTreeSet<String> = findings.jurisdictions.iter().map(|j| j.as_str().to_owned()).collect();
@@ -192,6 +193,23 @@ mod tests {
         record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
         reconciled(&deadlines, &mut record, at(12, 30));
         assert!(find(&record, "POLICY-CUSTOMER").is_open());
+    }
+
+    #[test]
+    fn health_records_in_the_teams_words_bring_the_hipaa_duties() {
+        let mut deadlines = deadlines();
+        deadlines.organisation.roles = vec![EntityRole::CoveredEntity];
+        let mut record = record();
+        record.investigation.findings.jurisdictions =
+            vec![crate::workflow::investigation::Jurisdiction::parse("US-CA").unwrap()];
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(11, 0) };
+        record.classification.data_categories = vec![DataCategory::parse("Payroll").unwrap()];
+        reconciled(&deadlines, &mut record, at(11, 5));
+        assert!(record.obligations.iter().all(|o| !o.id.starts_with("US-HIPAA")), "no health data yet");
+        // What the old form suggested typing is the vocabulary's health information.
+        record.classification.data_categories = vec![DataCategory::parse("Health records").unwrap()];
+        reconciled(&deadlines, &mut record, at(11, 10));
+        assert!(find(&record, "US-HIPAA-IND").is_open());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::data_elements::{DataElement, element_named, slugify};
 use crate::validation::single_line;
 
 /// The predefined criteria of the incident policy (section 4.1), plus the other kinds reports bring.
@@ -139,7 +140,8 @@ impl BreachVerdict {
     }
 }
 
-/// A category of data: the built-in ones, or any the team adds (the list is open by design).
+/// A kind of data involved: an element of the vocabulary ([`crate::data_elements`]), or any other
+/// the team names (the list stays open; those show as "other").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DataCategory(String);
@@ -147,41 +149,48 @@ pub struct DataCategory(String);
 pub const DATA_CATEGORY_MAX: usize = 60;
 
 impl DataCategory {
-    pub const CREDENTIALS: &'static str = "credentials";
-    pub const PERSONAL_INFORMATION: &'static str = "personal_information";
-    pub const BUSINESS_CRITICAL: &'static str = "business_critical";
-    pub const BUILT_IN: [&'static str; 3] = [Self::CREDENTIALS, Self::PERSONAL_INFORMATION, Self::BUSINESS_CRITICAL];
-
-    /// Lower-case words joined by `_`, so "Health records" and "health_records" are one category.
+    /// A slug; a vocabulary element's id or alias ("Health records") is read as that element.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let text = single_line(raw, "Data category", 2, DATA_CATEGORY_MAX)?;
-        let slug = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join("_");
+        let slug = slugify(&text);
         if slug.len() < 2 {
             return Err("Data category needs letters or digits".to_owned());
         }
-        Ok(Self(slug))
+        Ok(Self(element_named(&slug).map_or(slug, |e| e.id.clone())))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The vocabulary's element, or `None` for one the team named.
+    pub fn element(&self) -> Option<&'static DataElement> {
+        element_named(&self.0)
+    }
+
+    /// What the team reads: the vocabulary's label, or the words of an "other" category.
     pub fn label(&self) -> String {
-        match self.0.as_str() {
-            Self::CREDENTIALS => "Credentials".to_owned(),
-            Self::PERSONAL_INFORMATION => "Personal information".to_owned(),
-            Self::BUSINESS_CRITICAL => "Business-critical data".to_owned(),
-            other => {
-                let text = other.replace('_', " ");
+        match self.element() {
+            Some(element) => element.label.clone(),
+            None => {
+                let text = self.0.replace('_', " ");
                 let mut chars = text.chars();
                 chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
             }
         }
+    }
+
+    /// The label, marked "(other)" when the vocabulary does not know it, for records and exports.
+    pub fn described(&self) -> String {
+        match self.element() {
+            Some(_) => self.label(),
+            None => format!("{} (other)", self.label()),
+        }
+    }
+
+    /// Whether it is about people; one the team named counts as such, to be safe.
+    pub fn is_personal(&self) -> bool {
+        self.element().is_none_or(|e| e.personal)
     }
 }
 
@@ -216,10 +225,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn data_categories_are_slugs_and_the_list_is_open() {
-        assert_eq!(DataCategory::parse("Health records").unwrap().as_str(), "health_records");
-        assert_eq!(DataCategory::parse(" credentials ").unwrap().as_str(), DataCategory::CREDENTIALS);
-        assert_eq!(DataCategory::parse("health_records").unwrap().label(), "Health records");
+    fn data_categories_are_the_vocabularys_elements_and_the_list_stays_open() {
+        // The vocabulary's own words and aliases are its elements, however they are written.
+        assert_eq!(DataCategory::parse("Health records").unwrap().as_str(), "health_information");
+        assert_eq!(DataCategory::parse("Health records").unwrap().label(), "Health information");
+        assert_eq!(DataCategory::parse(" credentials ").unwrap().as_str(), "credentials");
+        assert_eq!(DataCategory::parse("Social Security numbers").unwrap().as_str(), "ssn");
+        let other = DataCategory::parse("Payroll data").unwrap();
+        assert_eq!((other.as_str(), other.label(), other.element()), ("payroll_data", "Payroll data".to_owned(), None));
+        assert!(other.is_personal() && !DataCategory::parse("business critical").unwrap().is_personal());
+        assert_eq!(other.described(), "Payroll data (other)");
         assert!(DataCategory::parse("--").is_err());
         assert!(DataCategory::parse("x").is_err());
         let list = parse_data_categories(&["Credentials".into(), "credentials".into(), "Payroll".into()]).unwrap();

@@ -1,6 +1,7 @@
 //! What kind of incident, how bad, whether it is a breach, and which data is involved.
 
 use leptos::prelude::*;
+use shared::data_elements::vocabulary;
 use shared::record::{IncidentCommand, VerdictChoice};
 use shared::validation::ValidationErrors;
 use shared::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
@@ -14,24 +15,19 @@ const CLASSIFY_TARGETS: &[(&str, &str)] = &[("category", "category"), ("severity
 const VERDICT_TARGETS: &[(&str, &str)] = &[("verdict", "verdict-not_a_breach"), ("confirmed_at", "confirmed_at")];
 const DATA_TARGETS: &[(&str, &str)] = &[("categories", "data_other")];
 
-/// The built-in data categories as checkboxes, and the rest as a comma-separated text: the
-/// values to show for a list of categories.
+/// The vocabulary's elements as checkboxes, and the rest as a comma-separated text: the values
+/// to show for a list of categories.
 pub fn split_categories(categories: &[DataCategory]) -> (Vec<&'static str>, String) {
-    let built_in: Vec<&'static str> =
-        DataCategory::BUILT_IN.into_iter().filter(|slug| categories.iter().any(|c| c.as_str() == *slug)).collect();
-    let others: Vec<String> =
-        categories.iter().filter(|c| !DataCategory::BUILT_IN.contains(&c.as_str())).map(DataCategory::label).collect();
-    (built_in, others.join(", "))
+    let known: Vec<&'static str> = categories.iter().filter_map(|c| c.element()).map(|e| e.id.as_str()).collect();
+    let others: Vec<String> = categories.iter().filter(|c| c.element().is_none()).map(DataCategory::label).collect();
+    (known, others.join(", "))
 }
 
-/// One checkbox per built-in data category, labelled as people read it.
+/// One checkbox per element of the vocabulary, with what falls under it.
 pub fn built_in_choices() -> Vec<(Choice, RwSignal<bool>)> {
-    DataCategory::BUILT_IN
-        .into_iter()
-        .map(|slug| {
-            let label = DataCategory::parse(slug).map(|c| c.label()).unwrap_or_else(|_| slug.to_owned());
-            (Choice::new(slug, label), RwSignal::new(false))
-        })
+    vocabulary()
+        .iter()
+        .map(|e| (Choice::new(e.id.clone(), e.label.clone()).with_hint(e.examples.clone()), RwSignal::new(false)))
         .collect()
 }
 
@@ -223,7 +219,7 @@ fn DataInvolved() -> impl IntoView {
                 <TextField
                     id="data_other"
                     label="Other kinds of data (optional)"
-                    hint="Separate them with commas, for example: Health records, Payroll"
+                    hint="Only what the list above does not name, separated by commas: for example Payroll, Customer support tickets"
                     value=others
                     error=Signal::derive(|| None)
                 />

@@ -39,6 +39,22 @@ impl Choice {
     }
 }
 
+/// A choice's `aria-describedby`: its own hint, then the group's hint and error.
+fn choice_described_by(
+    name: &'static str,
+    id: &str,
+    own_hint: bool,
+    group_hint: bool,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + use<> {
+    let own = own_hint.then(|| format!("{id}-hint"));
+    move || {
+        let ids: Vec<String> =
+            own.clone().into_iter().chain(described_by(name, group_hint, error.read().is_some())).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
 /// A radio group in a fieldset; option `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
 #[component]
 pub fn RadioGroup(
@@ -52,14 +68,7 @@ pub fn RadioGroup(
         .into_iter()
         .map(|choice| {
             let id = format!("{name}-{}", choice.value);
-            let hint_id = format!("{id}-hint");
-            let has_hint = choice.hint.is_some();
-            let describedby = move || {
-                let own = has_hint.then(|| hint_id.clone());
-                let group = described_by(name, false, error.read().is_some());
-                let ids: Vec<String> = own.into_iter().chain(group).collect();
-                (!ids.is_empty()).then(|| ids.join(" "))
-            };
+            let describedby = choice_described_by(name, &id, choice.hint.is_some(), false, error);
             view! {
                 <div class="radio">
                     <input
@@ -85,7 +94,7 @@ pub fn RadioGroup(
     }
 }
 
-/// A group of checkboxes in a fieldset; box `v` has id `{name}-{v}`.
+/// A group of checkboxes in a fieldset; box `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
 #[component]
 pub fn CheckboxGroup(
     name: &'static str,
@@ -102,6 +111,7 @@ pub fn CheckboxGroup(
         .into_iter()
         .map(|(choice, checked)| {
             let id = format!("{name}-{}", choice.value);
+            let describedby = choice_described_by(name, &id, choice.hint.is_some(), has_hint, error);
             view! {
                 <div class="radio checkbox">
                     <input
@@ -110,9 +120,12 @@ pub fn CheckboxGroup(
                         name=name
                         value=choice.value
                         bind:checked=checked
-                        aria-describedby=move || described_by(name, has_hint, error.read().is_some())
+                        aria-describedby=describedby
                     />
-                    <label for=id>{choice.label}</label>
+                    <div>
+                        <label for=id.clone()>{choice.label}</label>
+                        {choice.hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+                    </div>
                 </div>
             }
         })

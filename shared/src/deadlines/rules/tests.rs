@@ -129,7 +129,7 @@ fn bad_rules_are_refused_with_every_problem_named() {
         citation = "x"
         anchor = "met:NOPE"
         deadline = { business_days = 3, calendar = "mars" }
-        when = { jurisdictions = ["Europe"] }
+        when = { jurisdictions = ["Europe"], data_categories = ["health_records"] }
         notify = []
     "#;
     let file: RulesFile = toml::from_str(text).unwrap();
@@ -142,6 +142,7 @@ fn bad_rules_are_refused_with_every_problem_named() {
         "met:NOPE names no rule",
         "\"mars\" is unknown",
         "\"Europe\"",
+        "data category \"health_records\" is not in the vocabulary",
     ] {
         assert!(joined.contains(expected), "{expected:?} not in {joined}");
     }
