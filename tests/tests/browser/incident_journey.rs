@@ -12,6 +12,7 @@ use tocsin_tests::browser::Browser;
 use super::{WAIT, app_with_ui, fill, screenshot, screenshot_at, sign_in, text_of};
 
 const RESPONDER: &str = "Ada Responder";
+const WIND_DOWN_REASON: &str = "Counsel advised that the parent company sends the notices under its own name";
 const OVERRIDE_REASON: &str = "The containment tasks are handled by the on-call team outside Tocsin";
 
 pub(crate) async fn element(c: &Client, id: &str) -> Element {
@@ -173,6 +174,7 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     fill(c, "name", "Grace Hopper").await;
     fill(c, "email", "grace@example.com").await;
     fill(c, "description", "Someone changed the email address on my account and I can no longer sign in.").await;
+    set_value(c, "observed_at", "2026-12-01T08:30").await;
     click(c, "submit-report").await;
     let report = text_of(c, "#report-reference").await;
 
@@ -189,6 +191,15 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     assert_eq!(phase(c).await, "Identification");
     let blocked = text_of(c, ".blocked-move").await;
     assert!(blocked.contains("Classify"), "the next phase waits for classification: {blocked}");
+    // Discovery starts when the customer noticed it, and the clock says where that time comes from.
+    let discovered = text_of(c, "#anchor-discovered").await;
+    assert!(discovered.contains(&format!("Report {report}: when the reporter noticed it")), "{discovered}");
+    for (width, name) in [(1280, "desktop"), (320, "phone")] {
+        c.set_window_size(width, 1000).await.unwrap();
+        screenshot_at(c, "#clock", &format!("incident-clock-{name}")).await;
+        screenshot_at(c, "#data-name", &format!("incident-data-involved-{name}")).await;
+    }
+    c.set_window_size(1280, 1000).await.unwrap();
 
     // An account takeover with customer data: the lead keeps it to the people working it.
     command(c, "restrict").await;
@@ -273,12 +284,18 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     assert!(c.find(Locator::Id("csv-errors")).await.is_err(), "the line errors are gone");
 
     // The remaining phases, each with its checklist finished.
-    for (to, label) in
-        [("eradication", "Eradication"), ("recovery", "Recovery"), ("lessons_learned", "Lessons learned")]
-    {
+    for (to, label) in [("eradication", "Eradication"), ("recovery", "Recovery")] {
         finish_open_tasks(c).await;
         move_to(c, to, label, None).await;
     }
+    // Winding down with duties still open: the page names them before the click, and the move
+    // needs a reason, which the phase history keeps with the list.
+    finish_open_tasks(c).await;
+    let duties = wait_for_text(c, "#phase .open-duties", "These duties are still open").await;
+    assert!(duties.contains("Review the incident policy after a major incident (Incident Management"), "{duties}");
+    screenshot_at(c, "#phase", "phase-open-duties").await;
+    move_to(c, "lessons_learned", "Lessons learned", Some(WIND_DOWN_REASON)).await;
+    wait_for_text(c, "#phase", "duties left open:").await;
 
     // Lessons learned: the review, drafted then completed; it is read-only afterwards.
     fill(c, "review_findings", "Credentials reused from another site's breach.").await;
@@ -297,7 +314,7 @@ async fn the_team_works_an_incident_from_report_to_closure() {
 
     // Closing, then the checks: the phase, the audit trail and the export.
     finish_open_tasks(c).await;
-    move_to(c, "closed", "Closed", None).await;
+    move_to(c, "closed", "Closed", Some(WIND_DOWN_REASON)).await;
     assert_eq!(phase(c).await, "Closed");
     screenshot(c, "incident-closed").await;
 
