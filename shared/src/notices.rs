@@ -29,6 +29,10 @@ pub struct NoticeForm {
     /// What a customer who is itself a controller needs for its own duties (Arts 33 and 34):
     /// categories and numbers of its data subjects and records, timing, a contact for follow-up.
     pub controller_information: String,
+    /// The duties to tell individuals (obligation ids) this notice is sent to meet; none for a
+    /// voluntary notice. A finished campaign meets only these, never every open one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<String>,
 }
 
 /// A [`NoticeForm`] with every section checked: only [`NoticeForm::parse`] makes one.
@@ -59,6 +63,12 @@ impl NoticeForm {
         let controller_information =
             section("controller_information", &self.controller_information, "Information for controllers");
         let subject = errors.collect("subject", single_line(&self.subject, "Subject", 5, SUBJECT_MAX));
+        let mut serves: Vec<String> = Vec::new();
+        for id in self.serves.iter().map(|id| id.trim()) {
+            if !id.is_empty() && !serves.iter().any(|s| s == id) {
+                serves.push(id.to_owned());
+            }
+        }
         match subject {
             Some(subject) if errors.is_empty() => Ok(NoticeContent(NoticeForm {
                 subject,
@@ -68,6 +78,7 @@ impl NoticeForm {
                 measures,
                 advice,
                 controller_information,
+                serves,
             })),
             _ => Err(errors),
         }
@@ -191,6 +202,14 @@ pub struct RecipientList {
     pub list: String,
     pub count: u32,
     pub source: RecipientSource,
+    /// People of the source the list could not include (no usable address): while any are left
+    /// out, the notice cannot meet a duty to tell them all.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Where the team took the recipients from.
@@ -457,6 +476,7 @@ mod tests {
             contact: "Dana Privacy, dpo@corp.example".into(),
             consequences: "Phishing emails that look like ours.".into(),
             measures: "We closed the hole and reset every password.".into(),
+            serves: Vec::new(),
             advice: "Choose a new password; ignore emails asking for it.".into(),
             controller_information: "About 40 of your users and 120 records; ask dpo@corp.example for the list.".into(),
         }
@@ -465,6 +485,9 @@ mod tests {
     #[test]
     fn a_notice_needs_every_section_and_names_each_missing_one() {
         assert_eq!(complete_form().parse().unwrap().contact, "Dana Privacy, dpo@corp.example");
+        let declared =
+            NoticeForm { serves: vec![" CA-IND ".into(), "CA-IND".into(), String::new()], ..complete_form() };
+        assert_eq!(declared.parse().unwrap().serves, ["CA-IND"], "trimmed, once each");
         let missing = NoticeForm { consequences: " ".into(), controller_information: String::new(), ..complete_form() };
         let errors = missing.parse().unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();

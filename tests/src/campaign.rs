@@ -137,6 +137,7 @@ pub fn notice_form() -> NoticeForm {
         measures: "We closed the hole and reset every password.".into(),
         advice: "Choose a new password; ignore emails asking for it.".into(),
         controller_information: "Ask dpo@corp.example for the list of your users concerned.".into(),
+        serves: vec!["POLICY-CUSTOMER".into()],
     }
 }
 

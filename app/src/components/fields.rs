@@ -79,19 +79,20 @@ pub fn Field(
 }
 
 /// The same around a group of controls (radio buttons, checkboxes): a fieldset named by its
-/// legend; the group's hint and error ids start with `name`.
+/// legend, with id `name` (what an error summary links to); the group's hint and error ids start
+/// with `name`.
 #[component]
 pub fn FieldSet(
-    name: &'static str,
+    #[prop(into)] name: String,
     legend: &'static str,
     #[prop(optional, into)] hint: MaybeProp<String>,
     error: Signal<Option<String>>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <fieldset class=field_class(error)>
+        <fieldset class=field_class(error) id=name.clone() tabindex="-1">
             <legend>{legend}</legend>
-            <Hint id=name hint=hint.get_untracked() />
+            <Hint id=name.clone() hint=hint.get_untracked() />
             <InlineError id=format!("{name}-error") error />
             {children()}
         </fieldset>

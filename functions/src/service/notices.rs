@@ -85,7 +85,8 @@ impl Services {
             .map_err(|lines| line_errors_on("recipients", &lines))?;
         let list = format!("{reference}.N{notice_id}.{}", Uuid::now_v7().simple());
         self.notices.insert_recipients(&list, &recipients).await?;
-        let chosen = RecipientList { list, count: recipients.len() as u32, source };
+        let left_out = u32::try_from(refused_lines.len()).unwrap_or(u32::MAX);
+        let chosen = RecipientList { list, count: recipients.len() as u32, source, left_out };
         let count = chosen.count;
         let incident = self
             .change_incident(

@@ -180,6 +180,14 @@ pub struct Rule {
     pub note: Option<String>,
 }
 
+impl Rule {
+    /// Whether the duty is to tell people themselves (customers, data subjects), which a customer
+    /// notice can meet.
+    pub fn tells_individuals(&self) -> bool {
+        self.notify.iter().all(|a| matches!(a, Audience::Customers | Audience::DataSubjects))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetBy {

@@ -267,6 +267,11 @@ impl IncidentRecord {
                         ObligationStatus::NotRequired { reason: justification.clone(), by: Some(actor.to_owned()), at };
                 }
             }
+            IncidentEvent::ObligationReopened { id, .. } => {
+                if let Some(obligation) = self.obligation_mut(id) {
+                    obligation.status = ObligationStatus::Open;
+                }
+            }
             IncidentEvent::ObligationMet { id, met_at, evidence } => {
                 if let Some(obligation) = self.obligation_mut(id) {
                     obligation.status =

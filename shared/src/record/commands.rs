@@ -143,6 +143,12 @@ pub enum IncidentCommand {
         id: String,
         justification: String,
     },
+    /// A duty marked met, or judged not required by a person, is open again: the people it covers
+    /// turned out not all told, say. The reason goes on the audit trail.
+    ReopenObligation {
+        id: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::commands::{Context, IncidentCommand, NOTE_MAX, VerdictChoice, WorkflowError};
 use super::events::IncidentEvent;
 use super::state::{IncidentRecord, Origin};
-use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation};
+use crate::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
 use crate::deadlines::timing::Anchor;
 use crate::filings::{ANSWER_MAX, FILING_REFERENCE_MAX, is_filing};
 use crate::incident::IncidentTitle;
@@ -102,6 +102,7 @@ pub fn decide(
             | IncidentCommand::SetAnchor { .. }
             | IncidentCommand::MeetObligation { .. }
             | IncidentCommand::WaiveObligation { .. }
+            | IncidentCommand::ReopenObligation { .. }
             | IncidentCommand::SaveFiling { .. }
             | IncidentCommand::RecordFiling { .. }
     );
@@ -209,6 +210,13 @@ pub fn decide(
         }
         IncidentCommand::DraftNotice { notice_id, form } => {
             let content = form.parse()?;
+            if let Some(id) = content
+                .serves
+                .iter()
+                .find(|id| !record.obligations.iter().any(|o| &o.id == *id && o.rule.tells_individuals()))
+            {
+                return Err(invalid("serves", format!("{id} is not a duty of this incident to tell individuals")));
+            }
             let notice_id = match notice_id {
                 Some(id) => record.editable_notice(id)?.id,
                 None => record.notices.len() as u32 + 1,
@@ -241,6 +249,26 @@ pub fn decide(
             let justification =
                 field("justification", multi_line(&justification, "Justification", REASON_MIN, REASON_MAX))?;
             vec![IncidentEvent::ObligationWaived { id, justification }]
+        }
+        IncidentCommand::ReopenObligation { id, reason: raw_reason } => {
+            let Some(obligation) = record.obligations.iter().find(|o| o.id == id) else {
+                return Err(WorkflowError::Refused(format!("This incident has no obligation {id}")));
+            };
+            match &obligation.status {
+                ObligationStatus::Open => return Err(WorkflowError::Refused(format!("{id} is already open"))),
+                // The facts decided it; they reopen it when they change, not a person.
+                ObligationStatus::NotRequired { by: None, .. } => {
+                    return Err(WorkflowError::Refused(format!(
+                        "{id} does not apply to the facts as recorded; change the facts to bring it back"
+                    )));
+                }
+                _ => {}
+            }
+            if obligation.rule.met_by.is_some() {
+                return Err(WorkflowError::Refused(format!("{id} is met by the record itself, not by hand")));
+            }
+            let reason = field("reason", multi_line(&raw_reason, "Reason", REASON_MIN, REASON_MAX))?;
+            vec![IncidentEvent::ObligationReopened { id, reason }]
         }
         IncidentCommand::AddTask { phase, title, owner, due_at } => {
             if phase == Phase::Closed {

@@ -73,10 +73,23 @@ pub fn describe(event: &IncidentEvent) -> String {
         }
         IncidentEvent::StakeholdersSet { emails } => format!("Stakeholders: {}", emails.join(", ")),
         IncidentEvent::NoticeDrafted { notice_id, content } => {
-            format!("Customer notice {notice_id} drafted: \"{}\"", content.subject)
+            let serves = if content.serves.is_empty() {
+                "no duty (a voluntary notice)".to_owned()
+            } else {
+                content.serves.join(", ")
+            };
+            format!("Customer notice {notice_id} drafted: \"{}\", serving {serves}", content.subject)
         }
         IncidentEvent::NoticeRecipientsSet { notice_id, recipients } => {
-            format!("Customer notice {notice_id}: {} recipient(s) from {}", recipients.count, recipients.source.label())
+            let mut text = format!(
+                "Customer notice {notice_id}: {} recipient(s) from {}",
+                recipients.count,
+                recipients.source.label()
+            );
+            if recipients.left_out > 0 {
+                text.push_str(&format!("; {} left out for want of a usable address", recipients.left_out));
+            }
+            text
         }
         IncidentEvent::NoticeApprovalRequested { notice_id, .. } => {
             format!("Customer notice {notice_id}: approval requested")
@@ -114,5 +127,6 @@ pub fn describe(event: &IncidentEvent) -> String {
         IncidentEvent::ObligationWaived { id, justification } => {
             format!("Obligation {id} judged not required: {justification}")
         }
+        IncidentEvent::ObligationReopened { id, reason } => format!("Obligation {id} reopened: {reason}"),
     }
 }

@@ -10,7 +10,7 @@ use super::events::IncidentEvent;
 use super::state::IncidentRecord;
 use crate::deadlines::facts::Facts;
 use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation};
-use crate::deadlines::rules::{Audience, EntityRole, VerdictKind};
+use crate::deadlines::rules::{EntityRole, VerdictKind};
 use crate::notices::{CampaignResult, DeliveryCounts};
 use crate::notifications::NotificationKind;
 use crate::workflow::classification::{BreachVerdict, DataCategory};
@@ -61,9 +61,11 @@ pub fn reconcile(deadlines: &Deadlines, record: &IncidentRecord, now: DateTime<U
     (!changes.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes })
 }
 
-/// The events of a campaign that ended with `counts`: the result on the timeline and, when no
-/// delivery failed, the open duties to tell customers or data subjects met, with the counts as
-/// evidence. A failure leaves them open, so the team follows up on those recipients.
+/// The events of a campaign that ended with `counts`: the result on the timeline and, when every
+/// person of its source was sent to (none left out for want of an address, none failed or
+/// suppressed), the open duties the notice declares it
+/// serves met, with the counts as evidence. Anyone not reached leaves them open, so the team
+/// follows up on those people; a duty the notice does not declare is never met by it.
 pub fn campaign_finished(
     record: &IncidentRecord,
     notice_id: u32,
@@ -79,13 +81,15 @@ pub fn campaign_finished(
         ),
         file: None,
     };
-    let to_customers = |o: &&Obligation| {
-        o.is_open() && o.rule.notify.iter().all(|a| matches!(a, Audience::Customers | Audience::DataSubjects))
-    };
+    let notice = record.notices.iter().find(|n| n.id == notice_id);
+    let left_out = notice.and_then(|n| n.recipients.as_ref()).map_or(0, |list| list.left_out);
+    let reached_everyone = result.failed == 0 && result.suppressed == 0 && result.sent > 0 && left_out == 0;
+    let serves = notice.map(|n| n.content.serves.as_slice()).unwrap_or(&[]);
+    let served = |o: &&Obligation| o.is_open() && o.rule.tells_individuals() && serves.contains(&o.id);
     let met = record
         .obligations
         .iter()
-        .filter(|o| result.failed == 0 && result.sent > 0 && to_customers(o))
+        .filter(|o| reached_everyone && served(o))
         .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: at, evidence: evidence.clone() });
     std::iter::once(IncidentEvent::NoticeCampaignFinished { notice_id, result }).chain(met).collect()
 }
@@ -263,6 +267,58 @@ mod tests {
         let reconciled = reconcile(&deadlines, &record, now).unwrap();
         record.apply(&reconciled, now, "Tyler");
         record
+    }
+
+    #[test]
+    fn a_campaign_meets_only_the_duties_its_notice_serves_and_only_when_it_reached_everyone() {
+        use crate::deadlines::obligation::ObligationStatus;
+        use crate::notices::{DeliveryCounts, NoticeForm, RecipientList, RecipientSource};
+        let now = at(9, 0);
+        let mut record = record();
+        let rules = deadlines().rules;
+        for id in ["EU-GDPR-34", "CA-IND", "POLICY-INTERNAL"] {
+            record.obligations.push(Obligation {
+                id: id.into(),
+                rule: rules.rule(id).unwrap().clone(),
+                rules_version: "test".into(),
+                opened_at: now,
+                clock_started_at: Some(now),
+                due_at: None,
+                warnings: Vec::new(),
+                status: ObligationStatus::Open,
+            });
+        }
+        let form = NoticeForm {
+            subject: "Ein Datenleck bei uns".into(),
+            nature: "n".into(),
+            contact: "c".into(),
+            consequences: "c".into(),
+            measures: "m".into(),
+            advice: "a".into(),
+            controller_information: "c".into(),
+            serves: vec!["EU-GDPR-34".into()],
+        };
+        record.apply(&IncidentEvent::NoticeDrafted { notice_id: 1, content: form.parse().unwrap() }, now, "Tyler");
+        let counts =
+            |sent, failed, suppressed| DeliveryCounts { sent, failed, suppressed, ..DeliveryCounts::default() };
+        let met = |events: &[IncidentEvent]| -> Vec<String> {
+            events
+                .iter()
+                .filter_map(|e| match e {
+                    IncidentEvent::ObligationMet { id, .. } => Some(id.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        // A German notice sent to everyone it lists meets its own duty, not California's.
+        assert_eq!(met(&campaign_finished(&record, 1, counts(600, 0, 0), now)), ["EU-GDPR-34"]);
+        // One person not reached, bounced before or failed now, leaves the duty open.
+        assert!(met(&campaign_finished(&record, 1, counts(599, 0, 1), now)).is_empty());
+        assert!(met(&campaign_finished(&record, 1, counts(599, 1, 0), now)).is_empty());
+        // Ten people without an address were never on the list: sending to the rest is not enough.
+        let list = RecipientList { list: "L".into(), count: 590, source: RecipientSource::Csv, left_out: 10 };
+        record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, now, "Tyler");
+        assert!(met(&campaign_finished(&record, 1, counts(590, 0, 0), now)).is_empty());
     }
 
     #[test]

@@ -136,6 +136,11 @@ pub enum IncidentEvent {
         met_at: DateTime<Utc>,
         evidence: Evidence,
     },
+    /// A person opened a met or waived duty again, with the reason.
+    ObligationReopened {
+        id: String,
+        reason: String,
+    },
     /// A person judged the duty not required, with a justification.
     ObligationWaived {
         id: String,

@@ -299,6 +299,35 @@ fn winding_down_with_duties_open_names_them_and_needs_a_reason_on_the_audit_trai
 }
 
 #[test]
+fn a_met_duty_reopens_with_a_reason_and_one_the_facts_ruled_out_does_not() {
+    use crate::deadlines::obligation::EvidenceKind;
+    let mut incident = Incident::new();
+    with_open_duties(&mut incident.record, &["CA-IND", "EU-GDPR-34", "POLICY-REVIEW"]);
+    let reopen = |id: &str, reason: &str| IncidentCommand::ReopenObligation { id: id.into(), reason: reason.into() };
+    assert!(incident.refused(reopen("CA-IND", REASON)).contains("already open"));
+    incident.ok(IncidentCommand::MeetObligation {
+        id: "CA-IND".into(),
+        met_at: Some(at(1)),
+        evidence_kind: EvidenceKind::Note,
+        evidence: "Customer notice 1 sent".into(),
+    });
+    incident.invalid(reopen("CA-IND", "short"), "reason");
+    let events = incident.run(reopen("CA-IND", "Ten Californians had no email address and were not told")).unwrap();
+    assert_eq!(
+        describe(&events[0]),
+        "Obligation CA-IND reopened: Ten Californians had no email address and were not told"
+    );
+    assert!(incident.record.obligations.iter().find(|o| o.id == "CA-IND").unwrap().is_open());
+    // What the facts ruled out comes back with the facts; the review's duty follows the review.
+    incident.record.obligations[1].status =
+        ObligationStatus::NotRequired { reason: "no EU residents".into(), by: None, at: at(2) };
+    assert!(incident.refused(reopen("EU-GDPR-34", REASON)).contains("change the facts"));
+    incident.record.obligations[2].status =
+        ObligationStatus::NotRequired { reason: "judged".into(), by: Some("ann".into()), at: at(2) };
+    assert!(incident.refused(reopen("POLICY-REVIEW", REASON)).contains("met by the record itself"));
+}
+
+#[test]
 fn discovery_starts_from_the_earliest_evidence_and_says_where_it_comes_from() {
     use crate::deadlines::timing::Anchor;
     let mut incident = Incident::new();
@@ -434,6 +463,7 @@ fn complete_notice_form() -> crate::notices::NoticeForm {
         measures: "We closed the hole and reset every password.".into(),
         advice: "Choose a new password; ignore emails asking for it.".into(),
         controller_information: "About 40 of your users and 120 records; ask dpo@corp.example for the list.".into(),
+        serves: Vec::new(),
     }
 }
 
@@ -461,7 +491,7 @@ fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_appr
 
     run(&mut record, "Ann", draft(None)).unwrap();
     assert_eq!(run(&mut record, "Ann", ask.clone()).unwrap_err(), "Choose the recipients first");
-    let list = RecipientList { list: "L-1".into(), count: 2, source: RecipientSource::Csv };
+    let list = RecipientList { list: "L-1".into(), count: 2, source: RecipientSource::Csv, left_out: 0 };
     record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, at, "Ann");
     run(&mut record, "Ann", ask.clone()).unwrap();
     assert_eq!(

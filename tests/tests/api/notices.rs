@@ -60,6 +60,16 @@ async fn a_notice_is_previewed_approved_by_a_second_member_and_sent_once_to_each
     assert_eq!(refused.status(), 422);
     let refused: ErrorBody = refused.json().await.unwrap();
     assert_eq!(refused.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["consequences"]);
+    // A notice serves only duties of this incident to tell individuals, named by their ids.
+    for serves in ["CA-IND", "POLICY-INTERNAL"] {
+        let mut form = notice("Your account data");
+        form["serves"] = json!([serves]);
+        let refused =
+            command(&app.client, &app, &incident, json!({ "type": "draft_notice", "notice_id": null, "form": form }));
+        let refused: ErrorBody = refused.await.json().await.unwrap();
+        assert_eq!(refused.fields[0].field, "serves");
+        assert!(refused.fields[0].message.starts_with(serves), "{:?}", refused.fields);
+    }
 
     // A subject shaped like an encoded word stays the text typed; it adds no header.
     let subject = "=?utf-8?q?Notice=0D=0ABcc:_attacker@evil.example?=";
@@ -132,7 +142,7 @@ async fn a_notice_is_previewed_approved_by_a_second_member_and_sent_once_to_each
     let timeline: Page<TimelineEntry> = app.get_json(&format!("/api/incidents/{reference}/timeline")).await;
     let summaries: Vec<&str> = timeline.items.iter().map(|e| e.summary.as_str()).collect();
     for expected in [
-        "Customer notice 1: 2 recipient(s) from an imported CSV file",
+        "Customer notice 1: 2 recipient(s) from an imported CSV file; 1 left out for want of a usable address",
         "Customer notice 1 approved; sending",
         "Customer notice 1 sent to 2 recipient(s); 0 failed, 0 suppressed",
     ] {

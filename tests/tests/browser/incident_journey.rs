@@ -232,6 +232,15 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     fill(c, "meet_evidence_POLICY-INTERNAL", "<0001@mail.example>").await;
     command(c, "meet_submit_POLICY-INTERNAL").await;
     wait_for_text(c, internal, "<0001@mail.example>").await;
+    // Marked met too soon: it opens again with a reason, and is met again with better evidence.
+    c.find(Locator::Css(&format!("{internal} .obligation-reopen summary"))).await.unwrap().click().await.unwrap();
+    fill(c, "reopen_reason_POLICY-INTERNAL", "That message went to IT only; management was not told").await;
+    screenshot_at(c, internal, "obligation-reopen").await;
+    command(c, "reopen_submit_POLICY-INTERNAL").await;
+    choose(c, "meet_evidence_kind_POLICY-INTERNAL", "message_id").await;
+    fill(c, "meet_evidence_POLICY-INTERNAL", "<0002@mail.example>").await;
+    command(c, "meet_submit_POLICY-INTERNAL").await;
+    wait_for_text(c, internal, "<0002@mail.example>").await;
     screenshot(c, "incident-deadlines").await;
 
     // Identification: every task done, so the move needs no reason.
@@ -400,6 +409,11 @@ async fn the_team_prepares_and_records_a_regulator_filing() {
     browser.close().await;
 }
 
+async fn imported_version(app: &tocsin_tests::TestApp, reference: &shared::reference::Reference) -> u64 {
+    let detail: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
+    detail.version
+}
+
 /// A customer notice from the dashboard: composed, its recipients taken from the affected
 /// accounts, previewed, approval asked; a lead signs in and approves it, and the page shows the
 /// sending finish. Each customer's message is in the outbox once.
@@ -415,6 +429,20 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let imported = app.client.post(app.url(&format!("/api/incidents/{reference}/affected-accounts"))).json(&import);
     assert_eq!(imported.send().await.unwrap().status(), 200);
     let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
+    // A confirmed breach of personal data: the policy's duty to tell customers arises.
+    let mut version = imported_version(&app, &reference).await;
+    for command in [
+        json!({ "type": "set_verdict", "verdict": "confirmed" }),
+        json!({ "type": "set_data_categories", "categories": ["contact_details"] }),
+    ] {
+        let body = json!({ "expected_version": version, "command": command });
+        let answer = app.client.post(app.url(&format!("/api/incidents/{reference}/commands"))).json(&body).send();
+        let detail: shared::api::IncidentDetail = answer.await.unwrap().json().await.unwrap();
+        version = detail.version;
+    }
+    let detail: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
+    let ids: Vec<&str> = detail.record.obligations.iter().map(|o| o.id.as_str()).collect();
+    assert!(ids.contains(&"POLICY-CUSTOMER"), "{ids:?}");
 
     let browser = Browser::launch().await;
     let c = &browser.client;
@@ -428,6 +456,7 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     fill(c, "notice_advice", "Choose a new password.").await;
     fill(c, "notice_controller_information", "Ask our DPO for the list of your users concerned.").await;
     fill(c, "notice_contact", "Dana Privacy, dpo@corp.example").await;
+    click(c, "notice_serves-POLICY-CUSTOMER").await;
     command(c, "notice-new-save").await;
     wait_for_text(c, "#notice-1-status", "Draft").await;
     // The draft's editor shares the page with the compose form: its error links reach its own fields.
@@ -467,6 +496,12 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let customers: Vec<String> =
         app.outbox().into_iter().map(|e| e.entry.to[0].clone()).filter(|to| to.ends_with("@example.com")).collect();
     assert_eq!(customers, ["ann@example.com", "bo@example.com"]);
+    // Cy had no address: the notice reached everyone on its list, not everyone it must tell.
+    let detail: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
+    let duty = detail.record.obligations.iter().find(|o| o.id == "POLICY-CUSTOMER").unwrap();
+    assert!(duty.is_open(), "{:?}", duty.status);
+    wait_for_text(c, "#notice-1", "1 left out for want of a usable address").await;
+    screenshot_at(c, "#notice-1", "incident-notice-left-out").await;
     browser.close().await;
 }
 

@@ -30,6 +30,7 @@ const OBLIGATION_TARGETS: &[(&str, &str)] = &[
     (FILE_FIELD, "meet_file"),
     ("met_at", "meet_met_at"),
     ("justification", "waive_justification"),
+    ("reason", "reopen_reason"),
 ];
 
 /// An obligation's id as part of element ids: rule ids may hold `(`, `)` and `.`.
@@ -229,6 +230,43 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
     }
 }
 
+/// Opening a met or waived duty again, with the reason: people it covers were not all told.
+#[component]
+fn ReopenObligation(id: String, title: String) -> impl IntoView {
+    let ws = use_workspace();
+    let part = id_part(&id);
+    let errors = FormErrors::with_summary_id(format!("reopen-errors-{part}"));
+    let busy = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let heading = heading_id(&id);
+    let submit = move || {
+        let command = IncidentCommand::ReopenObligation { id: id.clone(), reason: reason.get_untracked() };
+        let heading = heading.clone();
+        ws.run(command, Errors::Form(errors), busy, move || dom::focus_after_render(heading));
+    };
+    let (reason_id, submit_id) = (format!("reopen_reason_{part}"), format!("reopen_submit_{part}"));
+    view! {
+        <details class="obligation-reopen">
+            <summary>"Reopen this duty"</summary>
+            <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
+            <ObligationAction legend="Reopen" submit>
+                <TextArea
+                    id=reason_id
+                    label="Why is it open again?"
+                    hint="For example: some of the people it covers were not told. At least 10 characters, recorded in the audit trail."
+                    value=reason
+                    error=errors.for_field("reason")
+                    rows=3
+                />
+                <SubmitButton id=submit_id busy secondary=true>
+                    "Reopen"
+                    <span class="visually-hidden">{format!(": {title}")}</span>
+                </SubmitButton>
+            </ObligationAction>
+        </details>
+    }
+}
+
 #[component]
 fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl IntoView {
     let standing = {
@@ -264,8 +302,15 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
             </details>
         }
     });
-    let actions = (status == ObligationStatus::Open)
-        .then(|| view! { <ObligationActions id=id.clone() title=rule.title.clone() /> });
+    let actions = match &status {
+        ObligationStatus::Open => {
+            Some(view! { <ObligationActions id=id.clone() title=rule.title.clone() /> }.into_any())
+        }
+        // What the facts ruled out, or the record met by itself, is not reopened by hand.
+        ObligationStatus::NotRequired { by: None, .. } => None,
+        _ if rule.met_by.is_some() => None,
+        _ => Some(view! { <ReopenObligation id=id.clone() title=rule.title.clone() /> }.into_any()),
+    };
     let (element_id, told) = (format!("obligation-{}", id_part(&id)), who_is_told(&rule));
     view! {
         <li

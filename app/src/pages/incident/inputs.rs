@@ -41,7 +41,7 @@ impl Choice {
 
 /// A choice's `aria-describedby`: its own hint, then the group's hint and error.
 fn choice_described_by(
-    name: &'static str,
+    name: String,
     id: &str,
     own_hint: bool,
     group_hint: bool,
@@ -50,7 +50,7 @@ fn choice_described_by(
     let own = own_hint.then(|| format!("{id}-hint"));
     move || {
         let ids: Vec<String> =
-            own.clone().into_iter().chain(described_by(name, group_hint, error.read().is_some())).collect();
+            own.clone().into_iter().chain(described_by(&name, group_hint, error.read().is_some())).collect();
         (!ids.is_empty()).then(|| ids.join(" "))
     }
 }
@@ -58,7 +58,7 @@ fn choice_described_by(
 /// A radio group in a fieldset; option `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
 #[component]
 pub fn RadioGroup(
-    name: &'static str,
+    #[prop(into)] name: String,
     legend: &'static str,
     choices: Vec<Choice>,
     value: RwSignal<String>,
@@ -68,13 +68,13 @@ pub fn RadioGroup(
         .into_iter()
         .map(|choice| {
             let id = format!("{name}-{}", choice.value);
-            let describedby = choice_described_by(name, &id, choice.hint.is_some(), false, error);
+            let describedby = choice_described_by(name.clone(), &id, choice.hint.is_some(), false, error);
             view! {
                 <div class="radio">
                     <input
                         type="radio"
                         id=id.clone()
-                        name=name
+                        name=name.clone()
                         value=choice.value
                         bind:group=value
                         aria-describedby=describedby
@@ -97,7 +97,7 @@ pub fn RadioGroup(
 /// A group of checkboxes in a fieldset; box `v` has id `{name}-{v}`, its hint `{name}-{v}-hint`.
 #[component]
 pub fn CheckboxGroup(
-    name: &'static str,
+    #[prop(into)] name: String,
     legend: &'static str,
     #[prop(optional, into)] hint: Option<String>,
     choices: Vec<(Choice, RwSignal<bool>)>,
@@ -111,13 +111,13 @@ pub fn CheckboxGroup(
         .into_iter()
         .map(|(choice, checked)| {
             let id = format!("{name}-{}", choice.value);
-            let describedby = choice_described_by(name, &id, choice.hint.is_some(), has_hint, error);
+            let describedby = choice_described_by(name.clone(), &id, choice.hint.is_some(), has_hint, error);
             view! {
                 <div class="radio checkbox">
                     <input
                         type="checkbox"
                         id=id.clone()
-                        name=name
+                        name=name.clone()
                         value=choice.value
                         bind:checked=checked
                         aria-describedby=describedby

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::deadlines::obligation::Obligation;
 use shared::notices::{DeliveryState, Notice, NoticeForm, NoticeProgress, NoticeStatus, RecipientsForm};
 use shared::record::IncidentCommand;
 use shared::workflow::investigation::LineError;
 
-use super::inputs::CommandButton;
+use super::inputs::{CheckboxGroup, Choice, CommandButton};
 use super::notifications::EmailPreviewView;
 use super::workspace::{Errors, use_workspace};
 use crate::api;
@@ -24,6 +25,7 @@ const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("advice", "notice_advice"),
     ("controller_information", "notice_controller_information"),
     ("contact", "notice_contact"),
+    ("serves", "notice_serves"),
 ];
 const RECIPIENT_TARGETS: &[(&str, &str)] = &[("recipients", "notice_csv")];
 /// How often a notice being sent shows its progress.
@@ -68,7 +70,17 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
     let sending = matches!(notice.status, NoticeStatus::Approved { .. });
     let recipients = notice.recipients.as_ref().map_or_else(
         || "No recipients chosen yet".to_owned(),
-        |list| format!("{} recipient(s) from {}", list.count, list.source.label()),
+        |list| {
+            let mut text = format!("{} recipient(s) from {}", list.count, list.source.label());
+            if list.left_out > 0 {
+                text.push_str(&format!(
+                    ". {} left out for want of a usable address: until they are told another way, the duties \
+                     this notice serves stay open",
+                    list.left_out
+                ));
+            }
+            text
+        },
     );
     let busy = RwSignal::new(false);
     let preview = RwSignal::new(None);
@@ -164,6 +176,19 @@ fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineErr
     }
 }
 
+/// The duties to tell individuals that a notice can serve: the open ones, and any it already serves.
+fn duty_choices(obligations: &[Obligation], serves: &[String]) -> Vec<(Choice, RwSignal<bool>)> {
+    obligations
+        .iter()
+        .filter(|o| o.rule.tells_individuals() && (o.is_open() || serves.contains(&o.id)))
+        .map(|o| {
+            let choice =
+                Choice::new(o.id.clone(), format!("{} ({})", o.rule.title, o.id)).with_hint(o.rule.citation.clone());
+            (choice, RwSignal::new(serves.contains(&o.id)))
+        })
+        .collect()
+}
+
 /// A new notice (`notice` absent) or a draft's content.
 #[component]
 fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
@@ -175,30 +200,39 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
     let (subject, nature, contact) = (field(start.subject), field(start.nature), field(start.contact));
     let (consequences, measures, advice) = (field(start.consequences), field(start.measures), field(start.advice));
     let controller_information = field(start.controller_information);
+    let duties = duty_choices(&ws.detail.with_untracked(|d| d.record.obligations.clone()), &start.serves);
     let suffix = notice_id.map_or_else(|| "new".to_owned(), |id| id.to_string());
     let errors = FormErrors::with_summary_id(format!("notice-{suffix}-errors"));
     let busy = RwSignal::new(false);
-    let submit = move || {
-        let form = NoticeForm {
-            subject: subject.get_untracked(),
-            nature: nature.get_untracked(),
-            contact: contact.get_untracked(),
-            consequences: consequences.get_untracked(),
-            measures: measures.get_untracked(),
-            advice: advice.get_untracked(),
-            controller_information: controller_information.get_untracked(),
-        };
-        if let Err(problems) = form.parse() {
-            return errors.show_fields(problems.0);
-        }
-        let clear = move || {
-            if notice_id.is_none() {
-                for text in [subject, nature, contact, consequences, measures, advice, controller_information] {
-                    text.set(String::new());
-                }
+    let submit = {
+        let duties = duties.clone();
+        move || {
+            let form = NoticeForm {
+                subject: subject.get_untracked(),
+                nature: nature.get_untracked(),
+                contact: contact.get_untracked(),
+                consequences: consequences.get_untracked(),
+                measures: measures.get_untracked(),
+                advice: advice.get_untracked(),
+                controller_information: controller_information.get_untracked(),
+                serves: duties
+                    .iter()
+                    .filter(|(_, on)| on.get_untracked())
+                    .map(|(choice, _)| choice.value.clone())
+                    .collect(),
+            };
+            if let Err(problems) = form.parse() {
+                return errors.show_fields(problems.0);
             }
-        };
-        ws.run(IncidentCommand::DraftNotice { notice_id, form }, Errors::Form(errors), busy, clear);
+            let clear = move || {
+                if notice_id.is_none() {
+                    for text in [subject, nature, contact, consequences, measures, advice, controller_information] {
+                        text.set(String::new());
+                    }
+                }
+            };
+            ws.run(IncidentCommand::DraftNotice { notice_id, form }, Errors::Form(errors), busy, clear);
+        }
     };
     let heading = if notice_id.is_some() { "Edit the notice" } else { "Compose a notice" };
     let save_id = format!("notice-{suffix}-save");
@@ -219,6 +253,18 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
                 hint="For customers who are themselves controllers of the data: categories and numbers of their data subjects and records, timing, a contact for their own GDPR duties."
                 value=controller_information error=errors.for_field("controller_information") rows=3 />
             <TextArea id=id("contact") label="Who to contact" hint="The data protection officer or another contact point." value=contact error=errors.for_field("contact") rows=2 />
+            <Show
+                when={let none = duties.is_empty(); move || !none}
+                fallback=|| view! { <p class="hint">"No duty to tell individuals has arisen yet: this notice would be voluntary."</p> }
+            >
+                <CheckboxGroup
+                    name=id("serves")
+                    legend="Which duties does this notice serve?"
+                    hint="A duty is met when the campaign has reached every recipient, none failed or suppressed. Choose none for a voluntary notice."
+                    choices=duties.clone()
+                    error=errors.for_field("serves")
+                />
+            </Show>
             <SubmitButton id=save_id busy>
                 "Save the draft"
             </SubmitButton>

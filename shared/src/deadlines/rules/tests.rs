@@ -117,6 +117,15 @@ fn the_built_in_rules_load_and_cover_every_h_and_m_duty() {
 }
 
 #[test]
+fn the_policys_sensitive_data_is_every_element_of_the_vocabulary() {
+    let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+    let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
+    let listed = &rules.rule("POLICY-CUSTOMER").unwrap().when.data_categories;
+    let vocabulary: Vec<&str> = crate::data_elements::vocabulary().iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(listed.iter().map(String::as_str).collect::<Vec<_>>(), vocabulary, "a new element is sensitive too");
+}
+
+#[test]
 fn bad_rules_are_refused_with_every_problem_named() {
     let text = r#"
         version = "test"
