@@ -216,6 +216,34 @@ mod tests {
         assert!(find(&record, "US-HIPAA-IND").is_open());
     }
 
+    /// NY Gen. Bus. Law §899-aa(9): the HHS notice goes to the New York AG within five business
+    /// days of notifying the Secretary, for a covered entity whose breach reaches New Yorkers.
+    #[test]
+    fn the_new_york_ag_gets_the_hhs_notice_five_business_days_after_it() {
+        let mut deadlines = deadlines();
+        deadlines.organisation.roles = vec![EntityRole::CoveredEntity];
+        let mut record = record();
+        record.investigation.findings.jurisdictions =
+            vec![crate::workflow::investigation::Jurisdiction::parse("US-NY").unwrap()];
+        record.investigation.findings.affected_estimate = Some(600);
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(9, 0) };
+        record.classification.data_categories = vec![DataCategory::parse("Health information").unwrap()];
+        reconciled(&deadlines, &mut record, at(9, 5));
+        assert!(find(&record, "US-HIPAA-HHS500").is_open());
+        assert_eq!(find(&record, "NY-AG-HIPAA").due_at, None, "waits for the HHS notice");
+        assert!(record.obligations.iter().all(|o| o.id != "NY-AG-HIPAA-LOG"), "500 or more go to HHS at once");
+        // HHS told on Monday 23 November 2026: five US business days, Thanksgiving skipped.
+        let evidence = Evidence { kind: EvidenceKind::FilingReference, value: "OCR-1".into(), file: None };
+        record.apply(
+            &IncidentEvent::ObligationMet { id: "US-HIPAA-HHS500".into(), met_at: at(10, 0), evidence },
+            at(10, 0),
+            "Tyler",
+        );
+        reconciled(&deadlines, &mut record, at(10, 5));
+        let due = Utc.with_ymd_and_hms(2026, 12, 2, 4, 59, 59).unwrap();
+        assert_eq!(find(&record, "NY-AG-HIPAA").due_at, Some(due), "end of Tuesday 1 December in New York");
+    }
+
     #[test]
     fn the_frozen_rule_keeps_its_deadline_when_the_rules_change() {
         let mut deadlines = deadlines();

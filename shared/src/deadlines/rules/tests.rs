@@ -35,6 +35,8 @@ const EXPECTED: &[&str] = &[
     "US-HIPAA-HHS500",
     "US-HIPAA-HHSLOG",
     "US-HIPAA-BA",
+    "NY-AG-HIPAA",
+    "NY-AG-HIPAA-LOG",
     "US-SEC-8K",
     "CA-IND",
     "CA-AG",
