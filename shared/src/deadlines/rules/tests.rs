@@ -43,6 +43,8 @@ const EXPECTED: &[&str] = &[
     "CA-MAINT",
     "NY-IND",
     "NY-REG",
+    "NY-REG-DOS",
+    "NY-REG-DSP",
     "TX-IND",
     "TX-AG",
     "FL-IND",
