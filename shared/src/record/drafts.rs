@@ -2,6 +2,7 @@
 //! answered by the team, or drafted from what the record holds.
 
 use super::state::IncidentRecord;
+use crate::deadlines::jurisdiction::jurisdiction_matches;
 use crate::deadlines::obligation::Obligation;
 use crate::filings::{FilingDraft, FilingItem};
 use crate::workflow::investigation::RiskToPeople;
@@ -21,7 +22,7 @@ pub fn draft(record: &IncidentRecord, obligation: &Obligation, contact_point: Op
             match written {
                 Some(answer) => FilingItem { requirement: requirement.clone(), answer: answer.clone(), drafted: false },
                 None => {
-                    let answer = drafted_answer(record, requirement, contact_point).unwrap_or_default();
+                    let answer = drafted_answer(record, obligation, requirement, contact_point).unwrap_or_default();
                     FilingItem { requirement: requirement.clone(), drafted: !answer.is_empty(), answer }
                 }
             }
@@ -39,11 +40,58 @@ pub fn draft(record: &IncidentRecord, obligation: &Obligation, contact_point: Op
     }
 }
 
+/// The affected people the record lists in the jurisdictions the duty's law covers, and how it
+/// names them; `None` when the law names no jurisdiction or the record lists nobody.
+struct InScope {
+    count: usize,
+    listed: usize,
+    scope: String,
+}
+
+fn in_scope(record: &IncidentRecord, obligation: &Obligation) -> Option<InScope> {
+    let patterns = &obligation.rule.when.jurisdictions;
+    let accounts = &record.investigation.affected_accounts;
+    if patterns.is_empty() || accounts.is_empty() {
+        return None;
+    }
+    let count = accounts
+        .iter()
+        .filter(|a| {
+            a.jurisdiction.as_ref().is_some_and(|j| patterns.iter().any(|p| jurisdiction_matches(p, j.as_str())))
+        })
+        .count();
+    Some(InScope { count, listed: accounts.len(), scope: patterns.join(", ") })
+}
+
+impl InScope {
+    /// Both figures: which one the authority wants can depend on where the organisation is
+    /// established (GDPR Art. 3), so the team chooses, seeing both.
+    fn describe(&self) -> String {
+        format!("{} affected people listed in {} (of {} listed in all)", self.count, self.scope, self.listed)
+    }
+}
+
 /// What the record says towards one required item, matched by what the item asks for.
-fn drafted_answer(record: &IncidentRecord, requirement: &str, contact_point: Option<&str>) -> Option<String> {
+fn drafted_answer(
+    record: &IncidentRecord,
+    obligation: &Obligation,
+    requirement: &str,
+    contact_point: Option<&str>,
+) -> Option<String> {
     let asks = |words: &[&str]| words.iter().any(|w| requirement.to_lowercase().contains(w));
+    let scoped = in_scope(record, obligation);
     if asks(&["nature"]) {
-        return Some(nature(record));
+        let mut text = nature(record);
+        if let Some(scoped) = &scoped {
+            text.push_str(&format!(" {}.", scoped.describe()));
+        }
+        return Some(text);
+    }
+    // "The number of Texas residents affected", not "the number already sent notice" or a phone number.
+    if asks(&["number of", "number or estimated number"])
+        && !asks(&["already", "sent notice", "toll-free", "telephone"])
+    {
+        return scoped.map(|s| s.describe());
     }
     if asks(&["contact", "dpo"]) {
         return contact_point.map(str::to_owned);

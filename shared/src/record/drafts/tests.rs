@@ -112,3 +112,32 @@ fn the_teams_answers_win_and_recording_the_filing_meets_the_duty() {
     let again = IncidentCommand::SaveFiling { obligation: "EU-GDPR-33".into(), answers: Vec::new() };
     assert!(matches!(run(&mut record, again), Err(WorkflowError::Refused(_))), "a filed draft is final");
 }
+
+/// The GDPR draft saw the Americans, and the Texas draft left its count blank: each authority's
+/// draft now counts the people its law covers, beside everyone listed.
+#[test]
+fn each_authoritys_draft_counts_the_people_its_law_covers() {
+    use crate::workflow::investigation::{AffectedAccount, Jurisdiction};
+    let mut record = incident();
+    let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+    let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
+    let mut texas = record.obligations[0].clone();
+    texas.id = "TX-AG".into();
+    texas.rule = rules.rule("TX-AG").unwrap().clone();
+    record.obligations.push(texas.clone());
+    for (i, place) in ["DE", "DE", "FR", "US-TX", "US-TX", "US-TX", "US-CA"].into_iter().enumerate() {
+        record.investigation.affected_accounts.push(AffectedAccount {
+            account: Some(format!("A-{i}")),
+            email: Some(format!("p{i}@example.com")),
+            name: None,
+            jurisdiction: Some(Jurisdiction::parse(place).unwrap()),
+        });
+    }
+    let gdpr = record.obligations.iter().find(|o| o.id == "EU-GDPR-33").unwrap();
+    let nature = draft(&record, gdpr, None).items.remove(0).answer;
+    assert!(nature.contains("3 affected people listed in EEA (of 7 listed in all)"), "{nature}");
+    let texas = draft(&record, &texas, None);
+    let answer = |start: &str| texas.items.iter().find(|i| i.requirement.starts_with(start)).unwrap().answer.clone();
+    assert_eq!(answer("§521.053(i)(2)"), "3 affected people listed in US-TX (of 7 listed in all)");
+    assert_eq!(answer("§521.053(i)(3)"), "", "how many were already told is the team's to say");
+}
