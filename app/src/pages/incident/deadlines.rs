@@ -212,21 +212,48 @@ fn ObligationActions(id: String, title: String) -> impl IntoView {
                     <span class="visually-hidden">{meet_for.clone()}</span>
                 </SubmitButton>
             </ObligationAction>
-            <ObligationAction legend="Not required" submit=waive>
-                <TextArea
-                    id=justification_id
-                    label="Why is it not required?"
-                    hint="At least 10 characters. Recorded in the audit trail."
-                    value=justification
-                    error=errors.for_field("justification")
-                    rows=3
-                />
-                <SubmitButton id=waive_id busy secondary=true>
-                    "Mark not required"
-                    <span class="visually-hidden">{waive_for.clone()}</span>
-                </SubmitButton>
-            </ObligationAction>
+            <ReasonedAction
+                legend="Not required"
+                submit=waive
+                field_id=justification_id
+                label="Why is it not required?"
+                hint="At least 10 characters. Recorded in the audit trail."
+                value=justification
+                error=errors.for_field("justification")
+                button_id=waive_id
+                button="Mark not required"
+                busy
+                title=waive_for
+            />
         </div>
+    }
+}
+
+/// A judgement on an obligation that needs a written reason: the reason box and its button, which
+/// names the obligation (`title`) for screen readers, as the page lists several.
+#[component]
+#[allow(clippy::too_many_arguments, reason = "a component's props")]
+fn ReasonedAction(
+    legend: &'static str,
+    submit: impl Fn() + 'static,
+    field_id: String,
+    label: &'static str,
+    hint: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    button_id: String,
+    button: &'static str,
+    busy: RwSignal<bool>,
+    title: String,
+) -> impl IntoView {
+    view! {
+        <ObligationAction legend submit>
+            <TextArea id=field_id label hint value error rows=3 />
+            <SubmitButton id=button_id busy secondary=true>
+                {button}
+                <span class="visually-hidden">{title.clone()}</span>
+            </SubmitButton>
+        </ObligationAction>
     }
 }
 
@@ -249,20 +276,19 @@ fn ReopenObligation(id: String, title: String) -> impl IntoView {
         <details class="obligation-reopen">
             <summary>"Reopen this duty"</summary>
             <ErrorSummary errors targets=OBLIGATION_TARGETS id_suffix=format!("_{part}") heading=5 />
-            <ObligationAction legend="Reopen" submit>
-                <TextArea
-                    id=reason_id
-                    label="Why is it open again?"
-                    hint="For example: some of the people it covers were not told. At least 10 characters, recorded in the audit trail."
-                    value=reason
-                    error=errors.for_field("reason")
-                    rows=3
-                />
-                <SubmitButton id=submit_id busy secondary=true>
-                    "Reopen"
-                    <span class="visually-hidden">{format!(": {title}")}</span>
-                </SubmitButton>
-            </ObligationAction>
+            <ReasonedAction
+                legend="Reopen"
+                submit
+                field_id=reason_id
+                label="Why is it open again?"
+                hint="For example: some of the people it covers were not told. At least 10 characters, recorded in the audit trail."
+                value=reason
+                error=errors.for_field("reason")
+                button_id=submit_id
+                button="Reopen"
+                busy
+                title=format!(": {title}")
+            />
         </details>
     }
 }
