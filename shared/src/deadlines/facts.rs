@@ -47,6 +47,13 @@ impl Facts {
             .sum()
     }
 
+    /// The most affected people recorded in one region (`US-CA`); everyone when the record does
+    /// not say where they live, so that the duty errs toward applying.
+    fn most_in_one_state(&self) -> u64 {
+        let by_region = self.affected_by_jurisdiction.iter().filter(|(j, _)| j.contains('-')).map(|(_, n)| *n);
+        by_region.max().unwrap_or(self.affected_estimate)
+    }
+
     /// The first condition that does not hold, in words; `None` when the rule applies.
     pub fn unmet(&self, when: &Conditions) -> Option<String> {
         if !when.verdict.is_empty() && !when.verdict.contains(&self.verdict) {
@@ -82,6 +89,14 @@ impl Facts {
             && affected < min
         {
             return Some(format!("{affected} affected people recorded there, fewer than {min}"));
+        }
+        if let Some(min) = when.min_affected_in_one_state
+            && self.most_in_one_state() < min
+        {
+            return Some(format!(
+                "at most {} affected people recorded in any one state, fewer than {min}",
+                self.most_in_one_state()
+            ));
         }
         if let Some(max) = when.max_affected_below
             && affected >= max

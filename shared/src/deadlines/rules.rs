@@ -99,6 +99,10 @@ pub struct Conditions {
     pub min_affected: Option<u64>,
     /// Fewer than this many affected people.
     pub max_affected_below: Option<u64>,
+    /// At least this many affected people in one state or other region of a country (HIPAA's
+    /// media notice: "more than 500 residents of a State or jurisdiction").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_affected_in_one_state: Option<u64>,
     /// The organisation's roles, any of.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<EntityRole>,

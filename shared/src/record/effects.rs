@@ -244,6 +244,36 @@ mod tests {
         assert_eq!(find(&record, "NY-AG-HIPAA").due_at, Some(due), "end of Tuesday 1 December in New York");
     }
 
+    /// 45 CFR §164.406(a): media notice for "more than 500 residents of a State or jurisdiction",
+    /// not for 700 people spread over two states.
+    #[test]
+    fn hipaas_media_notice_counts_the_residents_of_one_state() {
+        use crate::workflow::investigation::{AffectedAccount, Jurisdiction};
+        let mut deadlines = deadlines();
+        deadlines.organisation.roles = vec![EntityRole::CoveredEntity];
+        let mut record = record();
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(9, 0) };
+        record.classification.data_categories = vec![DataCategory::parse("Health information").unwrap()];
+        let add = |record: &mut IncidentRecord, place: &str, count: usize| {
+            for _ in 0..count {
+                record.investigation.affected_accounts.push(AffectedAccount {
+                    account: None,
+                    email: None,
+                    name: None,
+                    jurisdiction: Some(Jurisdiction::parse(place).unwrap()),
+                });
+            }
+        };
+        add(&mut record, "US-CA", 400);
+        add(&mut record, "US-TX", 300);
+        reconciled(&deadlines, &mut record, at(9, 5));
+        assert!(find(&record, "US-HIPAA-HHS500").is_open(), "700 in all: HHS is told at once");
+        assert!(record.obligations.iter().all(|o| o.id != "US-HIPAA-MEDIA"), "no state has more than 500");
+        add(&mut record, "US-CA", 101);
+        reconciled(&deadlines, &mut record, at(9, 10));
+        assert!(find(&record, "US-HIPAA-MEDIA").is_open(), "501 Californians");
+    }
+
     #[test]
     fn the_frozen_rule_keeps_its_deadline_when_the_rules_change() {
         let mut deadlines = deadlines();
