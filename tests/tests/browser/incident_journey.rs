@@ -502,6 +502,9 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     assert!(duty.is_open(), "{:?}", duty.status);
     wait_for_text(c, "#notice-1", "1 left out for want of a usable address").await;
     screenshot_at(c, "#notice-1", "incident-notice-left-out").await;
+    let served = "#served-by-POLICY-CUSTOMER";
+    wait_for_text(c, served, "Notice 1: 2 sent, 0 failed, 0 suppressed; 1 left out for want of an address").await;
+    screenshot_at(c, "[data-obligation='POLICY-CUSTOMER']", "obligation-served-by-notice").await;
     browser.close().await;
 }
 

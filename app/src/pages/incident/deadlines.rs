@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use shared::deadlines::obligation::{Evidence, EvidenceKind, Obligation, ObligationStatus};
 use shared::deadlines::rules::{Audience, Rule};
 use shared::deadlines::timing::Anchor;
+use shared::notices::{Notice, NoticeStatus};
 use shared::record::IncidentCommand;
 use shared::reference::Reference;
 
@@ -104,6 +105,21 @@ fn outcome(incident: &Reference, obligation: &Obligation) -> Option<AnyView> {
                 .into_any(),
             )
         }
+    }
+}
+
+/// How far a notice that serves a duty got: its campaign's counts, or where it stands, and the
+/// people its list left out.
+fn notice_coverage(notice: &Notice) -> String {
+    let progress = match (&notice.finished, &notice.status) {
+        (Some(r), _) => format!("{} sent, {} failed, {} suppressed", r.sent, r.failed, r.suppressed),
+        (None, NoticeStatus::Approved { .. }) => "sending".to_owned(),
+        (None, NoticeStatus::Withdrawn { .. }) => "withdrawn".to_owned(),
+        (None, _) => "not approved yet".to_owned(),
+    };
+    match notice.recipients.as_ref().map_or(0, |list| list.left_out) {
+        0 => format!("Notice {}: {progress}", notice.id),
+        left_out => format!("Notice {}: {progress}; {left_out} left out for want of an address", notice.id),
     }
 }
 
@@ -306,6 +322,18 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
         Some(at) => view! { <LocalTime at /> }.into_any(),
         None => view! { "not known yet" }.into_any(),
     };
+    let served_by = rule.tells_individuals().then(|| {
+        let duty = id.clone();
+        let notices = use_workspace().select(move |r| {
+            r.notices.iter().filter(|n| n.content.serves.contains(&duty)).map(notice_coverage).collect::<Vec<_>>()
+        });
+        view! {
+            <dt>"Customer notices"</dt>
+            <dd id=format!("served-by-{}", id_part(&id))>
+                {move || notices.with(|n| if n.is_empty() { "None serves it yet".to_owned() } else { n.join("; ") })}
+            </dd>
+        }
+    });
     let warnings = (!warnings.is_empty()).then(|| {
         let items = warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view();
         view! { <ul class="obligation-warnings">{items}</ul> }
@@ -363,6 +391,7 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
                 <dd>{rule.anchor.label()} ": " {started}</dd>
                 <dt>"Due"</dt>
                 <dd><LocalTimeOr at=due_at otherwise="When the clock starts" /></dd>
+                {served_by}
                 {outcome}
             </dl>
             {rule.note.map(|note| view! { <p class="hint">{note}</p> })}
