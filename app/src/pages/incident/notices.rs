@@ -289,6 +289,13 @@ fn Progress(notice_id: u32) -> impl IntoView {
         move || {
             if progress.with_untracked(|p| p.as_ref().is_none_or(|p| !p.counts.settled())) {
                 load();
+            } else if ws
+                .detail
+                .with_untracked(|d| d.record.notices.iter().any(|n| n.id == notice_id && n.finished.is_none()))
+            {
+                // Every delivery is settled: the server records the result and the duties it meets
+                // on the incident, which the page then shows.
+                ws.reload();
             }
         },
         PROGRESS_EVERY,

@@ -185,8 +185,9 @@ impl Workspace {
         dom::focus_after_render(NOTICE_ID);
     }
 
-    /// Loads the incident again, after someone else changed it meanwhile.
-    fn reload(self) {
+    /// Loads the incident again, after someone else (or the server, finishing a campaign) changed
+    /// it meanwhile.
+    pub fn reload(self) {
         spawn_local(async move {
             match api::incident(&self.reference.to_string()).await {
                 Ok(detail) => self.show(detail),
