@@ -16,6 +16,7 @@ pub mod incident;
 pub mod metrics;
 pub mod notices;
 pub mod notifications;
+pub mod people;
 pub mod policy;
 pub mod record;
 pub mod reference;

@@ -2,7 +2,8 @@
 //! local files and the outbox here; DynamoDB, S3 and SES on AWS). The use cases know no adapter.
 //!
 //! The store is seen through one small port per capability ([`ReportStore`], [`IncidentStore`],
-//! [`AuditStore`], [`ObligationStore`], [`PolicyStore`], [`AccountStore`], [`NoticeStore`]);
+//! [`AuditStore`], [`ObligationStore`], [`PolicyStore`], [`AccountStore`], [`NoticeStore`],
+//! [`PeopleStore`]);
 //! each adapter keeps them all in one database, which [`Store`] names. Each file holds a port
 //! and the records it exchanges.
 
@@ -16,6 +17,7 @@ mod mail;
 mod notices;
 mod obligations;
 mod paging;
+mod people;
 mod policy;
 mod reports;
 mod store;
@@ -33,6 +35,7 @@ pub use obligations::{
     ScheduledObligation, board_key,
 };
 pub use paging::PageRequest;
+pub use people::{PeopleChange, PeoplePage, PeopleStore};
 pub use policy::{PolicyStore, RegisterCommit};
 pub use reports::{EmailArrival, FollowUpDraft, ReportDismissal, ReportDraft, ReportStore, StoredAttachment};
 pub use store::Store;

@@ -10,13 +10,14 @@ pub mod fixtures;
 pub mod incidents;
 pub mod notices;
 pub mod obligations;
+pub mod people;
 pub mod policy;
 pub mod reports;
 
 use std::sync::Arc;
 
 use functions::ports::{
-    AccountStore, AuditStore, IncidentStore, NoticeStore, ObligationStore, PolicyStore, ReportStore, Store,
+    AccountStore, AuditStore, IncidentStore, NoticeStore, ObligationStore, PeopleStore, PolicyStore, ReportStore, Store,
 };
 
 /// One store seen through each of its ports, as `Services` holds it.
@@ -28,6 +29,7 @@ pub struct Ports {
     pub register: Arc<dyn PolicyStore>,
     pub accounts: Arc<dyn AccountStore>,
     pub notices: Arc<dyn NoticeStore>,
+    pub people: Arc<dyn PeopleStore>,
     /// All of them, for the cases that run the use cases over the store.
     pub store: Arc<dyn Store>,
 }
@@ -42,6 +44,7 @@ impl Ports {
             register: store.clone(),
             accounts: store.clone(),
             notices: store.clone(),
+            people: store.clone(),
             store,
         }
     }
@@ -85,6 +88,10 @@ macro_rules! store_conformance_suite {
         });
         $crate::store_conformance_suite!(@port $new_store; mod notices in conformance::notices {
             each_delivery_is_claimed_once_and_events_merge(notices),
+        });
+        $crate::store_conformance_suite!(@port $new_store; mod people in conformance::people {
+            imports_are_unseen_until_committed_and_counts_move_with_every_write(people),
+            pages_run_in_id_order_and_end(people),
         });
         // The deadline checker's use cases over the obligation rows and the policy register.
         $crate::store_conformance_suite!(@port $new_store; mod checker in checker {

@@ -164,6 +164,20 @@ pub(super) fn suppression_pk(email: &str) -> String {
     format!("SUPPRESSED#{email}")
 }
 
+/// An incident's affected people: a `PERSON#<id>` item each and the `GROUPS` item of counts.
+pub(super) fn people_pk(incident: Reference) -> String {
+    format!("PEOPLE#{incident}")
+}
+
+pub(super) fn person_sk(id: &str) -> String {
+    format!("PERSON#{id}")
+}
+
+/// What an import staged, until it commits (or its items expire).
+pub(super) fn staged_pk(incident: Reference, import: &str) -> String {
+    format!("STAGED#{incident}#{import}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,3 +190,4 @@ mod tests {
         }
     }
 }
+

@@ -14,6 +14,7 @@ mod incidents;
 mod keys;
 mod notices;
 mod obligations;
+mod people;
 mod policy;
 mod reports;
 mod store;

@@ -5,16 +5,13 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use shared::notices::{DeliveryCounts, DeliveryKind, DeliveryState, MailEvent, MailOutcome, Recipient};
 
 use super::attributes::{Attributes, Item, corrupt, n, s, timestamp};
 use super::keys::{ACTIVE_CAMPAIGNS, RECENCY_INDEX, campaign_pk, delivery_sk, key, suppression_pk};
 use super::store::{DynamoStore, if_condition_held, put, store_error};
 use crate::ports::{Campaign, CampaignWrite, DeliveryPage, DeliveryRow, NoticeStore, StoreError, StoreResult};
-
-/// BatchWriteItem's item limit.
-const BATCH_MAX: usize = 25;
 
 /// The outcome flags, one attribute each, so merging an event is a `SET` that repeats harmlessly.
 const OUTCOME_FLAGS: [(&str, MailEvent); 4] = [
@@ -65,38 +62,6 @@ pub(super) fn campaign_write(table: &str, write: &CampaignWrite) -> StoreResult<
                 .context("building an Update")?;
             Ok(TransactWriteItem::builder().update(update).build())
         }
-    }
-}
-
-impl DynamoStore {
-    /// Writes items in batches, sending again what DynamoDB left unprocessed (with a short pause).
-    async fn batch_put(&self, items: Vec<Item>) -> StoreResult<()> {
-        for chunk in items.chunks(BATCH_MAX) {
-            let mut requests = chunk
-                .iter()
-                .map(|item| {
-                    let put =
-                        PutRequest::builder().set_item(Some(item.clone())).build().context("building a PutRequest")?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            let mut pause = std::time::Duration::from_millis(50);
-            while !requests.is_empty() {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(self.table.clone(), requests)
-                    .send()
-                    .await
-                    .map_err(store_error)?;
-                requests = output.unprocessed_items().and_then(|u| u.get(&self.table)).cloned().unwrap_or_default();
-                if !requests.is_empty() {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -8,8 +8,9 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, BillingMode, DeleteRequest, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    WriteRequest,
 };
 use shared::reference::ReferenceKind;
 
@@ -82,6 +83,9 @@ pub(super) fn put(table: &str, item: Item, condition: Option<&str>) -> StoreResu
         Put::builder().table_name(table).set_item(Some(item)).set_condition_expression(condition.map(str::to_owned));
     Ok(TransactWriteItem::builder().put(put.build().context("building a Put")?).build())
 }
+
+/// BatchWriteItem's item limit.
+const BATCH_MAX: usize = 25;
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -227,6 +231,52 @@ impl DynamoStore {
             None
         };
         Ok((items, next))
+    }
+
+    /// Writes items in batches, sending again what DynamoDB left unprocessed (with a short pause).
+    pub(super) async fn batch_put(&self, items: Vec<Item>) -> StoreResult<()> {
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder().set_item(Some(item)).build().context("building a PutRequest")?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.batch_write(requests).await
+    }
+
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> StoreResult<()> {
+        for chunk in requests.chunks(BATCH_MAX) {
+            let mut requests = chunk.to_vec();
+            let mut pause = std::time::Duration::from_millis(50);
+            while !requests.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.table.clone(), requests)
+                    .send()
+                    .await
+                    .map_err(store_error)?;
+                requests = output.unprocessed_items().and_then(|u| u.get(&self.table)).cloned().unwrap_or_default();
+                if !requests.is_empty() {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes items by key in batches, sending again what DynamoDB left unprocessed.
+    pub(super) async fn batch_delete(&self, keys: Vec<Item>) -> StoreResult<()> {
+        let requests = keys
+            .into_iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder().set_key(Some(key)).build().context("building a DeleteRequest")?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.batch_write(requests).await
     }
 
     pub(super) async fn transact(&self, writes: Vec<TransactWriteItem>) -> StoreResult<()> {

@@ -15,6 +15,7 @@ mod codec;
 mod incidents;
 mod notices;
 mod obligations;
+mod people;
 mod policy;
 mod reports;
 mod store;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0006_notices.sql")),
     M::up(include_str!("../../../migrations/0007_email_intake.sql")),
     M::up(include_str!("../../../migrations/0008_spent_once.sql")),
+    M::up(include_str!("../../../migrations/0009_people.sql")),
 ];
 
 #[derive(Clone)]

@@ -1,0 +1,155 @@
+//! The embedded store's affected-people register. An import commits in one transaction: the
+//! staged people replace or join the register's and the counts per group move with them.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, params};
+use shared::people::{GroupKey, Person, Population};
+use shared::reference::Reference;
+
+use super::store::SqliteStore;
+use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult};
+
+fn unexpected(e: impl Into<anyhow::Error>, what: &'static str) -> StoreError {
+    StoreError::Unexpected(e.into().context(what))
+}
+
+fn population(conn: &Connection, incident: &str) -> StoreResult<Population> {
+    let mut query = conn.prepare_cached("SELECT grp, count FROM people_groups WHERE incident = ?1")?;
+    let rows = query.query_map([incident], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let mut counts = Vec::new();
+    for row in rows {
+        let (key, count) = row?;
+        let key = GroupKey::decode(&key).ok_or_else(|| unexpected(anyhow::anyhow!("{key:?}"), "a people group key"))?;
+        counts.push((key, u64::try_from(count).map_err(|e| unexpected(e, "a people group count"))?));
+    }
+    Ok(Population::from_counts(counts))
+}
+
+/// Takes the counts of the register's people matching `which` (a condition on `p`) out of their groups.
+fn uncount(tx: &Connection, incident: &str, which: &str, arg: &str) -> StoreResult<()> {
+    tx.execute(
+        &format!(
+            "UPDATE people_groups SET count = count - gone.n
+             FROM (SELECT p.grp, count(*) AS n FROM people p WHERE p.incident = ?1 AND {which} GROUP BY p.grp) AS gone
+             WHERE people_groups.incident = ?1 AND people_groups.grp = gone.grp"
+        ),
+        params![incident, arg],
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl PeopleStore for SqliteStore {
+    async fn stage_people(&self, incident: &Reference, import: &str, people: &[Person]) -> StoreResult<()> {
+        let (incident, import) = (incident.to_string(), import.to_owned());
+        let rows = people
+            .iter()
+            .map(|p| {
+                Ok((p.id.clone(), serde_json::to_string(p).map_err(|e| unexpected(e, "a person"))?, p.group().encode()))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO people_staged (incident, import, id, person, grp) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for (id, person, group) in &rows {
+                    insert.execute(params![incident, import, id, person, group])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn commit_import(&self, incident: &Reference, import: &str) -> StoreResult<PeopleChange> {
+        let (incident, import) = (incident.to_string(), import.to_owned());
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            let staged: i64 = tx.query_row(
+                "SELECT count(*) FROM people_staged WHERE incident = ?1 AND import = ?2",
+                params![incident, import],
+                |row| row.get(0),
+            )?;
+            let which = "p.id IN (SELECT s.id FROM people_staged s WHERE s.incident = ?1 AND s.import = ?2)";
+            let updated: i64 = tx.query_row(
+                &format!("SELECT count(*) FROM people p WHERE p.incident = ?1 AND {which}"),
+                params![incident, import],
+                |row| row.get(0),
+            )?;
+            uncount(&tx, &incident, which, &import)?;
+            tx.execute(
+                "INSERT INTO people (incident, id, person, grp)
+                 SELECT incident, id, person, grp FROM people_staged WHERE incident = ?1 AND import = ?2 AND true
+                 ON CONFLICT (incident, id) DO UPDATE SET person = excluded.person, grp = excluded.grp",
+                params![incident, import],
+            )?;
+            tx.execute(
+                "INSERT INTO people_groups (incident, grp, count)
+                 SELECT incident, grp, count(*) FROM people_staged WHERE incident = ?1 AND import = ?2 GROUP BY grp
+                 ON CONFLICT (incident, grp) DO UPDATE SET count = count + excluded.count",
+                params![incident, import],
+            )?;
+            tx.execute("DELETE FROM people_groups WHERE incident = ?1 AND count = 0", [&incident])?;
+            tx.execute("DELETE FROM people_staged WHERE incident = ?1 AND import = ?2", params![incident, import])?;
+            let population = population(&tx, &incident)?;
+            tx.commit()?;
+            Ok(PeopleChange { added: (staged - updated) as u64, updated: updated as u64, removed: 0, population })
+        })
+        .await
+    }
+
+    async fn discard_import(&self, incident: &Reference, import: &str) -> StoreResult<()> {
+        let (incident, import) = (incident.to_string(), import.to_owned());
+        self.write(move |conn| {
+            conn.execute("DELETE FROM people_staged WHERE incident = ?1 AND import = ?2", params![incident, import])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_people(&self, incident: &Reference, ids: &[String]) -> StoreResult<PeopleChange> {
+        let incident = incident.to_string();
+        let ids = serde_json::to_string(ids).map_err(|e| unexpected(e, "ids to remove"))?;
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            let which = "p.id IN (SELECT value FROM json_each(?2))";
+            uncount(&tx, &incident, which, &ids)?;
+            let removed = tx.execute(
+                "DELETE FROM people WHERE incident = ?1 AND id IN (SELECT value FROM json_each(?2))",
+                params![incident, ids],
+            )?;
+            tx.execute("DELETE FROM people_groups WHERE incident = ?1 AND count = 0", [&incident])?;
+            let population = population(&tx, &incident)?;
+            tx.commit()?;
+            Ok(PeopleChange { added: 0, updated: 0, removed: removed as u64, population })
+        })
+        .await
+    }
+
+    async fn people(&self, incident: &Reference, after: Option<&str>, limit: u32) -> StoreResult<PeoplePage> {
+        let (incident, after) = (incident.to_string(), after.unwrap_or("").to_owned());
+        self.read(move |conn| {
+            let mut query =
+                conn.prepare_cached("SELECT person FROM people WHERE incident = ?1 AND id > ?2 ORDER BY id LIMIT ?3")?;
+            let rows =
+                query.query_map(params![incident, after, i64::from(limit) + 1], |row| row.get::<_, String>(0))?;
+            let mut people = Vec::new();
+            for row in rows {
+                people.push(serde_json::from_str::<Person>(&row?).map_err(|e| unexpected(e, "a person row"))?);
+            }
+            let more = people.len() > limit as usize;
+            people.truncate(limit as usize);
+            let next_after = more.then(|| people.last().map(|p| p.id.clone())).flatten();
+            Ok(PeoplePage { people, next_after })
+        })
+        .await
+    }
+
+    async fn population(&self, incident: &Reference) -> StoreResult<Population> {
+        let incident = incident.to_string();
+        self.read(move |conn| population(conn, &incident)).await
+    }
+}

@@ -1,0 +1,48 @@
+//! The affected-people register: the people of an incident, kept beside its record (a breach may
+//! affect millions), with the aggregate the rules read kept up to date by every write.
+
+use async_trait::async_trait;
+use shared::people::{Person, Population};
+use shared::reference::Reference;
+
+use super::error::StoreResult;
+
+/// What a committed import or removal changed, and the register's aggregate after it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeopleChange {
+    /// People new to the register.
+    pub added: u64,
+    /// People already in it, replaced by the import's line for them.
+    pub updated: u64,
+    pub removed: u64,
+    pub population: Population,
+}
+
+/// One page of people, by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeoplePage {
+    pub people: Vec<Person>,
+    /// The last id of the page, where the next one starts; `None` on the last page.
+    pub next_after: Option<String>,
+}
+
+/// An incident's affected people. An import is staged chunk by chunk, unseen, and becomes the
+/// register's only when committed: a file with a bad line, or an import that stops, changes
+/// nothing.
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+    /// Keeps `people` under `import`, unseen by reads until the import is committed. A chunk
+    /// staged again (a retry) replaces what it staged before.
+    async fn stage_people(&self, incident: &Reference, import: &str, people: &[Person]) -> StoreResult<()>;
+    /// Makes the staged people the register's: each added, or replacing the person with the same
+    /// id; the aggregate moves in the same write. Staging is emptied.
+    async fn commit_import(&self, incident: &Reference, import: &str) -> StoreResult<PeopleChange>;
+    /// Forgets what an import staged.
+    async fn discard_import(&self, incident: &Reference, import: &str) -> StoreResult<()>;
+    /// Removes people by id (ids not in the register are ignored), with the aggregate.
+    async fn remove_people(&self, incident: &Reference, ids: &[String]) -> StoreResult<PeopleChange>;
+    /// People in id order, after `after`, at most `limit`.
+    async fn people(&self, incident: &Reference, after: Option<&str>, limit: u32) -> StoreResult<PeoplePage>;
+    /// The register's aggregate, read from the counts kept, never from the people.
+    async fn population(&self, incident: &Reference) -> StoreResult<Population>;
+}

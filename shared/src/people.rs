@@ -1,0 +1,361 @@
+//! The affected-people register's values: a person as an import file gives them, and the
+//! register's aggregate, people grouped by where they live, which of their data was involved and
+//! how they can be reached. The deadline rules count people from those groups, so no request
+//! reads every person.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data_elements::{element_named, slugify};
+use crate::deadlines::jurisdiction::jurisdiction_matches;
+use crate::report::ReporterEmail;
+use crate::validation::single_line;
+use crate::workflow::investigation::{Jurisdiction, LineError};
+
+/// One affected person. `id` is the account or row key the organisation knows them by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: Option<String>,
+    /// Lower-cased.
+    pub email: Option<String>,
+    /// One line, parts separated by commas, as a letter's address block reads it.
+    pub postal_address: Option<String>,
+    pub jurisdiction: Option<Jurisdiction>,
+    /// A language tag such as `de` or `fr-CA`.
+    pub language: Option<String>,
+    /// Vocabulary ids, sorted, each once.
+    pub data_elements: Vec<String>,
+    /// `Some(false)` when the person has not agreed to notices by email (some laws, e.g.
+    /// Cal. Civ. Code 1798.82(j)(3), accept email only under E-SIGN consent).
+    pub email_consent: Option<bool>,
+}
+
+impl Person {
+    /// The group this person counts in.
+    pub fn group(&self) -> GroupKey {
+        GroupKey {
+            jurisdiction: self.jurisdiction.as_ref().map(|j| j.as_str().to_owned()),
+            data_elements: self.data_elements.clone(),
+            email: self.email.is_some() && self.email_consent != Some(false),
+            postal: self.postal_address.is_some(),
+        }
+    }
+}
+
+/// What people are grouped by in the register's aggregate.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GroupKey {
+    pub jurisdiction: Option<String>,
+    pub data_elements: Vec<String>,
+    /// Has an email address and has not refused notices by email.
+    pub email: bool,
+    /// Has a postal address.
+    pub postal: bool,
+}
+
+impl GroupKey {
+    /// The key as one string (`US-CA|health_information,ssn|ep`), for stores that keep counts by key.
+    pub fn encode(&self) -> String {
+        let channels = format!("{}{}", if self.email { "e" } else { "" }, if self.postal { "p" } else { "" });
+        format!("{}|{}|{channels}", self.jurisdiction.as_deref().unwrap_or(""), self.data_elements.join(","))
+    }
+
+    /// Reads [`GroupKey::encode`] back; `None` for anything it did not write.
+    pub fn decode(key: &str) -> Option<Self> {
+        let mut parts = key.split('|');
+        let (jurisdiction, elements, channels) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || !channels.chars().all(|c| c == 'e' || c == 'p') {
+            return None;
+        }
+        Some(Self {
+            jurisdiction: (!jurisdiction.is_empty()).then(|| jurisdiction.to_owned()),
+            data_elements: elements.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+            email: channels.contains('e'),
+            postal: channels.contains('p'),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleGroup {
+    #[serde(flatten)]
+    pub key: GroupKey,
+    pub count: u64,
+}
+
+/// The register's aggregate: how many people are in each group. Stores keep it up to date with
+/// every write; the record keeps a copy, which the rules read.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Population {
+    groups: Vec<PeopleGroup>,
+}
+
+impl Population {
+    pub fn from_counts(counts: impl IntoIterator<Item = (GroupKey, u64)>) -> Self {
+        let mut merged: BTreeMap<GroupKey, u64> = BTreeMap::new();
+        for (key, count) in counts {
+            *merged.entry(key).or_default() += count;
+        }
+        let groups =
+            merged.into_iter().filter(|(_, n)| *n > 0).map(|(key, count)| PeopleGroup { key, count }).collect();
+        Self { groups }
+    }
+
+    pub fn groups(&self) -> &[PeopleGroup] {
+        &self.groups
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.groups.iter().map(|g| g.count).sum()
+    }
+
+    /// People whose jurisdiction matches one of `patterns` (everyone when there are none) and,
+    /// when `elements` are given, whose involved data includes one of them. A person whose data
+    /// elements are not recorded counts, so that a duty errs toward applying.
+    pub fn count_in(&self, patterns: &[String], elements: &[String]) -> u64 {
+        self.groups.iter().filter(|g| g.key.in_scope(patterns, elements)).map(|g| g.count).sum()
+    }
+
+    /// [`Population::count_in`] per jurisdiction (people with none recorded are left out).
+    pub fn by_jurisdiction(&self, patterns: &[String], elements: &[String]) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for group in self.groups.iter().filter(|g| g.key.in_scope(patterns, elements)) {
+            if let Some(j) = &group.key.jurisdiction {
+                *counts.entry(j.clone()).or_default() += group.count;
+            }
+        }
+        counts
+    }
+
+    /// Every data element recorded for anyone.
+    pub fn data_elements(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().flat_map(|g| g.key.data_elements.iter().map(String::as_str))
+    }
+}
+
+impl GroupKey {
+    pub fn in_scope(&self, patterns: &[String], elements: &[String]) -> bool {
+        let place = patterns.is_empty()
+            || self.jurisdiction.as_deref().is_some_and(|j| patterns.iter().any(|p| jurisdiction_matches(p, j)));
+        let data = elements.is_empty()
+            || self.data_elements.is_empty()
+            || self.data_elements.iter().any(|e| elements.contains(e));
+        place && data
+    }
+}
+
+/// The columns an import file may have, each under its name or an alias (any case).
+const COLUMNS: [(&str, &[&str]); 9] = [
+    ("id", &["account", "account_id", "customer_id"]),
+    ("name", &["full_name"]),
+    ("email", &["email_address"]),
+    ("postal_address", &["address"]),
+    ("jurisdiction", &[]),
+    ("country", &[]),
+    ("state", &["region", "province"]),
+    ("language", &["lang"]),
+    ("data_elements", &["elements", "data"]),
+];
+const CONSENT_COLUMN: (&str, &[&str]) = ("email_consent", &["consent"]);
+
+/// Where each known column is in the file.
+struct Columns(HashMap<&'static str, usize>);
+
+impl Columns {
+    fn read(header: &csv::StringRecord) -> Result<Self, LineError> {
+        let mut found = HashMap::new();
+        for (index, name) in header.iter().enumerate() {
+            let name = slugify(name);
+            let known = COLUMNS
+                .iter()
+                .chain(std::iter::once(&CONSENT_COLUMN))
+                .find(|(column, aliases)| *column == name || aliases.contains(&name.as_str()));
+            match known {
+                Some((column, _)) if found.insert(*column, index).is_some() => {
+                    return Err(header_error(format!("The column \"{column}\" is named twice")));
+                }
+                Some(_) => {}
+                None => {
+                    return Err(header_error(format!("{name:?} is not a column Tocsin reads; {}", known_columns())));
+                }
+            }
+        }
+        if !found.contains_key("id") {
+            return Err(header_error(format!("The header line must name an \"id\" column; {}", known_columns())));
+        }
+        if found.contains_key("jurisdiction") && found.contains_key("country") {
+            return Err(header_error("Give either \"jurisdiction\" or \"country\" (with \"state\"), not both".into()));
+        }
+        Ok(Self(found))
+    }
+
+    fn cell<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
+        self.0.get(column).and_then(|i| record.get(*i)).map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
+fn header_error(message: String) -> LineError {
+    LineError { line: 1, message }
+}
+
+fn known_columns() -> String {
+    let names: Vec<&str> = COLUMNS.iter().chain(std::iter::once(&CONSENT_COLUMN)).map(|(c, _)| *c).collect();
+    format!("the columns are {}", names.join(", "))
+}
+
+/// Reads an import file a line at a time: the header first, then each person or the error on
+/// that line (counted from 1, the header included). A person listed twice is an error on the
+/// later line.
+pub struct PeopleCsv<R: Read> {
+    reader: csv::Reader<R>,
+    columns: Columns,
+    seen: HashMap<String, u64>,
+    record: csv::ByteRecord,
+}
+
+impl<R: Read> PeopleCsv<R> {
+    pub fn open(input: R) -> Result<Self, LineError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let header = reader.byte_headers().map_err(|e| header_error(read_error(&e)))?.clone();
+        let header = csv::StringRecord::from_byte_record(header).map_err(|_| header_error(not_utf8()))?;
+        let columns = Columns::read(&header)?;
+        Ok(Self { reader, columns, seen: HashMap::new(), record: csv::ByteRecord::new() })
+    }
+}
+
+/// One line's person; `None` for a blank line.
+fn parse_person(columns: &Columns, record: &csv::StringRecord) -> Result<Option<Person>, String> {
+    if record.iter().all(|v| v.trim().is_empty()) {
+        return Ok(None);
+    }
+    let cell = |column| columns.cell(record, column);
+    let id = single_line(cell("id").ok_or("Give the person's id (an account or row key)")?, "Id", 1, 200)?;
+    let email = cell("email")
+        .map(|e| {
+            ReporterEmail::parse(e)
+                .map(|e| e.into_inner().to_lowercase())
+                .map_err(|_| format!("{e:?} is not an email address"))
+        })
+        .transpose()?;
+    let jurisdiction = match (cell("jurisdiction"), cell("country"), cell("state")) {
+        (Some(j), _, _) => Some(known_jurisdiction(j)?),
+        (None, Some(country), Some(state)) => Some(known_jurisdiction(&format!("{country}-{state}"))?),
+        (None, Some(country), None) => Some(known_jurisdiction(country)?),
+        (None, None, Some(_)) => return Err("A state needs its country in the \"country\" column".into()),
+        (None, None, None) => None,
+    };
+    Ok(Some(Person {
+        name: cell("name").map(|n| single_line(n, "Name", 1, 200)).transpose()?,
+        email,
+        postal_address: cell("postal_address").map(|a| single_line(a, "Postal address", 5, 500)).transpose()?,
+        jurisdiction,
+        language: cell("language").map(language_tag).transpose()?,
+        data_elements: cell("data_elements").map(data_elements).transpose()?.unwrap_or_default(),
+        email_consent: cell("email_consent").map(yes_or_no).transpose()?,
+        id,
+    }))
+}
+
+impl<R: Read> Iterator for PeopleCsv<R> {
+    type Item = Result<Person, LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let mut record = std::mem::take(&mut self.record);
+            let read = self.reader.read_byte_record(&mut record);
+            let line = record.position().map_or(0, |p| p.line());
+            self.record = record;
+            match read {
+                Ok(false) => return None,
+                Err(e) => {
+                    let line = e.position().map_or(line, |p| p.line());
+                    return Some(Err(LineError { line, message: read_error(&e) }));
+                }
+                Ok(true) => {}
+            }
+            let record = match csv::StringRecord::from_byte_record(self.record.clone()) {
+                Ok(record) => record,
+                Err(_) => return Some(Err(LineError { line, message: not_utf8() })),
+            };
+            let person = match parse_person(&self.columns, &record) {
+                Ok(None) => continue,
+                Ok(Some(person)) => person,
+                Err(message) => return Some(Err(LineError { line, message })),
+            };
+            if let Some(first) = self.seen.get(&person.id) {
+                let message = format!("{:?} is already listed on line {first}", person.id);
+                return Some(Err(LineError { line, message }));
+            }
+            self.seen.insert(person.id.clone(), line);
+            return Some(Ok(person));
+        }
+    }
+}
+
+fn read_error(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => not_utf8(),
+        csv::ErrorKind::Io(e) => format!("The file could not be read: {e}"),
+        _ => format!("This line is not well-formed CSV: {error}"),
+    }
+}
+
+fn not_utf8() -> String {
+    "This line is not UTF-8 text: save the file as CSV UTF-8 and import it again".to_owned()
+}
+
+/// A jurisdiction whose country (and subdivision, where given) ISO 3166 knows.
+fn known_jurisdiction(raw: &str) -> Result<Jurisdiction, String> {
+    let jurisdiction = Jurisdiction::parse(raw)?;
+    let code = jurisdiction.as_str();
+    let known = match code.split_once('-') {
+        Some(_) => rust_iso3166::iso3166_2::from_code(code).is_some(),
+        None => rust_iso3166::from_alpha2(code).is_some(),
+    };
+    if known { Ok(jurisdiction) } else { Err(format!("{code:?} is not an ISO 3166 country or region code")) }
+}
+
+fn language_tag(raw: &str) -> Result<String, String> {
+    let mut parts = raw.split(['-', '_']);
+    let primary = parts.next().unwrap_or_default();
+    let primary_ok = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
+    let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if primary_ok && rest_ok {
+        Ok(raw.replace('_', "-").to_ascii_lowercase())
+    } else {
+        Err(format!("{raw:?} is not a language tag such as de or fr-CA"))
+    }
+}
+
+/// Elements separated by `;` (or `,` inside a quoted cell), each a vocabulary id or alias.
+fn data_elements(raw: &str) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for name in raw.split([';', ',']).map(str::trim).filter(|n| !n.is_empty()) {
+        let element = element_named(&slugify(name)).ok_or_else(|| {
+            format!("{name:?} is not a data element Tocsin knows; use the ids listed with the import form")
+        })?;
+        ids.push(element.id.clone());
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+fn yes_or_no(raw: &str) -> Result<bool, String> {
+    match raw.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" => Ok(true),
+        "no" | "n" | "false" | "0" => Ok(false),
+        _ => Err(format!("Email consent must be yes or no, not {raw:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

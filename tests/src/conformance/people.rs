@@ -1,0 +1,106 @@
+//! [`PeopleStore`]: imports are unseen until committed and change nothing when discarded; a
+//! person imported again is replaced, not counted twice; the aggregate moves with every write;
+//! pages run in id order.
+
+use std::sync::Arc;
+
+use functions::ports::PeopleStore;
+use shared::people::{GroupKey, Person};
+use shared::reference::{Reference, ReferenceKind};
+use shared::workflow::investigation::Jurisdiction;
+
+fn incident(n: u32) -> Reference {
+    Reference::new(ReferenceKind::Incident, 2026, n)
+}
+
+fn person(id: &str, jurisdiction: &str, elements: &[&str], email: bool) -> Person {
+    Person {
+        id: id.to_owned(),
+        name: Some(format!("Person {id}")),
+        email: email.then(|| format!("{}@example.com", id.to_lowercase())),
+        postal_address: None,
+        jurisdiction: Some(Jurisdiction::parse(jurisdiction).unwrap()),
+        language: None,
+        data_elements: elements.iter().map(|e| (*e).to_owned()).collect(),
+        email_consent: None,
+    }
+}
+
+fn key(jurisdiction: &str, elements: &[&str], email: bool) -> GroupKey {
+    GroupKey {
+        jurisdiction: Some(jurisdiction.to_owned()),
+        data_elements: elements.iter().map(|e| (*e).to_owned()).collect(),
+        email,
+        postal: false,
+    }
+}
+
+fn count(groups: &[shared::people::PeopleGroup], key: &GroupKey) -> u64 {
+    groups.iter().find(|g| &g.key == key).map_or(0, |g| g.count)
+}
+
+pub async fn imports_are_unseen_until_committed_and_counts_move_with_every_write(people: Arc<dyn PeopleStore>) {
+    let (one, other) = (incident(1), incident(2));
+    let texans: Vec<Person> =
+        (0..150).map(|n| person(&format!("TX-{n:03}"), "US-TX", &["credentials"], true)).collect();
+    people.stage_people(&one, "import-1", &texans[..100]).await.unwrap();
+    people.stage_people(&one, "import-1", &texans[100..]).await.unwrap();
+    // Staging a chunk again (a retried request) replaces it.
+    people.stage_people(&one, "import-1", &texans[100..]).await.unwrap();
+    assert!(people.population(&one).await.unwrap().is_empty(), "nothing is seen before the commit");
+    assert!(people.people(&one, None, 10).await.unwrap().people.is_empty());
+
+    let change = people.commit_import(&one, "import-1").await.unwrap();
+    assert_eq!((change.added, change.updated, change.removed), (150, 0, 0));
+    assert_eq!(change.population.total(), 150);
+    assert_eq!(people.population(&one).await.unwrap(), change.population);
+    assert!(people.population(&other).await.unwrap().is_empty(), "another incident's register is apart");
+
+    // A correction: ten Texans also lost their SSN, five gain a German twin; one line per person.
+    let mut correction: Vec<Person> =
+        (0..10).map(|n| person(&format!("TX-{n:03}"), "US-TX", &["credentials", "ssn"], true)).collect();
+    correction.extend((0..5).map(|n| person(&format!("DE-{n}"), "DE", &["credentials"], false)));
+    people.stage_people(&one, "import-2", &correction).await.unwrap();
+    let change = people.commit_import(&one, "import-2").await.unwrap();
+    assert_eq!((change.added, change.updated), (5, 10));
+    let groups = change.population.groups();
+    assert_eq!(count(groups, &key("US-TX", &["credentials"], true)), 140);
+    assert_eq!(count(groups, &key("US-TX", &["credentials", "ssn"], true)), 10);
+    assert_eq!(count(groups, &key("DE", &["credentials"], false)), 5);
+    assert_eq!(change.population.total(), 155);
+
+    // A discarded import leaves nothing behind, even when its people are staged again later.
+    people.stage_people(&one, "import-3", &[person("XX-1", "FR", &[], true)]).await.unwrap();
+    people.discard_import(&one, "import-3").await.unwrap();
+    people.stage_people(&one, "import-4", &[]).await.unwrap();
+    let change = people.commit_import(&one, "import-4").await.unwrap();
+    assert_eq!((change.added, change.updated, change.population.total()), (0, 0, 155));
+
+    let change = people.remove_people(&one, &["TX-000".into(), "DE-4".into(), "nobody".into()]).await.unwrap();
+    assert_eq!(change.removed, 2);
+    assert_eq!(count(change.population.groups(), &key("US-TX", &["credentials", "ssn"], true)), 9);
+    assert_eq!(count(change.population.groups(), &key("DE", &["credentials"], false)), 4);
+    assert_eq!(people.population(&one).await.unwrap().total(), 153);
+}
+
+pub async fn pages_run_in_id_order_and_end(people: Arc<dyn PeopleStore>) {
+    let one = incident(3);
+    let everyone: Vec<Person> = (0..57).rev().map(|n| person(&format!("P-{n:03}"), "IE", &[], true)).collect();
+    people.stage_people(&one, "import-1", &everyone).await.unwrap();
+    people.commit_import(&one, "import-1").await.unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = people.people(&one, after.as_deref(), 20).await.unwrap();
+        assert!(page.people.len() <= 20);
+        seen.extend(page.people.iter().map(|p| p.id.clone()));
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..57).map(|n| format!("P-{n:03}")).collect();
+    assert_eq!(seen, expected);
+    let first = people.people(&one, None, 1).await.unwrap();
+    assert_eq!(first.people[0], person("P-000", "IE", &[], true), "a person reads back as imported");
+}
