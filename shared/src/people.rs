@@ -152,6 +152,59 @@ impl GroupKey {
     }
 }
 
+/// A write to the register as the audit trail keeps it: counts and a digest, not the people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleBatch {
+    pub source: BatchSource,
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+    /// SHA-256 (hex) of the imported file, or of the removed ids, one per line.
+    pub sha256: String,
+    /// The register's counts after the batch.
+    pub population: Population,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum BatchSource {
+    /// A file of people added or corrected.
+    Import { file_name: Option<String>, people: u64 },
+    /// People taken off the register by id.
+    Removal,
+}
+
+impl PeopleBatch {
+    /// The batch in the timeline's words.
+    pub fn describe(&self) -> String {
+        let digest: String = self.sha256.chars().take(12).collect();
+        let after = format!("{} people listed (SHA-256 {digest}…)", group_digits(self.population.total()));
+        match &self.source {
+            BatchSource::Import { file_name, people } => format!(
+                "Affected people imported{}: {} ({} added, {} corrected); {after}",
+                file_name.as_deref().map(|f| format!(" from {f}")).unwrap_or_default(),
+                group_digits(*people),
+                group_digits(self.added),
+                group_digits(self.updated),
+            ),
+            BatchSource::Removal => format!("{} affected people removed; {after}", group_digits(self.removed)),
+        }
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The columns an import file may have, each under its name or an alias (any case).
 const COLUMNS: [(&str, &[&str]); 9] = [
     ("id", &["account", "account_id", "customer_id"]),

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::people::Population;
+
 use chrono::{DateTime, Utc};
 
 use super::jurisdiction::jurisdiction_matches;
@@ -17,8 +19,9 @@ pub struct Facts {
     pub verdict: VerdictKind,
     pub data_categories: BTreeSet<String>,
     pub affected_estimate: u64,
-    /// Listed affected accounts by jurisdiction; accounts without one are not in here.
-    pub affected_by_jurisdiction: BTreeMap<String, u64>,
+    /// The people listed as affected, grouped by where they live and which of their data was
+    /// involved; empty when no one is listed.
+    pub population: Population,
     pub jurisdictions: BTreeSet<String>,
     pub severity: Option<Severity>,
     pub risk: RiskToPeople,
@@ -27,31 +30,37 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Affected people in the jurisdictions matching any pattern: counted from the listed
-    /// accounts, or the whole estimate when no listed account says where it lives.
-    fn affected_in(&self, patterns: &[String]) -> u64 {
+    /// Affected people in the jurisdictions matching any pattern whose data involved includes one
+    /// of `elements` (any data when there are none): counted from the listed people, or the whole
+    /// estimate when no one is listed or no listed person says where they live.
+    fn affected_in(&self, patterns: &[String], elements: &[String]) -> u64 {
         if patterns.is_empty() {
-            return self.affected_estimate;
+            return if elements.is_empty() || self.population.is_empty() {
+                self.affected_estimate
+            } else {
+                self.population.count_in(patterns, elements)
+            };
         }
-        if self.affected_by_jurisdiction.is_empty() {
+        if self.population.by_jurisdiction(&[], &[]).is_empty() {
             return if self.jurisdictions.iter().any(|j| patterns.iter().any(|p| jurisdiction_matches(p, j))) {
                 self.affected_estimate
             } else {
                 0
             };
         }
-        self.affected_by_jurisdiction
-            .iter()
-            .filter(|(j, _)| patterns.iter().any(|p| jurisdiction_matches(p, j)))
-            .map(|(_, n)| n)
-            .sum()
+        self.population.count_in(patterns, elements)
     }
 
-    /// The most affected people recorded in one region (`US-CA`); everyone when the record does
-    /// not say where they live, so that the duty errs toward applying.
-    fn most_in_one_state(&self) -> u64 {
-        let by_region = self.affected_by_jurisdiction.iter().filter(|(j, _)| j.contains('-')).map(|(_, n)| *n);
-        by_region.max().unwrap_or(self.affected_estimate)
+    /// The most affected people listed in one region (`US-CA`) whose data involved includes one
+    /// of `elements`; everyone when no listed person's region is known, so that the duty errs
+    /// toward applying.
+    fn most_in_one_state(&self, elements: &[String]) -> u64 {
+        let by_region = self.population.by_jurisdiction(&[], &[]);
+        if !by_region.keys().any(|j| j.contains('-')) {
+            return self.affected_estimate;
+        }
+        let scoped = self.population.by_jurisdiction(&[], elements);
+        scoped.into_iter().filter(|(j, _)| j.contains('-')).map(|(_, n)| n).max().unwrap_or(0)
     }
 
     /// The first condition that does not hold, in words; `None` when the rule applies.
@@ -84,18 +93,29 @@ impl Facts {
         {
             return Some(format!("no affected people are recorded in {}", when.jurisdictions.join(", ")));
         }
-        let affected = self.affected_in(&when.jurisdictions);
+        let affected = self.affected_in(&when.jurisdictions, &when.data_categories);
+        if !when.data_categories.is_empty() && !self.population.is_empty() && affected == 0 {
+            return Some(format!(
+                "none of the {} people listed had these data involved{}",
+                self.population.total(),
+                if when.jurisdictions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", when.jurisdictions.join(", "))
+                }
+            ));
+        }
         if let Some(min) = when.min_affected
             && affected < min
         {
             return Some(format!("{affected} affected people recorded there, fewer than {min}"));
         }
         if let Some(min) = when.min_affected_in_one_state
-            && self.most_in_one_state() < min
+            && self.most_in_one_state(&when.data_categories) < min
         {
             return Some(format!(
                 "at most {} affected people recorded in any one state, fewer than {min}",
-                self.most_in_one_state()
+                self.most_in_one_state(&when.data_categories)
             ));
         }
         if let Some(max) = when.max_affected_below

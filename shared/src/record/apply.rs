@@ -9,6 +9,7 @@ use super::state::{AlertSighting, IncidentRecord, Observed, Origin, PhaseChange}
 use crate::deadlines::obligation::{Obligation, ObligationChange, ObligationStatus};
 use crate::filings::Filed;
 use crate::notices::{Notice, NoticeStatus};
+use crate::people::Population;
 use crate::reference::Reference;
 use crate::workflow::classification::Classification;
 use crate::workflow::containment::{ContainmentAction, Reversal};
@@ -36,6 +37,7 @@ impl IncidentRecord {
             roles: Vec::new(),
             tasks: Vec::new(),
             investigation: Investigation::default(),
+            people: Population::default(),
             containment: Vec::new(),
             review: Review::default(),
             alerts: Vec::new(),
@@ -159,6 +161,9 @@ impl IncidentRecord {
             }
             IncidentEvent::TaskRemoved { task_id } => self.tasks.retain(|t| t.id != *task_id),
             IncidentEvent::InvestigationRecorded { findings } => self.investigation.findings.clone_from(findings),
+            IncidentEvent::PeopleRegisterChanged { batch } => {
+                self.people.clone_from(&batch.population);
+            }
             IncidentEvent::AffectedAccountsImported { accounts } => {
                 self.investigation.affected_accounts.clone_from(accounts);
                 let jurisdictions = &mut self.investigation.findings.jurisdictions;

@@ -55,6 +55,7 @@ pub fn describe(event: &IncidentEvent) -> String {
         IncidentEvent::AffectedAccountsImported { accounts } => {
             format!("{} affected account(s) imported", accounts.len())
         }
+        IncidentEvent::PeopleRegisterChanged { batch } => batch.describe(),
         IncidentEvent::ContainmentLogged { kind, target, result, .. } => {
             format!("{}: {target} ({})", kind.label(), result.label().to_lowercase())
         }

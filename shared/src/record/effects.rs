@@ -2,7 +2,7 @@
 //! rules read, obligations reconciled with them, and what sending a notification or finishing a
 //! notice campaign records.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
@@ -13,6 +13,7 @@ use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation
 use crate::deadlines::rules::{EntityRole, VerdictKind};
 use crate::notices::{CampaignResult, DeliveryCounts};
 use crate::notifications::NotificationKind;
+use crate::people::{GroupKey, Population};
 use crate::workflow::classification::{BreachVerdict, DataCategory};
 
 /// What the rules' conditions and clocks read from `record`, for an organisation in `roles`.
@@ -30,27 +31,40 @@ pub fn facts(record: &IncidentRecord, roles: &[EntityRole]) -> Facts {
         .chain(&findings.data_accessed)
         // Parsed again so that a category saved before the vocabulary knew its alias counts as it.
         .map(|c| DataCategory::parse(c.as_str()).map_or_else(|_| c.as_str().to_owned(), |c| c.as_str().to_owned()))
-        .collect();
-    let mut affected_by_jurisdiction = BTreeMap::new();
+        .collect::<BTreeSet<String>>();
+    let population = population(record);
     let mut jurisdictions: BTreeSet<String> = findings.jurisdictions.iter().map(|j| j.as_str().to_owned()).collect();
-    for account in &record.investigation.affected_accounts {
-        if let Some(j) = &account.jurisdiction {
-            *affected_by_jurisdiction.entry(j.as_str().to_owned()).or_insert(0) += 1;
-            jurisdictions.insert(j.as_str().to_owned());
-        }
-    }
-    let listed = record.investigation.affected_accounts.len() as u64;
+    jurisdictions.extend(population.by_jurisdiction(&[], &[]).into_keys());
+    let data_categories = data_categories.into_iter().chain(population.data_elements().map(str::to_owned)).collect();
+    let listed = population.total();
     Facts {
         verdict,
         data_categories,
         affected_estimate: findings.affected_estimate.unwrap_or(0).max(listed),
-        affected_by_jurisdiction,
+        population,
         jurisdictions,
         severity: record.classification.severity,
         risk: findings.risk_to_people,
         roles: roles.to_vec(),
         anchors: record.anchors(),
     }
+}
+
+/// The affected people the rules count: the register's groups, or for an incident from before
+/// the register, its affected-account list.
+pub fn population(record: &IncidentRecord) -> Population {
+    if !record.people.is_empty() {
+        return record.people.clone();
+    }
+    Population::from_counts(record.investigation.affected_accounts.iter().map(|account| {
+        let key = GroupKey {
+            jurisdiction: account.jurisdiction.as_ref().map(|j| j.as_str().to_owned()),
+            data_elements: Vec::new(),
+            email: account.email.is_some(),
+            postal: false,
+        };
+        (key, 1)
+    }))
 }
 
 /// The event that brings the incident's obligations in line with its facts, if anything changes
@@ -272,6 +286,87 @@ mod tests {
         add(&mut record, "US-CA", 101);
         reconciled(&deadlines, &mut record, at(9, 10));
         assert!(find(&record, "US-HIPAA-MEDIA").is_open(), "501 Californians");
+    }
+
+    /// The register's people, `(jurisdiction, data elements, how many)`.
+    fn listed(groups: &[(&str, &[&str], u64)]) -> Population {
+        Population::from_counts(groups.iter().map(|(place, elements, count)| {
+            let key = GroupKey {
+                jurisdiction: Some((*place).to_owned()),
+                data_elements: elements.iter().map(|e| (*e).to_owned()).collect(),
+                email: true,
+                postal: false,
+            };
+            (key, *count)
+        }))
+    }
+
+    fn open_ids(record: &IncidentRecord) -> Vec<&str> {
+        record.obligations.iter().filter(|o| o.is_open()).map(|o| o.id.as_str()).collect()
+    }
+
+    /// 2,350 people of a SaaS controller that is also a HIPAA covered entity, 40 of them with
+    /// health information (and SSNs). HIPAA counts those 40: 45 CFR §164.408(c) (the yearly log of
+    /// breaches of fewer than 500), not §164.408(b) nor the media notice of §164.406(a). Texas
+    /// counts its residents with sensitive personal information (Tex. Bus. & Com. Code
+    /// §521.002(a)(2)): 10, under the 250 that §521.053(i) needs for the Attorney General.
+    #[test]
+    fn each_threshold_counts_only_the_people_its_law_covers() {
+        let mut deadlines = deadlines();
+        deadlines.organisation.roles = vec![EntityRole::Controller, EntityRole::CoveredEntity];
+        let mut record = record();
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(9, 0) };
+        record.classification.data_categories = vec![DataCategory::parse("Credentials").unwrap()];
+        let base: &[&str] = &["contact_details", "credentials", "name"];
+        let health: &[&str] = &["credentials", "health_information", "name", "ssn"];
+        record.people = listed(&[
+            ("US-CA", base, 1180),
+            ("US-CA", health, 20),
+            ("US-TX", base, 290),
+            ("US-TX", health, 10),
+            ("US-NY", base, 190),
+            ("US-NY", health, 10),
+            ("DE", base, 450),
+            ("FR", base, 150),
+            ("IE", base, 50),
+        ]);
+        reconciled(&deadlines, &mut record, at(9, 5));
+        let open = open_ids(&record);
+        for id in ["US-HIPAA-IND", "US-HIPAA-HHSLOG", "TX-IND", "CA-IND", "EU-GDPR-33"] {
+            assert!(open.contains(&id), "{id} in {open:?}");
+        }
+        for id in ["US-HIPAA-HHS500", "US-HIPAA-MEDIA", "TX-AG"] {
+            assert!(!open.contains(&id), "{id} in {open:?}");
+        }
+        let why = |id: &str| {
+            let rule = deadlines.rules.rules.iter().find(|r| r.id == id).unwrap();
+            facts(&record, &deadlines.organisation.roles).unmet(&rule.when)
+        };
+        assert_eq!(why("TX-AG").as_deref(), Some("10 affected people recorded there, fewer than 250"));
+        assert_eq!(why("US-HIPAA-HHS500").as_deref(), Some("40 affected people recorded there, fewer than 500"));
+
+        // 501 Californians with health information: the media notice (§164.406(a)) and HHS at
+        // once (§164.408(b)); 250 Texans with SSNs bring the Texas AG (§521.053(i)).
+        record.people = listed(&[("US-CA", health, 501), ("US-TX", health, 250), ("US-TX", base, 10)]);
+        reconciled(&deadlines, &mut record, at(9, 10));
+        let open = open_ids(&record);
+        for id in ["US-HIPAA-MEDIA", "US-HIPAA-HHS500", "TX-AG"] {
+            assert!(open.contains(&id), "{id} in {open:?}");
+        }
+    }
+
+    /// With no one listed, the team's estimate and jurisdictions stand in, so duties err toward
+    /// applying; a listed person whose data is not recorded counts for every element.
+    #[test]
+    fn people_whose_data_is_not_recorded_count_toward_every_threshold() {
+        let mut deadlines = deadlines();
+        deadlines.organisation.roles = vec![EntityRole::Controller];
+        let mut record = record();
+        record.classification.verdict = BreachVerdict::Confirmed { confirmed_at: at(9, 0) };
+        record.classification.data_categories = vec![DataCategory::parse("SSN").unwrap()];
+        record.people = listed(&[("US-TX", &[], 260)]);
+        reconciled(&deadlines, &mut record, at(9, 5));
+        assert!(find(&record, "TX-AG").is_open());
     }
 
     #[test]

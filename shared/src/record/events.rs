@@ -10,6 +10,7 @@ use crate::deadlines::timing::Anchor;
 use crate::filings::FilingMethod;
 use crate::notices::{CampaignResult, NoticeContent, RecipientList};
 use crate::notifications::NotificationKind;
+use crate::people::PeopleBatch;
 use crate::reference::Reference;
 use crate::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
 use crate::workflow::containment::{ActionKind, ActionResult};
@@ -102,6 +103,10 @@ pub enum IncidentEvent {
     },
     AffectedAccountsImported {
         accounts: Vec<AffectedAccount>,
+    },
+    /// A batch written to the affected-people register, with the register's counts after it.
+    PeopleRegisterChanged {
+        batch: PeopleBatch,
     },
     ContainmentLogged {
         kind: ActionKind,

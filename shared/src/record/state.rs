@@ -11,6 +11,7 @@ use crate::deadlines::obligation::{Obligation, ObligationStatus};
 use crate::deadlines::timing::Anchor;
 use crate::filings::Filing;
 use crate::notices::Notice;
+use crate::people::Population;
 use crate::reference::Reference;
 use crate::workflow::classification::{BreachVerdict, Classification};
 use crate::workflow::containment::ContainmentAction;
@@ -90,6 +91,10 @@ pub struct IncidentRecord {
     pub roles: Vec<RoleAssignment>,
     pub tasks: Vec<Task>,
     pub investigation: Investigation,
+    /// The affected-people register's counts as of its last batch (the people themselves are
+    /// kept beside the record, in the register).
+    #[serde(default, skip_serializing_if = "Population::is_empty")]
+    pub people: Population,
     pub containment: Vec<ContainmentAction>,
     pub review: Review,
     pub alerts: Vec<AlertSighting>,
