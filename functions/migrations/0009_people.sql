@@ -23,3 +23,20 @@ CREATE TABLE people_groups (
     count INTEGER NOT NULL,
     PRIMARY KEY (incident, grp)
 ) STRICT, WITHOUT ROWID;
+
+-- Who was told, per duty, by which notice (the first that told them), and the counts per duty.
+CREATE TABLE people_told (
+    incident TEXT NOT NULL,
+    person TEXT NOT NULL,
+    duty TEXT NOT NULL,
+    notice INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (incident, person, duty)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE people_told_counts (
+    incident TEXT NOT NULL,
+    duty TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (incident, duty)
+) STRICT, WITHOUT ROWID;

@@ -317,13 +317,24 @@ pub struct IncidentCommandRequest {
     pub command: IncidentCommand,
 }
 
-/// A CSV of affected accounts (see `parse_affected_accounts_csv` for the columns).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AffectedAccountsImport {
-    pub expected_version: u64,
-    pub csv: String,
+/// A page of an incident's affected-people register, in id order, and how many are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeoplePage {
+    pub people: Vec<crate::people::Person>,
+    /// Where the next page starts (`?after=`); `None` on the last page.
+    pub next_after: Option<String>,
+    pub total: u64,
 }
+
+/// People to take off the register, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemovePeopleForm {
+    pub ids: Vec<String>,
+}
+
+/// The most ids one removal takes; larger corrections are imports.
+pub const REMOVALS_MAX: usize = 10_000;
 
 /// One line of an incident's timeline: an audit-trail entry, described.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,9 +2,13 @@
 //! who it goes to, the approval by a second team member, and each recipient's delivery, whose
 //! state moves only forward and whose mail events merge the same in any order.
 
+use std::collections::{BTreeMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::rules::Rule;
+use crate::people::Person;
 use crate::validation::{ValidationErrors, multi_line, single_line};
 use crate::workflow::investigation::{AffectedAccount, LineError, parse_accounts_csv};
 
@@ -93,6 +97,27 @@ pub struct Recipient {
     pub name: Option<String>,
     pub account: Option<String>,
     pub jurisdiction: Option<String>,
+    /// The register's id of the person, when the list was taken from the register: what a
+    /// delivery to them counts toward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// The person's data involved, as the register has it (which duties they are in scope of).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_elements: Vec<String>,
+}
+
+impl Recipient {
+    /// The register's person at `email`.
+    pub fn of_person(person: &crate::people::Person, email: String) -> Self {
+        Self {
+            email,
+            name: person.name.clone(),
+            account: Some(person.id.clone()),
+            jurisdiction: person.jurisdiction.as_ref().map(|j| j.as_str().to_owned()),
+            person: Some(person.id.clone()),
+            data_elements: person.data_elements.clone(),
+        }
+    }
 }
 
 /// The recipients among affected accounts: one per address (lower-cased), in order. An account
@@ -115,6 +140,8 @@ pub fn recipients(accounts: &[AffectedAccount]) -> (Vec<Recipient>, Vec<LineErro
                 name: account.name.clone(),
                 account: account.account.clone(),
                 jurisdiction: account.jurisdiction.as_ref().map(|j| j.as_str().to_owned()),
+                person: None,
+                data_elements: Vec::new(),
             }),
             Err(message) => refused.push(LineError { line, message }),
         }
@@ -206,6 +233,12 @@ pub struct RecipientList {
     /// out, the notice cannot meet a duty to tell them all.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub left_out: u32,
+    /// Why they were left out, and how many for each reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub left_out_because: BTreeMap<String, u32>,
+    /// The jurisdictions the team limited the list to (none: everyone the notice serves).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jurisdictions: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -216,7 +249,9 @@ fn is_zero(n: &u32) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientSource {
-    /// The affected accounts recorded in the investigation.
+    /// The affected-people register: everyone in scope of the duties the notice serves.
+    Register,
+    /// The affected accounts recorded in the investigation (before the register).
     Investigation,
     /// A CSV file imported for this notice.
     Csv,
@@ -225,6 +260,7 @@ pub enum RecipientSource {
 impl RecipientSource {
     pub fn label(self) -> &'static str {
         match self {
+            RecipientSource::Register => "the affected-people register",
             RecipientSource::Investigation => "the investigation's affected accounts",
             RecipientSource::Csv => "an imported CSV file",
         }
@@ -244,11 +280,14 @@ pub struct CampaignResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RecipientsForm {
-    Investigation,
-    /// CSV with a header naming `email` and some of `account`, `name` and `jurisdiction`.
-    Csv {
-        csv: String,
+    /// The people of the register in scope of the duties the notice serves, limited to these
+    /// jurisdictions (patterns such as `DE`, `US-CA`, `EU`) when any are given.
+    Register {
+        #[serde(default)]
+        jurisdictions: Vec<String>,
     },
+    /// CSV with a header naming `email` and some of `account`, `name` and `jurisdiction`.
+    Csv { csv: String },
 }
 
 /// The most recipients one notice takes.
@@ -279,24 +318,66 @@ impl Notice {
     }
 }
 
-impl RecipientsForm {
-    /// The recipients it names, where they came from, and the lines refused. A CSV with a bad
-    /// line is refused whole (fix it and import again); an account without a usable address is
-    /// listed and left out.
-    pub fn recipients(
-        &self,
-        affected: &[AffectedAccount],
-    ) -> Result<(Vec<Recipient>, Vec<LineError>, RecipientSource), Vec<LineError>> {
-        let (accounts, source) = match self {
-            RecipientsForm::Investigation => (affected.to_vec(), RecipientSource::Investigation),
-            RecipientsForm::Csv { csv } => (parse_accounts_csv(csv, RECIPIENTS_MAX)?, RecipientSource::Csv),
-        };
-        let (taken, refused) = recipients(&accounts);
-        if taken.is_empty() {
-            let none = LineError { line: 1, message: format!("{} hold no email address to send to", source.label()) };
-            return Err(refused.into_iter().chain(std::iter::once(none)).collect());
+/// The recipients a CSV names, and the lines left out for want of an address. A CSV with a bad
+/// line is refused whole (fix it and import again).
+pub fn csv_recipients(csv: &str) -> Result<(Vec<Recipient>, Vec<LineError>), Vec<LineError>> {
+    let (taken, refused) = recipients(&parse_accounts_csv(csv, RECIPIENTS_MAX)?);
+    if taken.is_empty() {
+        let none = LineError { line: 1, message: "The file holds no email address to send to".to_owned() };
+        return Err(refused.into_iter().chain(std::iter::once(none)).collect());
+    }
+    Ok((taken, refused))
+}
+
+/// The register's people a notice goes to: those in scope of a duty it serves (everyone when it
+/// declares none), within the jurisdictions chosen, each reachable by email once. Everyone else
+/// in scope is counted as left out, by reason, with the first few named.
+pub struct RegisterSelection {
+    /// Each served duty's jurisdictions and data elements.
+    scopes: Vec<(Vec<String>, Vec<String>)>,
+    jurisdictions: Vec<String>,
+    addresses: HashSet<String>,
+    pub taken: u32,
+    pub left_out: BTreeMap<String, u32>,
+    /// The first people left out, by id.
+    pub examples: Vec<LineError>,
+}
+
+/// People left out named in the answer; the rest are counted.
+const LEFT_OUT_NAMED: usize = 100;
+
+impl RegisterSelection {
+    pub fn new(served: &[&Rule], jurisdictions: Vec<String>) -> Self {
+        let scopes = served.iter().map(|r| (r.when.jurisdictions.clone(), r.when.data_categories.clone())).collect();
+        Self { scopes, jurisdictions, addresses: HashSet::new(), taken: 0, left_out: BTreeMap::new(), examples: vec![] }
+    }
+
+    /// The recipient `person` is, if they are in scope and can be reached by email.
+    pub fn take(&mut self, person: &Person) -> Option<Recipient> {
+        let group = person.group();
+        let in_scope = self.scopes.is_empty() || self.scopes.iter().any(|(places, data)| group.in_scope(places, data));
+        if !in_scope || !group.in_scope(&self.jurisdictions, &[]) {
+            return None;
         }
-        Ok((taken, refused, source))
+        let reason = match (&person.email, person.email_consent) {
+            (None, _) => "no email address",
+            (Some(_), Some(false)) => "did not agree to notices by email",
+            (Some(email), _) if !self.addresses.insert(email.clone()) => "shares an email address with another person",
+            (Some(email), _) => {
+                self.taken += 1;
+                return Some(Recipient::of_person(person, email.clone()));
+            }
+        };
+        *self.left_out.entry(reason.to_owned()).or_default() += 1;
+        if self.examples.len() < LEFT_OUT_NAMED {
+            let line = u64::from(self.taken) + self.left_out.values().map(|n| u64::from(*n)).sum::<u64>();
+            self.examples.push(LineError { line, message: format!("{}: {reason}", person.id) });
+        }
+        None
+    }
+
+    pub fn left_out_count(&self) -> u32 {
+        self.left_out.values().sum()
     }
 }
 

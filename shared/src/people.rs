@@ -282,6 +282,11 @@ impl<R: Read> PeopleCsv<R> {
         let columns = Columns::read(&header)?;
         Ok(Self { reader, columns, seen: HashMap::new(), record: csv::ByteRecord::new() })
     }
+
+    /// The input, read as far as the reader went.
+    pub fn into_inner(self) -> R {
+        self.reader.into_inner()
+    }
 }
 
 /// One line's person; `None` for a blank line.

@@ -15,8 +15,6 @@ use crate::service::{ServiceError, Upload};
 
 /// JSON bodies without files are small; anything larger is not a form.
 pub const JSON_BODY_LIMIT: usize = 256 * 1024;
-/// A CSV of affected accounts at its row limit, wrapped in JSON.
-pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// A notice's recipient list: Lambda's 6 MB request limit, about 80,000 typical CSV lines.
 pub const RECIPIENTS_BODY_LIMIT: usize = 6 * 1024 * 1024;
 /// Room for every attachment at its limit plus the form and multipart framing.

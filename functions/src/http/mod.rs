@@ -6,6 +6,7 @@ pub mod auth;
 mod error;
 mod extract;
 mod listener;
+mod people;
 mod router;
 mod routes;
 pub mod security;
@@ -13,5 +14,6 @@ mod state;
 
 pub use error::ApiError;
 pub use listener::{HEADER_BYTES_LIMIT, HEADER_COUNT_LIMIT, serve};
+pub use people::PEOPLE_FILE_LIMIT;
 pub use router::{REPORTS_TAKEN_IN_AT_ONCE, api_router};
 pub use state::{AppState, public_limiter};

@@ -12,9 +12,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
-use super::extract::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, RECIPIENTS_BODY_LIMIT, UPLOAD_BODY_LIMIT};
+use super::extract::{JSON_BODY_LIMIT, RECIPIENTS_BODY_LIMIT, UPLOAD_BODY_LIMIT};
 use super::state::AppState;
-use super::{accounts, auth, listener, routes, security};
+use super::{accounts, auth, listener, people, routes, security};
 
 /// How many reports and follow-ups are validated, stored and acknowledged at once; the rest wait
 /// their turn, in order of arrival. Unbounded, a burst of 1,000 clients shared the CPU among all
@@ -61,9 +61,10 @@ pub fn api_router(state: AppState) -> Router {
         .route("/incidents/{reference}", get(routes::incident))
         .route("/incidents/{reference}/commands", post(routes::incident_command))
         .route(
-            "/incidents/{reference}/affected-accounts",
-            post(routes::import_affected_accounts).layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)),
+            "/incidents/{reference}/people",
+            get(people::people).post(people::import_people).layer(DefaultBodyLimit::disable()),
         )
+        .route("/incidents/{reference}/people/removals", post(people::remove_people))
         .route("/incidents/{reference}/timeline", get(routes::timeline))
         .route(
             "/incidents/{reference}/obligations/{obligation}/evidence",

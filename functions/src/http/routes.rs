@@ -8,11 +8,10 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use shared::api::{
-    AffectedAccountsImport, AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm,
-    EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
-    LinkReportForm, NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page,
-    PolicyDetail, ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket,
-    UploadTicketRequest,
+    AlertOutcome, AlertPayload, ClientSettings, DeclareIncidentForm, DismissReportForm, EvidenceFileForm, FollowUp,
+    FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
+    NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PolicyDetail,
+    ReportDetail, ReportForm, ReportReceipt, ReportSummary, TimelineEntry, UploadTicket, UploadTicketRequest,
 };
 use shared::audit::Verification;
 use shared::filings::FilingDraft;
@@ -192,15 +191,6 @@ pub async fn post_status_update(
     JsonBody(form): JsonBody<StatusUpdateForm>,
 ) -> ApiResult<(StatusCode, Json<IncidentDetail>)> {
     Ok((StatusCode::CREATED, Json(state.services.post_status_update(incident, form, &caller).await?)))
-}
-
-pub async fn import_affected_accounts(
-    State(state): State<AppState>,
-    Allowed(caller, _): Allowed<ToWork>,
-    Path(incident): Path<Reference>,
-    JsonBody(import): JsonBody<AffectedAccountsImport>,
-) -> ApiResult<Json<IncidentDetail>> {
-    Ok(Json(state.services.import_affected_accounts(incident, import, &caller).await?))
 }
 
 #[derive(Deserialize)]

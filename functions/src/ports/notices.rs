@@ -57,8 +57,9 @@ impl DeliveryPage {
 /// the state read, so of two senders exactly one wins each step.
 #[async_trait]
 pub trait NoticeStore: Send + Sync {
-    /// Writes a new list's deliveries, pending, numbered from 1 in order.
-    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()>;
+    /// Writes deliveries of a new list, pending, numbered in order from `first_seq` (a long list
+    /// is written in parts, the first from 1).
+    async fn insert_recipients(&self, list: &str, first_seq: u32, recipients: &[Recipient]) -> StoreResult<()>;
     /// Campaigns started and not finished, oldest first.
     async fn active_campaigns(&self) -> StoreResult<Vec<Campaign>>;
     /// One page of a list's deliveries, in order.

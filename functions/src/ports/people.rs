@@ -1,7 +1,10 @@
 //! The affected-people register: the people of an incident, kept beside its record (a breach may
 //! affect millions), with the aggregate the rules read kept up to date by every write.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use shared::people::{Person, Population};
 use shared::reference::Reference;
 
@@ -17,6 +20,18 @@ pub struct PeopleChange {
     pub removed: u64,
     pub population: Population,
 }
+
+/// A person told, for one duty, by one notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Told {
+    pub person: String,
+    pub duty: String,
+    pub notice_id: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// People told, per duty.
+pub type ToldCounts = BTreeMap<String, u64>;
 
 /// One page of people, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +54,18 @@ pub trait PeopleStore: Send + Sync {
     async fn commit_import(&self, incident: &Reference, import: &str) -> StoreResult<PeopleChange>;
     /// Forgets what an import staged.
     async fn discard_import(&self, incident: &Reference, import: &str) -> StoreResult<()>;
-    /// Removes people by id (ids not in the register are ignored), with the aggregate.
+    /// Removes people by id (ids not in the register are ignored), with the aggregate and what
+    /// they were told.
     async fn remove_people(&self, incident: &Reference, ids: &[String]) -> StoreResult<PeopleChange>;
     /// People in id order, after `after`, at most `limit`.
     async fn people(&self, incident: &Reference, after: Option<&str>, limit: u32) -> StoreResult<PeoplePage>;
     /// The register's aggregate, read from the counts kept, never from the people.
     async fn population(&self, incident: &Reference) -> StoreResult<Population>;
+    /// Records people told; a person already told for a duty stays as first told. Returns the
+    /// people told per duty after it.
+    async fn mark_told(&self, incident: &Reference, told: &[Told]) -> StoreResult<ToldCounts>;
+    /// Takes back what one notice told a person (its message bounced).
+    async fn unmark_told(&self, incident: &Reference, person: &str, notice_id: u32) -> StoreResult<ToldCounts>;
+    /// The people told per duty, read from the counts kept.
+    async fn told_counts(&self, incident: &Reference) -> StoreResult<ToldCounts>;
 }

@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod oidc;
 pub mod oidc_provider;
 pub mod participants;
+pub mod people;
 pub mod policy;
 pub mod security_log;
 pub mod services;

@@ -3,18 +3,23 @@
 //! moves pending → sending → sent or failed only by conditional writes, so a crash, a rerun or a
 //! second sender never sends anyone two messages; sending keeps to the configured rate.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use serde::Serialize;
 use shared::api::NoticeRecipientsSaved;
+use shared::deadlines::jurisdiction::jurisdiction_pattern_ok;
+use shared::deadlines::rules::Rule;
 use shared::notices::{
-    DeliveryKind, DeliveryState, DeliveryView, Notice, NoticeProgress, Recipient, RecipientList, RecipientsForm,
+    DeliveryKind, DeliveryState, DeliveryView, Notice, NoticeProgress, Recipient, RecipientList, RecipientSource,
+    RecipientsForm, RegisterSelection, csv_recipients,
 };
 use shared::notifications::EmailPreview;
-use shared::record::effects::campaign_finished;
+use shared::record::effects::{campaign_finished, coverage_reopened, covers};
 use shared::record::{IncidentEvent, IncidentRecord, WorkflowError};
 use shared::reference::Reference;
 use shared::workflow::investigation::line_errors_on;
@@ -24,12 +29,31 @@ use super::access::{Actor, Caller};
 use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::Services;
-use crate::ports::{Campaign, DELIVERY_TAG, DeliveryPage, DeliveryRow, Email, MailEventReport, SentLookup};
+use crate::ports::{
+    Campaign, DELIVERY_TAG, DeliveryPage, DeliveryRow, Email, MailEventReport, SentLookup, Told, ToldCounts,
+};
+
+/// Jurisdiction patterns as typed (`de`, `US-CA`, `EU`), upper-cased and checked.
+fn parse_patterns(raw: Vec<String>) -> Result<Vec<String>, ServiceError> {
+    let mut patterns = Vec::new();
+    for pattern in raw.iter().map(|p| p.trim().to_ascii_uppercase()).filter(|p| !p.is_empty()) {
+        if !jurisdiction_pattern_ok(&pattern) {
+            return Err(ServiceError::field(
+                "jurisdictions",
+                format!("{pattern:?} is not a country (DE), a region (US-CA), EU or EEA"),
+            ));
+        }
+        patterns.push(pattern);
+    }
+    Ok(patterns)
+}
 
 /// Who Tocsin is on an incident's timeline when it acts by itself.
 const TOCSIN: &str = "Tocsin";
 /// Deliveries read per query while sending.
 const BATCH: u32 = 100;
+/// People read from the register per query when choosing recipients.
+const REGISTER_PAGE: u32 = 1_000;
 /// The problem deliveries the dashboard lists.
 const PROBLEMS_SHOWN: usize = 100;
 
@@ -69,8 +93,9 @@ pub async fn send_when_woken(services: Weak<Services>, wake: Arc<Notify>) {
 }
 
 impl Services {
-    /// Takes the notice's recipients from the investigation or a CSV file, as a new list (the
-    /// old one stays unused), which asks for approval anew.
+    /// Takes the notice's recipients from the register (everyone in scope of the duties it
+    /// serves, within the jurisdictions chosen) or a CSV file, as a new list (the old one stays
+    /// unused), which asks for approval anew.
     pub async fn set_notice_recipients(
         &self,
         reference: Reference,
@@ -79,14 +104,46 @@ impl Services {
         caller: &Caller,
     ) -> Result<NoticeRecipientsSaved, ServiceError> {
         let detail = self.incident(caller, reference).await?;
-        detail.record.editable_notice(notice_id).map_err(ServiceError::from)?;
-        let (recipients, refused_lines, source) = form
-            .recipients(&detail.record.investigation.affected_accounts)
-            .map_err(|lines| line_errors_on("recipients", &lines))?;
+        let notice = detail.record.editable_notice(notice_id).map_err(ServiceError::from)?;
         let list = format!("{reference}.N{notice_id}.{}", Uuid::now_v7().simple());
-        self.notices.insert_recipients(&list, &recipients).await?;
-        let left_out = u32::try_from(refused_lines.len()).unwrap_or(u32::MAX);
-        let chosen = RecipientList { list, count: recipients.len() as u32, source, left_out };
+        let (chosen, refused) = match form {
+            RecipientsForm::Csv { csv } => {
+                let (recipients, refused) =
+                    csv_recipients(&csv).map_err(|lines| line_errors_on("recipients", &lines))?;
+                self.notices.insert_recipients(&list, 1, &recipients).await?;
+                let left_out = u32::try_from(refused.len()).unwrap_or(u32::MAX);
+                let because = BTreeMap::from([("no usable email address".to_owned(), left_out)]);
+                let chosen = RecipientList {
+                    list,
+                    count: recipients.len() as u32,
+                    source: RecipientSource::Csv,
+                    left_out,
+                    left_out_because: if left_out > 0 { because } else { BTreeMap::new() },
+                    jurisdictions: Vec::new(),
+                };
+                (chosen, refused)
+            }
+            RecipientsForm::Register { jurisdictions } => {
+                let jurisdictions = parse_patterns(jurisdictions)?;
+                let served: Vec<&Rule> = notice
+                    .content
+                    .serves
+                    .iter()
+                    .filter_map(|id| detail.record.obligations.iter().find(|o| &o.id == id))
+                    .map(|o| &o.rule)
+                    .collect();
+                let selection = self.select_from_register(reference, &list, &served, jurisdictions.clone()).await?;
+                let chosen = RecipientList {
+                    list,
+                    count: selection.taken,
+                    source: RecipientSource::Register,
+                    left_out: selection.left_out_count(),
+                    left_out_because: selection.left_out.clone(),
+                    jurisdictions,
+                };
+                (chosen, selection.examples)
+            }
+        };
         let count = chosen.count;
         let incident = self
             .change_incident(
@@ -100,7 +157,41 @@ impl Services {
                 Effects::default(),
             )
             .await?;
-        Ok(NoticeRecipientsSaved { incident, count, refused: refused_lines })
+        Ok(NoticeRecipientsSaved { incident, count, refused })
+    }
+
+    /// Reads the register a page at a time and writes the list's deliveries as it goes.
+    async fn select_from_register(
+        &self,
+        incident: Reference,
+        list: &str,
+        served: &[&Rule],
+        jurisdictions: Vec<String>,
+    ) -> Result<RegisterSelection, ServiceError> {
+        let mut selection = RegisterSelection::new(served, jurisdictions);
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.people.people(&incident, after.as_deref(), REGISTER_PAGE).await?;
+            let first_seq = selection.taken + 1;
+            let recipients: Vec<Recipient> = page.people.iter().filter_map(|p| selection.take(p)).collect();
+            if !recipients.is_empty() {
+                self.notices.insert_recipients(list, first_seq, &recipients).await?;
+            }
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        if selection.taken == 0 {
+            let why = if selection.left_out.is_empty() {
+                "No one in the register is in scope of the duties this notice serves".to_owned()
+            } else {
+                let reasons: Vec<String> = selection.left_out.iter().map(|(why, n)| format!("{n} {why}")).collect();
+                format!("No one in scope can be sent an email: {}", reasons.join(", "))
+            };
+            return Err(ServiceError::field("recipients", why));
+        }
+        Ok(selection)
     }
 
     fn compose_notice(
@@ -161,6 +252,8 @@ impl Services {
                 name: Some("Alex Example".to_owned()),
                 account: None,
                 jurisdiction: None,
+                person: None,
+                data_elements: Vec::new(),
             },
             state: DeliveryState::Pending,
             outcome: Default::default(),
@@ -326,8 +419,9 @@ impl Services {
         }
     }
 
-    /// Ends a campaign whose deliveries are all settled: the result goes on the timeline and meets
-    /// the customer duties when nothing failed.
+    /// Ends a campaign whose deliveries are all settled: the people it told are counted in the
+    /// register, the result goes on the timeline, and the duties it serves are met once everyone
+    /// in their scope has been told.
     async fn finish_if_settled(&self, campaign: &Campaign, run: &mut SendRun) -> Result<(), ServiceError> {
         let counts = self.notices.delivery_counts(&campaign.list).await?;
         if !counts.settled() {
@@ -335,6 +429,7 @@ impl Services {
         }
         let at = self.clock.now();
         let notice_id = campaign.notice_id;
+        let told = self.count_told(campaign, at).await?;
         let finished = self
             .change_incident(
                 campaign.incident,
@@ -344,7 +439,7 @@ impl Services {
                     if record.notice(notice_id)?.finished.is_some() {
                         return Err(WorkflowError::Refused(ALREADY_FINISHED.to_owned()));
                     }
-                    Ok(campaign_finished(record, notice_id, counts, at))
+                    Ok(campaign_finished(record, notice_id, counts, told, at))
                 },
                 Effects::default(),
             )
@@ -360,6 +455,75 @@ impl Services {
         Ok(())
     }
 
+    /// Marks in the register everyone a campaign from the register reached, for each duty its
+    /// notice serves whose scope they are in; the people told per duty after it. `None` for a
+    /// list from a file, whose people the register does not know.
+    async fn count_told(&self, campaign: &Campaign, at: DateTime<Utc>) -> Result<Option<ToldCounts>, ServiceError> {
+        let (record, _) = self.incidents.incident(campaign.incident).await?.ok_or(ServiceError::NotFound)?;
+        let notice = record.notice(campaign.notice_id).map_err(ServiceError::from)?;
+        if notice.recipients.as_ref().is_none_or(|list| list.source != RecipientSource::Register) {
+            return Ok(None);
+        }
+        let served: Vec<_> = record
+            .obligations
+            .iter()
+            .filter(|o| notice.content.serves.contains(&o.id) && o.rule.tells_individuals())
+            .collect();
+        let mut after_seq = 0;
+        loop {
+            let page =
+                self.notices.deliveries(&campaign.list, DeliveryPage::any_state(after_seq, REGISTER_PAGE)).await?;
+            let Some(last) = page.last() else { break };
+            after_seq = last.seq;
+            let told: Vec<Told> = page
+                .iter()
+                .filter(|d| matches!(d.state, DeliveryState::Sent { .. }) && !d.outcome.hard_bounced)
+                .flat_map(|d| {
+                    let person = d.recipient.person.clone();
+                    served.iter().filter(|o| covers(&o.rule, &d.recipient)).filter_map(move |o| {
+                        Some(Told { person: person.clone()?, duty: o.id.clone(), notice_id: campaign.notice_id, at })
+                    })
+                })
+                .collect();
+            if !told.is_empty() {
+                self.people.mark_told(&campaign.incident, &told).await?;
+            }
+        }
+        Ok(Some(self.people.told_counts(&campaign.incident).await?))
+    }
+
+    /// A message of a finished register campaign bounced: the person no longer counts as told by
+    /// that notice, and a duty met by coverage they were part of opens again.
+    async fn untell_bounced(&self, list: &str, person: &str, message_id: &str) -> Result<(), ServiceError> {
+        let mut parts = list.split('.');
+        let (Some(Ok(incident)), Some(Ok(notice_id))) =
+            (parts.next().map(str::parse::<Reference>), parts.next().map(|n| n.trim_start_matches('N').parse::<u32>()))
+        else {
+            return Ok(());
+        };
+        let Some((record, _)) = self.incidents.incident(incident).await? else { return Ok(()) };
+        if record.notice(notice_id).map_err(ServiceError::from)?.finished.is_none() {
+            // The campaign's end counts only what did not bounce.
+            return Ok(());
+        }
+        let told = self.people.unmark_told(&incident, person, notice_id).await?;
+        let why = format!("Customer notice {notice_id} bounced for {person} (message {message_id})");
+        self.change_incident(
+            incident,
+            None,
+            Actor::Tocsin(TOCSIN),
+            move |record, ctx| {
+                let counted = IncidentEvent::PeopleTold { told };
+                let mut after = record.clone();
+                after.apply(&counted, ctx.now, TOCSIN);
+                Ok(std::iter::once(counted).chain(coverage_reopened(&after, &why)).collect())
+            },
+            Effects::default(),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// What the mail service said about a notice's message (SES events: send, delivery, bounce,
     /// complaint). Merging is idempotent and order-free; a Send or any later event settles an
     /// interrupted delivery as sent; a hard bounce or a complaint suppresses the address.
@@ -371,6 +535,11 @@ impl Services {
         if let DeliveryState::Sending { claimed_at } = row.state {
             let sent = DeliveryState::Sent { message_id: report.message_id.clone(), at: claimed_at };
             self.notices.move_delivery(list, seq, &row.state, &sent).await?;
+        }
+        if row.outcome.hard_bounced
+            && let Some(person) = &row.recipient.person
+        {
+            self.untell_bounced(list, person, &report.message_id).await?;
         }
         if row.outcome.suppresses() {
             let reason = if row.outcome.complained { "a complaint" } else { "a permanent bounce" };

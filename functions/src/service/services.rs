@@ -10,8 +10,8 @@ use super::email::EmailTemplates;
 use super::export_templates::ExportTemplates;
 use super::oidc_provider::OidcProvider;
 use crate::ports::{
-    AccountStore, AttachmentStore, AuditStore, Clock, IncidentStore, Mailer, NoticeStore, ObligationStore, PolicyStore,
-    ReportStore,
+    AccountStore, AttachmentStore, AuditStore, Clock, IncidentStore, Mailer, NoticeStore, ObligationStore, PeopleStore,
+    PolicyStore, ReportStore,
 };
 
 /// Everything a use case may reach, built once at start-up.
@@ -28,6 +28,8 @@ pub struct Services {
     pub register: Arc<dyn PolicyStore>,
     pub accounts: Arc<dyn AccountStore>,
     pub notices: Arc<dyn NoticeStore>,
+    /// The affected-people register.
+    pub people: Arc<dyn PeopleStore>,
     pub attachments: Arc<dyn AttachmentStore>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,

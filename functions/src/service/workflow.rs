@@ -5,19 +5,18 @@
 use std::collections::BTreeSet;
 
 use shared::api::{
-    AffectedAccountsImport, ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest,
-    IncidentDetail, LinkReportForm, MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
+    ClockAnchor, DeclareIncidentForm, DismissReportForm, IncidentCommandRequest, IncidentDetail, LinkReportForm,
+    MAX_PAGE_SIZE, OpenIncidentForm, Page, ReportDetail, TimelineEntry,
 };
 use shared::audit::{AuditBody, AuditEntry, AuditEvent, BrokenLink, ChainHead, ReportEvent, Verification, verify};
 use shared::deadlines::timing::Anchor;
 use shared::incident::IncidentTitle;
 use shared::record::{
-    Context, IncidentCommand, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, WorkflowError, decide, describe, opening,
+    Context, IncidentCommand, IncidentEvent, IncidentRecord, NOTE_MAX, Origin, decide, describe, opening,
 };
 use shared::reference::{Reference, ReferenceKind};
 use shared::report::{ReportStatus, headline, parse_observed_at};
 use shared::validation::{ValidationErrors, multi_line};
-use shared::workflow::investigation::{line_errors_on, parse_affected_accounts_csv};
 use shared::workflow::phase::{REASON_MAX, REASON_MIN};
 use shared::workflow::roles::Holder;
 
@@ -204,29 +203,6 @@ impl Services {
                 ),
             )),
         }
-    }
-
-    /// Replaces the affected-account list from CSV; every bad line is reported and nothing changes.
-    pub async fn import_affected_accounts(
-        &self,
-        incident: Reference,
-        import: AffectedAccountsImport,
-        caller: &Caller,
-    ) -> Result<IncidentDetail, ServiceError> {
-        let accounts = parse_affected_accounts_csv(&import.csv).map_err(|lines| line_errors_on("csv", &lines))?;
-        self.change_incident(
-            incident,
-            Some(import.expected_version),
-            Actor::Member(caller),
-            |record, _| {
-                if record.phase == shared::workflow::phase::Phase::Closed {
-                    return Err(WorkflowError::Refused("The incident is closed; only notes can be added".to_owned()));
-                }
-                Ok(vec![IncidentEvent::AffectedAccountsImported { accounts }])
-            },
-            Effects::default(),
-        )
-        .await
     }
 
     /// The incident's audit trail as a timeline, oldest first, `after_seq` exclusive.

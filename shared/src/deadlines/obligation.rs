@@ -25,6 +25,8 @@ pub enum EvidenceKind {
     File,
     /// Anything else, described.
     Note,
+    /// Every person in the duty's scope told, counted from the register (never chosen by hand).
+    Coverage,
 }
 
 impl EvidenceKind {
@@ -37,6 +39,7 @@ impl EvidenceKind {
             EvidenceKind::FilingReference => "Regulator's reference",
             EvidenceKind::File => "File",
             EvidenceKind::Note => "Note",
+            EvidenceKind::Coverage => "People told",
         }
     }
 
@@ -46,6 +49,7 @@ impl EvidenceKind {
             EvidenceKind::FilingReference => "filing_reference",
             EvidenceKind::File => "file",
             EvidenceKind::Note => "note",
+            EvidenceKind::Coverage => "coverage",
         }
     }
 }

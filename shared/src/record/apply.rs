@@ -38,6 +38,7 @@ impl IncidentRecord {
             tasks: Vec::new(),
             investigation: Investigation::default(),
             people: Population::default(),
+            told: BTreeMap::new(),
             containment: Vec::new(),
             review: Review::default(),
             alerts: Vec::new(),
@@ -163,6 +164,9 @@ impl IncidentRecord {
             IncidentEvent::InvestigationRecorded { findings } => self.investigation.findings.clone_from(findings),
             IncidentEvent::PeopleRegisterChanged { batch } => {
                 self.people.clone_from(&batch.population);
+            }
+            IncidentEvent::PeopleTold { told } => {
+                self.told.clone_from(told);
             }
             IncidentEvent::AffectedAccountsImported { accounts } => {
                 self.investigation.affected_accounts.clone_from(accounts);

@@ -3,6 +3,7 @@
 use super::events::IncidentEvent;
 use super::state::Origin;
 use crate::deadlines::obligation::ObligationChange;
+use crate::people::group_digits;
 use crate::time::utc_minute;
 use crate::workflow::classification::{BreachVerdict, DataCategory};
 
@@ -56,6 +57,10 @@ pub fn describe(event: &IncidentEvent) -> String {
             format!("{} affected account(s) imported", accounts.len())
         }
         IncidentEvent::PeopleRegisterChanged { batch } => batch.describe(),
+        IncidentEvent::PeopleTold { told } => {
+            let counts: Vec<String> = told.iter().map(|(duty, n)| format!("{duty} {}", group_digits(*n))).collect();
+            format!("People told, by duty: {}", counts.join(", "))
+        }
         IncidentEvent::ContainmentLogged { kind, target, result, .. } => {
             format!("{}: {target} ({})", kind.label(), result.label().to_lowercase())
         }

@@ -2,18 +2,18 @@
 //! rules read, obligations reconciled with them, and what sending a notification or finishing a
 //! notice campaign records.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
 use super::events::IncidentEvent;
 use super::state::IncidentRecord;
 use crate::deadlines::facts::Facts;
-use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation};
-use crate::deadlines::rules::{EntityRole, VerdictKind};
-use crate::notices::{CampaignResult, DeliveryCounts};
+use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation, ObligationStatus};
+use crate::deadlines::rules::{EntityRole, Rule, VerdictKind};
+use crate::notices::{CampaignResult, DeliveryCounts, Recipient};
 use crate::notifications::NotificationKind;
-use crate::people::{GroupKey, Population};
+use crate::people::{GroupKey, Population, group_digits};
 use crate::workflow::classification::{BreachVerdict, DataCategory};
 
 /// What the rules' conditions and clocks read from `record`, for an organisation in `roles`.
@@ -75,37 +75,104 @@ pub fn reconcile(deadlines: &Deadlines, record: &IncidentRecord, now: DateTime<U
     (!changes.is_empty()).then_some(IncidentEvent::ObligationsReconciled { changes })
 }
 
-/// The events of a campaign that ended with `counts`: the result on the timeline and, when every
-/// person of its source was sent to (none left out for want of an address, none failed or
-/// suppressed), the open duties the notice declares it
-/// serves met, with the counts as evidence. Anyone not reached leaves them open, so the team
-/// follows up on those people; a duty the notice does not declare is never met by it.
+/// How many of the register's people a duty's rule covers: those in its jurisdictions with the
+/// data elements it names.
+pub fn people_in_scope(record: &IncidentRecord, rule: &Rule) -> u64 {
+    record.people.count_in(&rule.when.jurisdictions, &rule.when.data_categories)
+}
+
+/// Whether a notice's delivery to `recipient` counts toward the duty of `rule`.
+pub fn covers(rule: &Rule, recipient: &Recipient) -> bool {
+    let group = GroupKey {
+        jurisdiction: recipient.jurisdiction.clone(),
+        data_elements: recipient.data_elements.clone(),
+        email: true,
+        postal: false,
+    };
+    group.in_scope(&rule.when.jurisdictions, &rule.when.data_categories)
+}
+
+/// "1,190 of 1,200 told" for a duty to tell individuals, once the register lists anyone.
+pub fn coverage(record: &IncidentRecord, obligation: &Obligation) -> Option<(u64, u64)> {
+    if record.people.is_empty() || !obligation.rule.tells_individuals() {
+        return None;
+    }
+    Some((record.told.get(&obligation.id).copied().unwrap_or(0), people_in_scope(record, &obligation.rule)))
+}
+
+/// The events of a campaign that ended with `counts`: the result on the timeline and what it
+/// meets. With a register (`told`: the people told per duty, counted after this campaign), each
+/// open duty the notice serves is met once everyone in its scope has been told, by this notice
+/// or earlier ones. Without one (an incident from before it), a duty the notice serves is met
+/// when every person of its list was sent to: none left out, failed or suppressed.
 pub fn campaign_finished(
     record: &IncidentRecord,
     notice_id: u32,
     counts: DeliveryCounts,
+    told: Option<BTreeMap<String, u64>>,
     at: DateTime<Utc>,
 ) -> Vec<IncidentEvent> {
     let result = CampaignResult { sent: counts.sent, failed: counts.failed, suppressed: counts.suppressed, at };
-    let evidence = Evidence {
-        kind: EvidenceKind::MessageId,
-        value: format!(
-            "Customer notice {notice_id}: {} message(s) sent, {} suppressed",
-            result.sent, result.suppressed
-        ),
-        file: None,
-    };
     let notice = record.notices.iter().find(|n| n.id == notice_id);
-    let left_out = notice.and_then(|n| n.recipients.as_ref()).map_or(0, |list| list.left_out);
-    let reached_everyone = result.failed == 0 && result.suppressed == 0 && result.sent > 0 && left_out == 0;
     let serves = notice.map(|n| n.content.serves.as_slice()).unwrap_or(&[]);
     let served = |o: &&Obligation| o.is_open() && o.rule.tells_individuals() && serves.contains(&o.id);
-    let met = record
+    let mut events = vec![IncidentEvent::NoticeCampaignFinished { notice_id, result }];
+    match told {
+        Some(told) => {
+            let mut after = record.clone();
+            let counted = IncidentEvent::PeopleTold { told };
+            after.apply(&counted, at, "Tocsin");
+            events.push(counted);
+            for obligation in record.obligations.iter().filter(served) {
+                let Some((told, scope)) = coverage(&after, obligation) else { continue };
+                if scope > 0 && told >= scope {
+                    let value = format!(
+                        "{} of {} people in scope told; the last by customer notice {notice_id}",
+                        group_digits(told),
+                        group_digits(scope)
+                    );
+                    let evidence = Evidence { kind: EvidenceKind::Coverage, value, file: None };
+                    events.push(IncidentEvent::ObligationMet { id: obligation.id.clone(), met_at: at, evidence });
+                }
+            }
+        }
+        None => {
+            let left_out = notice.and_then(|n| n.recipients.as_ref()).map_or(0, |list| list.left_out);
+            let everyone = result.failed == 0 && result.suppressed == 0 && result.sent > 0 && left_out == 0;
+            let value = format!(
+                "Customer notice {notice_id}: {} message(s) sent, {} suppressed",
+                result.sent, result.suppressed
+            );
+            let evidence = Evidence { kind: EvidenceKind::MessageId, value, file: None };
+            events.extend(
+                record.obligations.iter().filter(|o| everyone && served(o)).map(|o| IncidentEvent::ObligationMet {
+                    id: o.id.clone(),
+                    met_at: at,
+                    evidence: evidence.clone(),
+                }),
+            );
+        }
+    }
+    events
+}
+
+/// After the register or the people told changed (`change`, already applied to `after`): each
+/// duty met by coverage whose scope now holds people not told reopens, saying why.
+pub fn coverage_reopened(after: &IncidentRecord, why: &str) -> Vec<IncidentEvent> {
+    after
         .obligations
         .iter()
-        .filter(|o| reached_everyone && served(o))
-        .map(|o| IncidentEvent::ObligationMet { id: o.id.clone(), met_at: at, evidence: evidence.clone() });
-    std::iter::once(IncidentEvent::NoticeCampaignFinished { notice_id, result }).chain(met).collect()
+        .filter(
+            |o| matches!(&o.status, ObligationStatus::Met { evidence, .. } if evidence.kind == EvidenceKind::Coverage),
+        )
+        .filter_map(|o| {
+            let (told, scope) = coverage(after, o)?;
+            (told < scope).then(|| IncidentEvent::ObligationReopened {
+                id: o.id.clone(),
+                reason: format!("{why}: {} of {} people in scope told", group_digits(told), group_digits(scope)),
+            })
+        })
+        .collect()
 }
 
 /// The events of a notification sent at `sent_at`: the notification on the timeline, and, when it
@@ -464,14 +531,49 @@ mod tests {
                 .collect()
         };
         // A German notice sent to everyone it lists meets its own duty, not California's.
-        assert_eq!(met(&campaign_finished(&record, 1, counts(600, 0, 0), now)), ["EU-GDPR-34"]);
+        assert_eq!(met(&campaign_finished(&record, 1, counts(600, 0, 0), None, now)), ["EU-GDPR-34"]);
         // One person not reached, bounced before or failed now, leaves the duty open.
-        assert!(met(&campaign_finished(&record, 1, counts(599, 0, 1), now)).is_empty());
-        assert!(met(&campaign_finished(&record, 1, counts(599, 1, 0), now)).is_empty());
+        assert!(met(&campaign_finished(&record, 1, counts(599, 0, 1), None, now)).is_empty());
+        assert!(met(&campaign_finished(&record, 1, counts(599, 1, 0), None, now)).is_empty());
         // Ten people without an address were never on the list: sending to the rest is not enough.
-        let list = RecipientList { list: "L".into(), count: 590, source: RecipientSource::Csv, left_out: 10 };
+        let list = RecipientList {
+            list: "L".into(),
+            count: 590,
+            source: RecipientSource::Csv,
+            left_out: 10,
+            left_out_because: BTreeMap::new(),
+            jurisdictions: Vec::new(),
+        };
         record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, now, "Tyler");
-        assert!(met(&campaign_finished(&record, 1, counts(590, 0, 0), now)).is_empty());
+        assert!(met(&campaign_finished(&record, 1, counts(590, 0, 0), None, now)).is_empty());
+
+        // With a register, GDPR Art. 34 is met when everyone in its scope (the EU) was told: the
+        // German notice's 600 of 880 leave it open, the French and Irish ones close it.
+        record.people = listed(&[("DE", &["credentials"], 600), ("FR", &["credentials"], 200), ("IE", &[], 80)]);
+        let told = |n: u64| Some(BTreeMap::from([("EU-GDPR-34".to_owned(), n)]));
+        let german = campaign_finished(&record, 1, counts(600, 0, 0), told(600), now);
+        assert!(met(&german).is_empty());
+        let mut after = record.clone();
+        for event in &german {
+            after.apply(event, now, "Tocsin");
+        }
+        let gdpr = after.obligations.iter().find(|o| o.id == "EU-GDPR-34").unwrap();
+        assert_eq!(coverage(&after, gdpr), Some((600, 880)));
+        let last = campaign_finished(&after, 1, counts(80, 0, 0), told(880), now);
+        assert_eq!(met(&last), ["EU-GDPR-34"]);
+        for event in &last {
+            after.apply(event, now, "Tocsin");
+        }
+        // Five more French customers found later: the duty is open again until they are told.
+        after.people = listed(&[("DE", &["credentials"], 600), ("FR", &["credentials"], 205), ("IE", &[], 80)]);
+        let reopened = coverage_reopened(&after, "People were added to the register");
+        match reopened.as_slice() {
+            [IncidentEvent::ObligationReopened { id, reason }] => {
+                assert_eq!(id, "EU-GDPR-34");
+                assert!(reason.ends_with("880 of 885 people in scope told"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

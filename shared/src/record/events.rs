@@ -1,6 +1,8 @@
 //! What happened to an incident. Each event is one audit-trail entry's payload, so the record
 //! can always be rebuilt from its trail.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +109,10 @@ pub enum IncidentEvent {
     /// A batch written to the affected-people register, with the register's counts after it.
     PeopleRegisterChanged {
         batch: PeopleBatch,
+    },
+    /// The people told so far, per duty to tell individuals, as the register counts them.
+    PeopleTold {
+        told: BTreeMap<String, u64>,
     },
     ContainmentLogged {
         kind: ActionKind,

@@ -95,6 +95,9 @@ pub struct IncidentRecord {
     /// kept beside the record, in the register).
     #[serde(default, skip_serializing_if = "Population::is_empty")]
     pub people: Population,
+    /// People told, per duty to tell individuals, counted from the register.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub told: BTreeMap<String, u64>,
     pub containment: Vec<ContainmentAction>,
     pub review: Review,
     pub alerts: Vec<AlertSighting>,

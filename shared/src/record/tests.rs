@@ -491,7 +491,14 @@ fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_appr
 
     run(&mut record, "Ann", draft(None)).unwrap();
     assert_eq!(run(&mut record, "Ann", ask.clone()).unwrap_err(), "Choose the recipients first");
-    let list = RecipientList { list: "L-1".into(), count: 2, source: RecipientSource::Csv, left_out: 0 };
+    let list = RecipientList {
+        list: "L-1".into(),
+        count: 2,
+        source: RecipientSource::Csv,
+        left_out: 0,
+        left_out_because: Default::default(),
+        jurisdictions: Vec::new(),
+    };
     record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, at, "Ann");
     run(&mut record, "Ann", ask.clone()).unwrap();
     assert_eq!(

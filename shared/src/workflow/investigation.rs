@@ -166,7 +166,6 @@ pub struct InvestigationForm {
 }
 
 pub const FAILURE_DETAIL_MAX: usize = 5_000;
-pub const AFFECTED_ACCOUNTS_MAX: usize = 2_000;
 
 fn optional_count(raw: &str, label: &str) -> Result<Option<u64>, String> {
     let text: String = raw.trim().chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
@@ -257,15 +256,9 @@ pub fn line_errors_on(field: &str, lines: &[LineError]) -> ValidationErrors {
     errors
 }
 
-/// Reads affected accounts from CSV with a header naming some of `account`, `email`, `name` and
-/// `jurisdiction` (any order, any case). Every bad line is reported; nothing is imported unless all
-/// lines are good, so a fixed file can simply be imported again.
-pub fn parse_affected_accounts_csv(text: &str) -> Result<Vec<AffectedAccount>, Vec<LineError>> {
-    parse_accounts_csv(text, AFFECTED_ACCOUNTS_MAX)
-}
-
-/// [`parse_affected_accounts_csv`] taking up to `max` accounts: a notice's recipient list may be
-/// longer than what the investigation record keeps.
+/// Reads accounts from CSV with a header naming some of `account`, `email`, `name` and
+/// `jurisdiction` (any order, any case), taking up to `max`. Every bad line is reported; nothing
+/// is taken unless all lines are good, so a fixed file can simply be read again.
 pub fn parse_accounts_csv(text: &str, max: usize) -> Result<Vec<AffectedAccount>, Vec<LineError>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match reader.headers() {
@@ -352,7 +345,7 @@ mod tests {
                     bob@example.com,A-3,Germany\n\
                     ann@example.com,A-1,DE\n\
                     ,A-4,us-ca\n";
-        let errors = parse_affected_accounts_csv(text).unwrap_err();
+        let errors = parse_accounts_csv(text, 100).unwrap_err();
         assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [3, 5, 6]);
         assert!(errors[0].message.contains("not an email address"), "{errors:?}");
         assert!(errors[1].message.contains("country code"), "{errors:?}");
@@ -365,14 +358,14 @@ mod tests {
 
     #[test]
     fn csv_import_reads_columns_in_any_order() {
-        let accounts = parse_affected_accounts_csv("account,jurisdiction\nA-4,us-ca\nA-5,\n").unwrap();
+        let accounts = parse_accounts_csv("account,jurisdiction\nA-4,us-ca\nA-5,\n", 100).unwrap();
         assert_eq!(accounts.len(), 2);
         assert_eq!(accounts[0].jurisdiction.as_ref().unwrap().as_str(), "US-CA");
         assert_eq!(accounts[1].jurisdiction, None);
-        let missing = parse_affected_accounts_csv("name\nAnn\n").unwrap_err();
+        let missing = parse_accounts_csv("name\nAnn\n", 100).unwrap_err();
         assert_eq!(missing[0].line, 1);
-        let too_many = (0..=AFFECTED_ACCOUNTS_MAX).map(|i| format!("A-{i}\n")).collect::<String>();
-        assert!(parse_affected_accounts_csv(&format!("account\n{too_many}")).is_err());
+        let too_many = (0..=100).map(|i| format!("A-{i}\n")).collect::<String>();
+        assert!(parse_accounts_csv(&format!("account\n{too_many}"), 100).is_err());
     }
 
     #[test]

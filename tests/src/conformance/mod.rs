@@ -92,6 +92,7 @@ macro_rules! store_conformance_suite {
         $crate::store_conformance_suite!(@port $new_store; mod people in conformance::people {
             imports_are_unseen_until_committed_and_counts_move_with_every_write(people),
             pages_run_in_id_order_and_end(people),
+            people_are_told_once_per_duty_and_a_bounce_or_removal_takes_it_back(people),
         });
         // The deadline checker's use cases over the obligation rows and the policy register.
         $crate::store_conformance_suite!(@port $new_store; mod checker in checker {

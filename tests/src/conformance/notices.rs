@@ -17,8 +17,11 @@ pub async fn each_delivery_is_claimed_once_and_events_merge(notices: Arc<dyn Not
         name: Some(format!("Customer {n}")),
         account: None,
         jurisdiction: Some("DE".into()),
+        person: Some(format!("P-{n}")),
+        data_elements: vec!["credentials".into()],
     };
-    notices.insert_recipients(&list, &[recipient(1), recipient(2), recipient(3)]).await.unwrap();
+    notices.insert_recipients(&list, 1, &[recipient(1), recipient(2)]).await.unwrap();
+    notices.insert_recipients(&list, 3, &[recipient(3)]).await.unwrap();
     let pending = notices.deliveries(&list, DeliveryPage::in_state(DeliveryKind::Pending, 0, 10)).await.unwrap();
     assert_eq!(pending.iter().map(|d| d.seq).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(pending[1].recipient, recipient(2));

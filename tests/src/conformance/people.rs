@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use functions::ports::PeopleStore;
+use chrono::{TimeZone, Utc};
+use functions::ports::{PeopleStore, Told, ToldCounts};
 use shared::people::{GroupKey, Person};
 use shared::reference::{Reference, ReferenceKind};
 use shared::workflow::investigation::Jurisdiction;
@@ -103,4 +104,46 @@ pub async fn pages_run_in_id_order_and_end(people: Arc<dyn PeopleStore>) {
     assert_eq!(seen, expected);
     let first = people.people(&one, None, 1).await.unwrap();
     assert_eq!(first.people[0], person("P-000", "IE", &[], true), "a person reads back as imported");
+}
+
+fn told(person: &str, duty: &str, notice_id: u32) -> Told {
+    Told {
+        person: person.to_owned(),
+        duty: duty.to_owned(),
+        notice_id,
+        at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+    }
+}
+
+pub async fn people_are_told_once_per_duty_and_a_bounce_or_removal_takes_it_back(people: Arc<dyn PeopleStore>) {
+    let one = incident(4);
+    let everyone: Vec<Person> = (0..120).map(|n| person(&format!("P-{n:03}"), "DE", &[], true)).collect();
+    people.stage_people(&one, "import-1", &everyone).await.unwrap();
+    people.commit_import(&one, "import-1").await.unwrap();
+    assert!(people.told_counts(&one).await.unwrap().is_empty());
+
+    // Notice 1 tells 110 people for Art. 34 and the policy's customer duty; a retry repeats 10.
+    let first: Vec<Told> = (0..110)
+        .flat_map(|n| [told(&format!("P-{n:03}"), "EU-GDPR-34", 1), told(&format!("P-{n:03}"), "POLICY-CUSTOMER", 1)])
+        .collect();
+    people.mark_told(&one, &first).await.unwrap();
+    let counts = people.mark_told(&one, &first[..20]).await.unwrap();
+    assert_eq!(counts, ToldCounts::from([("EU-GDPR-34".into(), 110), ("POLICY-CUSTOMER".into(), 110)]));
+    // Notice 2 reaches the last ten and five already told: each person counts once.
+    let second: Vec<Told> = (105..120).map(|n| told(&format!("P-{n:03}"), "EU-GDPR-34", 2)).collect();
+    let counts = people.mark_told(&one, &second).await.unwrap();
+    assert_eq!(counts["EU-GDPR-34"], 120);
+
+    // Notice 2's message to P-115 bounced: only what notice 2 told them is taken back.
+    let counts = people.unmark_told(&one, "P-115", 2).await.unwrap();
+    assert_eq!(counts["EU-GDPR-34"], 119);
+    let counts = people.unmark_told(&one, "P-000", 2).await.unwrap();
+    assert_eq!(counts["EU-GDPR-34"], 119, "P-000 was told by notice 1, which did not bounce");
+
+    people.remove_people(&one, &["P-000".into(), "P-001".into()]).await.unwrap();
+    assert_eq!(
+        people.told_counts(&one).await.unwrap(),
+        ToldCounts::from([("EU-GDPR-34".into(), 117), ("POLICY-CUSTOMER".into(), 108)])
+    );
+    assert!(people.told_counts(&incident(5)).await.unwrap().is_empty(), "another incident's count is apart");
 }

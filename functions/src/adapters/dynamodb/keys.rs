@@ -173,6 +173,20 @@ pub(super) fn person_sk(id: &str) -> String {
     format!("PERSON#{id}")
 }
 
+/// Who was told for which duty: `TOLD#<incident>` / [`told_sk`].
+pub(super) fn told_pk(incident: Reference) -> String {
+    format!("TOLD#{incident}")
+}
+
+/// A person's length first, so one person's items share a prefix no other id has.
+pub(super) fn told_person_prefix(person: &str) -> String {
+    format!("{}:{person}|", person.len())
+}
+
+pub(super) fn told_sk(person: &str, duty: &str) -> String {
+    format!("{}{duty}", told_person_prefix(person))
+}
+
 /// What an import staged, until it commits (or its items expire).
 pub(super) fn staged_pk(incident: Reference, import: &str) -> String {
     format!("STAGED#{incident}#{import}")

@@ -67,13 +67,13 @@ pub(super) fn campaign_write(table: &str, write: &CampaignWrite) -> StoreResult<
 
 #[async_trait]
 impl NoticeStore for DynamoStore {
-    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()> {
+    async fn insert_recipients(&self, list: &str, first_seq: u32, recipients: &[Recipient]) -> StoreResult<()> {
         let pending = json(&DeliveryState::Pending)?;
         let items = recipients
             .iter()
             .enumerate()
             .map(|(index, recipient)| {
-                let mut item = key(campaign_pk(list), &delivery_sk(index as u32 + 1));
+                let mut item = key(campaign_pk(list), &delivery_sk(first_seq + index as u32));
                 item.extend([
                     ("recipient".to_owned(), s(json(recipient)?)),
                     ("state".to_owned(), s(pending.clone())),

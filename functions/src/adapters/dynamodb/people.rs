@@ -14,13 +14,16 @@ use shared::people::{GroupKey, Person, Population};
 use shared::reference::Reference;
 
 use super::attributes::{Attributes, Item, corrupt, n, s};
-use super::keys::{key, people_pk, person_sk, staged_pk};
+use super::keys::{key, people_pk, person_sk, staged_pk, told_person_prefix, told_pk, told_sk};
 use super::store::{DynamoStore, put, store_error};
-use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult};
+use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult, Told, ToldCounts};
 
 const GROUPS_SK: &str = "GROUPS";
 /// The counts item holds one number attribute per group, named by its key after this prefix.
 const GROUP_PREFIX: &str = "G|";
+/// The people told per duty: one number attribute per duty, named by its id after `D|`.
+const TOLD_SK: &str = "TOLD";
+const DUTY_PREFIX: &str = "D|";
 /// People per transaction: each a put and a delete, beside the counts' update, within
 /// TransactWriteItems' 100 actions.
 const PEOPLE_PER_COMMIT: usize = 49;
@@ -72,10 +75,12 @@ impl DynamoStore {
         Ok(groups)
     }
 
-    /// The update that moves the counts by `deltas`, if any moves.
+    /// The update that moves the counts item `sk` by `deltas` (attributes named `prefix` + key),
+    /// if any moves.
     fn counts_update(
         &self,
         incident: Reference,
+        (sk, prefix): (&str, &str),
         deltas: &HashMap<String, i64>,
     ) -> StoreResult<Option<TransactWriteItem>> {
         let moving: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
@@ -84,13 +89,13 @@ impl DynamoStore {
         }
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(people_pk(incident), GROUPS_SK)))
+            .set_key(Some(key(people_pk(incident), sk)))
             .expression_attribute_values(":zero", n(0));
         let mut sets = Vec::new();
         for (index, (group, delta)) in moving.into_iter().enumerate() {
             sets.push(format!("#g{index} = if_not_exists(#g{index}, :zero) + :d{index}"));
             update = update
-                .expression_attribute_names(format!("#g{index}"), format!("{GROUP_PREFIX}{group}"))
+                .expression_attribute_names(format!("#g{index}"), format!("{prefix}{group}"))
                 .expression_attribute_values(format!(":d{index}"), n(delta));
         }
         let update =
@@ -135,10 +140,113 @@ impl DynamoStore {
                 .context("building a Delete")?;
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
-        writes.extend(self.counts_update(incident, &deltas)?);
+        writes.extend(self.counts_update(incident, (GROUPS_SK, GROUP_PREFIX), &deltas)?);
         self.transact(writes).await?;
         let updated = current.len() as u64;
         Ok((people.len() as u64 - updated, updated))
+    }
+
+    async fn read_told(&self, incident: Reference) -> StoreResult<ToldCounts> {
+        let item = self.get(people_pk(incident), TOLD_SK).await?.unwrap_or_default();
+        let mut counts = ToldCounts::new();
+        for (name, value) in &item {
+            let Some(duty) = name.strip_prefix(DUTY_PREFIX) else { continue };
+            let count: i64 = value.as_n().ok().and_then(|v| v.parse().ok()).ok_or_else(|| corrupt(name))?;
+            if count > 0 {
+                counts.insert(duty.to_owned(), count as u64);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Forgets the told items `items` (read with their `notice`), with the counts, in one transaction.
+    async fn untell(&self, incident: Reference, items: &[Item]) -> StoreResult<()> {
+        for chunk in items.chunks(REMOVALS_PER_COMMIT) {
+            let mut deltas: HashMap<String, i64> = HashMap::new();
+            let mut writes = Vec::new();
+            for item in chunk {
+                *deltas.entry(item.text("duty")?.to_owned()).or_default() -= 1;
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(told_pk(incident), item.text("SK")?)))
+                    .condition_expression("attribute_exists(PK)")
+                    .build()
+                    .context("building a Delete")?;
+                writes.push(TransactWriteItem::builder().delete(delete).build());
+            }
+            writes.extend(self.counts_update(incident, (TOLD_SK, DUTY_PREFIX), &deltas)?);
+            self.transact(writes).await?;
+        }
+        Ok(())
+    }
+
+    /// Everything `person` was told.
+    async fn told_items(&self, incident: Reference, person: &str) -> StoreResult<Vec<Item>> {
+        self.query_up_to(usize::MAX, || {
+            self.query()
+                .key_condition_expression("PK = :pk AND begins_with(SK, :person)")
+                .expression_attribute_values(":pk", s(told_pk(incident)))
+                .expression_attribute_values(":person", s(told_person_prefix(person)))
+                .consistent_read(true)
+        })
+        .await
+    }
+
+    /// Marks one chunk of people told: those not yet told for a duty are written with the counts.
+    async fn tell_chunk(&self, incident: Reference, told: &[Told]) -> StoreResult<()> {
+        let keys: Vec<Item> = told.iter().map(|t| key(told_pk(incident), &told_sk(&t.person, &t.duty))).collect();
+        let existing = self.existing_keys(keys).await?;
+        let mut deltas: HashMap<String, i64> = HashMap::new();
+        let mut writes = Vec::new();
+        for t in told {
+            let sk = told_sk(&t.person, &t.duty);
+            if existing.contains(&sk) {
+                continue;
+            }
+            *deltas.entry(t.duty.clone()).or_default() += 1;
+            let mut item = key(told_pk(incident), &sk);
+            item.extend([
+                ("duty".to_owned(), s(t.duty.clone())),
+                ("notice".to_owned(), n(t.notice_id)),
+                ("at".to_owned(), s(super::attributes::timestamp(t.at))),
+            ]);
+            writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
+        }
+        writes.extend(self.counts_update(incident, (TOLD_SK, DUTY_PREFIX), &deltas)?);
+        if !writes.is_empty() {
+            self.transact(writes).await?;
+        }
+        Ok(())
+    }
+
+    /// Which of `keys` exist (their `SK`s).
+    async fn existing_keys(&self, keys: Vec<Item>) -> StoreResult<std::collections::HashSet<String>> {
+        let mut request = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .projection_expression("SK")
+                .consistent_read(true)
+                .build()
+                .context("building a BatchGetItem")?,
+        );
+        let mut found = std::collections::HashSet::new();
+        while let Some(keys) = request.take() {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(self.table.clone(), keys)
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                found.insert(item.text("SK")?.to_owned());
+            }
+            request = output.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
+            if request.is_some() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+        Ok(found)
     }
 
     async fn read_population(&self, incident: Reference) -> StoreResult<Population> {
@@ -232,13 +340,19 @@ impl PeopleStore for DynamoStore {
                         .context("building a Delete")?;
                     writes.push(TransactWriteItem::builder().delete(delete).build());
                 }
-                writes.extend(self.counts_update(*incident, &deltas)?);
+                writes.extend(self.counts_update(*incident, (GROUPS_SK, GROUP_PREFIX), &deltas)?);
                 if !writes.is_empty() {
                     self.transact(writes).await?;
                 }
                 Ok(current.len() as u64)
             })
             .await?;
+        }
+        for id in ids {
+            let items = self.told_items(*incident, id).await?;
+            if !items.is_empty() {
+                retrying(|| self.untell(*incident, &items)).await?;
+            }
         }
         let population = self.read_population(*incident).await?;
         Ok(PeopleChange { added: 0, updated: 0, removed, population })
@@ -264,5 +378,27 @@ impl PeopleStore for DynamoStore {
 
     async fn population(&self, incident: &Reference) -> StoreResult<Population> {
         self.read_population(*incident).await
+    }
+
+    async fn mark_told(&self, incident: &Reference, told: &[Told]) -> StoreResult<ToldCounts> {
+        // One chunk's keys in one BatchGetItem (100 at most), its writes in one transaction.
+        for chunk in told.chunks(PEOPLE_PER_COMMIT * 2) {
+            retrying(|| self.tell_chunk(*incident, chunk)).await?;
+        }
+        self.read_told(*incident).await
+    }
+
+    async fn unmark_told(&self, incident: &Reference, person: &str, notice_id: u32) -> StoreResult<ToldCounts> {
+        let items = self.told_items(*incident, person).await?;
+        let by_notice: Vec<Item> =
+            items.into_iter().filter(|item| item.number::<u32>("notice").ok() == Some(notice_id)).collect();
+        if !by_notice.is_empty() {
+            retrying(|| self.untell(*incident, &by_notice)).await?;
+        }
+        self.read_told(*incident).await
+    }
+
+    async fn told_counts(&self, incident: &Reference) -> StoreResult<ToldCounts> {
+        self.read_told(*incident).await
     }
 }

@@ -48,7 +48,7 @@ pub(super) fn write_campaign(tx: &Connection, write: &CampaignWrite) -> StoreRes
 
 #[async_trait]
 impl NoticeStore for SqliteStore {
-    async fn insert_recipients(&self, list: &str, recipients: &[Recipient]) -> StoreResult<()> {
+    async fn insert_recipients(&self, list: &str, first_seq: u32, recipients: &[Recipient]) -> StoreResult<()> {
         let list = list.to_owned();
         let rows = recipients.iter().map(json).collect::<Result<Vec<_>, _>>()?;
         let pending = json(&DeliveryState::Pending)?;
@@ -61,7 +61,7 @@ impl NoticeStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
                 for (index, recipient) in rows.iter().enumerate() {
-                    let seq = index as i64 + 1;
+                    let seq = i64::from(first_seq) + index as i64;
                     insert.execute(params![list, seq, recipient, DeliveryKind::Pending.as_str(), pending, outcome])?;
                 }
             }

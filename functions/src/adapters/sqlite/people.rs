@@ -6,8 +6,9 @@ use rusqlite::{Connection, params};
 use shared::people::{GroupKey, Person, Population};
 use shared::reference::Reference;
 
+use super::codec::timestamp;
 use super::store::SqliteStore;
-use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult};
+use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult, Told, ToldCounts};
 
 fn unexpected(e: impl Into<anyhow::Error>, what: &'static str) -> StoreError {
     StoreError::Unexpected(e.into().context(what))
@@ -23,6 +24,35 @@ fn population(conn: &Connection, incident: &str) -> StoreResult<Population> {
         counts.push((key, u64::try_from(count).map_err(|e| unexpected(e, "a people group count"))?));
     }
     Ok(Population::from_counts(counts))
+}
+
+fn told_counts(conn: &Connection, incident: &str) -> StoreResult<ToldCounts> {
+    let mut query =
+        conn.prepare_cached("SELECT duty, count FROM people_told_counts WHERE incident = ?1 AND count > 0")?;
+    let rows = query.query_map([incident], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let mut counts = ToldCounts::new();
+    for row in rows {
+        let (duty, count) = row?;
+        counts.insert(duty, u64::try_from(count).map_err(|e| unexpected(e, "a told count"))?);
+    }
+    Ok(counts)
+}
+
+/// Forgets what the people matching `which` (a condition on `t`) were told, with the counts.
+fn untell(tx: &Connection, incident: &str, which: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<()> {
+    tx.execute(
+        &format!(
+            "UPDATE people_told_counts SET count = count - gone.n
+             FROM (SELECT t.duty, count(*) AS n FROM people_told t WHERE t.incident = ?1 AND {which} GROUP BY t.duty) AS gone
+             WHERE people_told_counts.incident = ?1 AND people_told_counts.duty = gone.duty"
+        ),
+        rusqlite::params_from_iter(std::iter::once(&incident as &dyn rusqlite::ToSql).chain(args.iter().copied())),
+    )?;
+    tx.execute(
+        &format!("DELETE FROM people_told AS t WHERE t.incident = ?1 AND {which}"),
+        rusqlite::params_from_iter(std::iter::once(&incident as &dyn rusqlite::ToSql).chain(args.iter().copied())),
+    )?;
+    Ok(())
 }
 
 /// Takes the counts of the register's people matching `which` (a condition on `p`) out of their groups.
@@ -117,6 +147,7 @@ impl PeopleStore for SqliteStore {
             let tx = conn.savepoint()?;
             let which = "p.id IN (SELECT value FROM json_each(?2))";
             uncount(&tx, &incident, which, &ids)?;
+            untell(&tx, &incident, "t.person IN (SELECT value FROM json_each(?2))", &[&ids])?;
             let removed = tx.execute(
                 "DELETE FROM people WHERE incident = ?1 AND id IN (SELECT value FROM json_each(?2))",
                 params![incident, ids],
@@ -151,5 +182,49 @@ impl PeopleStore for SqliteStore {
     async fn population(&self, incident: &Reference) -> StoreResult<Population> {
         let incident = incident.to_string();
         self.read(move |conn| population(conn, &incident)).await
+    }
+
+    async fn mark_told(&self, incident: &Reference, told: &[Told]) -> StoreResult<ToldCounts> {
+        let incident = incident.to_string();
+        let rows: Vec<(String, String, u32, String)> =
+            told.iter().map(|t| (t.person.clone(), t.duty.clone(), t.notice_id, timestamp(t.at))).collect();
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO people_told (incident, person, duty, notice, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                let mut count = tx.prepare_cached(
+                    "INSERT INTO people_told_counts (incident, duty, count) VALUES (?1, ?2, 1)
+                     ON CONFLICT (incident, duty) DO UPDATE SET count = count + 1",
+                )?;
+                for (person, duty, notice, at) in &rows {
+                    if insert.execute(params![incident, person, duty, notice, at])? == 1 {
+                        count.execute(params![incident, duty])?;
+                    }
+                }
+            }
+            let counts = told_counts(&tx, &incident)?;
+            tx.commit()?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn unmark_told(&self, incident: &Reference, person: &str, notice_id: u32) -> StoreResult<ToldCounts> {
+        let (incident, person) = (incident.to_string(), person.to_owned());
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            untell(&tx, &incident, "t.person = ?2 AND t.notice = ?3", &[&person, &notice_id])?;
+            let counts = told_counts(&tx, &incident)?;
+            tx.commit()?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn told_counts(&self, incident: &Reference) -> StoreResult<ToldCounts> {
+        let incident = incident.to_string();
+        self.read(move |conn| told_counts(conn, &incident)).await
     }
 }
