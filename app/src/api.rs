@@ -12,11 +12,11 @@ use shared::access::{
     PasswordResetRequest, SignInForm, TeamMember, TokenForm, Welcome,
 };
 use shared::api::{
-    AffectedAccountsImport, ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode,
-    EvidenceFileForm, FollowUp, FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary,
-    LinkReportForm, NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page,
-    PolicyDetail, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket, TimelineEntry, UploadMethod,
-    UploadTicket, UploadTicketRequest, UploadedFile,
+    ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, EvidenceFileForm, FollowUp,
+    FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
+    NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PeoplePage,
+    PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket,
+    TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::audit::Verification;
 use shared::filings::FilingDraft;
@@ -400,11 +400,26 @@ pub async fn meet_obligation_with_file(
     send_with_files(request, form, &[file], |_| {}).await
 }
 
-pub async fn import_affected_accounts(
-    incident: &Reference,
-    import: &AffectedAccountsImport,
-) -> Result<IncidentDetail, ApiError> {
-    send(Request::post(&format!("/api/incidents/{incident}/affected-accounts")).json(import)).await
+/// Imports a file of people into the register: the browser streams the file itself as the body.
+pub async fn import_people(incident: &Reference, file: &File) -> Result<IncidentDetail, ApiError> {
+    let request = Request::post(&format!("/api/incidents/{incident}/people"))
+        .query([("file_name", file.name())])
+        .header("content-type", "text/csv")
+        .body(file.clone());
+    send(request).await
+}
+
+pub async fn remove_people(incident: &Reference, form: &RemovePeopleForm) -> Result<IncidentDetail, ApiError> {
+    send(Request::post(&format!("/api/incidents/{incident}/people/removals")).json(form)).await
+}
+
+/// A page of the register, in id order, after `after`.
+pub async fn people(incident: &Reference, after: Option<&str>) -> Result<PeoplePage, ApiError> {
+    let mut query = vec![("limit", "50".to_owned())];
+    if let Some(after) = after {
+        query.push(("after", after.to_owned()));
+    }
+    get(Request::get(&format!("/api/incidents/{incident}/people")).query(query)).await
 }
 
 /// The timeline size per request: large, so that most incidents fit in one.

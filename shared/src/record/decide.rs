@@ -166,6 +166,12 @@ pub fn decide(
             if evidence_kind == EvidenceKind::File {
                 return Err(invalid("evidence_kind", "Upload the file itself as the evidence"));
             }
+            if evidence_kind == EvidenceKind::Coverage {
+                return Err(invalid(
+                    "evidence_kind",
+                    "Tocsin counts the people told from the register; describe how the rest were told in a note",
+                ));
+            }
             let what = format!("{} (evidence)", evidence_kind.label());
             let value = field("evidence", single_line(&evidence, &what, 1, EVIDENCE_MAX))?;
             meet_obligation(record, id, met_at, Evidence { kind: evidence_kind, value, file: None }, ctx)?

@@ -11,6 +11,7 @@ mod follow_up;
 mod intake;
 mod notices;
 mod notifications;
+mod people;
 mod restricted;
 mod security;
 mod sso;

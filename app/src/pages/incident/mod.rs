@@ -1,7 +1,6 @@
 //! One incident, worked on from a single page: each part of the response is a section with its
 //! own small forms, and every change goes through the incident's command endpoint.
 
-mod accounts;
 mod classification;
 mod containment;
 mod deadlines;
@@ -13,6 +12,7 @@ mod investigation;
 mod notes;
 mod notices;
 mod notifications;
+mod people;
 mod phase;
 mod review;
 mod roles;
@@ -98,7 +98,7 @@ fn IncidentWorkspace(incident: IncidentDetail) -> impl IntoView {
             <roles::RolesSection />
             <tasks::TasksSection />
             <investigation::InvestigationSection />
-            <accounts::AffectedAccountsSection />
+            <people::AffectedPeopleSection />
             <containment::ContainmentSection />
             <notifications::NotificationsSection />
             <notices::NoticesSection />

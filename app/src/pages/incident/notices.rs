@@ -27,7 +27,7 @@ const NOTICE_TARGETS: &[(&str, &str)] = &[
     ("contact", "notice_contact"),
     ("serves", "notice_serves"),
 ];
-const RECIPIENT_TARGETS: &[(&str, &str)] = &[("recipients", "notice_csv")];
+const RECIPIENT_TARGETS: &[(&str, &str)] = &[("recipients", "notice_csv"), ("jurisdictions", "notice_jurisdictions")];
 /// How often a notice being sent shows its progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
@@ -135,11 +135,13 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
     }
 }
 
-/// The recipients: the investigation's affected accounts, or a CSV file pasted here.
+/// The recipients: the register's people in scope of the duties the notice serves (within the
+/// jurisdictions typed, if any), or a CSV file pasted here.
 #[component]
 fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) -> impl IntoView {
     let ws = use_workspace();
     let csv = RwSignal::new(String::new());
+    let places = RwSignal::new(String::new());
     let errors = FormErrors::with_summary_id(format!("notice-{notice_id}-recipient-errors"));
     let busy = RwSignal::new(false);
     let choose = move |form: RecipientsForm| ws.choose_recipients(notice_id, form, errors, busy, refused);
@@ -150,10 +152,22 @@ fn RecipientsChooser(notice_id: u32, refused: RwSignal<BTreeMap<u32, Vec<LineErr
     view! {
         <h4>"Recipients"</h4>
         <ErrorSummary errors targets=RECIPIENT_TARGETS heading=5 />
-        <button type="button" id=format!("notice-{notice_id}-from-investigation") class="button button--secondary"
-            disabled=busy on:click=move |_| choose(RecipientsForm::Investigation)>
-            "Use the affected accounts"
-        </button>
+        <form novalidate on:submit=on_submit(move || {
+            let jurisdictions =
+                places.get_untracked().split([',', ' ']).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+            choose(RecipientsForm::Register { jurisdictions });
+        })>
+            <TextField
+                id="notice_jurisdictions"
+                label="Only people in these jurisdictions (optional)"
+                hint="Such as DE for a notice in German, or US-CA, US-TX. Empty: everyone the notice serves."
+                value=places
+                error=errors.for_field("jurisdictions")
+            />
+            <SubmitButton id=format!("notice-{notice_id}-from-register") busy secondary=true>
+                "Take recipients from the register"
+            </SubmitButton>
+        </form>
         <form novalidate on:submit=on_submit(submit)>
             <TextArea
                 id="notice_csv"

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{AffectedAccountsImport, ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail};
+use shared::api::{ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail, RemovePeopleForm};
 use shared::notices::RecipientsForm;
 use shared::notifications::StatusUpdateForm;
 use shared::record::{IncidentCommand, IncidentRecord};
@@ -72,16 +72,23 @@ impl Workspace {
         self.send(errors, busy, on_done, async move { api::incident_command(&reference, &request).await });
     }
 
-    /// Replaces the affected-account list with the accounts of a CSV text.
-    pub fn import_accounts(
+    /// Imports a file of people into the register (added, or corrected by id).
+    pub fn import_people(self, file: File, errors: FormErrors, busy: RwSignal<bool>, on_done: impl FnOnce() + 'static) {
+        let reference = self.reference;
+        let request = async move { api::import_people(&reference, &file).await };
+        self.send(Errors::Form(errors), busy, on_done, request);
+    }
+
+    /// Takes people off the register by id.
+    pub fn remove_people(
         self,
-        csv: String,
+        ids: Vec<String>,
         errors: FormErrors,
         busy: RwSignal<bool>,
         on_done: impl FnOnce() + 'static,
     ) {
-        let (reference, import) = (self.reference, AffectedAccountsImport { expected_version: self.version(), csv });
-        let request = async move { api::import_affected_accounts(&reference, &import).await };
+        let (reference, form) = (self.reference, RemovePeopleForm { ids });
+        let request = async move { api::remove_people(&reference, &form).await };
         self.send(Errors::Form(errors), busy, on_done, request);
     }
 

@@ -1,0 +1,250 @@
+//! The affected-people register: how many people are listed, where and with which data; a file
+//! of people imported (every bad line listed, nothing imported until all are good); people read
+//! a page at a time; people removed by id.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::data_elements::{element, vocabulary};
+use shared::people::{Person, group_digits};
+
+use super::workspace::use_workspace;
+use crate::api;
+use crate::components::{CheckedForm, DataTable, FormErrors, Section, SubmitButton, SuccessNotice, TextArea};
+use crate::dom;
+
+const IMPORT_TARGETS: &[(&str, &str)] = &[("file", "people_file")];
+const REMOVE_TARGETS: &[(&str, &str)] = &[("ids", "people_remove")];
+const CHANGED_ID: &str = "people-changed";
+
+fn line_items(messages: Vec<String>) -> impl IntoView {
+    messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()
+}
+
+fn element_labels(ids: &[String]) -> String {
+    ids.iter().map(|id| element(id).map_or(id.clone(), |e| e.label.clone())).collect::<Vec<_>>().join(", ")
+}
+
+/// How many people are listed per jurisdiction, how many can be emailed, and their data involved.
+#[component]
+fn RegisterSummary() -> impl IntoView {
+    let ws = use_workspace();
+    let people = ws.select(|r| r.people.clone());
+    let legacy = ws.select(|r| r.investigation.affected_accounts.len());
+    move || {
+        let population = people.get();
+        if population.is_empty() {
+            let before = legacy.get();
+            let text = if before > 0 {
+                format!(
+                    "No one is in the register yet; {before} affected account(s) were listed before it and still count."
+                )
+            } else {
+                "No one is in the register yet.".to_owned()
+            };
+            return view! { <p class="empty" id="people-count">{text}</p> }.into_any();
+        }
+        let mut rows: std::collections::BTreeMap<String, (u64, u64, std::collections::BTreeSet<String>)> =
+            Default::default();
+        for group in population.groups() {
+            let place = group.key.jurisdiction.clone().unwrap_or_else(|| "Not recorded".to_owned());
+            let row = rows.entry(place).or_default();
+            row.0 += group.count;
+            if group.key.email {
+                row.1 += group.count;
+            }
+            row.2.extend(group.key.data_elements.iter().cloned());
+        }
+        let rows = rows
+            .into_iter()
+            .map(|(place, (count, email, elements))| {
+                let elements: Vec<String> = elements.into_iter().collect();
+                view! {
+                    <tr>
+                        <td>{place}</td>
+                        <td class="number">{group_digits(count)}</td>
+                        <td class="number">{group_digits(email)}</td>
+                        <td>{element_labels(&elements)}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <p id="people-count">{format!("{} people listed.", group_digits(population.total()))}</p>
+            <DataTable
+                label="Affected people by jurisdiction"
+                id="people-by-jurisdiction"
+                columns=["Jurisdiction", "People", "Can be emailed", "Data involved"]
+            >
+                {rows}
+            </DataTable>
+        }
+        .into_any()
+    }
+}
+
+fn person_row(person: Person) -> impl IntoView {
+    let or_none = |value: Option<String>| value.unwrap_or_default();
+    view! {
+        <tr>
+            <td>{person.id}</td>
+            <td>{or_none(person.name)}</td>
+            <td>{or_none(person.email)}</td>
+            <td>{person.jurisdiction.map(|j| j.as_str().to_owned()).unwrap_or_default()}</td>
+            <td>{element_labels(&person.data_elements)}</td>
+        </tr>
+    }
+}
+
+/// The people themselves, fifty at a time, loaded when asked for.
+#[component]
+fn PeopleList() -> impl IntoView {
+    let ws = use_workspace();
+    let shown = RwSignal::new(Vec::<Person>::new());
+    let next = RwSignal::new(None::<String>);
+    let opened = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let load = move |after: Option<String>| {
+        busy.set(true);
+        spawn_local(async move {
+            match api::people(&ws.reference, after.as_deref()).await {
+                Ok(page) => {
+                    shown.update(|all| all.extend(page.people));
+                    next.set(page.next_after);
+                    opened.set(true);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    // A change to the register shows the first page again.
+    let people = ws.select(|r| r.people.total());
+    Effect::new(move |previous: Option<u64>| {
+        let total = people.get();
+        if previous.is_some_and(|p| p != total) && opened.get_untracked() {
+            shown.set(Vec::new());
+            load(None);
+        }
+        total
+    });
+    view! {
+        <Show when=move || !opened.get()>
+            <button type="button" id="people-show" class="button button--secondary" disabled=busy
+                on:click=move |_| load(None)>
+                "Show the people"
+            </button>
+        </Show>
+        {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
+        <Show when=move || opened.get()>
+            <DataTable label="Affected people" id="people-list" columns=["Id", "Name", "Email", "Jurisdiction", "Data involved"]>
+                {move || shown.get().into_iter().map(person_row).collect_view()}
+            </DataTable>
+            <Show when=move || next.get().is_some()>
+                <button type="button" id="people-more" class="button button--secondary" disabled=busy
+                    on:click=move |_| load(next.get_untracked())>
+                    "Show 50 more"
+                </button>
+            </Show>
+        </Show>
+    }
+}
+
+#[component]
+fn ImportForm(changed: RwSignal<bool>) -> impl IntoView {
+    let ws = use_workspace();
+    let file = NodeRef::<Input>::new();
+    let errors = FormErrors::with_summary_id("people-errors");
+    let line_errors = errors.messages_for("file");
+    let has_errors = move || !line_errors.read().is_empty();
+    let busy = RwSignal::new(false);
+    let submit = move || {
+        changed.set(false);
+        let chosen = file.get_untracked().and_then(|input| input.files()).and_then(|files| files.item(0));
+        let Some(chosen) = chosen else {
+            return errors.show_field("file", "Choose a .csv file of affected people");
+        };
+        ws.import_people(chosen, errors, busy, move || {
+            if let Some(input) = file.get_untracked() {
+                input.set_value("");
+            }
+            changed.set(true);
+            dom::focus_after_render(CHANGED_ID);
+        });
+    };
+    let ids: Vec<String> = vocabulary().iter().map(|e| e.id.clone()).collect();
+    view! {
+        <CheckedForm errors targets=IMPORT_TARGETS heading=3 submit>
+            <div class=move || if has_errors() { "field field--error" } else { "field" }>
+                <label for="people_file">"Import people from a CSV file"</label>
+                <p class="hint" id="people_file-hint">
+                    "The first line names the columns: id (required), name, email, postal_address, "
+                    "jurisdiction (DE, US-CA) or country and state, language (de, fr-CA), data_elements "
+                    "(separated by ;) and email_consent (yes or no). People already listed are corrected "
+                    "by their id; everyone else is added. A file with any bad line imports no one."
+                </p>
+                <details class="hint">
+                    <summary>"Data element ids"</summary>
+                    <p id="people-element-ids">{ids.join(", ")}</p>
+                </details>
+                <Show when=has_errors>
+                    <div class="field-error" id="people_file-error">
+                        <span class="visually-hidden">"Error: "</span>
+                        <ul id="people-line-errors" class="line-errors">{move || line_items(line_errors.get())}</ul>
+                    </div>
+                </Show>
+                <input type="file" id="people_file" name="people_file" accept=".csv,text/csv" node_ref=file
+                    aria-describedby=move || if has_errors() { "people_file-hint people_file-error" } else { "people_file-hint" } />
+            </div>
+            <SubmitButton id="import-people" busy>"Import people"</SubmitButton>
+        </CheckedForm>
+    }
+}
+
+#[component]
+fn RemoveForm(changed: RwSignal<bool>) -> impl IntoView {
+    let ws = use_workspace();
+    let ids = RwSignal::new(String::new());
+    let errors = FormErrors::with_summary_id("people-remove-errors");
+    let busy = RwSignal::new(false);
+    let submit = move || {
+        changed.set(false);
+        let list: Vec<String> =
+            ids.get_untracked().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        if list.is_empty() {
+            return errors.show_field("ids", "Enter the ids of the people to remove, one per line");
+        }
+        ws.remove_people(list, errors, busy, move || {
+            ids.set(String::new());
+            changed.set(true);
+            dom::focus_after_render(CHANGED_ID);
+        });
+    };
+    view! {
+        <details>
+            <summary id="people-remove-open">"Remove people"</summary>
+            <CheckedForm errors targets=REMOVE_TARGETS heading=4 submit>
+                <TextArea id="people_remove" label="Ids to remove, one per line" value=ids
+                    error=errors.for_field("ids") rows=4
+                    hint="People listed by mistake. What they were told is forgotten with them." />
+                <SubmitButton id="remove-people" busy secondary=true>"Remove people"</SubmitButton>
+            </CheckedForm>
+        </details>
+    }
+}
+
+#[component]
+pub fn AffectedPeopleSection() -> impl IntoView {
+    let changed = RwSignal::new(false);
+    view! {
+        <Section id="affected-people-section" heading_id="people-heading" title="Affected people">
+            <SuccessNotice id=CHANGED_ID shown=changed>"The register was updated."</SuccessNotice>
+            <RegisterSummary />
+            <ImportForm changed />
+            <RemoveForm changed />
+            <PeopleList />
+        </Section>
+    }
+}
