@@ -241,6 +241,28 @@ pub struct RecipientList {
     pub jurisdictions: Vec<String>,
 }
 
+impl RecipientList {
+    /// "10 left out: no email address (10)", or `None` when the list left no one out.
+    pub fn left_out_summary(&self) -> Option<String> {
+        if self.left_out == 0 {
+            return None;
+        }
+        if self.left_out_because.is_empty() {
+            return Some(format!("{} left out for want of a usable address", self.left_out));
+        }
+        let reasons: Vec<String> = self.left_out_because.iter().map(|(why, n)| format!("{why} ({n})")).collect();
+        Some(format!("{} left out: {}", self.left_out, reasons.join(", ")))
+    }
+
+    /// "from the affected-people register in DE, FR".
+    pub fn source_summary(&self) -> String {
+        match self.jurisdictions.as_slice() {
+            [] => format!("from {}", self.source.label()),
+            places => format!("from {} in {}", self.source.label(), places.join(", ")),
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

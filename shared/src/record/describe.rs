@@ -88,12 +88,12 @@ pub fn describe(event: &IncidentEvent) -> String {
         }
         IncidentEvent::NoticeRecipientsSet { notice_id, recipients } => {
             let mut text = format!(
-                "Customer notice {notice_id}: {} recipient(s) from {}",
+                "Customer notice {notice_id}: {} recipient(s) {}",
                 recipients.count,
-                recipients.source.label()
+                recipients.source_summary()
             );
-            if recipients.left_out > 0 {
-                text.push_str(&format!("; {} left out for want of a usable address", recipients.left_out));
+            if let Some(left_out) = recipients.left_out_summary() {
+                text.push_str(&format!("; {left_out}"));
             }
             text
         }

@@ -278,19 +278,31 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     let updates = app.outbox().into_iter().filter(|e| e.subject.starts_with("Update on security incident")).count();
     assert_eq!(updates, 2, "one message per stakeholder");
 
-    // Affected accounts: a file with a bad line is refused line by line, then a good one is imported.
+    // Affected people: a file with a bad line is refused line by line, then a good one is imported.
+    let files = tempfile::tempdir().unwrap();
+    let bad = files.path().join("people-bad.csv");
+    std::fs::write(&bad, "id,email,jurisdiction\nA-1,ann@example.com,DE\nA-2,not-an-email,FR\n").unwrap();
     let before = version(c).await;
-    fill(c, "affected_csv", "email,account,jurisdiction\nann@example.com,A-1,DE\nnot-an-email,A-2,FR\n").await;
-    click(c, "import-accounts").await;
-    let errors = wait_for_text(c, "#csv-errors", "Line 3").await;
+    element(c, "people_file").await.send_keys(bad.to_str().unwrap()).await.unwrap();
+    click(c, "import-people").await;
+    let errors = wait_for_text(c, "#people-line-errors", "Line 3").await;
     assert!(errors.contains("not an email address"), "{errors}");
     assert_eq!(version(c).await, before, "nothing was imported");
-    let csv = element(c, "affected_csv").await;
-    csv.clear().await.unwrap();
-    csv.send_keys("email,account,jurisdiction\nann@example.com,A-1,DE\nbob@example.com,A-2,FR\n").await.unwrap();
-    command(c, "import-accounts").await;
-    wait_for_text(c, "#accounts-count", "2 account(s) imported").await;
-    assert!(c.find(Locator::Id("csv-errors")).await.is_err(), "the line errors are gone");
+    let good = files.path().join("people.csv");
+    std::fs::write(
+        &good,
+        "id,name,email,jurisdiction,data_elements\nA-1,Ann,ann@example.com,DE,credentials\n\
+         A-2,Bob,bob@example.com,US-CA,credentials;ssn\n",
+    )
+    .unwrap();
+    element(c, "people_file").await.send_keys(good.to_str().unwrap()).await.unwrap();
+    command(c, "import-people").await;
+    wait_for_text(c, "#people-count", "2 people listed.").await;
+    assert!(c.find(Locator::Id("people-line-errors")).await.is_err(), "the line errors are gone");
+    wait_for_text(c, "#people-by-jurisdiction", "Social Security number").await;
+    click(c, "people-show").await;
+    wait_for_text(c, "#people-list", "bob@example.com").await;
+    screenshot_at(c, "#affected-people-section", "incident-affected-people").await;
 
     // The remaining phases, each with its checklist finished.
     for (to, label) in [("eradication", "Eradication"), ("recovery", "Recovery")] {
@@ -424,9 +436,8 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let incident: shared::api::IncidentDetail =
         app.client.post(app.url("/api/incidents")).json(&declare).send().await.unwrap().json().await.unwrap();
     let reference = incident.record.reference;
-    let csv = "account,name,email\nA-1,Ann Archer,ann@example.com\nA-2,Bo Brandt,bo@example.com\nA-3,Cy,\n";
-    let import = json!({ "expected_version": incident.version, "csv": csv });
-    let imported = app.client.post(app.url(&format!("/api/incidents/{reference}/affected-accounts"))).json(&import);
+    let csv = "id,name,email\nA-1,Ann Archer,ann@example.com\nA-2,Bo Brandt,bo@example.com\nA-3,Cy,\n";
+    let imported = app.client.post(app.url(&format!("/api/incidents/{reference}/people"))).body(csv);
     assert_eq!(imported.send().await.unwrap().status(), 200);
     let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await;
     // A confirmed breach of personal data: the policy's duty to tell customers arises.
@@ -468,9 +479,9 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let focused = c.execute("return document.activeElement.id", vec![]).await.unwrap();
     assert_eq!(focused, json!("notice_subject_1"), "the link focuses the draft's own field");
     fill(c, "notice_subject_1", "Important: your account data").await;
-    command(c, "notice-1-from-investigation").await;
-    wait_for_text(c, "#notice-1", "2 recipient(s) from the investigation's affected accounts").await;
-    wait_for_text(c, "#notice-1-refused", "A-3 has no email address").await;
+    command(c, "notice-1-from-register").await;
+    wait_for_text(c, "#notice-1", "2 recipient(s) from the affected-people register").await;
+    wait_for_text(c, "#notice-1-refused", "A-3: no email address").await;
     click(c, "notice-1-preview").await;
     wait_for_text(c, "#email-preview", "Dear Ann Archer").await;
     command(c, "notice-1-ask").await;
@@ -500,10 +511,11 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let detail: shared::api::IncidentDetail = app.get_json(&format!("/api/incidents/{reference}")).await;
     let duty = detail.record.obligations.iter().find(|o| o.id == "POLICY-CUSTOMER").unwrap();
     assert!(duty.is_open(), "{:?}", duty.status);
-    wait_for_text(c, "#notice-1", "1 left out for want of a usable address").await;
+    wait_for_text(c, "#notice-1", "1 left out: no email address (1)").await;
     screenshot_at(c, "#notice-1", "incident-notice-left-out").await;
     let served = "#served-by-POLICY-CUSTOMER";
-    wait_for_text(c, served, "Notice 1: 2 sent, 0 failed, 0 suppressed; 1 left out for want of an address").await;
+    wait_for_text(c, served, "Notice 1: 2 sent, 0 failed, 0 suppressed; 1 left out: no email address (1)").await;
+    wait_for_text(c, "#told-POLICY-CUSTOMER", "2 of 3 in its scope told").await;
     screenshot_at(c, "[data-obligation='POLICY-CUSTOMER']", "obligation-served-by-notice").await;
     browser.close().await;
 }

@@ -9,7 +9,9 @@ use shared::deadlines::obligation::{Evidence, EvidenceKind, Obligation, Obligati
 use shared::deadlines::rules::{Audience, Rule};
 use shared::deadlines::timing::Anchor;
 use shared::notices::{Notice, NoticeStatus};
+use shared::people::group_digits;
 use shared::record::IncidentCommand;
+use shared::record::effects::coverage;
 use shared::reference::Reference;
 
 use super::filing::FilingPanel;
@@ -117,9 +119,9 @@ fn notice_coverage(notice: &Notice) -> String {
         (None, NoticeStatus::Withdrawn { .. }) => "withdrawn".to_owned(),
         (None, _) => "not approved yet".to_owned(),
     };
-    match notice.recipients.as_ref().map_or(0, |list| list.left_out) {
-        0 => format!("Notice {}: {progress}", notice.id),
-        left_out => format!("Notice {}: {progress}; {left_out} left out for want of an address", notice.id),
+    match notice.recipients.as_ref().and_then(|list| list.left_out_summary()) {
+        None => format!("Notice {}: {progress}", notice.id),
+        Some(left_out) => format!("Notice {}: {progress}; {left_out}", notice.id),
     }
 }
 
@@ -327,11 +329,21 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
         let notices = use_workspace().select(move |r| {
             r.notices.iter().filter(|n| n.content.serves.contains(&duty)).map(notice_coverage).collect::<Vec<_>>()
         });
+        let told_id = format!("told-{}", id_part(&id));
+        let duty = id.clone();
+        let told = use_workspace().select(move |r| {
+            let (told, scope) = r.obligations.iter().find(|o| o.id == duty).and_then(|o| coverage(r, o))?;
+            Some(format!("{} of {} in its scope told", group_digits(told), group_digits(scope)))
+        });
         view! {
             <dt>"Customer notices"</dt>
             <dd id=format!("served-by-{}", id_part(&id))>
                 {move || notices.with(|n| if n.is_empty() { "None serves it yet".to_owned() } else { n.join("; ") })}
             </dd>
+            {move || told.get().map(|told| view! {
+                <dt>"People told"</dt>
+                <dd id=told_id.clone()>{told}</dd>
+            })}
         }
     });
     let warnings = (!warnings.is_empty()).then(|| {

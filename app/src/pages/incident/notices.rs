@@ -71,12 +71,10 @@ fn NoticeCard(notice: Notice, refused: RwSignal<BTreeMap<u32, Vec<LineError>>>) 
     let recipients = notice.recipients.as_ref().map_or_else(
         || "No recipients chosen yet".to_owned(),
         |list| {
-            let mut text = format!("{} recipient(s) from {}", list.count, list.source.label());
-            if list.left_out > 0 {
+            let mut text = format!("{} recipient(s) {}", list.count, list.source_summary());
+            if let Some(left_out) = list.left_out_summary() {
                 text.push_str(&format!(
-                    ". {} left out for want of a usable address: until they are told another way, the duties \
-                     this notice serves stay open",
-                    list.left_out
+                    ". {left_out}: until they are told another way, the duties this notice serves stay open"
                 ));
             }
             text
