@@ -8,14 +8,8 @@ CREATE TABLE people (
     PRIMARY KEY (incident, id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE people_staged (
-    incident TEXT NOT NULL,
-    import TEXT NOT NULL,
-    id TEXT NOT NULL,
-    person TEXT NOT NULL,
-    grp TEXT NOT NULL,
-    PRIMARY KEY (incident, import, id)
-) STRICT, WITHOUT ROWID;
+-- An import's people are staged in a table of their own, `people_staged_<import>`, appended in
+-- file order and dropped when the import commits or is discarded.
 
 CREATE TABLE people_groups (
     incident TEXT NOT NULL,

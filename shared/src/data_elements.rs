@@ -1,6 +1,7 @@
 //! The one vocabulary of data elements (`rules/data_elements.toml`): what the deadline rules name,
 //! what the dashboard offers, and what drafts and exports print.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -54,9 +55,22 @@ pub fn element(id: &str) -> Option<&'static DataElement> {
     vocabulary().iter().find(|e| e.id == id)
 }
 
+/// Every element by its id and by each alias read as a slug (an import reads one per cell).
+static BY_SLUG: LazyLock<HashMap<String, &'static DataElement>> = LazyLock::new(|| {
+    let mut named = HashMap::new();
+    for element in vocabulary() {
+        for alias in &element.aliases {
+            named.entry(slugify(alias)).or_insert(element);
+        }
+    }
+    // An id always names its own element, whatever another element's alias says.
+    named.extend(vocabulary().iter().map(|e| (e.id.clone(), e)));
+    named
+});
+
 /// The element a slug names, by its id or one of its aliases, each read as a slug.
 pub fn element_named(slug: &str) -> Option<&'static DataElement> {
-    vocabulary().iter().find(|e| e.id == slug || e.aliases.iter().any(|alias| slugify(alias) == slug))
+    BY_SLUG.get(slug).copied()
 }
 
 /// Lower-case words joined by `_`: "Health records" and "health_records" are one slug.

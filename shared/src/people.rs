@@ -220,11 +220,12 @@ const COLUMNS: [(&str, &[&str]); 9] = [
 const CONSENT_COLUMN: (&str, &[&str]) = ("email_consent", &["consent"]);
 
 /// Where each known column is in the file.
-struct Columns(HashMap<&'static str, usize>);
+/// A handful of columns: a list scanned beats hashing each name on every line.
+struct Columns(Vec<(&'static str, usize)>);
 
 impl Columns {
     fn read(header: &csv::StringRecord) -> Result<Self, LineError> {
-        let mut found = HashMap::new();
+        let mut found: Vec<(&'static str, usize)> = Vec::new();
         for (index, name) in header.iter().enumerate() {
             let name = slugify(name);
             let known = COLUMNS
@@ -232,26 +233,28 @@ impl Columns {
                 .chain(std::iter::once(&CONSENT_COLUMN))
                 .find(|(column, aliases)| *column == name || aliases.contains(&name.as_str()));
             match known {
-                Some((column, _)) if found.insert(*column, index).is_some() => {
+                Some((column, _)) if found.iter().any(|(c, _)| c == column) => {
                     return Err(header_error(format!("The column \"{column}\" is named twice")));
                 }
-                Some(_) => {}
+                Some((column, _)) => found.push((column, index)),
                 None => {
                     return Err(header_error(format!("{name:?} is not a column Tocsin reads; {}", known_columns())));
                 }
             }
         }
-        if !found.contains_key("id") {
+        let has = |column: &str| found.iter().any(|(c, _)| *c == column);
+        if !has("id") {
             return Err(header_error(format!("The header line must name an \"id\" column; {}", known_columns())));
         }
-        if found.contains_key("jurisdiction") && found.contains_key("country") {
+        if has("jurisdiction") && has("country") {
             return Err(header_error("Give either \"jurisdiction\" or \"country\" (with \"state\"), not both".into()));
         }
         Ok(Self(found))
     }
 
     fn cell<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
-        self.0.get(column).and_then(|i| record.get(*i)).map(str::trim).filter(|v| !v.is_empty())
+        let index = self.0.iter().find(|(c, _)| *c == column)?.1;
+        record.get(index).map(str::trim).filter(|v| !v.is_empty())
     }
 }
 
@@ -339,11 +342,14 @@ impl<R: Read> Iterator for PeopleCsv<R> {
                 }
                 Ok(true) => {}
             }
-            let record = match csv::StringRecord::from_byte_record(self.record.clone()) {
+            let record = match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
                 Ok(record) => record,
                 Err(_) => return Some(Err(LineError { line, message: not_utf8() })),
             };
-            let person = match parse_person(&self.columns, &record) {
+            let parsed = parse_person(&self.columns, &record);
+            // The record's buffer is read into again.
+            self.record = record.into_byte_record();
+            let person = match parsed {
                 Ok(None) => continue,
                 Ok(Some(person)) => person,
                 Err(message) => return Some(Err(LineError { line, message })),
@@ -397,7 +403,7 @@ fn language_tag(raw: &str) -> Result<String, String> {
 fn data_elements(raw: &str) -> Result<Vec<String>, String> {
     let mut ids = Vec::new();
     for name in raw.split([';', ',']).map(str::trim).filter(|n| !n.is_empty()) {
-        let element = element_named(&slugify(name)).ok_or_else(|| {
+        let element = element_named(name).or_else(|| element_named(&slugify(name))).ok_or_else(|| {
             format!("{name:?} is not a data element Tocsin knows; use the ids listed with the import form")
         })?;
         ids.push(element.id.clone());

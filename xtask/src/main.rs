@@ -236,7 +236,7 @@ fn bench(root: &Path) -> anyhow::Result<()> {
     )?;
     let moto = Moto::start()?;
     let mut rows = Vec::new();
-    for bench in ["intake", "dashboard", "checker", "app", "cold_start"] {
+    for bench in ["intake", "dashboard", "checker", "people", "app", "cold_start"] {
         let mut cargo = Command::new(cargo_bin());
         cargo.args(["bench", "--package", "tocsin-tests", "--bench", bench]);
         with_moto(&mut cargo, &moto)

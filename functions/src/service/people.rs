@@ -141,6 +141,7 @@ impl Services {
         let record = self.register_of(incident, caller).await?;
         refuse_if_closed(&record)?;
         let import = uuid::Uuid::now_v7().to_string();
+        let began = std::time::Instant::now();
         let (send, mut chunks) = mpsc::channel::<Vec<Person>>(2);
         let reading = tokio::task::spawn_blocking(move || read_file(upload.file, send));
         let mut staging = Ok(());
@@ -163,7 +164,12 @@ impl Services {
                 });
             }
         };
+        let staged = began.elapsed();
         let change = self.people.commit_import(&incident, &import).await?;
+        tracing::info!(
+            %incident, people = read.people, staged_s = staged.as_secs_f64(), committed_s = (began.elapsed() - staged).as_secs_f64(),
+            "affected people imported"
+        );
         let source = BatchSource::Import { file_name: upload.name, people: read.people };
         self.record_batch(incident, source, change, read.sha256, caller).await
     }

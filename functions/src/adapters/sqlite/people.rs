@@ -1,5 +1,6 @@
-//! The embedded store's affected-people register. An import commits in one transaction: the
-//! staged people replace or join the register's and the counts per group move with them.
+//! The embedded store's affected-people register. Staged people are appended in file order; an
+//! import commits in one transaction: the staged people join the register (the last line for an
+//! id wins) and the counts per group are taken again from the register in the same transaction.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
@@ -55,23 +56,37 @@ fn untell(tx: &Connection, incident: &str, which: &str, args: &[&dyn rusqlite::T
     Ok(())
 }
 
-/// Takes the counts of the register's people matching `which` (a condition on `p`) out of their groups.
-fn uncount(tx: &Connection, incident: &str, which: &str, arg: &str) -> StoreResult<()> {
+/// The counts per group, taken again from the incident's people.
+fn recount(tx: &Connection, incident: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM people_groups WHERE incident = ?1", [incident])?;
     tx.execute(
-        &format!(
-            "UPDATE people_groups SET count = count - gone.n
-             FROM (SELECT p.grp, count(*) AS n FROM people p WHERE p.incident = ?1 AND {which} GROUP BY p.grp) AS gone
-             WHERE people_groups.incident = ?1 AND people_groups.grp = gone.grp"
-        ),
-        params![incident, arg],
+        "INSERT INTO people_groups (incident, grp, count)
+         SELECT incident, grp, count(*) FROM people WHERE incident = ?1 GROUP BY grp",
+        [incident],
     )?;
     Ok(())
+}
+
+/// The table an import's people wait in: one per import, so that committing reads it in file
+/// order without an index and drops it whole.
+fn staging_table(import: &str) -> StoreResult<String> {
+    let ok = !import.is_empty() && import.len() <= 64 && import.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !ok {
+        return Err(unexpected(anyhow::anyhow!("{import:?}"), "an import id"));
+    }
+    Ok(format!("\"people_staged_{}\"", import.replace('-', "_")))
+}
+
+fn listed(tx: &Connection, incident: &str) -> StoreResult<i64> {
+    Ok(tx.query_row("SELECT coalesce(sum(count), 0) FROM people_groups WHERE incident = ?1", [incident], |row| {
+        row.get(0)
+    })?)
 }
 
 #[async_trait]
 impl PeopleStore for SqliteStore {
     async fn stage_people(&self, incident: &Reference, import: &str, people: &[Person]) -> StoreResult<()> {
-        let (incident, import) = (incident.to_string(), import.to_owned());
+        let (incident, table) = (incident.to_string(), staging_table(import)?);
         let rows = people
             .iter()
             .map(|p| {
@@ -80,12 +95,18 @@ impl PeopleStore for SqliteStore {
             .collect::<StoreResult<Vec<_>>>()?;
         self.write(move |conn| {
             let tx = conn.savepoint()?;
+            tx.execute(
+                &format!(
+                    "CREATE TABLE IF NOT EXISTS {table} (incident TEXT NOT NULL, id TEXT NOT NULL, person TEXT NOT NULL, \
+                     grp TEXT NOT NULL) STRICT"
+                ),
+                [],
+            )?;
             {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO people_staged (incident, import, id, person, grp) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
+                let mut insert =
+                    tx.prepare(&format!("INSERT INTO {table} (incident, id, person, grp) VALUES (?1, ?2, ?3, ?4)"))?;
                 for (id, person, group) in &rows {
-                    insert.execute(params![incident, import, id, person, group])?;
+                    insert.execute(params![incident, id, person, group])?;
                 }
             }
             tx.commit()?;
@@ -95,46 +116,54 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn commit_import(&self, incident: &Reference, import: &str) -> StoreResult<PeopleChange> {
-        let (incident, import) = (incident.to_string(), import.to_owned());
+        let (incident, table) = (incident.to_string(), staging_table(import)?);
         self.write(move |conn| {
             let tx = conn.savepoint()?;
-            let staged: i64 = tx.query_row(
-                "SELECT count(*) FROM people_staged WHERE incident = ?1 AND import = ?2",
-                params![incident, import],
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+                [table.trim_matches('"')],
                 |row| row.get(0),
             )?;
-            let which = "p.id IN (SELECT s.id FROM people_staged s WHERE s.incident = ?1 AND s.import = ?2)";
-            let updated: i64 = tx.query_row(
-                &format!("SELECT count(*) FROM people p WHERE p.incident = ?1 AND {which}"),
-                params![incident, import],
-                |row| row.get(0),
-            )?;
-            uncount(&tx, &incident, which, &import)?;
+            if !exists {
+                let population = population(&tx, &incident)?;
+                return Ok(PeopleChange { population, ..PeopleChange::default() });
+            }
+            let before = listed(&tx, &incident)?;
+            // Only a register that lists anyone can have people corrected.
+            let updated: i64 = if before == 0 {
+                0
+            } else {
+                tx.query_row(
+                    &format!(
+                        "SELECT count(DISTINCT s.id) FROM {table} s
+                         WHERE EXISTS (SELECT 1 FROM people p WHERE p.incident = s.incident AND p.id = s.id)"
+                    ),
+                    [],
+                    |row| row.get(0),
+                )?
+            };
             tx.execute(
-                "INSERT INTO people (incident, id, person, grp)
-                 SELECT incident, id, person, grp FROM people_staged WHERE incident = ?1 AND import = ?2 AND true
-                 ON CONFLICT (incident, id) DO UPDATE SET person = excluded.person, grp = excluded.grp",
-                params![incident, import],
+                &format!(
+                    "INSERT INTO people (incident, id, person, grp)
+                     SELECT incident, id, person, grp FROM {table} WHERE incident = ?1 ORDER BY rowid
+                     ON CONFLICT (incident, id) DO UPDATE SET person = excluded.person, grp = excluded.grp"
+                ),
+                [&incident],
             )?;
-            tx.execute(
-                "INSERT INTO people_groups (incident, grp, count)
-                 SELECT incident, grp, count(*) FROM people_staged WHERE incident = ?1 AND import = ?2 GROUP BY grp
-                 ON CONFLICT (incident, grp) DO UPDATE SET count = count + excluded.count",
-                params![incident, import],
-            )?;
-            tx.execute("DELETE FROM people_groups WHERE incident = ?1 AND count = 0", [&incident])?;
-            tx.execute("DELETE FROM people_staged WHERE incident = ?1 AND import = ?2", params![incident, import])?;
+            tx.execute(&format!("DROP TABLE {table}"), [])?;
+            recount(&tx, &incident)?;
+            let added = listed(&tx, &incident)? - before;
             let population = population(&tx, &incident)?;
             tx.commit()?;
-            Ok(PeopleChange { added: (staged - updated) as u64, updated: updated as u64, removed: 0, population })
+            Ok(PeopleChange { added: added as u64, updated: updated as u64, removed: 0, population })
         })
         .await
     }
 
-    async fn discard_import(&self, incident: &Reference, import: &str) -> StoreResult<()> {
-        let (incident, import) = (incident.to_string(), import.to_owned());
+    async fn discard_import(&self, _incident: &Reference, import: &str) -> StoreResult<()> {
+        let table = staging_table(import)?;
         self.write(move |conn| {
-            conn.execute("DELETE FROM people_staged WHERE incident = ?1 AND import = ?2", params![incident, import])?;
+            conn.execute(&format!("DROP TABLE IF EXISTS {table}"), [])?;
             Ok(())
         })
         .await
@@ -145,14 +174,12 @@ impl PeopleStore for SqliteStore {
         let ids = serde_json::to_string(ids).map_err(|e| unexpected(e, "ids to remove"))?;
         self.write(move |conn| {
             let tx = conn.savepoint()?;
-            let which = "p.id IN (SELECT value FROM json_each(?2))";
-            uncount(&tx, &incident, which, &ids)?;
             untell(&tx, &incident, "t.person IN (SELECT value FROM json_each(?2))", &[&ids])?;
             let removed = tx.execute(
                 "DELETE FROM people WHERE incident = ?1 AND id IN (SELECT value FROM json_each(?2))",
                 params![incident, ids],
             )?;
-            tx.execute("DELETE FROM people_groups WHERE incident = ?1 AND count = 0", [&incident])?;
+            recount(&tx, &incident)?;
             let population = population(&tx, &incident)?;
             tx.commit()?;
             Ok(PeopleChange { added: 0, updated: 0, removed: removed as u64, population })
