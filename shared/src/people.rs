@@ -18,18 +18,25 @@ use crate::workflow::investigation::{Jurisdiction, LineError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Lower-cased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// One line, parts separated by commas, as a letter's address block reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jurisdiction: Option<Jurisdiction>,
     /// A language tag such as `de` or `fr-CA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// Vocabulary ids, sorted, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_elements: Vec<String>,
     /// `Some(false)` when the person has not agreed to notices by email (some laws, e.g.
     /// Cal. Civ. Code 1798.82(j)(3), accept email only under E-SIGN consent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_consent: Option<bool>,
 }
 

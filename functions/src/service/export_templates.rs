@@ -7,6 +7,8 @@ use shared::api::IncidentDetail;
 use shared::audit::Verification;
 use shared::deadlines::obligation::ObligationStatus;
 use shared::notices::NoticeStatus;
+use shared::people::group_digits;
+use shared::record::effects::{coverage, population};
 use shared::time::utc_minute;
 use shared::workflow::classification::{BreachVerdict, DataCategory};
 
@@ -141,6 +143,12 @@ fn obligation_rows(detail: &IncidentDetail, now: chrono::DateTime<chrono::Utc>) 
                     None => format!("Not required ({}): {reason}", utc_minute(*at)),
                 },
             };
+            let outcome = match coverage(&detail.record, o) {
+                Some((told, scope)) => {
+                    format!("{outcome}; people told: {} of {} in its scope", group_digits(told), group_digits(scope))
+                }
+                None => outcome,
+            };
             minijinja::context! {
                 id => o.id,
                 title => o.rule.title,
@@ -181,7 +189,10 @@ fn notice_rows(detail: &IncidentDetail) -> Vec<Value> {
                 subject => n.content.subject,
                 composed_by => n.composed_by,
                 status => status,
-                recipients => n.recipients.as_ref().map(|r| format!("{} ({})", r.count, r.source.label())),
+                recipients => n.recipients.as_ref().map(|r| {
+                    let left_out = r.left_out_summary().map(|l| format!("; {l}")).unwrap_or_default();
+                    format!("{} by email {}{left_out}", r.count, r.source_summary())
+                }),
                 campaign => campaign,
             }
         })
@@ -246,7 +257,13 @@ fn export_context(
             records_estimate => i.records_estimate,
             data_use => i.data_use.iter().map(|u| u.label()).collect::<Vec<_>>().join(", "),
             affected_estimate => i.affected_estimate,
-            affected_accounts => r.investigation.affected_accounts.len(),
+            affected_accounts => group_digits(population(r).total()),
+            affected_by_jurisdiction => population(r)
+                .by_jurisdiction(&[], &[])
+                .into_iter()
+                .map(|(place, n)| format!("{place} {}", group_digits(n)))
+                .collect::<Vec<_>>()
+                .join(", "),
             jurisdictions => i.jurisdictions.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", "),
         },
         clock => detail.clock.iter().map(|a| minijinja::context! { anchor => a.anchor.label(), at => a.at.map(utc_minute), source => a.source }).collect::<Vec<_>>(),

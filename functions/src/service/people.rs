@@ -21,7 +21,7 @@ use super::{ServiceError, Services};
 use crate::ports::{PeopleChange, ToldCounts};
 
 /// People staged per write.
-const STAGE_CHUNK: usize = 2_000;
+const STAGE_CHUNK: usize = 10_000;
 /// Line errors reported, then a count of the rest.
 const ERRORS_SHOWN: usize = 50;
 /// A change to the record that lost a race with another is tried again this many times.

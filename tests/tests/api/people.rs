@@ -261,6 +261,19 @@ async fn a_german_notice_meets_only_the_german_part_and_california_waits_for_eve
     assert_eq!(told(&incident, "EU-GDPR-34"), (850, 855));
     assert!(is_open(&incident, "EU-GDPR-34"), "people added later reopen coverage");
 
+    // The export is the record: what each list took, who it left out and why, and each duty's count.
+    let export = app.client.get(app.url(&format!("/api/incidents/{}/export.md", incident.record.reference)));
+    let export = export.send().await.unwrap().text().await.unwrap();
+    for part in [
+        "2,555 listed in the register (DE 600, FR 205, IE 50, US-CA 1,200, US-NY 200, US-TX 300)",
+        "recipients: 1190 by email from the affected-people register in US-CA; 10 left out: no email address (10)",
+        "recipients: 600 by email from the affected-people register in DE",
+        "people told: 850 of 855 in its scope",
+        "people told: 1,190 of 1,200 in its scope",
+    ] {
+        assert!(export.contains(part), "{part:?} in {export}");
+    }
+
     // Tocsin's count is not something a person can claim.
     let claim = json!({ "type": "meet_obligation", "id": "CA-IND", "evidence_kind": "coverage", "evidence": "all" });
     let path = format!("/api/incidents/{}/commands", incident.record.reference);

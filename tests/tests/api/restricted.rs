@@ -31,7 +31,7 @@ async fn sees(app: &TestApp, account: &TeamAccount, incident: &IncidentDetail) -
         client.get(app.url("/api/obligations")).send().await.unwrap().json().await.unwrap();
     let in_list = listed.items.iter().any(|i| i.reference == reference);
     let on_board = board.items.iter().any(|o| o.incident == reference);
-    for path in ["timeline", "export.md"] {
+    for path in ["timeline", "export.md", "people"] {
         let status = client.get(app.url(&format!("/api/incidents/{reference}/{path}"))).send().await.unwrap().status();
         assert_eq!(status == 200, detail == 200, "{path} agrees with the incident page");
     }
