@@ -43,18 +43,17 @@ fn person_of(item: &Item) -> StoreResult<Person> {
 }
 
 impl DynamoStore {
-    /// The group each of `ids` is counted in now, for those in the register.
-    async fn current_groups(&self, incident: Reference, ids: &[String]) -> StoreResult<HashMap<String, String>> {
-        let keys = ids.iter().map(|id| key(people_pk(incident), &person_sk(id))).collect();
+    /// The items of `keys` that exist, with the attributes `projection` names.
+    async fn batch_get(&self, keys: Vec<Item>, projection: &str) -> StoreResult<Vec<Item>> {
         let mut request = Some(
             KeysAndAttributes::builder()
                 .set_keys(Some(keys))
-                .projection_expression("SK, grp")
+                .projection_expression(projection)
                 .consistent_read(true)
                 .build()
                 .context("building a BatchGetItem")?,
         );
-        let mut groups = HashMap::new();
+        let mut found = Vec::new();
         while let Some(keys) = request.take() {
             let output = self
                 .client
@@ -63,14 +62,22 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(store_error)?;
-            for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
-                let id = item.text("SK")?.trim_start_matches("PERSON#").to_owned();
-                groups.insert(id, item.text("grp")?.to_owned());
-            }
+            found.extend(output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten().cloned());
             request = output.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
             if request.is_some() {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
+        }
+        Ok(found)
+    }
+
+    /// The group each of `ids` is counted in now, for those in the register.
+    async fn current_groups(&self, incident: Reference, ids: &[String]) -> StoreResult<HashMap<String, String>> {
+        let keys = ids.iter().map(|id| key(people_pk(incident), &person_sk(id))).collect();
+        let mut groups = HashMap::new();
+        for item in self.batch_get(keys, "SK, grp").await? {
+            let id = item.text("SK")?.trim_start_matches("PERSON#").to_owned();
+            groups.insert(id, item.text("grp")?.to_owned());
         }
         Ok(groups)
     }
@@ -221,32 +228,7 @@ impl DynamoStore {
 
     /// Which of `keys` exist (their `SK`s).
     async fn existing_keys(&self, keys: Vec<Item>) -> StoreResult<std::collections::HashSet<String>> {
-        let mut request = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .projection_expression("SK")
-                .consistent_read(true)
-                .build()
-                .context("building a BatchGetItem")?,
-        );
-        let mut found = std::collections::HashSet::new();
-        while let Some(keys) = request.take() {
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(self.table.clone(), keys)
-                .send()
-                .await
-                .map_err(store_error)?;
-            for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
-                found.insert(item.text("SK")?.to_owned());
-            }
-            request = output.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
-            if request.is_some() {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        }
-        Ok(found)
+        self.batch_get(keys, "SK").await?.iter().map(|item| Ok(item.text("SK")?.to_owned())).collect()
     }
 
     async fn read_population(&self, incident: Reference) -> StoreResult<Population> {
