@@ -320,7 +320,7 @@ pub struct IncidentCommandRequest {
 /// A page of an incident's affected-people register, in id order, and how many are listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeoplePage {
-    pub people: Vec<crate::people::Person>,
+    pub people: Vec<crate::people::Listed>,
     /// Where the next page starts (`?after=`); `None` on the last page.
     pub next_after: Option<String>,
     pub total: u64,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::deadlines::rules::Rule;
-use crate::people::Person;
+use crate::people::{Listed, Person};
 use crate::validation::{ValidationErrors, multi_line, single_line};
 use crate::workflow::investigation::{AffectedAccount, LineError, parse_accounts_csv};
 
@@ -239,6 +239,9 @@ pub struct RecipientList {
     /// The jurisdictions the team limited the list to (none: everyone the notice serves).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jurisdictions: Vec<String>,
+    /// People in scope an earlier notice already told, not mailed again.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub already_told: u32,
 }
 
 impl RecipientList {
@@ -254,11 +257,15 @@ impl RecipientList {
         Some(format!("{} left out: {}", self.left_out, reasons.join(", ")))
     }
 
-    /// "from the affected-people register in DE, FR".
+    /// "from the affected-people register in DE, FR (600 already told left out)".
     pub fn source_summary(&self) -> String {
-        match self.jurisdictions.as_slice() {
+        let source = match self.jurisdictions.as_slice() {
             [] => format!("from {}", self.source.label()),
             places => format!("from {} in {}", self.source.label(), places.join(", ")),
+        };
+        match self.already_told {
+            0 => source,
+            told => format!("{source} ({told} already told, not mailed again)"),
         }
     }
 }
@@ -355,11 +362,13 @@ pub fn csv_recipients(csv: &str) -> Result<(Vec<Recipient>, Vec<LineError>), Vec
 /// declares none), within the jurisdictions chosen, each reachable by email once. Everyone else
 /// in scope is counted as left out, by reason, with the first few named.
 pub struct RegisterSelection {
-    /// Each served duty's jurisdictions and data elements.
-    scopes: Vec<(Vec<String>, Vec<String>)>,
+    /// Each served duty's id, jurisdictions and data elements.
+    scopes: Vec<(String, Vec<String>, Vec<String>)>,
     jurisdictions: Vec<String>,
     addresses: HashSet<String>,
     pub taken: u32,
+    /// People in scope already told for every served duty whose scope they are in: not mailed again.
+    pub already_told: u32,
     pub left_out: BTreeMap<String, u32>,
     /// The first people left out, by id.
     pub examples: Vec<LineError>,
@@ -369,16 +378,35 @@ pub struct RegisterSelection {
 const LEFT_OUT_NAMED: usize = 100;
 
 impl RegisterSelection {
-    pub fn new(served: &[&Rule], jurisdictions: Vec<String>) -> Self {
-        let scopes = served.iter().map(|r| (r.when.jurisdictions.clone(), r.when.data_categories.clone())).collect();
-        Self { scopes, jurisdictions, addresses: HashSet::new(), taken: 0, left_out: BTreeMap::new(), examples: vec![] }
+    /// For a notice serving `served` (each duty's id and rule), limited to `jurisdictions`.
+    pub fn new(served: &[(&str, &Rule)], jurisdictions: Vec<String>) -> Self {
+        let scopes = served
+            .iter()
+            .map(|(id, r)| ((*id).to_owned(), r.when.jurisdictions.clone(), r.when.data_categories.clone()))
+            .collect();
+        Self {
+            scopes,
+            jurisdictions,
+            addresses: HashSet::new(),
+            taken: 0,
+            already_told: 0,
+            left_out: BTreeMap::new(),
+            examples: vec![],
+        }
     }
 
-    /// The recipient `person` is, if they are in scope and can be reached by email.
-    pub fn take(&mut self, person: &Person) -> Option<Recipient> {
+    /// The recipient `entry` is, if they are in scope, not yet told, and can be reached by email.
+    pub fn take(&mut self, entry: &Listed) -> Option<Recipient> {
+        let person = &entry.person;
         let group = person.group();
-        let in_scope = self.scopes.is_empty() || self.scopes.iter().any(|(places, data)| group.in_scope(places, data));
+        let duties: Vec<&String> =
+            self.scopes.iter().filter(|(_, places, data)| group.in_scope(places, data)).map(|(id, ..)| id).collect();
+        let in_scope = self.scopes.is_empty() || !duties.is_empty();
         if !in_scope || !group.in_scope(&self.jurisdictions, &[]) {
+            return None;
+        }
+        if !duties.is_empty() && duties.iter().all(|duty| entry.told.contains(duty)) {
+            self.already_told += 1;
             return None;
         }
         let reason = match (&person.email, person.email_consent) {

@@ -40,6 +40,15 @@ pub struct Person {
     pub email_consent: Option<bool>,
 }
 
+/// A person as the register holds them: who they are, and the duties they have been told for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub person: Person,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub told: Vec<String>,
+}
+
 impl Person {
     /// The group this person counts in.
     pub fn group(&self) -> GroupKey {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use shared::people::{Person, Population};
+use shared::people::{Listed, Person, Population};
 use shared::reference::Reference;
 
 use super::error::StoreResult;
@@ -36,7 +36,8 @@ pub type ToldCounts = BTreeMap<String, u64>;
 /// One page of people, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeoplePage {
-    pub people: Vec<Person>,
+    /// Each with the duties they have been told for.
+    pub people: Vec<Listed>,
     /// The last id of the page, where the next one starts; `None` on the last page.
     pub next_after: Option<String>,
 }

@@ -120,17 +120,18 @@ impl Services {
                     left_out,
                     left_out_because: if left_out > 0 { because } else { BTreeMap::new() },
                     jurisdictions: Vec::new(),
+                    already_told: 0,
                 };
                 (chosen, refused)
             }
             RecipientsForm::Register { jurisdictions } => {
                 let jurisdictions = parse_patterns(jurisdictions)?;
-                let served: Vec<&Rule> = notice
+                let served: Vec<(&str, &Rule)> = notice
                     .content
                     .serves
                     .iter()
                     .filter_map(|id| detail.record.obligations.iter().find(|o| &o.id == id))
-                    .map(|o| &o.rule)
+                    .map(|o| (o.id.as_str(), &o.rule))
                     .collect();
                 let selection = self.select_from_register(reference, &list, &served, jurisdictions.clone()).await?;
                 let chosen = RecipientList {
@@ -140,6 +141,7 @@ impl Services {
                     left_out: selection.left_out_count(),
                     left_out_because: selection.left_out.clone(),
                     jurisdictions,
+                    already_told: selection.already_told,
                 };
                 (chosen, selection.examples)
             }
@@ -165,7 +167,7 @@ impl Services {
         &self,
         incident: Reference,
         list: &str,
-        served: &[&Rule],
+        served: &[(&str, &Rule)],
         jurisdictions: Vec<String>,
     ) -> Result<RegisterSelection, ServiceError> {
         let mut selection = RegisterSelection::new(served, jurisdictions);
@@ -183,7 +185,9 @@ impl Services {
             }
         }
         if selection.taken == 0 {
-            let why = if selection.left_out.is_empty() {
+            let why = if selection.left_out.is_empty() && selection.already_told > 0 {
+                format!("Everyone in scope was already told ({})", selection.already_told)
+            } else if selection.left_out.is_empty() {
                 "No one in the register is in scope of the duties this notice serves".to_owned()
             } else {
                 let reasons: Vec<String> = selection.left_out.iter().map(|(why, n)| format!("{n} {why}")).collect();

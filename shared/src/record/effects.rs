@@ -543,6 +543,7 @@ mod tests {
             left_out: 10,
             left_out_because: BTreeMap::new(),
             jurisdictions: Vec::new(),
+            already_told: 0,
         };
         record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, now, "Tyler");
         assert!(met(&campaign_finished(&record, 1, counts(590, 0, 0), None, now)).is_empty());

@@ -498,6 +498,7 @@ fn a_notice_needs_recipients_and_another_members_approval_and_is_final_once_appr
         left_out: 0,
         left_out_because: Default::default(),
         jurisdictions: Vec::new(),
+        already_told: 0,
     };
     record.apply(&IncidentEvent::NoticeRecipientsSet { notice_id: 1, recipients: list }, at, "Ann");
     run(&mut record, "Ann", ask.clone()).unwrap();

@@ -94,7 +94,7 @@ pub async fn pages_run_in_id_order_and_end(people: Arc<dyn PeopleStore>) {
     loop {
         let page = people.people(&one, after.as_deref(), 20).await.unwrap();
         assert!(page.people.len() <= 20);
-        seen.extend(page.people.iter().map(|p| p.id.clone()));
+        seen.extend(page.people.iter().map(|p| p.person.id.clone()));
         match page.next_after {
             Some(next) => after = Some(next),
             None => break,
@@ -103,7 +103,7 @@ pub async fn pages_run_in_id_order_and_end(people: Arc<dyn PeopleStore>) {
     let expected: Vec<String> = (0..57).map(|n| format!("P-{n:03}")).collect();
     assert_eq!(seen, expected);
     let first = people.people(&one, None, 1).await.unwrap();
-    assert_eq!(first.people[0], person("P-000", "IE", &[], true), "a person reads back as imported");
+    assert_eq!(first.people[0].person, person("P-000", "IE", &[], true), "a person reads back as imported");
 }
 
 fn told(person: &str, duty: &str, notice_id: u32) -> Told {
@@ -133,10 +133,19 @@ pub async fn people_are_told_once_per_duty_and_a_bounce_or_removal_takes_it_back
     let second: Vec<Told> = (105..120).map(|n| told(&format!("P-{n:03}"), "EU-GDPR-34", 2)).collect();
     let counts = people.mark_told(&one, &second).await.unwrap();
     assert_eq!(counts["EU-GDPR-34"], 120);
+    // A page says what each person was told for; a correction keeps it.
+    people.stage_people(&one, "import-2", &[person("P-000", "FR", &["credentials"], true)]).await.unwrap();
+    people.commit_import(&one, "import-2").await.unwrap();
+    let page = people.people(&one, None, 1).await.unwrap();
+    assert_eq!(page.people[0].person.jurisdiction.as_ref().unwrap().as_str(), "FR");
+    assert_eq!(page.people[0].told, ["EU-GDPR-34", "POLICY-CUSTOMER"]);
+    let last = people.people(&one, Some("P-118"), 1).await.unwrap();
+    assert_eq!(last.people[0].told, ["EU-GDPR-34"]);
 
     // Notice 2's message to P-115 bounced: only what notice 2 told them is taken back.
     let counts = people.unmark_told(&one, "P-115", 2).await.unwrap();
     assert_eq!(counts["EU-GDPR-34"], 119);
+    assert!(people.people(&one, Some("P-114"), 1).await.unwrap().people[0].told.is_empty());
     let counts = people.unmark_told(&one, "P-000", 2).await.unwrap();
     assert_eq!(counts["EU-GDPR-34"], 119, "P-000 was told by notice 1, which did not bounce");
 

@@ -142,7 +142,7 @@ async fn a_notice_is_previewed_approved_by_a_second_member_and_sent_once_to_each
     let timeline: Page<TimelineEntry> = app.get_json(&format!("/api/incidents/{reference}/timeline")).await;
     let summaries: Vec<&str> = timeline.items.iter().map(|e| e.summary.as_str()).collect();
     for expected in [
-        "Customer notice 1: 2 recipient(s) from an imported CSV file; 1 left out for want of a usable address",
+        "Customer notice 1: 2 recipient(s) from an imported CSV file; 1 left out: no usable email address (1)",
         "Customer notice 1 approved; sending",
         "Customer notice 1 sent to 2 recipient(s); 0 failed, 0 suppressed",
     ] {

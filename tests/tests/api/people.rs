@@ -94,7 +94,7 @@ async fn a_file_with_bad_lines_imports_no_one_and_names_each_line() {
     assert_eq!((page.people.len(), page.total, page.next_after.as_deref()), (50, 120, Some("DE-0049")));
     let next: PeoplePage =
         app.get_json(&format!("/api/incidents/{}/people?limit=100&after=DE-0049", incident.record.reference)).await;
-    assert_eq!((next.people[0].id.as_str(), next.people.len(), next.next_after), ("DE-0050", 70, None));
+    assert_eq!((next.people[0].person.id.as_str(), next.people.len(), next.next_after), ("DE-0050", 70, None));
 
     // The trail keeps the batch's counts and the file's digest, not the people.
     let timeline: shared::api::Page<TimelineEntry> =
@@ -261,6 +261,23 @@ async fn a_german_notice_meets_only_the_german_part_and_california_waits_for_eve
     assert_eq!(told(&incident, "EU-GDPR-34"), (850, 855));
     assert!(is_open(&incident, "EU-GDPR-34"), "people added later reopen coverage");
 
+    // The ten Californians' addresses are found: a correction, and a notice that mails only them.
+    let found: String =
+        (1_170..1_180).map(|n| format!("CA-{n:04},Person CA {n},ca-{n}@example.com,US-CA,\"{base}\"\n")).collect();
+    let corrected: IncidentDetail = import(&app, &incident, format!("{HEADER}{found}")).await.json().await.unwrap();
+    assert_eq!(corrected.record.people.total(), 2_555, "corrected, not added");
+    incident = corrected;
+    let draft = json!({ "type": "draft_notice", "notice_id": null, "form": notice("Your account data", &["CA-IND"]) });
+    run(&app, &mut incident, draft).await;
+    send_notice(&app, &lead, &mut incident, 4, &["US-CA"]).await;
+    let list = incident.record.notices[3].recipients.clone().unwrap();
+    assert_eq!((list.count, list.already_told, list.left_out), (10, 1_190, 0));
+    assert_eq!(told(&incident, "CA-IND"), (1_200, 1_200));
+    assert!(!is_open(&incident, "CA-IND"), "everyone in California was told");
+    let page: PeoplePage =
+        app.get_json(&format!("/api/incidents/{}/people?after=CA-1178&limit=1", incident.record.reference)).await;
+    assert_eq!(page.people[0].told, ["CA-IND"]);
+
     // The export is the record: what each list took, who it left out and why, and each duty's count.
     let export = app.client.get(app.url(&format!("/api/incidents/{}/export.md", incident.record.reference)));
     let export = export.send().await.unwrap().text().await.unwrap();
@@ -269,7 +286,8 @@ async fn a_german_notice_meets_only_the_german_part_and_california_waits_for_eve
         "recipients: 1190 by email from the affected-people register in US-CA; 10 left out: no email address (10)",
         "recipients: 600 by email from the affected-people register in DE",
         "people told: 850 of 855 in its scope",
-        "people told: 1,190 of 1,200 in its scope",
+        "recipients: 10 by email from the affected-people register in US-CA (1190 already told, not mailed again)",
+        "people told: 1,200 of 1,200 in its scope",
     ] {
         assert!(export.contains(part), "{part:?} in {export}");
     }

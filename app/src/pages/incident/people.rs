@@ -6,7 +6,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::data_elements::{element, vocabulary};
-use shared::people::{Person, group_digits};
+use shared::people::{Listed, group_digits};
 
 use super::workspace::use_workspace;
 use crate::api;
@@ -83,7 +83,8 @@ fn RegisterSummary() -> impl IntoView {
     }
 }
 
-fn person_row(person: Person) -> impl IntoView {
+fn person_row(entry: Listed) -> impl IntoView {
+    let Listed { person, told } = entry;
     let or_none = |value: Option<String>| value.unwrap_or_default();
     view! {
         <tr>
@@ -92,6 +93,7 @@ fn person_row(person: Person) -> impl IntoView {
             <td>{or_none(person.email)}</td>
             <td>{person.jurisdiction.map(|j| j.as_str().to_owned()).unwrap_or_default()}</td>
             <td>{element_labels(&person.data_elements)}</td>
+            <td>{told.join(", ")}</td>
         </tr>
     }
 }
@@ -100,7 +102,7 @@ fn person_row(person: Person) -> impl IntoView {
 #[component]
 fn PeopleList() -> impl IntoView {
     let ws = use_workspace();
-    let shown = RwSignal::new(Vec::<Person>::new());
+    let shown = RwSignal::new(Vec::<Listed>::new());
     let next = RwSignal::new(None::<String>);
     let opened = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -139,7 +141,7 @@ fn PeopleList() -> impl IntoView {
         </Show>
         {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
         <Show when=move || opened.get()>
-            <DataTable label="Affected people" id="people-list" columns=["Id", "Name", "Email", "Jurisdiction", "Data involved"]>
+            <DataTable label="Affected people" id="people-list" columns=["Id", "Name", "Email", "Jurisdiction", "Data involved", "Told for"]>
                 {move || shown.get().into_iter().map(person_row).collect_view()}
             </DataTable>
             <Show when=move || next.get().is_some()>

@@ -10,7 +10,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, TransactWriteItem, Update};
 use chrono::Utc;
-use shared::people::{GroupKey, Person, Population};
+use shared::people::{GroupKey, Listed, Person, Population};
 use shared::reference::Reference;
 
 use super::attributes::{Attributes, Item, corrupt, n, s};
@@ -71,13 +71,18 @@ impl DynamoStore {
         Ok(found)
     }
 
-    /// The group each of `ids` is counted in now, for those in the register.
-    async fn current_groups(&self, incident: Reference, ids: &[String]) -> StoreResult<HashMap<String, String>> {
+    /// The group each of `ids` is counted in now, for those in the register, and the duties they
+    /// were told for (which a correction keeps).
+    async fn current_groups(
+        &self,
+        incident: Reference,
+        ids: &[String],
+    ) -> StoreResult<HashMap<String, (String, Option<AttributeValue>)>> {
         let keys = ids.iter().map(|id| key(people_pk(incident), &person_sk(id))).collect();
         let mut groups = HashMap::new();
-        for item in self.batch_get(keys, "SK, grp").await? {
+        for item in self.batch_get(keys, "SK, grp, told").await? {
             let id = item.text("SK")?.trim_start_matches("PERSON#").to_owned();
-            groups.insert(id, item.text("grp")?.to_owned());
+            groups.insert(id, (item.text("grp")?.to_owned(), item.get("told").cloned()));
         }
         Ok(groups)
     }
@@ -127,13 +132,16 @@ impl DynamoStore {
         let mut writes = Vec::new();
         for person in &people {
             let group = person.group().encode();
-            let was = current.get(&person.id);
+            let was = current.get(&person.id).map(|(group, _)| group);
             if let Some(was) = was {
                 *deltas.entry(was.clone()).or_default() -= 1;
             }
             *deltas.entry(group.clone()).or_default() += 1;
             let mut item = key(people_pk(incident), &person_sk(&person.id));
             item.extend([("person".to_owned(), s(json(person)?)), ("grp".to_owned(), s(group))]);
+            if let Some((_, Some(told))) = current.get(&person.id) {
+                item.insert("told".to_owned(), told.clone());
+            }
             let (condition, was_value) = Self::condition_on(was);
             let mut write = put(&self.table, item, Some(condition))?;
             if let (Some(put), Some(value)) = (write.put.as_mut(), was_value) {
@@ -166,9 +174,10 @@ impl DynamoStore {
         Ok(counts)
     }
 
-    /// Forgets the told items `items` (read with their `notice`), with the counts, in one transaction.
-    async fn untell(&self, incident: Reference, items: &[Item]) -> StoreResult<()> {
-        for chunk in items.chunks(REMOVALS_PER_COMMIT) {
+    /// Forgets what `person` was told by the items `items`, with the counts and (while they are
+    /// listed) their item's set.
+    async fn untell(&self, incident: Reference, person: &str, items: &[Item], listed: bool) -> StoreResult<()> {
+        for chunk in items.chunks(REMOVALS_PER_COMMIT - 1) {
             let mut deltas: HashMap<String, i64> = HashMap::new();
             let mut writes = Vec::new();
             for item in chunk {
@@ -180,6 +189,10 @@ impl DynamoStore {
                     .build()
                     .context("building a Delete")?;
                 writes.push(TransactWriteItem::builder().delete(delete).build());
+            }
+            if listed {
+                let duties = chunk.iter().map(|item| Ok(item.text("duty")?.to_owned())).collect::<StoreResult<_>>()?;
+                writes.push(self.person_told_update(incident, person, "DELETE", duties)?);
             }
             writes.extend(self.counts_update(incident, (TOLD_SK, DUTY_PREFIX), &deltas)?);
             self.transact(writes).await?;
@@ -204,6 +217,7 @@ impl DynamoStore {
         let keys: Vec<Item> = told.iter().map(|t| key(told_pk(incident), &told_sk(&t.person, &t.duty))).collect();
         let existing = self.existing_keys(keys).await?;
         let mut deltas: HashMap<String, i64> = HashMap::new();
+        let mut newly: HashMap<String, Vec<String>> = HashMap::new();
         let mut writes = Vec::new();
         for t in told {
             let sk = told_sk(&t.person, &t.duty);
@@ -218,12 +232,36 @@ impl DynamoStore {
                 ("at".to_owned(), s(super::attributes::timestamp(t.at))),
             ]);
             writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
+            newly.entry(t.person.clone()).or_default().push(t.duty.clone());
+        }
+        for (person, duties) in newly {
+            writes.push(self.person_told_update(incident, &person, "ADD", duties)?);
         }
         writes.extend(self.counts_update(incident, (TOLD_SK, DUTY_PREFIX), &deltas)?);
         if !writes.is_empty() {
             self.transact(writes).await?;
         }
         Ok(())
+    }
+
+    /// Adds duties to (`ADD`) or takes them from (`DELETE`) the set a person's item keeps, so a
+    /// page of people says what each was told. The person must still be listed.
+    fn person_told_update(
+        &self,
+        incident: Reference,
+        person: &str,
+        action: &str,
+        duties: Vec<String>,
+    ) -> StoreResult<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(people_pk(incident), &person_sk(person))))
+            .update_expression(format!("{action} told :duties"))
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":duties", AttributeValue::Ss(duties))
+            .build()
+            .context("building an Update")?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Which of `keys` exist (their `SK`s).
@@ -311,7 +349,7 @@ impl PeopleStore for DynamoStore {
                 let current = self.current_groups(*incident, chunk).await?;
                 let mut deltas: HashMap<String, i64> = HashMap::new();
                 let mut writes = Vec::new();
-                for (id, group) in &current {
+                for (id, (group, _)) in &current {
                     *deltas.entry(group.clone()).or_default() -= 1;
                     let delete = Delete::builder()
                         .table_name(&self.table)
@@ -333,7 +371,7 @@ impl PeopleStore for DynamoStore {
         for id in ids {
             let items = self.told_items(*incident, id).await?;
             if !items.is_empty() {
-                retrying(|| self.untell(*incident, &items)).await?;
+                retrying(|| self.untell(*incident, id, &items, false)).await?;
             }
         }
         let population = self.read_population(*incident).await?;
@@ -351,10 +389,17 @@ impl PeopleStore for DynamoStore {
                     .consistent_read(true)
             })
             .await?;
-        let mut people = items.iter().map(person_of).collect::<StoreResult<Vec<_>>>()?;
+        let mut people = items
+            .iter()
+            .map(|item| {
+                let mut told = item.get("told").and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default();
+                told.sort();
+                Ok(Listed { person: person_of(item)?, told })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         let more = people.len() > limit as usize;
         people.truncate(limit as usize);
-        let next_after = more.then(|| people.last().map(|p| p.id.clone())).flatten();
+        let next_after = more.then(|| people.last().map(|p| p.person.id.clone())).flatten();
         Ok(PeoplePage { people, next_after })
     }
 
@@ -363,8 +408,9 @@ impl PeopleStore for DynamoStore {
     }
 
     async fn mark_told(&self, incident: &Reference, told: &[Told]) -> StoreResult<ToldCounts> {
-        // One chunk's keys in one BatchGetItem (100 at most), its writes in one transaction.
-        for chunk in told.chunks(PEOPLE_PER_COMMIT * 2) {
+        // One chunk's keys in one BatchGetItem, its writes (an item and a person's update each,
+        // and the counts) in one transaction.
+        for chunk in told.chunks(PEOPLE_PER_COMMIT) {
             retrying(|| self.tell_chunk(*incident, chunk)).await?;
         }
         self.read_told(*incident).await
@@ -375,7 +421,7 @@ impl PeopleStore for DynamoStore {
         let by_notice: Vec<Item> =
             items.into_iter().filter(|item| item.number::<u32>("notice").ok() == Some(notice_id)).collect();
         if !by_notice.is_empty() {
-            retrying(|| self.untell(*incident, &by_notice)).await?;
+            retrying(|| self.untell(*incident, person, &by_notice, true)).await?;
         }
         self.read_told(*incident).await
     }

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
-use shared::people::{GroupKey, Person, Population};
+use shared::people::{GroupKey, Listed, Person, Population};
 use shared::reference::Reference;
 
 use super::codec::timestamp;
@@ -190,17 +190,25 @@ impl PeopleStore for SqliteStore {
     async fn people(&self, incident: &Reference, after: Option<&str>, limit: u32) -> StoreResult<PeoplePage> {
         let (incident, after) = (incident.to_string(), after.unwrap_or("").to_owned());
         self.read(move |conn| {
-            let mut query =
-                conn.prepare_cached("SELECT person FROM people WHERE incident = ?1 AND id > ?2 ORDER BY id LIMIT ?3")?;
-            let rows =
-                query.query_map(params![incident, after, i64::from(limit) + 1], |row| row.get::<_, String>(0))?;
+            let mut query = conn.prepare_cached(
+                "SELECT p.person,
+                        (SELECT json_group_array(t.duty) FROM people_told t WHERE t.incident = p.incident AND t.person = p.id)
+                 FROM people p WHERE p.incident = ?1 AND p.id > ?2 ORDER BY p.id LIMIT ?3",
+            )?;
+            let rows = query.query_map(params![incident, after, i64::from(limit) + 1], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
             let mut people = Vec::new();
             for row in rows {
-                people.push(serde_json::from_str::<Person>(&row?).map_err(|e| unexpected(e, "a person row"))?);
+                let (person, told) = row?;
+                let person = serde_json::from_str::<Person>(&person).map_err(|e| unexpected(e, "a person row"))?;
+                let mut told: Vec<String> = serde_json::from_str(&told).map_err(|e| unexpected(e, "a person's duties told"))?;
+                told.sort();
+                people.push(Listed { person, told });
             }
             let more = people.len() > limit as usize;
             people.truncate(limit as usize);
-            let next_after = more.then(|| people.last().map(|p| p.id.clone())).flatten();
+            let next_after = more.then(|| people.last().map(|p| p.person.id.clone())).flatten();
             Ok(PeoplePage { people, next_after })
         })
         .await
