@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::deadlines::rules::Rule;
-use crate::people::{Listed, Person};
+use crate::people::Listed;
 use crate::validation::{ValidationErrors, multi_line, single_line};
 use crate::workflow::investigation::{AffectedAccount, LineError, parse_accounts_csv};
 
