@@ -21,8 +21,9 @@ use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResul
 const GROUPS_SK: &str = "GROUPS";
 /// The counts item holds one number attribute per group, named by its key after this prefix.
 const GROUP_PREFIX: &str = "G|";
-/// The people told per duty: one number attribute per duty, named by its id after `D|`.
-const TOLD_SK: &str = "TOLD";
+/// The people told per duty: one number attribute per duty, named by its id after `D|`. It sorts
+/// before `PERSON#`, as `GROUPS` does, so a page of people never reads it.
+const TOLD_SK: &str = "COVERAGE";
 const DUTY_PREFIX: &str = "D|";
 /// People per transaction: each a put and a delete, beside the counts' update, within
 /// TransactWriteItems' 100 actions.
