@@ -231,8 +231,12 @@ pub async fn a_thousand_recipients_interrupted_halfway_get_one_message_each(rig:
     let (incident, list) = rig.approved_notice(1000).await;
     rig.mailer.stall_after.store(500, Ordering::SeqCst);
     let services = rig.services.clone();
-    let sender = tokio::spawn(async move { services.send_notices(Duration::from_secs(600)).await });
-    rig.mailer.stalled.notified().await;
+    let mut sender = tokio::spawn(async move { services.send_notices(Duration::from_secs(600)).await });
+    tokio::select! {
+        () = rig.mailer.stalled.notified() => {}
+        // A run that ends before the stall failed: say how, rather than wait for ever.
+        ended = &mut sender => panic!("the sending run ended before the stall: {ended:?}"),
+    }
     sender.abort();
     assert!(sender.await.unwrap_err().is_cancelled());
     rig.mailer.stall_after.store(usize::MAX, Ordering::SeqCst);
