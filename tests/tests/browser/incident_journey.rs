@@ -302,7 +302,11 @@ async fn the_team_works_an_incident_from_report_to_closure() {
     wait_for_text(c, "#people-by-jurisdiction", "Social Security number").await;
     click(c, "people-show").await;
     wait_for_text(c, "#people-list", "bob@example.com").await;
-    screenshot_at(c, "#affected-people-section", "incident-affected-people").await;
+    for (width, name) in [(1280, "desktop"), (390, "phone")] {
+        c.set_window_size(width, 1000).await.unwrap();
+        screenshot_at(c, "#affected-people-section", &format!("incident-affected-people-{name}")).await;
+    }
+    c.set_window_size(1280, 1000).await.unwrap();
 
     // The remaining phases, each with its checklist finished.
     for (to, label) in [("eradication", "Eradication"), ("recovery", "Recovery")] {
