@@ -43,6 +43,14 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
+/// One moto serves every AWS test, one request at a time, and copies its whole state for each
+/// transaction: the store cases and the campaigns, heavy on transactions, take turns through this
+/// (a blocking lock; each test runs on a thread of its own), so none times out behind another.
+pub fn turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A DynamoDB store on a fresh table of its own.
 pub struct FreshDynamo {
     store: Arc<DynamoStore>,

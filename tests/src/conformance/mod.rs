@@ -116,6 +116,7 @@ macro_rules! store_conformance_suite {
             $(
                 #[tokio::test]
                 async fn $case() {
+                    let _turn = $crate::moto::turn();
                     let store = $new_store.await;
                     let ports = $crate::conformance::Ports::of(store.store());
                     cases::$case($(ports.$port.clone()),+).await;

@@ -39,6 +39,7 @@ mod campaigns_with_ses {
 
     #[tokio::test]
     async fn a_thousand_recipients_interrupted_halfway_get_one_message_each() {
+        let _turn = moto::turn();
         let rig = ses_rig(1000).await;
         let domain = rig.domain.clone();
         campaign::a_thousand_recipients_interrupted_halfway_get_one_message_each(rig, true).await;
@@ -57,16 +58,19 @@ mod campaigns_with_ses {
 
     #[tokio::test]
     async fn sending_keeps_to_the_rate_and_resumes_where_it_stopped() {
+        let _turn = moto::turn();
         campaign::sending_keeps_to_the_rate_and_resumes_where_it_stopped(ses_rig(50).await).await;
     }
 
     #[tokio::test]
     async fn mail_events_in_any_order_end_the_same_and_suppress_bad_addresses() {
+        let _turn = moto::turn();
         campaign::mail_events_in_any_order_end_the_same_and_suppress_bad_addresses(ses_rig(1000).await).await;
     }
 
     #[tokio::test]
     async fn an_unconfirmed_delivery_fails_rather_than_going_twice() {
+        let _turn = moto::turn();
         campaign::an_unconfirmed_delivery_fails_rather_than_going_twice(ses_rig(1000).await).await;
     }
 }
