@@ -46,10 +46,14 @@ pub async fn sdk_config() -> SdkConfig {
 /// One moto serves every AWS test, one request at a time, and copies its whole state for each
 /// transaction: the store cases and the campaigns, heavy on transactions, take turns through this
 /// (a blocking lock; each test runs on a thread of its own), so none times out behind another.
-pub fn turn() -> std::sync::MutexGuard<'static, ()> {
+pub fn turn() -> Turn {
     static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    Turn(TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
 }
+
+/// A test's turn on moto, held for the whole test, awaits included: each test has a runtime and a
+/// thread of its own, so the others wait on the lock, not this test's tasks.
+pub struct Turn(#[allow(dead_code, reason = "held, never read")] std::sync::MutexGuard<'static, ()>);
 
 /// A DynamoDB store on a fresh table of its own.
 pub struct FreshDynamo {

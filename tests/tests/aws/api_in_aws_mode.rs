@@ -10,6 +10,7 @@ use tocsin_tests::{PNG_BYTES, moto, spawn_app_aws, valid_report};
 
 #[tokio::test]
 async fn a_report_round_trips_through_dynamodb_s3_and_ses() {
+    let _turn = tocsin_tests::moto::turn();
     let app = spawn_app_aws().await;
     let marker = moto::unique("aws-mode");
     let mut form = valid_report();
@@ -101,6 +102,7 @@ async fn upload(app: &tocsin_tests::TestApp, file_name: &str, bytes: &[u8]) -> U
 
 #[tokio::test]
 async fn browsers_upload_files_straight_to_s3_and_the_form_claims_them() {
+    let _turn = tocsin_tests::moto::turn();
     let app = spawn_app_aws().await;
     let settings: ClientSettings = app.get_json("/api/client-settings").await;
     assert_eq!(settings.upload_method, UploadMethod::Ticket);
@@ -135,6 +137,7 @@ async fn browsers_upload_files_straight_to_s3_and_the_form_claims_them() {
 
 #[tokio::test]
 async fn uploaded_files_get_the_same_content_checks_and_refusals_leave_nothing() {
+    let _turn = tocsin_tests::moto::turn();
     let app = spawn_app_aws().await;
     let disguised = upload(&app, "cute.png", b"<!DOCTYPE html><script>alert(1)</script>").await;
     let good = upload(&app, "fine.png", PNG_BYTES).await;
@@ -161,6 +164,7 @@ async fn uploaded_files_get_the_same_content_checks_and_refusals_leave_nothing()
 
 #[tokio::test]
 async fn the_incident_workflow_runs_on_dynamodb() {
+    let _turn = tocsin_tests::moto::turn();
     let app = spawn_app_aws().await;
     let receipt: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
     let other: ReportReceipt = app.submit_json(&valid_report()).await.json().await.unwrap();
@@ -225,6 +229,7 @@ async fn the_incident_workflow_runs_on_dynamodb() {
 /// Each service answers through it.
 #[tokio::test]
 async fn the_lambda_configuration_reaches_every_service_with_the_environments_credentials() {
+    let _turn = tocsin_tests::moto::turn();
     for variable in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
         assert!(std::env::var_os(variable).is_some(), "{variable} is set, as Lambda sets it");
     }

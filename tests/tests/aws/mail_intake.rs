@@ -36,6 +36,7 @@ fn receipt_event(message_id: &str, virus: &str) -> LambdaEvent<Value> {
 
 #[tokio::test]
 async fn a_message_ses_stored_becomes_one_report_with_sess_verdicts() {
+    let _turn = tocsin_tests::moto::turn();
     let app = spawn_app_aws().await;
     let mailbox = inbound_bucket_holding(&[("ses-msg-1", "attachments.eml"), ("ses-msg-2", "inline-image.eml")]).await;
 
