@@ -1,10 +1,15 @@
 //! Regulator filing drafts: for a duty to tell an authority, each required item of its rule
 //! answered by the team, or drafted from what the record holds.
 
+use std::collections::BTreeSet;
+
+use super::effects::population;
 use super::state::IncidentRecord;
-use crate::deadlines::jurisdiction::jurisdiction_matches;
+use crate::data_elements::element;
 use crate::deadlines::obligation::Obligation;
+use crate::deadlines::timing::Anchor;
 use crate::filings::{FilingDraft, FilingItem};
+use crate::people::group_digits;
 use crate::workflow::investigation::RiskToPeople;
 
 /// The draft for `obligation`: each required item with the team's answer, or one drafted from
@@ -40,34 +45,64 @@ pub fn draft(record: &IncidentRecord, obligation: &Obligation, contact_point: Op
     }
 }
 
-/// The affected people the record lists in the jurisdictions the duty's law covers, and how it
-/// names them; `None` when the law names no jurisdiction or the record lists nobody.
+/// The affected people the register holds in the duty's scope (its jurisdictions and data
+/// elements), and the data elements recorded for them; `None` while the register is empty.
 struct InScope {
-    count: usize,
-    listed: usize,
+    count: u64,
+    total: u64,
     scope: String,
+    /// The labels of the data elements involved for the people in scope.
+    elements: Vec<String>,
+}
+
+fn label(id: &str) -> String {
+    element(id).map_or_else(|| id.to_owned(), |e| e.label.clone())
 }
 
 fn in_scope(record: &IncidentRecord, obligation: &Obligation) -> Option<InScope> {
-    let patterns = &obligation.rule.when.jurisdictions;
-    let accounts = &record.investigation.affected_accounts;
-    if patterns.is_empty() || accounts.is_empty() {
+    let population = population(record);
+    if population.is_empty() {
         return None;
     }
-    let count = accounts
-        .iter()
-        .filter(|a| {
-            a.jurisdiction.as_ref().is_some_and(|j| patterns.iter().any(|p| jurisdiction_matches(p, j.as_str())))
-        })
-        .count();
-    Some(InScope { count, listed: accounts.len(), scope: patterns.join(", ") })
+    let when = &obligation.rule.when;
+    let (patterns, wanted) = (&when.jurisdictions, &when.data_categories);
+    let mut elements = BTreeSet::new();
+    let mut count = 0;
+    for group in population.groups().iter().filter(|g| g.key.in_scope(patterns, wanted)) {
+        count += group.count;
+        elements.extend(group.key.data_elements.iter().map(String::as_str));
+    }
+    let mut scope = Vec::new();
+    if !patterns.is_empty() {
+        scope.push(format!(" in {}", patterns.join(", ")));
+    }
+    if !wanted.is_empty() {
+        scope.push(match wanted.as_slice() {
+            [one] => format!(" whose data includes {}", label(one).to_lowercase()),
+            many => format!(" whose data includes one of the {} elements the law lists", many.len()),
+        });
+    }
+    Some(InScope {
+        count,
+        total: population.total(),
+        scope: scope.concat(),
+        elements: elements.into_iter().map(label).collect(),
+    })
 }
 
 impl InScope {
     /// Both figures: which one the authority wants can depend on where the organisation is
     /// established (GDPR Art. 3), so the team chooses, seeing both.
     fn describe(&self) -> String {
-        format!("{} affected people listed in {} (of {} listed in all)", self.count, self.scope, self.listed)
+        if self.scope.is_empty() {
+            return format!("{} affected people listed", group_digits(self.count));
+        }
+        format!(
+            "{} affected people listed{} (of {} listed in all)",
+            group_digits(self.count),
+            self.scope,
+            group_digits(self.total)
+        )
     }
 }
 
@@ -80,8 +115,23 @@ fn drafted_answer(
 ) -> Option<String> {
     let asks = |words: &[&str]| words.iter().any(|w| requirement.to_lowercase().contains(w));
     let scoped = in_scope(record, obligation);
-    if asks(&["nature"]) {
-        let mut text = nature(record);
+    if asks(&["sample copy", "contents of the individual notice"]) {
+        return sample_notice(record, obligation);
+    }
+    if asks(&["individual notice was provided"]) {
+        return notices_sent(record);
+    }
+    if asks(&["date of discovery", "when we became aware"]) {
+        return discovery(record);
+    }
+    if asks(&["type of protected health information", "categories of personal data"]) {
+        return scoped.filter(|s| !s.elements.is_empty()).map(|s| s.elements.join(", "));
+    }
+    if asks(&["type of breach"]) {
+        return record.classification.category.map(|c| format!("{} (the incident's category)", c.label()));
+    }
+    if asks(&["nature", "brief description"]) {
+        let mut text = nature(record, scoped.as_ref());
         if let Some(scoped) = &scoped {
             text.push_str(&format!(" {}.", scoped.describe()));
         }
@@ -99,19 +149,75 @@ fn drafted_answer(
     if asks(&["consequence"]) {
         return consequences(record);
     }
-    if asks(&["measures", "mitigat", "remedia"]) {
+    if asks(&["measures", "mitigat", "remedia", "actions taken"]) {
         return measures(record);
     }
     None
 }
 
-fn nature(record: &IncidentRecord) -> String {
+/// The notice that met the duty this one follows (California's sample copy is of the notice
+/// sent to its residents), or else the last campaign that finished; its sections as sent,
+/// without the greeting that names the person.
+fn sample_notice(record: &IncidentRecord, obligation: &Obligation) -> Option<String> {
+    let follows = match &obligation.rule.anchor {
+        Anchor::Met(id) => Some(id.as_str()),
+        _ => None,
+    };
+    let finished = || record.notices.iter().filter(|n| n.finished.is_some());
+    let notice = follows
+        .and_then(|id| finished().filter(|n| n.content.serves.iter().any(|s| s == id)).last())
+        .or_else(|| finished().last())?;
+    let content = &notice.content;
+    let sections = [
+        ("What happened", &content.nature),
+        ("Likely consequences", &content.consequences),
+        ("What we have done and will do", &content.measures),
+        ("What you should do", &content.advice),
+        ("If you are a controller of personal data we process for you", &content.controller_information),
+        ("Who to contact", &content.contact),
+    ];
+    let mut text = format!("Customer notice {} as sent. Subject: {}", notice.id, content.subject);
+    for (heading, body) in sections {
+        text.push_str(&format!("\n\n{}\n{body}", heading.to_uppercase()));
+    }
+    Some(text)
+}
+
+/// Each finished campaign: when it ended and how many it reached.
+fn notices_sent(record: &IncidentRecord) -> Option<String> {
+    let lines: Vec<String> = record
+        .notices
+        .iter()
+        .filter_map(|n| {
+            let result = n.finished.as_ref()?;
+            Some(format!(
+                "Customer notice {} sent by email, finished {}: {} sent",
+                n.id,
+                result.at.format("%Y-%m-%d"),
+                group_digits(u64::from(result.sent))
+            ))
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("; ") + ".")
+}
+
+fn discovery(record: &IncidentRecord) -> Option<String> {
+    let sourced = record.sourced_anchors().remove(&Anchor::Discovered)?;
+    Some(format!("{} UTC ({})", sourced.at.format("%Y-%m-%d %H:%M"), sourced.source))
+}
+
+/// The incident in a few sentences. The data concerned is that of the people in the duty's
+/// scope where the register records it: the GDPR draft does not list the Americans' SSNs.
+fn nature(record: &IncidentRecord, scoped: Option<&InScope>) -> String {
     let findings = &record.investigation.findings;
     let mut parts = vec![record.title.clone()];
     if let Some(category) = record.classification.category {
         parts.push(format!("Category: {}", category.label()));
     }
-    let data: Vec<String> = findings.data_accessed.iter().map(|c| c.label()).collect();
+    let data: Vec<String> = match scoped.filter(|s| !s.elements.is_empty()) {
+        Some(scoped) => scoped.elements.clone(),
+        None => findings.data_accessed.iter().map(|c| c.label()).collect(),
+    };
     if !data.is_empty() {
         parts.push(format!("Data concerned: {}", data.join(", ")));
     }

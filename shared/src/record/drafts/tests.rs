@@ -138,6 +138,121 @@ fn each_authoritys_draft_counts_the_people_its_law_covers() {
     assert!(nature.contains("3 affected people listed in EEA (of 7 listed in all)"), "{nature}");
     let texas = draft(&record, &texas, None);
     let answer = |start: &str| texas.items.iter().find(|i| i.requirement.starts_with(start)).unwrap().answer.clone();
-    assert_eq!(answer("§521.053(i)(2)"), "3 affected people listed in US-TX (of 7 listed in all)");
+    assert_eq!(
+        answer("§521.053(i)(2)"),
+        "3 affected people listed in US-TX whose data includes one of the 7 elements the law lists (of 7 listed in all)"
+    );
     assert_eq!(answer("§521.053(i)(3)"), "", "how many were already told is the team's to say");
+}
+
+fn duty(rules: &RuleSet, id: &str) -> Obligation {
+    let rule = rules.rule(id).unwrap().clone();
+    Obligation {
+        id: id.into(),
+        rule,
+        rules_version: "test".into(),
+        opened_at: now(),
+        clock_started_at: Some(now()),
+        due_at: Some(now() + chrono::Duration::days(30)),
+        warnings: Vec::new(),
+        status: ObligationStatus::Open,
+    }
+}
+
+/// The register's groups: 600 Germans with contact details and credentials, 40 Californians
+/// with health information and SSNs, 1,160 other Californians with credentials, 300 Texans of
+/// whom 20 lost SSNs.
+fn register() -> crate::people::Population {
+    use crate::people::{GroupKey, Population};
+    let group = |place: &str, elements: &[&str], n| {
+        let key = GroupKey {
+            jurisdiction: Some(place.into()),
+            data_elements: elements.iter().map(|e| (*e).to_owned()).collect(),
+            email: true,
+            postal: false,
+        };
+        (key, n)
+    };
+    Population::from_counts([
+        group("DE", &["contact_details", "credentials"], 600),
+        group("US-CA", &["health_information", "ssn"], 40),
+        group("US-CA", &["credentials"], 1160),
+        group("US-TX", &["credentials"], 280),
+        group("US-TX", &["ssn"], 20),
+    ])
+}
+
+/// Each draft counts the register's people and data elements in its own law's scope: the GDPR
+/// authority sees neither the Americans nor their SSNs, HHS sees the 40 with health data.
+#[test]
+fn drafts_count_the_registers_people_and_data_elements_in_each_laws_scope() {
+    let mut record = incident();
+    record.people = register();
+    let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+    let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
+    let answer = |draft: &FilingDraft, start: &str| {
+        draft.items.iter().find(|i| i.requirement.starts_with(start)).unwrap().answer.clone()
+    };
+
+    let gdpr = draft(&record, &record.obligations[0], None);
+    let nature = answer(&gdpr, "Art. 33(3)(a)");
+    assert!(nature.contains("Data concerned: Contact details, Credentials."), "{nature}");
+    assert!(nature.contains("600 affected people listed in EEA (of 2,100 listed in all)"), "{nature}");
+    assert!(!nature.contains("Social"), "{nature}");
+    assert!(gdpr.missing.iter().any(|m| m.starts_with("The supervisory authority")), "the team names the authority");
+
+    let hhs = draft(&record, &duty(&rules, "US-HIPAA-HHS500"), None);
+    assert_eq!(
+        answer(&hhs, "Breach: the approximate number"),
+        "40 affected people listed whose data includes health information (of 2,100 listed in all)"
+    );
+    assert_eq!(
+        answer(&hhs, "Breach: the type of protected health information"),
+        "Health information, Social Security numbers"
+    );
+    assert!(answer(&hhs, "Breach: the date of discovery").starts_with("2026-11-23 09:00 UTC"), "{hhs:?}");
+    assert!(hhs.missing.iter().any(|m| m.contains("safeguards")), "{hhs:?}");
+
+    let texas = draft(&record, &duty(&rules, "TX-AG"), None);
+    assert!(answer(&texas, "§521.053(i)(2)").starts_with("20 affected people listed in US-TX"), "{texas:?}");
+}
+
+/// California asks for a sample of the notice its residents received: the draft carries the
+/// notice that met CA-IND, as sent, without anyone's name.
+#[test]
+fn the_california_sample_is_the_notice_that_told_its_residents() {
+    use crate::notices::{CampaignResult, Notice, NoticeForm, NoticeStatus};
+    let mut record = incident();
+    let file: RulesFile = toml::from_str(BUILT_IN_RULES).unwrap();
+    let rules = RuleSet::from_files(&[file], &Calendars::built_in()).unwrap();
+    let sample = duty(&rules, "CA-AG");
+    assert_eq!(draft(&record, &sample, None).missing.len(), 1, "nothing sent yet");
+    let form = |subject: &str, serves: &str| NoticeForm {
+        subject: subject.into(),
+        nature: "A copy of our customer database was taken.".into(),
+        contact: "privacy@corp.example".into(),
+        consequences: "Phishing is likely.".into(),
+        measures: "We reset every password.".into(),
+        advice: "Choose a new password.".into(),
+        controller_information: "Not applicable.".into(),
+        serves: vec![serves.into()],
+    };
+    for (id, subject, serves) in [
+        (1, "Datenleck bei Corp", "EU-GDPR-34"),
+        (2, "Notice of a data breach", "CA-IND"),
+        (3, "Ein Nachtrag", "EU-GDPR-34"),
+    ] {
+        record.notices.push(Notice {
+            id,
+            content: form(subject, serves).parse().unwrap(),
+            composed_by: "Ana".into(),
+            status: NoticeStatus::Draft,
+            recipients: None,
+            finished: Some(CampaignResult { sent: 10, failed: 0, suppressed: 0, at: now() }),
+        });
+    }
+    let text = draft(&record, &sample, None).items.remove(0).answer;
+    assert!(text.starts_with("Customer notice 2 as sent. Subject: Notice of a data breach"), "{text}");
+    assert!(text.contains("WHAT YOU SHOULD DO\nChoose a new password."), "{text}");
+    assert!(!text.contains("Dear"), "no one's name: {text}");
 }
