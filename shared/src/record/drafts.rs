@@ -33,11 +33,16 @@ pub fn draft(record: &IncidentRecord, obligation: &Obligation, contact_point: Op
             }
         })
         .collect();
+    // Where the law leaves the authority to the team (GDPR's lead authority), its answer says who.
+    let chosen = items
+        .iter()
+        .find(|i| i.requirement.to_lowercase().contains("authority it goes to") && !i.answer.trim().is_empty())
+        .map(|i| i.answer.trim().to_owned());
     FilingDraft {
         obligation: obligation.id.clone(),
         title: obligation.rule.title.clone(),
         citation: obligation.rule.citation.clone(),
-        recipient: obligation.rule.recipient.clone(),
+        recipient: chosen.or_else(|| obligation.rule.recipient.clone()),
         due_at: obligation.due_at,
         missing: items.iter().filter(|i| i.answer.trim().is_empty()).map(|i| i.requirement.clone()).collect(),
         items,

@@ -200,6 +200,11 @@ fn drafts_count_the_registers_people_and_data_elements_in_each_laws_scope() {
     assert!(nature.contains("600 affected people listed in EEA (of 2,100 listed in all)"), "{nature}");
     assert!(!nature.contains("Social"), "{nature}");
     assert!(gdpr.missing.iter().any(|m| m.starts_with("The supervisory authority")), "the team names the authority");
+    let mut answers = vec![String::new(); gdpr.items.len()];
+    answers[5] = "Data Protection Commission (Ireland), our main establishment".into();
+    run(&mut record, IncidentCommand::SaveFiling { obligation: "EU-GDPR-33".into(), answers }).unwrap();
+    let gdpr = draft(&record, &record.obligations[0], None);
+    assert_eq!(gdpr.recipient.as_deref(), Some("Data Protection Commission (Ireland), our main establishment"));
 
     let hhs = draft(&record, &duty(&rules, "US-HIPAA-HHS500"), None);
     assert_eq!(
