@@ -6,12 +6,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::data_elements::{element_named, slugify};
 use crate::deadlines::jurisdiction::jurisdiction_matches;
 use crate::report::ReporterEmail;
-use crate::validation::single_line;
+use crate::validation::{ValidationErrors, multi_line, single_line};
 use crate::workflow::investigation::{Jurisdiction, LineError};
 
 /// One affected person. `id` is the account or row key the organisation knows them by.
@@ -204,6 +206,160 @@ impl PeopleBatch {
                 group_digits(self.updated),
             ),
             BatchSource::Removal => format!("{} affected people removed; {after}", group_digits(self.removed)),
+        }
+    }
+}
+
+/// A way people were told other than a notice Tocsin emailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherChannel {
+    Letter,
+    Phone,
+    InPerson,
+    /// Website posting and media notice where a law allows it (e.g. Cal. Civ. Code 1798.82(j)(3)).
+    SubstituteNotice,
+}
+
+impl OtherChannel {
+    pub const ALL: [OtherChannel; 4] =
+        [OtherChannel::Letter, OtherChannel::Phone, OtherChannel::InPerson, OtherChannel::SubstituteNotice];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtherChannel::Letter => "letter",
+            OtherChannel::Phone => "phone",
+            OtherChannel::InPerson => "in_person",
+            OtherChannel::SubstituteNotice => "substitute_notice",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OtherChannel::Letter => "By letter",
+            OtherChannel::Phone => "By phone",
+            OtherChannel::InPerson => "In person",
+            OtherChannel::SubstituteNotice => "By substitute notice",
+        }
+    }
+}
+
+/// How people were accounted for, for one duty, outside the notices Tocsin sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "how")]
+pub enum Accounted {
+    /// Told through a channel the team vouches the law accepts for them.
+    Told { channel: OtherChannel, at: DateTime<Utc> },
+    /// Not required to be told, and why (the law's exception that applies to them).
+    NotRequired { reason: String },
+}
+
+/// People accounted for as the record and the audit trail keep it: who did it is the trail's,
+/// the people are the register's; here the duty, how, the count and a digest of the ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accounting {
+    /// Numbered from 1 within the incident.
+    pub id: u32,
+    pub duty: String,
+    #[serde(flatten)]
+    pub accounted: Accounted,
+    pub people: u64,
+    /// SHA-256 (hex) of the ids, one per line, in the order given.
+    pub sha256: String,
+}
+
+impl Accounting {
+    pub fn describe(&self) -> String {
+        let people = match self.people {
+            1 => "1 person".to_owned(),
+            n => format!("{} people", group_digits(n)),
+        };
+        match &self.accounted {
+            Accounted::Told { channel, at } => format!(
+                "{people} recorded as told for {} {} on {}",
+                self.duty,
+                channel.label().to_lowercase(),
+                at.format("%Y-%m-%d")
+            ),
+            Accounted::NotRequired { reason } => {
+                format!("{people} recorded as not required to be told for {}: {reason}", self.duty)
+            }
+        }
+    }
+}
+
+/// The most people one accounting names; more go in several.
+pub const ACCOUNTED_MAX: usize = 10_000;
+/// The longest reason a person need not be told.
+const REASON_MAX: usize = 2_000;
+
+/// The team's form for people told another way or not required to be told, for one duty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPeopleForm {
+    pub duty: String,
+    /// Register ids, one per line or separated by commas.
+    pub ids: String,
+    /// An [`OtherChannel`] or `not_required`.
+    pub how: String,
+    /// When they were told; required unless not required.
+    #[serde(default)]
+    pub told_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A form that passed: the duty, the distinct ids in the order given, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleAccounted {
+    pub duty: String,
+    pub ids: Vec<String>,
+    pub accounted: Accounted,
+}
+
+impl PeopleAccounted {
+    pub fn sha256(&self) -> String {
+        hex::encode(Sha256::digest(self.ids.join("\n")))
+    }
+}
+
+impl AccountPeopleForm {
+    /// Every rule of the form, all errors at once; `now` bounds when people were told.
+    pub fn parse(&self, now: DateTime<Utc>) -> Result<PeopleAccounted, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let duty = self.duty.trim().to_owned();
+        if duty.is_empty() {
+            errors.push("duty", "Choose the duty they were accounted for");
+        }
+        let mut ids: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for id in self.ids.split([',', '\n']).map(str::trim).filter(|id| !id.is_empty()) {
+            if seen.insert(id) {
+                ids.push(id.to_owned());
+            }
+        }
+        if ids.is_empty() || ids.len() > ACCOUNTED_MAX {
+            errors.push("ids", format!("Give between 1 and {ACCOUNTED_MAX} ids from the register"));
+        }
+        let accounted = if self.how == "not_required" {
+            errors
+                .collect("reason", multi_line(&self.reason, "Why they need not be told", 5, REASON_MAX))
+                .map(|reason| Accounted::NotRequired { reason })
+        } else {
+            let channel = OtherChannel::ALL.into_iter().find(|c| c.as_str() == self.how);
+            if channel.is_none() {
+                errors.push("how", "Choose how they were told, or that they need not be");
+            }
+            match self.told_at {
+                Some(at) if at > now => errors.push("told_at", "When they were told cannot be in the future"),
+                None => errors.push("told_at", "Enter when they were told"),
+                Some(_) => {}
+            }
+            channel.zip(self.told_at).map(|(channel, at)| Accounted::Told { channel, at })
+        };
+        match accounted {
+            Some(accounted) if errors.is_empty() => Ok(PeopleAccounted { duty, ids, accounted }),
+            _ => Err(errors),
         }
     }
 }

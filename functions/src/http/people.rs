@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, header};
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use shared::api::{IncidentDetail, MAX_PAGE_SIZE, PeoplePage, RemovePeopleForm};
+use shared::people::AccountPeopleForm;
 use shared::reference::Reference;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
@@ -76,6 +77,15 @@ pub async fn import_people(
     let file = spool(&headers, body).await?;
     let name = query.file_name.map(|n| shared::attachment::display_file_name(&n));
     Ok(Json(state.services.import_people(incident, PeopleFile { file, name }, &caller).await?))
+}
+
+pub async fn account_for_people(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToWork>,
+    Path(incident): Path<Reference>,
+    JsonBody(form): JsonBody<AccountPeopleForm>,
+) -> ApiResult<Json<IncidentDetail>> {
+    Ok(Json(state.services.account_for_people(incident, form, &caller).await?))
 }
 
 pub async fn remove_people(

@@ -65,6 +65,7 @@ pub fn api_router(state: AppState) -> Router {
             get(people::people).post(people::import_people).layer(DefaultBodyLimit::disable()),
         )
         .route("/incidents/{reference}/people/removals", post(people::remove_people))
+        .route("/incidents/{reference}/people/accounted", post(people::account_for_people))
         .route("/incidents/{reference}/timeline", get(routes::timeline))
         .route(
             "/incidents/{reference}/obligations/{obligation}/evidence",

@@ -35,7 +35,7 @@ pub use obligations::{
     ScheduledObligation, board_key,
 };
 pub use paging::PageRequest;
-pub use people::{PeopleChange, PeoplePage, PeopleStore, Told, ToldCounts};
+pub use people::{PeopleChange, PeoplePage, PeopleStore, Told, ToldBy, ToldCounts};
 pub use policy::{PolicyStore, RegisterCommit};
 pub use reports::{EmailArrival, FollowUpDraft, ReportDismissal, ReportDraft, ReportStore, StoredAttachment};
 pub use store::Store;

@@ -21,13 +21,31 @@ pub struct PeopleChange {
     pub population: Population,
 }
 
-/// A person told, for one duty, by one notice.
+/// A person told, for one duty, by one notice or one accounting by the team.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Told {
     pub person: String,
     pub duty: String,
-    pub notice_id: u32,
+    pub by: ToldBy,
     pub at: DateTime<Utc>,
+}
+
+/// What told a person: a customer notice, or the team's record of people told another way or
+/// not required to be told (`shared::people::Accounting`), each by its id in the incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToldBy {
+    Notice(u32),
+    Accounting(u32),
+}
+
+impl ToldBy {
+    /// One number for both, as stores keep it: a notice's id, or an accounting's negated.
+    pub fn key(self) -> i64 {
+        match self {
+            ToldBy::Notice(id) => i64::from(id),
+            ToldBy::Accounting(id) => -i64::from(id),
+        }
+    }
 }
 
 /// People told, per duty.
@@ -66,7 +84,9 @@ pub trait PeopleStore: Send + Sync {
     /// people told per duty after it.
     async fn mark_told(&self, incident: &Reference, told: &[Told]) -> StoreResult<ToldCounts>;
     /// Takes back what one notice told a person (its message bounced).
-    async fn unmark_told(&self, incident: &Reference, person: &str, notice_id: u32) -> StoreResult<ToldCounts>;
+    async fn unmark_told(&self, incident: &Reference, person: &str, by: ToldBy) -> StoreResult<ToldCounts>;
+    /// The people of `ids` the register holds, in id order (ids it does not hold are left out).
+    async fn people_by_id(&self, incident: &Reference, ids: &[String]) -> StoreResult<Vec<Listed>>;
     /// The people told per duty, read from the counts kept.
     async fn told_counts(&self, incident: &Reference) -> StoreResult<ToldCounts>;
 }

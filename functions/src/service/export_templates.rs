@@ -8,6 +8,7 @@ use shared::audit::Verification;
 use shared::deadlines::obligation::ObligationStatus;
 use shared::notices::NoticeStatus;
 use shared::people::group_digits;
+use shared::record::drafts::draft;
 use shared::record::effects::{coverage, population};
 use shared::time::utc_minute;
 use shared::workflow::classification::{BreachVerdict, DataCategory};
@@ -208,7 +209,7 @@ fn filing_rows(detail: &IncidentDetail) -> Vec<Value> {
             let duty = record.obligations.iter().find(|o| &o.id == obligation);
             minijinja::context! {
                 obligation => obligation,
-                authority => duty.and_then(|o| o.rule.recipient.clone()).unwrap_or_else(|| "the authority".to_owned()),
+                authority => duty.and_then(|o| draft(record, o, None).recipient).unwrap_or_else(|| "the authority".to_owned()),
                 filed => filing.filed.as_ref().map(|f| format!(
                     "Filed {} by {} ({}); the authority's reference: {}",
                     utc_minute(f.at),
@@ -271,6 +272,7 @@ fn export_context(
         sent => sent,
         notices => notice_rows(detail),
         filings => filing_rows(detail),
+        accounted => r.accounted.iter().map(|a| a.describe()).collect::<Vec<_>>(),
         actions => r.containment.iter().map(|a| minijinja::context! { kind => a.kind.label(), target => a.target, by => a.performed_by, at => utc_minute(a.performed_at), result => a.result.label(), note => a.note, reversal => a.reversal.as_ref().map(|rev| format!("Reversed {} by {}: {}", utc_minute(rev.at), rev.by, rev.reason)) }).collect::<Vec<_>>(),
         review => minijinja::context! {
             findings => r.review.draft.findings,

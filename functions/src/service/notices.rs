@@ -30,7 +30,7 @@ use super::commit::Effects;
 use super::error::ServiceError;
 use super::services::Services;
 use crate::ports::{
-    Campaign, DELIVERY_TAG, DeliveryPage, DeliveryRow, Email, MailEventReport, SentLookup, Told, ToldCounts,
+    Campaign, DELIVERY_TAG, DeliveryPage, DeliveryRow, Email, MailEventReport, SentLookup, Told, ToldBy, ToldCounts,
 };
 
 /// Jurisdiction patterns as typed (`de`, `US-CA`, `EU`), upper-cased and checked.
@@ -485,7 +485,12 @@ impl Services {
                 .flat_map(|d| {
                     let person = d.recipient.person.clone();
                     served.iter().filter(|o| covers(&o.rule, &d.recipient)).filter_map(move |o| {
-                        Some(Told { person: person.clone()?, duty: o.id.clone(), notice_id: campaign.notice_id, at })
+                        Some(Told {
+                            person: person.clone()?,
+                            duty: o.id.clone(),
+                            by: ToldBy::Notice(campaign.notice_id),
+                            at,
+                        })
                     })
                 })
                 .collect();
@@ -510,7 +515,7 @@ impl Services {
             // The campaign's end counts only what did not bounce.
             return Ok(());
         }
-        let told = self.people.unmark_told(&incident, person, notice_id).await?;
+        let told = self.people.unmark_told(&incident, person, ToldBy::Notice(notice_id)).await?;
         let why = format!("Customer notice {notice_id} bounced for {person} (message {message_id})");
         self.change_incident(
             incident,

@@ -2,12 +2,14 @@
 //! (staged unseen, committed whole or not at all), people removed by id, and the register read a
 //! page at a time. Each batch goes on the incident's audit trail with its counts and digest.
 
+use std::collections::HashSet;
 use std::io::{BufReader, Read};
 
 use sha2::{Digest, Sha256};
 use shared::api::{IncidentDetail, PeoplePage, REMOVALS_MAX, RemovePeopleForm};
-use shared::people::{BatchSource, PeopleBatch, PeopleCsv, Person};
-use shared::record::effects::coverage_reopened;
+use shared::deadlines::obligation::Obligation;
+use shared::people::{AccountPeopleForm, Accounted, Accounting, BatchSource, Listed, PeopleBatch, PeopleCsv, Person};
+use shared::record::effects::{coverage_reopened, people_accounted_for};
 use shared::record::{Context, IncidentEvent, IncidentRecord, WorkflowError};
 use shared::reference::Reference;
 use shared::validation::ValidationErrors;
@@ -18,7 +20,7 @@ use tokio::sync::mpsc;
 use super::access::{Actor, Caller, ensure_may_see};
 use super::commit::Effects;
 use super::{ServiceError, Services};
-use crate::ports::{PeopleChange, ToldCounts};
+use crate::ports::{PeopleChange, Told, ToldBy, ToldCounts};
 
 /// People staged per write.
 const STAGE_CHUNK: usize = 10_000;
@@ -105,6 +107,39 @@ fn bad_lines(errors: &[LineError], failed: u64) -> ServiceError {
     ServiceError::Validation(shown)
 }
 
+/// Every id given must name a person of the register in the duty's scope (its jurisdictions and
+/// data elements): a typo must not quietly count, nor someone the duty does not cover.
+fn refuse_outside_scope(ids: &[String], found: &[Listed], duty: &Obligation) -> Result<(), ServiceError> {
+    const NAMED: usize = 20;
+    let named = |ids: Vec<String>| {
+        let more = ids.len().saturating_sub(NAMED);
+        let mut text = ids.into_iter().take(NAMED).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    let known: HashSet<&str> = found.iter().map(|l| l.person.id.as_str()).collect();
+    let unknown: Vec<String> = ids.iter().filter(|id| !known.contains(id.as_str())).cloned().collect();
+    let when = &duty.rule.when;
+    let outside: Vec<String> = found
+        .iter()
+        .filter(|l| !l.person.group().in_scope(&when.jurisdictions, &when.data_categories))
+        .map(|l| l.person.id.clone())
+        .collect();
+    let mut errors = ValidationErrors::default();
+    if !unknown.is_empty() {
+        errors.push("ids", format!("Not in the register: {}", named(unknown)));
+    }
+    if !outside.is_empty() {
+        errors.push(
+            "ids",
+            format!("Not in the scope of {} (where they live or what they lost): {}", duty.id, named(outside)),
+        );
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ServiceError::Validation(errors)) }
+}
+
 /// The batch on the trail, the people told if removals changed them, and the duties met by
 /// coverage that the change leaves short reopened.
 fn register_changed(
@@ -189,6 +224,56 @@ impl Services {
         let change = self.people.remove_people(&incident, &form.ids).await?;
         let sha256 = hex::encode(Sha256::digest(form.ids.join("\n")));
         self.record_batch(incident, BatchSource::Removal, change, sha256, caller).await
+    }
+
+    /// Records people of the register as told another way, or as not required to be told, for
+    /// one duty to tell individuals; the duty is met once everyone in its scope is accounted for.
+    /// Every id must be in the register and in the duty's scope, or nothing is recorded.
+    pub async fn account_for_people(
+        &self,
+        incident: Reference,
+        form: AccountPeopleForm,
+        caller: &Caller,
+    ) -> Result<IncidentDetail, ServiceError> {
+        let accounted = form.parse(self.clock.now()).map_err(ServiceError::Validation)?;
+        let record = self.register_of(incident, caller).await?;
+        refuse_if_closed(&record)?;
+        let duty =
+            record.obligations.iter().find(|o| o.id == accounted.duty && o.rule.tells_individuals()).ok_or_else(
+                || ServiceError::field("duty", "This incident has no duty to tell individuals by that id"),
+            )?;
+        let found = self.people.people_by_id(&incident, &accounted.ids).await?;
+        refuse_outside_scope(&accounted.ids, &found, duty)?;
+        let id = u32::try_from(record.accounted.len() + 1).unwrap_or(u32::MAX);
+        let at = match &accounted.accounted {
+            Accounted::Told { at, .. } => *at,
+            Accounted::NotRequired { .. } => self.clock.now(),
+        };
+        let told: Vec<Told> = found
+            .iter()
+            .map(|l| Told { person: l.person.id.clone(), duty: duty.id.clone(), by: ToldBy::Accounting(id), at })
+            .collect();
+        self.people.mark_told(&incident, &told).await?;
+        let accounting = Accounting {
+            id,
+            duty: duty.id.clone(),
+            people: found.len() as u64,
+            sha256: accounted.sha256(),
+            accounted: accounted.accounted,
+        };
+        let mut attempt = 0;
+        loop {
+            let told = self.people.told_counts(&incident).await?;
+            let accounting = accounting.clone();
+            let change =
+                move |record: &IncidentRecord, ctx: &Context<'_>| -> Result<Vec<IncidentEvent>, WorkflowError> {
+                    Ok(people_accounted_for(record, accounting, told, ctx.now))
+                };
+            match self.change_incident(incident, None, Actor::Member(caller), change, Effects::default()).await {
+                Err(ServiceError::Conflict(_)) if attempt + 1 < ATTEMPTS => attempt += 1,
+                result => return result,
+            }
+        }
     }
 
     /// A page of an incident's register, in id order.

@@ -39,6 +39,7 @@ impl IncidentRecord {
             investigation: Investigation::default(),
             people: Population::default(),
             told: BTreeMap::new(),
+            accounted: Vec::new(),
             containment: Vec::new(),
             review: Review::default(),
             alerts: Vec::new(),
@@ -166,6 +167,10 @@ impl IncidentRecord {
                 self.people.clone_from(&batch.population);
             }
             IncidentEvent::PeopleTold { told } => {
+                self.told.clone_from(told);
+            }
+            IncidentEvent::PeopleAccountedFor { accounting, told } => {
+                self.accounted.push(accounting.clone());
                 self.told.clone_from(told);
             }
             IncidentEvent::AffectedAccountsImported { accounts } => {

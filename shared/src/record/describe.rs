@@ -61,6 +61,7 @@ pub fn describe(event: &IncidentEvent) -> String {
             let counts: Vec<String> = told.iter().map(|(duty, n)| format!("{duty} {}", group_digits(*n))).collect();
             format!("People told, by duty: {}", counts.join(", "))
         }
+        IncidentEvent::PeopleAccountedFor { accounting, .. } => accounting.describe(),
         IncidentEvent::ContainmentLogged { kind, target, result, .. } => {
             format!("{}: {target} ({})", kind.label(), result.label().to_lowercase())
         }

@@ -13,7 +13,7 @@ use crate::deadlines::obligation::{Deadlines, Evidence, EvidenceKind, Obligation
 use crate::deadlines::rules::{EntityRole, Rule, VerdictKind};
 use crate::notices::{CampaignResult, DeliveryCounts, Recipient};
 use crate::notifications::NotificationKind;
-use crate::people::{GroupKey, Population, group_digits};
+use crate::people::{Accounted, Accounting, GroupKey, Population, group_digits};
 use crate::workflow::classification::{BreachVerdict, DataCategory};
 
 /// What the rules' conditions and clocks read from `record`, for an organisation in `roles`.
@@ -119,22 +119,9 @@ pub fn campaign_finished(
     let mut events = vec![IncidentEvent::NoticeCampaignFinished { notice_id, result }];
     match told {
         Some(told) => {
-            let mut after = record.clone();
             let counted = IncidentEvent::PeopleTold { told };
-            after.apply(&counted, at, "Tocsin");
-            events.push(counted);
-            for obligation in record.obligations.iter().filter(served) {
-                let Some((told, scope)) = coverage(&after, obligation) else { continue };
-                if scope > 0 && told >= scope {
-                    let value = format!(
-                        "{} of {} people in scope told; the last by customer notice {notice_id}",
-                        group_digits(told),
-                        group_digits(scope)
-                    );
-                    let evidence = Evidence { kind: EvidenceKind::Coverage, value, file: None };
-                    events.push(IncidentEvent::ObligationMet { id: obligation.id.clone(), met_at: at, evidence });
-                }
-            }
+            let last = format!("the last by customer notice {notice_id}");
+            events.extend(met_by_coverage(record, counted, served, &last, at));
         }
         None => {
             let left_out = notice.and_then(|n| n.recipients.as_ref()).map_or(0, |list| list.left_out);
@@ -154,6 +141,46 @@ pub fn campaign_finished(
         }
     }
     events
+}
+
+/// `counted` (an event that sets the people told), then each duty `served` that everyone in its
+/// scope has now been told or accounted for, met with the coverage as evidence.
+fn met_by_coverage(
+    record: &IncidentRecord,
+    counted: IncidentEvent,
+    served: impl Fn(&&Obligation) -> bool,
+    last: &str,
+    at: DateTime<Utc>,
+) -> Vec<IncidentEvent> {
+    let mut after = record.clone();
+    after.apply(&counted, at, "Tocsin");
+    let mut events = vec![counted];
+    for obligation in record.obligations.iter().filter(served) {
+        let Some((told, scope)) = coverage(&after, obligation) else { continue };
+        if scope > 0 && told >= scope {
+            let value = format!("{} of {} people in scope told; {last}", group_digits(told), group_digits(scope));
+            let evidence = Evidence { kind: EvidenceKind::Coverage, value, file: None };
+            events.push(IncidentEvent::ObligationMet { id: obligation.id.clone(), met_at: at, evidence });
+        }
+    }
+    events
+}
+
+/// People recorded as told another way, or as not required to be told, for one duty (`told`:
+/// the people told per duty after it): on the trail, and the duty met if that completes it.
+pub fn people_accounted_for(
+    record: &IncidentRecord,
+    accounting: Accounting,
+    told: BTreeMap<String, u64>,
+    at: DateTime<Utc>,
+) -> Vec<IncidentEvent> {
+    let duty = accounting.duty.clone();
+    let last = match &accounting.accounted {
+        Accounted::Told { channel, .. } => format!("the last {}", channel.label().to_lowercase()),
+        Accounted::NotRequired { .. } => "the last recorded as not required".to_owned(),
+    };
+    let counted = IncidentEvent::PeopleAccountedFor { accounting, told };
+    met_by_coverage(record, counted, |o| o.id == duty && o.is_open(), &last, at)
 }
 
 /// After the register or the people told changed (`change`, already applied to `after`): each

@@ -12,7 +12,7 @@ use crate::deadlines::timing::Anchor;
 use crate::filings::FilingMethod;
 use crate::notices::{CampaignResult, NoticeContent, RecipientList};
 use crate::notifications::NotificationKind;
-use crate::people::PeopleBatch;
+use crate::people::{Accounting, PeopleBatch};
 use crate::reference::Reference;
 use crate::workflow::classification::{BreachVerdict, Category, DataCategory, Severity};
 use crate::workflow::containment::{ActionKind, ActionResult};
@@ -112,6 +112,12 @@ pub enum IncidentEvent {
     },
     /// The people told so far, per duty to tell individuals, as the register counts them.
     PeopleTold {
+        told: BTreeMap<String, u64>,
+    },
+    /// People recorded as told another way or as not required to be told for a duty, with the
+    /// people told per duty after it.
+    PeopleAccountedFor {
+        accounting: Accounting,
         told: BTreeMap<String, u64>,
     },
     ContainmentLogged {

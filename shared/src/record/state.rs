@@ -11,7 +11,7 @@ use crate::deadlines::obligation::{Obligation, ObligationStatus};
 use crate::deadlines::timing::Anchor;
 use crate::filings::Filing;
 use crate::notices::Notice;
-use crate::people::Population;
+use crate::people::{Accounting, Population};
 use crate::reference::Reference;
 use crate::workflow::classification::{BreachVerdict, Classification};
 use crate::workflow::containment::ContainmentAction;
@@ -98,6 +98,9 @@ pub struct IncidentRecord {
     /// People told, per duty to tell individuals, counted from the register.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub told: BTreeMap<String, u64>,
+    /// People recorded as told another way, or as not required to be told, per duty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounted: Vec<Accounting>,
     pub containment: Vec<ContainmentAction>,
     pub review: Review,
     pub alerts: Vec<AlertSighting>,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use functions::ports::{PeopleStore, Told, ToldCounts};
+use functions::ports::{PeopleStore, Told, ToldBy, ToldCounts};
 use shared::people::{GroupKey, Person};
 use shared::reference::{Reference, ReferenceKind};
 use shared::workflow::investigation::Jurisdiction;
@@ -109,7 +109,7 @@ fn told(person: &str, duty: &str, notice_id: u32) -> Told {
     Told {
         person: person.to_owned(),
         duty: duty.to_owned(),
-        notice_id,
+        by: ToldBy::Notice(notice_id),
         at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
     }
 }
@@ -142,16 +142,32 @@ pub async fn people_are_told_once_per_duty_and_a_bounce_or_removal_takes_it_back
     assert_eq!(last.people[0].told, ["EU-GDPR-34"]);
 
     // Notice 2's message to P-028 bounced: only what notice 2 told them is taken back.
-    let counts = people.unmark_told(&one, "P-028", 2).await.unwrap();
+    let counts = people.unmark_told(&one, "P-028", ToldBy::Notice(2)).await.unwrap();
     assert_eq!(counts["EU-GDPR-34"], 29);
     assert!(people.people(&one, Some("P-027"), 1).await.unwrap().people[0].told.is_empty());
-    let counts = people.unmark_told(&one, "P-000", 2).await.unwrap();
+    let counts = people.unmark_told(&one, "P-000", ToldBy::Notice(2)).await.unwrap();
     assert_eq!(counts["EU-GDPR-34"], 29, "P-000 was told by notice 1, which did not bounce");
+
+    // The team records P-028 told by letter (accounting 1); a notice's bounce does not undo it.
+    let letter = Told { by: ToldBy::Accounting(1), ..told("P-028", "EU-GDPR-34", 0) };
+    assert_eq!(people.mark_told(&one, &[letter]).await.unwrap()["EU-GDPR-34"], 30);
+    let counts = people.unmark_told(&one, "P-028", ToldBy::Notice(2)).await.unwrap();
+    assert_eq!(counts["EU-GDPR-34"], 30, "the bounce, delivered again, takes back only notice 2's telling");
+    let found =
+        people.people_by_id(&one, &["P-028".into(), "nobody".into(), "P-001".into(), "P-028".into()]).await.unwrap();
+    let found: Vec<(&str, &[String])> = found.iter().map(|l| (l.person.id.as_str(), l.told.as_slice())).collect();
+    assert_eq!(
+        found,
+        [
+            ("P-001", &["EU-GDPR-34".to_owned(), "POLICY-CUSTOMER".to_owned()][..]),
+            ("P-028", &["EU-GDPR-34".to_owned()][..])
+        ]
+    );
 
     people.remove_people(&one, &["P-000".into(), "P-001".into()]).await.unwrap();
     assert_eq!(
         people.told_counts(&one).await.unwrap(),
-        ToldCounts::from([("EU-GDPR-34".into(), 27), ("POLICY-CUSTOMER".into(), 26)])
+        ToldCounts::from([("EU-GDPR-34".into(), 28), ("POLICY-CUSTOMER".into(), 26)])
     );
     assert!(people.told_counts(&incident(5)).await.unwrap().is_empty(), "another incident's count is apart");
 }

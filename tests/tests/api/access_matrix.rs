@@ -30,6 +30,7 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("GET", "/incidents/{reference}/people", Action::Read),
     ("POST", "/incidents/{reference}/people", Action::Work),
     ("POST", "/incidents/{reference}/people/removals", Action::Work),
+    ("POST", "/incidents/{reference}/people/accounted", Action::Work),
     ("GET", "/incidents/{reference}/timeline", Action::Read),
     ("POST", "/incidents/{reference}/obligations/{obligation}/evidence", Action::Work),
     ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),

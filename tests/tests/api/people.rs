@@ -299,3 +299,78 @@ async fn a_german_notice_meets_only_the_german_part_and_california_waits_for_eve
         app.client.post(app.url(&path)).json(&json!({ "expected_version": incident.version, "command": claim }));
     assert_eq!(refused.send().await.unwrap().status(), 422);
 }
+
+/// The three Californians without an email address: two are sent a letter, one has died; the
+/// team records both, and California's duty is met on that record. An id the register does not
+/// hold, or a German, is refused and nothing is recorded.
+#[tokio::test]
+async fn people_told_by_letter_or_not_required_complete_a_duty_and_nothing_else_counts() {
+    let app = spawn_app_with(|s| s.notifications.notices_per_second = 5_000).await;
+    let mut incident = declare(&app, "Support mailbox forwarded").await;
+    let base = "name; contact_details; credentials";
+    let file = [HEADER.to_owned(), people("CA", "US-CA", 30, base, 3), people("DE", "DE", 5, base, 0)].concat();
+    assert_eq!(import(&app, &incident, file).await.status(), 200);
+    reload(&app, &mut incident).await;
+    for change in [
+        json!({ "type": "set_verdict", "verdict": "confirmed", "confirmed_at": chrono::Utc::now() }),
+        json!({ "type": "record_investigation", "form": { "affected_estimate": "35", "risk_to_people": "high_risk" } }),
+    ] {
+        run(&app, &mut incident, change).await;
+    }
+    let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await.client();
+    let draft = json!({ "type": "draft_notice", "notice_id": null, "form": notice("Your account data", &["CA-IND"]) });
+    run(&app, &mut incident, draft).await;
+    send_notice(&app, &lead, &mut incident, 1, &["US-CA"]).await;
+    assert_eq!(told(&incident, "CA-IND"), (27, 30));
+
+    let path = format!("/api/incidents/{}/people/accounted", incident.record.reference);
+    let account = |form: Value| app.client.post(app.url(&path)).json(&form).send();
+    let refused = account(json!({ "duty": "CA-IND", "ids": "CA-0027\nDE-0001, nobody", "how": "letter",
+        "told_at": chrono::Utc::now() }))
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: ErrorBody = refused.json().await.unwrap();
+    let messages: Vec<&str> = body.fields.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["Not in the register: nobody", "Not in the scope of CA-IND (where they live or what they lost): DE-0001"]
+    );
+    let no_reason = account(json!({ "duty": "CA-IND", "ids": "CA-0029", "how": "not_required", "reason": "" }));
+    assert_eq!(no_reason.await.unwrap().status(), 422);
+    reload(&app, &mut incident).await;
+    assert_eq!(told(&incident, "CA-IND"), (27, 30), "nothing recorded");
+
+    let letters = account(json!({ "duty": "CA-IND", "ids": "CA-0027\nCA-0028", "how": "letter",
+        "told_at": "2026-12-01T10:00:00Z" }));
+    let answer = letters.await.unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    reload(&app, &mut incident).await;
+    assert_eq!(told(&incident, "CA-IND"), (29, 30));
+    assert!(is_open(&incident, "CA-IND"));
+    let deceased = account(json!({ "duty": "CA-IND", "ids": "CA-0029", "how": "not_required",
+        "reason": "Died before the breach; the estate was told by the account team" }));
+    incident = deceased.await.unwrap().json().await.unwrap();
+    assert_eq!(told(&incident, "CA-IND"), (30, 30));
+    let duty = incident.record.obligations.iter().find(|o| o.id == "CA-IND").unwrap();
+    let shared::deadlines::obligation::ObligationStatus::Met { evidence, .. } = &duty.status else {
+        panic!("{:?}", duty.status)
+    };
+    assert_eq!(evidence.value, "30 of 30 people in scope told; the last recorded as not required");
+    let page: PeoplePage =
+        app.get_json(&format!("/api/incidents/{}/people?after=CA-0026&limit=3", incident.record.reference)).await;
+    assert!(page.people.iter().all(|l| l.told == ["CA-IND"]), "{page:?}");
+
+    let timeline: shared::api::Page<TimelineEntry> =
+        app.get_json(&format!("/api/incidents/{}/timeline?limit=200", incident.record.reference)).await;
+    let said: Vec<&str> = timeline.items.iter().map(|e| e.summary.as_str()).collect();
+    for line in [
+        "2 people recorded as told for CA-IND by letter on 2026-12-01",
+        "1 person recorded as not required to be told for CA-IND: Died before the breach; the estate was told by the account team",
+    ] {
+        assert!(said.contains(&line), "{line:?} in {said:#?}");
+    }
+    let export = app.client.get(app.url(&format!("/api/incidents/{}/export.md", incident.record.reference)));
+    let export = export.send().await.unwrap().text().await.unwrap();
+    assert!(export.contains("Died before the breach"), "{export}");
+}

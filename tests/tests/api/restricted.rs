@@ -35,6 +35,13 @@ async fn sees(app: &TestApp, account: &TeamAccount, incident: &IncidentDetail) -
         let status = client.get(app.url(&format!("/api/incidents/{reference}/{path}"))).send().await.unwrap().status();
         assert_eq!(status == 200, detail == 200, "{path} agrees with the incident page");
     }
+    // Writing to the register is reached the same way: an outsider learns nothing, not even
+    // whether the form was right.
+    let form =
+        serde_json::json!({ "duty": "CA-IND", "ids": "A-1", "how": "letter", "told_at": "2026-12-01T10:00:00Z" });
+    let path = format!("/api/incidents/{reference}/people/accounted");
+    let accounted = client.post(app.url(&path)).json(&form).send().await.unwrap().status();
+    assert_eq!(accounted != 404, detail == 200, "accounting for people agrees with the incident page: {accounted}");
     assert_eq!(in_list, detail == 200, "the list agrees with the incident page");
     assert_eq!(on_board, detail == 200, "the board agrees with the incident page");
     detail == 200

@@ -16,7 +16,7 @@ use shared::reference::Reference;
 use super::attributes::{Attributes, Item, corrupt, n, s};
 use super::keys::{key, people_pk, person_sk, staged_pk, told_person_prefix, told_pk, told_sk};
 use super::store::{DynamoStore, put, store_error};
-use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult, Told, ToldCounts};
+use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult, Told, ToldBy, ToldCounts};
 
 const GROUPS_SK: &str = "GROUPS";
 /// The counts item holds one number attribute per group, named by its key after this prefix.
@@ -229,7 +229,7 @@ impl DynamoStore {
             let mut item = key(told_pk(incident), &sk);
             item.extend([
                 ("duty".to_owned(), s(t.duty.clone())),
-                ("notice".to_owned(), n(t.notice_id)),
+                ("notice".to_owned(), n(t.by.key())),
                 ("at".to_owned(), s(super::attributes::timestamp(t.at))),
             ]);
             writes.push(put(&self.table, item, Some("attribute_not_exists(PK)"))?);
@@ -417,10 +417,10 @@ impl PeopleStore for DynamoStore {
         self.read_told(*incident).await
     }
 
-    async fn unmark_told(&self, incident: &Reference, person: &str, notice_id: u32) -> StoreResult<ToldCounts> {
+    async fn unmark_told(&self, incident: &Reference, person: &str, by: ToldBy) -> StoreResult<ToldCounts> {
         let items = self.told_items(*incident, person).await?;
         let by_notice: Vec<Item> =
-            items.into_iter().filter(|item| item.number::<u32>("notice").ok() == Some(notice_id)).collect();
+            items.into_iter().filter(|item| item.number::<i64>("notice").ok() == Some(by.key())).collect();
         if !by_notice.is_empty() {
             retrying(|| self.untell(*incident, person, &by_notice, true)).await?;
         }
@@ -429,5 +429,23 @@ impl PeopleStore for DynamoStore {
 
     async fn told_counts(&self, incident: &Reference) -> StoreResult<ToldCounts> {
         self.read_told(*incident).await
+    }
+
+    async fn people_by_id(&self, incident: &Reference, ids: &[String]) -> StoreResult<Vec<Listed>> {
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        let mut people = Vec::with_capacity(ids.len());
+        // BatchGetItem takes at most 100 keys.
+        for chunk in ids.chunks(100) {
+            let keys = chunk.iter().map(|id| key(people_pk(*incident), &person_sk(id))).collect();
+            for item in self.batch_get(keys, "person, told").await? {
+                let mut told = item.get("told").and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default();
+                told.sort();
+                people.push(Listed { person: person_of(&item)?, told });
+            }
+        }
+        people.sort_by(|a, b| a.person.id.cmp(&b.person.id));
+        Ok(people)
     }
 }

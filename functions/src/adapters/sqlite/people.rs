@@ -3,13 +3,13 @@
 //! id wins) and the counts per group are taken again from the register in the same transaction.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use shared::people::{GroupKey, Listed, Person, Population};
 use shared::reference::Reference;
 
 use super::codec::timestamp;
 use super::store::SqliteStore;
-use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult, Told, ToldCounts};
+use crate::ports::{PeopleChange, PeoplePage, PeopleStore, StoreError, StoreResult, Told, ToldBy, ToldCounts};
 
 fn unexpected(e: impl Into<anyhow::Error>, what: &'static str) -> StoreError {
     StoreError::Unexpected(e.into().context(what))
@@ -81,6 +81,14 @@ fn listed(tx: &Connection, incident: &str) -> StoreResult<i64> {
     Ok(tx.query_row("SELECT coalesce(sum(count), 0) FROM people_groups WHERE incident = ?1", [incident], |row| {
         row.get(0)
     })?)
+}
+
+/// A person's row and the JSON array of the duties they were told for.
+fn listed_person((person, told): (String, String)) -> StoreResult<Listed> {
+    let person = serde_json::from_str::<Person>(&person).map_err(|e| unexpected(e, "a person row"))?;
+    let mut told: Vec<String> = serde_json::from_str(&told).map_err(|e| unexpected(e, "a person's duties told"))?;
+    told.sort();
+    Ok(Listed { person, told })
 }
 
 #[async_trait]
@@ -200,11 +208,7 @@ impl PeopleStore for SqliteStore {
             })?;
             let mut people = Vec::new();
             for row in rows {
-                let (person, told) = row?;
-                let person = serde_json::from_str::<Person>(&person).map_err(|e| unexpected(e, "a person row"))?;
-                let mut told: Vec<String> = serde_json::from_str(&told).map_err(|e| unexpected(e, "a person's duties told"))?;
-                told.sort();
-                people.push(Listed { person, told });
+                people.push(listed_person(row?)?);
             }
             let more = people.len() > limit as usize;
             people.truncate(limit as usize);
@@ -221,8 +225,8 @@ impl PeopleStore for SqliteStore {
 
     async fn mark_told(&self, incident: &Reference, told: &[Told]) -> StoreResult<ToldCounts> {
         let incident = incident.to_string();
-        let rows: Vec<(String, String, u32, String)> =
-            told.iter().map(|t| (t.person.clone(), t.duty.clone(), t.notice_id, timestamp(t.at))).collect();
+        let rows: Vec<(String, String, i64, String)> =
+            told.iter().map(|t| (t.person.clone(), t.duty.clone(), t.by.key(), timestamp(t.at))).collect();
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             {
@@ -246,11 +250,11 @@ impl PeopleStore for SqliteStore {
         .await
     }
 
-    async fn unmark_told(&self, incident: &Reference, person: &str, notice_id: u32) -> StoreResult<ToldCounts> {
-        let (incident, person) = (incident.to_string(), person.to_owned());
+    async fn unmark_told(&self, incident: &Reference, person: &str, by: ToldBy) -> StoreResult<ToldCounts> {
+        let (incident, person, by) = (incident.to_string(), person.to_owned(), by.key());
         self.write(move |conn| {
             let tx = conn.savepoint()?;
-            untell(&tx, &incident, "t.person = ?2 AND t.notice = ?3", &[&person, &notice_id])?;
+            untell(&tx, &incident, "t.person = ?2 AND t.notice = ?3", &[&person, &by])?;
             let counts = told_counts(&tx, &incident)?;
             tx.commit()?;
             Ok(counts)
@@ -261,5 +265,29 @@ impl PeopleStore for SqliteStore {
     async fn told_counts(&self, incident: &Reference) -> StoreResult<ToldCounts> {
         let incident = incident.to_string();
         self.read(move |conn| told_counts(conn, &incident)).await
+    }
+
+    async fn people_by_id(&self, incident: &Reference, ids: &[String]) -> StoreResult<Vec<Listed>> {
+        let (incident, mut ids) = (incident.to_string(), ids.to_vec());
+        ids.sort();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(
+                "SELECT p.person,
+                        (SELECT json_group_array(t.duty) FROM people_told t WHERE t.incident = p.incident AND t.person = p.id)
+                 FROM people p WHERE p.incident = ?1 AND p.id = ?2",
+            )?;
+            let mut people = Vec::new();
+            for id in &ids {
+                let row = query
+                    .query_row(params![incident, id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+                    .optional()?;
+                if let Some(row) = row {
+                    people.push(listed_person(row)?);
+                }
+            }
+            Ok(people)
+        })
+        .await
     }
 }
