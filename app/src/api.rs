@@ -24,6 +24,7 @@ use shared::inbound::InboundMessage;
 use shared::metrics::MonthMetrics;
 use shared::notices::{NoticeProgress, RecipientsForm};
 use shared::notifications::{EmailPreview, NotificationKind, StatusUpdateForm};
+use shared::people::AccountPeopleForm;
 use shared::policy::PolicyReviewForm;
 use shared::reference::Reference;
 use shared::report::ReportStatus;
@@ -411,6 +412,11 @@ pub async fn import_people(incident: &Reference, file: &File) -> Result<Incident
 
 pub async fn remove_people(incident: &Reference, form: &RemovePeopleForm) -> Result<IncidentDetail, ApiError> {
     send(Request::post(&format!("/api/incidents/{incident}/people/removals")).json(form)).await
+}
+
+/// Records people told another way, or not required to be told, for one duty.
+pub async fn account_for_people(incident: &Reference, form: &AccountPeopleForm) -> Result<IncidentDetail, ApiError> {
+    send(Request::post(&format!("/api/incidents/{incident}/people/accounted")).json(form)).await
 }
 
 /// A page of the register, in id order, after `after`.

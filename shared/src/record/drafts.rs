@@ -170,8 +170,8 @@ fn sample_notice(record: &IncidentRecord, obligation: &Obligation) -> Option<Str
     };
     let finished = || record.notices.iter().filter(|n| n.finished.is_some());
     let notice = follows
-        .and_then(|id| finished().filter(|n| n.content.serves.iter().any(|s| s == id)).last())
-        .or_else(|| finished().last())?;
+        .and_then(|id| finished().rfind(|n| n.content.serves.iter().any(|s| s == id)))
+        .or_else(|| finished().next_back())?;
     let content = &notice.content;
     let sections = [
         ("What happened", &content.nature),

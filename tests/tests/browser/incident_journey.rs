@@ -521,6 +521,30 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     wait_for_text(c, served, "Notice 1: 2 sent, 0 failed, 0 suppressed; 1 left out: no email address (1)").await;
     wait_for_text(c, "#told-POLICY-CUSTOMER", "2 of 3 in its scope told").await;
     screenshot_at(c, "[data-obligation='POLICY-CUSTOMER']", "obligation-served-by-notice").await;
+
+    // Cy was sent a letter: recorded against the duty, which everyone in its scope now meets.
+    click(c, "people-account-open").await;
+    choose(c, "people_account_duty", "POLICY-CUSTOMER").await;
+    fill(c, "people_account_ids", "A-3").await;
+    choose(c, "people_account_how", "letter").await;
+    set_value(c, "people_account_told_at", "2026-12-01T10:00").await;
+    for (width, name) in [(1280, "desktop"), (390, "phone")] {
+        c.set_window_size(width, 1000).await.unwrap();
+        screenshot_at(c, "#affected-people-section", &format!("incident-people-told-by-letter-{name}")).await;
+    }
+    c.set_window_size(1280, 1000).await.unwrap();
+    command(c, "account-people").await;
+    wait_for_text(c, "[data-obligation='POLICY-CUSTOMER']", "3 of 3 people in scope told; the last by letter").await;
+    let timeline: shared::api::Page<shared::api::TimelineEntry> =
+        app.get_json(&format!("/api/incidents/{reference}/timeline?limit=200")).await;
+    assert!(
+        timeline
+            .items
+            .iter()
+            .any(|e| e.summary == "1 person recorded as told for POLICY-CUSTOMER by letter on 2026-12-01"),
+        "{:?}",
+        timeline.items.iter().map(|e| &e.summary).collect::<Vec<_>>()
+    );
     browser.close().await;
 }
 

@@ -6,15 +6,26 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::data_elements::{element, vocabulary};
-use shared::people::{Listed, group_digits};
+use shared::people::{AccountPeopleForm, Listed, OtherChannel, group_digits};
 
+use super::inputs::{Choice, SelectField};
 use super::workspace::use_workspace;
-use crate::api;
-use crate::components::{CheckedForm, DataTable, FormErrors, Section, SubmitButton, SuccessNotice, TextArea};
-use crate::dom;
+use crate::components::{
+    CheckedForm, DataTable, FormErrors, LocalTimeField, Section, SubmitButton, SuccessNotice, TextArea,
+};
+use crate::{api, clock, dom};
 
 const IMPORT_TARGETS: &[(&str, &str)] = &[("file", "people_file")];
 const REMOVE_TARGETS: &[(&str, &str)] = &[("ids", "people_remove")];
+const ACCOUNT_TARGETS: &[(&str, &str)] = &[
+    ("duty", "people_account_duty"),
+    ("ids", "people_account_ids"),
+    ("how", "people_account_how"),
+    ("told_at", "people_account_told_at"),
+    ("reason", "people_account_reason"),
+];
+/// The choice of "how" that records people as not required to be told.
+const NOT_REQUIRED: &str = "not_required";
 const CHANGED_ID: &str = "people-changed";
 
 fn line_items(messages: Vec<String>) -> impl IntoView {
@@ -237,6 +248,79 @@ fn RemoveForm(changed: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// People told outside Tocsin's email (a letter, a call) or not required to be told, recorded
+/// for one duty so that its coverage can be complete.
+#[component]
+fn AccountForm(changed: RwSignal<bool>) -> impl IntoView {
+    let ws = use_workspace();
+    let duties = ws.select(|r| {
+        r.obligations
+            .iter()
+            .filter(|o| o.rule.tells_individuals())
+            .map(|o| (o.id.clone(), format!("{}: {}", o.id, o.rule.title)))
+            .collect::<Vec<_>>()
+    });
+    let (duty, ids, how, told_at, reason) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(OtherChannel::Letter.as_str().to_owned()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let errors = FormErrors::with_summary_id("people-account-errors");
+    let busy = RwSignal::new(false);
+    let not_required = move || how.get() == NOT_REQUIRED;
+    let submit = move || {
+        changed.set(false);
+        let Ok(told_at) = clock::local_input_to_utc(&told_at.get_untracked()) else {
+            return errors.show_field("told_at", "Enter a date and time");
+        };
+        let form = AccountPeopleForm {
+            duty: duty.get_untracked(),
+            ids: ids.get_untracked(),
+            how: how.get_untracked(),
+            told_at: if how.get_untracked() == NOT_REQUIRED { None } else { told_at },
+            reason: reason.get_untracked(),
+        };
+        if let Err(invalid) = form.parse(clock::now()) {
+            return errors.show_fields(invalid.0);
+        }
+        ws.account_for_people(form, errors, busy, move || {
+            ids.set(String::new());
+            reason.set(String::new());
+            changed.set(true);
+            dom::focus_after_render(CHANGED_ID);
+        });
+    };
+    let mut ways = Choice::all(OtherChannel::ALL, OtherChannel::as_str, OtherChannel::label);
+    ways.push(Choice::new(NOT_REQUIRED, "Not required to be told"));
+    view! {
+        <details>
+            <summary id="people-account-open">"Record people told another way, or not required to be told"</summary>
+            <CheckedForm errors targets=ACCOUNT_TARGETS heading=4 submit>
+                {move || view! {
+                    <SelectField id="people_account_duty" label="For which duty" choices=duties.get().into_iter().map(|(id, label)| Choice::new(id, label)).collect() value=duty
+                        error=errors.for_field("duty") placeholder="Choose a duty to tell individuals" />
+                }}
+                <TextArea id="people_account_ids" label="Ids from the register, one per line" value=ids
+                    error=errors.for_field("ids") rows=4
+                    hint="Each must be in the register and in the duty's scope (where they live, what they lost)." />
+                <SelectField id="people_account_how" label="How" choices=ways value=how error=errors.for_field("how") />
+                <Show when=move || !not_required()>
+                    <LocalTimeField id="people_account_told_at" label="When were they told?" value=told_at
+                        error=errors.for_field("told_at") />
+                </Show>
+                <Show when=not_required>
+                    <TextArea id="people_account_reason" label="Why they need not be told" value=reason
+                        error=errors.for_field("reason") rows=3
+                        hint="The exception of the law that applies to them, as you would explain it to the regulator." />
+                </Show>
+                <SubmitButton id="account-people" busy secondary=true>"Record them"</SubmitButton>
+            </CheckedForm>
+        </details>
+    }
+}
+
 #[component]
 pub fn AffectedPeopleSection() -> impl IntoView {
     let changed = RwSignal::new(false);
@@ -245,6 +329,7 @@ pub fn AffectedPeopleSection() -> impl IntoView {
             <SuccessNotice id=CHANGED_ID shown=changed>"The register was updated."</SuccessNotice>
             <RegisterSummary />
             <ImportForm changed />
+            <AccountForm changed />
             <RemoveForm changed />
             <PeopleList />
         </Section>

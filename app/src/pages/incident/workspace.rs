@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use shared::api::{ErrorCode, EvidenceFileForm, IncidentCommandRequest, IncidentDetail, RemovePeopleForm};
 use shared::notices::RecipientsForm;
 use shared::notifications::StatusUpdateForm;
+use shared::people::AccountPeopleForm;
 use shared::record::{IncidentCommand, IncidentRecord};
 use shared::reference::Reference;
 use shared::workflow::investigation::LineError;
@@ -89,6 +90,19 @@ impl Workspace {
     ) {
         let (reference, form) = (self.reference, RemovePeopleForm { ids });
         let request = async move { api::remove_people(&reference, &form).await };
+        self.send(Errors::Form(errors), busy, on_done, request);
+    }
+
+    /// Records people told another way, or not required to be told, for one duty.
+    pub fn account_for_people(
+        self,
+        form: AccountPeopleForm,
+        errors: FormErrors,
+        busy: RwSignal<bool>,
+        on_done: impl FnOnce() + 'static,
+    ) {
+        let reference = self.reference;
+        let request = async move { api::account_for_people(&reference, &form).await };
         self.send(Errors::Form(errors), busy, on_done, request);
     }
 
