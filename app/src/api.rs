@@ -14,8 +14,8 @@ use shared::access::{
 use shared::api::{
     ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, EvidenceFileForm, FollowUp,
     FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PeoplePage,
-    PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket,
+    NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PeopleLeftPage,
+    PeoplePage, PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket,
     TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::audit::Verification;
@@ -417,6 +417,15 @@ pub async fn remove_people(incident: &Reference, form: &RemovePeopleForm) -> Res
 /// Records people told another way, or not required to be told, for one duty.
 pub async fn account_for_people(incident: &Reference, form: &AccountPeopleForm) -> Result<IncidentDetail, ApiError> {
     send(Request::post(&format!("/api/incidents/{incident}/people/accounted")).json(form)).await
+}
+
+/// The people duty `duty` has yet to reach, after `after`.
+pub async fn people_left(incident: &Reference, duty: &str, after: Option<&str>) -> Result<PeopleLeftPage, ApiError> {
+    let mut query = vec![("duty", duty.to_owned()), ("limit", "50".to_owned())];
+    if let Some(after) = after {
+        query.push(("after", after.to_owned()));
+    }
+    get(Request::get(&format!("/api/incidents/{incident}/people/left")).query(query)).await
 }
 
 /// A page of the register, in id order, after `after`.

@@ -326,6 +326,22 @@ pub struct PeoplePage {
     pub total: u64,
 }
 
+/// Someone in a duty's scope not yet told for it, and why as far as the register knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonLeft {
+    #[serde(flatten)]
+    pub listed: crate::people::Listed,
+    pub why: String,
+}
+
+/// A page of the people a duty still has to reach, in id order. A page may hold fewer than asked
+/// (even none) and still have a next one: each request reads a bounded stretch of the register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleLeftPage {
+    pub people: Vec<PersonLeft>,
+    pub next_after: Option<String>,
+}
+
 /// People to take off the register, by id.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

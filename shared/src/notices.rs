@@ -409,14 +409,13 @@ impl RegisterSelection {
             self.already_told += 1;
             return None;
         }
-        let reason = match (&person.email, person.email_consent) {
-            (None, _) => "no email address",
-            (Some(_), Some(false)) => "did not agree to notices by email",
-            (Some(email), _) if !self.addresses.insert(email.clone()) => "shares an email address with another person",
-            (Some(email), _) => {
+        let reason = match (person.email_unreachable(), &person.email) {
+            (None, Some(email)) if self.addresses.insert(email.clone()) => {
                 self.taken += 1;
                 return Some(Recipient::of_person(person, email.clone()));
             }
+            (None, Some(_)) => "shares an email address with another person",
+            (why, _) => why.unwrap_or("no email address"),
         };
         *self.left_out.entry(reason.to_owned()).or_default() += 1;
         if self.examples.len() < LEFT_OUT_NAMED {

@@ -52,6 +52,24 @@ pub struct Listed {
 }
 
 impl Person {
+    /// Why a notice by email cannot reach them, if it cannot.
+    pub fn email_unreachable(&self) -> Option<&'static str> {
+        match (&self.email, self.email_consent) {
+            (None, _) => Some("no email address"),
+            (Some(_), Some(false)) => Some("did not agree to notices by email"),
+            _ => None,
+        }
+    }
+
+    /// Why someone in a duty's scope has not been told for it yet, as far as the register knows.
+    pub fn why_not_told(&self) -> String {
+        match (self.email_unreachable(), &self.postal_address) {
+            (Some(why), Some(_)) => format!("{why}; a postal address is on file"),
+            (Some(why), None) => format!("{why}, and no postal address"),
+            (None, _) => "not emailed yet, or the message failed, bounced or was suppressed".to_owned(),
+        }
+    }
+
     /// The group this person counts in.
     pub fn group(&self) -> GroupKey {
         GroupKey {

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 pub fn DataTable(
     #[prop(into)] label: String,
     #[prop(into)] columns: Vec<&'static str>,
-    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional, into)] id: Option<String>,
     #[prop(optional, into)] labelled_by: MaybeProp<String>,
     #[prop(optional)] actions: Option<&'static str>,
     children: Children,

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use http_body_util::BodyExt;
 use serde::Deserialize;
-use shared::api::{IncidentDetail, MAX_PAGE_SIZE, PeoplePage, RemovePeopleForm};
+use shared::api::{IncidentDetail, MAX_PAGE_SIZE, PeopleLeftPage, PeoplePage, RemovePeopleForm};
 use shared::people::AccountPeopleForm;
 use shared::reference::Reference;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
@@ -102,6 +102,24 @@ pub async fn remove_people(
 pub struct PeopleQuery {
     after: Option<String>,
     limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeftQuery {
+    duty: String,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn people_left(
+    State(state): State<AppState>,
+    Allowed(caller, _): Allowed<ToRead>,
+    Path(incident): Path<Reference>,
+    QueryParams(query): QueryParams<LeftQuery>,
+) -> ApiResult<Json<PeopleLeftPage>> {
+    let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE_SIZE);
+    Ok(Json(state.services.people_left(incident, &query.duty, query.after, limit, &caller).await?))
 }
 
 pub async fn people(

@@ -66,6 +66,7 @@ pub fn api_router(state: AppState) -> Router {
         )
         .route("/incidents/{reference}/people/removals", post(people::remove_people))
         .route("/incidents/{reference}/people/accounted", post(people::account_for_people))
+        .route("/incidents/{reference}/people/left", get(people::people_left))
         .route("/incidents/{reference}/timeline", get(routes::timeline))
         .route(
             "/incidents/{reference}/obligations/{obligation}/evidence",

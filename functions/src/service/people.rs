@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::{BufReader, Read};
 
 use sha2::{Digest, Sha256};
-use shared::api::{IncidentDetail, PeoplePage, REMOVALS_MAX, RemovePeopleForm};
+use shared::api::{IncidentDetail, PeopleLeftPage, PeoplePage, PersonLeft, REMOVALS_MAX, RemovePeopleForm};
 use shared::deadlines::obligation::Obligation;
 use shared::people::{AccountPeopleForm, Accounted, Accounting, BatchSource, Listed, PeopleBatch, PeopleCsv, Person};
 use shared::record::effects::{coverage_reopened, people_accounted_for};
@@ -26,6 +26,10 @@ use crate::ports::{PeopleChange, Told, ToldBy, ToldCounts};
 const STAGE_CHUNK: usize = 10_000;
 /// Line errors reported, then a count of the rest.
 const ERRORS_SHOWN: usize = 50;
+/// The register is read this many people at a time for the people a duty has left...
+const LEFT_PAGE: u32 = 1_000;
+/// ...and at most this many per request.
+const LEFT_SCAN: u32 = 50_000;
 /// A change to the record that lost a race with another is tried again this many times.
 const ATTEMPTS: usize = 5;
 
@@ -288,6 +292,47 @@ impl Services {
         let page = self.people.people(&incident, after.as_deref(), limit).await?;
         let total = self.people.population(&incident).await?.total();
         Ok(PeoplePage { people: page.people, next_after: page.next_after, total })
+    }
+
+    /// The people in the scope of duty `duty` not yet told for it, after `after`, at most `limit`.
+    /// At most [`LEFT_SCAN`] people of the register are read per request, so a duty with few
+    /// left in a large register answers in several short pages rather than one long one.
+    pub async fn people_left(
+        &self,
+        incident: Reference,
+        duty: &str,
+        after: Option<String>,
+        limit: u32,
+        caller: &Caller,
+    ) -> Result<PeopleLeftPage, ServiceError> {
+        let record = self.register_of(incident, caller).await?;
+        let obligation =
+            record.obligations.iter().find(|o| o.id == duty && o.rule.tells_individuals()).ok_or_else(|| {
+                ServiceError::field("duty", "This incident has no duty to tell individuals by that id")
+            })?;
+        let when = &obligation.rule.when;
+        let (mut people, mut cursor, mut read) = (Vec::new(), after, 0u32);
+        loop {
+            let page = self.people.people(&incident, cursor.as_deref(), LEFT_PAGE).await?;
+            read += page.people.len() as u32;
+            for listed in page.people {
+                cursor = Some(listed.person.id.clone());
+                if listed.person.group().in_scope(&when.jurisdictions, &when.data_categories)
+                    && !listed.told.iter().any(|d| d == duty)
+                {
+                    people.push(PersonLeft { why: listed.person.why_not_told(), listed });
+                    if people.len() == limit as usize {
+                        return Ok(PeopleLeftPage { people, next_after: cursor });
+                    }
+                }
+            }
+            if page.next_after.is_none() {
+                return Ok(PeopleLeftPage { people, next_after: None });
+            }
+            if read >= LEFT_SCAN {
+                return Ok(PeopleLeftPage { people, next_after: cursor });
+            }
+        }
     }
 
     /// The incident whose register is reached, once the caller may see it.

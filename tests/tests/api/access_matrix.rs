@@ -31,6 +31,7 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("POST", "/incidents/{reference}/people", Action::Work),
     ("POST", "/incidents/{reference}/people/removals", Action::Work),
     ("POST", "/incidents/{reference}/people/accounted", Action::Work),
+    ("GET", "/incidents/{reference}/people/left", Action::Read),
     ("GET", "/incidents/{reference}/timeline", Action::Read),
     ("POST", "/incidents/{reference}/obligations/{obligation}/evidence", Action::Work),
     ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use serde_json::{Value, json};
-use shared::api::{ErrorBody, IncidentDetail, PeoplePage, TimelineEntry};
+use shared::api::{ErrorBody, IncidentDetail, PeopleLeftPage, PeoplePage, TimelineEntry};
 use shared::deadlines::rules::EntityRole;
 use shared::notices::NoticeProgress;
 use shared::record::effects::coverage;
@@ -336,6 +336,18 @@ async fn people_told_by_letter_or_not_required_complete_a_duty_and_nothing_else_
         messages,
         ["Not in the register: nobody", "Not in the scope of CA-IND (where they live or what they lost): DE-0001"]
     );
+    // Who is left, and why: the three without an email address, none with a postal address.
+    let left_path = format!("/api/incidents/{}/people/left?duty=CA-IND&limit=2", incident.record.reference);
+    let left: PeopleLeftPage = app.get_json(&left_path).await;
+    let ids: Vec<&str> = left.people.iter().map(|p| p.listed.person.id.as_str()).collect();
+    assert_eq!(ids, ["CA-0027", "CA-0028"]);
+    assert_eq!(left.people[0].why, "no email address, and no postal address");
+    let rest: PeopleLeftPage = app.get_json(&format!("{left_path}&after={}", left.next_after.unwrap())).await;
+    let ids: Vec<&str> = rest.people.iter().map(|p| p.listed.person.id.as_str()).collect();
+    assert_eq!((ids, rest.next_after), (vec!["CA-0029"], None));
+    let not_a_duty = app.client.get(app.url(&left_path.replace("CA-IND", "TX-AG"))).send().await.unwrap();
+    assert_eq!(not_a_duty.status(), 422);
+
     let no_reason = account(json!({ "duty": "CA-IND", "ids": "CA-0029", "how": "not_required", "reason": "" }));
     assert_eq!(no_reason.await.unwrap().status(), 422);
     reload(&app, &mut incident).await;
@@ -361,12 +373,18 @@ async fn people_told_by_letter_or_not_required_complete_a_duty_and_nothing_else_
         app.get_json(&format!("/api/incidents/{}/people?after=CA-0026&limit=3", incident.record.reference)).await;
     assert!(page.people.iter().all(|l| l.told == ["CA-IND"]), "{page:?}");
 
+    // The letters came back undelivered: the privacy officer reopens the duty, with the reason.
+    let reason = "Two letters returned undelivered; new addresses are being traced";
+    run(&app, &mut incident, json!({ "type": "reopen_obligation", "id": "CA-IND", "reason": reason })).await;
+    assert!(is_open(&incident, "CA-IND"), "a met duty reopens with a reason");
+
     let timeline: shared::api::Page<TimelineEntry> =
         app.get_json(&format!("/api/incidents/{}/timeline?limit=200", incident.record.reference)).await;
     let said: Vec<&str> = timeline.items.iter().map(|e| e.summary.as_str()).collect();
     for line in [
         "2 people recorded as told for CA-IND by letter on 2026-12-01",
         "1 person recorded as not required to be told for CA-IND: Died before the breach; the estate was told by the account team",
+        "Obligation CA-IND reopened: Two letters returned undelivered; new addresses are being traced",
     ] {
         assert!(said.contains(&line), "{line:?} in {said:#?}");
     }

@@ -42,6 +42,9 @@ async fn sees(app: &TestApp, account: &TeamAccount, incident: &IncidentDetail) -
     let path = format!("/api/incidents/{reference}/people/accounted");
     let accounted = client.post(app.url(&path)).json(&form).send().await.unwrap().status();
     assert_eq!(accounted != 404, detail == 200, "accounting for people agrees with the incident page: {accounted}");
+    let left = client.get(app.url(&format!("/api/incidents/{reference}/people/left?duty=CA-IND"))).send();
+    let left = left.await.unwrap().status();
+    assert_eq!(left != 404, detail == 200, "who is left agrees with the incident page: {left}");
     assert_eq!(in_list, detail == 200, "the list agrees with the incident page");
     assert_eq!(on_board, detail == 200, "the board agrees with the incident page");
     detail == 200

@@ -520,7 +520,15 @@ async fn a_customer_notice_is_composed_approved_by_a_lead_and_sent() {
     let served = "#served-by-POLICY-CUSTOMER";
     wait_for_text(c, served, "Notice 1: 2 sent, 0 failed, 0 suppressed; 1 left out: no email address (1)").await;
     wait_for_text(c, "#told-POLICY-CUSTOMER", "2 of 3 in its scope told").await;
-    screenshot_at(c, "[data-obligation='POLICY-CUSTOMER']", "obligation-served-by-notice").await;
+    // Who is left, and why.
+    click(c, "left-show-POLICY-CUSTOMER").await;
+    wait_for_text(c, "#left-POLICY-CUSTOMER", "A-3").await;
+    wait_for_text(c, "#left-POLICY-CUSTOMER", "no email address, and no postal address").await;
+    for (width, name) in [(1280, "desktop"), (390, "phone")] {
+        c.set_window_size(width, 1000).await.unwrap();
+        screenshot_at(c, "[data-obligation='POLICY-CUSTOMER']", &format!("obligation-served-by-notice-{name}")).await;
+    }
+    c.set_window_size(1280, 1000).await.unwrap();
 
     // Cy was sent a letter: recorded against the duty, which everyone in its scope now meets.
     click(c, "people-account-open").await;

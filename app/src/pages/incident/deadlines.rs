@@ -15,7 +15,8 @@ use shared::record::effects::coverage;
 use shared::reference::Reference;
 
 use super::filing::FilingPanel;
-use super::inputs::{Choice, ObligationAction, SelectField};
+use super::inputs::{Choice, ObligationAction, SelectField, id_part};
+use super::people::PeopleLeft;
 use super::workspace::{Errors, FILE_FIELD, use_workspace};
 use crate::components::{
     CheckedForm, Countdown, DataTable, ErrorSummary, FileField, FormErrors, LocalTime, LocalTimeField, LocalTimeOr,
@@ -35,11 +36,6 @@ const OBLIGATION_TARGETS: &[(&str, &str)] = &[
     ("justification", "waive_justification"),
     ("reason", "reopen_reason"),
 ];
-
-/// An obligation's id as part of element ids: rule ids may hold `(`, `)` and `.`.
-fn id_part(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
-}
 
 /// The id of an obligation's heading, which takes focus once it is met or judged not required.
 fn heading_id(id: &str) -> String {
@@ -330,19 +326,21 @@ fn ObligationView(obligation: Obligation, now: Signal<DateTime<Utc>>) -> impl In
             r.notices.iter().filter(|n| n.content.serves.contains(&duty)).map(notice_coverage).collect::<Vec<_>>()
         });
         let told_id = format!("told-{}", id_part(&id));
+        let left_duty = id.clone();
         let duty = id.clone();
         let told = use_workspace().select(move |r| {
             let (told, scope) = r.obligations.iter().find(|o| o.id == duty).and_then(|o| coverage(r, o))?;
-            Some(format!("{} of {} in its scope told", group_digits(told), group_digits(scope)))
+            Some((format!("{} of {} in its scope told", group_digits(told), group_digits(scope)), told >= scope))
         });
         view! {
             <dt>"Customer notices"</dt>
             <dd id=format!("served-by-{}", id_part(&id))>
                 {move || notices.with(|n| if n.is_empty() { "None serves it yet".to_owned() } else { n.join("; ") })}
             </dd>
-            {move || told.get().map(|told| view! {
+            {move || told.get().map(|(text, complete)| view! {
                 <dt>"People told"</dt>
-                <dd id=told_id.clone()>{told}</dd>
+                <dd id=told_id.clone()>{text}</dd>
+                {(!complete).then(|| view! { <dt>"Not yet told"</dt><dd><PeopleLeft duty=left_duty.clone() /></dd> })}
             })}
         }
     });

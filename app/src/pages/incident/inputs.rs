@@ -208,3 +208,8 @@ pub fn CommandButton(
 pub fn split_list(text: &str) -> Vec<String> {
     text.split([',', ';', '\n']).map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
 }
+
+/// An obligation's id as part of element ids: rule ids may hold `(`, `)` and `.`.
+pub fn id_part(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+}

@@ -5,10 +5,11 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::api::PersonLeft;
 use shared::data_elements::{element, vocabulary};
 use shared::people::{AccountPeopleForm, Listed, OtherChannel, group_digits};
 
-use super::inputs::{Choice, SelectField};
+use super::inputs::{Choice, SelectField, id_part};
 use super::workspace::use_workspace;
 use crate::components::{
     CheckedForm, DataTable, FormErrors, LocalTimeField, Section, SubmitButton, SuccessNotice, TextArea,
@@ -245,6 +246,65 @@ fn RemoveForm(changed: RwSignal<bool>) -> impl IntoView {
                 <SubmitButton id="remove-people" busy secondary=true>"Remove people"</SubmitButton>
             </CheckedForm>
         </details>
+    }
+}
+
+/// The people a duty has yet to reach, and why, fifty at a time, loaded when asked for. A page
+/// can come back short while more of the register remains, so "more" follows the cursor.
+#[component]
+pub fn PeopleLeft(duty: String) -> impl IntoView {
+    let ws = use_workspace();
+    let (show_id, table_id) = (format!("left-show-{}", id_part(&duty)), format!("left-{}", id_part(&duty)));
+    let duty = StoredValue::new(duty);
+    let shown = RwSignal::new(Vec::<PersonLeft>::new());
+    let next = RwSignal::new(None::<String>);
+    let opened = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let load = move |after: Option<String>| {
+        busy.set(true);
+        spawn_local(async move {
+            match api::people_left(&ws.reference, &duty.get_value(), after.as_deref()).await {
+                Ok(page) => {
+                    shown.update(|all| all.extend(page.people));
+                    next.set(page.next_after);
+                    opened.set(true);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    let rows = move || {
+        shown
+            .get()
+            .into_iter()
+            .map(|left| {
+                let person = left.listed.person;
+                view! { <tr><td>{person.id}</td><td>{person.name.unwrap_or_default()}</td><td>{left.why}</td></tr> }
+            })
+            .collect_view()
+    };
+    view! {
+        <Show when=move || !opened.get()>
+            <button type="button" id=show_id.clone() class="button button--secondary" disabled=busy
+                on:click=move |_| load(None)>
+                "Who is left"
+            </button>
+        </Show>
+        {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
+        <Show when=move || opened.get()>
+            <DataTable label="People not yet told" id=table_id.clone() columns=["Id", "Name", "Why"]>
+                {rows}
+            </DataTable>
+            <Show when=move || next.get().is_some()>
+                <button type="button" class="button button--secondary" disabled=busy
+                    on:click=move |_| load(next.get_untracked())>
+                    "Show more"
+                </button>
+            </Show>
+        </Show>
     }
 }
 
