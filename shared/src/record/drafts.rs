@@ -9,7 +9,7 @@ use crate::data_elements::element;
 use crate::deadlines::obligation::Obligation;
 use crate::deadlines::timing::Anchor;
 use crate::filings::{FilingDraft, FilingItem};
-use crate::people::group_digits;
+use crate::people::{Accounted, Accounting, group_digits};
 use crate::workflow::investigation::RiskToPeople;
 
 /// The draft for `obligation`: each required item with the team's answer, or one drafted from
@@ -123,11 +123,14 @@ fn drafted_answer(
     if asks(&["sample copy", "contents of the individual notice"]) {
         return sample_notice(record, obligation);
     }
-    if asks(&["individual notice was provided"]) {
+    if asks(&["individual notice was provided", "were notified, with how and when"]) {
         return notices_sent(record);
     }
-    if asks(&["date of discovery", "when we became aware"]) {
-        return discovery(record);
+    if asks(&["became aware"]) {
+        return anchored(record, Anchor::Aware);
+    }
+    if asks(&["date of discovery"]) {
+        return anchored(record, Anchor::Discovered);
     }
     if asks(&["type of protected health information", "categories of personal data"]) {
         return scoped.filter(|s| !s.elements.is_empty()).map(|s| s.elements.join(", "));
@@ -188,7 +191,8 @@ fn sample_notice(record: &IncidentRecord, obligation: &Obligation) -> Option<Str
     Some(text)
 }
 
-/// Each finished campaign: when it ended and how many it reached.
+/// Each finished campaign (when it ended, how many it reached) and the people recorded as told
+/// another way.
 fn notices_sent(record: &IncidentRecord) -> Option<String> {
     let lines: Vec<String> = record
         .notices
@@ -202,12 +206,16 @@ fn notices_sent(record: &IncidentRecord) -> Option<String> {
                 group_digits(u64::from(result.sent))
             ))
         })
+        .chain(
+            record.accounted.iter().filter(|a| matches!(a.accounted, Accounted::Told { .. })).map(Accounting::describe),
+        )
         .collect();
     (!lines.is_empty()).then(|| lines.join("; ") + ".")
 }
 
-fn discovery(record: &IncidentRecord) -> Option<String> {
-    let sourced = record.sourced_anchors().remove(&Anchor::Discovered)?;
+/// The instant a clock anchor stands at, with where it comes from.
+fn anchored(record: &IncidentRecord, anchor: Anchor) -> Option<String> {
+    let sourced = record.sourced_anchors().remove(&anchor)?;
     Some(format!("{} UTC ({})", sourced.at.format("%Y-%m-%d %H:%M"), sourced.source))
 }
 
