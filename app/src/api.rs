@@ -15,8 +15,7 @@ use shared::api::{
     ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, EvidenceFileForm, FollowUp,
     FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
     NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PeopleImportStatus,
-    PeoplePage,
-    PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket,
+    PeoplePage, PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket,
     TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::audit::Verification;

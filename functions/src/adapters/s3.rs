@@ -145,7 +145,9 @@ fn claim_of(metadata: Option<&std::collections::HashMap<String, String>>) -> any
         metadata.and_then(|m| m.get(name)).with_context(|| format!("the import file has no {name} metadata"))
     };
     Ok(ImportClaim {
-        incident: field(META_INCIDENT)?.parse().map_err(|_| anyhow::anyhow!("the import's incident is not a reference"))?,
+        incident: field(META_INCIDENT)?
+            .parse()
+            .map_err(|_| anyhow::anyhow!("the import's incident is not a reference"))?,
         account: field(META_ACCOUNT)?.clone(),
         file_name: percent_decode_str(field(META_FILE_NAME)?).decode_utf8()?.into_owned(),
     })

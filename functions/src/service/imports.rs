@@ -134,7 +134,10 @@ fn refusal(error: ServiceError) -> ErrorBody {
         ServiceError::Refused(message) => body(ErrorCode::Refused, message),
         ServiceError::Conflict(message) => body(ErrorCode::Conflict, message),
         ServiceError::Forbidden(message) => body(ErrorCode::Forbidden, message),
-        ServiceError::NotFound => body(ErrorCode::NotFound, "The incident is not there, or not for the account that uploaded the file".to_owned()),
+        ServiceError::NotFound => body(
+            ErrorCode::NotFound,
+            "The incident is not there, or not for the account that uploaded the file".to_owned(),
+        ),
         error => {
             tracing::error!(error = format!("{error:#}"), "an uploaded import failed");
             body(

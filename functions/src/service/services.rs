@@ -10,8 +10,8 @@ use super::email::EmailTemplates;
 use super::export_templates::ExportTemplates;
 use super::oidc_provider::OidcProvider;
 use crate::ports::{
-    AccountStore, AttachmentStore, AuditStore, Clock, ImportFiles, IncidentStore, Mailer, NoticeStore, ObligationStore, PeopleStore,
-    PolicyStore, ReportStore,
+    AccountStore, AttachmentStore, AuditStore, Clock, ImportFiles, IncidentStore, Mailer, NoticeStore, ObligationStore,
+    PeopleStore, PolicyStore, ReportStore,
 };
 
 /// Everything a use case may reach, built once at start-up.
