@@ -14,9 +14,9 @@ use shared::access::{
 use shared::api::{
     ClientSettings, DeclareIncidentForm, DismissReportForm, ErrorBody, ErrorCode, EvidenceFileForm, FollowUp,
     FollowUpForm, FollowUpView, IncidentCommandRequest, IncidentDetail, IncidentSummary, LinkReportForm,
-    NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PeopleLeftPage,
-    PeoplePage, PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary, ReportTicket,
-    TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
+    NoticeRecipientsSaved, ObligationEntry, ObligationFilter, OpenIncidentForm, OutboxEntry, Page, PeopleImportStatus,
+    PeopleLeftPage, PeoplePage, PolicyDetail, RemovePeopleForm, ReportDetail, ReportForm, ReportReceipt, ReportSummary,
+    ReportTicket, TimelineEntry, UploadMethod, UploadTicket, UploadTicketRequest, UploadedFile,
 };
 use shared::audit::Verification;
 use shared::filings::FilingDraft;
@@ -401,13 +401,67 @@ pub async fn meet_obligation_with_file(
     send_with_files(request, form, &[file], |_| {}).await
 }
 
-/// Imports a file of people into the register: the browser streams the file itself as the body.
+/// Imports a file of people into the register: the browser streams the file itself as the body,
+/// or, where files go straight to storage (AWS: API Gateway takes at most 10 MB), uploads it with
+/// a ticket and waits for the import function's outcome.
 pub async fn import_people(incident: &Reference, file: &File) -> Result<IncidentDetail, ApiError> {
+    if upload_method().await? == UploadMethod::Ticket {
+        return import_people_by_ticket(incident, file).await;
+    }
     let request = Request::post(&format!("/api/incidents/{incident}/people"))
         .query([("file_name", file.name())])
         .header("content-type", "text/csv")
         .body(file.clone());
     send(request).await
+}
+
+/// How often, and for how long, an uploaded import is asked after: the import function may run
+/// for up to 15 minutes on a file of millions of people.
+const IMPORT_POLL_MS: i32 = 2_000;
+const IMPORT_POLLS: u32 = 16 * 60 * 1_000 / IMPORT_POLL_MS as u32;
+
+async fn import_people_by_ticket(incident: &Reference, file: &File) -> Result<IncidentDetail, ApiError> {
+    let request = UploadTicketRequest { file_name: file.name(), size_bytes: file.size() as u64 };
+    let ticket: UploadTicket =
+        send(Request::post(&format!("/api/incidents/{incident}/people/imports")).json(&request)).await?;
+    put_file(&ticket, file).await?;
+    let status_path = format!("/api/incidents/{incident}/people/imports/{}", path_segment(&ticket.upload_id));
+    for _ in 0..IMPORT_POLLS {
+        pause(IMPORT_POLL_MS).await;
+        match get::<PeopleImportStatus>(Request::get(&status_path)).await? {
+            PeopleImportStatus::Pending => {}
+            PeopleImportStatus::Done { .. } => return get(Request::get(&format!("/api/incidents/{incident}"))).await,
+            PeopleImportStatus::Refused { error } => {
+                let status = match error.code {
+                    ErrorCode::ValidationFailed => 422,
+                    ErrorCode::NotFound => 404,
+                    ErrorCode::Forbidden => 403,
+                    ErrorCode::Refused | ErrorCode::Conflict => 409,
+                    _ => 500,
+                };
+                return Err(ApiError::Server { status, body: error });
+            }
+        }
+    }
+    Err(ApiError::Server {
+        status: 504,
+        body: ErrorBody {
+            code: ErrorCode::Unavailable,
+            message: "The import is taking longer than expected; reload the page later to see whether it was taken in"
+                .to_owned(),
+            fields: Vec::new(),
+        },
+    })
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+async fn pause(ms: i32) {
+    let timer = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
 }
 
 pub async fn remove_people(incident: &Reference, form: &RemovePeopleForm) -> Result<IncidentDetail, ApiError> {

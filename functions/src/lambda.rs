@@ -1,7 +1,8 @@
 //! The event-driven functions' handlers, as the Lambda runtime calls them: the scheduled deadline
-//! run (EventBridge Scheduler), the SES event recorder (an EventBridge rule) and the mail intake
-//! (SES receiving's Lambda action). The HTTP function needs none: `lambda_http` hands API
-//! Gateway's requests to the same router as the local server.
+//! run (EventBridge Scheduler), the SES event recorder (an EventBridge rule), the mail intake
+//! (SES receiving's Lambda action) and the people import (S3's notification of an uploaded file).
+//! The HTTP function needs none: `lambda_http` hands API Gateway's requests to the same router as
+//! the local server.
 
 use std::time::{Duration, SystemTime};
 
@@ -10,7 +11,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::adapters::{ses_events, ses_inbound};
+use crate::adapters::{s3_events, ses_events, ses_inbound};
 use crate::ports::InboundMailbox;
 use crate::service::Services;
 use crate::service::email_intake::ArrivingEmail;
@@ -102,5 +103,25 @@ pub async fn mail_intake(
     }
     let answer = json!({ "taken_in": taken_in });
     tracing::info!(intake = %answer, "mail taken in");
+    Ok(answer)
+}
+
+/// The files of people S3 reports uploaded under the import prefix, each imported as the account
+/// whose ticket it came with, its outcome kept for the app and the file removed. An import that
+/// failed is an outcome too; only a failure to read or keep one is returned, so Lambda retries
+/// the event (an import whose outcome is kept is not run twice).
+pub async fn people_import(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let created = s3_events::parse(&event.payload).map_err(|e| format!("not an S3 event notification: {e}"))?;
+    let mut imports = Vec::with_capacity(created.len());
+    for object in created {
+        let Some(import_id) = object.import_id() else {
+            tracing::warn!(key = %object.key, "an object outside the import prefix; the notification's filter should leave it out");
+            continue;
+        };
+        let status = services.import_uploaded_people(import_id).await.map_err(|e| format!("{e:#}"))?;
+        imports.push(json!({ "import": import_id, "status": status }));
+    }
+    let answer = json!({ "imports": imports });
+    tracing::info!(imports = %answer, "uploaded imports taken in");
     Ok(answer)
 }

@@ -178,6 +178,7 @@ pub fn services(
         notices: store.clone(),
         people: store,
         attachments,
+        imports: None,
         mailer,
         clock,
         templates: EmailTemplates::new(settings.email.templates_dir.as_deref())?,
@@ -319,7 +320,9 @@ pub fn aws_state(
     public_url: String,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
-    use crate::adapters::{dynamodb::DynamoStore, s3::S3AttachmentStore, ses::SesMailer};
+    use crate::adapters::dynamodb::DynamoStore;
+    use crate::adapters::s3::{S3AttachmentStore, S3ImportFiles};
+    use crate::adapters::ses::SesMailer;
     let aws = &settings.aws;
     let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &aws.table));
     let attachments = S3AttachmentStore::new(s3_client(sdk, aws), &aws.bucket);
@@ -329,7 +332,9 @@ pub fn aws_state(
         aws.ses_configuration_set.clone(),
         clock.clone(),
     )?;
-    let services = services(settings, public_url, clock, store, Arc::new(attachments), Arc::new(mailer))?;
+    let mut services = services(settings, public_url, clock, store, Arc::new(attachments), Arc::new(mailer))?;
+    // Files of people go to the attachments' bucket too, each under an import prefix of its own.
+    services.imports = Some(Arc::new(S3ImportFiles::new(s3_client(sdk, aws), &aws.bucket)));
     // Browsers upload files straight to the bucket, so the app's policy must let them connect there.
     let upload_origin = match &aws.endpoint_url {
         Some(endpoint) => origin_of(endpoint)?,

@@ -352,6 +352,22 @@ pub struct RemovePeopleForm {
 /// The most ids one removal takes; larger corrections are imports.
 pub const REMOVALS_MAX: usize = 10_000;
 
+/// The largest file of people imported at once: about five million lines of a typical export.
+pub const PEOPLE_FILE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// `GET /api/incidents/{ref}/people/imports/{id}`: how an import file sent straight to storage
+/// (AWS, with an [`UploadTicket`] from `POST /api/incidents/{ref}/people/imports`) was taken in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PeopleImportStatus {
+    /// Not uploaded yet, or still being imported.
+    Pending,
+    /// Imported whole; the register now lists this many people.
+    Done { people: u64 },
+    /// Nothing was imported; `error` says why as the direct route would (its `fields` the bad lines).
+    Refused { error: ErrorBody },
+}
+
 /// One line of an incident's timeline: an audit-trail entry, described.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {

@@ -17,7 +17,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Lambda's arm64 (Graviton) target; cargo-lambda links for `provided.al2023` with Zig.
 const LAMBDA_TARGET: &str = "aarch64-unknown-linux-gnu";
 /// The functions `infra/template.yaml` deploys (its `CodeUri`s are cargo-lambda's output for them).
-const FUNCTIONS: [&str; 4] = ["tocsin-api", "tocsin-deadlines", "tocsin-mail-events", "tocsin-mail-intake"];
+const FUNCTIONS: [&str; 5] =
+    ["tocsin-api", "tocsin-deadlines", "tocsin-mail-events", "tocsin-mail-intake", "tocsin-people-import"];
 /// From PyPI at these versions, in a virtual environment of their own: checkov pins libraries
 /// (botocore) that moto uses too. A newer checkov can add checks, so an upgrade is a commit.
 const PYTHON_TOOLS: [(&str, &str); 3] = [("cfn-lint", "1.51.0"), ("checkov", "3.3.30"), ("cargo-lambda", "1.9.2")];

@@ -4,6 +4,8 @@
 pub mod local_files;
 mod mime;
 pub mod outbox;
+/// The JSON of S3's event notifications; no SDK needed to read it.
+pub mod s3_events;
 mod serial;
 /// The JSON of SES's published events; no SDK needed to read it.
 pub mod ses_events;

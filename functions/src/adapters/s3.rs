@@ -1,4 +1,5 @@
-//! Attachment bytes in a private S3 bucket, encrypted at rest, under keys the server generates.
+//! Attachment bytes in a private S3 bucket, encrypted at rest, under keys the server generates;
+//! the import files browsers upload to the same bucket, and the outcomes of their imports.
 
 use std::time::Duration;
 
@@ -10,7 +11,11 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 
-use crate::ports::{AttachmentStore, InboundMailbox, SignedUpload};
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use tokio::io::AsyncWriteExt;
+
+use super::s3_events::IMPORT_PREFIX;
+use crate::ports::{AttachmentStore, ImportClaim, ImportFiles, ImportOutcome, InboundMailbox, SignedUpload};
 
 pub struct S3AttachmentStore {
     client: Client,
@@ -104,6 +109,124 @@ impl AttachmentStore for S3AttachmentStore {
         // Whatever its fate, an upload is read once; kept files are stored again under their own key.
         self.delete_object(key).await?;
         Ok(Some(bytes))
+    }
+}
+
+/// Import files under [`IMPORT_PREFIX`] (whose creation invokes the import function) and their
+/// outcomes, as JSON under their own prefix so that writing one invokes nothing.
+pub struct S3ImportFiles {
+    client: Client,
+    bucket: String,
+}
+
+const OUTCOME_PREFIX: &str = "import-outcomes/";
+/// The claim's metadata (`x-amz-meta-*`), which the upload's signature covers.
+const META_INCIDENT: &str = "incident";
+const META_ACCOUNT: &str = "account";
+const META_FILE_NAME: &str = "file-name";
+
+impl S3ImportFiles {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+
+    async fn get(&self, key: String) -> anyhow::Result<Option<aws_sdk_s3::operation::get_object::GetObjectOutput>> {
+        match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(output) => Ok(Some(output)),
+            Err(error) if error.code() == Some("NoSuchKey") => Ok(None),
+            Err(error) => Err(error).context("S3 GetObject (import)"),
+        }
+    }
+}
+
+/// The claim signed into an upload's metadata; an object without it was not uploaded by ticket.
+fn claim_of(metadata: Option<&std::collections::HashMap<String, String>>) -> anyhow::Result<ImportClaim> {
+    let field = |name: &str| {
+        metadata.and_then(|m| m.get(name)).with_context(|| format!("the import file has no {name} metadata"))
+    };
+    Ok(ImportClaim {
+        incident: field(META_INCIDENT)?
+            .parse()
+            .map_err(|_| anyhow::anyhow!("the import's incident is not a reference"))?,
+        account: field(META_ACCOUNT)?.clone(),
+        file_name: percent_decode_str(field(META_FILE_NAME)?).decode_utf8()?.into_owned(),
+    })
+}
+
+#[async_trait]
+impl ImportFiles for S3ImportFiles {
+    /// A pre-signed PUT whose signature covers the exact length, the encryption header and the
+    /// claim's metadata: a browser can change none of them, so the file names who sent it where.
+    async fn sign_upload(
+        &self,
+        import_id: &str,
+        claim: &ImportClaim,
+        size_bytes: u64,
+        expires_in: Duration,
+    ) -> anyhow::Result<SignedUpload> {
+        // Metadata travels as headers: the file name is percent-encoded to stay ASCII.
+        let file_name = utf8_percent_encode(&claim.file_name, NON_ALPHANUMERIC).to_string();
+        let presigned = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(format!("{IMPORT_PREFIX}{import_id}"))
+            .content_length(i64::try_from(size_bytes)?)
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .metadata(META_INCIDENT, claim.incident.to_string())
+            .metadata(META_ACCOUNT, &claim.account)
+            .metadata(META_FILE_NAME, file_name)
+            .presigned(PresigningConfig::expires_in(expires_in)?)
+            .await
+            .context("pre-signing an import upload")?;
+        Ok(SignedUpload {
+            url: presigned.uri().to_owned(),
+            headers: presigned.headers().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
+        })
+    }
+
+    async fn fetch(&self, import_id: &str) -> anyhow::Result<Option<(ImportClaim, std::fs::File)>> {
+        let Some(mut output) = self.get(format!("{IMPORT_PREFIX}{import_id}")).await? else {
+            return Ok(None);
+        };
+        let claim = claim_of(output.metadata())?;
+        let file = tokio::task::spawn_blocking(tempfile::tempfile).await?.context("creating a temporary file")?;
+        let mut file = tokio::fs::File::from_std(file);
+        while let Some(bytes) = output.body.try_next().await.context("reading an import file")? {
+            file.write_all(&bytes).await.context("writing an import file to disk")?;
+        }
+        file.flush().await?;
+        let mut file = file.into_std().await;
+        std::io::Seek::rewind(&mut file)?;
+        Ok(Some((claim, file)))
+    }
+
+    async fn delete(&self, import_id: &str) -> anyhow::Result<()> {
+        let key = format!("{IMPORT_PREFIX}{import_id}");
+        self.client.delete_object().bucket(&self.bucket).key(key).send().await.context("S3 DeleteObject (import)")?;
+        Ok(())
+    }
+
+    async fn put_outcome(&self, import_id: &str, outcome: &ImportOutcome) -> anyhow::Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(format!("{OUTCOME_PREFIX}{import_id}.json"))
+            .content_type("application/json")
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .body(ByteStream::from(serde_json::to_vec(outcome)?))
+            .send()
+            .await
+            .context("S3 PutObject (import outcome)")?;
+        Ok(())
+    }
+
+    async fn outcome(&self, import_id: &str) -> anyhow::Result<Option<ImportOutcome>> {
+        let Some(output) = self.get(format!("{OUTCOME_PREFIX}{import_id}.json")).await? else {
+            return Ok(None);
+        };
+        let bytes = output.body.collect().await.context("reading an import outcome")?.into_bytes();
+        Ok(Some(serde_json::from_slice(&bytes).context("an import outcome that is not JSON")?))
     }
 }
 

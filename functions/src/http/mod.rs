@@ -5,6 +5,7 @@ mod accounts;
 pub mod auth;
 mod error;
 mod extract;
+mod imports;
 mod listener;
 mod people;
 mod router;

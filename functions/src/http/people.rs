@@ -19,7 +19,7 @@ use super::state::AppState;
 use crate::service::people::PeopleFile;
 
 /// The largest file of people taken through the API: about five million lines of a typical export.
-pub const PEOPLE_FILE_LIMIT: u64 = 1024 * 1024 * 1024;
+pub const PEOPLE_FILE_LIMIT: u64 = shared::api::PEOPLE_FILE_MAX_BYTES;
 
 type ApiResult<T> = Result<T, ApiError>;
 

@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 use super::error::ApiError;
 use super::extract::{JSON_BODY_LIMIT, RECIPIENTS_BODY_LIMIT, UPLOAD_BODY_LIMIT};
 use super::state::AppState;
-use super::{accounts, auth, listener, people, routes, security};
+use super::{accounts, auth, imports, listener, people, routes, security};
 
 /// How many reports and follow-ups are validated, stored and acknowledged at once; the rest wait
 /// their turn, in order of arrival. Unbounded, a burst of 1,000 clients shared the CPU among all
@@ -67,6 +67,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/incidents/{reference}/people/removals", post(people::remove_people))
         .route("/incidents/{reference}/people/accounted", post(people::account_for_people))
         .route("/incidents/{reference}/people/left", get(people::people_left))
+        .route("/incidents/{reference}/people/imports", post(imports::people_import_ticket))
+        .route("/incidents/{reference}/people/imports/{import}", get(imports::people_import_status))
         .route("/incidents/{reference}/timeline", get(routes::timeline))
         .route(
             "/incidents/{reference}/obligations/{obligation}/evidence",

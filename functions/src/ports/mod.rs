@@ -5,13 +5,15 @@
 //! [`AuditStore`], [`ObligationStore`], [`PolicyStore`], [`AccountStore`], [`NoticeStore`],
 //! [`PeopleStore`]);
 //! each adapter keeps them all in one database, which [`Store`] names. Each file holds a port
-//! and the records it exchanges.
+//! and the records it exchanges. [`ImportFiles`] is the storage that large import files reach
+//! directly on AWS.
 
 mod accounts;
 mod attachments;
 mod audit;
 mod clock;
 mod error;
+mod imports;
 mod incidents;
 mod mail;
 mod notices;
@@ -27,6 +29,7 @@ pub use attachments::{AttachmentStore, SignedUpload};
 pub use audit::{AuditStore, ChainAppend};
 pub use clock::{Clock, SystemClock};
 pub use error::{StoreError, StoreResult};
+pub use imports::{ImportClaim, ImportFiles, ImportOutcome};
 pub use incidents::{AlertKey, AlertKeyWrite, IncidentCommit, IncidentStore, sequence_name};
 pub use mail::{DELIVERY_TAG, Email, InboundMailbox, MailEventReport, Mailer, OutboxReader, SentLookup};
 pub use notices::{Campaign, CampaignWrite, DeliveryPage, DeliveryRow, NoticeStore};

@@ -14,6 +14,7 @@ pub mod email_intake;
 pub mod error;
 pub mod export;
 pub mod export_templates;
+pub mod imports;
 pub mod inbound_email;
 pub mod intake;
 pub mod markdown;

@@ -10,8 +10,8 @@ use super::email::EmailTemplates;
 use super::export_templates::ExportTemplates;
 use super::oidc_provider::OidcProvider;
 use crate::ports::{
-    AccountStore, AttachmentStore, AuditStore, Clock, IncidentStore, Mailer, NoticeStore, ObligationStore, PeopleStore,
-    PolicyStore, ReportStore,
+    AccountStore, AttachmentStore, AuditStore, Clock, ImportFiles, IncidentStore, Mailer, NoticeStore, ObligationStore,
+    PeopleStore, PolicyStore, ReportStore,
 };
 
 /// Everything a use case may reach, built once at start-up.
@@ -31,6 +31,9 @@ pub struct Services {
     /// The affected-people register.
     pub people: Arc<dyn PeopleStore>,
     pub attachments: Arc<dyn AttachmentStore>,
+    /// Where browsers upload files of people to import (S3 on AWS); `None` where the file is the
+    /// import request's body (local mode).
+    pub imports: Option<Arc<dyn ImportFiles>>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub templates: EmailTemplates,

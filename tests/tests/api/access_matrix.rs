@@ -32,6 +32,8 @@ const MATRIX: &[(&str, &str, Action)] = &[
     ("POST", "/incidents/{reference}/people/removals", Action::Work),
     ("POST", "/incidents/{reference}/people/accounted", Action::Work),
     ("GET", "/incidents/{reference}/people/left", Action::Read),
+    ("POST", "/incidents/{reference}/people/imports", Action::Work),
+    ("GET", "/incidents/{reference}/people/imports/{import}", Action::Read),
     ("GET", "/incidents/{reference}/timeline", Action::Read),
     ("POST", "/incidents/{reference}/obligations/{obligation}/evidence", Action::Work),
     ("GET", "/incidents/{reference}/evidence/{id}", Action::Export),
@@ -109,6 +111,7 @@ async fn no_role_gets_a_2xx_the_table_refuses_and_every_refusal_is_logged() {
         "file": "export.md",
         "kind": "internal",
         "notice": "1",
+        "import": "0195f3c2-7d1e-7000-8000-000000000001",
     });
     let report_objects = json!({ "reference": receipt.reference.to_string() });
     let account_objects = json!({ "id": team[0].id });
@@ -219,6 +222,7 @@ async fn nothing_of_a_restricted_incident_reaches_a_role_outside_it() {
         "file": "export.md",
         "kind": "internal",
         "notice": "1",
+        "import": "0195f3c2-7d1e-7000-8000-000000000001",
     });
     let report_objects = json!({ "reference": receipt.reference.to_string() });
     let reaches_it = |route: &str| {

@@ -1,5 +1,6 @@
 //! The AWS adapters on their real SDK clients against moto_server: the store conformance suite on
-//! DynamoDB, the SES v2 mailer, the S3 attachment store, and the whole API in AWS mode.
+//! DynamoDB, the SES v2 mailer, the S3 attachment store, the whole API in AWS mode, and the
+//! functions S3 and SES invoke.
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ mod dynamodb_conformance {
 
 mod api_in_aws_mode;
 mod mail_intake;
+mod people_import;
 
 /// Customer notice campaigns on DynamoDB with SES v2: what AWS mode runs.
 mod campaigns_with_ses {
