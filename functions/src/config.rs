@@ -451,7 +451,8 @@ mod tests {
             } else if value == "!If" {
                 Some(when_true).filter(|v| !v.starts_with('!'))
             } else {
-                value.split('"').nth(1)
+                // `!Sub "…"` names its text; `!Join ["", …]` builds one, which the sample stands for.
+                value.split('"').nth(1).filter(|v| !v.is_empty())
             };
             let sample = match name.rsplit("__").next().unwrap() {
                 "TEAM" | "MANAGEMENT" | "INTERNAL" => "irt@example.com,soc@example.com",
