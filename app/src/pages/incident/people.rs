@@ -110,60 +110,126 @@ fn person_row(entry: Listed) -> impl IntoView {
     }
 }
 
+/// A table read a page at a time once asked for: the rows shown, where the next page starts,
+/// and the request's state.
+struct Paged<T: Send + Sync + 'static> {
+    shown: RwSignal<Vec<T>>,
+    next: RwSignal<Option<String>>,
+    opened: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Paged<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Paged<T> {}
+
+/// What a paged table is called and shows.
+struct PagedParts {
+    show_id: String,
+    show_label: &'static str,
+    label: &'static str,
+    table_id: String,
+    columns: Vec<&'static str>,
+    more_id: String,
+}
+
+impl<T: Clone + Send + Sync + 'static> Paged<T> {
+    fn new() -> Self {
+        Self {
+            shown: RwSignal::new(Vec::new()),
+            next: RwSignal::new(None),
+            opened: RwSignal::new(false),
+            error: RwSignal::new(None),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    /// Adds the page `fetch` answers with (its rows and where the next one starts).
+    fn load<Fut>(self, fetch: Fut)
+    where
+        Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), api::ApiError>> + 'static,
+    {
+        self.busy.set(true);
+        spawn_local(async move {
+            match fetch.await {
+                Ok((rows, next)) => {
+                    self.shown.update(|all| all.extend(rows));
+                    self.next.set(next);
+                    self.opened.set(true);
+                    self.error.set(None);
+                }
+                Err(e) => self.error.set(Some(e.to_string())),
+            }
+            self.busy.set(false);
+        });
+    }
+
+    /// The button that opens it, the table with `row` per row, and "more" while there is more;
+    /// `load` asks for the page after the id it is given.
+    fn view<V: IntoView + 'static>(
+        self,
+        parts: PagedParts,
+        row: fn(T) -> V,
+        load: impl Fn(Option<String>) + Copy + Send + Sync + 'static,
+    ) -> impl IntoView {
+        let PagedParts { show_id, show_label, label, table_id, columns, more_id } = parts;
+        let Self { shown, next, opened, error, busy } = self;
+        let more_id = StoredValue::new(more_id);
+        view! {
+            <Show when=move || !opened.get()>
+                <button type="button" id=show_id.clone() class="button button--secondary" disabled=busy
+                    on:click=move |_| load(None)>
+                    {show_label}
+                </button>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
+            <Show when=move || opened.get()>
+                <DataTable label=label id=table_id.clone() columns=columns.clone()>
+                    {move || shown.get().into_iter().map(row).collect_view()}
+                </DataTable>
+                <Show when=move || next.get().is_some()>
+                    <button type="button" id=more_id.get_value() class="button button--secondary" disabled=busy
+                        on:click=move |_| load(next.get_untracked())>
+                        "Show 50 more"
+                    </button>
+                </Show>
+            </Show>
+        }
+    }
+}
+
 /// The people themselves, fifty at a time, loaded when asked for.
 #[component]
 fn PeopleList() -> impl IntoView {
     let ws = use_workspace();
-    let shown = RwSignal::new(Vec::<Listed>::new());
-    let next = RwSignal::new(None::<String>);
-    let opened = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let paged = Paged::<Listed>::new();
     let load = move |after: Option<String>| {
-        busy.set(true);
-        spawn_local(async move {
-            match api::people(&ws.reference, after.as_deref()).await {
-                Ok(page) => {
-                    shown.update(|all| all.extend(page.people));
-                    next.set(page.next_after);
-                    opened.set(true);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-            busy.set(false);
-        });
+        paged.load(async move { api::people(&ws.reference, after.as_deref()).await.map(|p| (p.people, p.next_after)) });
     };
     // A change to the register shows the first page again.
     let people = ws.select(|r| r.people.total());
     Effect::new(move |previous: Option<u64>| {
         let total = people.get();
-        if previous.is_some_and(|p| p != total) && opened.get_untracked() {
-            shown.set(Vec::new());
+        if previous.is_some_and(|p| p != total) && paged.opened.get_untracked() {
+            paged.shown.set(Vec::new());
             load(None);
         }
         total
     });
-    view! {
-        <Show when=move || !opened.get()>
-            <button type="button" id="people-show" class="button button--secondary" disabled=busy
-                on:click=move |_| load(None)>
-                "Show the people"
-            </button>
-        </Show>
-        {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
-        <Show when=move || opened.get()>
-            <DataTable label="Affected people" id="people-list" columns=["Id", "Name", "Email", "Jurisdiction", "Data involved", "Told for"]>
-                {move || shown.get().into_iter().map(person_row).collect_view()}
-            </DataTable>
-            <Show when=move || next.get().is_some()>
-                <button type="button" id="people-more" class="button button--secondary" disabled=busy
-                    on:click=move |_| load(next.get_untracked())>
-                    "Show 50 more"
-                </button>
-            </Show>
-        </Show>
-    }
+    let parts = PagedParts {
+        show_id: "people-show".into(),
+        show_label: "Show the people",
+        label: "Affected people",
+        table_id: "people-list".into(),
+        columns: vec!["Id", "Name", "Email", "Jurisdiction", "Data involved", "Told for"],
+        more_id: "people-more".into(),
+    };
+    paged.view(parts, person_row, load)
 }
 
 #[component]
@@ -254,58 +320,29 @@ fn RemoveForm(changed: RwSignal<bool>) -> impl IntoView {
 #[component]
 pub fn PeopleLeft(duty: String) -> impl IntoView {
     let ws = use_workspace();
-    let (show_id, table_id) = (format!("left-show-{}", id_part(&duty)), format!("left-{}", id_part(&duty)));
+    let part = id_part(&duty);
     let duty = StoredValue::new(duty);
-    let shown = RwSignal::new(Vec::<PersonLeft>::new());
-    let next = RwSignal::new(None::<String>);
-    let opened = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let paged = Paged::<PersonLeft>::new();
     let load = move |after: Option<String>| {
-        busy.set(true);
-        spawn_local(async move {
-            match api::people_left(&ws.reference, &duty.get_value(), after.as_deref()).await {
-                Ok(page) => {
-                    shown.update(|all| all.extend(page.people));
-                    next.set(page.next_after);
-                    opened.set(true);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-            busy.set(false);
+        paged.load(async move {
+            let page = api::people_left(&ws.reference, &duty.get_value(), after.as_deref()).await?;
+            Ok((page.people, page.next_after))
         });
     };
-    let rows = move || {
-        shown
-            .get()
-            .into_iter()
-            .map(|left| {
-                let person = left.listed.person;
-                view! { <tr><td>{person.id}</td><td>{person.name.unwrap_or_default()}</td><td>{left.why}</td></tr> }
-            })
-            .collect_view()
+    let parts = PagedParts {
+        show_id: format!("left-show-{part}"),
+        show_label: "Who is left",
+        label: "People not yet told",
+        table_id: format!("left-{part}"),
+        columns: vec!["Id", "Name", "Why"],
+        more_id: format!("left-more-{part}"),
     };
-    view! {
-        <Show when=move || !opened.get()>
-            <button type="button" id=show_id.clone() class="button button--secondary" disabled=busy
-                on:click=move |_| load(None)>
-                "Who is left"
-            </button>
-        </Show>
-        {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
-        <Show when=move || opened.get()>
-            <DataTable label="People not yet told" id=table_id.clone() columns=["Id", "Name", "Why"]>
-                {rows}
-            </DataTable>
-            <Show when=move || next.get().is_some()>
-                <button type="button" class="button button--secondary" disabled=busy
-                    on:click=move |_| load(next.get_untracked())>
-                    "Show more"
-                </button>
-            </Show>
-        </Show>
-    }
+    paged.view(parts, left_row, load)
+}
+
+fn left_row(left: PersonLeft) -> impl IntoView {
+    let person = left.listed.person;
+    view! { <tr><td>{person.id}</td><td>{person.name.unwrap_or_default()}</td><td>{left.why}</td></tr> }
 }
 
 /// People told outside Tocsin's email (a letter, a call) or not required to be told, recorded
