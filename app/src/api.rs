@@ -417,8 +417,8 @@ pub async fn import_people(incident: &Reference, file: &File) -> Result<Incident
 
 /// How often, and for how long, an uploaded import is asked after: the import function may run
 /// for up to 15 minutes on a file of millions of people.
-const IMPORT_POLL_MS: i32 = 2_000;
-const IMPORT_POLLS: u32 = 16 * 60 * 1_000 / IMPORT_POLL_MS as u32;
+const IMPORT_POLL_MS: u32 = 2_000;
+const IMPORT_POLLS: u32 = 16 * 60 * 1_000 / IMPORT_POLL_MS;
 
 async fn import_people_by_ticket(incident: &Reference, file: &File) -> Result<IncidentDetail, ApiError> {
     let request = UploadTicketRequest { file_name: file.name(), size_bytes: file.size() as u64 };
@@ -427,7 +427,7 @@ async fn import_people_by_ticket(incident: &Reference, file: &File) -> Result<In
     put_file(&ticket, file).await?;
     let status_path = format!("/api/incidents/{incident}/people/imports/{}", path_segment(&ticket.upload_id));
     for _ in 0..IMPORT_POLLS {
-        pause(IMPORT_POLL_MS).await;
+        gloo_timers::future::TimeoutFuture::new(IMPORT_POLL_MS).await;
         match get::<PeopleImportStatus>(Request::get(&status_path)).await? {
             PeopleImportStatus::Pending => {}
             PeopleImportStatus::Done { .. } => return get(Request::get(&format!("/api/incidents/{incident}"))).await,
@@ -452,16 +452,6 @@ async fn import_people_by_ticket(incident: &Reference, file: &File) -> Result<In
             fields: Vec::new(),
         },
     })
-}
-
-/// Waits `ms` milliseconds without blocking the page.
-async fn pause(ms: i32) {
-    let timer = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
 }
 
 pub async fn remove_people(incident: &Reference, form: &RemovePeopleForm) -> Result<IncidentDetail, ApiError> {
