@@ -322,6 +322,12 @@ async fn people_told_by_letter_or_not_required_complete_a_duty_and_nothing_else_
     run(&app, &mut incident, draft).await;
     send_notice(&app, &lead, &mut incident, 1, &["US-CA"]).await;
     assert_eq!(told(&incident, "CA-IND"), (27, 30));
+    // What went out, read back by a mail parser: one notice each to the 27 with an address.
+    let notices: Vec<_> = app.outbox().into_iter().filter(|m| m.entry.to[0].ends_with("@example.com")).collect();
+    assert_eq!(notices.len(), 27);
+    let first = notices.iter().find(|m| m.entry.to[0] == "ca-0@example.com").unwrap();
+    assert_eq!(first.subject, "Your account data");
+    assert!(first.text.starts_with("Dear Person CA 0,") && first.text.contains("WHAT HAPPENED"), "{}", first.text);
 
     let path = format!("/api/incidents/{}/people/accounted", incident.record.reference);
     let account = |form: Value| app.client.post(app.url(&path)).json(&form).send();
