@@ -99,6 +99,12 @@ impl GroupKey {
         format!("{}|{}|{channels}", self.jurisdiction.as_deref().unwrap_or(""), self.data_elements.join(","))
     }
 
+    /// Whether both place people alike for every rule's scope (jurisdiction and data elements;
+    /// the channels are no part of a scope).
+    pub fn same_scope(&self, other: &GroupKey) -> bool {
+        self.jurisdiction == other.jurisdiction && self.data_elements == other.data_elements
+    }
+
     /// Reads [`GroupKey::encode`] back; `None` for anything it did not write.
     pub fn decode(key: &str) -> Option<Self> {
         let mut parts = key.split('|');
@@ -195,6 +201,10 @@ pub struct PeopleBatch {
     pub added: u64,
     pub updated: u64,
     pub removed: u64,
+    /// People corrected where they live or what they lost, whose telling was taken back: what
+    /// they were told was for other facts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub untold: u64,
     /// SHA-256 (hex) of the imported file, or of the removed ids, one per line.
     pub sha256: String,
     /// The register's counts after the batch.
@@ -217,11 +227,18 @@ impl PeopleBatch {
         let after = format!("{} people listed (SHA-256 {digest}…)", group_digits(self.population.total()));
         match &self.source {
             BatchSource::Import { file_name, people } => format!(
-                "Affected people imported{}: {} ({} added, {} corrected); {after}",
+                "Affected people imported{}: {} ({} added, {} corrected{}); {after}",
                 file_name.as_deref().map(|f| format!(" from {f}")).unwrap_or_default(),
                 group_digits(*people),
                 group_digits(self.added),
                 group_digits(self.updated),
+                match self.untold {
+                    0 => String::new(),
+                    n => format!(
+                        ", {} of them to be told again as where they live or what they lost changed",
+                        group_digits(n)
+                    ),
+                },
             ),
             BatchSource::Removal => format!("{} affected people removed; {after}", group_digits(self.removed)),
         }
@@ -380,6 +397,10 @@ impl AccountPeopleForm {
             _ => Err(errors),
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `1234567` as `1,234,567`.

@@ -18,6 +18,9 @@ pub struct PeopleChange {
     /// People already in it, replaced by the import's line for them.
     pub updated: u64,
     pub removed: u64,
+    /// People corrected out of the scope they were told in (another jurisdiction or other data
+    /// elements): what they were told is taken back, so coverage never counts them.
+    pub untold: u64,
     pub population: Population,
 }
 
@@ -69,7 +72,8 @@ pub trait PeopleStore: Send + Sync {
     /// staged again (a retry) replaces what it staged before.
     async fn stage_people(&self, incident: &Reference, import: &str, people: &[Person]) -> StoreResult<()>;
     /// Makes the staged people the register's: each added, or replacing the person with the same
-    /// id; the aggregate moves in the same write. Staging is emptied.
+    /// id; the aggregate moves in the same write. A person whose jurisdiction or data elements
+    /// change is no longer told for anything. Staging is emptied.
     async fn commit_import(&self, incident: &Reference, import: &str) -> StoreResult<PeopleChange>;
     /// Forgets what an import staged.
     async fn discard_import(&self, incident: &Reference, import: &str) -> StoreResult<()>;

@@ -361,6 +361,7 @@ impl Services {
                 added: change.added,
                 updated: change.updated,
                 removed: change.removed,
+                untold: change.untold,
                 sha256: sha256.clone(),
                 population,
             };

@@ -292,6 +292,20 @@ async fn a_german_notice_meets_only_the_german_part_and_california_waits_for_eve
         assert!(export.contains(part), "{part:?} in {export}");
     }
 
+    // Someone told turns out to have lost their SSN too: what they were told was for other
+    // facts, so California counts them as not told until a notice for the new facts reaches them.
+    let corrected = format!("{HEADER}CA-0000,Person CA 0,ca-0@example.com,US-CA,\"{base}; ssn\"\n");
+    incident = import(&app, &incident, corrected).await.json().await.unwrap();
+    assert_eq!(told(&incident, "CA-IND"), (1_199, 1_200));
+    assert!(is_open(&incident, "CA-IND"), "a told person corrected out of their scope reopens coverage");
+    let timeline: shared::api::Page<TimelineEntry> =
+        app.get_json(&format!("/api/incidents/{}/timeline?limit=500", incident.record.reference)).await;
+    assert!(
+        timeline.items.iter().any(|e| e.summary.contains("1 corrected, 1 of them to be told again")),
+        "{:#?}",
+        timeline.items.iter().map(|e| &e.summary).collect::<Vec<_>>()
+    );
+
     // Tocsin's count is not something a person can claim.
     let claim = json!({ "type": "meet_obligation", "id": "CA-IND", "evidence_kind": "coverage", "evidence": "all" });
     let path = format!("/api/incidents/{}/commands", incident.record.reference);

@@ -125,10 +125,26 @@ impl DynamoStore {
     }
 
     /// Moves one chunk of staged people into the register; `(added, updated)`.
-    async fn commit_chunk(&self, incident: Reference, import: &str, staged: &[Item]) -> StoreResult<(u64, u64)> {
+    /// One chunk of an import: people told before and corrected out of the scope they were told
+    /// in are untold first (so a stop in between errs toward telling again), then each person is
+    /// written with the counts. Returns (added, updated, untold).
+    async fn commit_chunk(&self, incident: Reference, import: &str, staged: &[Item]) -> StoreResult<(u64, u64, u64)> {
         let people = staged.iter().map(person_of).collect::<StoreResult<Vec<_>>>()?;
         let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
-        let current = self.current_groups(incident, &ids).await?;
+        let mut current = self.current_groups(incident, &ids).await?;
+        let mut untold = 0;
+        for person in &people {
+            let Some((was, told @ Some(_))) = current.get_mut(&person.id) else { continue };
+            let moved = GroupKey::decode(was).is_none_or(|was| !was.same_scope(&person.group()));
+            if moved {
+                let items = self.told_items(incident, &person.id).await?;
+                if !items.is_empty() {
+                    self.untell(incident, &person.id, &items, true).await?;
+                    untold += 1;
+                }
+                *told = None;
+            }
+        }
         let mut deltas: HashMap<String, i64> = HashMap::new();
         let mut writes = Vec::new();
         for person in &people {
@@ -159,7 +175,7 @@ impl DynamoStore {
         writes.extend(self.counts_update(incident, (GROUPS_SK, GROUP_PREFIX), &deltas)?);
         self.transact(writes).await?;
         let updated = current.len() as u64;
-        Ok((people.len() as u64 - updated, updated))
+        Ok((people.len() as u64 - updated, updated, untold))
     }
 
     async fn read_told(&self, incident: Reference) -> StoreResult<ToldCounts> {
@@ -312,7 +328,7 @@ impl PeopleStore for DynamoStore {
     }
 
     async fn commit_import(&self, incident: &Reference, import: &str) -> StoreResult<PeopleChange> {
-        let (mut added, mut updated) = (0, 0);
+        let (mut added, mut updated, mut untold) = (0, 0, 0);
         loop {
             // What is committed leaves staging, so the first page is always what is left.
             let staged = self
@@ -326,12 +342,13 @@ impl PeopleStore for DynamoStore {
             if staged.is_empty() {
                 break;
             }
-            let (a, u) = retrying(|| self.commit_chunk(*incident, import, &staged)).await?;
+            let (a, u, t) = retrying(|| self.commit_chunk(*incident, import, &staged)).await?;
             added += a;
             updated += u;
+            untold += t;
         }
         let population = self.read_population(*incident).await?;
-        Ok(PeopleChange { added, updated, removed: 0, population })
+        Ok(PeopleChange { added, updated, removed: 0, untold, population })
     }
 
     async fn discard_import(&self, incident: &Reference, import: &str) -> StoreResult<()> {
@@ -376,7 +393,7 @@ impl PeopleStore for DynamoStore {
             }
         }
         let population = self.read_population(*incident).await?;
-        Ok(PeopleChange { added: 0, updated: 0, removed, population })
+        Ok(PeopleChange { added: 0, updated: 0, removed, untold: 0, population })
     }
 
     async fn people(&self, incident: &Reference, after: Option<&str>, limit: u32) -> StoreResult<PeoplePage> {

@@ -150,6 +150,23 @@ impl PeopleStore for SqliteStore {
                     |row| row.get(0),
                 )?
             };
+            // Groups end in "|" and the channel letters ("e", "p"): without them, two groups
+            // compare by jurisdiction and data elements, what every rule's scope reads.
+            let moved = format!(
+                "t.person IN (SELECT s.id FROM {table} s JOIN people p ON p.incident = s.incident AND p.id = s.id
+                              WHERE rtrim(p.grp, 'ep') <> rtrim(s.grp, 'ep'))"
+            );
+            let untold: i64 = if updated == 0 {
+                0
+            } else {
+                let untold = tx.query_row(
+                    &format!("SELECT count(DISTINCT t.person) FROM people_told t WHERE t.incident = ?1 AND {moved}"),
+                    [&incident],
+                    |row| row.get(0),
+                )?;
+                untell(&tx, &incident, &moved, &[])?;
+                untold
+            };
             tx.execute(
                 &format!(
                     "INSERT INTO people (incident, id, person, grp)
@@ -163,7 +180,13 @@ impl PeopleStore for SqliteStore {
             let added = listed(&tx, &incident)? - before;
             let population = population(&tx, &incident)?;
             tx.commit()?;
-            Ok(PeopleChange { added: added as u64, updated: updated as u64, removed: 0, population })
+            Ok(PeopleChange {
+                added: added as u64,
+                updated: updated as u64,
+                removed: 0,
+                untold: untold as u64,
+                population,
+            })
         })
         .await
     }
@@ -190,7 +213,7 @@ impl PeopleStore for SqliteStore {
             recount(&tx, &incident)?;
             let population = population(&tx, &incident)?;
             tx.commit()?;
-            Ok(PeopleChange { added: 0, updated: 0, removed: removed as u64, population })
+            Ok(PeopleChange { added: 0, updated: 0, removed: removed as u64, untold: 0, population })
         })
         .await
     }
