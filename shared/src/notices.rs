@@ -53,11 +53,14 @@ impl std::ops::Deref for NoticeContent {
 }
 
 impl NoticeForm {
-    /// Every section is required: a notice missing one would not meet the law it is sent under.
+    /// Every section a person must be told is required: a notice missing one would not meet the
+    /// law it is sent under. The controllers' section is only for customers who are controllers
+    /// of data processed for them (GDPR Art. 33(2)), so it may stay empty and is then left out.
     pub fn parse(&self) -> Result<NoticeContent, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut section = |field: &str, raw: &str, label: &str| {
-            errors.collect(field, multi_line(raw, label, 1, SECTION_MAX)).unwrap_or_default()
+            let min = usize::from(field != "controller_information");
+            errors.collect(field, multi_line(raw, label, min, SECTION_MAX)).unwrap_or_default()
         };
         let nature = section("nature", &self.nature, "What happened");
         let contact = section("contact", &self.contact, "Who to contact");
@@ -618,10 +621,12 @@ mod tests {
         let declared =
             NoticeForm { serves: vec![" CA-IND ".into(), "CA-IND".into(), String::new()], ..complete_form() };
         assert_eq!(declared.parse().unwrap().serves, ["CA-IND"], "trimmed, once each");
-        let missing = NoticeForm { consequences: " ".into(), controller_information: String::new(), ..complete_form() };
+        let missing = NoticeForm { consequences: " ".into(), nature: String::new(), ..complete_form() };
         let errors = missing.parse().unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["consequences", "controller_information"]);
+        assert_eq!(fields, ["nature", "consequences"]);
+        let not_a_processor = NoticeForm { controller_information: " ".into(), ..complete_form() };
+        assert_eq!(not_a_processor.parse().unwrap().controller_information, "", "only where it applies");
         let bad_subject = NoticeForm { subject: "Hi\r\nBcc: x@evil.example".into(), ..complete_form() };
         assert_eq!(bad_subject.parse().unwrap_err().0[0].field, "subject", "one line only");
     }

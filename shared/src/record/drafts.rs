@@ -185,7 +185,7 @@ fn sample_notice(record: &IncidentRecord, obligation: &Obligation) -> Option<Str
         ("Who to contact", &content.contact),
     ];
     let mut text = format!("Customer notice {} as sent. Subject: {}", notice.id, content.subject);
-    for (heading, body) in sections {
+    for (heading, body) in sections.into_iter().filter(|(_, body)| !body.is_empty()) {
         text.push_str(&format!("\n\n{}\n{body}", heading.to_uppercase()));
     }
     Some(text)

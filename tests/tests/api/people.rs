@@ -332,8 +332,10 @@ async fn people_told_by_letter_or_not_required_complete_a_duty_and_nothing_else_
         run(&app, &mut incident, change).await;
     }
     let lead = app.join_as("lead", "Leo Lead", "leo@tocsin.example").await.client();
-    let draft = json!({ "type": "draft_notice", "notice_id": null, "form": notice("Your account data", &["CA-IND"]) });
-    run(&app, &mut incident, draft).await;
+    // Consumers, not controllers: the controllers' section stays empty and out of the notice.
+    let mut form = notice("Your account data", &["CA-IND"]);
+    form["controller_information"] = json!("");
+    run(&app, &mut incident, json!({ "type": "draft_notice", "notice_id": null, "form": form })).await;
     send_notice(&app, &lead, &mut incident, 1, &["US-CA"]).await;
     assert_eq!(told(&incident, "CA-IND"), (27, 30));
     // What went out, read back by a mail parser: one notice each to the 27 with an address.
@@ -342,6 +344,9 @@ async fn people_told_by_letter_or_not_required_complete_a_duty_and_nothing_else_
     let first = notices.iter().find(|m| m.entry.to[0] == "ca-0@example.com").unwrap();
     assert_eq!(first.subject, "Your account data");
     assert!(first.text.starts_with("Dear Person CA 0,") && first.text.contains("WHAT HAPPENED"), "{}", first.text);
+    assert!(!first.text.contains("CONTROLLER") && !first.html.contains("If you are a controller"), "{}", first.html);
+    let text = first.text.replace("\r\n", "\n");
+    assert!(text.contains("WHAT YOU SHOULD DO\nChoose a new password.\n\nWHO TO CONTACT"), "{text}");
 
     let path = format!("/api/incidents/{}/people/accounted", incident.record.reference);
     let account = |form: Value| app.client.post(app.url(&path)).json(&form).send();

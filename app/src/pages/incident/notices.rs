@@ -261,8 +261,8 @@ fn NoticeEditor(notice: Option<Notice>) -> impl IntoView {
             <TextArea id=id("consequences") label="Likely consequences" value=consequences error=errors.for_field("consequences") rows=3 />
             <TextArea id=id("measures") label="Measures taken and proposed" hint="Including what limits the harm." value=measures error=errors.for_field("measures") rows=3 />
             <TextArea id=id("advice") label="What the customer should do" value=advice error=errors.for_field("advice") rows=3 />
-            <TextArea id=id("controller_information") label="Information for controllers"
-                hint="For customers who are themselves controllers of the data: categories and numbers of their data subjects and records, timing, a contact for their own GDPR duties."
+            <TextArea id=id("controller_information") label="Information for controllers (optional)"
+                hint="Only where customers are themselves controllers of data you process for them: categories and numbers of their data subjects and records, timing, a contact for their own GDPR duties. Left out of the notice when empty."
                 value=controller_information error=errors.for_field("controller_information") rows=3 />
             <TextArea id=id("contact") label="Who to contact" hint="The data protection officer or another contact point." value=contact error=errors.for_field("contact") rows=2 />
             <Show
